@@ -1,0 +1,264 @@
+// Activation forward/backward kernels. Formulas follow keras.activations (Keras 3).
+#include "cpu/activation.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/check.h"
+#include "core/threads.h"
+#include "cpu/simd.h"
+
+namespace pyfastfit::cpu {
+namespace {
+
+constexpr float kSeluAlpha = 1.6732632423543772f;
+constexpr float kSeluScale = 1.0507009873554805f;
+constexpr int64_t kGrain = 1 << 15;
+
+inline float sigmoidf(float x) {
+  // Two branches keep exp from overflowing for large |x|.
+  if (x >= 0.f) return 1.f / (1.f + std::exp(-x));
+  float e = std::exp(x);
+  return e / (1.f + e);
+}
+inline float softplusf(float x) { return x > 20.f ? x : std::log1p(std::exp(x)); }
+
+PFF_HOT void pointwise_forward(Activation a, const float* z, float* o, int64_t n,
+                               float alpha) {
+  switch (a) {
+    case Activation::linear:
+      for (int64_t i = 0; i < n; ++i) o[i] = z[i];
+      break;
+    case Activation::relu:
+      for (int64_t i = 0; i < n; ++i) o[i] = z[i] > 0.f ? z[i] : 0.f;
+      break;
+    case Activation::relu6:
+      for (int64_t i = 0; i < n; ++i) o[i] = std::min(std::max(z[i], 0.f), 6.f);
+      break;
+    case Activation::sigmoid:
+      for (int64_t i = 0; i < n; ++i) o[i] = sigmoidf(z[i]);
+      break;
+    case Activation::hard_sigmoid:
+      for (int64_t i = 0; i < n; ++i) o[i] = std::min(std::max(z[i] / 6.f + 0.5f, 0.f), 1.f);
+      break;
+    case Activation::tanh:
+      for (int64_t i = 0; i < n; ++i) o[i] = std::tanh(z[i]);
+      break;
+    case Activation::gelu:
+      for (int64_t i = 0; i < n; ++i)
+        o[i] = 0.5f * z[i] * (1.f + std::erf(z[i] * 0.70710678118654752f));
+      break;
+    case Activation::gelu_approximate:
+      for (int64_t i = 0; i < n; ++i) {
+        float x = z[i];
+        o[i] = 0.5f * x * (1.f + std::tanh(0.7978845608028654f * (x + 0.044715f * x * x * x)));
+      }
+      break;
+    case Activation::elu:
+      for (int64_t i = 0; i < n; ++i) o[i] = z[i] > 0.f ? z[i] : alpha * std::expm1(z[i]);
+      break;
+    case Activation::selu:
+      for (int64_t i = 0; i < n; ++i)
+        o[i] = kSeluScale * (z[i] > 0.f ? z[i] : kSeluAlpha * std::expm1(z[i]));
+      break;
+    case Activation::softplus:
+      for (int64_t i = 0; i < n; ++i) o[i] = softplusf(z[i]);
+      break;
+    case Activation::softsign:
+      for (int64_t i = 0; i < n; ++i) o[i] = z[i] / (1.f + std::fabs(z[i]));
+      break;
+    case Activation::swish:
+      for (int64_t i = 0; i < n; ++i) o[i] = z[i] * sigmoidf(z[i]);
+      break;
+    case Activation::leaky_relu:
+      for (int64_t i = 0; i < n; ++i) o[i] = z[i] > 0.f ? z[i] : alpha * z[i];
+      break;
+    case Activation::exponential:
+      for (int64_t i = 0; i < n; ++i) o[i] = std::exp(z[i]);
+      break;
+    default:
+      break;
+  }
+}
+
+PFF_HOT void pointwise_backward(Activation a, const float* g, const float* z,
+                                const float* o, float* dz, int64_t n, float alpha) {
+  switch (a) {
+    case Activation::linear:
+      for (int64_t i = 0; i < n; ++i) dz[i] = g[i];
+      break;
+    case Activation::relu:
+      for (int64_t i = 0; i < n; ++i) dz[i] = o[i] > 0.f ? g[i] : 0.f;
+      break;
+    case Activation::relu6:
+      for (int64_t i = 0; i < n; ++i) dz[i] = (o[i] > 0.f && o[i] < 6.f) ? g[i] : 0.f;
+      break;
+    case Activation::sigmoid:
+      for (int64_t i = 0; i < n; ++i) dz[i] = g[i] * o[i] * (1.f - o[i]);
+      break;
+    case Activation::hard_sigmoid:
+      for (int64_t i = 0; i < n; ++i) dz[i] = (o[i] > 0.f && o[i] < 1.f) ? g[i] / 6.f : 0.f;
+      break;
+    case Activation::tanh:
+      for (int64_t i = 0; i < n; ++i) dz[i] = g[i] * (1.f - o[i] * o[i]);
+      break;
+    case Activation::gelu:
+      for (int64_t i = 0; i < n; ++i) {
+        float x = z[i];
+        float cdf = 0.5f * (1.f + std::erf(x * 0.70710678118654752f));
+        float pdf = 0.3989422804014327f * std::exp(-0.5f * x * x);
+        dz[i] = g[i] * (cdf + x * pdf);
+      }
+      break;
+    case Activation::gelu_approximate:
+      for (int64_t i = 0; i < n; ++i) {
+        float x = z[i];
+        float u = 0.7978845608028654f * (x + 0.044715f * x * x * x);
+        float t = std::tanh(u);
+        float du = 0.7978845608028654f * (1.f + 3.f * 0.044715f * x * x);
+        dz[i] = g[i] * (0.5f * (1.f + t) + 0.5f * x * (1.f - t * t) * du);
+      }
+      break;
+    case Activation::elu:
+      for (int64_t i = 0; i < n; ++i) dz[i] = z[i] > 0.f ? g[i] : g[i] * (o[i] + alpha);
+      break;
+    case Activation::selu:
+      for (int64_t i = 0; i < n; ++i)
+        dz[i] = z[i] > 0.f ? g[i] * kSeluScale : g[i] * (o[i] + kSeluScale * kSeluAlpha);
+      break;
+    case Activation::softplus:
+      for (int64_t i = 0; i < n; ++i) dz[i] = g[i] * sigmoidf(z[i]);
+      break;
+    case Activation::softsign:
+      for (int64_t i = 0; i < n; ++i) {
+        float d = 1.f + std::fabs(z[i]);
+        dz[i] = g[i] / (d * d);
+      }
+      break;
+    case Activation::swish:
+      for (int64_t i = 0; i < n; ++i) {
+        float s = sigmoidf(z[i]);
+        dz[i] = g[i] * (s + z[i] * s * (1.f - s));
+      }
+      break;
+    case Activation::leaky_relu:
+      for (int64_t i = 0; i < n; ++i) dz[i] = z[i] > 0.f ? g[i] : alpha * g[i];
+      break;
+    case Activation::exponential:
+      for (int64_t i = 0; i < n; ++i) dz[i] = g[i] * o[i];
+      break;
+    default:
+      break;
+  }
+}
+
+PFF_HOT void softmax_rows(const float* z, float* o, int64_t rows, int64_t cols, bool log) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* zr = z + r * cols;
+    float* orow = o + r * cols;
+    float m = -INFINITY;
+    for (int64_t j = 0; j < cols; ++j) m = std::max(m, zr[j]);
+    float s = 0.f;
+    if (log) {
+      for (int64_t j = 0; j < cols; ++j) s += std::exp(zr[j] - m);
+      float ls = m + std::log(s);
+      for (int64_t j = 0; j < cols; ++j) orow[j] = zr[j] - ls;
+    } else {
+      for (int64_t j = 0; j < cols; ++j) {
+        orow[j] = std::exp(zr[j] - m);
+        s += orow[j];
+      }
+      float inv = 1.f / s;
+      for (int64_t j = 0; j < cols; ++j) orow[j] *= inv;
+    }
+  }
+}
+
+PFF_HOT void softmax_rows_backward(const float* g, const float* o, float* dz, int64_t rows,
+                                   int64_t cols, bool log) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* gr = g + r * cols;
+    const float* orow = o + r * cols;
+    float* d = dz + r * cols;
+    float s = 0.f;
+    if (log) {
+      // d log_softmax: g - softmax * sum(g)
+      for (int64_t j = 0; j < cols; ++j) s += gr[j];
+      for (int64_t j = 0; j < cols; ++j) d[j] = gr[j] - std::exp(orow[j]) * s;
+    } else {
+      for (int64_t j = 0; j < cols; ++j) s += gr[j] * orow[j];
+      for (int64_t j = 0; j < cols; ++j) d[j] = orow[j] * (gr[j] - s);
+    }
+  }
+}
+
+}  // namespace
+
+Activation parse_activation(const std::string& name) {
+  static const std::pair<const char*, Activation> table[] = {
+      {"linear", Activation::linear},       {"relu", Activation::relu},
+      {"sigmoid", Activation::sigmoid},     {"tanh", Activation::tanh},
+      {"softmax", Activation::softmax},     {"log_softmax", Activation::log_softmax},
+      {"gelu", Activation::gelu},           {"gelu_approximate", Activation::gelu_approximate},
+      {"elu", Activation::elu},             {"selu", Activation::selu},
+      {"softplus", Activation::softplus},   {"softsign", Activation::softsign},
+      {"swish", Activation::swish},         {"silu", Activation::swish},
+      {"leaky_relu", Activation::leaky_relu}, {"exponential", Activation::exponential},
+      {"relu6", Activation::relu6},         {"hard_sigmoid", Activation::hard_sigmoid}};
+  for (auto& [n, a] : table)
+    if (name == n) return a;
+  throw std::invalid_argument(str("[activation] unknown activation '", name, "'."));
+}
+
+std::string activation_name(Activation a) {
+  static const char* names[] = {"linear", "relu", "sigmoid", "tanh", "softmax",
+                                "log_softmax", "gelu", "gelu_approximate", "elu", "selu",
+                                "softplus", "softsign", "swish", "leaky_relu",
+                                "exponential", "relu6", "hard_sigmoid"};
+  return names[static_cast<int>(a)];
+}
+
+bool activation_backward_needs_input(Activation a) {
+  switch (a) {
+    case Activation::gelu: case Activation::gelu_approximate: case Activation::elu:
+    case Activation::selu: case Activation::softplus: case Activation::softsign:
+    case Activation::swish: case Activation::leaky_relu:
+      return true;
+    default:
+      return false;
+  }
+}
+
+void activation_forward(Activation a, const float* z, float* out, int64_t rows,
+                        int64_t cols, float alpha) {
+  if (a == Activation::softmax || a == Activation::log_softmax) {
+    bool log = a == Activation::log_softmax;
+    parallel_for(rows, std::max<int64_t>(1, kGrain / std::max<int64_t>(cols, 1)),
+                 [&](int64_t b, int64_t e) {
+                   softmax_rows(z + b * cols, out + b * cols, e - b, cols, log);
+                 });
+    return;
+  }
+  parallel_for(rows * cols, kGrain, [&](int64_t b, int64_t e) {
+    pointwise_forward(a, z + b, out + b, e - b, alpha);
+  });
+}
+
+void activation_backward(Activation a, const float* dout, const float* z, const float* out,
+                         float* dz, int64_t rows, int64_t cols, float alpha) {
+  if (a == Activation::softmax || a == Activation::log_softmax) {
+    bool log = a == Activation::log_softmax;
+    parallel_for(rows, std::max<int64_t>(1, kGrain / std::max<int64_t>(cols, 1)),
+                 [&](int64_t b, int64_t e) {
+                   softmax_rows_backward(dout + b * cols, out + b * cols, dz + b * cols,
+                                         e - b, cols, log);
+                 });
+    return;
+  }
+  parallel_for(rows * cols, kGrain, [&](int64_t b, int64_t e) {
+    pointwise_backward(a, dout + b, z ? z + b : nullptr, out ? out + b : nullptr, dz + b,
+                       e - b, alpha);
+  });
+}
+
+}  // namespace pyfastfit::cpu

@@ -1,0 +1,37 @@
+// Activation ops: checks and dispatch to cpu::activation_*.
+#include "ops/activation.h"
+
+#include "cpu/activation.h"
+
+namespace pyfastfit {
+namespace {
+std::pair<int64_t, int64_t> rows_cols(const Tensor& x, cpu::Activation a) {
+  bool rowwise = a == cpu::Activation::softmax || a == cpu::Activation::log_softmax;
+  if (!rowwise) return {1, x.numel()};
+  int64_t cols = x.ndim() ? x.dim(-1) : 1;
+  return {cols ? x.numel() / cols : 0, cols};
+}
+}  // namespace
+
+Tensor activation_forward(const Tensor& x, const std::string& activation, float alpha) {
+  check_float32(x, activation.c_str(), "x");
+  auto a = cpu::parse_activation(activation);
+  Tensor out = Tensor::empty(x.shape());
+  auto [rows, cols] = rows_cols(x, a);
+  cpu::activation_forward(a, x.f32(), out.f32(), rows, cols, alpha);
+  return out;
+}
+
+Tensor activation_backward(const Tensor& dout, const Tensor& x, const Tensor& out,
+                           const std::string& activation, float alpha) {
+  check_float32(dout, activation.c_str(), "dout");
+  PFF_CHECK(dout.shape() == out.shape(), "[", activation, "_backward] dout has shape ",
+            shape_str(dout.shape()), ", expected ", shape_str(out.shape()), ".");
+  auto a = cpu::parse_activation(activation);
+  Tensor dx = Tensor::empty(x.shape());
+  auto [rows, cols] = rows_cols(x, a);
+  cpu::activation_backward(a, dout.f32(), x.f32(), out.f32(), dx.f32(), rows, cols, alpha);
+  return dx;
+}
+
+}  // namespace pyfastfit

@@ -1,0 +1,54 @@
+"""Runtime configuration: thread count and device selection."""
+
+from pyfastfit.core._c import _C
+
+_device = "cpu"
+
+
+def set_num_threads(n):
+    """Sets the size of pyfastfit's thread pool (OpenBLAS always runs single-threaded
+    inside it, so the two never oversubscribe the cores).
+
+    Args:
+        n: a positive number of threads.
+    """
+    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+        raise ValueError(f"set_num_threads expects a positive int, received: n={n!r}")
+    _C.set_num_threads(n)
+
+
+def get_num_threads():
+    """The size of pyfastfit's thread pool (defaults to the number of cores)."""
+    return _C.get_num_threads()
+
+
+def list_devices():
+    """Devices pyfastfit can run on: always "cpu", plus "cuda" in CUDA builds with a GPU."""
+    return ["cpu", "cuda"] if _C.has_cuda() else ["cpu"]
+
+
+def set_device(device):
+    """Selects the device for new tensors: "cpu" or "cuda"."""
+    global _device
+    if device not in ("cpu", "cuda"):
+        raise ValueError(f"set_device expects 'cpu' or 'cuda', received: {device!r}")
+    if device == "cuda" and not _C.has_cuda():
+        raise RuntimeError(
+            "set_device('cuda'): this pyfastfit build has no CUDA backend; "
+            "rebuild with `pip install . -C cmake.define.PYFASTFIT_CUDA=ON`."
+        )
+    _device = device
+
+
+def get_device():
+    """The current default device name."""
+    return _device
+
+
+def floatx():
+    """The default float type, always "float32"."""
+    return "float32"
+
+
+__all__ = ["floatx", "get_device", "get_num_threads", "list_devices", "set_device",
+           "set_num_threads"]

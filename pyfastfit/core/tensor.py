@@ -1,0 +1,149 @@
+"""Tensor: the eager value type, a thin wrapper over a C++ `_C.Tensor`."""
+
+import numpy as np
+
+from pyfastfit.core._c import _C
+
+_DTYPES = ("float32", "int32", "int64", "uint8", "bool")
+
+
+class Tensor:
+    """An immutable n-dimensional array whose storage lives in C++.
+
+    Created by `ops` functions or `convert_to_tensor`; converts to NumPy without a
+    copy (`np.asarray(t)`, `t.numpy()`). Arithmetic, comparison and indexing
+    operators dispatch to `pyfastfit.ops` and are recorded by an active
+    `GradientTape`.
+
+    Example:
+
+    >>> t = pyfastfit.ops.convert_to_tensor([[1.0, 2.0]])
+    >>> t.shape
+    (1, 2)
+    """
+
+    __slots__ = ("_c", "__weakref__")
+    # NumPy defers binary operators to us (ndarray + Tensor -> Tensor.__radd__).
+    __array_priority__ = 100
+
+    def __init__(self, value, dtype=None):
+        self._c = to_c(value, dtype)
+
+    @property
+    def shape(self):
+        """Tuple of dimension sizes."""
+        return self._c.shape
+
+    @property
+    def dtype(self):
+        """Element type name: "float32", "int32", "int64", "uint8" or "bool"."""
+        return self._c.dtype
+
+    @property
+    def ndim(self):
+        return self._c.ndim
+
+    @property
+    def size(self):
+        return self._c.size
+
+    @property
+    def device(self):
+        return self._c.device
+
+    def numpy(self):
+        """The value as a NumPy array (a read-only view of the storage)."""
+        a = np.asarray(self._c)
+        a.flags.writeable = False
+        return a
+
+    def __array__(self, dtype=None, copy=None):
+        a = np.asarray(self._c)
+        if dtype is not None and a.dtype != dtype:
+            return a.astype(dtype)
+        if copy:
+            return a.copy()
+        return a
+
+    def __len__(self):
+        if not self.shape:
+            raise TypeError("len() of a 0-d tensor")
+        return self.shape[0]
+
+    def __iter__(self):
+        if not self.shape:
+            raise TypeError("iteration over a 0-d tensor")
+        for i in range(self.shape[0]):
+            yield self[i]
+
+    def __float__(self):
+        return float(self._scalar())
+
+    def __int__(self):
+        return int(self._scalar())
+
+    def __index__(self):
+        if self.dtype not in ("int32", "int64", "uint8"):
+            raise TypeError(f"Only integer tensors can be used as an index, got {self.dtype}.")
+        return int(self._scalar())
+
+    def __bool__(self):
+        return bool(self._scalar())
+
+    def _scalar(self):
+        if self.size != 1:
+            raise ValueError(
+                f"Only a tensor with one element can be converted to a Python scalar; "
+                f"got shape {self.shape}."
+            )
+        return np.asarray(self._c).reshape(())[()]
+
+    def item(self):
+        return self._scalar().item()
+
+    def tolist(self):
+        return np.asarray(self._c).tolist()
+
+    def __repr__(self):
+        return f"<Tensor shape={self.shape}, dtype={self.dtype}, numpy=\n{np.asarray(self._c)!r}>"
+
+    __hash__ = object.__hash__
+
+
+def wrap(c):
+    """Wraps a `_C.Tensor` without any conversion (the fast path for op outputs)."""
+    t = Tensor.__new__(Tensor)
+    t._c = c
+    return t
+
+
+def to_c(value, dtype=None):
+    """Converts a Tensor, Variable, NumPy array, scalar or nested list to a `_C.Tensor`.
+
+    Rule: floats become float32; bools stay bool; uint8 stays uint8; other integers
+    become int32 (8/16-bit signed) or int64 (Python ints and 64-bit); C-contiguous
+    arrays of a supported dtype are used without a copy.
+    """
+    if isinstance(value, Tensor):
+        c = value._c
+        if dtype is not None and c.dtype != dtype:
+            return _C.from_numpy(np.asarray(c).astype(dtype))
+        return c
+    if isinstance(value, _C.Tensor):
+        return value
+    if dtype is not None:
+        if dtype not in _DTYPES:
+            dt = np.dtype(dtype).name
+            dtype = "float32" if dt.startswith("float") else dt
+            if dtype not in _DTYPES:
+                raise ValueError(
+                    f"Unsupported dtype {dtype!r}: expected one of {', '.join(_DTYPES)}."
+                )
+        a = np.asarray(value, dtype=dtype)
+    else:
+        a = np.asarray(value)
+        if a.dtype == np.float64 and not isinstance(value, np.ndarray):
+            a = a.astype(np.float32)
+    if a.dtype == object:
+        raise TypeError(f"Cannot convert {type(value).__name__} to a Tensor: {value!r:.80}")
+    return _C.from_numpy(a)

@@ -1,0 +1,112 @@
+"""Variable: mutable, named state (layer weights, optimizer slots, metric totals)."""
+
+import itertools
+
+import numpy as np
+
+from pyfastfit.core._c import _C
+from pyfastfit.core.tensor import Tensor, to_c
+
+_uid = itertools.count()
+
+
+class Variable(Tensor):
+    """A mutable tensor that owns its storage.
+
+    Updates (`assign`, `assign_add`, `assign_sub`, optimizer steps) write in place, so
+    every holder of the variable sees the new value. Trainable variables are watched
+    automatically by `GradientTape`.
+
+    Args:
+        initializer: initial value (array-like or Tensor), or an initializer callable
+            taking `(shape, dtype)` when `shape` is given.
+        shape: shape, required when `initializer` is callable.
+        dtype: element type. Defaults to the value's dtype (floats become float32).
+        trainable: whether gradients flow to it. Defaults to `True`.
+        name: a name for summaries and checkpoints. Defaults to `"variable"`.
+
+    Example:
+
+    >>> v = pyfastfit.Variable(np.zeros((2,), "float32"), name="bias")
+    >>> v.assign_add([1.0, 2.0]).numpy()
+    array([1., 2.], dtype=float32)
+    """
+
+    __slots__ = ("name", "trainable", "path", "_uid", "_aggregation")
+
+    def __init__(self, initializer=None, shape=None, dtype=None, trainable=True,
+                 name=None, aggregation="none", **kwargs):
+        if "initial_value" in kwargs and initializer is None:
+            initializer = kwargs.pop("initial_value")
+        if kwargs:
+            raise TypeError(f"Variable got unexpected arguments: {sorted(kwargs)}")
+        if initializer is None:
+            raise ValueError("Variable needs an initial value: received initializer=None.")
+        if callable(initializer) and not isinstance(initializer, (Tensor, np.ndarray)):
+            if shape is None:
+                raise ValueError(
+                    "Variable with a callable initializer needs `shape`; received shape=None."
+                )
+            initializer = initializer(tuple(shape), dtype or "float32")
+        c = to_c(initializer, dtype)
+        # Own a private copy: the value is updated in place.
+        self._c = c.clone()
+        if shape is not None and tuple(shape) != self._c.shape:
+            raise ValueError(
+                f"Variable initial value has shape {self._c.shape}, expected shape {tuple(shape)}."
+            )
+        self.trainable = bool(trainable)
+        self.name = name or "variable"
+        self.path = self.name
+        self._uid = next(_uid)
+        self._aggregation = aggregation
+
+    @property
+    def value(self):
+        """The current value as a Tensor (shares storage)."""
+        t = Tensor.__new__(Tensor)
+        t._c = self._c
+        return t
+
+    def numpy(self):
+        """A copy of the current value as a NumPy array."""
+        return np.array(self._c, copy=True)
+
+    def _check_shape(self, c, what):
+        if c.shape != self._c.shape:
+            raise ValueError(
+                f"Cannot {what} a value of shape {c.shape} to variable '{self.name}' "
+                f"of shape {self._c.shape}."
+            )
+
+    def assign(self, value):
+        """Writes `value` into the variable in place; returns the variable."""
+        c = to_c(value, self._c.dtype)
+        self._check_shape(c, "assign")
+        np.copyto(np.asarray(self._c), np.asarray(c))
+        return self
+
+    def assign_add(self, delta):
+        """Adds `delta` in place; returns the variable."""
+        c = to_c(delta, self._c.dtype)
+        self._check_shape(c, "assign_add")
+        dst = np.asarray(self._c)
+        np.add(dst, np.asarray(c), out=dst)
+        return self
+
+    def assign_sub(self, delta):
+        """Subtracts `delta` in place; returns the variable."""
+        c = to_c(delta, self._c.dtype)
+        self._check_shape(c, "assign_sub")
+        dst = np.asarray(self._c)
+        np.subtract(dst, np.asarray(c), out=dst)
+        return self
+
+    def __repr__(self):
+        return (f"<Variable path={self.path}, shape={self.shape}, dtype={self.dtype}, "
+                f"value={np.asarray(self._c)!r}>")
+
+    __hash__ = object.__hash__
+
+
+__all__ = ["Variable", "_C"]

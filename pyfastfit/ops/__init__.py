@@ -1,0 +1,17 @@
+"""pyfastfit.ops: differentiable NumPy-named ops, as `keras.ops`.
+
+Every function here accepts Tensors, Variables, NumPy arrays and Python scalars, runs
+one C++ kernel, and records itself on active GradientTapes.
+"""
+
+from pyfastfit.ops import nn
+from pyfastfit.ops.core import *  # noqa: F401,F403
+from pyfastfit.ops.linalg import *  # noqa: F401,F403
+from pyfastfit.ops.math import *  # noqa: F401,F403
+from pyfastfit.ops.nn import (  # noqa: F401
+    elu, gelu, hard_sigmoid, leaky_relu, log_softmax, relu, relu6, selu, sigmoid,
+    silu, softmax, softplus, softsign, swish, tanh,
+)
+from pyfastfit.ops.reduce import *  # noqa: F401,F403
+from pyfastfit.ops.shape import *  # noqa: F401,F403
+from pyfastfit.ops import _operators  # noqa: F401,E402  (installs Tensor operators)

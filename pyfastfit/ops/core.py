@@ -1,0 +1,55 @@
+"""Conversion and introspection ops: convert_to_tensor, convert_to_numpy, shape, size."""
+
+import numpy as np
+
+from pyfastfit.core import Tensor, to_c, wrap
+
+
+def convert_to_tensor(x, dtype=None, sparse=None):
+    """Converts `x` (array-like, scalar, Tensor or Variable) to a Tensor.
+
+    Tensors and Variables are returned unchanged when no dtype change is needed, so the
+    tape keeps tracking them. NumPy arrays that are C-contiguous and of a supported dtype
+    are used without a copy; float64 becomes float32.
+
+    Args:
+        x: the value.
+        dtype: optional target dtype name.
+
+    Example:
+
+    >>> ops.convert_to_tensor(np.ones((2, 3))).dtype
+    'float32'
+    """
+    if isinstance(x, Tensor) and (dtype is None or x.dtype == dtype):
+        return x
+    return wrap(to_c(x, dtype))
+
+
+def convert_to_numpy(x):
+    """Converts a Tensor (or array-like) to a NumPy array."""
+    if isinstance(x, Tensor):
+        return np.array(x._c, copy=True)
+    return np.asarray(x)
+
+
+def shape(x):
+    """Shape of `x` as a tuple of ints."""
+    if isinstance(x, Tensor):
+        return x.shape
+    return tuple(np.shape(x))
+
+
+def size(x):
+    """Number of elements of `x`."""
+    if isinstance(x, Tensor):
+        return x.size
+    return int(np.size(x))
+
+
+def is_tensor(x):
+    """True if `x` is a pyfastfit Tensor or Variable."""
+    return isinstance(x, Tensor)
+
+
+__all__ = ["convert_to_numpy", "convert_to_tensor", "is_tensor", "shape", "size"]

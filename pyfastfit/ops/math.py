@@ -1,0 +1,3 @@
+"""math ops (being written)."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""reduce ops (being written)."""
+
+__all__ = []
