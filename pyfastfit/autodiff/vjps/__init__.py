@@ -2,13 +2,13 @@
 
 A rule is `rule(node, g) -> tuple` with one gradient (`_C.Tensor` or None) per entry
 of `node.inputs`; `g` is the `_C.Tensor` gradient of the op's output (a list for
-multi-output ops). Each family module fills its part of the table.
+multi-output ops). Each family module holds its part of the table in `RULES`.
 """
 
-from pyfastfit.autodiff.vjps import linalg, nn
+from pyfastfit.autodiff.vjps import crossentropy, linalg, math, nn, reduce, shape
 
 VJPS = {}
-for _family in (linalg, nn):
+for _family in (crossentropy, linalg, math, nn, reduce, shape):
     VJPS.update(_family.RULES)
 
 __all__ = ["VJPS"]
