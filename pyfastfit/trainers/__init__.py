@@ -1,0 +1,1 @@
+"""Training loops: compile / fit / evaluate / predict (the Trainer mixin of Model)."""
