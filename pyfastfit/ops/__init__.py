@@ -6,6 +6,7 @@ one C++ kernel, and records itself on active GradientTapes.
 
 from pyfastfit.ops import nn
 from pyfastfit.ops.core import *  # noqa: F401,F403
+from pyfastfit.ops.crossentropy import *  # noqa: F401,F403
 from pyfastfit.ops.linalg import *  # noqa: F401,F403
 from pyfastfit.ops.math import *  # noqa: F401,F403
 from pyfastfit.ops.nn import (  # noqa: F401

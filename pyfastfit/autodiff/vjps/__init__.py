@@ -5,10 +5,12 @@ of `node.inputs`; `g` is the `_C.Tensor` gradient of the op's output (a list for
 multi-output ops). Each family module holds its part of the table in `RULES`.
 """
 
-from pyfastfit.autodiff.vjps import crossentropy, linalg, math, nn, reduce, shape
+from pyfastfit.autodiff.vjps import (
+    crossentropy, linalg, losses, math, nn, random, reduce, shape,
+)
 
 VJPS = {}
-for _family in (crossentropy, linalg, math, nn, reduce, shape):
+for _family in (crossentropy, linalg, losses, math, nn, random, reduce, shape):
     VJPS.update(_family.RULES)
 
 __all__ = ["VJPS"]

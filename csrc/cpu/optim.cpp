@@ -1,0 +1,219 @@
+// Optimizer update kernels (Keras 3 formulas, see keras/src/optimizers/*.py). Every
+// kernel is one pass over the variable: read g, clip it, decay p, update the slots and p.
+#include "cpu/optim.h"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "core/threads.h"
+#include "cpu/simd.h"
+
+namespace pyfastfit::cpu {
+namespace {
+
+// Updates are memory-bound (~5 streams of floats): split only large variables.
+constexpr int64_t kGrain = 1 << 16;
+
+inline float xg(float g, const GradXform& x) {
+  return std::min(std::max(g * x.scale, -x.clip), x.clip);
+}
+
+template <typename F>
+void chunked(int64_t n, F&& f) {
+  parallel_for(n, kGrain, [&](int64_t b, int64_t e) { f(b, e); });
+}
+
+PFF_HOT double sum_squares_range(const float* g, int64_t n) {
+  // Four float partials per 64-element block keep the loop vectorised; blocks are
+  // summed in double so the norm of a large tensor stays accurate.
+  double total = 0.0;
+  int64_t i = 0;
+  for (; i + 64 <= n; i += 64) {
+    float s = 0.f;
+    for (int64_t j = 0; j < 64; ++j) s += g[i + j] * g[i + j];
+    total += s;
+  }
+  for (; i < n; ++i) total += static_cast<double>(g[i]) * g[i];
+  return total;
+}
+
+PFF_HOT void sgd_range(float* p, const float* g, float* m, int64_t n, float lr,
+                       float momentum, bool nesterov, GradXform x) {
+  for (int64_t i = 0; i < n; ++i) {
+    float gi = xg(g[i], x);
+    float pi = p[i] - p[i] * x.decay;
+    if (m) {
+      float mi = m[i] * momentum - gi * lr;
+      m[i] = mi;
+      pi += nesterov ? mi * momentum - gi * lr : mi;
+    } else {
+      pi -= gi * lr;
+    }
+    p[i] = pi;
+  }
+}
+
+PFF_HOT void rmsprop_range(float* p, const float* g, float* v, float* avg, float* mom,
+                           int64_t n, float lr, float rho, float one_minus_rho,
+                           float momentum, float epsilon, GradXform x) {
+  for (int64_t i = 0; i < n; ++i) {
+    float gi = xg(g[i], x);
+    float pi = p[i] - p[i] * x.decay;
+    float vi = rho * v[i] + one_minus_rho * (gi * gi);
+    v[i] = vi;
+    float den;
+    if (avg) {
+      float ai = rho * avg[i] + one_minus_rho * gi;
+      avg[i] = ai;
+      den = vi - ai * ai + epsilon;
+    } else {
+      den = vi + epsilon;
+    }
+    float inc = lr * gi / std::sqrt(den);
+    if (mom) {
+      float mo = momentum * mom[i] + inc;
+      mom[i] = mo;
+      pi -= mo;
+    } else {
+      pi -= inc;
+    }
+    p[i] = pi;
+  }
+}
+
+PFF_HOT void adam_range(float* p, const float* g, float* m, float* v, float* vhat,
+                        int64_t n, float alpha, float one_minus_b1, float one_minus_b2,
+                        float epsilon, GradXform x) {
+  for (int64_t i = 0; i < n; ++i) {
+    float gi = xg(g[i], x);
+    float pi = p[i] - p[i] * x.decay;
+    float mi = m[i] + (gi - m[i]) * one_minus_b1;
+    float vi = v[i] + (gi * gi - v[i]) * one_minus_b2;
+    m[i] = mi;
+    v[i] = vi;
+    if (vhat) {
+      vi = std::max(vhat[i], vi);
+      vhat[i] = vi;
+    }
+    p[i] = pi - (mi * alpha) / (std::sqrt(vi) + epsilon);
+  }
+}
+
+PFF_HOT void adagrad_range(float* p, const float* g, float* acc, int64_t n, float lr,
+                           float epsilon, GradXform x) {
+  for (int64_t i = 0; i < n; ++i) {
+    float gi = xg(g[i], x);
+    float pi = p[i] - p[i] * x.decay;
+    float ai = acc[i] + gi * gi;
+    acc[i] = ai;
+    p[i] = pi - (lr * gi) / std::sqrt(ai + epsilon);
+  }
+}
+
+PFF_HOT void adamax_range(float* p, const float* g, float* m, float* u, int64_t n,
+                          float lr, float one_minus_b1t, float one_minus_b1, float beta_2,
+                          float epsilon, GradXform x) {
+  for (int64_t i = 0; i < n; ++i) {
+    float gi = xg(g[i], x);
+    float pi = p[i] - p[i] * x.decay;
+    float mi = m[i] + (gi - m[i]) * one_minus_b1;
+    float ui = std::max(beta_2 * u[i], std::fabs(gi));
+    m[i] = mi;
+    u[i] = ui;
+    p[i] = pi - (lr * mi) / (one_minus_b1t * (ui + epsilon));
+  }
+}
+
+PFF_HOT void nadam_range(float* p, const float* g, float* m, float* v, int64_t n,
+                         float lr, float cm, float cg, float cv, float one_minus_b1,
+                         float one_minus_b2, float epsilon, GradXform x) {
+  for (int64_t i = 0; i < n; ++i) {
+    float gi = xg(g[i], x);
+    float pi = p[i] - p[i] * x.decay;
+    float mi = m[i] + (gi - m[i]) * one_minus_b1;
+    float vi = v[i] + (gi * gi - v[i]) * one_minus_b2;
+    m[i] = mi;
+    v[i] = vi;
+    float m_hat = cm * mi + cg * gi;
+    float v_hat = vi * cv;
+    p[i] = pi - (m_hat * lr) / (std::sqrt(v_hat) + epsilon);
+  }
+}
+
+}  // namespace
+
+double sum_squares(const float* g, int64_t n) {
+  if (n < 4 * kGrain || get_num_threads() <= 1) return sum_squares_range(g, n);
+  std::vector<double> part(static_cast<size_t>(get_num_threads()), 0.0);
+  int64_t chunks = static_cast<int64_t>(part.size());
+  parallel_for(chunks, 1, [&](int64_t b, int64_t e) {
+    for (int64_t c = b; c < e; ++c) {
+      int64_t lo = n * c / chunks, hi = n * (c + 1) / chunks;
+      part[c] = sum_squares_range(g + lo, hi - lo);
+    }
+  });
+  double s = 0.0;
+  for (double v : part) s += v;
+  return s;
+}
+
+float clip_scale(double norm, float clipnorm) {
+  if (!std::isfinite(norm)) return NAN;
+  return static_cast<float>(clipnorm / std::max(norm, static_cast<double>(clipnorm)));
+}
+
+void sgd_update_(float* p, const float* g, float* m, int64_t n, float lr, float momentum,
+                 bool nesterov, GradXform x) {
+  chunked(n, [&](int64_t b, int64_t e) {
+    sgd_range(p + b, g + b, m ? m + b : nullptr, e - b, lr, momentum, nesterov, x);
+  });
+}
+
+void rmsprop_update_(float* p, const float* g, float* v, float* avg, float* mom, int64_t n,
+                     float lr, float rho, float momentum, float epsilon, GradXform x) {
+  float omr = static_cast<float>(1.0 - static_cast<double>(rho));
+  chunked(n, [&](int64_t b, int64_t e) {
+    rmsprop_range(p + b, g + b, v + b, avg ? avg + b : nullptr, mom ? mom + b : nullptr,
+                  e - b, lr, rho, omr, momentum, epsilon, x);
+  });
+}
+
+void adam_update_(float* p, const float* g, float* m, float* v, float* vhat, int64_t n,
+                  float alpha, float beta_1, float beta_2, float epsilon, GradXform x) {
+  float omb1 = static_cast<float>(1.0 - static_cast<double>(beta_1));
+  float omb2 = static_cast<float>(1.0 - static_cast<double>(beta_2));
+  chunked(n, [&](int64_t b, int64_t e) {
+    adam_range(p + b, g + b, m + b, v + b, vhat ? vhat + b : nullptr, e - b, alpha, omb1,
+               omb2, epsilon, x);
+  });
+}
+
+void adagrad_update_(float* p, const float* g, float* acc, int64_t n, float lr,
+                     float epsilon, GradXform x) {
+  chunked(n, [&](int64_t b, int64_t e) {
+    adagrad_range(p + b, g + b, acc + b, e - b, lr, epsilon, x);
+  });
+}
+
+void adamax_update_(float* p, const float* g, float* m, float* u, int64_t n, float lr,
+                    float one_minus_b1t, float beta_1, float beta_2, float epsilon,
+                    GradXform x) {
+  float omb1 = static_cast<float>(1.0 - static_cast<double>(beta_1));
+  chunked(n, [&](int64_t b, int64_t e) {
+    adamax_range(p + b, g + b, m + b, u + b, e - b, lr, one_minus_b1t, omb1, beta_2,
+                 epsilon, x);
+  });
+}
+
+void nadam_update_(float* p, const float* g, float* m, float* v, int64_t n, float lr,
+                   float cm, float cg, float cv, float beta_1, float beta_2,
+                   float epsilon, GradXform x) {
+  float omb1 = static_cast<float>(1.0 - static_cast<double>(beta_1));
+  float omb2 = static_cast<float>(1.0 - static_cast<double>(beta_2));
+  chunked(n, [&](int64_t b, int64_t e) {
+    nadam_range(p + b, g + b, m + b, v + b, e - b, lr, cm, cg, cv, omb1, omb2, epsilon, x);
+  });
+}
+
+}  // namespace pyfastfit::cpu

@@ -1,0 +1,198 @@
+// optimizer_update_: argument checks, per-step scalars (bias corrections, clip scales),
+// then one cpu:: kernel per variable.
+#include "ops/optim.h"
+
+#include <cmath>
+
+#include "cpu/optim.h"
+
+namespace pyfastfit {
+namespace {
+
+enum class Clip { none, norm, global, value };
+
+Clip parse_clip(const std::string& s) {
+  if (s == "none") return Clip::none;
+  if (s == "clipnorm") return Clip::norm;
+  if (s == "global_clipnorm") return Clip::global;
+  if (s == "clipvalue") return Clip::value;
+  throw std::invalid_argument(str("[optimizer] unknown clip_mode '", s,
+                                  "': expected none, clipnorm, global_clipnorm or clipvalue."));
+}
+
+size_t slot_count(const std::string& algo) {
+  if (algo == "sgd" || algo == "adagrad") return 1;
+  if (algo == "adamax") return 2;
+  if (algo == "rmsprop" || algo == "adam" || algo == "nadam") return 3;
+  throw std::invalid_argument(str("[optimizer] unknown algorithm '", algo,
+                                  "': expected sgd, rmsprop, adam, adagrad, adamax or nadam."));
+}
+
+size_t hyper_count(const std::string& algo) {
+  if (algo == "adagrad") return 1;
+  if (algo == "sgd") return 2;
+  return 3;
+}
+
+float* slot_ptr(const std::vector<Tensor>& s, size_t i) {
+  return s.empty() ? nullptr : s[i].f32();
+}
+
+int64_t read_int_scalar(const Tensor& t) {
+  switch (t.dtype()) {
+    case DType::int64: return *t.data<int64_t>();
+    case DType::int32: return *t.data<int32_t>();
+    case DType::float32: return static_cast<int64_t>(*t.f32());
+    default: break;
+  }
+  throw std::invalid_argument(str("[optimizer] iterations must be an int scalar, got ",
+                                  dtype_name(t.dtype()), "."));
+}
+
+void write_int_scalar(const Tensor& t, int64_t v) {
+  switch (t.dtype()) {
+    case DType::int64: *t.data<int64_t>() = v; break;
+    case DType::int32: *t.data<int32_t>() = static_cast<int32_t>(v); break;
+    case DType::float32: *t.f32() = static_cast<float>(v); break;
+    default: break;
+  }
+}
+
+}  // namespace
+
+double global_norm(const std::vector<Tensor>& tensors) {
+  double s = 0.0;
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    check_float32(tensors[i], "global_norm", "tensor");
+    s += cpu::sum_squares(tensors[i].f32(), tensors[i].numel());
+  }
+  return std::sqrt(s);
+}
+
+void optimizer_update_(const std::string& algo, const std::vector<Tensor>& params,
+                       const std::vector<Tensor>& grads,
+                       const std::vector<std::vector<Tensor>>& slots,
+                       const Tensor& learning_rate, const Tensor& iterations,
+                       const std::vector<double>& hyper, const std::string& clip_mode,
+                       float clip, const std::vector<float>& weight_decay) {
+  const size_t nslots = slot_count(algo);
+  const size_t n = params.size();
+  Clip cm = parse_clip(clip_mode);
+  PFF_CHECK(grads.size() == n, "[optimizer] got ", grads.size(), " gradients for ", n,
+            " variables.");
+  PFF_CHECK(slots.size() == nslots, "[optimizer] ", algo, " expects ", nslots,
+            " slot lists, got ", slots.size(), ".");
+  PFF_CHECK(hyper.size() == hyper_count(algo), "[optimizer] ", algo, " expects ",
+            hyper_count(algo), " hyper-parameters, got ", hyper.size(), ".");
+  PFF_CHECK(weight_decay.empty() || weight_decay.size() == n, "[optimizer] got ",
+            weight_decay.size(), " weight decay rates for ", n, " variables.");
+  check_float32(learning_rate, "optimizer", "learning_rate");
+  PFF_CHECK(learning_rate.numel() == 1, "[optimizer] learning_rate must be a scalar, got shape ",
+            shape_str(learning_rate.shape()), ".");
+  PFF_CHECK(iterations.numel() == 1, "[optimizer] iterations must be a scalar, got shape ",
+            shape_str(iterations.shape()), ".");
+  for (size_t i = 0; i < n; ++i) {
+    check_float32(params[i], "optimizer", "variable");
+    check_float32(grads[i], "optimizer", "gradient");
+    PFF_CHECK(grads[i].shape() == params[i].shape(), "[optimizer] gradient ", i,
+              " has shape ", shape_str(grads[i].shape()), " but its variable has shape ",
+              shape_str(params[i].shape()), ".");
+  }
+  for (size_t s = 0; s < nslots; ++s) {
+    bool scalar_slot = algo == "nadam" && s == 2;
+    if (scalar_slot) {
+      PFF_CHECK(slots[s].size() == 1 && slots[s][0].numel() == 1 &&
+                    slots[s][0].dtype() == DType::float32,
+                "[optimizer] nadam expects one float32 scalar u_product.");
+      continue;
+    }
+    PFF_CHECK(slots[s].empty() || slots[s].size() == n, "[optimizer] slot list ", s,
+              " has ", slots[s].size(), " tensors for ", n, " variables.");
+    for (size_t i = 0; i < slots[s].size(); ++i) {
+      check_float32(slots[s][i], "optimizer", "slot");
+      PFF_CHECK(slots[s][i].shape() == params[i].shape(), "[optimizer] slot ", s, " of variable ",
+                i, " has shape ", shape_str(slots[s][i].shape()), ", expected ",
+                shape_str(params[i].shape()), ".");
+    }
+  }
+
+  const float lr = *learning_rate.f32();
+  const int64_t done = read_int_scalar(iterations);
+  const double t = static_cast<double>(done + 1);
+
+  // Per-variable gradient scale from clipping (global norm: one pass over all grads).
+  std::vector<cpu::GradXform> xf(n);
+  if (cm == Clip::global && clip > 0.f) {
+    float sc = cpu::clip_scale(global_norm(grads), clip);
+    for (auto& x : xf) x.scale = sc;
+  } else if (cm == Clip::norm && clip > 0.f) {
+    for (size_t i = 0; i < n; ++i)
+      xf[i].scale = cpu::clip_scale(std::sqrt(cpu::sum_squares(grads[i].f32(), grads[i].numel())),
+                                    clip);
+  } else if (cm == Clip::value && clip > 0.f) {
+    for (auto& x : xf) x.clip = clip;
+  }
+  if (!weight_decay.empty())
+    for (size_t i = 0; i < n; ++i) xf[i].decay = weight_decay[i] * lr;
+
+  if (algo == "sgd") {
+    float momentum = static_cast<float>(hyper[0]);
+    bool nesterov = hyper[1] != 0.0;
+    for (size_t i = 0; i < n; ++i)
+      cpu::sgd_update_(params[i].f32(), grads[i].f32(), slot_ptr(slots[0], i),
+                       params[i].numel(), lr, momentum, nesterov, xf[i]);
+  } else if (algo == "rmsprop") {
+    // slots: velocities, average gradients (centered), momentums (momentum > 0).
+    PFF_CHECK(slots[0].size() == n, "[optimizer] rmsprop needs one velocity per variable.");
+    for (size_t i = 0; i < n; ++i)
+      cpu::rmsprop_update_(params[i].f32(), grads[i].f32(), slots[0][i].f32(),
+                           slot_ptr(slots[1], i), slot_ptr(slots[2], i), params[i].numel(),
+                           lr, static_cast<float>(hyper[0]), static_cast<float>(hyper[1]),
+                           static_cast<float>(hyper[2]), xf[i]);
+  } else if (algo == "adam") {
+    PFF_CHECK(slots[0].size() == n && slots[1].size() == n,
+              "[optimizer] adam needs one momentum and one velocity per variable.");
+    double b1 = hyper[0], b2 = hyper[1];
+    float alpha = static_cast<float>(lr * std::sqrt(1.0 - std::pow(b2, t)) /
+                                     (1.0 - std::pow(b1, t)));
+    for (size_t i = 0; i < n; ++i)
+      cpu::adam_update_(params[i].f32(), grads[i].f32(), slots[0][i].f32(), slots[1][i].f32(),
+                        slot_ptr(slots[2], i), params[i].numel(), alpha,
+                        static_cast<float>(b1), static_cast<float>(b2),
+                        static_cast<float>(hyper[2]), xf[i]);
+  } else if (algo == "adagrad") {
+    PFF_CHECK(slots[0].size() == n, "[optimizer] adagrad needs one accumulator per variable.");
+    for (size_t i = 0; i < n; ++i)
+      cpu::adagrad_update_(params[i].f32(), grads[i].f32(), slots[0][i].f32(),
+                           params[i].numel(), lr, static_cast<float>(hyper[0]), xf[i]);
+  } else if (algo == "adamax") {
+    PFF_CHECK(slots[0].size() == n && slots[1].size() == n,
+              "[optimizer] adamax needs one momentum and one norm per variable.");
+    double b1 = hyper[0];
+    float omb1t = static_cast<float>(1.0 - std::pow(b1, t));
+    for (size_t i = 0; i < n; ++i)
+      cpu::adamax_update_(params[i].f32(), grads[i].f32(), slots[0][i].f32(), slots[1][i].f32(),
+                          params[i].numel(), lr, omb1t, static_cast<float>(b1),
+                          static_cast<float>(hyper[1]), static_cast<float>(hyper[2]), xf[i]);
+  } else {  // nadam
+    PFF_CHECK(slots[0].size() == n && slots[1].size() == n,
+              "[optimizer] nadam needs one momentum and one velocity per variable.");
+    double b1 = hyper[0], b2 = hyper[1];
+    float* up = slots[2][0].f32();
+    double u_t = b1 * (1.0 - 0.5 * std::pow(0.96, t));
+    double u_t1 = b1 * (1.0 - 0.5 * std::pow(0.96, t + 1.0));
+    // u_product is state kept in float32, as Keras keeps it.
+    *up = static_cast<float>(static_cast<double>(*up) * u_t);
+    double prod_t = *up, prod_t1 = prod_t * u_t1;
+    float cmf = static_cast<float>(u_t1 / (1.0 - prod_t1));
+    float cg = static_cast<float>((1.0 - u_t) / (1.0 - prod_t));
+    float cv = static_cast<float>(1.0 / (1.0 - std::pow(b2, t)));
+    for (size_t i = 0; i < n; ++i)
+      cpu::nadam_update_(params[i].f32(), grads[i].f32(), slots[0][i].f32(), slots[1][i].f32(),
+                         params[i].numel(), lr, cmf, cg, cv, static_cast<float>(b1),
+                         static_cast<float>(b2), static_cast<float>(hyper[2]), xf[i]);
+  }
+  write_int_scalar(iterations, done + 1);
+}
+
+}  // namespace pyfastfit

@@ -1,0 +1,479 @@
+"""Optimizer: the base class. Subclasses declare their slots and hyper-parameters; a
+whole step (clipping, weight decay, every variable's update, iterations += 1) is one
+C++ call with the GIL released."""
+
+import re
+import warnings
+
+import numpy as np
+
+from pyfastfit.core import Tensor, Variable
+from pyfastfit.ops import optim as optim_ops
+from pyfastfit.optimizers.schedules import learning_rate_schedule as lrs
+
+_CLIP_NAMES = ("clipnorm", "global_clipnorm", "clipvalue")
+
+
+class Optimizer:
+    """Base class for optimizers, as `keras.optimizers.Optimizer`.
+
+    Args:
+        learning_rate: a float, a `LearningRateSchedule`, or a callable taking no
+            arguments and returning the learning rate.
+        weight_decay: if set, each step first does `w -= w * weight_decay * lr`.
+        clipnorm: if set, each gradient is clipped to this L2 norm.
+        clipvalue: if set, gradients are clipped to `[-clipvalue, clipvalue]`.
+        global_clipnorm: if set, all gradients are scaled together so that their
+            global L2 norm is at most this value.
+        name: the optimizer's name (prefix of its variables' paths).
+
+    Subclasses set `_algo` (the C++ kernel), implement `build(var_list)` with
+    `add_optimizer_variables`, `_slot_lists()` and `_hyper()`.
+
+    Example:
+
+    ```python
+    opt = keras.optimizers.Adam(1e-3)
+    with keras.GradientTape() as tape:
+        loss = loss_fn(y, model(x))
+    grads = tape.gradient(loss, model.trainable_weights)
+    opt.apply_gradients(zip(grads, model.trainable_weights))
+    ```
+    """
+
+    _algo = None
+    _default_name = "optimizer"
+
+    def __init__(self, learning_rate, weight_decay=None, clipnorm=None, clipvalue=None,
+                 global_clipnorm=None, use_ema=False, ema_momentum=0.99,
+                 ema_overwrite_frequency=None, loss_scale_factor=None,
+                 gradient_accumulation_steps=None, name=None, **kwargs):
+        if kwargs.pop("decay", None) is not None:
+            warnings.warn("Argument `decay` is no longer supported and will be ignored.",
+                          stacklevel=2)
+        if kwargs:
+            raise ValueError(f"Argument(s) not recognized: {kwargs}")
+        clip_set = [a is not None for a in (clipnorm, clipvalue, global_clipnorm)]
+        if sum(clip_set) > 1:
+            raise ValueError(
+                "Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can "
+                f"be set. Received: clipnorm={clipnorm}, "
+                f"clipvalue={clipvalue}, global_clipnorm={global_clipnorm}"
+            )
+        for arg, v in (("clipnorm", clipnorm), ("clipvalue", clipvalue),
+                       ("global_clipnorm", global_clipnorm), ("weight_decay", weight_decay)):
+            if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))
+                                  or v < 0):
+                raise ValueError(
+                    f"Argument `{arg}` must be a non-negative float or None. "
+                    f"Received: {arg}={v!r}"
+                )
+        if use_ema:
+            raise NotImplementedError(
+                "use_ema=True is not supported by pyfastfit optimizers yet. "
+                "Received: use_ema=True"
+            )
+        if gradient_accumulation_steps:
+            raise NotImplementedError(
+                "gradient_accumulation_steps is not supported by pyfastfit optimizers yet. "
+                f"Received: gradient_accumulation_steps={gradient_accumulation_steps}"
+            )
+        self.name = name or self._default_name
+        self.weight_decay = weight_decay
+        self.clipnorm = clipnorm
+        self.clipvalue = clipvalue
+        self.global_clipnorm = global_clipnorm
+        self.use_ema = use_ema
+        self.ema_momentum = ema_momentum
+        self.ema_overwrite_frequency = ema_overwrite_frequency
+        self.loss_scale_factor = loss_scale_factor
+        self.gradient_accumulation_steps = gradient_accumulation_steps
+        self.built = False
+        self._variables = []
+        self._trainable_variables = []
+        self._trainable_variables_indices = {}
+        self._exclude_ids = set()
+        self._exclude_pattern = None
+        self._plan_key = None
+        self._plan = None
+        self._iterations = self._make_variable(np.zeros((), np.int64), "iteration")
+        # Scratch scalar the schedule / callable learning rate is written into each step.
+        self._lr_scratch = Variable(np.zeros((), np.float32), trainable=False,
+                                    name="learning_rate_scratch")
+        self._lr_scratch_np = np.asarray(self._lr_scratch._c)
+        self._learning_rate = None
+        self._set_learning_rate(learning_rate, initial=True)
+
+    # ----------------------------------------------------------------- variables
+    def _make_variable(self, value, name, track=True):
+        v = Variable(value, trainable=False, name=name)
+        v.path = f"{self.name}/{name}"
+        if track:
+            self._variables.append(v)
+        return v
+
+    @property
+    def iterations(self):
+        """The number of steps applied so far (an int64 scalar Variable)."""
+        return self._iterations
+
+    @property
+    def variables(self):
+        """All optimizer state in Keras's order: iteration, learning_rate (when it is
+        a float), then the slot variables."""
+        return self._variables[:]
+
+    def add_variable(self, shape, initializer="zeros", dtype=None, aggregation="mean",
+                     name=None):
+        """Creates and tracks a non-trainable state Variable of `shape`."""
+        dtype = dtype or "float32"
+        shape = tuple(shape)
+        if isinstance(initializer, str):
+            if initializer == "zeros":
+                value = np.zeros(shape, dtype)
+            elif initializer == "ones":
+                value = np.ones(shape, dtype)
+            else:
+                raise ValueError(
+                    f"Unknown initializer for an optimizer variable: {initializer!r}; "
+                    "expected 'zeros', 'ones', a number or a callable."
+                )
+        elif isinstance(initializer, (int, float)):
+            value = np.full(shape, initializer, dtype)
+        elif callable(initializer):
+            value = np.asarray(initializer(shape, dtype), dtype)
+        else:
+            value = np.broadcast_to(np.asarray(initializer, dtype), shape).copy()
+        return self._make_variable(value, name or "variable")
+
+    def add_variable_from_reference(self, reference_variable, name=None,
+                                    initializer="zeros"):
+        """Adds a state Variable with the shape and dtype of `reference_variable`."""
+        name = name or "var"
+        ref = getattr(reference_variable, "path", None) or reference_variable.name
+        name = str(ref).replace("/", "_").replace(":", "_") + "_" + name
+        return self.add_variable(reference_variable.shape, initializer=initializer,
+                                 dtype=reference_variable.dtype, name=name)
+
+    def add_optimizer_variables(self, trainable_variables, name, initializer="zeros"):
+        """One state Variable per trainable variable (and per name when `name` is a
+        list, interleaved per variable as Keras does)."""
+        names = [name] if isinstance(name, str) else list(name)
+        inits = initializer if isinstance(initializer, (list, tuple)) else \
+            [initializer] * len(names)
+        if len(inits) != len(names):
+            raise ValueError(
+                "The number of provided names must match the number of provided "
+                f"initializers. Received name='{name}', initializer='{initializer}'"
+            )
+        out = tuple([] for _ in names)
+        for v in trainable_variables:
+            for i, (n, init) in enumerate(zip(names, inits)):
+                out[i].append(self.add_variable_from_reference(v, n, init))
+        return out[0] if isinstance(name, str) else out
+
+    def build(self, variables):
+        """Creates the slot variables for `variables` (called on the first apply)."""
+        for i, v in enumerate(variables):
+            self._trainable_variables_indices[id(v)] = i
+        self._trainable_variables = list(variables)
+        self.built = True
+
+    def _slot_lists(self):
+        """Slot Variable lists in the order the C++ kernel expects (see ops/optim.h)."""
+        raise NotImplementedError
+
+    def _hyper(self):
+        """Hyper-parameters in the order the C++ kernel expects."""
+        raise NotImplementedError
+
+    # -------------------------------------------------------------- learning rate
+    def _set_learning_rate(self, learning_rate, initial=False):
+        if isinstance(learning_rate, lrs.LearningRateSchedule) or (
+                callable(learning_rate) and not isinstance(learning_rate, Tensor)):
+            if isinstance(self._learning_rate, Variable):
+                self._variables.remove(self._learning_rate)
+            self._learning_rate = learning_rate
+            return
+        if isinstance(self._learning_rate, lrs.LearningRateSchedule):
+            raise TypeError(
+                "This optimizer was created with a `LearningRateSchedule` object as "
+                "its `learning_rate` constructor argument, hence its learning rate is "
+                "not settable. If you need the learning rate to be settable, you should "
+                "instantiate the optimizer with a float `learning_rate` argument."
+            )
+        try:
+            value = float(learning_rate)
+        except (TypeError, ValueError):
+            value = None
+        if value is None or isinstance(learning_rate, (bool, str)):
+            raise ValueError(
+                "Argument `learning_rate` should be float, or an instance of "
+                "LearningRateSchedule, or a callable (that takes in the current "
+                "iteration value and returns the corresponding learning rate value). "
+                f"Received instead: learning_rate={learning_rate!r}"
+            )
+        if isinstance(self._learning_rate, Variable):
+            self._learning_rate.assign(np.float32(value))
+        else:
+            self._learning_rate = self._make_variable(np.float32(value), "learning_rate",
+                                                      track=False)
+            self._variables.insert(1, self._learning_rate)
+
+    @property
+    def learning_rate(self):
+        """The current learning rate: a float32 Variable when set from a float (so
+        `float(opt.learning_rate)` and `opt.learning_rate.assign(x)` work), else the
+        schedule's value at the current step."""
+        lr = self._learning_rate
+        if isinstance(lr, Variable):
+            return lr
+        if isinstance(lr, lrs.LearningRateSchedule):
+            return lr(self._iterations)
+        return lr()
+
+    @learning_rate.setter
+    def learning_rate(self, learning_rate):
+        self._set_learning_rate(learning_rate)
+
+    def _current_lr_c(self):
+        """`_C.Tensor` holding this step's learning rate."""
+        lr = self._learning_rate
+        if type(lr) is Variable:
+            return lr._c
+        if isinstance(lr, lrs.LearningRateSchedule):
+            self._lr_scratch_np[()] = lr._value(self._iterations)
+        else:
+            self._lr_scratch_np[()] = float(lr())
+        return self._lr_scratch._c
+
+    def _get_current_learning_rate(self):
+        return float(self.learning_rate)
+
+    # --------------------------------------------------------------- weight decay
+    def exclude_from_weight_decay(self, var_list=None, var_names=None):
+        """Excludes variables (by object, or by a substring of their name) from weight
+        decay. Must be called before the optimizer is built."""
+        if self.built:
+            raise ValueError(
+                "`exclude_from_weight_decay()` can only be configured before "
+                "the optimizer is built."
+            )
+        self._exclude_ids = {id(v) for v in (var_list or [])}
+        self._exclude_pattern = re.compile("|".join(set(var_names))) if var_names else None
+
+    def _use_weight_decay(self, variable):
+        if id(variable) in self._exclude_ids:
+            return False
+        if self._exclude_pattern is not None and \
+                self._exclude_pattern.search(variable.name) is not None:
+            return False
+        return True
+
+    # ---------------------------------------------------------------------- apply
+    def apply_gradients(self, grads_and_vars):
+        """Applies `(gradient, variable)` pairs; returns `iterations`."""
+        grads, variables = zip(*grads_and_vars)
+        self.apply(grads, variables)
+        return self._iterations
+
+    def apply(self, grads, trainable_variables=None):
+        """Updates `trainable_variables` with `grads` (one C++ call for all of them).
+
+        Gradients that are None are skipped with a warning, as in Keras. Without
+        `trainable_variables` the optimizer must already be built, and `grads` match
+        the variables it was built with.
+        """
+        grads = list(grads)
+        if not grads:
+            return
+        if trainable_variables is None:
+            if not self.built:
+                raise ValueError(
+                    "When passing `grads` without `variables`, the optimizer must "
+                    "already be built on a list of variables. Call "
+                    "`optimizer.build(trainable_variables)` first."
+                )
+            variables = self._trainable_variables
+            if len(grads) != len(variables):
+                raise ValueError(
+                    "When passing `grads` as a list of gradient tensors, the gradients "
+                    f"must match `optimizer.variables` one-to-one. Received a list of "
+                    f"{len(grads)} gradients, but the optimizer is tracking "
+                    f"{len(variables)} trainable variables."
+                )
+        else:
+            variables = list(trainable_variables)
+            if len(grads) != len(variables):
+                raise ValueError(
+                    f"Received {len(grads)} gradients for {len(variables)} variables; "
+                    "they must match one-to-one."
+                )
+            if not self.built:
+                self.build(variables)
+        if any(g is None for g in grads):
+            grads, variables = self._filter_empty(grads, variables)
+        plan = self._get_plan(variables)
+        gc = [g._c if isinstance(g, Tensor) else optim_ops.as_c(g) for g in grads]
+        if self.loss_scale_factor is not None:
+            s = np.float32(self.loss_scale_factor)
+            gc = [optim_ops.as_c(np.asarray(g) / s) for g in gc]
+        params_c, slots_c, decays = plan
+        optim_ops.update_(self._algo, params_c, gc, slots_c, self._current_lr_c(),
+                          self._iterations._c, self._hyper(), *self._clip_args(), decays)
+
+    def _filter_empty(self, grads, variables):
+        kept = [(g, v) for g, v in zip(grads, variables) if g is not None]
+        if not kept:
+            raise ValueError("No gradients provided for any variable.")
+        missing = [v.name for g, v in zip(grads, variables) if g is None]
+        warnings.warn(
+            f"Gradients do not exist for variables {missing} when minimizing the loss. "
+            "If using `model.compile()`, did you forget to provide a `loss` argument?",
+            stacklevel=3,
+        )
+        return [g for g, _ in kept], [v for _, v in kept]
+
+    def _clip_args(self):
+        if self.clipnorm:
+            return "clipnorm", float(self.clipnorm)
+        if self.global_clipnorm:
+            return "global_clipnorm", float(self.global_clipnorm)
+        if self.clipvalue:
+            return "clipvalue", float(self.clipvalue)
+        return "none", 0.0
+
+    def _get_plan(self, variables):
+        """Cached `_C` lists for this set of variables: (params, slots, decays)."""
+        key = tuple(map(id, variables))
+        if key == self._plan_key:
+            return self._plan
+        index = self._trainable_variables_indices
+        idx = []
+        for v in variables:
+            i = index.get(id(v))
+            if i is None:
+                raise ValueError(
+                    f"Unknown variable: {v!r}. This optimizer can only be called for "
+                    "the variables it was originally built with. When working with a "
+                    "new set of variables, you should recreate a new optimizer instance."
+                )
+            idx.append(i)
+        params_c = [v._c for v in variables]
+        slots_c = []
+        for lst in self._slot_lists():
+            if len(lst) == len(self._trainable_variables):
+                slots_c.append([lst[i]._c for i in idx])
+            else:  # an unused optional slot ([]) or a per-optimizer scalar
+                slots_c.append([s._c for s in lst])
+        if self.weight_decay is None:
+            decays = []
+        else:
+            wd = float(self.weight_decay)
+            decays = [wd if self._use_weight_decay(v) else 0.0 for v in variables]
+        self._plan_key, self._plan = key, (params_c, slots_c, decays)
+        return self._plan
+
+    def _fused_spec(self, variables):
+        """Everything a C++ training program needs to run this optimizer's step:
+        algo name, `_C` param/slot lists, hyper-parameters, clipping and weight decay,
+        plus the learning-rate and iteration `_C` tensors (see ops/optim.h)."""
+        if not self.built:
+            self.build(list(variables))
+        params_c, slots_c, decays = self._get_plan(list(variables))
+        mode, clip = self._clip_args()
+        return {
+            "algo": self._algo, "params": params_c, "slots": slots_c,
+            "hyper": self._hyper(), "clip_mode": mode, "clip": clip,
+            "weight_decay": decays, "iterations": self._iterations._c,
+            "learning_rate": self._current_lr_c(),
+            "lr_is_constant": isinstance(self._learning_rate, Variable),
+        }
+
+    # ------------------------------------------------------------------- misc API
+    def scale_loss(self, loss):
+        """Multiplies the loss by `loss_scale_factor` when it is set."""
+        if self.loss_scale_factor is not None:
+            return loss * self.loss_scale_factor
+        return loss
+
+    def finalize_variable_values(self, var_list):
+        """Hook called at the end of `fit` (EMA is not supported: no-op)."""
+
+    def set_weights(self, weights):
+        """Sets the optimizer state from a list of arrays in `variables` order."""
+        if not self.built:
+            raise ValueError(
+                "You are calling `set_weights()` on an optimizer that has not yet been "
+                "built. Please call `optimizer.build(trainable_variables)` to create "
+                "the optimizer weights before calling `set_weights()`."
+            )
+        for v, w in zip(self._variables, weights):
+            if tuple(v.shape) != tuple(np.shape(w)):
+                raise ValueError(
+                    f"Optimizer variable {v.path} has shape {v.shape} not compatible "
+                    f"with provided weight shape {np.shape(w)}."
+                )
+            v.assign(w)
+
+    def get_weights(self):
+        """The optimizer state as a list of NumPy arrays (`variables` order)."""
+        return [v.numpy() for v in self._variables]
+
+    def save_own_variables(self, store):
+        """Writes the state into `store` under keys "0", "1", ... (Keras layout)."""
+        for i, v in enumerate(self._variables):
+            store[str(i)] = v.numpy()
+
+    def load_own_variables(self, store):
+        """Reads the state written by `save_own_variables`."""
+        if len(store.keys()) != len(self._variables):
+            msg = (
+                f"Skipping variable loading for optimizer '{self.name}', because it "
+                f"has {len(self._variables)} variables whereas the saved optimizer has "
+                f"{len(store.keys())} variables. "
+            )
+            if len(self._variables) <= 2:
+                msg += "This is likely because the optimizer has not been called/built yet."
+            warnings.warn(msg, stacklevel=2)
+            return
+        for i, v in enumerate(self._variables):
+            v.assign(np.asarray(store[str(i)]))
+
+    def get_config(self):
+        """The optimizer's constructor arguments as a JSON-friendly dict."""
+        lr = self._learning_rate
+        if isinstance(lr, lrs.LearningRateSchedule):
+            learning_rate = lrs.serialize(lr)
+        elif isinstance(lr, Variable):
+            learning_rate = float(lr.numpy())
+        else:
+            learning_rate = lr
+        return {
+            "name": self.name,
+            "learning_rate": learning_rate,
+            "weight_decay": self.weight_decay,
+            "clipnorm": self.clipnorm,
+            "global_clipnorm": self.global_clipnorm,
+            "clipvalue": self.clipvalue,
+            "use_ema": self.use_ema,
+            "ema_momentum": self.ema_momentum,
+            "ema_overwrite_frequency": self.ema_overwrite_frequency,
+            "loss_scale_factor": self.loss_scale_factor,
+            "gradient_accumulation_steps": self.gradient_accumulation_steps,
+        }
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """Creates an optimizer from `get_config()`'s output."""
+        config = dict(config)
+        if isinstance(config.get("learning_rate"), dict):
+            config["learning_rate"] = lrs.deserialize(config["learning_rate"],
+                                                      custom_objects=custom_objects)
+        return cls(**config)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+__all__ = ["Optimizer"]

@@ -1,0 +1,349 @@
+"""Learning rate schedules: the learning rate as a function of the optimizer step."""
+
+import math
+
+import numpy as np
+
+from pyfastfit import ops
+
+
+class LearningRateSchedule:
+    """The learning rate schedule base class.
+
+    Subclasses implement `__call__(self, step)` (step: the optimizer's iteration count,
+    a scalar integer tensor) and, to be serializable, `get_config()`. Built-in
+    schedules also implement `_value(step) -> float`, which optimizers use to avoid
+    creating a tensor every step.
+
+    Example:
+
+    ```python
+    class MyLRSchedule(keras.optimizers.schedules.LearningRateSchedule):
+        def __init__(self, initial_learning_rate):
+            self.initial_learning_rate = initial_learning_rate
+
+        def __call__(self, step):
+            return self.initial_learning_rate / (step + 1)
+
+    optimizer = keras.optimizers.SGD(learning_rate=MyLRSchedule(0.1))
+    ```
+    """
+
+    def __call__(self, step):
+        if type(self)._value is not LearningRateSchedule._value:
+            return ops.convert_to_tensor(np.float32(self._value(step)))
+        raise NotImplementedError(
+            f"Learning rate schedule '{self.__class__.__name__}' "
+            "must override `__call__(self, step)`."
+        )
+
+    def _value(self, step):
+        """The learning rate at `step` as a Python float."""
+        return float(self(step))
+
+    def get_config(self):
+        raise NotImplementedError(
+            f"Learning rate schedule '{self.__class__.__name__}' "
+            "must override `get_config()` in order to be serializable."
+        )
+
+    @classmethod
+    def from_config(cls, config):
+        """Instantiates a `LearningRateSchedule` from its config."""
+        return cls(**config)
+
+
+def _check_decay_steps(value, arg="decay_steps"):
+    if value <= 0:
+        raise ValueError(f"Argument `{arg}` must be > 0. Received: {arg}={value}")
+
+
+class ExponentialDecay(LearningRateSchedule):
+    """`initial_learning_rate * decay_rate ** (step / decay_steps)`.
+
+    Args:
+        initial_learning_rate: the initial learning rate.
+        decay_steps: a positive number of steps, see the formula.
+        decay_rate: the decay rate.
+        staircase: if `True`, `step / decay_steps` is an integer division.
+            Defaults to `False`.
+        name: optional name. Defaults to `"ExponentialDecay"`.
+
+    Example:
+
+    >>> s = ExponentialDecay(0.1, decay_steps=10, decay_rate=0.5)
+    >>> float(s(10))
+    0.05
+    """
+
+    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
+                 name="ExponentialDecay"):
+        super().__init__()
+        self.initial_learning_rate = initial_learning_rate
+        self.decay_steps = decay_steps
+        self.decay_rate = decay_rate
+        self.staircase = staircase
+        self.name = name
+        _check_decay_steps(decay_steps)
+
+    def _value(self, step):
+        p = float(step) / self.decay_steps
+        if self.staircase:
+            p = math.floor(p)
+        return self.initial_learning_rate * self.decay_rate ** p
+
+    def get_config(self):
+        return {
+            "initial_learning_rate": self.initial_learning_rate,
+            "decay_steps": self.decay_steps,
+            "decay_rate": self.decay_rate,
+            "staircase": self.staircase,
+            "name": self.name,
+        }
+
+
+class PiecewiseConstantDecay(LearningRateSchedule):
+    """`values[0]` while `step <= boundaries[0]`, `values[1]` while
+    `step <= boundaries[1]`, ..., and `values[-1]` after `boundaries[-1]`.
+
+    Args:
+        boundaries: strictly increasing step boundaries.
+        values: one more value than `boundaries`.
+        name: optional name. Defaults to `"PiecewiseConstant"`.
+
+    Example:
+
+    >>> s = PiecewiseConstantDecay([100, 110], [1.0, 0.5, 0.1])
+    >>> float(s(105))
+    0.5
+    """
+
+    def __init__(self, boundaries, values, name="PiecewiseConstant"):
+        super().__init__()
+        if len(boundaries) != len(values) - 1:
+            raise ValueError(
+                "The length of boundaries should be 1 less than the length of "
+                f"values. Received: boundaries={boundaries} of length "
+                f"{len(boundaries)}, and values={values} of length {len(values)}."
+            )
+        self.boundaries = boundaries
+        self.values = values
+        self.name = name
+
+    def _value(self, step):
+        s = float(step)
+        for b, v in zip(self.boundaries, self.values):
+            if s <= b:
+                return float(v)
+        return float(self.values[-1])
+
+    def get_config(self):
+        return {"boundaries": self.boundaries, "values": self.values, "name": self.name}
+
+
+class PolynomialDecay(LearningRateSchedule):
+    """Polynomial decay from `initial_learning_rate` to `end_learning_rate` over
+    `decay_steps`: `(initial - end) * (1 - step / decay_steps) ** power + end`.
+
+    Args:
+        initial_learning_rate: the initial learning rate.
+        decay_steps: a positive number of steps.
+        end_learning_rate: the final learning rate. Defaults to `0.0001`.
+        power: the power of the polynomial. Defaults to `1.0`.
+        cycle: if `True`, `decay_steps` is stretched to the first multiple of it
+            beyond `step` instead of clamping the step. Defaults to `False`.
+        name: optional name. Defaults to `"PolynomialDecay"`.
+
+    Example:
+
+    >>> float(PolynomialDecay(0.1, 10, 0.0)(5))
+    0.05
+    """
+
+    def __init__(self, initial_learning_rate, decay_steps, end_learning_rate=0.0001,
+                 power=1.0, cycle=False, name="PolynomialDecay"):
+        super().__init__()
+        self.initial_learning_rate = initial_learning_rate
+        self.decay_steps = decay_steps
+        self.end_learning_rate = end_learning_rate
+        self.power = power
+        self.cycle = cycle
+        self.name = name
+        _check_decay_steps(decay_steps)
+
+    def _value(self, step):
+        s = float(step)
+        steps = float(self.decay_steps)
+        if self.cycle:
+            mult = 1.0 if s == 0 else math.ceil(s / self.decay_steps)
+            steps *= mult
+        else:
+            s = min(s, steps)
+        p = s / steps
+        return ((self.initial_learning_rate - self.end_learning_rate)
+                * (1 - p) ** self.power + self.end_learning_rate)
+
+    def get_config(self):
+        return {
+            "initial_learning_rate": self.initial_learning_rate,
+            "decay_steps": self.decay_steps,
+            "end_learning_rate": self.end_learning_rate,
+            "power": self.power,
+            "cycle": self.cycle,
+            "name": self.name,
+        }
+
+
+class InverseTimeDecay(LearningRateSchedule):
+    """`initial_learning_rate / (1 + decay_rate * step / decay_steps)` (the ratio is
+    floored when `staircase=True`).
+
+    Args:
+        initial_learning_rate: the initial learning rate.
+        decay_steps: how often to apply decay.
+        decay_rate: the decay rate.
+        staircase: decay at discrete intervals. Defaults to `False`.
+        name: optional name. Defaults to `"InverseTimeDecay"`.
+
+    Example:
+
+    >>> float(InverseTimeDecay(0.1, 1.0, 0.5)(2))
+    0.05
+    """
+
+    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
+                 name="InverseTimeDecay"):
+        super().__init__()
+        self.initial_learning_rate = initial_learning_rate
+        self.decay_steps = decay_steps
+        self.decay_rate = decay_rate
+        self.staircase = staircase
+        self.name = name
+        _check_decay_steps(decay_steps)
+
+    def _value(self, step):
+        p = float(step) / self.decay_steps
+        if self.staircase:
+            p = math.floor(p)
+        return self.initial_learning_rate / (1.0 + self.decay_rate * p)
+
+    def get_config(self):
+        return {
+            "initial_learning_rate": self.initial_learning_rate,
+            "decay_steps": self.decay_steps,
+            "decay_rate": self.decay_rate,
+            "staircase": self.staircase,
+            "name": self.name,
+        }
+
+
+class CosineDecay(LearningRateSchedule):
+    """Cosine decay with an optional linear warmup, as Keras 3.
+
+    Without `warmup_target`: `lr * ((1 - alpha) * 0.5 * (1 + cos(pi * s / decay_steps))
+    + alpha)` with `s = min(step, decay_steps)`. With it: a linear ramp from
+    `initial_learning_rate` to `warmup_target` over `warmup_steps`, then the cosine
+    decay from `warmup_target` over `decay_steps`.
+
+    Args:
+        initial_learning_rate: the initial learning rate.
+        decay_steps: number of steps to decay over.
+        alpha: minimum learning rate as a fraction of the decay's start value.
+            Defaults to `0.0`.
+        name: optional name. Defaults to `"CosineDecay"`.
+        warmup_target: learning rate reached at the end of the warmup, or None for
+            no warmup. Defaults to `None`.
+        warmup_steps: number of warmup steps. Defaults to `0`.
+
+    Example:
+
+    >>> float(CosineDecay(0.1, 10)(10))
+    0.0
+    """
+
+    def __init__(self, initial_learning_rate, decay_steps, alpha=0.0, name="CosineDecay",
+                 warmup_target=None, warmup_steps=0):
+        super().__init__()
+        self.initial_learning_rate = initial_learning_rate
+        self.decay_steps = decay_steps
+        self.alpha = alpha
+        self.name = name
+        self.warmup_steps = warmup_steps
+        self.warmup_target = warmup_target
+        _check_decay_steps(decay_steps)
+
+    def _decay(self, s, start_lr):
+        cosine = 0.5 * (1.0 + math.cos(math.pi * s / self.decay_steps))
+        return start_lr * ((1 - self.alpha) * cosine + self.alpha)
+
+    def _value(self, step):
+        s = float(step)
+        if self.warmup_target is None:
+            return self._decay(min(s, self.decay_steps), self.initial_learning_rate)
+        s = min(s, self.decay_steps + self.warmup_steps)
+        if s < self.warmup_steps:
+            frac = s / self.warmup_steps
+            return (self.warmup_target - self.initial_learning_rate) * frac + \
+                self.initial_learning_rate
+        return self._decay(s - self.warmup_steps, self.warmup_target)
+
+    def get_config(self):
+        return {
+            "initial_learning_rate": self.initial_learning_rate,
+            "decay_steps": self.decay_steps,
+            "alpha": self.alpha,
+            "name": self.name,
+            "warmup_target": self.warmup_target,
+            "warmup_steps": self.warmup_steps,
+        }
+
+
+_BUILTINS = {
+    cls.__name__: cls
+    for cls in (ExponentialDecay, PiecewiseConstantDecay, PolynomialDecay,
+                InverseTimeDecay, CosineDecay)
+}
+
+
+def serialize(learning_rate_schedule):
+    """Serializes a schedule to the Keras 3 dict form
+    (`{"module", "class_name", "config", "registered_name"}`)."""
+    if not isinstance(learning_rate_schedule, LearningRateSchedule):
+        raise ValueError(
+            "serialize expects a LearningRateSchedule. "
+            f"Received: learning_rate_schedule={learning_rate_schedule!r}"
+        )
+    cls = type(learning_rate_schedule)
+    builtin = _BUILTINS.get(cls.__name__) is cls
+    return {
+        "module": "keras.optimizers.schedules" if builtin else cls.__module__,
+        "class_name": cls.__name__,
+        "config": learning_rate_schedule.get_config(),
+        "registered_name": None if builtin else cls.__name__,
+    }
+
+
+def deserialize(config, custom_objects=None):
+    """Creates a schedule from `serialize`'s output (or Keras 2's
+    `{"class_name", "config"}`)."""
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ValueError(
+            "deserialize expects a dict with 'class_name' and 'config'. "
+            f"Received: config={config!r}"
+        )
+    name = config["class_name"]
+    custom_objects = custom_objects or {}
+    cls = custom_objects.get(name) or custom_objects.get(config.get("registered_name")) \
+        or _BUILTINS.get(name)
+    if cls is None:
+        raise ValueError(
+            f"Unknown learning rate schedule: '{name}'. Expected one of "
+            f"{sorted(_BUILTINS)} or a class passed in custom_objects."
+        )
+    return cls.from_config(dict(config.get("config", {})))
+
+
+__all__ = [
+    "CosineDecay", "ExponentialDecay", "InverseTimeDecay", "LearningRateSchedule",
+    "PiecewiseConstantDecay", "PolynomialDecay", "deserialize", "serialize",
+]
