@@ -354,3 +354,30 @@ def test_tape_gradients_drive_training():
         g = (2.0 / len(x)) * x.T @ (x @ w.numpy() - y)
         opt.apply_gradients([(g.astype(np.float32), w)])
     np.testing.assert_allclose(w.numpy(), w_true, atol=1e-2)
+
+
+def test_fused_spec_for_programs():
+    a = ff.Variable(np.ones((2, 3), np.float32), name="k")
+    b = ff.Variable(np.ones(3, np.float32), name="b")
+    opt = optimizers.Adam(amsgrad=True, clipnorm=2.0, weight_decay=0.1)
+    spec = opt._fused_spec([a, b])
+    assert spec["algo"] == "adam" and spec["clip_mode"] == "clipnorm" and spec["clip"] == 2.0
+    assert [len(s) for s in spec["slots"]] == [2, 2, 2]
+    assert spec["weight_decay"] == [0.1, 0.1] and spec["lr_is_constant"]
+    assert spec["params"][0].shares_memory_with(a._c)
+
+
+def test_c_update_argument_errors():
+    from pyfastfit.ops import optim as optim_ops
+
+    p = ff.Variable(np.ones(2, np.float32))
+    lr = ff.Variable(np.float32(0.1))
+    it = ff.Variable(np.int64(0))
+    with pytest.raises(ValueError, match="unknown algorithm 'lion'"):
+        optim_ops.update_("lion", [p._c], [p._c], [[]], lr._c, it._c, [0.0, 0.0])
+    with pytest.raises(ValueError, match="adam expects 3 hyper-parameters, got 1"):
+        optim_ops.update_("adam", [p._c], [p._c], [[p._c], [p._c], []], lr._c, it._c, [0.9])
+    with pytest.raises(ValueError, match="unknown clip_mode 'norm'"):
+        optim_ops.update_("sgd", [p._c], [p._c], [[]], lr._c, it._c, [0.0, 0.0], "norm", 1.0)
+    np.testing.assert_allclose(optim_ops.global_norm([np.full(4, 3.0), None, np.ones(7)]),
+                               np.sqrt(36 + 7))
