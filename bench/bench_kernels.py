@@ -98,9 +98,9 @@ def worker(threads, samples):
         for M, K, N in PEAK_SHAPES:
             ac, bc, an, bn = gemm_case(M, K, N, False, False)
             flops = 2.0 * M * N * K
-            t_ours = _timeit(lambda: _C.matmul(ac, bc), max(5, samples // 3))
+            t_ours = _timeit(lambda ac=ac, bc=bc: _C.matmul(ac, bc), max(5, samples // 3))
             time.sleep(0.2)
-            t_np = _timeit(lambda: np.matmul(an, bn), max(5, samples // 3))
+            t_np = _timeit(lambda an=an, bn=bn: np.matmul(an, bn), max(5, samples // 3))
             time.sleep(0.5)
             rows.append({"kind": "peak", "name": f"{M}x{K}x{N}", "threads": 1,
                          "ours_gflops": flops / t_ours / 1e9,
@@ -325,7 +325,8 @@ def main():
                                    f"kernels_{machine['host']}_{machine['commit']}.json")
     os.makedirs(os.path.dirname(out), exist_ok=True)
     with open(out, "w") as f:
-        json.dump({"machine": machine, "samples": samples, "runs": runs, "peak_gflops_per_thread": peak1,
+        json.dump({"machine": machine, "samples": samples, "runs": runs,
+                   "peak_gflops_per_thread": peak1,
                    "rows": rows}, f, indent=1)
     print(f"wrote {os.path.relpath(out, ROOT)}")
 

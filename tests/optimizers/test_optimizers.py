@@ -240,7 +240,8 @@ def test_apply_without_variables_and_unknown_variable():
 
 def test_gradient_shape_mismatch():
     a = ff.Variable(np.ones(3, np.float32), name="a")
-    with pytest.raises(ValueError, match=r"gradient 0 has shape \(2,\) but its variable has shape \(3,\)"):
+    msg = r"gradient 0 has shape \(2,\) but its variable has shape \(3,\)"
+    with pytest.raises(ValueError, match=msg):
         optimizers.SGD().apply([np.ones(2, np.float32)], [a])
 
 
@@ -279,14 +280,16 @@ def test_argument_errors():
         optimizers.Adam(foo=1)
 
 
-@pytest.mark.parametrize("name", ["sgd", "RMSprop", "ADAM", "adamw", "adagrad", "adamax", "nadam"])
+@pytest.mark.parametrize(
+    "name", ["sgd", "RMSprop", "ADAM", "adamw", "adagrad", "adamax", "nadam"])
 def test_get_by_name(name):
     opt = optimizers.get(name)
     assert type(opt).__name__.lower() == name.lower()
 
 
 def test_get_errors_list_names():
-    with pytest.raises(ValueError, match=r"Could not interpret optimizer identifier: 'adamz'.*'adam'"):
+    msg = r"Could not interpret optimizer identifier: 'adamz'.*'adam'"
+    with pytest.raises(ValueError, match=msg):
         optimizers.get("adamz")
     with pytest.raises(ValueError, match="Could not interpret"):
         optimizers.get(3)
@@ -321,7 +324,8 @@ def test_keras_defaults_in_config():
     assert optimizers.SGD().get_config()["learning_rate"] == pytest.approx(0.01)
     assert optimizers.RMSprop().get_config()["rho"] == 0.9
     cfg = optimizers.Adam().get_config()
-    assert (cfg["beta_1"], cfg["beta_2"], cfg["epsilon"], cfg["amsgrad"]) == (0.9, 0.999, 1e-7, False)
+    got = (cfg["beta_1"], cfg["beta_2"], cfg["epsilon"], cfg["amsgrad"])
+    assert got == (0.9, 0.999, 1e-7, False)
     assert optimizers.AdamW().get_config()["weight_decay"] == 0.004
     assert optimizers.Adagrad().get_config()["initial_accumulator_value"] == 0.1
 
