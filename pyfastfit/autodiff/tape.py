@@ -97,14 +97,17 @@ class GradientTape:
         return False
 
     def _tracks_any(self, inputs):
+        # Every input is visited: a trainable Variable must be registered even when an
+        # earlier input already made the op tracked.
         tracked = self._tracked
+        hit = False
         for x in inputs:
             if id(x) in tracked:
-                return True
-            if self._watch_vars and type(x) is Variable and x.trainable:
+                hit = True
+            elif self._watch_vars and type(x) is Variable and x.trainable:
                 tracked[id(x)] = x
-                return True
-        return False
+                hit = True
+        return hit
 
     def watch(self, tensor):
         """Ensures `tensor` (or each tensor in a list/tuple/dict) is tracked."""

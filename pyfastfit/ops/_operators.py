@@ -1,50 +1,65 @@
-"""Installs Python operators (+, -, *, /, @, comparisons, indexing) on Tensor.
+"""Installs Python operators (+, -, *, /, //, %, **, @, comparisons, ~ & | ^, indexing)
+on Tensor.
 
 Lives in ops so that core never imports upward; importing pyfastfit.ops installs them.
+NumPy arrays on the left (`np_array + tensor`) give a Tensor: `__array_priority__` makes
+ndarray's operators return NotImplemented so Python calls the Tensor's reflected form.
 """
 
 from pyfastfit.core import Tensor
 from pyfastfit.ops import linalg, math, shape
 
 
+def _operand_ok(b):
+    return b is not None and not isinstance(b, (str, bytes, dict, set))
+
+
 def _binary(fn):
     def op(a, b):
+        if not _operand_ok(b):
+            return NotImplemented
         return fn(a, b)
 
     def rop(a, b):
+        if not _operand_ok(b):
+            return NotImplemented
         return fn(b, a)
 
     return op, rop
 
 
+def _compare(fn, default):
+    def op(a, b):
+        if not _operand_ok(b):
+            # `t == None` is False (and `t != None` True), as for any object.
+            return default if default is not None else NotImplemented
+        return fn(a, b)
+
+    return op
+
+
 def _install():
     pairs = {
-        "add": "add", "sub": "subtract", "mul": "multiply", "truediv": "divide",
-        "floordiv": "floor_divide", "mod": "mod", "pow": "power",
+        "add": math.add, "sub": math.subtract, "mul": math.multiply,
+        "truediv": math.divide, "floordiv": math.floor_divide, "mod": math.mod,
+        "pow": math.power, "matmul": linalg.matmul, "and": math.logical_and,
+        "or": math.logical_or, "xor": math.logical_xor,
     }
-    for dunder, name in pairs.items():
-        fn = getattr(math, name, None)
-        if fn is not None:
-            op, rop = _binary(fn)
-            setattr(Tensor, f"__{dunder}__", op)
-            setattr(Tensor, f"__r{dunder}__", rop)
-    op, rop = _binary(linalg.matmul)
-    Tensor.__matmul__, Tensor.__rmatmul__ = op, rop
-    compare = {"eq": "equal", "ne": "not_equal", "lt": "less", "le": "less_equal",
-               "gt": "greater", "ge": "greater_equal"}
-    for dunder, name in compare.items():
-        fn = getattr(math, name, None)
-        if fn is not None:
-            setattr(Tensor, f"__{dunder}__", lambda a, b, fn=fn: fn(a, b))
-    for dunder, name in {"neg": "negative", "abs": "absolute"}.items():
-        fn = getattr(math, name, None)
-        if fn is not None:
-            setattr(Tensor, f"__{dunder}__", fn)
-    if hasattr(math, "logical_not"):
-        Tensor.__invert__ = math.logical_not
+    for dunder, fn in pairs.items():
+        op, rop = _binary(fn)
+        setattr(Tensor, f"__{dunder}__", op)
+        setattr(Tensor, f"__r{dunder}__", rop)
+    compare = {"eq": (math.equal, False), "ne": (math.not_equal, True),
+               "lt": (math.less, None), "le": (math.less_equal, None),
+               "gt": (math.greater, None), "ge": (math.greater_equal, None)}
+    for dunder, (fn, default) in compare.items():
+        setattr(Tensor, f"__{dunder}__", _compare(fn, default))
+    Tensor.__neg__ = math.negative
+    Tensor.__abs__ = math.abs
+    Tensor.__invert__ = math.logical_not
+    Tensor.__pos__ = lambda a: a
     if hasattr(shape, "getitem"):
         Tensor.__getitem__ = shape.getitem
-    Tensor.__pos__ = lambda a: a
     # __eq__ is overridden, so identity hashing must be restored explicitly.
     Tensor.__hash__ = object.__hash__
     Tensor.T = property(lambda a: shape.transpose(a) if hasattr(shape, "transpose") else a)

@@ -1,3 +1,732 @@
-"""shape ops (being written)."""
+"""Shape, indexing and creation ops: reshape, transpose, slicing (`Tensor.__getitem__`),
+concatenate, take, one_hot, top_k, sort, cast, zeros/ones/full, ...
 
-__all__ = []
+Reshapes of contiguous tensors share storage; everything else runs one C++ kernel.
+"""
+
+import builtins
+import operator
+
+import numpy as np
+
+from pyfastfit.autodiff.tape import _state, record
+from pyfastfit.core import Tensor, wrap
+from pyfastfit.core._c import _C
+from pyfastfit.ops.core import convert_to_tensor
+
+_DTYPES = ("float32", "int32", "int64", "uint8", "bool")
+
+
+# ----------------------------------------------------------------------------- helpers
+
+def _dtype_name(dtype, default="float32"):
+    if dtype is None:
+        return default
+    if isinstance(dtype, str) and dtype in _DTYPES:
+        return dtype
+    try:
+        name = np.dtype(dtype).name
+    except TypeError:
+        raise ValueError(
+            f"Unsupported dtype: expected one of {', '.join(_DTYPES)}. Received: dtype={dtype!r}"
+        ) from None
+    if name.startswith("float"):
+        return "float32"
+    if name in _DTYPES:
+        return name
+    if name in ("int8", "int16", "uint16"):
+        return "int32"
+    if name in ("uint32", "uint64"):
+        return "int64"
+    raise ValueError(
+        f"Unsupported dtype: expected one of {', '.join(_DTYPES)}. Received: dtype={dtype!r}"
+    )
+
+
+def _norm_axis(axis, ndim, name="axis"):
+    try:
+        a = operator.index(axis)
+    except TypeError:
+        raise TypeError(f"`{name}` must be an integer. Received: {name}={axis!r}") from None
+    if a < -ndim or a >= ndim:
+        raise ValueError(
+            f"{name} {a} is out of bounds for a tensor of rank {ndim}. Received: {name}={axis!r}"
+        )
+    return a + ndim if a < 0 else a
+
+
+def _norm_axes(axis, ndim, name="axis"):
+    """A sorted list of unique non-negative axes; None means all axes."""
+    if axis is None:
+        return list(range(ndim))
+    if isinstance(axis, (list, tuple)):
+        axes = [_norm_axis(a, ndim, name) for a in axis]
+        if len(set(axes)) != len(axes):
+            raise ValueError(f"repeated axis in `{name}`. Received: {name}={axis!r}")
+        return sorted(axes)
+    return [_norm_axis(axis, ndim, name)]
+
+
+def _shape_tuple(shape, name="shape"):
+    if isinstance(shape, Tensor):
+        shape = np.asarray(shape).tolist()
+    if isinstance(shape, (int, np.integer)):
+        return (int(shape),)
+    try:
+        return tuple(int(operator.index(s)) for s in shape)
+    except TypeError:
+        raise TypeError(f"`{name}` must be a tuple of integers. Received: {name}={shape!r}") from None
+
+
+def _record(op, inputs, out, saved=None, attrs=None):
+    if _state.tapes:
+        record(op, inputs, out, saved, attrs)
+
+
+# ----------------------------------------------------------------------------- creation
+
+def zeros(shape, dtype=None):
+    """A tensor of zeros. Example: `ops.zeros((2, 3))`."""
+    return wrap(_C.full(list(_shape_tuple(shape)), 0.0, _dtype_name(dtype)))
+
+
+def ones(shape, dtype=None):
+    """A tensor of ones. Example: `ops.ones((2, 3), "int32")`."""
+    return wrap(_C.full(list(_shape_tuple(shape)), 1.0, _dtype_name(dtype)))
+
+
+def full(shape, fill_value, dtype=None):
+    """A tensor of `shape` filled with `fill_value`.
+
+    Args:
+        shape: tuple of ints.
+        fill_value: a Python scalar.
+        dtype: dtype name; defaults to float32 (int64 for Python ints, bool for bools).
+    """
+    if dtype is None:
+        dtype = ("bool" if isinstance(fill_value, (bool, np.bool_)) else
+                 "int32" if isinstance(fill_value, (int, np.integer)) else "float32")
+    if isinstance(fill_value, Tensor):
+        fill_value = fill_value.item()
+    return wrap(_C.full(list(_shape_tuple(shape)), float(fill_value), _dtype_name(dtype)))
+
+
+def zeros_like(x, dtype=None):
+    """Zeros with the shape (and, by default, the dtype) of `x`."""
+    x = convert_to_tensor(x)
+    return zeros(x.shape, dtype or x.dtype)
+
+
+def ones_like(x, dtype=None):
+    """Ones with the shape (and, by default, the dtype) of `x`."""
+    x = convert_to_tensor(x)
+    return ones(x.shape, dtype or x.dtype)
+
+
+def full_like(x, fill_value, dtype=None):
+    """`fill_value` with the shape (and, by default, the dtype) of `x`."""
+    x = convert_to_tensor(x)
+    return full(x.shape, fill_value, dtype or x.dtype)
+
+
+def arange(start, stop=None, step=1, dtype=None):
+    """Evenly spaced values in [start, stop), as NumPy (int32 for ints, else float32)."""
+    if stop is None:
+        start, stop = 0, start
+    vals = [v.item() if isinstance(v, Tensor) else v for v in (start, stop, step)]
+    if dtype is None:
+        dtype = "int32" if all(isinstance(v, (int, np.integer)) for v in vals) else "float32"
+    return convert_to_tensor(np.arange(*vals).astype(_dtype_name(dtype)))
+
+
+def eye(N, M=None, k=0, dtype=None):
+    """Identity-like matrix with ones on the k-th diagonal."""
+    return convert_to_tensor(np.eye(N, M, k, dtype=_dtype_name(dtype)))
+
+
+def identity(n, dtype=None):
+    """The n x n identity matrix."""
+    return eye(n, dtype=dtype)
+
+
+def linspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
+    """`num` evenly spaced values from start to stop (float32)."""
+    return convert_to_tensor(
+        np.linspace(start, stop, num, endpoint=endpoint, axis=axis).astype(_dtype_name(dtype)))
+
+
+# ----------------------------------------------------------------------------- dtype
+
+def cast(x, dtype):
+    """Converts `x` to `dtype` (float -> int truncates toward zero, anything -> bool is
+    x != 0). Gradients flow through float -> float casts only (a no-op for float32).
+
+    Example:
+
+    >>> ops.cast(np.array([1.7, -1.7]), "int32").tolist()
+    [1, -1]
+    """
+    x = convert_to_tensor(x)
+    dtype = _dtype_name(dtype)
+    if x.dtype == dtype:
+        return x
+    return wrap(_C.cast(x._c, dtype))
+
+
+# ----------------------------------------------------------------------------- reshape
+
+def reshape(x, newshape):
+    """Gives `x` a new shape with the same number of elements (one entry may be -1).
+
+    Contiguous tensors are reshaped without a copy.
+
+    Example:
+
+    >>> ops.reshape(np.zeros((2, 6)), (3, -1)).shape
+    (3, 4)
+    """
+    x = convert_to_tensor(x)
+    shape = list(_shape_tuple(newshape, "newshape"))
+    unknown = [i for i, s in enumerate(shape) if s == -1]
+    if len(unknown) > 1 or any(s < -1 for s in shape):
+        raise ValueError(
+            f"newshape may contain at most one -1 and no other negative entry. "
+            f"Received: newshape={tuple(newshape)}")
+    if unknown:
+        known = int(np.prod([s for s in shape if s != -1]))
+        if known == 0 or x.size % known:
+            raise ValueError(
+                f"Cannot reshape a tensor of shape {x.shape} (size {x.size}) into shape "
+                f"{tuple(newshape)}.")
+        shape[unknown[0]] = x.size // known
+    if int(np.prod(shape)) != x.size:
+        raise ValueError(
+            f"Cannot reshape a tensor of shape {x.shape} (size {x.size}) into shape "
+            f"{tuple(newshape)}.")
+    if tuple(shape) == x.shape:
+        return x
+    out = wrap(x._c.reshape(shape))
+    _record("reshape", (x,), out, None, x.shape)
+    return out
+
+
+def ravel(x):
+    """Flattens `x` to 1-D (no copy)."""
+    return reshape(x, (-1,))
+
+
+flatten = ravel
+
+
+def expand_dims(x, axis):
+    """Inserts size-1 dimensions at `axis` (an int or a tuple of ints)."""
+    x = convert_to_tensor(x)
+    axes = axis if isinstance(axis, (list, tuple)) else (axis,)
+    nd = x.ndim + len(axes)
+    pos = _norm_axes(list(axes), nd)
+    shape = list(x.shape)
+    for p in pos:
+        shape.insert(p, 1)
+    return reshape(x, shape)
+
+
+def squeeze(x, axis=None):
+    """Removes size-1 dimensions (all of them, or those in `axis`)."""
+    x = convert_to_tensor(x)
+    if axis is None:
+        shape = [s for s in x.shape if s != 1]
+    else:
+        axes = _norm_axes(axis, x.ndim)
+        for a in axes:
+            if x.shape[a] != 1:
+                raise ValueError(
+                    f"Cannot squeeze axis {a} of a tensor of shape {x.shape}: its size is "
+                    f"{x.shape[a]}, not 1. Received: axis={axis!r}")
+        shape = [s for i, s in enumerate(x.shape) if i not in axes]
+    return reshape(x, shape)
+
+
+# ----------------------------------------------------------------------------- permute
+
+def transpose(x, axes=None):
+    """Permutes the dimensions (reverses them when `axes` is None).
+
+    Example:
+
+    >>> ops.transpose(np.zeros((2, 3, 4)), (1, 0, 2)).shape
+    (3, 2, 4)
+    """
+    x = convert_to_tensor(x)
+    nd = x.ndim
+    if axes is None:
+        perm = list(range(nd))[::-1]
+    else:
+        perm = [_norm_axis(a, nd, "axes") for a in axes]
+        if sorted(perm) != list(range(nd)):
+            raise ValueError(
+                f"axes must be a permutation of the {nd} dimensions. Received: axes={axes!r}")
+    if nd < 2 or perm == sorted(perm):
+        return x
+    # Moving only size-1 dims is a reshape.
+    if [p for p in perm if x.shape[p] != 1] == [p for p in range(nd) if x.shape[p] != 1]:
+        return reshape(x, [x.shape[p] for p in perm])
+    out = wrap(_C.transpose(x._c, perm))
+    _record("transpose", (x,), out, None, tuple(perm))
+    return out
+
+
+def moveaxis(x, source, destination):
+    """Moves axes `source` to positions `destination` (ints or tuples)."""
+    x = convert_to_tensor(x)
+    nd = x.ndim
+    src = [_norm_axis(a, nd, "source") for a in (source if isinstance(source, (list, tuple)) else [source])]
+    dst = [_norm_axis(a, nd, "destination")
+           for a in (destination if isinstance(destination, (list, tuple)) else [destination])]
+    if len(src) != len(dst):
+        raise ValueError("source and destination must have the same number of axes. "
+                         f"Received: source={source!r}, destination={destination!r}")
+    order = [a for a in range(nd) if a not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return transpose(x, order)
+
+
+def swapaxes(x, axis1, axis2):
+    """Swaps two axes."""
+    x = convert_to_tensor(x)
+    a = _norm_axis(axis1, x.ndim, "axis1")
+    b = _norm_axis(axis2, x.ndim, "axis2")
+    perm = list(range(x.ndim))
+    perm[a], perm[b] = perm[b], perm[a]
+    return transpose(x, perm)
+
+
+# ----------------------------------------------------------------------------- slicing
+
+def _slice(x, starts, steps, counts):
+    if all(st == 0 and sp == 1 and c == n for st, sp, c, n in zip(starts, steps, counts, x.shape)):
+        return x
+    out = wrap(_C.strided_slice(x._c, starts, steps, counts))
+    _record("strided_slice", (x,), out, None, (x.shape, starts, steps, counts))
+    return out
+
+
+def _basic_index(x, key):
+    """x[key] for keys of ints, slices, None and Ellipsis."""
+    n_used = builtins.sum(1 for k in key if k is not None and k is not Ellipsis)
+    if builtins.sum(1 for k in key if k is Ellipsis) > 1:
+        raise IndexError("an index can only have a single ellipsis ('...')")
+    if n_used > x.ndim:
+        raise IndexError(
+            f"too many indices for tensor: tensor is {x.ndim}-dimensional, but {n_used} were indexed")
+    full_key = []
+    for k in key:
+        if k is Ellipsis:
+            full_key.extend([builtins.slice(None)] * (x.ndim - n_used))
+        else:
+            full_key.append(k)
+    full_key.extend([builtins.slice(None)] * (x.ndim - builtins.sum(1 for k in full_key if k is not None)))
+    starts, steps, counts, out_shape = [], [], [], []
+    d = 0
+    for k in full_key:
+        if k is None:
+            out_shape.append(1)
+            continue
+        n = x.shape[d]
+        if isinstance(k, builtins.slice):
+            start, stop, step = k.indices(n)
+            c = len(range(start, stop, step))
+            starts.append(start if c else 0)
+            steps.append(step)
+            counts.append(c)
+            out_shape.append(c)
+        else:
+            i = operator.index(k)
+            if i < -n or i >= n:
+                raise IndexError(f"index {i} is out of bounds for axis {d} with size {n}")
+            starts.append(i + n if i < 0 else i)
+            steps.append(1)
+            counts.append(1)
+        d += 1
+    y = _slice(x, starts, steps, counts)
+    return reshape(y, out_shape)
+
+
+def _is_int(k):
+    return isinstance(k, (int, np.integer)) and not isinstance(k, (bool, np.bool_))
+
+
+def getitem(x, key):
+    """`x[key]` with NumPy semantics: ints, slices (any step), None, Ellipsis, integer
+    arrays/Tensors and boolean masks. Differentiable.
+
+    Example:
+
+    >>> t = ops.convert_to_tensor(np.arange(6.0).reshape(2, 3))
+    >>> t[:, 1:].shape
+    (2, 2)
+    """
+    x = convert_to_tensor(x)
+    if not isinstance(key, tuple):
+        key = (key,)
+    key = tuple(np.asarray(k) if isinstance(k, (Tensor, list)) else k for k in key)
+    arrays = [i for i, k in enumerate(key) if isinstance(k, np.ndarray) or isinstance(k, (bool, np.bool_))]
+    if not arrays:
+        return _basic_index(x, key)
+    others_simple = builtins.all(isinstance(k, builtins.slice) or k is Ellipsis
+                                 for i, k in enumerate(key) if i != arrays[0])
+    if len(arrays) == 1 and others_simple and isinstance(key[arrays[0]], np.ndarray):
+        p = arrays[0]
+        arr = key[p]
+        k = arr.ndim if arr.dtype == bool else 1
+        n_used = builtins.sum(1 for j, kk in enumerate(key) if kk is not Ellipsis and j != p) + k
+        if n_used > x.ndim:
+            raise IndexError(
+                f"too many indices for tensor: tensor is {x.ndim}-dimensional, but {n_used} were indexed")
+        # Position of the array's first dim once Ellipsis is expanded.
+        pos = 0
+        for kk in key[:p]:
+            pos += (x.ndim - n_used) if kk is Ellipsis else 1
+        sub = key[:p] + (builtins.slice(None),) * k + key[p + 1:]
+        y = _basic_index(x, sub)
+        if arr.dtype == bool:
+            dims = y.shape[pos:pos + k]
+            if arr.shape != dims:
+                raise IndexError(
+                    f"boolean index of shape {arr.shape} does not match the indexed dimensions "
+                    f"{dims} of a tensor of shape {x.shape}")
+            y = reshape(y, y.shape[:pos] + (int(np.prod(dims)),) + y.shape[pos + k:])
+            return take(y, np.flatnonzero(arr), axis=pos)
+        if arr.dtype.kind not in "iu":
+            raise IndexError(f"arrays used as indices must be of integer or boolean type, got {arr.dtype}")
+        return take(y, arr, axis=pos)
+    # General advanced indexing: gather through a flat index computed by NumPy.
+    proxy = np.arange(x.size, dtype=np.int64).reshape(x.shape)[key]
+    return reshape(take(ravel(x), proxy.ravel(), axis=0), proxy.shape)
+
+
+def slice(inputs, start_indices, shape):  # noqa: A001  (keras.ops.slice)
+    """`inputs[start:start + shape]` per dimension (Keras `ops.slice`)."""
+    x = convert_to_tensor(inputs)
+    starts = [int(s) for s in np.asarray(start_indices).tolist()]
+    counts = [int(s) for s in _shape_tuple(shape)]
+    counts = [n - st if c == -1 else c for c, st, n in zip(counts, starts, x.shape)]
+    for d, (st, c, n) in enumerate(zip(starts, counts, x.shape)):
+        if st < 0 or c < 0 or st + c > n:
+            raise ValueError(f"slice [{st}, {st + c}) is out of bounds for dimension {d} of "
+                             f"size {n} in a tensor of shape {x.shape}.")
+    return _slice(x, [s if c else 0 for s, c in zip(starts, counts)], [1] * x.ndim, counts)
+
+
+def flip(x, axis=None):
+    """Reverses the order of elements along `axis` (all axes when None)."""
+    x = convert_to_tensor(x)
+    axes = _norm_axes(axis, x.ndim)
+    starts = [n - 1 if (a in axes and n > 0) else 0 for a, n in enumerate(x.shape)]
+    steps = [-1 if a in axes else 1 for a in range(x.ndim)]
+    if builtins.all(x.shape[a] <= 1 for a in axes):
+        return x
+    out = wrap(_C.strided_slice(x._c, starts, steps, list(x.shape)))
+    _record("strided_slice", (x,), out, None, (x.shape, starts, steps, list(x.shape)))
+    return out
+
+
+# ----------------------------------------------------------------------------- gather
+
+def _indices(indices):
+    if isinstance(indices, Tensor):
+        if indices.dtype not in ("int32", "int64", "uint8"):
+            raise TypeError(f"indices must be integers. Received: indices.dtype={indices.dtype}")
+        return indices
+    arr = np.asarray(indices)
+    if arr.dtype.kind not in "iu":
+        if arr.size == 0:
+            arr = arr.astype(np.int64)
+        else:
+            raise TypeError(f"indices must be integers. Received: indices.dtype={arr.dtype}")
+    return convert_to_tensor(arr)
+
+
+def take(x, indices, axis=None):
+    """Elements of `x` at `indices` along `axis` (of the flattened `x` when None).
+
+    Negative indices count from the end; out-of-range ones raise ValueError.
+
+    Example:
+
+    >>> ops.take(np.array([[1., 2.], [3., 4.]]), [1, 0], axis=0).tolist()
+    [[3.0, 4.0], [1.0, 2.0]]
+    """
+    x = convert_to_tensor(x)
+    idx = _indices(indices)
+    if axis is None:
+        x = ravel(x)
+        axis = 0
+    axis = _norm_axis(axis, x.ndim)
+    out = wrap(_C.take(x._c, idx._c, axis))
+    if x.dtype == "float32":
+        _record("take", (x,), out, idx._c, (x.shape, axis))
+    return out
+
+
+def take_along_axis(x, indices, axis=None):
+    """`np.take_along_axis`: picks one element per position along `axis`."""
+    x = convert_to_tensor(x)
+    idx = _indices(indices)
+    if axis is None:
+        x = ravel(x)
+        idx = ravel(idx)
+        axis = 0
+    axis = _norm_axis(axis, x.ndim)
+    if idx.ndim != x.ndim:
+        raise ValueError(f"indices must have the rank of x ({x.ndim}). "
+                         f"Received: indices.shape={idx.shape}")
+    # Broadcast the non-axis dims as NumPy does.
+    shp = np.broadcast_shapes(x.shape[:axis] + (1,) + x.shape[axis + 1:],
+                              idx.shape[:axis] + (1,) + idx.shape[axis + 1:])
+    xs = shp[:axis] + (x.shape[axis],) + shp[axis + 1:]
+    ids = shp[:axis] + (idx.shape[axis],) + shp[axis + 1:]
+    if xs != x.shape:
+        x = broadcast_to(x, xs)
+    if ids != idx.shape:
+        idx = broadcast_to(idx, ids)
+    out = wrap(_C.take_along_axis(x._c, idx._c, axis))
+    if x.dtype == "float32":
+        _record("take_along_axis", (x,), out, idx._c, (x.shape, axis))
+    return out
+
+
+def broadcast_to(x, shape):
+    """Broadcasts `x` to `shape` with NumPy rules."""
+    x = convert_to_tensor(x)
+    shape = _shape_tuple(shape)
+    if shape == x.shape:
+        return x
+    try:
+        np.broadcast_shapes(x.shape, shape)
+        ok = len(shape) >= x.ndim and np.broadcast_shapes(x.shape, shape) == shape
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ValueError(f"Cannot broadcast a tensor of shape {x.shape} to shape {shape}.")
+    out = wrap(_C.broadcast_to(x._c, list(shape)))
+    if x.dtype == "float32":
+        _record("broadcast_to", (x,), out, None, x.shape)
+    return out
+
+
+# ----------------------------------------------------------------------------- join/split
+
+def concatenate(xs, axis=0):
+    """Joins tensors along an existing axis.
+
+    Example:
+
+    >>> ops.concatenate([np.zeros((2, 3)), np.ones((2, 1))], axis=1).shape
+    (2, 4)
+    """
+    ts = [convert_to_tensor(t) for t in xs]
+    if not ts:
+        raise ValueError("concatenate needs at least one tensor. Received: xs=[]")
+    nd = ts[0].ndim
+    if nd == 0:
+        raise ValueError("zero-dimensional tensors cannot be concatenated.")
+    axis = _norm_axis(axis, nd)
+    for i, t in enumerate(ts):
+        if t.ndim != nd or builtins.any(a != b for d, (a, b) in enumerate(zip(t.shape, ts[0].shape))
+                                        if d != axis):
+            raise ValueError(
+                f"concatenate: all tensors must have the same shape except along axis {axis}; "
+                f"tensor 0 has shape {ts[0].shape} and tensor {i} has shape {t.shape}.")
+    dtypes = {t.dtype for t in ts}
+    if len(dtypes) > 1:
+        dt = "float32" if "float32" in dtypes else ("int64" if "int64" in dtypes else "int32")
+        ts = [cast(t, dt) for t in ts]
+    if len(ts) == 1:
+        return ts[0]
+    out = wrap(_C.concatenate([t._c for t in ts], axis))
+    if ts[0].dtype == "float32":
+        _record("concatenate", tuple(ts), out, None, (axis, tuple(t.shape[axis] for t in ts)))
+    return out
+
+
+def stack(x, axis=0):
+    """Joins tensors along a new axis."""
+    ts = [convert_to_tensor(t) for t in x]
+    if not ts:
+        raise ValueError("stack needs at least one tensor. Received: x=[]")
+    for i, t in enumerate(ts):
+        if t.shape != ts[0].shape:
+            raise ValueError(f"stack: all tensors must have the same shape; tensor 0 has shape "
+                             f"{ts[0].shape} and tensor {i} has shape {t.shape}.")
+    axis = _norm_axis(axis, ts[0].ndim + 1)
+    return concatenate([expand_dims(t, axis) for t in ts], axis=axis)
+
+
+def split(x, indices_or_sections, axis=0):
+    """Splits `x` along `axis` into equal sections (an int) or at the given indices."""
+    x = convert_to_tensor(x)
+    axis = _norm_axis(axis, x.ndim)
+    n = x.shape[axis]
+    if isinstance(indices_or_sections, (int, np.integer)):
+        k = int(indices_or_sections)
+        if k <= 0 or n % k:
+            raise ValueError(f"split: axis {axis} of size {n} cannot be split into "
+                             f"{indices_or_sections} equal sections.")
+        bounds = [i * (n // k) for i in range(k + 1)]
+    else:
+        bounds = [0] + [builtins.min(builtins.max(int(i), 0), n) for i in indices_or_sections] + [n]
+    parts = []
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        b = builtins.max(a, b)
+        starts = [0] * x.ndim
+        starts[axis] = a if b > a else 0
+        counts = list(x.shape)
+        counts[axis] = b - a
+        parts.append(_slice(x, starts, [1] * x.ndim, counts))
+    return parts
+
+
+def tile(x, repeats):
+    """Repeats the whole of `x` `repeats[d]` times along each dimension."""
+    x = convert_to_tensor(x)
+    reps = list(_shape_tuple(repeats, "repeats"))
+    nd = builtins.max(len(reps), x.ndim)
+    reps = [1] * (nd - len(reps)) + reps
+    x = reshape(x, (1,) * (nd - x.ndim) + x.shape)
+    inter, target = [], []
+    for r, s in zip(reps, x.shape):
+        inter += [1, s]
+        target += [r, s]
+    y = broadcast_to(reshape(x, inter), target)
+    return reshape(y, [r * s for r, s in zip(reps, x.shape)])
+
+
+def repeat(x, repeats, axis=None):
+    """Repeats each element `repeats` times along `axis` (flattened when None)."""
+    x = convert_to_tensor(x)
+    if axis is None:
+        x = ravel(x)
+        axis = 0
+    axis = _norm_axis(axis, x.ndim)
+    if isinstance(repeats, (int, np.integer)):
+        r = int(repeats)
+        y = expand_dims(x, axis + 1)
+        shape = list(y.shape)
+        shape[axis + 1] = r
+        y = broadcast_to(y, shape)
+        out_shape = list(x.shape)
+        out_shape[axis] *= r
+        return reshape(y, out_shape)
+    reps = np.asarray(repeats)
+    idx = np.repeat(np.arange(x.shape[axis]), reps)
+    return take(x, idx, axis=axis)
+
+
+def pad(x, pad_width, mode="constant", constant_values=0):
+    """Pads with a constant (only `mode="constant"`).
+
+    Args:
+        pad_width: `((before, after), ...)` per dimension, one pair for all, or an int.
+    """
+    if mode != "constant":
+        raise ValueError(f"Only mode='constant' is supported. Received: mode={mode!r}")
+    x = convert_to_tensor(x)
+    pw = np.asarray(pad_width, dtype=np.int64)
+    pw = np.broadcast_to(pw.reshape(-1, 2) if pw.ndim <= 1 and pw.size == 2 else
+                         (pw.reshape(1, 1) if pw.ndim == 0 else pw), (x.ndim, 2))
+    if (pw < 0).any():
+        raise ValueError(f"pad_width must be non-negative. Received: pad_width={pad_width!r}")
+    before, after = pw[:, 0].tolist(), pw[:, 1].tolist()
+    out = wrap(_C.pad(x._c, before, after, float(constant_values)))
+    if x.dtype == "float32":
+        _record("pad", (x,), out, None, (x.shape, before))
+    return out
+
+
+# ----------------------------------------------------------------------------- labels, sort
+
+def one_hot(x, num_classes, axis=-1, dtype="float32"):
+    """One-hot encodes integer labels; labels outside `[0, num_classes)` (negative ones
+    included) give an all-zero row, as Keras/TF.
+
+    Example:
+
+    >>> ops.one_hot(np.array([0, 2]), 3).tolist()
+    [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]
+    """
+    x = convert_to_tensor(x)
+    if x.dtype == "float32":
+        x = cast(x, "int64")
+    out = wrap(_C.one_hot(x._c, int(num_classes), _dtype_name(dtype)))
+    axis = _norm_axis(axis, out.ndim)
+    if axis != out.ndim - 1:
+        out = moveaxis(out, -1, axis)
+    return out
+
+
+def _along_last(x, axis, fn):
+    nd = x.ndim
+    axis = _norm_axis(axis, nd)
+    if axis == nd - 1:
+        return fn(x)
+    res = fn(moveaxis(x, axis, -1))
+    if isinstance(res, tuple):
+        return tuple(moveaxis(r, -1, axis) for r in res)
+    return moveaxis(res, -1, axis)
+
+
+def argsort(x, axis=-1):
+    """Indices that sort `x` along `axis` (stable; NaN last; int32 as Keras)."""
+    x = convert_to_tensor(x, "float32") if convert_to_tensor(x).dtype != "float32" else convert_to_tensor(x)
+    if x.ndim == 0:
+        return zeros((), "int32")
+    return _along_last(x, axis, lambda t: cast(wrap(_C.argsort(t._c, False)), "int32"))
+
+
+def sort(x, axis=-1):
+    """`x` sorted along `axis` (differentiable through the values)."""
+    xin = convert_to_tensor(x)
+    x = cast(xin, "float32")
+    if x.ndim == 0:
+        return xin
+
+    def fn(t):
+        return take_along_axis(t, wrap(_C.argsort(t._c, False)), axis=-1)
+
+    out = _along_last(x, axis, fn)
+    return cast(out, xin.dtype)
+
+
+def top_k(x, k, sorted=True):  # noqa: A002  (Keras argument name)
+    """The `k` largest values along the last axis and their indices (int32).
+
+    Ties go to the lower index. Gradients flow through the values.
+
+    Example:
+
+    >>> v, i = ops.top_k(np.array([1., 3., 2.]), 2)
+    >>> v.tolist(), i.tolist()
+    ([3.0, 2.0], [1, 2])
+    """
+    x = convert_to_tensor(x)
+    if x.dtype != "float32":
+        x = cast(x, "float32")
+    if x.ndim == 0:
+        raise ValueError("top_k needs a tensor with at least one dimension.")
+    k = int(k)
+    if k < 0 or k > x.shape[-1]:
+        raise ValueError(f"k must be in [0, {x.shape[-1]}] (the size of the last axis). "
+                         f"Received: k={k}")
+    idx = wrap(_C.top_k_indices(x._c, k, bool(sorted)))
+    values = take_along_axis(x, idx, axis=-1)
+    return values, cast(idx, "int32")
+
+
+__all__ = [
+    "arange", "argsort", "broadcast_to", "cast", "concatenate", "expand_dims", "eye",
+    "flatten", "flip", "full", "full_like", "getitem", "identity", "linspace", "moveaxis",
+    "one_hot", "ones", "ones_like", "pad", "ravel", "repeat", "reshape", "slice", "sort",
+    "split", "squeeze", "stack", "swapaxes", "take", "take_along_axis", "tile", "top_k",
+    "transpose", "zeros", "zeros_like",
+]

@@ -1,0 +1,328 @@
+// Reduction kernels. The two hot layouts are handled with contiguous inner loops:
+// inner == 1 (reduce the last axis: 8 double lanes per row) and inner > 1 (accumulate
+// whole rows of length inner into a double buffer). Small outer counts split r across
+// threads with per-thread partials.
+#include "cpu/reduce.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "core/check.h"
+#include "core/threads.h"
+#include "cpu/simd.h"
+
+namespace pyfastfit::cpu {
+namespace {
+
+constexpr int64_t kGrain = 1 << 15;
+constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+enum class Acc { sum, prod, max, min };
+
+inline double init_of(Acc a) {
+  switch (a) {
+    case Acc::sum: return 0.0;
+    case Acc::prod: return 1.0;
+    case Acc::max: return -kInf;
+    default: return kInf;
+  }
+}
+
+template <Acc A>
+inline double comb(double a, double v) {
+  if constexpr (A == Acc::sum) return a + v;
+  if constexpr (A == Acc::prod) return a * v;
+  // NaN sticks: once a is NaN neither comparison is true.
+  if constexpr (A == Acc::max) return (v > a || v != v) ? v : a;
+  return (v < a || v != v) ? v : a;
+}
+
+// acc[0..inner) <- combine rows [rb, re) of x (rows of length inner).
+template <Acc A>
+PFF_HOT void acc_rows(const float* x, int64_t rb, int64_t re, int64_t inner, double* acc) {
+  if (inner == 1) {
+    double l[8];
+    for (int k = 0; k < 8; ++k) l[k] = init_of(A);
+    int64_t j = rb;
+    for (; j + 8 <= re; j += 8)
+      for (int k = 0; k < 8; ++k) l[k] = comb<A>(l[k], static_cast<double>(x[j + k]));
+    double a = acc[0];
+    for (; j < re; ++j) a = comb<A>(a, static_cast<double>(x[j]));
+    for (int k = 0; k < 8; ++k) a = comb<A>(a, l[k]);
+    acc[0] = a;
+    return;
+  }
+  for (int64_t j = rb; j < re; ++j) {
+    const float* row = x + j * inner;
+    for (int64_t i = 0; i < inner; ++i) acc[i] = comb<A>(acc[i], static_cast<double>(row[i]));
+  }
+}
+
+template <Acc A>
+void reduce_acc(const float* x, double* out, int64_t outer, int64_t r, int64_t inner) {
+  const int64_t total = outer * r * inner;
+  const int nt = get_num_threads();
+  std::fill(out, out + outer * inner, init_of(A));
+  if (total < kGrain || nt == 1 || outer >= 4 * nt || r < 2 * nt) {
+    parallel_for(outer, std::max<int64_t>(1, kGrain / std::max<int64_t>(r * inner, 1)),
+                 [&](int64_t b, int64_t e) {
+                   for (int64_t o = b; o < e; ++o)
+                     acc_rows<A>(x + o * r * inner, 0, r, inner, out + o * inner);
+                 });
+    return;
+  }
+  // Few outer slices: split r over the threads, then combine the partials.
+  const int64_t chunks = std::min<int64_t>(nt, std::max<int64_t>(1, total / kGrain));
+  std::vector<double> part(static_cast<size_t>(chunks * outer * inner), init_of(A));
+  parallel_for(chunks, 1, [&](int64_t b, int64_t e) {
+    for (int64_t c = b; c < e; ++c) {
+      int64_t rb = r * c / chunks, re = r * (c + 1) / chunks;
+      double* p = part.data() + c * outer * inner;
+      for (int64_t o = 0; o < outer; ++o)
+        acc_rows<A>(x + o * r * inner, rb, re, inner, p + o * inner);
+    }
+  });
+  for (int64_t c = 0; c < chunks; ++c) {
+    const double* p = part.data() + c * outer * inner;
+    for (int64_t k = 0; k < outer * inner; ++k) out[k] = comb<A>(out[k], p[k]);
+  }
+}
+
+template <typename F>
+void per_outer(int64_t outer, int64_t r, int64_t inner, F&& f) {
+  parallel_for(outer, std::max<int64_t>(1, kGrain / std::max<int64_t>(r * inner, 1)),
+               [&](int64_t b, int64_t e) {
+                 for (int64_t o = b; o < e; ++o) f(o);
+               });
+}
+
+// Mean of each (o, i) column in double.
+std::vector<double> means(const float* x, int64_t outer, int64_t r, int64_t inner) {
+  std::vector<double> m(static_cast<size_t>(outer * inner));
+  reduce_acc<Acc::sum>(x, m.data(), outer, r, inner);
+  for (auto& v : m) v /= static_cast<double>(r);
+  return m;
+}
+
+}  // namespace
+
+Reduce parse_reduce(const std::string& n) {
+  if (n == "sum") return Reduce::sum;
+  if (n == "mean") return Reduce::mean;
+  if (n == "max") return Reduce::max;
+  if (n == "min") return Reduce::min;
+  if (n == "prod") return Reduce::prod;
+  if (n == "var") return Reduce::var;
+  if (n == "std") return Reduce::std_;
+  if (n == "logsumexp") return Reduce::logsumexp;
+  PFF_CHECK(false, "[reduce] unknown reduction '", n,
+            "': expected sum, mean, max, min, prod, var, std or logsumexp.");
+  return Reduce::sum;
+}
+
+void reduce_f32(Reduce op, const float* x, float* out, int64_t outer, int64_t r,
+                int64_t inner, int64_t ddof) {
+  const int64_t n = outer * inner;
+  if (n == 0) return;
+  std::vector<double> acc(static_cast<size_t>(n));
+  switch (op) {
+    case Reduce::sum:
+    case Reduce::mean: {
+      reduce_acc<Acc::sum>(x, acc.data(), outer, r, inner);
+      double s = op == Reduce::mean ? 1.0 / static_cast<double>(r) : 1.0;
+      if (op == Reduce::mean && r == 0) s = kNaN;
+      for (int64_t k = 0; k < n; ++k) out[k] = static_cast<float>(acc[k] * s);
+      return;
+    }
+    case Reduce::prod:
+      reduce_acc<Acc::prod>(x, acc.data(), outer, r, inner);
+      break;
+    case Reduce::max:
+      reduce_acc<Acc::max>(x, acc.data(), outer, r, inner);
+      break;
+    case Reduce::min:
+      reduce_acc<Acc::min>(x, acc.data(), outer, r, inner);
+      break;
+    case Reduce::var:
+    case Reduce::std_: {
+      std::vector<double> m = means(x, outer, r, inner);
+      std::fill(acc.begin(), acc.end(), 0.0);
+      per_outer(outer, r, inner, [&](int64_t o) {
+        double* a = acc.data() + o * inner;
+        const double* mu = m.data() + o * inner;
+        for (int64_t j = 0; j < r; ++j) {
+          const float* row = x + (o * r + j) * inner;
+          for (int64_t i = 0; i < inner; ++i) {
+            double d = row[i] - mu[i];
+            a[i] += d * d;
+          }
+        }
+      });
+      double denom = static_cast<double>(r - ddof);
+      for (int64_t k = 0; k < n; ++k) {
+        double v = denom > 0 ? acc[k] / denom : kNaN;
+        out[k] = static_cast<float>(op == Reduce::std_ ? std::sqrt(v) : v);
+      }
+      return;
+    }
+    case Reduce::logsumexp: {
+      reduce_acc<Acc::max>(x, acc.data(), outer, r, inner);
+      std::vector<double> s(static_cast<size_t>(n), 0.0);
+      per_outer(outer, r, inner, [&](int64_t o) {
+        double* a = s.data() + o * inner;
+        const double* mx = acc.data() + o * inner;
+        for (int64_t j = 0; j < r; ++j) {
+          const float* row = x + (o * r + j) * inner;
+          for (int64_t i = 0; i < inner; ++i)
+            if (std::isfinite(mx[i])) a[i] += std::exp(row[i] - mx[i]);
+        }
+      });
+      for (int64_t k = 0; k < n; ++k)
+        out[k] = static_cast<float>(std::isfinite(acc[k]) ? acc[k] + std::log(s[k]) : acc[k]);
+      return;
+    }
+  }
+  for (int64_t k = 0; k < n; ++k) out[k] = static_cast<float>(acc[k]);
+}
+
+void reduce_f32_backward(Reduce op, const float* g, const float* x, const float* out,
+                         float* dx, int64_t outer, int64_t r, int64_t inner, int64_t ddof) {
+  if (outer * r * inner == 0) return;
+  std::vector<double> m;
+  if (op == Reduce::var || op == Reduce::std_) m = means(x, outer, r, inner);
+  per_outer(outer, r, inner, [&](int64_t o) {
+    const float* go = g + o * inner;
+    const float* yo = out + o * inner;
+    const float* xo = x + o * r * inner;
+    float* d = dx + o * r * inner;
+    switch (op) {
+      case Reduce::sum:
+      case Reduce::mean: {
+        float s = op == Reduce::mean ? 1.f / static_cast<float>(r) : 1.f;
+        for (int64_t j = 0; j < r; ++j)
+          for (int64_t i = 0; i < inner; ++i) d[j * inner + i] = go[i] * s;
+        break;
+      }
+      case Reduce::max:
+      case Reduce::min: {
+        std::vector<float> cnt(static_cast<size_t>(inner), 0.f);
+        for (int64_t j = 0; j < r; ++j)
+          for (int64_t i = 0; i < inner; ++i) cnt[i] += xo[j * inner + i] == yo[i] ? 1.f : 0.f;
+        for (int64_t j = 0; j < r; ++j)
+          for (int64_t i = 0; i < inner; ++i)
+            d[j * inner + i] = xo[j * inner + i] == yo[i] ? go[i] / cnt[i] : 0.f;
+        break;
+      }
+      case Reduce::prod: {
+        // d prod / d x_j = product of the others (exact with zeros present).
+        std::vector<int64_t> zeros(static_cast<size_t>(inner), 0);
+        std::vector<double> nz(static_cast<size_t>(inner), 1.0);
+        for (int64_t j = 0; j < r; ++j)
+          for (int64_t i = 0; i < inner; ++i) {
+            float v = xo[j * inner + i];
+            if (v == 0.f) ++zeros[i];
+            else nz[i] *= v;
+          }
+        for (int64_t j = 0; j < r; ++j)
+          for (int64_t i = 0; i < inner; ++i) {
+            float v = xo[j * inner + i];
+            double p = zeros[i] == 0 ? nz[i] / v
+                       : (zeros[i] == 1 && v == 0.f ? nz[i] : 0.0);
+            d[j * inner + i] = static_cast<float>(go[i] * p);
+          }
+        break;
+      }
+      case Reduce::var:
+      case Reduce::std_: {
+        const double* mu = m.data() + o * inner;
+        double denom = static_cast<double>(r - ddof);
+        for (int64_t i = 0; i < inner; ++i) {
+          double scale = op == Reduce::var ? 2.0 / denom
+                         : (yo[i] > 0.f ? 1.0 / (denom * yo[i]) : 0.0);
+          for (int64_t j = 0; j < r; ++j)
+            d[j * inner + i] = static_cast<float>(go[i] * scale * (xo[j * inner + i] - mu[i]));
+        }
+        break;
+      }
+      case Reduce::logsumexp:
+        for (int64_t j = 0; j < r; ++j)
+          for (int64_t i = 0; i < inner; ++i)
+            d[j * inner + i] = go[i] * std::exp(xo[j * inner + i] - yo[i]);
+        break;
+    }
+  });
+}
+
+void reduce_i64(Reduce op, const int64_t* x, int64_t* out, int64_t outer, int64_t r,
+                int64_t inner) {
+  per_outer(outer, r, inner, [&](int64_t o) {
+    int64_t* a = out + o * inner;
+    int64_t init = op == Reduce::prod ? 1
+                   : op == Reduce::max ? std::numeric_limits<int64_t>::min()
+                   : op == Reduce::min ? std::numeric_limits<int64_t>::max() : 0;
+    std::fill(a, a + inner, init);
+    for (int64_t j = 0; j < r; ++j) {
+      const int64_t* row = x + (o * r + j) * inner;
+      for (int64_t i = 0; i < inner; ++i) {
+        switch (op) {
+          case Reduce::prod: a[i] *= row[i]; break;
+          case Reduce::max: a[i] = std::max(a[i], row[i]); break;
+          case Reduce::min: a[i] = std::min(a[i], row[i]); break;
+          default: a[i] += row[i];
+        }
+      }
+    }
+  });
+}
+
+void reduce_bool(bool any, const uint8_t* x, uint8_t* out, int64_t outer, int64_t r,
+                 int64_t inner) {
+  per_outer(outer, r, inner, [&](int64_t o) {
+    uint8_t* a = out + o * inner;
+    std::fill(a, a + inner, any ? 0 : 1);
+    for (int64_t j = 0; j < r; ++j) {
+      const uint8_t* row = x + (o * r + j) * inner;
+      for (int64_t i = 0; i < inner; ++i) a[i] = any ? (a[i] | (row[i] != 0)) : (a[i] & (row[i] != 0));
+    }
+  });
+}
+
+void argreduce_f32(bool is_max, const float* x, int64_t* out, int64_t outer, int64_t r,
+                   int64_t inner) {
+  per_outer(outer, r, inner, [&](int64_t o) {
+    for (int64_t i = 0; i < inner; ++i) {
+      const float* p = x + o * r * inner + i;
+      int64_t best = 0;
+      float bv = p[0];
+      if (bv == bv) {
+        for (int64_t j = 1; j < r; ++j) {
+          float v = p[j * inner];
+          if (v != v) { best = j; break; }
+          if (is_max ? v > bv : v < bv) { bv = v; best = j; }
+        }
+      }
+      out[o * inner + i] = best;
+    }
+  });
+}
+
+void cumulative_f32(bool prod, bool reverse, const float* x, float* out, int64_t outer,
+                    int64_t r, int64_t inner) {
+  per_outer(outer, r, inner, [&](int64_t o) {
+    std::vector<double> a(static_cast<size_t>(inner), prod ? 1.0 : 0.0);
+    for (int64_t jj = 0; jj < r; ++jj) {
+      int64_t j = reverse ? r - 1 - jj : jj;
+      const float* row = x + (o * r + j) * inner;
+      float* orow = out + (o * r + j) * inner;
+      for (int64_t i = 0; i < inner; ++i) {
+        a[i] = prod ? a[i] * row[i] : a[i] + row[i];
+        orow[i] = static_cast<float>(a[i]);
+      }
+    }
+  });
+}
+
+}  // namespace pyfastfit::cpu

@@ -1,0 +1,182 @@
+"""Reductions vs NumPy float64, with finite-difference gradient checks."""
+
+import numpy as np
+import pytest
+
+import pyfastfit as ff
+from pyfastfit import ops
+from tests.helpers import numeric_grad
+
+
+def grad_check(fn, ref, x, atol=2e-3, rtol=2e-3):
+    """Tape gradient of sum(fn(x) * w) vs central differences of the float64 reference."""
+    x = np.asarray(x, np.float32)
+    num, w = numeric_grad(ref, [x], 0)
+    v = ff.Variable(x)
+    with ff.GradientTape() as tape:
+        y = fn(v)
+    g = tape.gradient(y, v, output_gradients=np.asarray(w, np.float32).reshape(y.shape))
+    assert g is not None
+    np.testing.assert_allclose(np.asarray(g), num, atol=atol, rtol=rtol)
+
+
+SHAPES_AXES = [
+    ((3, 4), None), ((3, 4), 0), ((3, 4), 1), ((3, 4), -1), ((2, 3, 4), (0, 2)),
+    ((2, 3, 4), (-1, -2)), ((2, 3, 4), 1), ((5,), 0), ((1, 4, 1), None), ((4, 1, 3), (0, 1)),
+    ((0, 3), 1), ((0, 3), 0), ((), None), ((2, 1, 3, 2), (1, 3)), ((3, 2, 2, 3), (0, 3)),
+]
+
+SMOOTH = {
+    "sum": (ops.sum, np.sum), "mean": (ops.mean, np.mean),
+    "var": (ops.var, np.var), "std": (ops.std, np.std),
+    "logsumexp": (ops.logsumexp, None), "prod": (ops.prod, np.prod),
+}
+
+
+def np_logsumexp(x, axis=None, keepdims=False):
+    m = np.max(x, axis=axis, keepdims=True)
+    out = m + np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True))
+    return out if keepdims else np.squeeze(out, axis=axis)
+
+
+@pytest.mark.parametrize("shape,axis", SHAPES_AXES)
+@pytest.mark.parametrize("name", sorted(SMOOTH))
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_smooth_reductions(name, shape, axis, keepdims):
+    fn, ref = SMOOTH[name]
+    ref = ref or np_logsumexp
+    x = np.random.uniform(0.5, 1.5, shape)
+    size0 = x.size == 0
+    if size0 and name in ("logsumexp", "var", "std", "mean"):
+        return
+    out = fn(x.astype(np.float32), axis=axis, keepdims=keepdims)
+    exp = ref(x, axis=axis, keepdims=keepdims)
+    assert out.shape == np.shape(exp)
+    assert out.dtype == "float32"
+    np.testing.assert_allclose(np.asarray(out), exp, rtol=2e-5, atol=1e-6)
+    if x.size and np.size(exp) and np.prod(shape or (1,)) <= 48:
+        grad_check(lambda t: fn(t, axis=axis, keepdims=keepdims),
+                   lambda a: ref(a, axis=axis, keepdims=keepdims), x)
+
+
+@pytest.mark.parametrize("shape,axis", [s for s in SHAPES_AXES if 0 not in s[0]])
+@pytest.mark.parametrize("name", ["max", "min"])
+def test_max_min(name, shape, axis):
+    fn, ref = getattr(ops, name), getattr(np, name)
+    x = np.random.permutation(np.arange(int(np.prod(shape)))).reshape(shape) * 0.1
+    out = fn(x.astype(np.float32), axis=axis)
+    np.testing.assert_allclose(np.asarray(out), ref(x, axis=axis), rtol=1e-6)
+    grad_check(lambda t: fn(t, axis=axis), lambda a: ref(a, axis=axis), x)
+
+
+def test_max_ties_split_gradient():
+    v = ff.Variable(np.array([[1.0, 3.0, 3.0], [2.0, 0.0, 1.0]], np.float32))
+    with ff.GradientTape() as tape:
+        y = ops.max(v, axis=1)
+    g = tape.gradient(y, v, output_gradients=np.ones(2, np.float32))
+    np.testing.assert_allclose(np.asarray(g), [[0, 0.5, 0.5], [1, 0, 0]])
+
+
+def test_nan_propagates():
+    x = np.array([[1.0, np.nan, 3.0], [1.0, 2.0, 3.0]], np.float32)
+    for name in ("sum", "mean", "max", "min", "prod", "var", "std", "logsumexp"):
+        out = np.asarray(getattr(ops, name)(x, axis=1))
+        assert np.isnan(out[0]) and np.isfinite(out[1]), name
+    assert int(ops.argmax(x[0])) == 1 and int(ops.argmin(x[0])) == 1
+
+
+def test_prod_gradient_with_zeros():
+    x = np.array([[2.0, 0.0, 3.0], [0.0, 0.0, 1.0], [1.0, 2.0, 4.0]], np.float32)
+    v = ff.Variable(x)
+    with ff.GradientTape() as tape:
+        y = ops.prod(v, axis=1)
+    g = tape.gradient(y, v, output_gradients=np.ones(3, np.float32))
+    np.testing.assert_allclose(np.asarray(g), [[0, 6, 0], [0, 0, 0], [8, 4, 2]])
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (7, 13), (1000, 37), (3, 50000), (70000,)])
+def test_hot_layouts_float32(shape):
+    x = np.random.standard_normal(shape).astype(np.float32)
+    x64 = x.astype(np.float64)
+    for axis in (0, -1, None):
+        np.testing.assert_allclose(np.asarray(ops.sum(x, axis=axis)), x64.sum(axis=axis),
+                                   rtol=1e-5, atol=1e-3)
+        np.testing.assert_allclose(np.asarray(ops.mean(x, axis=axis)), x64.mean(axis=axis),
+                                   rtol=1e-5, atol=1e-6)
+        np.testing.assert_array_equal(np.asarray(ops.max(x, axis=axis)), x.max(axis=axis))
+        np.testing.assert_array_equal(np.asarray(ops.min(x, axis=axis)), x.min(axis=axis))
+
+
+@pytest.mark.parametrize("dtype", ["int32", "int64", "bool", "uint8"])
+def test_integer_reductions(dtype):
+    x = np.random.randint(0, 3, (4, 5)).astype(dtype)
+    for axis in (None, 0, 1):
+        s = ops.sum(x, axis=axis)
+        np.testing.assert_array_equal(np.asarray(s), x.astype(np.int64).sum(axis=axis))
+        assert s.dtype == ("int64" if dtype == "int64" else "int32")
+        np.testing.assert_allclose(np.asarray(ops.mean(x, axis=axis)), x.mean(axis=axis), rtol=1e-6)
+        m = ops.max(x, axis=axis)
+        np.testing.assert_array_equal(np.asarray(m), x.max(axis=axis))
+        assert m.dtype == dtype
+
+
+@pytest.mark.parametrize("shape,axis", [((3, 4), None), ((3, 4), 0), ((3, 4), -1),
+                                        ((2, 3, 4), 1), ((5,), 0)])
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_argmax_argmin(shape, axis, keepdims):
+    x = np.random.standard_normal(shape).astype(np.float32)
+    for fn, ref in ((ops.argmax, np.argmax), (ops.argmin, np.argmin)):
+        out = fn(x, axis=axis, keepdims=keepdims)
+        assert out.dtype == "int64"
+        np.testing.assert_array_equal(np.asarray(out), ref(x, axis=axis, keepdims=keepdims))
+
+
+def test_argmax_first_of_ties_and_not_differentiable():
+    assert int(ops.argmax(np.array([1.0, 3.0, 3.0]))) == 1
+    v = ff.Variable(np.array([1.0, 3.0], np.float32))
+    with ff.GradientTape() as tape:
+        y = ops.argmax(v)
+    assert tape.gradient(y, v) is None
+
+
+@pytest.mark.parametrize("axis", [None, 0, 1, (0, 1), -1])
+def test_any_all_count_nonzero(axis):
+    x = np.random.randint(0, 2, (3, 4)) * np.random.standard_normal((3, 4))
+    x = x.astype(np.float32)
+    for fn, ref in ((ops.any, np.any), (ops.all, np.all)):
+        out = fn(x, axis=axis)
+        assert out.dtype == "bool"
+        np.testing.assert_array_equal(np.asarray(out), ref(x, axis=axis))
+        np.testing.assert_array_equal(np.asarray(fn(x, axis=axis, keepdims=True)),
+                                      ref(x, axis=axis, keepdims=True))
+    c = ops.count_nonzero(x, axis=axis)
+    np.testing.assert_array_equal(np.asarray(c), np.count_nonzero(x, axis=axis))
+
+
+@pytest.mark.parametrize("shape,axis", [((5,), None), ((3, 4), 0), ((3, 4), 1), ((2, 3, 4), -2),
+                                        ((2, 3), None)])
+def test_cumsum_cumprod(shape, axis):
+    x = np.random.uniform(0.5, 1.5, shape)
+    for fn, ref in ((ops.cumsum, np.cumsum), (ops.cumprod, np.cumprod)):
+        np.testing.assert_allclose(np.asarray(fn(x.astype(np.float32), axis=axis)),
+                                   ref(x, axis=axis), rtol=1e-5)
+        grad_check(lambda t: fn(t, axis=axis), lambda a: ref(a, axis=axis), x)
+
+
+def test_cumsum_int():
+    out = ops.cumsum(np.array([1, 2, 3], np.int32))
+    assert out.dtype == "int32" and out.tolist() == [1, 3, 6]
+
+
+def test_errors():
+    x = np.ones((2, 3), np.float32)
+    with pytest.raises(ValueError, match="axis 3 is out of bounds for a tensor of rank 2"):
+        ops.sum(x, axis=3)
+    with pytest.raises(ValueError, match="axis -3 is out of bounds"):
+        ops.mean(x, axis=-3)
+    with pytest.raises(ValueError, match="repeated axis"):
+        ops.sum(x, axis=(0, -2))
+    with pytest.raises(ValueError, match="zero-size"):
+        ops.max(np.ones((0, 3), np.float32), axis=0)
+    with pytest.raises(ValueError, match="axis must be an int"):
+        ops.argmax(x, axis=(0, 1))
