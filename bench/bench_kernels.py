@@ -98,9 +98,9 @@ def worker(threads, samples):
         for M, K, N in PEAK_SHAPES:
             ac, bc, an, bn = gemm_case(M, K, N, False, False)
             flops = 2.0 * M * N * K
-            t_ours = _timeit(lambda: _C.matmul(ac, bc), max(5, samples // 3))
+            t_ours = _timeit(lambda ac=ac, bc=bc: _C.matmul(ac, bc), max(5, samples // 3))
             time.sleep(0.2)
-            t_np = _timeit(lambda: np.matmul(an, bn), max(5, samples // 3))
+            t_np = _timeit(lambda an=an, bn=bn: np.matmul(an, bn), max(5, samples // 3))
             time.sleep(0.5)
             rows.append({"kind": "peak", "name": f"{M}x{K}x{N}", "threads": 1,
                          "ours_gflops": flops / t_ours / 1e9,
@@ -145,6 +145,8 @@ def worker(threads, samples):
         # forward GEMM + the two backward GEMMs
         cases.append(("dense", name, 3 * 2.0 * B * IN * OUT, ours, numpy_dense))
 
+    cases += _memory_bound_cases(rng, np, _C)
+
     # Time each library in its own phase: a BLAS pool that just ran keeps spinning for
     # a while and would steal the cores from the other library's threads.
     times = {}
@@ -157,6 +159,71 @@ def worker(threads, samples):
         rows.append({"kind": kind, "name": name, "threads": threads, "flops": flops,
                      "ours_us": t_ours * 1e6, "numpy_us": t_np * 1e6})
     print(json.dumps(rows))
+
+
+def _memory_bound_cases(rng, np, _C):
+    """Fused softmax cross-entropy (forward + backward) and one Adam step over the MLP's
+    parameters, vs the same math in NumPy (memory-bound: time only, no GFLOP/s)."""
+    from pyfastfit import optimizers
+    from pyfastfit.core import Tensor, Variable
+
+    cases = []
+    B, C = 64, 10
+    z = (rng.standard_normal((B, C)) * 3).astype(np.float32)
+    y = rng.integers(0, C, B).astype(np.int64)
+    g = np.full(B, 1.0 / B, np.float32)
+    zc, yc, gc = _C.from_numpy(z), _C.from_numpy(y), _C.from_numpy(g)
+
+    def ours_xent():
+        loss, probs = _C.sparse_softmax_cross_entropy_forward(zc, yc)
+        return loss, _C.sparse_softmax_cross_entropy_backward(probs, yc, gc)
+
+    def numpy_xent():
+        m = z.max(-1, keepdims=True)
+        e = np.exp(z - m)
+        s = e.sum(-1, keepdims=True)
+        loss = (np.log(s) + m)[:, 0] - z[np.arange(B), y]
+        d = e / s
+        d[np.arange(B), y] -= 1.0
+        return loss, d * g[:, None]
+
+    z64 = z.astype(np.float64)
+    ls = z64 - z64.max(-1, keepdims=True)
+    ls -= np.log(np.exp(ls).sum(-1, keepdims=True))
+    ref_d = np.exp(ls)
+    ref_d[np.arange(B), y] -= 1.0
+    for impl, fn in (("ours", ours_xent), ("numpy", numpy_xent)):
+        loss, d = fn()
+        _check(f"sparse xent loss ({impl})", loss, -ls[np.arange(B), y])
+        _check(f"sparse xent grad ({impl})", d, ref_d / B)
+    cases.append(("xent", "sparse softmax xent 64x10", None, ours_xent, numpy_xent))
+
+    shapes = [(784, 64), (64,), (64, 64), (64,), (64, 10), (10,)]
+    params = [rng.standard_normal(s).astype(np.float32) for s in shapes]
+    grads = [rng.standard_normal(s).astype(np.float32) * 1e-2 for s in shapes]
+    vars_ = [Variable(p, name=f"w{i}") for i, p in enumerate(params)]
+    gts = [Tensor(gr) for gr in grads]
+    opt = optimizers.Adam(1e-3)
+    np_state = [[p.copy(), np.zeros_like(p), np.zeros_like(p)] for p in params]
+    t = [0]
+
+    def ours_adam():
+        opt.apply_gradients(zip(gts, vars_))
+
+    def numpy_adam():
+        t[0] += 1
+        alpha = 1e-3 * np.sqrt(1 - 0.999 ** t[0]) / (1 - 0.9 ** t[0])
+        for (p, m, v), gr in zip(np_state, grads):
+            m += (gr - m) * np.float32(0.1)
+            v += (gr * gr - v) * np.float32(0.001)
+            p -= m * np.float32(alpha) / (np.sqrt(v) + np.float32(1e-7))
+
+    ours_adam()
+    numpy_adam()
+    for var, (p, _, _) in zip(vars_, np_state):
+        _check("adam step", var.numpy(), p.astype(np.float64), rtol=1e-5, atol=1e-6)
+    cases.append(("optim", "Adam step, MLP (55k params)", None, ours_adam, numpy_adam))
+    return cases
 
 
 def _machine():
@@ -233,27 +300,33 @@ def main():
     print(f"Each time: median of {samples} samples in one process, best of {runs} processes "
           "(filters interference from other jobs on a shared machine).")
     print("GFLOP/s count GEMM flops only (2*M*N*K; dense fwd+bwd = 3 GEMMs); "
-          "ratio = NumPy time / our time (> 1: we are faster).")
-    hdr = (f"{'kernel':26s} {'thr':>3s} {'ours us':>9s} {'numpy us':>9s} {'ours GF/s':>9s} "
+          "ratio = NumPy time / our time (> 1: we are faster); the cross-entropy and "
+          "Adam rows are memory-bound (time only; Adam includes apply_gradients' Python).")
+    hdr = (f"{'kernel':28s} {'thr':>3s} {'ours us':>9s} {'numpy us':>9s} {'ours GF/s':>9s} "
            f"{'numpy GF/s':>10s} {'ratio':>6s} {'% peak':>7s}")
     print(hdr)
     print("-" * len(hdr))
     for r in rows:
         if r["kind"] == "peak":
             continue
-        g_ours = r["flops"] / r["ours_us"] / 1e3
-        g_np = r["flops"] / r["numpy_us"] / 1e3
-        r["ours_gflops"], r["numpy_gflops"] = g_ours, g_np
         r["ratio"] = r["numpy_us"] / r["ours_us"]
-        r["pct_peak"] = 100.0 * g_ours / (peak1 * r["threads"]) if peak1 else None
-        pct = f"{r['pct_peak']:6.1f}%" if peak1 else "    n/a"
-        print(f"{r['name']:26s} {r['threads']:3d} {r['ours_us']:9.1f} {r['numpy_us']:9.1f} "
-              f"{g_ours:9.1f} {g_np:10.1f} {r['ratio']:6.2f} {pct}")
+        if r["flops"]:
+            g_ours = r["flops"] / r["ours_us"] / 1e3
+            g_np = r["flops"] / r["numpy_us"] / 1e3
+            r["ours_gflops"], r["numpy_gflops"] = g_ours, g_np
+            r["pct_peak"] = 100.0 * g_ours / (peak1 * r["threads"]) if peak1 else None
+            gf = f"{g_ours:9.1f} {g_np:10.1f}"
+            pct = f"{r['pct_peak']:6.1f}%" if peak1 else "    n/a"
+        else:
+            gf, pct = f"{'-':>9s} {'-':>10s}", f"{'-':>7s}"
+        print(f"{r['name']:28s} {r['threads']:3d} {r['ours_us']:9.1f} {r['numpy_us']:9.1f} "
+              f"{gf} {r['ratio']:6.2f} {pct}")
     out = args.out or os.path.join(ROOT, "bench", "results",
                                    f"kernels_{machine['host']}_{machine['commit']}.json")
     os.makedirs(os.path.dirname(out), exist_ok=True)
     with open(out, "w") as f:
-        json.dump({"machine": machine, "samples": samples, "runs": runs, "peak_gflops_per_thread": peak1,
+        json.dump({"machine": machine, "samples": samples, "runs": runs,
+                   "peak_gflops_per_thread": peak1,
                    "rows": rows}, f, indent=1)
     print(f"wrote {os.path.relpath(out, ROOT)}")
 

@@ -19,7 +19,8 @@ void check_labels(const L* labels, int64_t B, int64_t C, const char* op);
 template <typename L>
 void sparse_softmax_xent_forward(const float* logits, const L* labels, float* loss,
                                  float* probs, int64_t B, int64_t C);
-/** dlogits (B, C) = (probs - onehot(label)) * g[row]; g is (B,). */
+/** dlogits (B, C) = (probs - onehot(label)) * g[row]; g is (B,). dlogits may alias
+ *  probs (a fused step can turn the saved softmax into the gradient in place). */
 template <typename L>
 void sparse_softmax_xent_backward(const float* probs, const L* labels, const float* g,
                                   float* dlogits, int64_t B, int64_t C);
@@ -29,7 +30,8 @@ void sparse_softmax_xent_backward(const float* probs, const L* labels, const flo
 void softmax_xent_forward(const float* logits, const float* target, float* loss,
                           float* probs, int64_t B, int64_t C);
 /** dlogits = g * (probs * sum(t) - t) (= probs - t for targets summing to one);
- *  dtarget = -g * log_softmax(z) when dtarget is non-null (needs logits). */
+ *  dtarget = -g * log_softmax(z) when dtarget is non-null (needs logits). dlogits may
+ *  alias probs. */
 void softmax_xent_backward(const float* probs, const float* target, const float* logits,
                            const float* g, float* dlogits, float* dtarget, int64_t B,
                            int64_t C);

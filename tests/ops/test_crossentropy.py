@@ -57,7 +57,8 @@ def _probs(shape):
 def _check_grad(fn32, ref64, args, i, atol=2e-3, rtol=2e-3):
     """Tape gradient of fn32 w.r.t. args[i] (weighted by w) vs central differences."""
     num, w = numeric_grad(ref64, args, i)
-    vars_ = [ff.Variable(np.asarray(a, np.float32)) if k == i else a for k, a in enumerate(args)]
+    vars_ = [ff.Variable(np.asarray(a, np.float32)) if k == i else a
+             for k, a in enumerate(args)]
     with ff.GradientTape() as tape:
         y = fn32(*vars_)
     g = tape.gradient(y, vars_[i], output_gradients=w.astype(np.float32))
@@ -77,8 +78,9 @@ def test_sparse_forward_and_grad(dtype, from_logits):
                                               from_logits=from_logits)
     assert loss.shape == (4, 3)
     np.testing.assert_allclose(np.asarray(loss), ref(out), rtol=1e-5, atol=1e-5)
-    _check_grad(lambda o: ce.sparse_categorical_crossentropy(labels, o, from_logits=from_logits),
-                ref, [out], 0)
+    _check_grad(
+        lambda o: ce.sparse_categorical_crossentropy(labels, o, from_logits=from_logits),
+        ref, [out], 0)
 
 
 def test_sparse_trailing_one_and_extreme_logits():
@@ -94,7 +96,8 @@ def test_sparse_label_out_of_range(label):
     dtype = np.uint8 if label == 255 else np.int64
     labels = np.array([0, label], dtype)
     for from_logits in (True, False):
-        with pytest.raises(ValueError, match=rf"label {label} \(at index 1\) is out of range.*num_classes=10"):
+        msg = rf"label {label} \(at index 1\) is out of range.*num_classes=10"
+        with pytest.raises(ValueError, match=msg):
             ce.sparse_categorical_crossentropy(labels, z + 0.1, from_logits=from_logits)
 
 
@@ -155,7 +158,8 @@ def test_categorical_axis():
 
 
 def test_categorical_shape_error():
-    with pytest.raises(ValueError, match=r"same shape. Received: target.shape=\(2, 3\), output.shape=\(2, 4\)"):
+    msg = r"same shape. Received: target.shape=\(2, 3\), output.shape=\(2, 4\)"
+    with pytest.raises(ValueError, match=msg):
         ce.categorical_crossentropy(np.zeros((2, 3)), np.ones((2, 4)))
 
 

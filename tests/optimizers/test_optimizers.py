@@ -240,7 +240,8 @@ def test_apply_without_variables_and_unknown_variable():
 
 def test_gradient_shape_mismatch():
     a = ff.Variable(np.ones(3, np.float32), name="a")
-    with pytest.raises(ValueError, match=r"gradient 0 has shape \(2,\) but its variable has shape \(3,\)"):
+    msg = r"gradient 0 has shape \(2,\) but its variable has shape \(3,\)"
+    with pytest.raises(ValueError, match=msg):
         optimizers.SGD().apply([np.ones(2, np.float32)], [a])
 
 
@@ -279,14 +280,16 @@ def test_argument_errors():
         optimizers.Adam(foo=1)
 
 
-@pytest.mark.parametrize("name", ["sgd", "RMSprop", "ADAM", "adamw", "adagrad", "adamax", "nadam"])
+@pytest.mark.parametrize(
+    "name", ["sgd", "RMSprop", "ADAM", "adamw", "adagrad", "adamax", "nadam"])
 def test_get_by_name(name):
     opt = optimizers.get(name)
     assert type(opt).__name__.lower() == name.lower()
 
 
 def test_get_errors_list_names():
-    with pytest.raises(ValueError, match=r"Could not interpret optimizer identifier: 'adamz'.*'adam'"):
+    msg = r"Could not interpret optimizer identifier: 'adamz'.*'adam'"
+    with pytest.raises(ValueError, match=msg):
         optimizers.get("adamz")
     with pytest.raises(ValueError, match="Could not interpret"):
         optimizers.get(3)
@@ -321,7 +324,8 @@ def test_keras_defaults_in_config():
     assert optimizers.SGD().get_config()["learning_rate"] == pytest.approx(0.01)
     assert optimizers.RMSprop().get_config()["rho"] == 0.9
     cfg = optimizers.Adam().get_config()
-    assert (cfg["beta_1"], cfg["beta_2"], cfg["epsilon"], cfg["amsgrad"]) == (0.9, 0.999, 1e-7, False)
+    got = (cfg["beta_1"], cfg["beta_2"], cfg["epsilon"], cfg["amsgrad"])
+    assert got == (0.9, 0.999, 1e-7, False)
     assert optimizers.AdamW().get_config()["weight_decay"] == 0.004
     assert optimizers.Adagrad().get_config()["initial_accumulator_value"] == 0.1
 
@@ -354,3 +358,83 @@ def test_tape_gradients_drive_training():
         g = (2.0 / len(x)) * x.T @ (x @ w.numpy() - y)
         opt.apply_gradients([(g.astype(np.float32), w)])
     np.testing.assert_allclose(w.numpy(), w_true, atol=1e-2)
+
+
+def test_fused_spec_for_programs():
+    a = ff.Variable(np.ones((2, 3), np.float32), name="k")
+    b = ff.Variable(np.ones(3, np.float32), name="b")
+    opt = optimizers.Adam(amsgrad=True, clipnorm=2.0, weight_decay=0.1)
+    spec = opt._fused_spec([a, b])
+    assert spec["algo"] == "adam" and spec["clip_mode"] == "clipnorm" and spec["clip"] == 2.0
+    assert [len(s) for s in spec["slots"]] == [2, 2, 2]
+    assert spec["weight_decay"] == [0.1, 0.1] and spec["lr_is_constant"]
+    assert spec["params"][0].shares_memory_with(a._c)
+
+
+def test_c_update_argument_errors():
+    from pyfastfit.ops import optim as optim_ops
+
+    p = ff.Variable(np.ones(2, np.float32))
+    lr = ff.Variable(np.float32(0.1))
+    it = ff.Variable(np.int64(0))
+    with pytest.raises(ValueError, match="unknown algorithm 'lion'"):
+        optim_ops.update_("lion", [p._c], [p._c], [[]], lr._c, it._c, [0.0, 0.0])
+    with pytest.raises(ValueError, match="adam expects 3 hyper-parameters, got 1"):
+        optim_ops.update_("adam", [p._c], [p._c], [[p._c], [p._c], []], lr._c, it._c, [0.9])
+    with pytest.raises(ValueError, match="unknown clip_mode 'norm'"):
+        optim_ops.update_("sgd", [p._c], [p._c], [[]], lr._c, it._c, [0.0, 0.0], "norm", 1.0)
+    np.testing.assert_allclose(optim_ops.global_norm([np.full(4, 3.0), None, np.ones(7)]),
+                               np.sqrt(36 + 7))
+
+
+@pytest.mark.parametrize("freq", [None, 3])
+def test_ema(freq):
+    rng = np.random.default_rng(3)
+    w0 = rng.standard_normal(4).astype(np.float32)
+    grads = [rng.standard_normal(4).astype(np.float32) for _ in range(7)]
+    v = ff.Variable(w0, name="w")
+    opt = optimizers.SGD(learning_rate=0.1, use_ema=True, ema_momentum=0.9,
+                         ema_overwrite_frequency=freq)
+    w, avg = w0.astype(np.float64), np.zeros(4)
+    for step, g in enumerate(grads):
+        opt.apply_gradients([(g, v)])
+        w = w - 0.1 * g
+        m = 0.0 if step == 0 else 0.9
+        avg = m * avg + (1 - m) * w
+        if freq and (step + 1) % freq == 0:
+            w = avg.copy()
+        np.testing.assert_allclose(v.numpy(), w, rtol=1e-5, atol=1e-6)
+    assert [x.path for x in opt.variables][2] == "SGD/w_average"
+    opt.finalize_variable_values([v])
+    np.testing.assert_allclose(v.numpy(), avg, rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="ema_momentum"):
+        optimizers.Adam(use_ema=True, ema_momentum=2.0)
+
+
+def test_loss_scale_factor():
+    v = ff.Variable(np.zeros(2, np.float32), name="v")
+    opt = optimizers.SGD(learning_rate=1.0, loss_scale_factor=4.0)
+    opt.apply_gradients([(np.array([4.0, 8.0], np.float32), v)])
+    np.testing.assert_allclose(v.numpy(), [-1.0, -2.0])
+    assert float(opt.scale_loss(2.0)) == 8.0
+
+
+def test_gradient_accumulation():
+    rng = np.random.default_rng(5)
+    w0 = rng.standard_normal(3).astype(np.float32)
+    grads = [rng.standard_normal(3).astype(np.float32) for _ in range(6)]
+    v = ff.Variable(w0, name="w")
+    opt = optimizers.Adam(learning_rate=0.1, gradient_accumulation_steps=3)
+    ref = RefOptimizer("adam", {}, lambda t: 0.1)
+    ref_p = [w0.astype(np.float64)]
+    for i, g in enumerate(grads):
+        opt.apply_gradients([(g, v)])
+        if (i + 1) % 3 == 0:
+            ref.step(ref_p, [np.mean(grads[i - 2:i + 1], axis=0)])
+        np.testing.assert_allclose(v.numpy(), ref_p[0], rtol=1e-5, atol=1e-6)
+    assert int(opt.iterations) == 2
+    assert int(opt._iterations) == 6
+    names = [x.path for x in opt.variables]
+    assert names[2:4] == ["adam/w_gradient_accumulator", "adam/w_momentum"]
+    with pytest.raises(ValueError, match="gradient_accumulation_steps` must be an integer >= 2"):
+        optimizers.SGD(gradient_accumulation_steps=1)

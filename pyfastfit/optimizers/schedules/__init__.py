@@ -1,8 +1,14 @@
 """Learning rate schedules (`keras.optimizers.schedules`)."""
 
 from pyfastfit.optimizers.schedules.learning_rate_schedule import (
-    CosineDecay, ExponentialDecay, InverseTimeDecay, LearningRateSchedule,
-    PiecewiseConstantDecay, PolynomialDecay, deserialize, serialize,
+    CosineDecay,
+    ExponentialDecay,
+    InverseTimeDecay,
+    LearningRateSchedule,
+    PiecewiseConstantDecay,
+    PolynomialDecay,
+    deserialize,
+    serialize,
 )
 
 __all__ = [
