@@ -21,6 +21,11 @@ class Optimizer:
         learning_rate: a float, a `LearningRateSchedule`, or a callable taking no
             arguments and returning the learning rate.
         weight_decay: if set, each step first does `w -= w * weight_decay * lr`.
+        use_ema: keep an exponential moving average of the weights (Keras semantics).
+        ema_momentum: the EMA momentum. Defaults to `0.99`.
+        ema_overwrite_frequency: overwrite the weights with their average every this
+            many steps (None: only in `finalize_variable_values`).
+        loss_scale_factor: gradients are divided by it before the update.
         clipnorm: if set, each gradient is clipped to this L2 norm.
         clipvalue: if set, gradients are clipped to `[-clipvalue, clipvalue]`.
         global_clipnorm: if set, all gradients are scaled together so that their
@@ -69,13 +74,23 @@ class Optimizer:
                     f"Received: {arg}={v!r}"
                 )
         if use_ema:
-            raise NotImplementedError(
-                "use_ema=True is not supported by pyfastfit optimizers yet. "
-                "Received: use_ema=True"
-            )
-        if gradient_accumulation_steps:
-            raise NotImplementedError(
-                "gradient_accumulation_steps is not supported by pyfastfit optimizers yet. "
+            if ema_momentum > 1 or ema_momentum < 0:
+                raise ValueError(
+                    "`ema_momentum` must be in the range [0, 1]. "
+                    f"Received: ema_momentum={ema_momentum}"
+                )
+            if ema_overwrite_frequency and (
+                    not isinstance(ema_overwrite_frequency, int)
+                    or ema_overwrite_frequency < 1):
+                raise ValueError(
+                    "`ema_overwrite_frequency` must be an integer >= 1 or None. "
+                    f"Received: ema_overwrite_frequency={ema_overwrite_frequency}"
+                )
+        if gradient_accumulation_steps and not (
+                isinstance(gradient_accumulation_steps, int)
+                and gradient_accumulation_steps >= 2):
+            raise ValueError(
+                "`gradient_accumulation_steps` must be an integer >= 2. "
                 f"Received: gradient_accumulation_steps={gradient_accumulation_steps}"
             )
         self.name = name or self._default_name
@@ -97,6 +112,7 @@ class Optimizer:
         self._plan_key = None
         self._plan = None
         self._iterations = self._make_variable(np.zeros((), np.int64), "iteration")
+        self._iterations_np = np.asarray(self._iterations._c)
         # Scratch scalar the schedule / callable learning rate is written into each step.
         self._lr_scratch = Variable(np.zeros((), np.float32), trainable=False,
                                     name="learning_rate_scratch")
@@ -114,7 +130,13 @@ class Optimizer:
 
     @property
     def iterations(self):
-        """The number of steps applied so far (an int64 scalar Variable)."""
+        """The number of steps applied so far (an int64 scalar Variable; with
+        `gradient_accumulation_steps`, the number of real updates as a Tensor)."""
+        if self.gradient_accumulation_steps:
+            from pyfastfit.ops import convert_to_tensor
+
+            return convert_to_tensor(
+                np.int64(int(self._iterations_np) // self.gradient_accumulation_steps))
         return self._iterations
 
     @property
@@ -177,6 +199,19 @@ class Optimizer:
         for i, v in enumerate(variables):
             self._trainable_variables_indices[id(v)] = i
         self._trainable_variables = list(variables)
+        # Keras creates these per variable, interleaved, before the subclass's slots.
+        self._model_variables_moving_average = []
+        self._accumulated_gradients = []
+        for v in self._trainable_variables:
+            if self.use_ema:
+                self._model_variables_moving_average.append(
+                    self.add_variable_from_reference(v, "average"))
+            if self.gradient_accumulation_steps:
+                self._accumulated_gradients.append(
+                    self.add_variable_from_reference(v, "gradient_accumulator"))
+        if self.gradient_accumulation_steps:
+            self._step_scratch = Variable(np.zeros((), np.int64), trainable=False,
+                                          name="update_step_scratch")
         self.built = True
 
     def _slot_lists(self):
@@ -319,8 +354,56 @@ class Optimizer:
             s = np.float32(self.loss_scale_factor)
             gc = [optim_ops.as_c(np.asarray(g) / s) for g in gc]
         params_c, slots_c, decays = plan
+        if self.gradient_accumulation_steps:
+            self._accumulate_and_update(variables, gc, plan)
+            return
+        step = int(self._iterations_np) if self.use_ema else 0
         optim_ops.update_(self._algo, params_c, gc, slots_c, self._current_lr_c(),
                           self._iterations._c, self._hyper(), *self._clip_args(), decays)
+        if self.use_ema:
+            self._update_ema(step)
+
+    def _accumulate_and_update(self, variables, gc, plan):
+        """Keras's gradient accumulation: add to the accumulators, and every
+        `gradient_accumulation_steps` calls update with their mean and reset them."""
+        steps = self.gradient_accumulation_steps
+        real = int(self._iterations_np)
+        index = self._trainable_variables_indices
+        accs = [np.asarray(self._accumulated_gradients[index[id(v)]]._c) for v in variables]
+        if (real + 1) % steps == 0:
+            params_c, slots_c, decays = plan
+            mean_c = [optim_ops.as_c((np.asarray(g) + a) / np.float32(steps))
+                      for g, a in zip(gc, accs)]
+            # Bias corrections count real updates: hand the kernel floor(iter / steps).
+            scratch = np.asarray(self._step_scratch._c)
+            scratch[()] = real // steps
+            lr_c = self._current_lr_c()
+            optim_ops.update_(self._algo, params_c, mean_c, slots_c, lr_c,
+                              self._step_scratch._c, self._hyper(), *self._clip_args(),
+                              decays)
+            for a in accs:
+                a[...] = 0.0
+        else:
+            for g, a in zip(gc, accs):
+                a += np.asarray(g)
+        if self.use_ema:
+            self._update_ema(real // steps)
+        self._iterations_np[()] = real + 1
+
+    def _update_ema(self, step):
+        """Keras's EMA of the weights: average = m * average + (1 - m) * w, with m = 0
+        on the first step; every `ema_overwrite_frequency` steps w = average."""
+        m = np.float32(self.ema_momentum if step != 0 else 0.0)
+        pairs = zip(self._trainable_variables, self._model_variables_moving_average)
+        overwrite = bool(self.ema_overwrite_frequency) and \
+            (step + 1) % self.ema_overwrite_frequency == 0
+        for var, avg in pairs:
+            a = np.asarray(avg._c)
+            w = np.asarray(var._c)
+            a *= m
+            a += (np.float32(1.0) - m) * w
+            if overwrite:
+                np.copyto(w, a)
 
     def _filter_empty(self, grads, variables):
         kept = [(g, v) for g, v in zip(grads, variables) if g is not None]
@@ -377,7 +460,9 @@ class Optimizer:
     def _fused_spec(self, variables):
         """Everything a C++ training program needs to run this optimizer's step:
         algo name, `_C` param/slot lists, hyper-parameters, clipping and weight decay,
-        plus the learning-rate and iteration `_C` tensors (see ops/optim.h)."""
+        plus the learning-rate and iteration `_C` tensors (see ops/optim.h). With a
+        schedule ("lr_is_constant" False) the learning-rate tensor must be refreshed
+        from `_current_lr_c()` before each step."""
         if not self.built:
             self.build(list(variables))
         params_c, slots_c, decays = self._get_plan(list(variables))
@@ -388,6 +473,10 @@ class Optimizer:
             "weight_decay": decays, "iterations": self._iterations._c,
             "learning_rate": self._current_lr_c(),
             "lr_is_constant": isinstance(self._learning_rate, Variable),
+            # EMA, gradient accumulation and loss scaling run in Python: a program must
+            # call `apply` for these optimizers instead of the fused update.
+            "needs_python": bool(self.use_ema or self.gradient_accumulation_steps
+                                 or self.loss_scale_factor is not None),
         }
 
     # ------------------------------------------------------------------- misc API
@@ -398,7 +487,19 @@ class Optimizer:
         return loss
 
     def finalize_variable_values(self, var_list):
-        """Hook called at the end of `fit` (EMA is not supported: no-op)."""
+        """Called at the end of `fit`: with `use_ema`, writes the moving averages into
+        the variables."""
+        if self.use_ema and self.built:
+            var_list = list(var_list)
+            if len(var_list) != len(self._model_variables_moving_average):
+                raise ValueError(
+                    f"The length of model variables ({len(var_list)}) to override does "
+                    "not match the length of model variables stored in the optimizer "
+                    f"({len(self._model_variables_moving_average)}). Please check if "
+                    "the optimizer was called on your model."
+                )
+            for var, avg in zip(var_list, self._model_variables_moving_average):
+                var.assign(avg)
 
     def set_weights(self, weights):
         """Sets the optimizer state from a list of arrays in `variables` order."""

@@ -385,3 +385,56 @@ def test_c_update_argument_errors():
         optim_ops.update_("sgd", [p._c], [p._c], [[]], lr._c, it._c, [0.0, 0.0], "norm", 1.0)
     np.testing.assert_allclose(optim_ops.global_norm([np.full(4, 3.0), None, np.ones(7)]),
                                np.sqrt(36 + 7))
+
+
+@pytest.mark.parametrize("freq", [None, 3])
+def test_ema(freq):
+    rng = np.random.default_rng(3)
+    w0 = rng.standard_normal(4).astype(np.float32)
+    grads = [rng.standard_normal(4).astype(np.float32) for _ in range(7)]
+    v = ff.Variable(w0, name="w")
+    opt = optimizers.SGD(learning_rate=0.1, use_ema=True, ema_momentum=0.9,
+                         ema_overwrite_frequency=freq)
+    w, avg = w0.astype(np.float64), np.zeros(4)
+    for step, g in enumerate(grads):
+        opt.apply_gradients([(g, v)])
+        w = w - 0.1 * g
+        m = 0.0 if step == 0 else 0.9
+        avg = m * avg + (1 - m) * w
+        if freq and (step + 1) % freq == 0:
+            w = avg.copy()
+        np.testing.assert_allclose(v.numpy(), w, rtol=1e-5, atol=1e-6)
+    assert [x.path for x in opt.variables][2] == "SGD/w_average"
+    opt.finalize_variable_values([v])
+    np.testing.assert_allclose(v.numpy(), avg, rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="ema_momentum"):
+        optimizers.Adam(use_ema=True, ema_momentum=2.0)
+
+
+def test_loss_scale_factor():
+    v = ff.Variable(np.zeros(2, np.float32), name="v")
+    opt = optimizers.SGD(learning_rate=1.0, loss_scale_factor=4.0)
+    opt.apply_gradients([(np.array([4.0, 8.0], np.float32), v)])
+    np.testing.assert_allclose(v.numpy(), [-1.0, -2.0])
+    assert float(opt.scale_loss(2.0)) == 8.0
+
+
+def test_gradient_accumulation():
+    rng = np.random.default_rng(5)
+    w0 = rng.standard_normal(3).astype(np.float32)
+    grads = [rng.standard_normal(3).astype(np.float32) for _ in range(6)]
+    v = ff.Variable(w0, name="w")
+    opt = optimizers.Adam(learning_rate=0.1, gradient_accumulation_steps=3)
+    ref = RefOptimizer("adam", {}, lambda t: 0.1)
+    ref_p = [w0.astype(np.float64)]
+    for i, g in enumerate(grads):
+        opt.apply_gradients([(g, v)])
+        if (i + 1) % 3 == 0:
+            ref.step(ref_p, [np.mean(grads[i - 2:i + 1], axis=0)])
+        np.testing.assert_allclose(v.numpy(), ref_p[0], rtol=1e-5, atol=1e-6)
+    assert int(opt.iterations) == 2
+    assert int(opt._iterations) == 6
+    names = [x.path for x in opt.variables]
+    assert names[2:4] == ["adam/w_gradient_accumulator", "adam/w_momentum"]
+    with pytest.raises(ValueError, match="gradient_accumulation_steps` must be an integer >= 2"):
+        optimizers.SGD(gradient_accumulation_steps=1)
