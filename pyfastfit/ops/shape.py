@@ -101,11 +101,8 @@ def full(shape, fill_value, dtype=None):
     Args:
         shape: tuple of ints.
         fill_value: a Python scalar.
-        dtype: dtype name; defaults to float32 (int64 for Python ints, bool for bools).
+        dtype: dtype name; defaults to float32 (as Keras).
     """
-    if dtype is None:
-        dtype = ("bool" if isinstance(fill_value, (bool, np.bool_)) else
-                 "int32" if isinstance(fill_value, (int, np.integer)) else "float32")
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
     return wrap(_C.full(list(_shape_tuple(shape)), float(fill_value), _dtype_name(dtype)))
@@ -587,6 +584,33 @@ def split(x, indices_or_sections, axis=0):
     return parts
 
 
+def unstack(x, num=None, axis=0):
+    """Splits `x` into a list of tensors along `axis` (which is removed)."""
+    x = convert_to_tensor(x)
+    axis = _norm_axis(axis, x.ndim)
+    if num is not None and num != x.shape[axis]:
+        raise ValueError(f"num={num} does not match the size {x.shape[axis]} of axis {axis}.")
+    return [squeeze(p, axis) for p in split(x, x.shape[axis], axis)] if x.shape[axis] else []
+
+
+def roll(x, shift, axis=None):
+    """Rolls elements along `axis` (of the flattened `x` when None) by `shift`."""
+    x = convert_to_tensor(x)
+    if axis is None:
+        return reshape(roll(ravel(x), shift, 0), x.shape)
+    shifts = shift if isinstance(shift, (list, tuple)) else [shift]
+    axes = axis if isinstance(axis, (list, tuple)) else [axis]
+    if len(shifts) != len(axes):
+        raise ValueError(f"shift and axis must have the same length. Received: shift={shift!r}, "
+                         f"axis={axis!r}")
+    for sh, ax in zip(shifts, axes):
+        ax = _norm_axis(ax, x.ndim)
+        n = x.shape[ax]
+        if n:
+            x = take(x, (np.arange(n) - int(sh)) % n, axis=ax)
+    return x
+
+
 def tile(x, repeats):
     """Repeats the whole of `x` `repeats[d]` times along each dimension."""
     x = convert_to_tensor(x)
@@ -623,7 +647,7 @@ def repeat(x, repeats, axis=None):
     return take(x, idx, axis=axis)
 
 
-def pad(x, pad_width, mode="constant", constant_values=0):
+def pad(x, pad_width, mode="constant", constant_values=None):
     """Pads with a constant (only `mode="constant"`).
 
     Args:
@@ -638,6 +662,8 @@ def pad(x, pad_width, mode="constant", constant_values=0):
     if (pw < 0).any():
         raise ValueError(f"pad_width must be non-negative. Received: pad_width={pad_width!r}")
     before, after = pw[:, 0].tolist(), pw[:, 1].tolist()
+    if constant_values is None:
+        constant_values = 0
     out = wrap(_C.pad(x._c, before, after, float(constant_values)))
     if x.dtype == "float32":
         _record("pad", (x,), out, None, (x.shape, before))
@@ -646,7 +672,7 @@ def pad(x, pad_width, mode="constant", constant_values=0):
 
 # ----------------------------------------------------------------------------- labels, sort
 
-def one_hot(x, num_classes, axis=-1, dtype="float32"):
+def one_hot(x, num_classes, axis=-1, dtype="float32", sparse=False):
     """One-hot encodes integer labels; labels outside `[0, num_classes)` (negative ones
     included) give an all-zero row, as Keras/TF.
 
@@ -655,6 +681,8 @@ def one_hot(x, num_classes, axis=-1, dtype="float32"):
     >>> ops.one_hot(np.array([0, 2]), 3).tolist()
     [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]
     """
+    if sparse:
+        raise ValueError("Sparse one_hot tensors are not supported. Received: sparse=True")
     x = convert_to_tensor(x)
     if x.dtype == "float32":
         x = cast(x, "int64")
@@ -726,7 +754,7 @@ def top_k(x, k, sorted=True):  # noqa: A002  (Keras argument name)
 __all__ = [
     "arange", "argsort", "broadcast_to", "cast", "concatenate", "expand_dims", "eye",
     "flatten", "flip", "full", "full_like", "getitem", "identity", "linspace", "moveaxis",
-    "one_hot", "ones", "ones_like", "pad", "ravel", "repeat", "reshape", "slice", "sort",
+    "one_hot", "ones", "ones_like", "pad", "ravel", "repeat", "reshape", "roll", "slice", "sort",
     "split", "squeeze", "stack", "swapaxes", "take", "take_along_axis", "tile", "top_k",
-    "transpose", "zeros", "zeros_like",
+    "transpose", "unstack", "zeros", "zeros_like",
 ]

@@ -180,3 +180,13 @@ def test_errors():
         ops.max(np.ones((0, 3), np.float32), axis=0)
     with pytest.raises(ValueError, match="axis must be an int"):
         ops.argmax(x, axis=(0, 1))
+
+
+def test_average():
+    x = np.random.standard_normal((3, 4))
+    w = np.random.uniform(0.5, 1.5, 4)
+    np.testing.assert_allclose(np.asarray(ops.average(x.astype(np.float32), axis=1, weights=w)),
+                               np.average(x, axis=1, weights=w), rtol=1e-5)
+    np.testing.assert_allclose(np.asarray(ops.average(x.astype(np.float32))), np.average(x), rtol=1e-5)
+    grad_check(lambda t: ops.average(t, axis=1, weights=w.astype(np.float32)),
+               lambda a: np.average(a, axis=1, weights=w), x)
