@@ -403,3 +403,16 @@ def test_unstack_roll():
     np.testing.assert_allclose(np.asarray(parts[2]), X[:, 2].astype(np.float32))
     for shift, axis in ((1, None), (-2, 1), ((1, 2), (0, 2))):
         check(lambda t: ops.roll(t, shift, axis), lambda a: np.roll(a, shift, axis), X)
+
+
+def test_contiguous_slices_are_views():
+    t = ops.convert_to_tensor(np.arange(24, dtype=np.float32).reshape(4, 3, 2))
+    for key in (1, builtins_slice(1, 3), (2, 1), (2, builtins_slice(0, 2)), (3, 2, 1)):
+        y = t[key]
+        assert y._c.shares_memory_with(t._c), key
+        np.testing.assert_array_equal(np.asarray(y), np.asarray(t)[key])
+    assert not t[:, 1]._c.shares_memory_with(t._c)
+    assert t[1:1].shape == (0, 3, 2)
+
+
+builtins_slice = slice
