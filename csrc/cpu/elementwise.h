@@ -18,7 +18,8 @@ enum class BinaryOp : int {
 /** Unary op codes. */
 enum class UnaryOp : int {
   negative, square, sqrt, rsqrt, exp, log, log1p, expm1, abs, sign, floor, ceil, round,
-  reciprocal, sin, cos, logical_not, isnan, isfinite, isinf, count
+  reciprocal, sin, cos, logical_not, isnan, isfinite, isinf, tan, tanh, sinh, cosh, arcsin,
+  arccos, arctan, arcsinh, arccosh, arctanh, trunc, log2, log10, exp2, count
 };
 
 const char* binary_name(BinaryOp op);

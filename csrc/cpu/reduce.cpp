@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <vector>
 
@@ -40,19 +41,130 @@ inline double comb(double a, double v) {
   return (v < a || v != v) ? v : a;
 }
 
+// Hot contiguous kernels (non-template so PFF_HOT clones them). Sums add floats in short
+// blocks (vectorised with GCC vector types) and carry the block totals in double.
+// Vector types only live inside the hot functions (inlined), so the ABI note is moot.
+#pragma GCC diagnostic ignored "-Wpsabi"
+typedef float v8f __attribute__((vector_size(32)));
+
+__attribute__((always_inline)) inline v8f load8(const float* p) {
+  v8f v;
+  std::memcpy(&v, p, sizeof(v));
+  return v;
+}
+
+PFF_HOT double row_sum(const float* x, int64_t n) {
+  double total = 0.0;
+  for (int64_t b = 0; b < n; b += 1024) {
+    const int64_t e = std::min<int64_t>(n, b + 1024);
+    v8f a0 = {0}, a1 = {0};
+    int64_t j = b;
+    for (; j + 16 <= e; j += 16) {
+      a0 += load8(x + j);
+      a1 += load8(x + j + 8);
+    }
+    a0 += a1;
+    double t = 0.0;
+    for (; j < e; ++j) t += x[j];
+    for (int k = 0; k < 8; ++k) t += a0[k];
+    total += t;
+  }
+  return total;
+}
+
+PFF_HOT void col_sum(const float* x, int64_t rows, int64_t inner, double* acc, float* tmp) {
+  for (int64_t b = 0; b < rows; b += 64) {
+    const int64_t e = std::min<int64_t>(rows, b + 64);
+    for (int64_t i = 0; i < inner; ++i) tmp[i] = 0.f;
+    for (int64_t j = b; j < e; ++j) {
+      const float* row = x + j * inner;
+      for (int64_t i = 0; i < inner; ++i) tmp[i] += row[i];
+    }
+    for (int64_t i = 0; i < inner; ++i) acc[i] += tmp[i];
+  }
+}
+
+// max (or min) of n contiguous floats; NaN propagates (a cheap v - v probe finds rows
+// holding NaN or inf, which are rescanned exactly).
+PFF_HOT float row_max(const float* x, int64_t n, bool is_max) {
+  const float init = is_max ? -std::numeric_limits<float>::infinity()
+                            : std::numeric_limits<float>::infinity();
+  v8f l0, l1, z = {0};
+  for (int k = 0; k < 8; ++k) l0[k] = l1[k] = init;
+  int64_t j = 0;
+  if (is_max) {
+    for (; j + 16 <= n; j += 16) {
+      v8f v0 = load8(x + j), v1 = load8(x + j + 8);
+      l0 = v0 > l0 ? v0 : l0;
+      l1 = v1 > l1 ? v1 : l1;
+      z += (v0 - v0) + (v1 - v1);
+    }
+  } else {
+    for (; j + 16 <= n; j += 16) {
+      v8f v0 = load8(x + j), v1 = load8(x + j + 8);
+      l0 = v0 < l0 ? v0 : l0;
+      l1 = v1 < l1 ? v1 : l1;
+      z += (v0 - v0) + (v1 - v1);
+    }
+  }
+  float m = init, zz = 0.f;
+  for (; j < n; ++j) {
+    m = is_max ? (x[j] > m ? x[j] : m) : (x[j] < m ? x[j] : m);
+    zz += x[j] - x[j];
+  }
+  for (int k = 0; k < 8; ++k) {
+    m = is_max ? (l0[k] > m ? l0[k] : m) : (l0[k] < m ? l0[k] : m);
+    m = is_max ? (l1[k] > m ? l1[k] : m) : (l1[k] < m ? l1[k] : m);
+    zz += z[k];
+  }
+  if (zz != zz)
+    for (int64_t i = 0; i < n; ++i)
+      if (x[i] != x[i]) return x[i];
+  return m;
+}
+
+PFF_HOT void col_max(const float* x, int64_t rows, int64_t inner, bool is_max, float* acc,
+                     float* z) {
+  for (int64_t i = 0; i < inner; ++i) z[i] = 0.f;
+  for (int64_t j = 0; j < rows; ++j) {
+    const float* row = x + j * inner;
+    if (is_max)
+      for (int64_t i = 0; i < inner; ++i) acc[i] = row[i] > acc[i] ? row[i] : acc[i];
+    else
+      for (int64_t i = 0; i < inner; ++i) acc[i] = row[i] < acc[i] ? row[i] : acc[i];
+    for (int64_t i = 0; i < inner; ++i) z[i] += row[i] - row[i];
+  }
+  for (int64_t i = 0; i < inner; ++i)
+    if (z[i] != z[i])
+      for (int64_t j = 0; j < rows; ++j)
+        if (x[j * inner + i] != x[j * inner + i]) { acc[i] = x[j * inner + i]; break; }
+}
+
 // acc[0..inner) <- combine rows [rb, re) of x (rows of length inner).
 template <Acc A>
-PFF_HOT void acc_rows(const float* x, int64_t rb, int64_t re, int64_t inner, double* acc) {
-  if (inner == 1) {
-    double l[8];
-    for (int k = 0; k < 8; ++k) l[k] = init_of(A);
-    int64_t j = rb;
-    for (; j + 8 <= re; j += 8)
-      for (int k = 0; k < 8; ++k) l[k] = comb<A>(l[k], static_cast<double>(x[j + k]));
-    double a = acc[0];
-    for (; j < re; ++j) a = comb<A>(a, static_cast<double>(x[j]));
-    for (int k = 0; k < 8; ++k) a = comb<A>(a, l[k]);
-    acc[0] = a;
+void acc_rows(const float* x, int64_t rb, int64_t re, int64_t inner, double* acc) {
+  if (re <= rb) return;
+  if constexpr (A == Acc::sum) {
+    if (inner == 1) {
+      acc[0] += row_sum(x + rb, re - rb);
+    } else {
+      std::vector<float> tmp(static_cast<size_t>(inner));
+      col_sum(x + rb * inner, re - rb, inner, acc, tmp.data());
+    }
+    return;
+  }
+  if constexpr (A == Acc::max || A == Acc::min) {
+    const bool is_max = A == Acc::max;
+    if (inner == 1) {
+      acc[0] = comb<A>(acc[0], row_max(x + rb, re - rb, is_max));
+    } else {
+      std::vector<float> m(static_cast<size_t>(inner),
+                           is_max ? -std::numeric_limits<float>::infinity()
+                                  : std::numeric_limits<float>::infinity());
+      std::vector<float> z(static_cast<size_t>(inner));
+      col_max(x + rb * inner, re - rb, inner, is_max, m.data(), z.data());
+      for (int64_t i = 0; i < inner; ++i) acc[i] = comb<A>(acc[i], m[i]);
+    }
     return;
   }
   for (int64_t j = rb; j < re; ++j) {

@@ -77,6 +77,54 @@ PFF_HOT void walk_rows(const T* src, T* dst, const std::vector<int64_t>& counts,
   }
 }
 
+// Gather where the innermost output dim is strided in the source but another dim p is
+// contiguous there (a transpose): copy 32x32 tiles so both sides stay cache friendly.
+template <typename T>
+PFF_HOT void tiled_gather(const T* src, T* dst, const std::vector<int64_t>& counts,
+                          const std::vector<int64_t>& strides, int64_t offset, int p) {
+  constexpr int64_t kTile = 32;
+  const int nd = static_cast<int>(counts.size());
+  const int64_t cl = counts[nd - 1], sl = strides[nd - 1], cp = counts[p];
+  std::vector<int64_t> ostr(nd);
+  int64_t acc = 1;
+  for (int d = nd - 1; d >= 0; --d) {
+    ostr[d] = acc;
+    acc *= counts[d];
+  }
+  std::vector<int> others;
+  int64_t O = 1;
+  for (int d = 0; d < nd - 1; ++d)
+    if (d != p) {
+      others.push_back(d);
+      O *= counts[d];
+    }
+  const int64_t pb = (cp + kTile - 1) / kTile;
+  const int64_t osp = ostr[p];
+  parallel_for(O * pb, std::max<int64_t>(1, kGrain / (kTile * std::max<int64_t>(cl, 1))),
+               [&](int64_t b, int64_t e) {
+                 for (int64_t u = b; u < e; ++u) {
+                   int64_t o = u / pb, i0 = (u % pb) * kTile;
+                   int64_t so = offset, dof = 0, r = o;
+                   for (int k = static_cast<int>(others.size()) - 1; k >= 0; --k) {
+                     int d = others[k];
+                     int64_t id = r % counts[d];
+                     r /= counts[d];
+                     so += id * strides[d];
+                     dof += id * ostr[d];
+                   }
+                   const int64_t i1 = std::min(cp, i0 + kTile);
+                   for (int64_t j0 = 0; j0 < cl; j0 += kTile) {
+                     const int64_t j1 = std::min(cl, j0 + kTile);
+                     for (int64_t i = i0; i < i1; ++i) {
+                       T* o_row = dst + dof + i * osp;
+                       const T* s_col = src + so + i;
+                       for (int64_t j = j0; j < j1; ++j) o_row[j] = s_col[j * sl];
+                     }
+                   }
+                 }
+               });
+}
+
 template <typename T, bool Gather>
 void walk(const void* src, void* dst, std::vector<int64_t> counts,
           std::vector<int64_t> strides, int64_t offset) {
@@ -92,6 +140,13 @@ void walk(const void* src, void* dst, std::vector<int64_t> counts,
     return;
   }
   const int64_t inner = counts.back();
+  if (Gather && counts.size() >= 2 && strides.back() != 1 && strides.back() != 0 && inner >= 8) {
+    for (int p = static_cast<int>(counts.size()) - 2; p >= 0; --p)
+      if (strides[p] == 1 && counts[p] >= 8) {
+        tiled_gather<T>(s, d, counts, strides, offset, p);
+        return;
+      }
+  }
   const int64_t rows = total / inner;
   // Scatters with a non-unit innermost stride can still be split by rows safely because
   // the caller guarantees the destination positions do not overlap.

@@ -109,6 +109,15 @@ Tensor strided_slice(const Tensor& x, const Shape& starts, const Shape& steps,
   return out;
 }
 
+Tensor contiguous_view(const Tensor& x, int64_t offset, const Shape& shape) {
+  int64_t n = numel_of(shape);
+  PFF_CHECK(offset >= 0 && offset + n <= x.numel(), "[view] block of ", n,
+            " elements at offset ", offset, " does not fit in a tensor of shape ",
+            shape_str(x.shape()), ".");
+  char* p = static_cast<char*>(x.raw()) + offset * static_cast<int64_t>(itemsize(x.dtype()));
+  return Tensor(x.holder(), p, shape, x.dtype(), x.device());
+}
+
 Tensor strided_slice_backward(const Tensor& g, const Shape& shape, const Shape& starts,
                               const Shape& steps, const Shape& counts) {
   check_float32(g, "slice_backward", "g");

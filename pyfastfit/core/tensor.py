@@ -141,9 +141,16 @@ def to_c(value, dtype=None):
                 )
         a = np.asarray(value, dtype=dtype)
     else:
-        a = np.asarray(value)
+        try:
+            a = np.asarray(value)
+        except ValueError as e:
+            raise ValueError(
+                f"Cannot convert a non-rectangular {type(value).__name__} to a Tensor ({e}). "
+                f"Received: {value!r:.80}") from None
         if a.dtype == np.float64 and not isinstance(value, np.ndarray):
             a = a.astype(np.float32)
     if a.dtype == object:
-        raise TypeError(f"Cannot convert {type(value).__name__} to a Tensor: {value!r:.80}")
+        raise TypeError(
+            f"Cannot convert a {type(value).__name__} of dtype object to a Tensor: expected "
+            f"numbers or bools of one shape. Received: {value!r:.80}")
     return _C.from_numpy(a)

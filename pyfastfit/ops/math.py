@@ -25,13 +25,16 @@ assert list(_B) == [
     "logical_and", "logical_or", "logical_xor"] and list(_U) == [
     "negative", "square", "sqrt", "rsqrt", "exp", "log", "log1p", "expm1", "abs", "sign",
     "floor", "ceil", "round", "reciprocal", "sin", "cos", "logical_not", "isnan",
-    "isfinite", "isinf"], "pyfastfit._C elementwise op codes changed"
+    "isfinite", "isinf", "tan", "tanh", "sinh", "cosh", "arcsin", "arccos", "arctan",
+    "arcsinh", "arccosh", "arctanh", "trunc", "log2", "log10",
+    "exp2"], "pyfastfit._C elementwise op codes changed"
 # Binary ops with a gradient (floor_divide, comparisons and logicals have none).
 _DIFF_BINARY = frozenset(_B[n] for n in (
     "add", "subtract", "multiply", "divide", "power", "maximum", "minimum", "mod"))
 _DIFF_UNARY = frozenset(_U[n] for n in (
     "negative", "square", "sqrt", "rsqrt", "exp", "log", "log1p", "expm1", "abs",
-    "reciprocal", "sin", "cos"))
+    "reciprocal", "sin", "cos", "tan", "tanh", "sinh", "cosh", "arcsin", "arccos", "arctan",
+    "arcsinh", "arccosh", "arctanh", "log2", "log10", "exp2"))
 
 
 def _tensor(x):
@@ -361,6 +364,123 @@ def isinf(x):
     return _unary(19, x)
 
 
+def tan(x):
+    """Elementwise tangent (float32)."""
+    return _unary(20, x)
+
+
+def tanh(x):
+    """Elementwise hyperbolic tangent (float32)."""
+    return _unary(21, x)
+
+
+def sinh(x):
+    """Elementwise hyperbolic sine (float32)."""
+    return _unary(22, x)
+
+
+def cosh(x):
+    """Elementwise hyperbolic cosine (float32)."""
+    return _unary(23, x)
+
+
+def arcsin(x):
+    """Elementwise inverse sine (float32)."""
+    return _unary(24, x)
+
+
+def arccos(x):
+    """Elementwise inverse cosine (float32)."""
+    return _unary(25, x)
+
+
+def arctan(x):
+    """Elementwise inverse tangent (float32)."""
+    return _unary(26, x)
+
+
+def arcsinh(x):
+    """Elementwise inverse hyperbolic sine (float32)."""
+    return _unary(27, x)
+
+
+def arccosh(x):
+    """Elementwise inverse hyperbolic cosine (float32)."""
+    return _unary(28, x)
+
+
+def arctanh(x):
+    """Elementwise inverse hyperbolic tangent (float32)."""
+    return _unary(29, x)
+
+
+def trunc(x):
+    """Rounds toward zero (float32 result); zero gradient."""
+    return _unary(30, x)
+
+
+def log2(x):
+    """Elementwise base-2 logarithm (float32)."""
+    return _unary(31, x)
+
+
+def log10(x):
+    """Elementwise base-10 logarithm (float32)."""
+    return _unary(32, x)
+
+
+def exp2(x):
+    """Elementwise `2 ** x` (float32)."""
+    return _unary(33, x)
+
+
+def divide_no_nan(x1, x2):
+    """`x1 / x2`, with 0 where `x2 == 0` (and a zero gradient there).
+
+    Example:
+
+    >>> ops.divide_no_nan([1.0, 2.0], [0.0, 4.0]).numpy()
+    array([0. , 0.5], dtype=float32)
+    """
+    x2 = _tensor(x2)
+    zero = equal(x2, 0)
+    safe = where(zero, 1, x2)
+    return where(zero, 0, divide(x1, safe))
+
+
+def logaddexp(x1, x2):
+    """`log(exp(x1) + exp(x2))`, computed stably.
+
+    Example:
+
+    >>> float(ops.logaddexp(0.0, 0.0))  # log(2)
+    0.6931471824645996
+    """
+    m = maximum(x1, x2)
+    d = negative(abs(subtract(x1, x2)))
+    return add(m, log1p(exp(d)))
+
+
+def isclose(x1, x2, rtol=1e-5, atol=1e-8, equal_nan=False):
+    """Elementwise `|x1 - x2| <= atol + rtol * |x2|` (bool), as `np.isclose`."""
+    a = _tensor(x1)
+    b = _tensor(x2)
+    if a.dtype != "float32":
+        a = convert_to_tensor(a, "float32")
+    if b.dtype != "float32":
+        b = convert_to_tensor(b, "float32")
+    close = less_equal(abs(subtract(a, b)), add(multiply(abs(b), float(rtol)), float(atol)))
+    close = logical_or(close, equal(a, b))  # equal infinities
+    if equal_nan:
+        close = logical_or(close, logical_and(isnan(a), isnan(b)))
+    return close
+
+
+def hypot(x1, x2):
+    """Elementwise `sqrt(x1 ** 2 + x2 ** 2)`."""
+    return sqrt(add(square(x1), square(x2)))
+
+
 # ------------------------------------------------------------------ where, clip, nan_to_num
 def _like(value, other):
     """A weak Python scalar as a 0-d tensor with the dtype of `other` (float32 for a
@@ -456,6 +576,8 @@ def nan_to_num(x, nan=0.0, posinf=None, neginf=None):
 
 
 __all__ = [
+    "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctanh", "cosh", "divide_no_nan",
+    "exp2", "hypot", "isclose", "log10", "log2", "logaddexp", "sinh", "tan", "tanh", "trunc",
     "abs", "absolute", "add", "ceil", "clip", "cos", "divide", "equal", "exp", "expm1",
     "floor", "floor_divide", "greater", "greater_equal", "isfinite", "isinf", "isnan",
     "less", "less_equal", "log", "log1p", "logical_and", "logical_not", "logical_or",

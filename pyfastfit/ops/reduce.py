@@ -91,6 +91,28 @@ def logsumexp(x, axis=None, keepdims=False):
     return _reduce("logsumexp", x, axis, keepdims)
 
 
+def average(x, axis=None, weights=None):
+    """Weighted mean over `axis` (`weights` broadcast against `x`); plain mean when None."""
+    if weights is None:
+        return mean(x, axis=axis)
+    from pyfastfit.ops import math as _math
+    from pyfastfit.ops.shape import broadcast_to
+
+    x = convert_to_tensor(x, "float32") if convert_to_tensor(x).dtype != "float32" else convert_to_tensor(x)
+    w = convert_to_tensor(weights, "float32")
+    if w.shape != x.shape:
+        if w.ndim == 1 and axis is not None and not isinstance(axis, (list, tuple)):
+            ax = _norm_axis(axis, x.ndim)
+            if w.shape[0] != x.shape[ax]:
+                raise ValueError(f"weights of shape {w.shape} do not match axis {ax} of x "
+                                 f"with shape {x.shape}.")
+            from pyfastfit.ops.shape import reshape
+
+            w = reshape(w, [x.shape[ax] if d == ax else 1 for d in range(x.ndim)])
+        w = broadcast_to(w, x.shape)
+    return _math.divide(sum(_math.multiply(x, w), axis=axis), sum(w, axis=axis))
+
+
 def _argreduce(is_max, x, axis, keepdims):
     x = convert_to_tensor(x)
     if axis is None:
@@ -158,7 +180,7 @@ def cumprod(x, axis=None, dtype=None):
 
 
 __all__ = [
-    "all", "amax", "amin", "any", "argmax", "argmin", "count_nonzero", "cumprod", "cumsum",
+    "all", "amax", "amin", "any", "argmax", "average", "argmin", "count_nonzero", "cumprod", "cumsum",
     "logsumexp", "max", "mean", "min", "prod", "std", "sum", "var",
 ]
 del np

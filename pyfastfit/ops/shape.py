@@ -5,6 +5,7 @@ Reshapes of contiguous tensors share storage; everything else runs one C++ kerne
 """
 
 import builtins
+import math as _math
 import operator
 
 import numpy as np
@@ -101,11 +102,8 @@ def full(shape, fill_value, dtype=None):
     Args:
         shape: tuple of ints.
         fill_value: a Python scalar.
-        dtype: dtype name; defaults to float32 (int64 for Python ints, bool for bools).
+        dtype: dtype name; defaults to float32 (as Keras).
     """
-    if dtype is None:
-        dtype = ("bool" if isinstance(fill_value, (bool, np.bool_)) else
-                 "int32" if isinstance(fill_value, (int, np.integer)) else "float32")
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
     return wrap(_C.full(list(_shape_tuple(shape)), float(fill_value), _dtype_name(dtype)))
@@ -186,28 +184,42 @@ def reshape(x, newshape):
     (3, 4)
     """
     x = convert_to_tensor(x)
-    shape = list(_shape_tuple(newshape, "newshape"))
-    unknown = [i for i, s in enumerate(shape) if s == -1]
-    if len(unknown) > 1 or any(s < -1 for s in shape):
-        raise ValueError(
-            f"newshape may contain at most one -1 and no other negative entry. "
-            f"Received: newshape={tuple(newshape)}")
-    if unknown:
-        known = int(np.prod([s for s in shape if s != -1]))
-        if known == 0 or x.size % known:
-            raise ValueError(
-                f"Cannot reshape a tensor of shape {x.shape} (size {x.size}) into shape "
-                f"{tuple(newshape)}.")
-        shape[unknown[0]] = x.size // known
-    if int(np.prod(shape)) != x.size:
-        raise ValueError(
-            f"Cannot reshape a tensor of shape {x.shape} (size {x.size}) into shape "
-            f"{tuple(newshape)}.")
+    if isinstance(newshape, (list, tuple)):
+        try:
+            shape = [operator.index(s) for s in newshape]
+        except TypeError:
+            shape = list(_shape_tuple(newshape, "newshape"))
+    else:
+        shape = list(_shape_tuple(newshape, "newshape"))
+    size = x.size
+    if -1 in shape:
+        i = shape.index(-1)
+        known = _math.prod(shape[:i]) * _math.prod(shape[i + 1:])
+        if known <= 0 or size % known or -1 in shape[i + 1:] or any_negative(shape, i):
+            _reshape_error(x, newshape, shape)
+        shape[i] = size // known
+    elif _math.prod(shape) != size or any_negative(shape, -1):
+        _reshape_error(x, newshape, shape)
     if tuple(shape) == x.shape:
         return x
     out = wrap(x._c.reshape(shape))
-    _record("reshape", (x,), out, None, x.shape)
+    if _state.tapes and x.dtype == "float32":
+        record("reshape", (x,), out, None, x.shape)
     return out
+
+
+def any_negative(shape, skip):
+    return builtins.any(s < 0 for i, s in enumerate(shape) if i != skip)
+
+
+def _reshape_error(x, newshape, shape):
+    if shape.count(-1) > 1 or builtins.any(s < -1 for s in shape):
+        raise ValueError(
+            f"newshape may contain at most one -1 and no other negative entry. "
+            f"Received: newshape={tuple(shape)}")
+    raise ValueError(
+        f"Cannot reshape a tensor of shape {x.shape} (size {x.size}) into shape "
+        f"{tuple(shape)}.")
 
 
 def ravel(x):
@@ -271,7 +283,8 @@ def transpose(x, axes=None):
     if [p for p in perm if x.shape[p] != 1] == [p for p in range(nd) if x.shape[p] != 1]:
         return reshape(x, [x.shape[p] for p in perm])
     out = wrap(_C.transpose(x._c, perm))
-    _record("transpose", (x,), out, None, tuple(perm))
+    if x.dtype == "float32":
+        _record("transpose", (x,), out, None, tuple(perm))
     return out
 
 
@@ -306,40 +319,53 @@ def swapaxes(x, axis1, axis2):
 def _slice(x, starts, steps, counts):
     if all(st == 0 and sp == 1 and c == n for st, sp, c, n in zip(starts, steps, counts, x.shape)):
         return x
-    out = wrap(_C.strided_slice(x._c, starts, steps, counts))
-    _record("strided_slice", (x,), out, None, (x.shape, starts, steps, counts))
-    return out
+    return _slice_raw(x, starts, steps, counts)
 
 
 def _basic_index(x, key):
     """x[key] for keys of ints, slices, None and Ellipsis."""
-    n_used = builtins.sum(1 for k in key if k is not None and k is not Ellipsis)
-    if builtins.sum(1 for k in key if k is Ellipsis) > 1:
-        raise IndexError("an index can only have a single ellipsis ('...')")
-    if n_used > x.ndim:
-        raise IndexError(
-            f"too many indices for tensor: tensor is {x.ndim}-dimensional, but {n_used} were indexed")
-    full_key = []
+    xs = x.shape
+    nd = len(xs)
+    n_used = 0
+    ell = 0
     for k in key:
+        if k is None:
+            continue
         if k is Ellipsis:
-            full_key.extend([builtins.slice(None)] * (x.ndim - n_used))
+            ell += 1
         else:
-            full_key.append(k)
-    full_key.extend([builtins.slice(None)] * (x.ndim - builtins.sum(1 for k in full_key if k is not None)))
+            n_used += 1
+    if ell > 1:
+        raise IndexError("an index can only have a single ellipsis ('...')")
+    if n_used > nd:
+        raise IndexError(
+            f"too many indices for tensor: tensor is {nd}-dimensional, but {n_used} were indexed")
     starts, steps, counts, out_shape = [], [], [], []
     d = 0
-    for k in full_key:
+    full = True
+    for k in key:
         if k is None:
             out_shape.append(1)
             continue
-        n = x.shape[d]
+        if k is Ellipsis:
+            for _ in range(nd - n_used):
+                starts.append(0)
+                steps.append(1)
+                counts.append(xs[d])
+                out_shape.append(xs[d])
+                d += 1
+            continue
+        n = xs[d]
         if isinstance(k, builtins.slice):
             start, stop, step = k.indices(n)
             c = len(range(start, stop, step))
-            starts.append(start if c else 0)
+            if c == 0:
+                start = 0
+            starts.append(start)
             steps.append(step)
             counts.append(c)
             out_shape.append(c)
+            full = full and c == n and (step == 1 or n <= 1)
         else:
             i = operator.index(k)
             if i < -n or i >= n:
@@ -347,9 +373,48 @@ def _basic_index(x, key):
             starts.append(i + n if i < 0 else i)
             steps.append(1)
             counts.append(1)
+            full = full and n == 1
         d += 1
-    y = _slice(x, starts, steps, counts)
+    while d < nd:
+        starts.append(0)
+        steps.append(1)
+        counts.append(xs[d])
+        out_shape.append(xs[d])
+        d += 1
+    if full:
+        y = x
+    else:
+        y = _slice_raw(x, starts, steps, counts)
     return reshape(y, out_shape)
+
+
+def _contiguous_offset(shape, starts, steps, counts):
+    """Element offset when the slice is one contiguous block of x, else -1."""
+    k = 0
+    nd = len(shape)
+    while k < nd and counts[k] == 1:
+        k += 1
+    if k < nd and steps[k] != 1 and counts[k] > 1:
+        return -1
+    for d in range(k + 1, nd):
+        if counts[d] != shape[d]:
+            return -1
+    off = 0
+    for d in range(nd):
+        off = off * shape[d] + starts[d]
+    return off
+
+
+def _slice_raw(x, starts, steps, counts):
+    off = -1 if 0 in counts else _contiguous_offset(x.shape, starts, steps, counts)
+    if off >= 0:
+        # A contiguous block (rows of a batch, x[i], ...): a view sharing x's storage.
+        out = wrap(_C.contiguous_view(x._c, off, counts))
+    else:
+        out = wrap(_C.strided_slice(x._c, starts, steps, counts))
+    if _state.tapes and x.dtype == "float32":
+        record("strided_slice", (x,), out, None, (x.shape, starts, steps, counts))
+    return out
 
 
 def _is_int(k):
@@ -427,7 +492,8 @@ def flip(x, axis=None):
     if builtins.all(x.shape[a] <= 1 for a in axes):
         return x
     out = wrap(_C.strided_slice(x._c, starts, steps, list(x.shape)))
-    _record("strided_slice", (x,), out, None, (x.shape, starts, steps, list(x.shape)))
+    if x.dtype == "float32":
+        _record("strided_slice", (x,), out, None, (x.shape, starts, steps, list(x.shape)))
     return out
 
 
@@ -587,6 +653,33 @@ def split(x, indices_or_sections, axis=0):
     return parts
 
 
+def unstack(x, num=None, axis=0):
+    """Splits `x` into a list of tensors along `axis` (which is removed)."""
+    x = convert_to_tensor(x)
+    axis = _norm_axis(axis, x.ndim)
+    if num is not None and num != x.shape[axis]:
+        raise ValueError(f"num={num} does not match the size {x.shape[axis]} of axis {axis}.")
+    return [squeeze(p, axis) for p in split(x, x.shape[axis], axis)] if x.shape[axis] else []
+
+
+def roll(x, shift, axis=None):
+    """Rolls elements along `axis` (of the flattened `x` when None) by `shift`."""
+    x = convert_to_tensor(x)
+    if axis is None:
+        return reshape(roll(ravel(x), shift, 0), x.shape)
+    shifts = shift if isinstance(shift, (list, tuple)) else [shift]
+    axes = axis if isinstance(axis, (list, tuple)) else [axis]
+    if len(shifts) != len(axes):
+        raise ValueError(f"shift and axis must have the same length. Received: shift={shift!r}, "
+                         f"axis={axis!r}")
+    for sh, ax in zip(shifts, axes):
+        ax = _norm_axis(ax, x.ndim)
+        n = x.shape[ax]
+        if n:
+            x = take(x, (np.arange(n) - int(sh)) % n, axis=ax)
+    return x
+
+
 def tile(x, repeats):
     """Repeats the whole of `x` `repeats[d]` times along each dimension."""
     x = convert_to_tensor(x)
@@ -623,7 +716,7 @@ def repeat(x, repeats, axis=None):
     return take(x, idx, axis=axis)
 
 
-def pad(x, pad_width, mode="constant", constant_values=0):
+def pad(x, pad_width, mode="constant", constant_values=None):
     """Pads with a constant (only `mode="constant"`).
 
     Args:
@@ -638,6 +731,8 @@ def pad(x, pad_width, mode="constant", constant_values=0):
     if (pw < 0).any():
         raise ValueError(f"pad_width must be non-negative. Received: pad_width={pad_width!r}")
     before, after = pw[:, 0].tolist(), pw[:, 1].tolist()
+    if constant_values is None:
+        constant_values = 0
     out = wrap(_C.pad(x._c, before, after, float(constant_values)))
     if x.dtype == "float32":
         _record("pad", (x,), out, None, (x.shape, before))
@@ -646,7 +741,7 @@ def pad(x, pad_width, mode="constant", constant_values=0):
 
 # ----------------------------------------------------------------------------- labels, sort
 
-def one_hot(x, num_classes, axis=-1, dtype="float32"):
+def one_hot(x, num_classes, axis=-1, dtype="float32", sparse=False):
     """One-hot encodes integer labels; labels outside `[0, num_classes)` (negative ones
     included) give an all-zero row, as Keras/TF.
 
@@ -655,6 +750,8 @@ def one_hot(x, num_classes, axis=-1, dtype="float32"):
     >>> ops.one_hot(np.array([0, 2]), 3).tolist()
     [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]
     """
+    if sparse:
+        raise ValueError("Sparse one_hot tensors are not supported. Received: sparse=True")
     x = convert_to_tensor(x)
     if x.dtype == "float32":
         x = cast(x, "int64")
@@ -726,7 +823,7 @@ def top_k(x, k, sorted=True):  # noqa: A002  (Keras argument name)
 __all__ = [
     "arange", "argsort", "broadcast_to", "cast", "concatenate", "expand_dims", "eye",
     "flatten", "flip", "full", "full_like", "getitem", "identity", "linspace", "moveaxis",
-    "one_hot", "ones", "ones_like", "pad", "ravel", "repeat", "reshape", "slice", "sort",
+    "one_hot", "ones", "ones_like", "pad", "ravel", "repeat", "reshape", "roll", "slice", "sort",
     "split", "squeeze", "stack", "swapaxes", "take", "take_along_axis", "tile", "top_k",
-    "transpose", "zeros", "zeros_like",
+    "transpose", "unstack", "zeros", "zeros_like",
 ]

@@ -324,6 +324,19 @@ UNARY = [
     ("reciprocal", np.reciprocal, "nz"),
     ("sin", np.sin, None),
     ("cos", np.cos, None),
+    ("tan", np.tan, (-1.2, 1.2)),
+    ("tanh", np.tanh, None),
+    ("sinh", np.sinh, None),
+    ("cosh", np.cosh, None),
+    ("arcsin", np.arcsin, (-0.9, 0.9)),
+    ("arccos", np.arccos, (-0.9, 0.9)),
+    ("arctan", np.arctan, None),
+    ("arcsinh", np.arcsinh, None),
+    ("arccosh", np.arccosh, (1.2, 3.0)),
+    ("arctanh", np.arctanh, (-0.9, 0.9)),
+    ("log2", np.log2, (0.3, 3.0)),
+    ("log10", np.log10, (0.3, 3.0)),
+    ("exp2", np.exp2, None),
 ]
 
 
@@ -344,7 +357,8 @@ def test_unary_forward_and_gradient(name, ref, dom, shape):
 
 
 @pytest.mark.parametrize("name,ref", [("sign", np.sign), ("floor", np.floor),
-                                      ("ceil", np.ceil), ("round", np.round)])
+                                      ("ceil", np.ceil), ("round", np.round),
+                                      ("trunc", np.trunc)])
 def test_piecewise_constant_unary(name, ref):
     x = np.array([-2.5, -1.5, -0.5, 0.0, 0.5, 1.5, 2.5, 0.7, -0.3], "float32")
     fn = getattr(ops, name)
@@ -532,3 +546,32 @@ def test_same_variable_used_twice_in_one_op():
     with ff.GradientTape() as tape:
         y = ops.multiply(v, v)
     np.testing.assert_allclose(np.asarray(tape.gradient(y, v, output_gradients=np.ones(1, "float32"))), [6.0])
+
+
+def test_divide_no_nan():
+    x = np.array([1.0, 2.0, -3.0], "float32")
+    y = np.array([0.0, 4.0, 0.0], "float32")
+    np.testing.assert_array_equal(np.asarray(ops.divide_no_nan(x, y)), [0.0, 0.5, 0.0])
+    vx, vy = ff.Variable(x), ff.Variable(y)
+    with ff.GradientTape() as tape:
+        out = ops.divide_no_nan(vx, vy)
+    gx, gy = tape.gradient(out, [vx, vy], output_gradients=np.ones(3, "float32"))
+    np.testing.assert_allclose(np.asarray(gx), [0.0, 0.25, 0.0])
+    np.testing.assert_allclose(np.asarray(gy), [0.0, -2.0 / 16.0, 0.0])
+
+
+def test_logaddexp_and_hypot():
+    a, b = _rand((3, 4), -30, 30), _rand((4,), -30, 30)
+    grad_check(ops.logaddexp, np.logaddexp, [a, b])
+    big = np.array([1000.0, -1000.0], "float32")
+    np.testing.assert_allclose(np.asarray(ops.logaddexp(big, big)), np.logaddexp(big, big), rtol=1e-6)
+    grad_check(ops.hypot, np.hypot, [_away_from_zero((3,)), _away_from_zero((2, 3))])
+
+
+def test_isclose():
+    a = np.array([1.0, 1.0 + 1e-7, np.nan, np.inf, 0.0], "float32")
+    b = np.array([1.0, 1.0, np.nan, np.inf, 1e-3], "float32")
+    np.testing.assert_array_equal(np.asarray(ops.isclose(a, b)), np.isclose(a, b))
+    np.testing.assert_array_equal(np.asarray(ops.isclose(a, b, equal_nan=True)),
+                                  np.isclose(a, b, equal_nan=True))
+    np.testing.assert_array_equal(np.asarray(ops.isclose(a, b, atol=1e-2)), np.isclose(a, b, atol=1e-2))

@@ -180,3 +180,27 @@ def test_errors():
         ops.max(np.ones((0, 3), np.float32), axis=0)
     with pytest.raises(ValueError, match="axis must be an int"):
         ops.argmax(x, axis=(0, 1))
+
+
+def test_average():
+    x = np.random.standard_normal((3, 4))
+    w = np.random.uniform(0.5, 1.5, 4)
+    np.testing.assert_allclose(np.asarray(ops.average(x.astype(np.float32), axis=1, weights=w)),
+                               np.average(x, axis=1, weights=w), rtol=1e-5)
+    np.testing.assert_allclose(np.asarray(ops.average(x.astype(np.float32))), np.average(x), rtol=1e-5)
+    grad_check(lambda t: ops.average(t, axis=1, weights=w.astype(np.float32)),
+               lambda a: np.average(a, axis=1, weights=w), x)
+
+
+@pytest.mark.parametrize("n", [15, 16, 40, 1000])
+def test_nan_and_inf_in_vector_paths(n):
+    x = np.random.standard_normal((3, n)).astype(np.float32)
+    x[0, n // 2] = np.nan
+    x[1, n - 1] = np.inf
+    x[2, 0] = -np.inf
+    for fn, ref in ((ops.max, np.max), (ops.min, np.min), (ops.sum, np.sum)):
+        for axis in (0, 1):
+            got, exp = np.asarray(fn(x, axis=axis)), ref(x.astype(np.float64), axis=axis)
+            np.testing.assert_allclose(got, exp, rtol=1e-4, atol=1e-4, equal_nan=True)
+            got_t = np.asarray(fn(np.ascontiguousarray(x.T), axis=1 - axis))
+            np.testing.assert_allclose(got_t, exp, rtol=1e-4, atol=1e-4, equal_nan=True)

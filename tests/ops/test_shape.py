@@ -384,6 +384,7 @@ def test_creation():
     assert ops.zeros((2, 3)).dtype == "float32" and np.asarray(ops.zeros((2, 3))).sum() == 0
     assert ops.ones((2,), "int32").tolist() == [1, 1]
     assert ops.full((2, 2), 7).tolist() == [[7, 7], [7, 7]]
+    assert ops.full((2,), 7).dtype == "float32" and ops.full((1,), 7, "int32").dtype == "int32"
     assert ops.full((2,), 0.5).tolist() == [0.5, 0.5]
     x = np.ones((2, 3), np.int64)
     assert ops.zeros_like(x).dtype == "int64" and ops.ones_like(x, "float32").dtype == "float32"
@@ -394,3 +395,24 @@ def test_creation():
     np.testing.assert_array_equal(np.asarray(ops.eye(3, 4, 1)), np.eye(3, 4, 1))
     np.testing.assert_allclose(np.asarray(ops.linspace(0, 1, 5)), np.linspace(0, 1, 5))
     assert ops.zeros(()).shape == () and ops.zeros(0).shape == (0,)
+
+
+def test_unstack_roll():
+    parts = ops.unstack(X.astype(np.float32), axis=1)
+    assert len(parts) == 4
+    np.testing.assert_allclose(np.asarray(parts[2]), X[:, 2].astype(np.float32))
+    for shift, axis in ((1, None), (-2, 1), ((1, 2), (0, 2))):
+        check(lambda t: ops.roll(t, shift, axis), lambda a: np.roll(a, shift, axis), X)
+
+
+def test_contiguous_slices_are_views():
+    t = ops.convert_to_tensor(np.arange(24, dtype=np.float32).reshape(4, 3, 2))
+    for key in (1, builtins_slice(1, 3), (2, 1), (2, builtins_slice(0, 2)), (3, 2, 1)):
+        y = t[key]
+        assert y._c.shares_memory_with(t._c), key
+        np.testing.assert_array_equal(np.asarray(y), np.asarray(t)[key])
+    assert not t[:, 1]._c.shares_memory_with(t._c)
+    assert t[1:1].shape == (0, 3, 2)
+
+
+builtins_slice = slice

@@ -1,0 +1,178 @@
+"""Activations and the fused Dense op: forward vs NumPy float64, gradients by finite
+differences."""
+
+import math
+
+import numpy as np
+import pytest
+
+import pyfastfit as ff
+from pyfastfit import ops
+from tests.helpers import check_op
+
+_erf = np.vectorize(math.erf, otypes=[np.float64])
+SELU_ALPHA = 1.6732632423543772
+SELU_SCALE = 1.0507009873554805
+
+
+def _sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def _softmax(x, axis=-1):
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def _log_softmax(x, axis=-1):
+    m = x.max(axis=axis, keepdims=True)
+    return x - m - np.log(np.exp(x - m).sum(axis=axis, keepdims=True))
+
+
+REFS = {
+    "linear": lambda x: x,
+    "relu": lambda x: np.maximum(x, 0.0),
+    "relu6": lambda x: np.clip(x, 0.0, 6.0),
+    "sigmoid": _sigmoid,
+    "hard_sigmoid": lambda x: np.clip(x / 6.0 + 0.5, 0.0, 1.0),
+    "tanh": np.tanh,
+    "gelu": lambda x: 0.5 * x * (1.0 + _erf(x / np.sqrt(2.0))),
+    "gelu_approximate": lambda x: 0.5 * x * (
+        1.0 + np.tanh(np.sqrt(2.0 / np.pi) * (x + 0.044715 * x ** 3))),
+    "elu": lambda x: np.where(x > 0, x, np.expm1(x)),
+    "selu": lambda x: SELU_SCALE * np.where(x > 0, x, SELU_ALPHA * np.expm1(x)),
+    "softplus": lambda x: np.logaddexp(0.0, x),
+    "softsign": lambda x: x / (1.0 + np.abs(x)),
+    "silu": lambda x: x * _sigmoid(x),
+    "swish": lambda x: x * _sigmoid(x),
+    "leaky_relu": lambda x: np.where(x > 0, x, 0.2 * x),
+    "exponential": np.exp,
+    "softmax": _softmax,
+    "log_softmax": _log_softmax,
+}
+
+FUNCS = {
+    "relu": ops.nn.relu, "relu6": ops.nn.relu6, "sigmoid": ops.nn.sigmoid,
+    "hard_sigmoid": ops.nn.hard_sigmoid, "tanh": ops.nn.tanh, "gelu": ops.nn.gelu,
+    "gelu_approximate": lambda x: ops.nn.gelu(x, approximate=True), "elu": ops.nn.elu,
+    "selu": ops.nn.selu, "softplus": ops.nn.softplus, "softsign": ops.nn.softsign,
+    "silu": ops.nn.silu, "swish": ops.nn.swish, "leaky_relu": ops.nn.leaky_relu,
+    "exponential": ops.nn.exponential, "softmax": ops.nn.softmax,
+    "log_softmax": ops.nn.log_softmax,
+}
+
+
+def _data(shape, name):
+    # Keep values away from the kinks (0, and +-3 / 6 for the hard activations) so the
+    # central differences are exact.
+    x = np.random.uniform(-4.0, 8.0 if name == "relu6" else 4.0, size=shape)
+    kinks = {"relu6": (0.0, 6.0), "hard_sigmoid": (-3.0, 3.0)}.get(name, (0.0,))
+    for k in kinks:
+        near = np.abs(x - k) < 0.05
+        x[near] = k + 0.5
+    return x.astype(np.float32)
+
+
+@pytest.mark.parametrize("shape", [(4, 5), (3,), (2, 3, 4), (), (0, 3)], ids=str)
+@pytest.mark.parametrize("name", sorted(FUNCS))
+def test_activation(name, shape):
+    if name in ("softmax", "log_softmax") and shape == ():
+        shape = (1,)
+    check_op(FUNCS[name], REFS[name], [_data(shape, name)], atol=2e-6, rtol=2e-5,
+             grad=np.prod(shape) > 0)
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+@pytest.mark.parametrize("axis", [0, 1, -1, -2, 2])
+def test_softmax_axes(name, axis):
+    x = _data((3, 4, 5), name)
+    fn = getattr(ops.nn, name)
+    check_op(lambda v: fn(v, axis=axis), lambda v: REFS[name](v, axis=axis), [x],
+             atol=2e-6, rtol=2e-5)
+
+
+def test_softmax_rows_sum_to_one_and_are_stable():
+    x = np.array([[1000.0, 1000.0, -1000.0], [0.0, 0.0, 0.0]], np.float32)
+    out = np.asarray(ops.nn.softmax(x))
+    np.testing.assert_allclose(out, [[0.5, 0.5, 0.0], [1 / 3, 1 / 3, 1 / 3]], atol=1e-7)
+    assert np.isfinite(np.asarray(ops.nn.log_softmax(x))).all()
+
+
+def test_elu_alpha_and_leaky_slope():
+    x = _data((3, 4), "elu")
+    check_op(lambda v: ops.nn.elu(v, alpha=0.5), lambda v: np.where(v > 0, v, 0.5 * np.expm1(v)),
+             [x])
+    check_op(lambda v: ops.nn.leaky_relu(v, negative_slope=0.1),
+             lambda v: np.where(v > 0, v, 0.1 * v), [x])
+
+
+def test_activation_of_int_input_is_float32():
+    out = ops.nn.relu(np.array([-1, 2], "int32"))
+    assert out.dtype == "float32"
+    np.testing.assert_array_equal(np.asarray(out), [0.0, 2.0])
+
+
+def test_top_level_aliases():
+    x = _data((2, 3), "relu")
+    for name in ("relu", "sigmoid", "tanh", "softmax", "log_softmax", "gelu", "silu"):
+        np.testing.assert_array_equal(np.asarray(getattr(ops, name)(x)),
+                                      np.asarray(getattr(ops.nn, name)(x)))
+
+
+DENSE_ACTS = ["linear", "relu", "relu6", "sigmoid", "hard_sigmoid", "tanh", "gelu",
+              "gelu_approximate", "elu", "selu", "softplus", "softsign", "swish", "silu",
+              "leaky_relu", "exponential", "softmax", "log_softmax"]
+
+
+@pytest.mark.parametrize("x_shape", [(4, 3), (2, 3, 3), (1, 3)], ids=str)
+@pytest.mark.parametrize("use_bias", [True, False])
+@pytest.mark.parametrize("activation", DENSE_ACTS)
+def test_dense(activation, use_bias, x_shape):
+    alpha = 0.2 if activation == "leaky_relu" else (1.0 if activation == "elu" else 0.0)
+    kinks = {"relu": [0.0], "leaky_relu": [0.0], "relu6": [0.0, 6.0],
+             "hard_sigmoid": [-3.0, 3.0]}.get(activation, [])
+    for _ in range(100):
+        # redraw until the pre-activation is away from the kinks (finite differences)
+        x = np.random.uniform(-1, 1, x_shape).astype(np.float32)
+        k = np.random.uniform(-1, 1, (3, 5)).astype(np.float32)
+        b = np.random.uniform(-0.5, 0.5, (5,)).astype(np.float32)
+        z = x @ k + (b if use_bias else 0)
+        if not any((np.abs(z - kk) < 0.02).any() for kk in kinks):
+            break
+    ref_act = REFS[activation]
+
+    def fn(*args):
+        if use_bias:
+            return ops.nn.dense(args[0], args[1], args[2], activation=activation, alpha=alpha)
+        return ops.nn.dense(args[0], args[1], None, activation=activation, alpha=alpha)
+
+    def ref(*args):
+        z = args[0] @ args[1]
+        if use_bias:
+            z = z + args[2]
+        return ref_act(z)
+
+    args = [x, k, b] if use_bias else [x, k]
+    check_op(fn, ref, args, atol=1e-5, rtol=1e-5)
+
+
+def test_dense_shape_errors():
+    with pytest.raises(ValueError, match=r"\[dense\] inputs of shape \(2, 4\) do not match a "
+                                         r"kernel of shape \(3, 5\)"):
+        ops.nn.dense(np.ones((2, 4), "float32"), np.ones((3, 5), "float32"))
+    with pytest.raises(ValueError, match=r"\[dense\] bias must have shape \(5,\), got \(4,\)"):
+        ops.nn.dense(np.ones((2, 3), "float32"), np.ones((3, 5), "float32"),
+                     np.ones((4,), "float32"))
+    with pytest.raises(ValueError, match="unknown activation 'nope'"):
+        ops.nn.dense(np.ones((2, 3), "float32"), np.ones((3, 5), "float32"), activation="nope")
+
+
+def test_dense_gradient_only_to_watched():
+    x = np.random.rand(4, 3).astype(np.float32)
+    k = ff.Variable(np.random.rand(3, 2).astype(np.float32))
+    b = ff.Variable(np.zeros(2, np.float32), trainable=False)
+    with ff.GradientTape() as tape:
+        y = ops.sum(ops.nn.dense(x, k, b, "relu"))
+    gk, gb = tape.gradient(y, [k, b])
+    assert gb is None
+    np.testing.assert_allclose(np.asarray(gk), x.T @ np.ones((4, 2)), rtol=1e-5)
