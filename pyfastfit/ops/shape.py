@@ -147,10 +147,12 @@ def identity(n, dtype=None):
     return eye(n, dtype=dtype)
 
 
-def linspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
-    """`num` evenly spaced values from start to stop (float32)."""
-    return convert_to_tensor(
-        np.linspace(start, stop, num, endpoint=endpoint, axis=axis).astype(_dtype_name(dtype)))
+def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
+    """`num` evenly spaced values from start to stop (float32); with `retstep`, also the
+    step."""
+    vals, step = np.linspace(start, stop, num, endpoint=endpoint, retstep=True, axis=axis)
+    out = convert_to_tensor(vals.astype(_dtype_name(dtype)))
+    return (out, step) if retstep else out
 
 
 # ----------------------------------------------------------------------------- dtype
@@ -807,6 +809,7 @@ def top_k(x, k, sorted=True):  # noqa: A002  (Keras argument name)
     ([3.0, 2.0], [1, 2])
     """
     x = convert_to_tensor(x)
+    in_dtype = x.dtype
     if x.dtype != "float32":
         x = cast(x, "float32")
     if x.ndim == 0:
@@ -817,7 +820,7 @@ def top_k(x, k, sorted=True):  # noqa: A002  (Keras argument name)
                          f"Received: k={k}")
     idx = wrap(_C.top_k_indices(x._c, k, bool(sorted)))
     values = take_along_axis(x, idx, axis=-1)
-    return values, cast(idx, "int32")
+    return cast(values, in_dtype), cast(idx, "int32")
 
 
 __all__ = [

@@ -338,6 +338,8 @@ def test_top_k():
     assert i.tolist() == [[1, 2, 3], [0, 2, 3]]
     y = np.random.standard_normal((3, 6))
     check(lambda t: ops.top_k(t, 3)[0], lambda a: -np.sort(-a, axis=-1)[:, :3], y)
+    vi, ii = ops.top_k(np.array([[3, 1, 2]], np.int32), 2)
+    assert vi.dtype == "int32" and vi.tolist() == [[3, 2]] and ii.tolist() == [[0, 2]]
     with pytest.raises(ValueError, match="k must be in"):
         ops.top_k(x, 5)
 
