@@ -1,10 +1,12 @@
 // GEMM: OpenBLAS does the arithmetic on one thread per call; large products are split
 // into row (or column) blocks, one per pool thread, so OpenBLAS's own pool never runs.
 //
-// Tuning (bench/bench_kernels.py, 2-core AVX2 EPYC): splitting pays from ~2^17
-// multiply-adds (64x64x64 went 5.2 -> 4.4 us on 2 threads; 64x64x10 got slower split).
-// Split the larger of M and N, columns on ties (64x784x64: 166 GFLOP/s by columns vs
-// 140 by rows; dW 784x64 via A^T: 180 by rows vs 145 by columns), at multiples of 16.
+// Tuning (bench/bench_kernels.py, 2-core AVX2 EPYC): on an idle machine a split pays
+// from ~2^17 multiply-adds (64x64x64: 5.2 -> 4.0 us on 2 threads), but when another
+// process holds a core the fork-join waits for a time slice (64x64x64 split: 18 us), so
+// we split only from 2^19, where the gain is large (64x784x64: 69 -> 39 us). Split the
+// larger of M and N, columns on ties (64x784x64: 166 GFLOP/s by columns vs 140 by rows;
+// dW 784x64 via A^T: 180 by rows vs 145 by columns), at multiples of 16.
 #include "cpu/gemm.h"
 
 #include <cblas.h>
@@ -16,7 +18,7 @@
 namespace pyfastfit::cpu {
 namespace {
 
-constexpr int64_t kSplitMacs = 1 << 17;
+constexpr int64_t kSplitMacs = 1 << 19;
 // Block edges at multiples of the micro-kernel width keep every block on full tiles.
 constexpr int64_t kAlign = 16;
 

@@ -303,6 +303,19 @@ void reduce_f32(Reduce op, const float* x, float* out, int64_t outer, int64_t r,
 void reduce_f32_backward(Reduce op, const float* g, const float* x, const float* out,
                          float* dx, int64_t outer, int64_t r, int64_t inner, int64_t ddof) {
   if (outer * r * inner == 0) return;
+  if (op == Reduce::sum || op == Reduce::mean) {
+    // Broadcast g back over r: parallel over all (o, j) rows, also when outer == 1.
+    const float s = op == Reduce::mean ? 1.f / static_cast<float>(r) : 1.f;
+    parallel_for(outer * r, std::max<int64_t>(1, kGrain / std::max<int64_t>(inner, 1)),
+                 [&](int64_t b, int64_t e) {
+                   for (int64_t k = b; k < e; ++k) {
+                     const float* go = g + (k / r) * inner;
+                     float* d = dx + k * inner;
+                     for (int64_t i = 0; i < inner; ++i) d[i] = go[i] * s;
+                   }
+                 });
+    return;
+  }
   std::vector<double> m;
   if (op == Reduce::var || op == Reduce::std_) m = means(x, outer, r, inner);
   per_outer(outer, r, inner, [&](int64_t o) {

@@ -109,6 +109,15 @@ Tensor strided_slice(const Tensor& x, const Shape& starts, const Shape& steps,
   return out;
 }
 
+Tensor contiguous_view(const Tensor& x, int64_t offset, const Shape& shape) {
+  int64_t n = numel_of(shape);
+  PFF_CHECK(offset >= 0 && offset + n <= x.numel(), "[view] block of ", n,
+            " elements at offset ", offset, " does not fit in a tensor of shape ",
+            shape_str(x.shape()), ".");
+  char* p = static_cast<char*>(x.raw()) + offset * static_cast<int64_t>(itemsize(x.dtype()));
+  return Tensor(x.holder(), p, shape, x.dtype(), x.device());
+}
+
 Tensor strided_slice_backward(const Tensor& g, const Shape& shape, const Shape& starts,
                               const Shape& steps, const Shape& counts) {
   check_float32(g, "slice_backward", "g");
@@ -124,6 +133,26 @@ Tensor strided_slice_backward(const Tensor& g, const Shape& shape, const Shape& 
   }
   cpu::strided_scatter(g.raw(), dx.raw(), 4, counts, st, offset);
   return dx;
+}
+
+Tensor slice_update(const Tensor& x, const Shape& starts, const Tensor& updates) {
+  const int nd = x.ndim();
+  PFF_CHECK(updates.ndim() == nd && static_cast<int>(starts.size()) == nd,
+            "[slice_update] updates of shape ", shape_str(updates.shape()),
+            " and start_indices must have the rank of inputs (", nd, ").");
+  PFF_CHECK(updates.dtype() == x.dtype(), "[slice_update] updates must have the dtype of inputs (",
+            dtype_name(x.dtype()), "), got ", dtype_name(updates.dtype()), ".");
+  for (int d = 0; d < nd; ++d)
+    PFF_CHECK(starts[d] >= 0 && starts[d] + updates.dim(d) <= x.dim(d), "[slice_update] updates of shape ",
+              shape_str(updates.shape()), " at start ", starts[d], " do not fit dimension ", d,
+              " of inputs with shape ", shape_str(x.shape()), ".");
+  Tensor out = x.clone();
+  if (updates.numel() == 0) return out;
+  Shape st = contiguous_strides(x.shape());
+  int64_t offset = 0;
+  for (int d = 0; d < nd; ++d) offset += starts[d] * st[d];
+  cpu::strided_scatter(updates.raw(), out.raw(), itemsize(x.dtype()), updates.shape(), st, offset);
+  return out;
 }
 
 Tensor broadcast_to(const Tensor& x, const Shape& shape) {

@@ -5,6 +5,7 @@ Reshapes of contiguous tensors share storage; everything else runs one C++ kerne
 """
 
 import builtins
+import math as _math
 import operator
 
 import numpy as np
@@ -146,10 +147,12 @@ def identity(n, dtype=None):
     return eye(n, dtype=dtype)
 
 
-def linspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
-    """`num` evenly spaced values from start to stop (float32)."""
-    return convert_to_tensor(
-        np.linspace(start, stop, num, endpoint=endpoint, axis=axis).astype(_dtype_name(dtype)))
+def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
+    """`num` evenly spaced values from start to stop (float32); with `retstep`, also the
+    step."""
+    vals, step = np.linspace(start, stop, num, endpoint=endpoint, retstep=True, axis=axis)
+    out = convert_to_tensor(vals.astype(_dtype_name(dtype)))
+    return (out, step) if retstep else out
 
 
 # ----------------------------------------------------------------------------- dtype
@@ -183,28 +186,42 @@ def reshape(x, newshape):
     (3, 4)
     """
     x = convert_to_tensor(x)
-    shape = list(_shape_tuple(newshape, "newshape"))
-    unknown = [i for i, s in enumerate(shape) if s == -1]
-    if len(unknown) > 1 or any(s < -1 for s in shape):
-        raise ValueError(
-            f"newshape may contain at most one -1 and no other negative entry. "
-            f"Received: newshape={tuple(newshape)}")
-    if unknown:
-        known = int(np.prod([s for s in shape if s != -1]))
-        if known == 0 or x.size % known:
-            raise ValueError(
-                f"Cannot reshape a tensor of shape {x.shape} (size {x.size}) into shape "
-                f"{tuple(newshape)}.")
-        shape[unknown[0]] = x.size // known
-    if int(np.prod(shape)) != x.size:
-        raise ValueError(
-            f"Cannot reshape a tensor of shape {x.shape} (size {x.size}) into shape "
-            f"{tuple(newshape)}.")
+    if isinstance(newshape, (list, tuple)):
+        try:
+            shape = [operator.index(s) for s in newshape]
+        except TypeError:
+            shape = list(_shape_tuple(newshape, "newshape"))
+    else:
+        shape = list(_shape_tuple(newshape, "newshape"))
+    size = x.size
+    if -1 in shape:
+        i = shape.index(-1)
+        known = _math.prod(shape[:i]) * _math.prod(shape[i + 1:])
+        if known <= 0 or size % known or -1 in shape[i + 1:] or any_negative(shape, i):
+            _reshape_error(x, newshape, shape)
+        shape[i] = size // known
+    elif _math.prod(shape) != size or any_negative(shape, -1):
+        _reshape_error(x, newshape, shape)
     if tuple(shape) == x.shape:
         return x
     out = wrap(x._c.reshape(shape))
-    _record("reshape", (x,), out, None, x.shape)
+    if _state.tapes and x.dtype == "float32":
+        record("reshape", (x,), out, None, x.shape)
     return out
+
+
+def any_negative(shape, skip):
+    return builtins.any(s < 0 for i, s in enumerate(shape) if i != skip)
+
+
+def _reshape_error(x, newshape, shape):
+    if shape.count(-1) > 1 or builtins.any(s < -1 for s in shape):
+        raise ValueError(
+            f"newshape may contain at most one -1 and no other negative entry. "
+            f"Received: newshape={tuple(shape)}")
+    raise ValueError(
+        f"Cannot reshape a tensor of shape {x.shape} (size {x.size}) into shape "
+        f"{tuple(shape)}.")
 
 
 def ravel(x):
@@ -268,7 +285,8 @@ def transpose(x, axes=None):
     if [p for p in perm if x.shape[p] != 1] == [p for p in range(nd) if x.shape[p] != 1]:
         return reshape(x, [x.shape[p] for p in perm])
     out = wrap(_C.transpose(x._c, perm))
-    _record("transpose", (x,), out, None, tuple(perm))
+    if x.dtype == "float32":
+        _record("transpose", (x,), out, None, tuple(perm))
     return out
 
 
@@ -303,40 +321,53 @@ def swapaxes(x, axis1, axis2):
 def _slice(x, starts, steps, counts):
     if all(st == 0 and sp == 1 and c == n for st, sp, c, n in zip(starts, steps, counts, x.shape)):
         return x
-    out = wrap(_C.strided_slice(x._c, starts, steps, counts))
-    _record("strided_slice", (x,), out, None, (x.shape, starts, steps, counts))
-    return out
+    return _slice_raw(x, starts, steps, counts)
 
 
 def _basic_index(x, key):
     """x[key] for keys of ints, slices, None and Ellipsis."""
-    n_used = builtins.sum(1 for k in key if k is not None and k is not Ellipsis)
-    if builtins.sum(1 for k in key if k is Ellipsis) > 1:
-        raise IndexError("an index can only have a single ellipsis ('...')")
-    if n_used > x.ndim:
-        raise IndexError(
-            f"too many indices for tensor: tensor is {x.ndim}-dimensional, but {n_used} were indexed")
-    full_key = []
+    xs = x.shape
+    nd = len(xs)
+    n_used = 0
+    ell = 0
     for k in key:
+        if k is None:
+            continue
         if k is Ellipsis:
-            full_key.extend([builtins.slice(None)] * (x.ndim - n_used))
+            ell += 1
         else:
-            full_key.append(k)
-    full_key.extend([builtins.slice(None)] * (x.ndim - builtins.sum(1 for k in full_key if k is not None)))
+            n_used += 1
+    if ell > 1:
+        raise IndexError("an index can only have a single ellipsis ('...')")
+    if n_used > nd:
+        raise IndexError(
+            f"too many indices for tensor: tensor is {nd}-dimensional, but {n_used} were indexed")
     starts, steps, counts, out_shape = [], [], [], []
     d = 0
-    for k in full_key:
+    full = True
+    for k in key:
         if k is None:
             out_shape.append(1)
             continue
-        n = x.shape[d]
+        if k is Ellipsis:
+            for _ in range(nd - n_used):
+                starts.append(0)
+                steps.append(1)
+                counts.append(xs[d])
+                out_shape.append(xs[d])
+                d += 1
+            continue
+        n = xs[d]
         if isinstance(k, builtins.slice):
             start, stop, step = k.indices(n)
             c = len(range(start, stop, step))
-            starts.append(start if c else 0)
+            if c == 0:
+                start = 0
+            starts.append(start)
             steps.append(step)
             counts.append(c)
             out_shape.append(c)
+            full = full and c == n and (step == 1 or n <= 1)
         else:
             i = operator.index(k)
             if i < -n or i >= n:
@@ -344,9 +375,48 @@ def _basic_index(x, key):
             starts.append(i + n if i < 0 else i)
             steps.append(1)
             counts.append(1)
+            full = full and n == 1
         d += 1
-    y = _slice(x, starts, steps, counts)
+    while d < nd:
+        starts.append(0)
+        steps.append(1)
+        counts.append(xs[d])
+        out_shape.append(xs[d])
+        d += 1
+    if full:
+        y = x
+    else:
+        y = _slice_raw(x, starts, steps, counts)
     return reshape(y, out_shape)
+
+
+def _contiguous_offset(shape, starts, steps, counts):
+    """Element offset when the slice is one contiguous block of x, else -1."""
+    k = 0
+    nd = len(shape)
+    while k < nd and counts[k] == 1:
+        k += 1
+    if k < nd and steps[k] != 1 and counts[k] > 1:
+        return -1
+    for d in range(k + 1, nd):
+        if counts[d] != shape[d]:
+            return -1
+    off = 0
+    for d in range(nd):
+        off = off * shape[d] + starts[d]
+    return off
+
+
+def _slice_raw(x, starts, steps, counts):
+    off = -1 if 0 in counts else _contiguous_offset(x.shape, starts, steps, counts)
+    if off >= 0:
+        # A contiguous block (rows of a batch, x[i], ...): a view sharing x's storage.
+        out = wrap(_C.contiguous_view(x._c, off, counts))
+    else:
+        out = wrap(_C.strided_slice(x._c, starts, steps, counts))
+    if _state.tapes and x.dtype == "float32":
+        record("strided_slice", (x,), out, None, (x.shape, starts, steps, counts))
+    return out
 
 
 def _is_int(k):
@@ -424,7 +494,8 @@ def flip(x, axis=None):
     if builtins.all(x.shape[a] <= 1 for a in axes):
         return x
     out = wrap(_C.strided_slice(x._c, starts, steps, list(x.shape)))
-    _record("strided_slice", (x,), out, None, (x.shape, starts, steps, list(x.shape)))
+    if x.dtype == "float32":
+        _record("strided_slice", (x,), out, None, (x.shape, starts, steps, list(x.shape)))
     return out
 
 
@@ -738,6 +809,7 @@ def top_k(x, k, sorted=True):  # noqa: A002  (Keras argument name)
     ([3.0, 2.0], [1, 2])
     """
     x = convert_to_tensor(x)
+    in_dtype = x.dtype
     if x.dtype != "float32":
         x = cast(x, "float32")
     if x.ndim == 0:
@@ -748,7 +820,7 @@ def top_k(x, k, sorted=True):  # noqa: A002  (Keras argument name)
                          f"Received: k={k}")
     idx = wrap(_C.top_k_indices(x._c, k, bool(sorted)))
     values = take_along_axis(x, idx, axis=-1)
-    return values, cast(idx, "int32")
+    return cast(values, in_dtype), cast(idx, "int32")
 
 
 __all__ = [
@@ -757,4 +829,220 @@ __all__ = [
     "one_hot", "ones", "ones_like", "pad", "ravel", "repeat", "reshape", "roll", "slice", "sort",
     "split", "squeeze", "stack", "swapaxes", "take", "take_along_axis", "tile", "top_k",
     "transpose", "unstack", "zeros", "zeros_like",
+]
+
+
+# ----------------------------------------------------------------------------- updates, scatter
+
+def slice_update(inputs, start_indices, updates):
+    """A copy of `inputs` with the block starting at `start_indices` replaced by `updates`.
+
+    Example:
+
+    >>> ops.slice_update(np.zeros((2, 3)), (0, 1), np.ones((1, 2))).tolist()
+    [[0.0, 1.0, 1.0], [0.0, 0.0, 0.0]]
+    """
+    x = convert_to_tensor(inputs)
+    upd = cast(convert_to_tensor(updates), x.dtype)
+    starts = [int(s) for s in np.asarray(start_indices).reshape(-1).tolist()]
+    if len(starts) != x.ndim or upd.ndim != x.ndim:
+        raise ValueError(f"start_indices and updates must have the rank of inputs ({x.ndim}). "
+                         f"Received: start_indices={tuple(starts)}, updates.shape={upd.shape}")
+    out = wrap(_C.slice_update(x._c, starts, upd._c))
+    if x.dtype == "float32":
+        _record("slice_update", (x, upd), out, None, (starts, upd.shape))
+    return out
+
+
+def _scatter_rows(values2d, flat_idx, n):
+    """Sums rows of `values2d` (m, inner) into n rows at `flat_idx` (duplicates add)."""
+    idx = _indices(flat_idx)
+    out = wrap(_C.take_backward(values2d._c, idx._c, [n, values2d.shape[1]], 0))
+    _record("scatter_rows", (values2d,), out, idx._c, None)
+    return out
+
+
+def _flat_rows(indices, shape):
+    idx = np.asarray(indices.numpy() if isinstance(indices, Tensor) else indices)
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"indices must be integers. Received: indices.dtype={idx.dtype}")
+    if idx.ndim == 1:
+        idx = idx[:, None]
+    k = idx.shape[-1]
+    if k > len(shape):
+        raise ValueError(f"indices index {k} dimensions but shape {tuple(shape)} has {len(shape)}.")
+    lead = tuple(shape[:k])
+    idx2 = idx.reshape(-1, k)
+    for d in range(k):
+        if ((idx2[:, d] < 0) | (idx2[:, d] >= lead[d])).any():
+            raise ValueError(f"indices out of bounds for dimension {d} of size {lead[d]}.")
+    flat = np.ravel_multi_index(tuple(idx2.T), lead) if k else np.zeros(len(idx2), np.int64)
+    return flat, idx.shape[:-1], int(np.prod(lead)), int(np.prod(shape[k:]))
+
+
+def scatter(indices, values, shape):
+    """Zeros of `shape` with `values` added at `indices` (`(N, k)` index tuples into the
+    first k dims, as `tf.scatter_nd`); duplicate indices add up.
+
+    Example:
+
+    >>> ops.scatter([[0], [2]], [1.0, 2.0], (4,)).tolist()
+    [1.0, 0.0, 2.0, 0.0]
+    """
+    shape = _shape_tuple(shape)
+    v = convert_to_tensor(values)
+    if v.dtype != "float32":
+        return cast(scatter(indices, cast(v, "float32"), shape), v.dtype)
+    flat, batch, n, inner = _flat_rows(indices, shape)
+    v2 = reshape(v, (len(flat), inner))
+    return reshape(_scatter_rows(v2, flat, n), shape)
+
+
+def scatter_update(inputs, indices, updates):
+    """`inputs` with the entries (or slices) at `indices` replaced by `updates`."""
+    x = convert_to_tensor(inputs)
+    flat, batch, n, inner = _flat_rows(indices, x.shape)
+    keep = np.ones((n, 1), np.float32)
+    keep[flat] = 0.0
+    from pyfastfit.ops import math as _m
+
+    if x.dtype != "float32":
+        return cast(scatter_update(cast(x, "float32"), indices, updates), x.dtype)
+    # Last update wins for duplicate indices, as NumPy assignment.
+    last = {}
+    for i, f in enumerate(flat.tolist()):
+        last[f] = i
+    sel = np.array(sorted(last.values()), np.int64)
+    upd = reshape(convert_to_tensor(updates, "float32"), (len(flat), inner))
+    if len(sel) != len(flat):
+        upd = take(upd, sel, axis=0)
+    placed = _scatter_rows(upd, flat[sel], n)
+    kept = _m.multiply(reshape(x, (n, inner)), keep)
+    return reshape(_m.add(kept, placed), x.shape)
+
+
+def segment_sum(data, segment_ids, num_segments=None, sorted=False):  # noqa: A002
+    """Sums the rows of `data` that share a segment id (ids in `[0, num_segments)`)."""
+    x = convert_to_tensor(data)
+    ids = np.asarray(segment_ids.numpy() if isinstance(segment_ids, Tensor) else segment_ids)
+    if num_segments is None:
+        num_segments = int(ids.max()) + 1 if ids.size else 0
+    if x.dtype != "float32":
+        return cast(segment_sum(cast(x, "float32"), ids, num_segments), x.dtype)
+    inner = int(np.prod(x.shape[1:]))
+    valid = (ids >= 0) & (ids < num_segments)
+    x2 = reshape(x, (x.shape[0], inner))
+    if not valid.all():
+        x2 = take(x2, np.flatnonzero(valid), axis=0)
+        ids = ids[valid]
+    return reshape(_scatter_rows(x2, ids.astype(np.int64), int(num_segments)),
+                   (int(num_segments),) + x.shape[1:])
+
+
+# ----------------------------------------------------------------------------- matrices
+
+def _matrix_mask(x, k, lower):
+    n, m = x.shape[-2:]
+    mask = np.tri(n, m, k, dtype=bool) if lower else ~np.tri(n, m, k - 1, dtype=bool)
+    from pyfastfit.ops import math as _m
+
+    return _m.where(mask, x, zeros((), x.dtype))
+
+
+def tril(x, k=0):
+    """Lower triangle of the last two dims (elements above the k-th diagonal zeroed)."""
+    return _matrix_mask(convert_to_tensor(x), k, True)
+
+
+def triu(x, k=0):
+    """Upper triangle of the last two dims (elements below the k-th diagonal zeroed)."""
+    return _matrix_mask(convert_to_tensor(x), k, False)
+
+
+def diagonal(x, offset=0, axis1=0, axis2=1):
+    """The `offset` diagonal over `axis1`/`axis2`, appended as the last axis (NumPy)."""
+    x = convert_to_tensor(x)
+    a1, a2 = _norm_axis(axis1, x.ndim, "axis1"), _norm_axis(axis2, x.ndim, "axis2")
+    if a1 == a2:
+        raise ValueError(f"axis1 and axis2 must differ. Received: axis1={axis1}, axis2={axis2}")
+    y = moveaxis(x, (a1, a2), (-2, -1))
+    n, m = y.shape[-2:]
+    i = np.arange(builtins.max(0, builtins.min(n, m - offset) if offset >= 0 else builtins.min(n + offset, m)))
+    rows, cols = (i, i + offset) if offset >= 0 else (i - offset, i)
+    y = reshape(y, y.shape[:-2] + (n * m,))
+    return take(y, rows * m + cols, axis=-1)
+
+
+def trace(x, offset=0, axis1=0, axis2=1):
+    """Sum of the `offset` diagonal."""
+    from pyfastfit.ops.reduce import sum as _sum
+
+    return _sum(diagonal(x, offset, axis1, axis2), axis=-1)
+
+
+def diag(x, k=0):
+    """The k-th diagonal of a matrix, or a matrix with `x` on its k-th diagonal."""
+    x = convert_to_tensor(x)
+    if x.ndim == 2:
+        return diagonal(x, k)
+    if x.ndim != 1:
+        raise ValueError(f"diag expects a 1-D or 2-D tensor. Received: x.shape={x.shape}")
+    n = x.shape[0] + builtins.abs(k)
+    i = np.arange(x.shape[0])
+    flat = (i + builtins.max(-k, 0)) * n + i + builtins.max(k, 0)
+    if x.dtype != "float32":
+        return convert_to_tensor(np.diag(x.numpy(), k))
+    return reshape(_scatter_rows(reshape(x, (-1, 1)), flat, n * n), (n, n))
+
+
+def vstack(xs):
+    """Stacks tensors row-wise (1-D inputs become rows)."""
+    ts = [convert_to_tensor(t) for t in xs]
+    return concatenate([reshape(t, (1, -1)) if t.ndim < 2 else t for t in ts], axis=0)
+
+
+def hstack(xs):
+    """Stacks tensors column-wise (along axis 1, or axis 0 for 1-D inputs)."""
+    ts = [convert_to_tensor(t) for t in xs]
+    return concatenate(ts, axis=0 if ts and ts[0].ndim == 1 else 1)
+
+
+def meshgrid(*x, indexing="xy"):
+    """Coordinate grids from 1-D tensors, as `np.meshgrid` (differentiable)."""
+    if indexing not in ("xy", "ij"):
+        raise ValueError(f"indexing must be 'xy' or 'ij'. Received: indexing={indexing!r}")
+    ts = [ravel(convert_to_tensor(t)) for t in x]
+    shape = [t.shape[0] for t in ts]
+    if indexing == "xy" and len(ts) >= 2:
+        shape[0], shape[1] = shape[1], shape[0]
+    out = []
+    for i, t in enumerate(ts):
+        pos = i
+        if indexing == "xy" and len(ts) >= 2 and i < 2:
+            pos = 1 - i
+        view = [1] * len(ts)
+        view[pos] = t.shape[0]
+        out.append(broadcast_to(reshape(t, view), shape))
+    return out
+
+
+def nonzero(x):
+    """Tuple of int64 index tensors, one per dimension, of the nonzero elements."""
+    return tuple(convert_to_tensor(i.astype(np.int64)) for i in np.nonzero(convert_to_tensor(x).numpy()))
+
+
+def bincount(x, weights=None, minlength=0):
+    """Counts of each non-negative integer in 1-D `x` (weighted when `weights` given)."""
+    a = convert_to_tensor(x).numpy()
+    if a.ndim != 1 or a.dtype.kind not in "iub":
+        raise ValueError(f"bincount expects a 1-D integer tensor. Received: shape={a.shape}, "
+                         f"dtype={a.dtype}")
+    if weights is None:
+        return convert_to_tensor(np.bincount(a, minlength=minlength).astype(np.int32))
+    return segment_sum(weights, a, builtins.max(int(minlength), int(a.max()) + 1 if a.size else 0))
+
+
+__all__ += [
+    "bincount", "diag", "diagonal", "hstack", "meshgrid", "nonzero", "scatter",
+    "scatter_update", "segment_sum", "slice_update", "trace", "tril", "triu", "vstack",
 ]

@@ -346,10 +346,13 @@ class Optimizer:
                 )
             if not self.built:
                 self.build(variables)
-        if any(g is None for g in grads):
-            grads, variables = self._filter_empty(grads, variables)
+        try:  # fast path: every gradient is a Tensor
+            gc = [g._c for g in grads]
+        except AttributeError:
+            if any(g is None for g in grads):
+                grads, variables = self._filter_empty(grads, variables)
+            gc = [g._c if isinstance(g, Tensor) else optim_ops.as_c(g) for g in grads]
         plan = self._get_plan(variables)
-        gc = [g._c if isinstance(g, Tensor) else optim_ops.as_c(g) for g in grads]
         if self.loss_scale_factor is not None:
             s = np.float32(self.loss_scale_factor)
             gc = [optim_ops.as_c(np.asarray(g) / s) for g in gc]

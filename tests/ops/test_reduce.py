@@ -190,3 +190,36 @@ def test_average():
     np.testing.assert_allclose(np.asarray(ops.average(x.astype(np.float32))), np.average(x), rtol=1e-5)
     grad_check(lambda t: ops.average(t, axis=1, weights=w.astype(np.float32)),
                lambda a: np.average(a, axis=1, weights=w), x)
+
+
+@pytest.mark.parametrize("n", [15, 16, 40, 1000])
+def test_nan_and_inf_in_vector_paths(n):
+    x = np.random.standard_normal((3, n)).astype(np.float32)
+    x[0, n // 2] = np.nan
+    x[1, n - 1] = np.inf
+    x[2, 0] = -np.inf
+    for fn, ref in ((ops.max, np.max), (ops.min, np.min), (ops.sum, np.sum)):
+        for axis in (0, 1):
+            got, exp = np.asarray(fn(x, axis=axis)), ref(x.astype(np.float64), axis=axis)
+            np.testing.assert_allclose(got, exp, rtol=1e-4, atol=1e-4, equal_nan=True)
+            got_t = np.asarray(fn(np.ascontiguousarray(x.T), axis=1 - axis))
+            np.testing.assert_allclose(got_t, exp, rtol=1e-4, atol=1e-4, equal_nan=True)
+
+
+@pytest.mark.parametrize("axis", [0, 1, None])
+@pytest.mark.parametrize("name", ["sum", "mean", "max"])
+def test_large_backward(name, axis):
+    x = np.random.standard_normal((3, 40000)).astype(np.float32)
+    v = ff.Variable(x)
+    with ff.GradientTape() as tape:
+        y = getattr(ops, name)(v, axis=axis, keepdims=True)
+    g = np.random.standard_normal(y.shape).astype(np.float32)
+    dx = np.asarray(tape.gradient(y, v, output_gradients=g))
+    n = x.size // g.size
+    if name == "sum":
+        exp = np.broadcast_to(g, x.shape)
+    elif name == "mean":
+        exp = np.broadcast_to(g / n, x.shape)
+    else:
+        exp = np.where(x == x.max(axis=axis, keepdims=True), np.broadcast_to(g, x.shape), 0)
+    np.testing.assert_allclose(dx, exp, rtol=1e-6)
