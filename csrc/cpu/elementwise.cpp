@@ -344,6 +344,8 @@ PFF_INLINE void unary_rows(UnaryOp op, const T* x, void* out, int64_t n) {
       case UnaryOp::log2: for (int64_t i = 0; i < n; ++i) o[i] = std::log2(x[i]); break;
       case UnaryOp::log10: for (int64_t i = 0; i < n; ++i) o[i] = std::log10(x[i]); break;
       case UnaryOp::exp2: for (int64_t i = 0; i < n; ++i) o[i] = std::exp2(x[i]); break;
+      case UnaryOp::erf: for (int64_t i = 0; i < n; ++i) o[i] = std::erf(x[i]); break;
+      case UnaryOp::cbrt: for (int64_t i = 0; i < n; ++i) o[i] = std::cbrt(x[i]); break;
       case UnaryOp::isnan: for (int64_t i = 0; i < n; ++i) ob[i] = x[i] != x[i]; break;
       case UnaryOp::isinf: for (int64_t i = 0; i < n; ++i) ob[i] = std::fabs(x[i]) == std::numeric_limits<T>::infinity(); break;
       case UnaryOp::isfinite:
@@ -409,6 +411,10 @@ PFF_HOT void unary_backward_rows(UnaryOp op, const float* g, const float* x, con
     case UnaryOp::exp2:
       for (int64_t i = 0; i < n; ++i) d[i] = g[i] * o[i] * 0.69314718055994531f;
       break;
+    case UnaryOp::erf:  // 2/sqrt(pi) exp(-x^2)
+      for (int64_t i = 0; i < n; ++i) d[i] = g[i] * 1.1283791670955126f * exp_f32(-x[i] * x[i]);
+      break;
+    case UnaryOp::cbrt: for (int64_t i = 0; i < n; ++i) d[i] = g[i] / (3.f * o[i] * o[i]); break;
     default:  // sign, floor, ceil, round, trunc: zero gradient
       for (int64_t i = 0; i < n; ++i) d[i] = 0.f;
       break;
@@ -495,7 +501,7 @@ const char* unary_name(UnaryOp op) {
       "negative", "square", "sqrt", "rsqrt", "exp", "log", "log1p", "expm1", "abs", "sign",
       "floor", "ceil", "round", "reciprocal", "sin", "cos", "logical_not", "isnan",
       "isfinite", "isinf", "tan", "tanh", "sinh", "cosh", "arcsin", "arccos", "arctan",
-      "arcsinh", "arccosh", "arctanh", "trunc", "log2", "log10", "exp2"};
+      "arcsinh", "arccosh", "arctanh", "trunc", "log2", "log10", "exp2", "erf", "cbrt"};
   int i = static_cast<int>(op);
   return i >= 0 && i < static_cast<int>(UnaryOp::count) ? names[i] : "?";
 }

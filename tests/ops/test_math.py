@@ -337,6 +337,8 @@ UNARY = [
     ("log2", np.log2, (0.3, 3.0)),
     ("log10", np.log10, (0.3, 3.0)),
     ("exp2", np.exp2, None),
+    ("erf", np.vectorize(__import__("math").erf, otypes=[np.float64]), None),
+    ("cbrt", np.cbrt, "nz"),
 ]
 
 
@@ -589,3 +591,12 @@ def test_exp_accuracy_and_special_values():
     assert ulp.max() <= 2.0
     special = ~normal
     np.testing.assert_allclose(got[special], ref32[special], atol=1e-44, rtol=0)
+
+
+def test_comparison_with_out_of_range_int_scalar():
+    u = np.array([0, 5, 255], "uint8")
+    np.testing.assert_array_equal(np.asarray(ops.greater(u, -1)), [True, True, True])
+    np.testing.assert_array_equal(np.asarray(ops.less(u, 256)), [True, True, True])
+    np.testing.assert_array_equal(np.asarray(ops.equal(u, 261)), [False, False, False])
+    i = np.array([1, -1], "int32")
+    np.testing.assert_array_equal(np.asarray(ops.less(i, 2 ** 40)), [True, True])
