@@ -251,3 +251,25 @@ def test_random_shapes_and_axes(seed):
         exp = ref(x64, axis=axis, keepdims=keepdims)
         assert out.shape == np.shape(exp), (name, shape, axis)
         np.testing.assert_allclose(np.asarray(out), exp, rtol=2e-5, atol=1e-5, err_msg=name)
+
+
+@pytest.mark.parametrize("axis", [None, 0, (0, 2), -1])
+@pytest.mark.parametrize("keepdims", [False, True])
+@pytest.mark.parametrize("method", ["linear", "lower", "higher", "midpoint", "nearest"])
+def test_quantile(axis, keepdims, method):
+    x = np.random.standard_normal((3, 4, 5))
+    for q in (0.3, [0.1, 0.5, 1.0]):
+        out = ops.quantile(x.astype(np.float32), q, axis=axis, keepdims=keepdims, method=method)
+        exp = np.quantile(x, q, axis=axis, keepdims=keepdims, method=method)
+        assert out.shape == exp.shape
+        np.testing.assert_allclose(np.asarray(out), exp, rtol=1e-5, atol=1e-6)
+
+
+def test_median_gradient():
+    x = np.random.standard_normal((3, 4))
+    np.testing.assert_allclose(np.asarray(ops.median(x.astype(np.float32), axis=1)),
+                               np.median(x, axis=1), rtol=1e-5)
+    grad_check(lambda t: ops.median(t, axis=1), lambda a: np.median(a, axis=1), x)
+    grad_check(lambda t: ops.median(t), lambda a: np.median(a), x[:, :3])
+    with pytest.raises(ValueError, match="q must be"):
+        ops.quantile(x, 1.5)
