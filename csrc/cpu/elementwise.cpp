@@ -13,6 +13,7 @@
 #include "core/check.h"
 #include "core/threads.h"
 #include "cpu/simd.h"
+#include "cpu/vmath.h"
 
 namespace pyfastfit::cpu {
 namespace {
@@ -314,7 +315,13 @@ PFF_INLINE void unary_rows(UnaryOp op, const T* x, void* out, int64_t n) {
     switch (op) {
       case UnaryOp::sqrt: for (int64_t i = 0; i < n; ++i) o[i] = std::sqrt(x[i]); break;
       case UnaryOp::rsqrt: for (int64_t i = 0; i < n; ++i) o[i] = T(1) / std::sqrt(x[i]); break;
-      case UnaryOp::exp: for (int64_t i = 0; i < n; ++i) o[i] = std::exp(x[i]); break;
+      case UnaryOp::exp:
+        if constexpr (std::is_same_v<T, float>) {
+          for (int64_t i = 0; i < n; ++i) o[i] = exp_f32(x[i]);
+        } else {
+          for (int64_t i = 0; i < n; ++i) o[i] = std::exp(x[i]);
+        }
+        break;
       case UnaryOp::log: for (int64_t i = 0; i < n; ++i) o[i] = std::log(x[i]); break;
       case UnaryOp::log1p: for (int64_t i = 0; i < n; ++i) o[i] = std::log1p(x[i]); break;
       case UnaryOp::expm1: for (int64_t i = 0; i < n; ++i) o[i] = std::expm1(x[i]); break;
@@ -466,17 +473,7 @@ void fill_scalar(double s, T* v) {
   }
 }
 
-PFF_HOT float sum_f32(const float* x, int64_t n) {
-  // 32 independent partial sums: vectorises, and is more accurate than one serial sum.
-  float acc[32] = {0.f};
-  int64_t i = 0;
-  for (; i + 32 <= n; i += 32)
-    for (int j = 0; j < 32; ++j) acc[j] += x[i + j];
-  double s = 0.0;
-  for (int j = 0; j < 32; ++j) s += acc[j];
-  for (; i < n; ++i) s += x[i];
-  return static_cast<float>(s);
-}
+PFF_HOT float sum_rows_f32(const float* x, int64_t n) { return sum_f32(x, n); }
 
 PFF_HOT void add_into_f32(const float* x, float* out, int64_t n) {
   for (int64_t i = 0; i < n; ++i) out[i] += x[i];
@@ -679,7 +676,7 @@ void sum_to(const float* g, float* out, const Plan& plan) {
     const float* gp = g + offs[0];
     float* op_ = out + offs[1];
     if (so == 0) {
-      op_[0] += sum_f32(gp, n);
+      op_[0] += sum_rows_f32(gp, n);
     } else if (so == 1) {
       add_into_f32(gp, op_, n);
     } else {

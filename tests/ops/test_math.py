@@ -575,3 +575,17 @@ def test_isclose():
     np.testing.assert_array_equal(np.asarray(ops.isclose(a, b, equal_nan=True)),
                                   np.isclose(a, b, equal_nan=True))
     np.testing.assert_array_equal(np.asarray(ops.isclose(a, b, atol=1e-2)), np.isclose(a, b, atol=1e-2))
+
+
+def test_exp_accuracy_and_special_values():
+    x = np.concatenate([np.linspace(-110, 95, 100001),
+                        [np.nan, np.inf, -np.inf, 0.0, 88.72, 88.73, -87.3, -104.0]]).astype(np.float32)
+    got = np.asarray(ops.exp(x)).astype(np.float64)
+    with np.errstate(over="ignore"):
+        ref32 = np.exp(x)
+    ref = np.exp(x.astype(np.float64))
+    normal = np.isfinite(ref32) & (ref32 > 1.2e-38)
+    ulp = np.abs(got[normal] - ref[normal]) / np.spacing(ref32[normal]).astype(np.float64)
+    assert ulp.max() <= 2.0
+    special = ~normal
+    np.testing.assert_allclose(got[special], ref32[special], atol=1e-44, rtol=0)
