@@ -491,3 +491,26 @@ def test_matrix_helpers():
     assert ops.bincount(np.array([0, 1, 1, 3]), minlength=5).tolist() == [1, 2, 0, 1, 0]
     np.testing.assert_allclose(np.asarray(ops.bincount(np.array([0, 1, 1]), weights=np.array([0.5, 1.0, 2.0]))),
                                [0.5, 3.0])
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_random_transpose_and_slices(seed):
+    rng = np.random.default_rng(seed)
+    nd = int(rng.integers(1, 5))
+    shape = tuple(int(rng.choice([0, 1, 2, 3, 7])) for _ in range(nd))
+    x = rng.standard_normal(shape).astype(np.float32)
+    perm = tuple(int(p) for p in rng.permutation(nd))
+    np.testing.assert_array_equal(np.asarray(ops.transpose(x, perm)), np.transpose(x, perm))
+    key = []
+    for n in shape:
+        r = rng.random()
+        if r < 0.2 and n > 0:
+            key.append(int(rng.integers(-n, n)))
+        elif r < 0.3:
+            key += [None, slice(None)]
+        else:
+            a, b = (int(v) for v in rng.integers(-n - 2, n + 3, size=2))
+            step = int(rng.choice([1, 2, -1, -3]))
+            key.append(slice(a, b, step))
+    key = tuple(key)
+    np.testing.assert_array_equal(np.asarray(ops.convert_to_tensor(x)[key]), x[key])
