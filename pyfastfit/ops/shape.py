@@ -178,7 +178,8 @@ def cast(x, dtype):
 def reshape(x, newshape):
     """Gives `x` a new shape with the same number of elements (one entry may be -1).
 
-    Contiguous tensors are reshaped without a copy.
+    Tensors are reshaped without a copy (they are immutable); Variables are copied, so
+    the result does not change when the Variable is assigned later.
 
     Example:
 
@@ -204,7 +205,11 @@ def reshape(x, newshape):
         _reshape_error(x, newshape, shape)
     if tuple(shape) == x.shape:
         return x
-    out = wrap(x._c.reshape(shape))
+    c = x._c.reshape(shape)
+    if type(x) is not Tensor:
+        # Variables change in place: give the result its own storage (a snapshot).
+        c = c.clone()
+    out = wrap(c)
     if _state.tapes and x.dtype == "float32":
         record("reshape", (x,), out, None, x.shape)
     return out
@@ -409,8 +414,9 @@ def _contiguous_offset(shape, starts, steps, counts):
 
 def _slice_raw(x, starts, steps, counts):
     off = -1 if 0 in counts else _contiguous_offset(x.shape, starts, steps, counts)
-    if off >= 0:
-        # A contiguous block (rows of a batch, x[i], ...): a view sharing x's storage.
+    if off >= 0 and type(x) is Tensor:
+        # A contiguous block (rows of a batch, x[i], ...) of an immutable Tensor: a view
+        # sharing x's storage. Variables (mutable) get a copy.
         out = wrap(_C.contiguous_view(x._c, off, counts))
     else:
         out = wrap(_C.strided_slice(x._c, starts, steps, counts))
