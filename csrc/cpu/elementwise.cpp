@@ -322,7 +322,13 @@ PFF_INLINE void unary_rows(UnaryOp op, const T* x, void* out, int64_t n) {
           for (int64_t i = 0; i < n; ++i) o[i] = std::exp(x[i]);
         }
         break;
-      case UnaryOp::log: for (int64_t i = 0; i < n; ++i) o[i] = std::log(x[i]); break;
+      case UnaryOp::log:
+        if constexpr (std::is_same_v<T, float>) {
+          for (int64_t i = 0; i < n; ++i) o[i] = log_f32(x[i]);
+        } else {
+          for (int64_t i = 0; i < n; ++i) o[i] = std::log(x[i]);
+        }
+        break;
       case UnaryOp::log1p: for (int64_t i = 0; i < n; ++i) o[i] = std::log1p(x[i]); break;
       case UnaryOp::expm1: for (int64_t i = 0; i < n; ++i) o[i] = std::expm1(x[i]); break;
       case UnaryOp::floor: for (int64_t i = 0; i < n; ++i) o[i] = std::floor(x[i]); break;
@@ -344,6 +350,8 @@ PFF_INLINE void unary_rows(UnaryOp op, const T* x, void* out, int64_t n) {
       case UnaryOp::log2: for (int64_t i = 0; i < n; ++i) o[i] = std::log2(x[i]); break;
       case UnaryOp::log10: for (int64_t i = 0; i < n; ++i) o[i] = std::log10(x[i]); break;
       case UnaryOp::exp2: for (int64_t i = 0; i < n; ++i) o[i] = std::exp2(x[i]); break;
+      case UnaryOp::erf: for (int64_t i = 0; i < n; ++i) o[i] = std::erf(x[i]); break;
+      case UnaryOp::cbrt: for (int64_t i = 0; i < n; ++i) o[i] = std::cbrt(x[i]); break;
       case UnaryOp::isnan: for (int64_t i = 0; i < n; ++i) ob[i] = x[i] != x[i]; break;
       case UnaryOp::isinf: for (int64_t i = 0; i < n; ++i) ob[i] = std::fabs(x[i]) == std::numeric_limits<T>::infinity(); break;
       case UnaryOp::isfinite:
@@ -409,6 +417,10 @@ PFF_HOT void unary_backward_rows(UnaryOp op, const float* g, const float* x, con
     case UnaryOp::exp2:
       for (int64_t i = 0; i < n; ++i) d[i] = g[i] * o[i] * 0.69314718055994531f;
       break;
+    case UnaryOp::erf:  // 2/sqrt(pi) exp(-x^2)
+      for (int64_t i = 0; i < n; ++i) d[i] = g[i] * 1.1283791670955126f * exp_f32(-x[i] * x[i]);
+      break;
+    case UnaryOp::cbrt: for (int64_t i = 0; i < n; ++i) d[i] = g[i] / (3.f * o[i] * o[i]); break;
     default:  // sign, floor, ceil, round, trunc: zero gradient
       for (int64_t i = 0; i < n; ++i) d[i] = 0.f;
       break;
@@ -479,6 +491,47 @@ PFF_HOT void add_into_f32(const float* x, float* out, int64_t n) {
   for (int64_t i = 0; i < n; ++i) out[i] += x[i];
 }
 
+template <typename T>
+PFF_INLINE void where_rows_t(const uint8_t* c, int64_t sc, const T* a, int64_t sa, const T* b,
+                             int64_t sb, T* o, int64_t n) {
+  if (sc == 1 && sa == 1 && sb == 1) {
+    for (int64_t i = 0; i < n; ++i) {
+      T va = a[i], vb = b[i];  // load both: a branch-free select vectorises
+      o[i] = c[i] ? va : vb;
+    }
+  } else if (sc == 1 && sa == 1 && sb == 0) {
+    const T vb = b[0];
+    for (int64_t i = 0; i < n; ++i) {
+      T va = a[i];
+      o[i] = c[i] ? va : vb;
+    }
+  } else if (sc == 1 && sa == 0 && sb == 1) {
+    const T va = a[0];
+    for (int64_t i = 0; i < n; ++i) {
+      T vb = b[i];
+      o[i] = c[i] ? va : vb;
+    }
+  } else {
+    for (int64_t i = 0; i < n; ++i) {
+      T va = a[i * sa], vb = b[i * sb];
+      o[i] = c[i * sc] ? va : vb;
+    }
+  }
+}
+
+PFF_HOT void where_rows(const uint8_t* c, int64_t sc, const uint32_t* a, int64_t sa,
+                        const uint32_t* b, int64_t sb, uint32_t* o, int64_t n) {
+  where_rows_t(c, sc, a, sa, b, sb, o, n);
+}
+void where_rows(const uint8_t* c, int64_t sc, const uint8_t* a, int64_t sa, const uint8_t* b,
+                int64_t sb, uint8_t* o, int64_t n) {
+  where_rows_t(c, sc, a, sa, b, sb, o, n);
+}
+void where_rows(const uint8_t* c, int64_t sc, const uint64_t* a, int64_t sa,
+                const uint64_t* b, int64_t sb, uint64_t* o, int64_t n) {
+  where_rows_t(c, sc, a, sa, b, sb, o, n);
+}
+
 }  // namespace
 
 const char* binary_name(BinaryOp op) {
@@ -495,7 +548,7 @@ const char* unary_name(UnaryOp op) {
       "negative", "square", "sqrt", "rsqrt", "exp", "log", "log1p", "expm1", "abs", "sign",
       "floor", "ceil", "round", "reciprocal", "sin", "cos", "logical_not", "isnan",
       "isfinite", "isinf", "tan", "tanh", "sinh", "cosh", "arcsin", "arccos", "arctan",
-      "arcsinh", "arccosh", "arctanh", "trunc", "log2", "log10", "exp2"};
+      "arcsinh", "arccosh", "arctanh", "trunc", "log2", "log10", "exp2", "erf", "cbrt"};
   int i = static_cast<int>(op);
   return i >= 0 && i < static_cast<int>(UnaryOp::count) ? names[i] : "?";
 }
@@ -599,7 +652,7 @@ void where(DType dt, const uint8_t* cond, const void* a, const void* b, void* ou
       const T* pa = A + offs[2];
       const T* pb = B + offs[3];
       T* po = O + offs[0];
-      for (int64_t i = 0; i < n; ++i) po[i] = c[i * sc] ? pa[i * sa] : pb[i * sb];
+      where_rows(c, sc, pa, sa, pb, sb, po, n);
     });
   };
   switch (itemsize(dt)) {

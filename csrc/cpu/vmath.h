@@ -40,6 +40,44 @@ inline __attribute__((always_inline)) float exp_f32(float x) {
   return x == x ? res : x;
 }
 
+/** log(x), Cephes-style: x = m 2^e with m in [sqrt(1/2), sqrt(2)), log(m) by a
+ *  degree-9 polynomial. Denormals are rescaled; x < 0 -> NaN, 0 -> -inf, inf -> inf. */
+inline __attribute__((always_inline)) float log_f32(float x) {
+  const float kMinNormal = 1.17549435e-38f;
+  bool denorm = x < kMinNormal;
+  float xs = denorm ? x * 8388608.f : x;  // 2^23
+  int32_t bits;
+  std::memcpy(&bits, &xs, sizeof bits);
+  int32_t ei = ((bits >> 23) & 0xff) - 126;
+  int32_t mbits = (bits & 0x007fffff) | 0x3f000000;
+  float m;
+  std::memcpy(&m, &mbits, sizeof m);  // m in [0.5, 1)
+  float e = static_cast<float>(ei) - (denorm ? 23.f : 0.f);
+  bool small = m < 0.707106781186547524f;
+  e = small ? e - 1.f : e;
+  m = small ? m + m - 1.f : m - 1.f;
+  float z = m * m;
+  float y = 7.0376836292E-2f;
+  y = y * m - 1.1514610310E-1f;
+  y = y * m + 1.1676998740E-1f;
+  y = y * m - 1.2420140846E-1f;
+  y = y * m + 1.4249322787E-1f;
+  y = y * m - 1.6668057665E-1f;
+  y = y * m + 2.0000714765E-1f;
+  y = y * m - 2.4999993993E-1f;
+  y = y * m + 3.3333331174E-1f;
+  y = y * m * z;
+  y += -2.12194440e-4f * e;
+  y += -0.5f * z;
+  float r = m + y;
+  r += 0.693359375f * e;
+  const float inf = std::numeric_limits<float>::infinity();
+  r = x == inf ? inf : r;
+  r = x == 0.f ? -inf : r;
+  r = x < 0.f ? std::numeric_limits<float>::quiet_NaN() : r;
+  return x == x ? r : x;
+}
+
 /** Sum of n floats with 32 independent partial sums (vectorises; more accurate than one
  *  serial float sum), combined in double. */
 inline __attribute__((always_inline)) float sum_f32(const float* x, int64_t n) {

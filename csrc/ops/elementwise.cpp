@@ -103,6 +103,12 @@ Tensor binary_scalar(cpu::BinaryOp op, const Tensor& a, double s, bool s_is_int,
     dt = DType::int32;  // bool tensor + 1 (or > 1) -> int32 arithmetic
   }
   dt = compute_dtype(op, dt);
+  if (s_is_int && is_comparison(op) && (dt == DType::uint8 || dt == DType::int32)) {
+    // A scalar outside the tensor's range compares exactly in int64 (uint8 > -1 is true).
+    double lo = dt == DType::uint8 ? 0.0 : -2147483648.0;
+    double hi = dt == DType::uint8 ? 255.0 : 2147483647.0;
+    if (s < lo || s > hi) dt = DType::int64;
+  }
   if (is_logical(op) && !s_is_int && dt != DType::float32) {
     // logical ops only test "nonzero": fold the float scalar to 0/1.
     s = s != 0.0 ? 1.0 : 0.0;

@@ -337,6 +337,8 @@ UNARY = [
     ("log2", np.log2, (0.3, 3.0)),
     ("log10", np.log10, (0.3, 3.0)),
     ("exp2", np.exp2, None),
+    ("erf", np.vectorize(__import__("math").erf, otypes=[np.float64]), None),
+    ("cbrt", np.cbrt, "nz"),
 ]
 
 
@@ -589,3 +591,26 @@ def test_exp_accuracy_and_special_values():
     assert ulp.max() <= 2.0
     special = ~normal
     np.testing.assert_allclose(got[special], ref32[special], atol=1e-44, rtol=0)
+
+
+def test_comparison_with_out_of_range_int_scalar():
+    u = np.array([0, 5, 255], "uint8")
+    np.testing.assert_array_equal(np.asarray(ops.greater(u, -1)), [True, True, True])
+    np.testing.assert_array_equal(np.asarray(ops.less(u, 256)), [True, True, True])
+    np.testing.assert_array_equal(np.asarray(ops.equal(u, 261)), [False, False, False])
+    i = np.array([1, -1], "int32")
+    np.testing.assert_array_equal(np.asarray(ops.less(i, 2 ** 40)), [True, True])
+
+
+def test_log_accuracy_and_special_values():
+    x = np.concatenate([np.exp(np.random.uniform(-87, 88, 100000)), np.random.uniform(0, 3, 10000),
+                        [1e-40, 1e-45, 3e-39, 1.0, 0.70710677, 1.4142135]]).astype(np.float32)
+    got = np.asarray(ops.log(x)).astype(np.float64)
+    ref = np.log(x.astype(np.float64))
+    ref32 = np.log(x)
+    nz = ref32 != 0
+    ulp = np.abs(got[nz] - ref[nz]) / np.spacing(np.abs(ref32[nz])).astype(np.float64)
+    assert ulp.max() <= 2.0
+    special = np.array([0.0, -0.0, -1.0, np.inf, -np.inf, np.nan], np.float32)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        np.testing.assert_array_equal(np.asarray(ops.log(special)), np.log(special))
