@@ -198,10 +198,10 @@ def reshape(x, newshape):
     if -1 in shape:
         i = shape.index(-1)
         known = _math.prod(shape[:i]) * _math.prod(shape[i + 1:])
-        if known <= 0 or size % known or -1 in shape[i + 1:] or any_negative(shape, i):
+        if known <= 0 or size % known or -1 in shape[i + 1:] or _any_negative(shape, i):
             _reshape_error(x, newshape, shape)
         shape[i] = size // known
-    elif _math.prod(shape) != size or any_negative(shape, -1):
+    elif _math.prod(shape) != size or _any_negative(shape, -1):
         _reshape_error(x, newshape, shape)
     if tuple(shape) == x.shape:
         return x
@@ -215,7 +215,7 @@ def reshape(x, newshape):
     return out
 
 
-def any_negative(shape, skip):
+def _any_negative(shape, skip):
     return builtins.any(s < 0 for i, s in enumerate(shape) if i != skip)
 
 
@@ -423,10 +423,6 @@ def _slice_raw(x, starts, steps, counts):
     if _state.tapes and x.dtype == "float32":
         record("strided_slice", (x,), out, None, (x.shape, starts, steps, counts))
     return out
-
-
-def _is_int(k):
-    return isinstance(k, (int, np.integer)) and not isinstance(k, (bool, np.bool_))
 
 
 def getitem(x, key):
