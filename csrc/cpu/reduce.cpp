@@ -123,16 +123,24 @@ PFF_HOT float row_max(const float* x, int64_t n, bool is_max) {
   return m;
 }
 
-PFF_HOT void col_max(const float* x, int64_t rows, int64_t inner, bool is_max, float* acc,
-                     float* z) {
+PFF_HOT void col_max(const float* __restrict x, int64_t rows, int64_t inner, bool is_max, float* __restrict acc,
+                     float* __restrict z) {
   for (int64_t i = 0; i < inner; ++i) z[i] = 0.f;
   for (int64_t j = 0; j < rows; ++j) {
     const float* row = x + j * inner;
-    if (is_max)
-      for (int64_t i = 0; i < inner; ++i) acc[i] = row[i] > acc[i] ? row[i] : acc[i];
-    else
-      for (int64_t i = 0; i < inner; ++i) acc[i] = row[i] < acc[i] ? row[i] : acc[i];
-    for (int64_t i = 0; i < inner; ++i) z[i] += row[i] - row[i];
+    if (is_max) {
+      for (int64_t i = 0; i < inner; ++i) {
+        float v = row[i];
+        acc[i] = v > acc[i] ? v : acc[i];
+        z[i] += v - v;
+      }
+    } else {
+      for (int64_t i = 0; i < inner; ++i) {
+        float v = row[i];
+        acc[i] = v < acc[i] ? v : acc[i];
+        z[i] += v - v;
+      }
+    }
   }
   for (int64_t i = 0; i < inner; ++i)
     if (z[i] != z[i])

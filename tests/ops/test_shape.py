@@ -514,3 +514,10 @@ def test_random_transpose_and_slices(seed):
             key.append(slice(a, b, step))
     key = tuple(key)
     np.testing.assert_array_equal(np.asarray(ops.convert_to_tensor(x)[key]), x[key])
+
+
+def test_variable_results_are_snapshots():
+    v = ff.Variable(np.zeros((2, 3), np.float32))
+    r, row = ops.reshape(v, (3, 2)), v[0]
+    v.assign(np.ones((2, 3), np.float32))
+    assert np.asarray(r).sum() == 0 and np.asarray(row).sum() == 0
