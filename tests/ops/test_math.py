@@ -623,3 +623,30 @@ def test_identity_ops_on_int_variables_do_not_alias():
     v.assign([5, 6])
     np.testing.assert_array_equal(np.asarray(r), [1, 2])
     np.testing.assert_array_equal(np.asarray(n), [1, 2])
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_broadcast_shapes_match_numpy(seed):
+    rng = np.random.default_rng(seed)
+    big = seed % 3 == 0  # large enough for the parallel path (> 32K elements)
+    nd = int(rng.integers(3, 5)) if big else int(rng.integers(1, 5))
+    out = [int(rng.integers(24, 48) if big else rng.integers(1, 6)) for _ in range(nd)]
+    sa = [d if rng.random() < 0.6 else 1 for d in out]
+    sb = [d if rng.random() < 0.6 else 1 for d in out][int(rng.integers(0, nd)):]
+    a = rng.standard_normal(sa).astype(np.float32)
+    b = rng.standard_normal(sb).astype(np.float32)
+    np.testing.assert_allclose(np.asarray(ops.add(a, b)), a + b, rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(ops.maximum(b, a)), np.maximum(b, a))
+    np.testing.assert_array_equal(np.asarray(ops.less(a, b)), a < b)
+    c = rng.random(sb) < 0.5
+    np.testing.assert_array_equal(np.asarray(ops.where(c, a, b)), np.where(c, a, b))
+    from pyfastfit.core._c import _C
+
+    g = rng.standard_normal(np.broadcast_shapes(a.shape, b.shape)).astype(np.float32)
+    for shape in (a.shape, b.shape):
+        got = np.asarray(_C.sum_to_shape(ff.Tensor(g)._c, list(shape)))
+        nlead = g.ndim - len(shape)
+        axes = tuple(range(nlead)) + tuple(
+            nlead + i for i, d in enumerate(shape) if d == 1 and g.shape[nlead + i] != 1)
+        np.testing.assert_allclose(got, g.sum(axis=axes, keepdims=True).reshape(shape),
+                                   rtol=1e-4, atol=1e-4)
