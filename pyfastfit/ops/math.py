@@ -324,7 +324,7 @@ def round(x, decimals=0):  # noqa: A001  (Keras name)
         return _unary(12, x)
     x = _tensor(x)
     if x.dtype != "float32" and decimals > 0:
-        return x
+        return _unary(12, x)  # integers are already round (a copy, never an alias)
     f = 10.0 ** decimals
     return divide(_unary(12, multiply(x, f)), f)
 

@@ -614,3 +614,12 @@ def test_log_accuracy_and_special_values():
     special = np.array([0.0, -0.0, -1.0, np.inf, -np.inf, np.nan], np.float32)
     with np.errstate(divide="ignore", invalid="ignore"):
         np.testing.assert_array_equal(np.asarray(ops.log(special)), np.log(special))
+
+
+def test_identity_ops_on_int_variables_do_not_alias():
+    v = ff.Variable(np.array([1, 2], "int32"))
+    r = ops.round(v)
+    n = ops.nan_to_num(v)
+    v.assign([5, 6])
+    np.testing.assert_array_equal(np.asarray(r), [1, 2])
+    np.testing.assert_array_equal(np.asarray(n), [1, 2])
