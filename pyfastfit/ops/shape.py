@@ -287,8 +287,9 @@ def transpose(x, axes=None):
     if nd < 2 or perm == sorted(perm):
         return x
     # Moving only size-1 dims is a reshape.
-    if [p for p in perm if x.shape[p] != 1] == [p for p in range(nd) if x.shape[p] != 1]:
-        return reshape(x, [x.shape[p] for p in perm])
+    xs = x.shape
+    if 1 in xs and [p for p in perm if xs[p] != 1] == [p for p in range(nd) if xs[p] != 1]:
+        return reshape(x, [xs[p] for p in perm])
     out = wrap(_C.transpose(x._c, perm))
     if x.dtype == "float32":
         _record("transpose", (x,), out, None, tuple(perm))
@@ -425,6 +426,11 @@ def _slice_raw(x, starts, steps, counts):
     return out
 
 
+def _as_index_array(k):
+    a = np.asarray(k)
+    return a.astype(np.int64) if a.size == 0 and a.dtype.kind == "f" else a
+
+
 def getitem(x, key):
     """`x[key]` with NumPy semantics: ints, slices (any step), None, Ellipsis, integer
     arrays/Tensors and boolean masks. Differentiable.
@@ -438,7 +444,7 @@ def getitem(x, key):
     x = convert_to_tensor(x)
     if not isinstance(key, tuple):
         key = (key,)
-    key = tuple(np.asarray(k) if isinstance(k, (Tensor, list)) else k for k in key)
+    key = tuple(_as_index_array(k) if isinstance(k, (Tensor, list)) else k for k in key)
     arrays = [i for i, k in enumerate(key) if isinstance(k, np.ndarray) or isinstance(k, (bool, np.bool_))]
     if not arrays:
         return _basic_index(x, key)
