@@ -506,7 +506,8 @@ def _like(value, other):
 def where(condition, x1=None, x2=None):
     """Elements of `x1` where `condition` is true, else of `x2` (broadcast together).
 
-    Gradients flow to `x1` where the condition holds and to `x2` elsewhere.
+    Gradients flow to `x1` where the condition holds and to `x2` elsewhere. With only
+    `condition`, returns the indices of its true elements (as `np.nonzero`).
 
     Args:
         condition: bool tensor (other dtypes: nonzero is true).
@@ -519,9 +520,9 @@ def where(condition, x1=None, x2=None):
     array([1., 0.], dtype=float32)
     """
     if x1 is None and x2 is None:
-        raise ValueError(
-            "where needs x1 and x2 (the one-argument form is not supported). "
-            "Received: x1=None, x2=None")
+        # One-argument form: the indices of the true elements, as np.nonzero.
+        c = np.asarray(_tensor(condition))
+        return tuple(convert_to_tensor(i) for i in np.nonzero(c))
     if x1 is None or x2 is None:
         raise ValueError(f"where needs both x1 and x2. Received: x1={x1!r}, x2={x2!r}")
     c = _tensor(condition)
@@ -546,8 +547,8 @@ def clip(x, x_min, x_max):
 
     Args:
         x: input tensor.
-        x_min: lower bound (scalar or tensor).
-        x_max: upper bound (scalar or tensor).
+        x_min: lower bound (scalar or tensor; None for no bound).
+        x_max: upper bound (scalar or tensor; None for no bound).
 
     Example:
 
@@ -555,9 +556,13 @@ def clip(x, x_min, x_max):
     array([0. , 0.5, 1. ], dtype=float32)
     """
     x = _tensor(x)
+    if x.dtype != "float32" and (type(x_min) is float or type(x_max) is float):
+        x = convert_to_tensor(x, "float32")
+    if x_min is None:
+        x_min = -float("inf")
+    if x_max is None:
+        x_max = float("inf")
     if type(x_min) in _WEAK and type(x_max) in _WEAK:
-        if x.dtype != "float32" and (type(x_min) is float or type(x_max) is float):
-            x = convert_to_tensor(x, "float32")
         lo, hi = float(x_min), float(x_max)
         out = wrap(_C.clip(x._c, lo, hi))
         if _state.tapes and out._c.dtype == "float32":

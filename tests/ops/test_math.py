@@ -430,8 +430,13 @@ def test_where_scalars_and_dtypes():
     np.testing.assert_array_equal(np.asarray(out), [1, 0.5, 3])
     out = ops.where(np.array([1, 0, 2]), 1.0, np.zeros(3, "float32"))
     np.testing.assert_array_equal(np.asarray(out), [1.0, 0.0, 1.0])
-    with pytest.raises(ValueError, match="where needs"):
-        ops.where(c)
+    with pytest.raises(ValueError, match="where needs both"):
+        ops.where(c, 1.0)
+    (idx,) = ops.where(c)
+    np.testing.assert_array_equal(np.asarray(idx), [0, 2])
+    rows, cols = ops.where(np.array([[0, 1], [1, 1]]))
+    np.testing.assert_array_equal(np.asarray(rows), [0, 1, 1])
+    np.testing.assert_array_equal(np.asarray(cols), [1, 0, 1])
 
 
 @pytest.mark.parametrize("shape", [(3, 4), (), (0, 2)], ids=str)
@@ -451,6 +456,9 @@ def test_clip_tensor_bounds_and_ints():
     assert ops.clip(i, -1, 2).dtype == "int32"
     np.testing.assert_array_equal(np.asarray(ops.clip(i, -1, 2)), [-1, 0, 2])
     np.testing.assert_allclose(np.asarray(ops.clip(i, -1.5, 2.5)), [-1.5, 0, 2.5])
+    np.testing.assert_array_equal(np.asarray(ops.clip(x, None, 0.5)), np.clip(x, None, 0.5))
+    np.testing.assert_array_equal(np.asarray(ops.clip(i, 0, None)), [0, 0, 5])
+    assert ops.clip(i, 0, None).dtype == "int32"
 
 
 def test_nan_to_num():
