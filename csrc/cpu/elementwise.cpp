@@ -187,6 +187,11 @@ PFF_INLINE void binary_rows(BinaryOp op, const T* a, int64_t sa, const T* b, int
     case BinaryOp::logical_xor:
       loop2(a, sa, b, sb, ob, n, rs, rows, [](T x, T y) { return uint8_t((x != T(0)) ^ (y != T(0))); });
       break;
+    case BinaryOp::arctan2:
+      if constexpr (std::is_floating_point_v<T>) {
+        loop2(a, sa, b, sb, o, n, rs, rows, [](T x, T y) { return std::atan2(x, y); });
+      }
+      break;
     default: break;
   }
 }
@@ -383,9 +388,9 @@ PFF_INLINE void unary_rows(UnaryOp op, const T* x, void* out, int64_t n) {
         break;
       default: break;
     }
-  } else {
-    throw std::invalid_argument(str("[", unary_name(op), "] integer input reached a float kernel."));
   }
+  // Integer inputs of float functions never get here: the op layer converts them to
+  // float32 first (and this may run inside a parallel region, where throwing aborts).
 }
 
 PFF_HOT void unary_rows_f32(UnaryOp op, const float* x, void* out, int64_t n) {
@@ -562,7 +567,7 @@ const char* binary_name(BinaryOp op) {
   static const char* names[] = {
       "add", "subtract", "multiply", "divide", "power", "maximum", "minimum", "floor_divide",
       "mod", "equal", "not_equal", "greater", "greater_equal", "less", "less_equal",
-      "logical_and", "logical_or", "logical_xor"};
+      "logical_and", "logical_or", "logical_xor", "arctan2"};
   int i = static_cast<int>(op);
   return i >= 0 && i < static_cast<int>(BinaryOp::count) ? names[i] : "?";
 }

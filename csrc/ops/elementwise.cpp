@@ -19,7 +19,9 @@ int rank(DType d) {
   return 4;
 }
 
-bool is_logical(cpu::BinaryOp op) { return op >= cpu::BinaryOp::logical_and; }
+bool is_logical(cpu::BinaryOp op) {
+  return op >= cpu::BinaryOp::logical_and && op <= cpu::BinaryOp::logical_xor;
+}
 bool is_comparison(cpu::BinaryOp op) {
   return op >= cpu::BinaryOp::equal && op < cpu::BinaryOp::logical_and;
 }
@@ -27,7 +29,7 @@ bool is_comparison(cpu::BinaryOp op) {
 /** The dtype the kernel computes in, given the promoted input dtype. */
 DType compute_dtype(cpu::BinaryOp op, DType dt) {
   if (is_logical(op) || is_comparison(op)) return dt;
-  if (op == cpu::BinaryOp::divide) return DType::float32;
+  if (op == cpu::BinaryOp::divide || op == cpu::BinaryOp::arctan2) return DType::float32;
   if (dt == DType::bool_) return DType::int32;  // bool arithmetic
   return dt;
 }

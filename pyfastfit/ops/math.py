@@ -22,7 +22,7 @@ _WEAK = (int, float, bool)
 assert list(_B) == [
     "add", "subtract", "multiply", "divide", "power", "maximum", "minimum", "floor_divide",
     "mod", "equal", "not_equal", "greater", "greater_equal", "less", "less_equal",
-    "logical_and", "logical_or", "logical_xor"] and list(_U) == [
+    "logical_and", "logical_or", "logical_xor", "arctan2"] and list(_U) == [
     "negative", "square", "sqrt", "rsqrt", "exp", "log", "log1p", "expm1", "abs", "sign",
     "floor", "ceil", "round", "reciprocal", "sin", "cos", "logical_not", "isnan",
     "isfinite", "isinf", "tan", "tanh", "sinh", "cosh", "arcsin", "arccos", "arctan",
@@ -30,7 +30,7 @@ assert list(_B) == [
     "exp2", "erf", "cbrt"], "pyfastfit._C elementwise op codes changed"
 # Binary ops with a gradient (floor_divide, comparisons and logicals have none).
 _DIFF_BINARY = frozenset(_B[n] for n in (
-    "add", "subtract", "multiply", "divide", "power", "maximum", "minimum", "mod"))
+    "add", "subtract", "multiply", "divide", "power", "maximum", "minimum", "mod", "arctan2"))
 _DIFF_UNARY = frozenset(_U[n] for n in (
     "negative", "square", "sqrt", "rsqrt", "exp", "log", "log1p", "expm1", "abs",
     "reciprocal", "sin", "cos", "tan", "tanh", "sinh", "cosh", "arcsin", "arccos", "arctan",
@@ -182,6 +182,18 @@ def mod(x1, x2):
 
 
 remainder = mod
+
+
+def arctan2(x1, x2):
+    """Elementwise angle of the point `(x2, x1)`: `arctan(x1 / x2)` in the right
+    quadrant (float32).
+
+    Example:
+
+    >>> ops.arctan2(1.0, -1.0).numpy()  # 3 pi / 4
+    array(2.3561945, dtype=float32)
+    """
+    return _binary(18, x1, x2)
 
 
 # ------------------------------------------------------------------ comparisons, logic
@@ -591,7 +603,7 @@ def nan_to_num(x, nan=0.0, posinf=None, neginf=None):
 
 
 __all__ = [
-    "cbrt", "erf", "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctanh", "cosh", "divide_no_nan",
+    "arctan2", "cbrt", "erf", "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctanh", "cosh", "divide_no_nan",
     "exp2", "hypot", "isclose", "log10", "log2", "logaddexp", "sinh", "tan", "tanh", "trunc",
     "abs", "absolute", "add", "ceil", "clip", "cos", "divide", "equal", "exp", "expm1",
     "floor", "floor_divide", "greater", "greater_equal", "isfinite", "isinf", "isnan",

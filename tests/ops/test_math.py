@@ -82,6 +82,7 @@ BINARY_F = [
     ("minimum", np.minimum),
     ("floor_divide", np.floor_divide),
     ("mod", np.mod),
+    ("arctan2", np.arctan2),
 ]
 
 
@@ -133,7 +134,8 @@ GRAD_SHAPES = [((3, 4), (3, 4)), ((3, 1), (1, 4)), ((5,), (2, 5)), ((), (2, 3)),
 @pytest.mark.parametrize("shapes", GRAD_SHAPES, ids=str)
 @pytest.mark.parametrize("name,ref", [
     ("add", np.add), ("subtract", np.subtract), ("multiply", np.multiply),
-    ("divide", np.divide), ("maximum", np.maximum), ("minimum", np.minimum)])
+    ("divide", np.divide), ("maximum", np.maximum), ("minimum", np.minimum),
+    ("arctan2", np.arctan2)])
 def test_binary_gradients(name, ref, shapes):
     a = _rand(shapes[0])
     b = _away_from_zero(shapes[1])
@@ -162,7 +164,7 @@ def test_floor_divide_has_no_gradient():
 SCALAR_OPS = [
     ("add", np.add), ("subtract", np.subtract), ("multiply", np.multiply),
     ("divide", np.divide), ("maximum", np.maximum), ("minimum", np.minimum),
-    ("power", np.power), ("mod", np.mod)]
+    ("power", np.power), ("mod", np.mod), ("arctan2", np.arctan2)]
 
 
 @pytest.mark.parametrize("name,ref", SCALAR_OPS, ids=[n for n, _ in SCALAR_OPS])
@@ -658,3 +660,12 @@ def test_random_broadcast_shapes_match_numpy(seed):
             nlead + i for i, d in enumerate(shape) if d == 1 and g.shape[nlead + i] != 1)
         np.testing.assert_allclose(got, g.sum(axis=axes, keepdims=True).reshape(shape),
                                    rtol=1e-4, atol=1e-4)
+
+
+def test_arctan2_quadrants_and_dtype():
+    y = np.array([1.0, 1.0, -1.0, -1.0, 0.0, 0.0], "float32")
+    x = np.array([1.0, -1.0, 1.0, -1.0, -1.0, 0.0], "float32")
+    np.testing.assert_allclose(np.asarray(ops.arctan2(y, x)), np.arctan2(y, x), rtol=1e-6)
+    out = ops.arctan2(np.array([1, 2], "int32"), 2)
+    assert out.dtype == "float32"
+    np.testing.assert_allclose(np.asarray(out), np.arctan2([1, 2], 2), rtol=1e-6)

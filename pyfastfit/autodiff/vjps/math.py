@@ -68,7 +68,14 @@ def _b_mod(g, a, b, out):
     return g, _neg(_C.multiply(g, _C.binary(_B["floor_divide"], a, b)))
 
 
+def _b_arctan2(g, a, b, out):
+    # d atan2(y, x) = (x dy - y dx) / (x^2 + y^2)
+    gd = _C.divide(g, _C.add(_C.square(a), _C.square(b)))
+    return _C.multiply(gd, b), _neg(_C.multiply(gd, a))
+
+
 _BINARY = {
+    _B["arctan2"]: _b_arctan2,
     _B["add"]: _b_add, _B["subtract"]: _b_subtract, _B["multiply"]: _b_multiply,
     _B["divide"]: _b_divide, _B["power"]: _b_power, _B["maximum"]: _b_maximum,
     _B["minimum"]: _b_minimum, _B["mod"]: _b_mod,
@@ -114,6 +121,9 @@ def _binary_scalar(node, g):
         return (_C.clip_backward(g, x, s, math.inf),)
     if code == _B["minimum"]:
         return (_C.clip_backward(g, x, -math.inf, s),)
+    if code == _B["arctan2"]:
+        gd = _C.divide(g, _C.add(_C.square(x), s * s))
+        return (_C.multiply(gd, -s if reverse else s),)
     if code == _B["mod"]:
         if not reverse:
             return (g,)
