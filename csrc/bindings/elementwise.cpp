@@ -49,6 +49,11 @@ PFF_BINDINGS(elementwise, 10) {
         },
         py::arg("op"), py::arg("a"), py::arg("s"), py::arg("s_is_int"), py::arg("reverse"),
         release());
+  m.def("binary_backward",
+        [](int op, const Tensor& g, const Tensor& a, const Tensor& b, const Tensor& out) {
+          return binary_backward(bop(op), g, a, b, out);
+        },
+        py::arg("op"), py::arg("g"), py::arg("a"), py::arg("b"), py::arg("out"), release());
   m.def("unary", [](int op, const Tensor& x) { return unary(uop(op), x); }, py::arg("op"),
         py::arg("x"), release());
   m.def("unary_backward",
