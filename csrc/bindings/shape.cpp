@@ -15,6 +15,8 @@ PFF_BINDINGS(shape, 10) {
   m.def("contiguous_view", &contiguous_view, py::arg("x"), py::arg("offset"), py::arg("shape"));
   m.def("strided_slice_backward", &strided_slice_backward, py::arg("g"), py::arg("shape"),
         py::arg("starts"), py::arg("steps"), py::arg("counts"), release());
+  m.def("slice_update", &slice_update, py::arg("x"), py::arg("starts"), py::arg("updates"),
+        release());
   m.def("broadcast_to", &broadcast_to, py::arg("x"), py::arg("shape"), release());
   m.def("take", &take, py::arg("x"), py::arg("indices"), py::arg("axis"), release());
   m.def("take_backward", &take_backward, py::arg("g"), py::arg("indices"), py::arg("shape"),

@@ -7,6 +7,7 @@
 #include "core/check.h"
 #include "core/threads.h"
 #include "cpu/simd.h"
+#include "cpu/vmath.h"
 
 namespace pyfastfit::cpu {
 namespace {
@@ -15,11 +16,11 @@ constexpr float kSeluAlpha = 1.6732632423543772f;
 constexpr float kSeluScale = 1.0507009873554805f;
 constexpr int64_t kGrain = 1 << 15;
 
-inline float sigmoidf(float x) {
-  // Two branches keep exp from overflowing for large |x|.
-  if (x >= 0.f) return 1.f / (1.f + std::exp(-x));
-  float e = std::exp(x);
-  return e / (1.f + e);
+inline __attribute__((always_inline)) float sigmoidf(float x) {
+  // exp(-|x|) never overflows; branch-free so the loops vectorise.
+  float e = exp_f32(-std::fabs(x));
+  float s = 1.f / (1.f + e);
+  return x >= 0.f ? s : e * s;
 }
 inline float softplusf(float x) { return x > 20.f ? x : std::log1p(std::exp(x)); }
 
@@ -74,7 +75,7 @@ PFF_HOT void pointwise_forward(Activation a, const float* z, float* o, int64_t n
       for (int64_t i = 0; i < n; ++i) o[i] = z[i] > 0.f ? z[i] : alpha * z[i];
       break;
     case Activation::exponential:
-      for (int64_t i = 0; i < n; ++i) o[i] = std::exp(z[i]);
+      for (int64_t i = 0; i < n; ++i) o[i] = exp_f32(z[i]);
       break;
     default:
       break;
@@ -106,7 +107,7 @@ PFF_HOT void pointwise_backward(Activation a, const float* g, const float* z,
       for (int64_t i = 0; i < n; ++i) {
         float x = z[i];
         float cdf = 0.5f * (1.f + std::erf(x * 0.70710678118654752f));
-        float pdf = 0.3989422804014327f * std::exp(-0.5f * x * x);
+        float pdf = 0.3989422804014327f * exp_f32(-0.5f * x * x);
         dz[i] = g[i] * (cdf + x * pdf);
       }
       break;
@@ -158,16 +159,21 @@ PFF_HOT void softmax_rows(const float* z, float* o, int64_t rows, int64_t cols, 
     float* orow = o + r * cols;
     float m = -INFINITY;
     for (int64_t j = 0; j < cols; ++j) m = std::max(m, zr[j]);
-    float s = 0.f;
+    // z and out may be the same buffer (the fused Dense op works in place).
     if (log) {
-      for (int64_t j = 0; j < cols; ++j) s += std::exp(zr[j] - m);
+      float acc[16] = {0.f};
+      int64_t j = 0;
+      for (; j + 16 <= cols; j += 16)
+        for (int k = 0; k < 16; ++k) acc[k] += exp_f32(zr[j + k] - m);
+      float s = 0.f;
+      for (; j < cols; ++j) s += exp_f32(zr[j] - m);
+      for (int k = 0; k < 16; ++k) s += acc[k];
       float ls = m + std::log(s);
-      for (int64_t j = 0; j < cols; ++j) orow[j] = zr[j] - ls;
+      for (int64_t jj = 0; jj < cols; ++jj) orow[jj] = zr[jj] - ls;
     } else {
-      for (int64_t j = 0; j < cols; ++j) {
-        orow[j] = std::exp(zr[j] - m);
-        s += orow[j];
-      }
+      // exp into the output row, then a vectorised sum (separate loops vectorise).
+      for (int64_t j = 0; j < cols; ++j) orow[j] = exp_f32(zr[j] - m);
+      float s = sum_f32(orow, cols);
       float inv = 1.f / s;
       for (int64_t j = 0; j < cols; ++j) orow[j] *= inv;
     }
@@ -184,7 +190,7 @@ PFF_HOT void softmax_rows_backward(const float* g, const float* o, float* dz, in
     if (log) {
       // d log_softmax: g - softmax * sum(g)
       for (int64_t j = 0; j < cols; ++j) s += gr[j];
-      for (int64_t j = 0; j < cols; ++j) d[j] = gr[j] - std::exp(orow[j]) * s;
+      for (int64_t j = 0; j < cols; ++j) d[j] = gr[j] - exp_f32(orow[j]) * s;
     } else {
       for (int64_t j = 0; j < cols; ++j) s += gr[j] * orow[j];
       for (int64_t j = 0; j < cols; ++j) d[j] = orow[j] * (gr[j] - s);

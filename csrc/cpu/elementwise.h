@@ -19,7 +19,7 @@ enum class BinaryOp : int {
 enum class UnaryOp : int {
   negative, square, sqrt, rsqrt, exp, log, log1p, expm1, abs, sign, floor, ceil, round,
   reciprocal, sin, cos, logical_not, isnan, isfinite, isinf, tan, tanh, sinh, cosh, arcsin,
-  arccos, arctan, arcsinh, arccosh, arctanh, trunc, log2, log10, exp2, count
+  arccos, arctan, arcsinh, arccosh, arctanh, trunc, log2, log10, exp2, erf, cbrt, count
 };
 
 const char* binary_name(BinaryOp op);

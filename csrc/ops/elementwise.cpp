@@ -103,6 +103,12 @@ Tensor binary_scalar(cpu::BinaryOp op, const Tensor& a, double s, bool s_is_int,
     dt = DType::int32;  // bool tensor + 1 (or > 1) -> int32 arithmetic
   }
   dt = compute_dtype(op, dt);
+  if (s_is_int && is_comparison(op) && (dt == DType::uint8 || dt == DType::int32)) {
+    // A scalar outside the tensor's range compares exactly in int64 (uint8 > -1 is true).
+    double lo = dt == DType::uint8 ? 0.0 : -2147483648.0;
+    double hi = dt == DType::uint8 ? 255.0 : 2147483647.0;
+    if (s < lo || s > hi) dt = DType::int64;
+  }
   if (is_logical(op) && !s_is_int && dt != DType::float32) {
     // logical ops only test "nonzero": fold the float scalar to 0/1.
     s = s != 0.0 ? 1.0 : 0.0;
@@ -128,7 +134,7 @@ Tensor unary(cpu::UnaryOp op, const Tensor& x) {
       if (dt == DType::bool_) dt = odt = DType::int32;
       break;
     case U::round:
-      if (is_int) return x;
+      if (is_int) return x.clone();  // a new tensor: x may be a Variable
       break;
     case U::logical_not:
       odt = DType::bool_;
@@ -195,7 +201,7 @@ Tensor clip_backward(const Tensor& g, const Tensor& x, double lo, double hi) {
 }
 
 Tensor nan_to_num(const Tensor& x, double nan, double posinf, double neginf) {
-  if (x.dtype() != DType::float32) return x;
+  if (x.dtype() != DType::float32) return x.clone();
   Tensor out = Tensor::empty(x.shape());
   cpu::nan_to_num(x.f32(), static_cast<float>(nan), static_cast<float>(posinf),
                   static_cast<float>(neginf), out.f32(), x.numel());

@@ -135,6 +135,26 @@ Tensor strided_slice_backward(const Tensor& g, const Shape& shape, const Shape& 
   return dx;
 }
 
+Tensor slice_update(const Tensor& x, const Shape& starts, const Tensor& updates) {
+  const int nd = x.ndim();
+  PFF_CHECK(updates.ndim() == nd && static_cast<int>(starts.size()) == nd,
+            "[slice_update] updates of shape ", shape_str(updates.shape()),
+            " and start_indices must have the rank of inputs (", nd, ").");
+  PFF_CHECK(updates.dtype() == x.dtype(), "[slice_update] updates must have the dtype of inputs (",
+            dtype_name(x.dtype()), "), got ", dtype_name(updates.dtype()), ".");
+  for (int d = 0; d < nd; ++d)
+    PFF_CHECK(starts[d] >= 0 && starts[d] + updates.dim(d) <= x.dim(d), "[slice_update] updates of shape ",
+              shape_str(updates.shape()), " at start ", starts[d], " do not fit dimension ", d,
+              " of inputs with shape ", shape_str(x.shape()), ".");
+  Tensor out = x.clone();
+  if (updates.numel() == 0) return out;
+  Shape st = contiguous_strides(x.shape());
+  int64_t offset = 0;
+  for (int d = 0; d < nd; ++d) offset += starts[d] * st[d];
+  cpu::strided_scatter(updates.raw(), out.raw(), itemsize(x.dtype()), updates.shape(), st, offset);
+  return out;
+}
+
 Tensor broadcast_to(const Tensor& x, const Shape& shape) {
   const int nd = static_cast<int>(shape.size());
   PFF_CHECK(nd >= x.ndim(), "[broadcast_to] cannot broadcast a tensor of shape ",

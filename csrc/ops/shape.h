@@ -24,6 +24,8 @@ Tensor contiguous_view(const Tensor& x, int64_t offset, const Shape& shape);
 /** Adjoint of strided_slice: zeros of `shape` with g written at the sliced positions. */
 Tensor strided_slice_backward(const Tensor& g, const Shape& shape, const Shape& starts,
                               const Shape& steps, const Shape& counts);
+/** A copy of x with the block at `starts` replaced by `updates` (same rank, fits). */
+Tensor slice_update(const Tensor& x, const Shape& starts, const Tensor& updates);
 /** NumPy broadcasting of x to `shape` (copies). */
 Tensor broadcast_to(const Tensor& x, const Shape& shape);
 /** x.take(indices, axis): indices of any integer dtype; negative ones wrap. */

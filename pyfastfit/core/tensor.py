@@ -124,6 +124,8 @@ def to_c(value, dtype=None):
     become int32 (8/16-bit signed) or int64 (Python ints and 64-bit); C-contiguous
     arrays of a supported dtype are used without a copy.
     """
+    if type(value) is np.ndarray and dtype is None:
+        return _C.from_numpy(value)  # fast path: same rules, applied in C++
     if isinstance(value, Tensor):
         c = value._c
         if dtype is not None and c.dtype != dtype:

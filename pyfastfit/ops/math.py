@@ -27,14 +27,14 @@ assert list(_B) == [
     "floor", "ceil", "round", "reciprocal", "sin", "cos", "logical_not", "isnan",
     "isfinite", "isinf", "tan", "tanh", "sinh", "cosh", "arcsin", "arccos", "arctan",
     "arcsinh", "arccosh", "arctanh", "trunc", "log2", "log10",
-    "exp2"], "pyfastfit._C elementwise op codes changed"
+    "exp2", "erf", "cbrt"], "pyfastfit._C elementwise op codes changed"
 # Binary ops with a gradient (floor_divide, comparisons and logicals have none).
 _DIFF_BINARY = frozenset(_B[n] for n in (
     "add", "subtract", "multiply", "divide", "power", "maximum", "minimum", "mod"))
 _DIFF_UNARY = frozenset(_U[n] for n in (
     "negative", "square", "sqrt", "rsqrt", "exp", "log", "log1p", "expm1", "abs",
     "reciprocal", "sin", "cos", "tan", "tanh", "sinh", "cosh", "arcsin", "arccos", "arctan",
-    "arcsinh", "arccosh", "arctanh", "log2", "log10", "exp2"))
+    "arcsinh", "arccosh", "arctanh", "log2", "log10", "exp2", "erf", "cbrt"))
 
 
 def _tensor(x):
@@ -324,7 +324,7 @@ def round(x, decimals=0):  # noqa: A001  (Keras name)
         return _unary(12, x)
     x = _tensor(x)
     if x.dtype != "float32" and decimals > 0:
-        return x
+        return _unary(12, x)  # integers are already round (a copy, never an alias)
     f = 10.0 ** decimals
     return divide(_unary(12, multiply(x, f)), f)
 
@@ -432,6 +432,16 @@ def log10(x):
 def exp2(x):
     """Elementwise `2 ** x` (float32)."""
     return _unary(33, x)
+
+
+def erf(x):
+    """Elementwise Gauss error function (float32)."""
+    return _unary(34, x)
+
+
+def cbrt(x):
+    """Elementwise cube root (float32)."""
+    return _unary(35, x)
 
 
 def divide_no_nan(x1, x2):
@@ -576,7 +586,7 @@ def nan_to_num(x, nan=0.0, posinf=None, neginf=None):
 
 
 __all__ = [
-    "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctanh", "cosh", "divide_no_nan",
+    "cbrt", "erf", "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctanh", "cosh", "divide_no_nan",
     "exp2", "hypot", "isclose", "log10", "log2", "logaddexp", "sinh", "tan", "tanh", "trunc",
     "abs", "absolute", "add", "ceil", "clip", "cos", "divide", "equal", "exp", "expm1",
     "floor", "floor_divide", "greater", "greater_equal", "isfinite", "isinf", "isnan",

@@ -113,6 +113,63 @@ def average(x, axis=None, weights=None):
     return _math.divide(sum(_math.multiply(x, w), axis=axis), sum(w, axis=axis))
 
 
+def quantile(x, q, axis=None, method="linear", keepdims=False):
+    """The q-th quantile(s) over `axis` (q in [0, 1], scalar or 1-D), as `np.quantile`.
+
+    Args:
+        method: "linear", "lower", "higher", "midpoint" or "nearest".
+    """
+    from pyfastfit.ops import math as _math
+    from pyfastfit.ops.shape import expand_dims, moveaxis, reshape, sort, take
+
+    if method not in ("linear", "lower", "higher", "midpoint", "nearest"):
+        raise ValueError("method must be one of linear, lower, higher, midpoint, nearest. "
+                         f"Received: method={method!r}")
+    x = convert_to_tensor(x)
+    if x.dtype != "float32":
+        x = cast(x, "float32")
+    qs = np.asarray(q.numpy() if hasattr(q, "numpy") else q, dtype=np.float64)
+    if qs.ndim > 1 or ((qs < 0) | (qs > 1)).any():
+        raise ValueError(f"q must be a scalar or 1-D with values in [0, 1]. Received: q={q!r}")
+    nd = x.ndim
+    axes = _norm_axes(axis, nd)
+    kept = [d for d in range(nd) if d not in axes]
+    # Move the reduced axes last and merge them.
+    y = moveaxis(x, axes, list(range(nd - len(axes), nd))) if axes else x
+    n = int(np.prod([x.shape[a] for a in axes])) if axes else 1
+    y = reshape(y, [x.shape[d] for d in kept] + [n])
+    y = sort(y, axis=-1)
+    pos = qs.reshape(-1) * (n - 1)
+    lo = np.floor(pos).astype(np.int64)
+    hi = np.minimum(lo + 1, n - 1)
+    frac = (pos - lo).astype(np.float32)
+    if method == "lower":
+        out = take(y, lo, axis=-1)
+    elif method == "higher":
+        out = take(y, np.ceil(pos).astype(np.int64), axis=-1)
+    elif method == "nearest":
+        out = take(y, np.around(pos).astype(np.int64), axis=-1)
+    else:
+        if method == "midpoint":
+            hi = np.ceil(pos).astype(np.int64)
+        a, b = take(y, lo, axis=-1), take(y, hi, axis=-1)
+        w = np.full_like(frac, 0.5) if method == "midpoint" else frac
+        out = _math.add(a, _math.multiply(_math.subtract(b, a), w))
+    if keepdims:
+        for a in axes:
+            out = expand_dims(out, a)
+    # The q axis goes first, as NumPy.
+    out = moveaxis(out, -1, 0)
+    if qs.ndim == 0:
+        out = reshape(out, out.shape[1:])
+    return out
+
+
+def median(x, axis=None, keepdims=False):
+    """Median over `axis` (average of the middle two for even counts)."""
+    return quantile(x, 0.5, axis=axis, keepdims=keepdims)
+
+
 def _argreduce(is_max, x, axis, keepdims):
     x = convert_to_tensor(x)
     if axis is None:
@@ -181,6 +238,5 @@ def cumprod(x, axis=None, dtype=None):
 
 __all__ = [
     "all", "amax", "amin", "any", "argmax", "average", "argmin", "count_nonzero", "cumprod", "cumsum",
-    "logsumexp", "max", "mean", "min", "prod", "std", "sum", "var",
+    "logsumexp", "max", "mean", "median", "min", "quantile", "prod", "std", "sum", "var",
 ]
-del np

@@ -147,10 +147,12 @@ def identity(n, dtype=None):
     return eye(n, dtype=dtype)
 
 
-def linspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
-    """`num` evenly spaced values from start to stop (float32)."""
-    return convert_to_tensor(
-        np.linspace(start, stop, num, endpoint=endpoint, axis=axis).astype(_dtype_name(dtype)))
+def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
+    """`num` evenly spaced values from start to stop (float32); with `retstep`, also the
+    step."""
+    vals, step = np.linspace(start, stop, num, endpoint=endpoint, retstep=True, axis=axis)
+    out = convert_to_tensor(vals.astype(_dtype_name(dtype)))
+    return (out, step) if retstep else out
 
 
 # ----------------------------------------------------------------------------- dtype
@@ -176,7 +178,8 @@ def cast(x, dtype):
 def reshape(x, newshape):
     """Gives `x` a new shape with the same number of elements (one entry may be -1).
 
-    Contiguous tensors are reshaped without a copy.
+    Tensors are reshaped without a copy (they are immutable); Variables are copied, so
+    the result does not change when the Variable is assigned later.
 
     Example:
 
@@ -195,20 +198,24 @@ def reshape(x, newshape):
     if -1 in shape:
         i = shape.index(-1)
         known = _math.prod(shape[:i]) * _math.prod(shape[i + 1:])
-        if known <= 0 or size % known or -1 in shape[i + 1:] or any_negative(shape, i):
+        if known <= 0 or size % known or -1 in shape[i + 1:] or _any_negative(shape, i):
             _reshape_error(x, newshape, shape)
         shape[i] = size // known
-    elif _math.prod(shape) != size or any_negative(shape, -1):
+    elif _math.prod(shape) != size or _any_negative(shape, -1):
         _reshape_error(x, newshape, shape)
     if tuple(shape) == x.shape:
         return x
-    out = wrap(x._c.reshape(shape))
+    c = x._c.reshape(shape)
+    if type(x) is not Tensor:
+        # Variables change in place: give the result its own storage (a snapshot).
+        c = c.clone()
+    out = wrap(c)
     if _state.tapes and x.dtype == "float32":
         record("reshape", (x,), out, None, x.shape)
     return out
 
 
-def any_negative(shape, skip):
+def _any_negative(shape, skip):
     return builtins.any(s < 0 for i, s in enumerate(shape) if i != skip)
 
 
@@ -280,8 +287,9 @@ def transpose(x, axes=None):
     if nd < 2 or perm == sorted(perm):
         return x
     # Moving only size-1 dims is a reshape.
-    if [p for p in perm if x.shape[p] != 1] == [p for p in range(nd) if x.shape[p] != 1]:
-        return reshape(x, [x.shape[p] for p in perm])
+    xs = x.shape
+    if 1 in xs and [p for p in perm if xs[p] != 1] == [p for p in range(nd) if xs[p] != 1]:
+        return reshape(x, [xs[p] for p in perm])
     out = wrap(_C.transpose(x._c, perm))
     if x.dtype == "float32":
         _record("transpose", (x,), out, None, tuple(perm))
@@ -407,8 +415,9 @@ def _contiguous_offset(shape, starts, steps, counts):
 
 def _slice_raw(x, starts, steps, counts):
     off = -1 if 0 in counts else _contiguous_offset(x.shape, starts, steps, counts)
-    if off >= 0:
-        # A contiguous block (rows of a batch, x[i], ...): a view sharing x's storage.
+    if off >= 0 and type(x) is Tensor:
+        # A contiguous block (rows of a batch, x[i], ...) of an immutable Tensor: a view
+        # sharing x's storage. Variables (mutable) get a copy.
         out = wrap(_C.contiguous_view(x._c, off, counts))
     else:
         out = wrap(_C.strided_slice(x._c, starts, steps, counts))
@@ -417,8 +426,9 @@ def _slice_raw(x, starts, steps, counts):
     return out
 
 
-def _is_int(k):
-    return isinstance(k, (int, np.integer)) and not isinstance(k, (bool, np.bool_))
+def _as_index_array(k):
+    a = np.asarray(k)
+    return a.astype(np.int64) if a.size == 0 and a.dtype.kind == "f" else a
 
 
 def getitem(x, key):
@@ -434,7 +444,7 @@ def getitem(x, key):
     x = convert_to_tensor(x)
     if not isinstance(key, tuple):
         key = (key,)
-    key = tuple(np.asarray(k) if isinstance(k, (Tensor, list)) else k for k in key)
+    key = tuple(_as_index_array(k) if isinstance(k, (Tensor, list)) else k for k in key)
     arrays = [i for i, k in enumerate(key) if isinstance(k, np.ndarray) or isinstance(k, (bool, np.bool_))]
     if not arrays:
         return _basic_index(x, key)
@@ -807,6 +817,7 @@ def top_k(x, k, sorted=True):  # noqa: A002  (Keras argument name)
     ([3.0, 2.0], [1, 2])
     """
     x = convert_to_tensor(x)
+    in_dtype = x.dtype
     if x.dtype != "float32":
         x = cast(x, "float32")
     if x.ndim == 0:
@@ -817,7 +828,7 @@ def top_k(x, k, sorted=True):  # noqa: A002  (Keras argument name)
                          f"Received: k={k}")
     idx = wrap(_C.top_k_indices(x._c, k, bool(sorted)))
     values = take_along_axis(x, idx, axis=-1)
-    return values, cast(idx, "int32")
+    return cast(values, in_dtype), cast(idx, "int32")
 
 
 __all__ = [
@@ -826,4 +837,220 @@ __all__ = [
     "one_hot", "ones", "ones_like", "pad", "ravel", "repeat", "reshape", "roll", "slice", "sort",
     "split", "squeeze", "stack", "swapaxes", "take", "take_along_axis", "tile", "top_k",
     "transpose", "unstack", "zeros", "zeros_like",
+]
+
+
+# ----------------------------------------------------------------------------- updates, scatter
+
+def slice_update(inputs, start_indices, updates):
+    """A copy of `inputs` with the block starting at `start_indices` replaced by `updates`.
+
+    Example:
+
+    >>> ops.slice_update(np.zeros((2, 3)), (0, 1), np.ones((1, 2))).tolist()
+    [[0.0, 1.0, 1.0], [0.0, 0.0, 0.0]]
+    """
+    x = convert_to_tensor(inputs)
+    upd = cast(convert_to_tensor(updates), x.dtype)
+    starts = [int(s) for s in np.asarray(start_indices).reshape(-1).tolist()]
+    if len(starts) != x.ndim or upd.ndim != x.ndim:
+        raise ValueError(f"start_indices and updates must have the rank of inputs ({x.ndim}). "
+                         f"Received: start_indices={tuple(starts)}, updates.shape={upd.shape}")
+    out = wrap(_C.slice_update(x._c, starts, upd._c))
+    if x.dtype == "float32":
+        _record("slice_update", (x, upd), out, None, (starts, upd.shape))
+    return out
+
+
+def _scatter_rows(values2d, flat_idx, n):
+    """Sums rows of `values2d` (m, inner) into n rows at `flat_idx` (duplicates add)."""
+    idx = _indices(flat_idx)
+    out = wrap(_C.take_backward(values2d._c, idx._c, [n, values2d.shape[1]], 0))
+    _record("scatter_rows", (values2d,), out, idx._c, None)
+    return out
+
+
+def _flat_rows(indices, shape):
+    idx = np.asarray(indices.numpy() if isinstance(indices, Tensor) else indices)
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"indices must be integers. Received: indices.dtype={idx.dtype}")
+    if idx.ndim == 1:
+        idx = idx[:, None]
+    k = idx.shape[-1]
+    if k > len(shape):
+        raise ValueError(f"indices index {k} dimensions but shape {tuple(shape)} has {len(shape)}.")
+    lead = tuple(shape[:k])
+    idx2 = idx.reshape(-1, k)
+    for d in range(k):
+        if ((idx2[:, d] < 0) | (idx2[:, d] >= lead[d])).any():
+            raise ValueError(f"indices out of bounds for dimension {d} of size {lead[d]}.")
+    flat = np.ravel_multi_index(tuple(idx2.T), lead) if k else np.zeros(len(idx2), np.int64)
+    return flat, idx.shape[:-1], int(np.prod(lead)), int(np.prod(shape[k:]))
+
+
+def scatter(indices, values, shape):
+    """Zeros of `shape` with `values` added at `indices` (`(N, k)` index tuples into the
+    first k dims, as `tf.scatter_nd`); duplicate indices add up.
+
+    Example:
+
+    >>> ops.scatter([[0], [2]], [1.0, 2.0], (4,)).tolist()
+    [1.0, 0.0, 2.0, 0.0]
+    """
+    shape = _shape_tuple(shape)
+    v = convert_to_tensor(values)
+    if v.dtype != "float32":
+        return cast(scatter(indices, cast(v, "float32"), shape), v.dtype)
+    flat, batch, n, inner = _flat_rows(indices, shape)
+    v2 = reshape(v, (len(flat), inner))
+    return reshape(_scatter_rows(v2, flat, n), shape)
+
+
+def scatter_update(inputs, indices, updates):
+    """`inputs` with the entries (or slices) at `indices` replaced by `updates`."""
+    x = convert_to_tensor(inputs)
+    flat, batch, n, inner = _flat_rows(indices, x.shape)
+    keep = np.ones((n, 1), np.float32)
+    keep[flat] = 0.0
+    from pyfastfit.ops import math as _m
+
+    if x.dtype != "float32":
+        return cast(scatter_update(cast(x, "float32"), indices, updates), x.dtype)
+    # Last update wins for duplicate indices, as NumPy assignment.
+    last = {}
+    for i, f in enumerate(flat.tolist()):
+        last[f] = i
+    sel = np.array(sorted(last.values()), np.int64)
+    upd = reshape(convert_to_tensor(updates, "float32"), (len(flat), inner))
+    if len(sel) != len(flat):
+        upd = take(upd, sel, axis=0)
+    placed = _scatter_rows(upd, flat[sel], n)
+    kept = _m.multiply(reshape(x, (n, inner)), keep)
+    return reshape(_m.add(kept, placed), x.shape)
+
+
+def segment_sum(data, segment_ids, num_segments=None, sorted=False):  # noqa: A002
+    """Sums the rows of `data` that share a segment id (ids in `[0, num_segments)`)."""
+    x = convert_to_tensor(data)
+    ids = np.asarray(segment_ids.numpy() if isinstance(segment_ids, Tensor) else segment_ids)
+    if num_segments is None:
+        num_segments = int(ids.max()) + 1 if ids.size else 0
+    if x.dtype != "float32":
+        return cast(segment_sum(cast(x, "float32"), ids, num_segments), x.dtype)
+    inner = int(np.prod(x.shape[1:]))
+    valid = (ids >= 0) & (ids < num_segments)
+    x2 = reshape(x, (x.shape[0], inner))
+    if not valid.all():
+        x2 = take(x2, np.flatnonzero(valid), axis=0)
+        ids = ids[valid]
+    return reshape(_scatter_rows(x2, ids.astype(np.int64), int(num_segments)),
+                   (int(num_segments),) + x.shape[1:])
+
+
+# ----------------------------------------------------------------------------- matrices
+
+def _matrix_mask(x, k, lower):
+    n, m = x.shape[-2:]
+    mask = np.tri(n, m, k, dtype=bool) if lower else ~np.tri(n, m, k - 1, dtype=bool)
+    from pyfastfit.ops import math as _m
+
+    return _m.where(mask, x, zeros((), x.dtype))
+
+
+def tril(x, k=0):
+    """Lower triangle of the last two dims (elements above the k-th diagonal zeroed)."""
+    return _matrix_mask(convert_to_tensor(x), k, True)
+
+
+def triu(x, k=0):
+    """Upper triangle of the last two dims (elements below the k-th diagonal zeroed)."""
+    return _matrix_mask(convert_to_tensor(x), k, False)
+
+
+def diagonal(x, offset=0, axis1=0, axis2=1):
+    """The `offset` diagonal over `axis1`/`axis2`, appended as the last axis (NumPy)."""
+    x = convert_to_tensor(x)
+    a1, a2 = _norm_axis(axis1, x.ndim, "axis1"), _norm_axis(axis2, x.ndim, "axis2")
+    if a1 == a2:
+        raise ValueError(f"axis1 and axis2 must differ. Received: axis1={axis1}, axis2={axis2}")
+    y = moveaxis(x, (a1, a2), (-2, -1))
+    n, m = y.shape[-2:]
+    i = np.arange(builtins.max(0, builtins.min(n, m - offset) if offset >= 0 else builtins.min(n + offset, m)))
+    rows, cols = (i, i + offset) if offset >= 0 else (i - offset, i)
+    y = reshape(y, y.shape[:-2] + (n * m,))
+    return take(y, rows * m + cols, axis=-1)
+
+
+def trace(x, offset=0, axis1=0, axis2=1):
+    """Sum of the `offset` diagonal."""
+    from pyfastfit.ops.reduce import sum as _sum
+
+    return _sum(diagonal(x, offset, axis1, axis2), axis=-1)
+
+
+def diag(x, k=0):
+    """The k-th diagonal of a matrix, or a matrix with `x` on its k-th diagonal."""
+    x = convert_to_tensor(x)
+    if x.ndim == 2:
+        return diagonal(x, k)
+    if x.ndim != 1:
+        raise ValueError(f"diag expects a 1-D or 2-D tensor. Received: x.shape={x.shape}")
+    n = x.shape[0] + builtins.abs(k)
+    i = np.arange(x.shape[0])
+    flat = (i + builtins.max(-k, 0)) * n + i + builtins.max(k, 0)
+    if x.dtype != "float32":
+        return convert_to_tensor(np.diag(x.numpy(), k))
+    return reshape(_scatter_rows(reshape(x, (-1, 1)), flat, n * n), (n, n))
+
+
+def vstack(xs):
+    """Stacks tensors row-wise (1-D inputs become rows)."""
+    ts = [convert_to_tensor(t) for t in xs]
+    return concatenate([reshape(t, (1, -1)) if t.ndim < 2 else t for t in ts], axis=0)
+
+
+def hstack(xs):
+    """Stacks tensors column-wise (along axis 1, or axis 0 for 1-D inputs)."""
+    ts = [convert_to_tensor(t) for t in xs]
+    return concatenate(ts, axis=0 if ts and ts[0].ndim == 1 else 1)
+
+
+def meshgrid(*x, indexing="xy"):
+    """Coordinate grids from 1-D tensors, as `np.meshgrid` (differentiable)."""
+    if indexing not in ("xy", "ij"):
+        raise ValueError(f"indexing must be 'xy' or 'ij'. Received: indexing={indexing!r}")
+    ts = [ravel(convert_to_tensor(t)) for t in x]
+    shape = [t.shape[0] for t in ts]
+    if indexing == "xy" and len(ts) >= 2:
+        shape[0], shape[1] = shape[1], shape[0]
+    out = []
+    for i, t in enumerate(ts):
+        pos = i
+        if indexing == "xy" and len(ts) >= 2 and i < 2:
+            pos = 1 - i
+        view = [1] * len(ts)
+        view[pos] = t.shape[0]
+        out.append(broadcast_to(reshape(t, view), shape))
+    return out
+
+
+def nonzero(x):
+    """Tuple of int64 index tensors, one per dimension, of the nonzero elements."""
+    return tuple(convert_to_tensor(i.astype(np.int64)) for i in np.nonzero(convert_to_tensor(x).numpy()))
+
+
+def bincount(x, weights=None, minlength=0):
+    """Counts of each non-negative integer in 1-D `x` (weighted when `weights` given)."""
+    a = convert_to_tensor(x).numpy()
+    if a.ndim != 1 or a.dtype.kind not in "iub":
+        raise ValueError(f"bincount expects a 1-D integer tensor. Received: shape={a.shape}, "
+                         f"dtype={a.dtype}")
+    if weights is None:
+        return convert_to_tensor(np.bincount(a, minlength=minlength).astype(np.int32))
+    return segment_sum(weights, a, builtins.max(int(minlength), int(a.max()) + 1 if a.size else 0))
+
+
+__all__ += [
+    "bincount", "diag", "diagonal", "hstack", "meshgrid", "nonzero", "scatter",
+    "scatter_update", "segment_sum", "slice_update", "trace", "tril", "triu", "vstack",
 ]

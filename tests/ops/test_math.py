@@ -337,6 +337,8 @@ UNARY = [
     ("log2", np.log2, (0.3, 3.0)),
     ("log10", np.log10, (0.3, 3.0)),
     ("exp2", np.exp2, None),
+    ("erf", np.vectorize(__import__("math").erf, otypes=[np.float64]), None),
+    ("cbrt", np.cbrt, "nz"),
 ]
 
 
@@ -575,3 +577,76 @@ def test_isclose():
     np.testing.assert_array_equal(np.asarray(ops.isclose(a, b, equal_nan=True)),
                                   np.isclose(a, b, equal_nan=True))
     np.testing.assert_array_equal(np.asarray(ops.isclose(a, b, atol=1e-2)), np.isclose(a, b, atol=1e-2))
+
+
+def test_exp_accuracy_and_special_values():
+    x = np.concatenate([np.linspace(-110, 95, 100001),
+                        [np.nan, np.inf, -np.inf, 0.0, 88.72, 88.73, -87.3, -104.0]]).astype(np.float32)
+    got = np.asarray(ops.exp(x)).astype(np.float64)
+    with np.errstate(over="ignore"):
+        ref32 = np.exp(x)
+    ref = np.exp(x.astype(np.float64))
+    normal = np.isfinite(ref32) & (ref32 > 1.2e-38)
+    ulp = np.abs(got[normal] - ref[normal]) / np.spacing(ref32[normal]).astype(np.float64)
+    assert ulp.max() <= 2.0
+    special = ~normal
+    np.testing.assert_allclose(got[special], ref32[special], atol=1e-44, rtol=0)
+
+
+def test_comparison_with_out_of_range_int_scalar():
+    u = np.array([0, 5, 255], "uint8")
+    np.testing.assert_array_equal(np.asarray(ops.greater(u, -1)), [True, True, True])
+    np.testing.assert_array_equal(np.asarray(ops.less(u, 256)), [True, True, True])
+    np.testing.assert_array_equal(np.asarray(ops.equal(u, 261)), [False, False, False])
+    i = np.array([1, -1], "int32")
+    np.testing.assert_array_equal(np.asarray(ops.less(i, 2 ** 40)), [True, True])
+
+
+def test_log_accuracy_and_special_values():
+    x = np.concatenate([np.exp(np.random.uniform(-87, 88, 100000)), np.random.uniform(0, 3, 10000),
+                        [1e-40, 1e-45, 3e-39, 1.0, 0.70710677, 1.4142135]]).astype(np.float32)
+    got = np.asarray(ops.log(x)).astype(np.float64)
+    ref = np.log(x.astype(np.float64))
+    ref32 = np.log(x)
+    nz = ref32 != 0
+    ulp = np.abs(got[nz] - ref[nz]) / np.spacing(np.abs(ref32[nz])).astype(np.float64)
+    assert ulp.max() <= 2.0
+    special = np.array([0.0, -0.0, -1.0, np.inf, -np.inf, np.nan], np.float32)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        np.testing.assert_array_equal(np.asarray(ops.log(special)), np.log(special))
+
+
+def test_identity_ops_on_int_variables_do_not_alias():
+    v = ff.Variable(np.array([1, 2], "int32"))
+    r = ops.round(v)
+    n = ops.nan_to_num(v)
+    v.assign([5, 6])
+    np.testing.assert_array_equal(np.asarray(r), [1, 2])
+    np.testing.assert_array_equal(np.asarray(n), [1, 2])
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_broadcast_shapes_match_numpy(seed):
+    rng = np.random.default_rng(seed)
+    big = seed % 3 == 0  # large enough for the parallel path (> 32K elements)
+    nd = int(rng.integers(3, 5)) if big else int(rng.integers(1, 5))
+    out = [int(rng.integers(24, 48) if big else rng.integers(1, 6)) for _ in range(nd)]
+    sa = [d if rng.random() < 0.6 else 1 for d in out]
+    sb = [d if rng.random() < 0.6 else 1 for d in out][int(rng.integers(0, nd)):]
+    a = rng.standard_normal(sa).astype(np.float32)
+    b = rng.standard_normal(sb).astype(np.float32)
+    np.testing.assert_allclose(np.asarray(ops.add(a, b)), a + b, rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(ops.maximum(b, a)), np.maximum(b, a))
+    np.testing.assert_array_equal(np.asarray(ops.less(a, b)), a < b)
+    c = rng.random(sb) < 0.5
+    np.testing.assert_array_equal(np.asarray(ops.where(c, a, b)), np.where(c, a, b))
+    from pyfastfit.core._c import _C
+
+    g = rng.standard_normal(np.broadcast_shapes(a.shape, b.shape)).astype(np.float32)
+    for shape in (a.shape, b.shape):
+        got = np.asarray(_C.sum_to_shape(ff.Tensor(g)._c, list(shape)))
+        nlead = g.ndim - len(shape)
+        axes = tuple(range(nlead)) + tuple(
+            nlead + i for i, d in enumerate(shape) if d == 1 and g.shape[nlead + i] != 1)
+        np.testing.assert_allclose(got, g.sum(axis=axes, keepdims=True).reshape(shape),
+                                   rtol=1e-4, atol=1e-4)

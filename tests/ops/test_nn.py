@@ -176,3 +176,20 @@ def test_dense_gradient_only_to_watched():
     gk, gb = tape.gradient(y, [k, b])
     assert gb is None
     np.testing.assert_allclose(np.asarray(gk), x.T @ np.ones((4, 2)), rtol=1e-5)
+
+
+def test_extreme_inputs():
+    x = np.array([-1e4, -100.0, -20.0, 0.0, 20.0, 100.0, 1e4, np.inf, -np.inf], np.float32)
+    with np.errstate(over="ignore"):
+        ref = 1.0 / (1.0 + np.exp(-x.astype(np.float64)))
+    np.testing.assert_allclose(np.asarray(ops.nn.sigmoid(x)), ref, rtol=1e-6, atol=1e-44)
+    assert np.isnan(np.asarray(ops.nn.sigmoid(np.array([np.nan], np.float32))))[0]
+    np.testing.assert_allclose(np.asarray(ops.nn.silu(x[1:-2])), x[1:-2] * ref[1:-2], rtol=1e-6,
+                               atol=1e-40)
+    big = np.array([[1e4, 0.0, -1e4, 30.0]], np.float32)
+    np.testing.assert_allclose(np.asarray(ops.nn.log_softmax(big)), REFS["log_softmax"](big.astype(np.float64)),
+                               rtol=1e-6)
+    wide = np.random.uniform(-50, 50, (3, 1000)).astype(np.float32)
+    for name in ("softmax", "log_softmax"):
+        np.testing.assert_allclose(np.asarray(getattr(ops.nn, name)(wide)),
+                                   REFS[name](wide.astype(np.float64)), rtol=2e-5, atol=1e-7)

@@ -204,3 +204,92 @@ def test_nan_and_inf_in_vector_paths(n):
             np.testing.assert_allclose(got, exp, rtol=1e-4, atol=1e-4, equal_nan=True)
             got_t = np.asarray(fn(np.ascontiguousarray(x.T), axis=1 - axis))
             np.testing.assert_allclose(got_t, exp, rtol=1e-4, atol=1e-4, equal_nan=True)
+
+
+@pytest.mark.parametrize("axis", [0, 1, None])
+@pytest.mark.parametrize("name", ["sum", "mean", "max"])
+def test_large_backward(name, axis):
+    x = np.random.standard_normal((3, 40000)).astype(np.float32)
+    v = ff.Variable(x)
+    with ff.GradientTape() as tape:
+        y = getattr(ops, name)(v, axis=axis, keepdims=True)
+    g = np.random.standard_normal(y.shape).astype(np.float32)
+    dx = np.asarray(tape.gradient(y, v, output_gradients=g))
+    n = x.size // g.size
+    if name == "sum":
+        exp = np.broadcast_to(g, x.shape)
+    elif name == "mean":
+        exp = np.broadcast_to(g / n, x.shape)
+    else:
+        exp = np.where(x == x.max(axis=axis, keepdims=True), np.broadcast_to(g, x.shape), 0)
+    np.testing.assert_allclose(dx, exp, rtol=1e-6)
+
+
+def _random_case(rng):
+    nd = int(rng.integers(0, 5))
+    shape = tuple(int(rng.choice([0, 1, 2, 3, 5])) for _ in range(nd))
+    k = int(rng.integers(0, nd + 1))
+    axes = tuple(int(a) for a in rng.permutation(nd)[:k])
+    axes = tuple(a - nd if rng.random() < 0.5 else a for a in axes)
+    axis = None if rng.random() < 0.2 else (axes if len(axes) != 1 or rng.random() < 0.5 else axes[0])
+    return shape, axis, bool(rng.random() < 0.5)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_random_shapes_and_axes(seed):
+    rng = np.random.default_rng(seed)
+    shape, axis, keepdims = _random_case(rng)
+    x = rng.standard_normal(shape).astype(np.float32)
+    x64 = x.astype(np.float64)
+    red_size = x.size if axis is None else int(np.prod([shape[a] for a in np.atleast_1d(axis)]))
+    for name, ref in (("sum", np.sum), ("prod", np.prod), ("mean", np.mean), ("max", np.max),
+                      ("min", np.min), ("var", np.var), ("std", np.std), ("any", np.any),
+                      ("all", np.all)):
+        if red_size == 0 and name in ("mean", "var", "std", "max", "min"):
+            continue
+        out = getattr(ops, name)(x, axis=axis, keepdims=keepdims)
+        exp = ref(x64, axis=axis, keepdims=keepdims)
+        assert out.shape == np.shape(exp), (name, shape, axis)
+        np.testing.assert_allclose(np.asarray(out), exp, rtol=2e-5, atol=1e-5, err_msg=name)
+
+
+@pytest.mark.parametrize("axis", [None, 0, (0, 2), -1])
+@pytest.mark.parametrize("keepdims", [False, True])
+@pytest.mark.parametrize("method", ["linear", "lower", "higher", "midpoint", "nearest"])
+def test_quantile(axis, keepdims, method):
+    x = np.random.standard_normal((3, 4, 5))
+    for q in (0.3, [0.1, 0.5, 1.0]):
+        out = ops.quantile(x.astype(np.float32), q, axis=axis, keepdims=keepdims, method=method)
+        exp = np.quantile(x, q, axis=axis, keepdims=keepdims, method=method)
+        assert out.shape == exp.shape
+        np.testing.assert_allclose(np.asarray(out), exp, rtol=1e-5, atol=1e-6)
+
+
+def test_median_gradient():
+    x = np.random.standard_normal((3, 4))
+    np.testing.assert_allclose(np.asarray(ops.median(x.astype(np.float32), axis=1)),
+                               np.median(x, axis=1), rtol=1e-5)
+    grad_check(lambda t: ops.median(t, axis=1), lambda a: np.median(a, axis=1), x)
+    grad_check(lambda t: ops.median(t), lambda a: np.median(a), x[:, :3])
+    with pytest.raises(ValueError, match="q must be"):
+        ops.quantile(x, 1.5)
+
+
+@pytest.mark.parametrize("shape,axis", [((40000, 3), 0), ((3, 40000), 1), ((50000,), None)])
+def test_large_var_std_logsumexp(shape, axis):
+    x = np.random.standard_normal(shape).astype(np.float32)
+    x64 = x.astype(np.float64)
+    for name, ref in (("var", np.var), ("std", np.std), ("logsumexp", np_logsumexp)):
+        np.testing.assert_allclose(np.asarray(getattr(ops, name)(x, axis=axis)), ref(x64, axis=axis),
+                                   rtol=1e-5)
+    v = ff.Variable(x)
+    with ff.GradientTape(persistent=True) as tape:
+        var = ops.var(v, axis=axis, keepdims=True)
+        lse = ops.logsumexp(v, axis=axis, keepdims=True)
+    n = x.size // var.size
+    dvar = np.asarray(tape.gradient(var, v, output_gradients=np.ones(var.shape, np.float32)))
+    np.testing.assert_allclose(dvar, 2 * (x64 - x64.mean(axis=axis, keepdims=True)) / n,
+                               rtol=1e-4, atol=1e-7)
+    dlse = np.asarray(tape.gradient(lse, v, output_gradients=np.ones(lse.shape, np.float32)))
+    np.testing.assert_allclose(dlse, np.exp(x64 - np_logsumexp(x64, axis=axis, keepdims=True)),
+                               rtol=1e-4, atol=1e-9)

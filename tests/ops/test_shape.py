@@ -338,6 +338,8 @@ def test_top_k():
     assert i.tolist() == [[1, 2, 3], [0, 2, 3]]
     y = np.random.standard_normal((3, 6))
     check(lambda t: ops.top_k(t, 3)[0], lambda a: -np.sort(-a, axis=-1)[:, :3], y)
+    vi, ii = ops.top_k(np.array([[3, 1, 2]], np.int32), 2)
+    assert vi.dtype == "int32" and vi.tolist() == [[3, 2]] and ii.tolist() == [[0, 2]]
     with pytest.raises(ValueError, match="k must be in"):
         ops.top_k(x, 5)
 
@@ -413,6 +415,110 @@ def test_contiguous_slices_are_views():
         np.testing.assert_array_equal(np.asarray(y), np.asarray(t)[key])
     assert not t[:, 1]._c.shares_memory_with(t._c)
     assert t[1:1].shape == (0, 3, 2)
+    assert t[[]].shape == (0, 3, 2) and t[True].shape == (1, 4, 3, 2)
 
 
 builtins_slice = slice
+
+
+def test_slice_update():
+    x = np.random.standard_normal((3, 4))
+    u = np.random.standard_normal((2, 2))
+
+    def ref(a, b):
+        a = a.copy()
+        a[1:3, 1:3] = b
+        return a
+
+    check(lambda t: ops.slice_update(t, (1, 1), u.astype(np.float32)), lambda a: ref(a, u), x)
+    check(lambda t: ops.slice_update(x.astype(np.float32), (1, 1), t), lambda b: ref(x, b), u)
+    with pytest.raises(ValueError, match="do not fit dimension 1"):
+        ops.slice_update(x, (0, 3), u)
+
+
+def test_scatter_and_segment_sum():
+    idx = np.array([[0, 1], [2, 0], [0, 1]])
+    vals = np.random.standard_normal(3)
+
+    def ref(v):
+        out = np.zeros((3, 2))
+        np.add.at(out, (idx[:, 0], idx[:, 1]), v)
+        return out
+
+    check(lambda t: ops.scatter(idx, t, (3, 2)), ref, vals)
+    data = np.random.standard_normal((4, 3))
+    ids = np.array([1, 0, 1, 3])
+
+    def seg(d):
+        out = np.zeros((4, 3))
+        np.add.at(out, ids, d)
+        return out
+
+    check(lambda t: ops.segment_sum(t, ids, 4), seg, data)
+
+
+def test_scatter_update():
+    x = np.random.standard_normal((4, 2))
+    u = np.random.standard_normal((2, 2))
+
+    def ref(a):
+        a = a.copy()
+        a[[3, 1]] = u
+        return a
+
+    check(lambda t: ops.scatter_update(t, [[3], [1]], u.astype(np.float32)), ref, x)
+
+
+def test_matrix_helpers():
+    x = np.random.standard_normal((3, 4))
+    check(lambda t: ops.tril(t, -1), lambda a: np.tril(a, -1), x)
+    check(lambda t: ops.triu(t, 1), lambda a: np.triu(a, 1), x)
+    for off in (-1, 0, 2):
+        check(lambda t: ops.diagonal(t, off), lambda a: np.diagonal(a, off).copy(), x)
+    y = np.random.standard_normal((2, 3, 3))
+    check(lambda t: ops.diagonal(t, 0, 1, 2), lambda a: np.diagonal(a, 0, 1, 2).copy(), y)
+    check(lambda t: ops.trace(t, 0, 1, 2), lambda a: np.trace(a, 0, 1, 2), y)
+    check(lambda t: ops.diag(t, -1), lambda a: np.diag(a, -1), np.random.standard_normal(3))
+    check(lambda t: ops.vstack([t, t]), lambda a: np.vstack([a, a]), np.random.standard_normal(3))
+    check(lambda t: ops.hstack([t, t]), lambda a: np.hstack([a, a]), x)
+    gx, gy = ops.meshgrid(np.arange(3.0), np.arange(4.0))
+    ex, ey = np.meshgrid(np.arange(3.0), np.arange(4.0))
+    np.testing.assert_array_equal(np.asarray(gx), ex)
+    np.testing.assert_array_equal(np.asarray(gy), ey)
+    gi = ops.meshgrid(np.arange(3.0), np.arange(4.0), indexing="ij")
+    np.testing.assert_array_equal(np.asarray(gi[1]), np.meshgrid(np.arange(3.0), np.arange(4.0), indexing="ij")[1])
+    nz = ops.nonzero(np.array([[0, 1], [2, 0]]))
+    assert [t.tolist() for t in nz] == [[0, 1], [1, 0]]
+    assert ops.bincount(np.array([0, 1, 1, 3]), minlength=5).tolist() == [1, 2, 0, 1, 0]
+    np.testing.assert_allclose(np.asarray(ops.bincount(np.array([0, 1, 1]), weights=np.array([0.5, 1.0, 2.0]))),
+                               [0.5, 3.0])
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_random_transpose_and_slices(seed):
+    rng = np.random.default_rng(seed)
+    nd = int(rng.integers(1, 5))
+    shape = tuple(int(rng.choice([0, 1, 2, 3, 7])) for _ in range(nd))
+    x = rng.standard_normal(shape).astype(np.float32)
+    perm = tuple(int(p) for p in rng.permutation(nd))
+    np.testing.assert_array_equal(np.asarray(ops.transpose(x, perm)), np.transpose(x, perm))
+    key = []
+    for n in shape:
+        r = rng.random()
+        if r < 0.2 and n > 0:
+            key.append(int(rng.integers(-n, n)))
+        elif r < 0.3:
+            key += [None, slice(None)]
+        else:
+            a, b = (int(v) for v in rng.integers(-n - 2, n + 3, size=2))
+            step = int(rng.choice([1, 2, -1, -3]))
+            key.append(slice(a, b, step))
+    key = tuple(key)
+    np.testing.assert_array_equal(np.asarray(ops.convert_to_tensor(x)[key]), x[key])
+
+
+def test_variable_results_are_snapshots():
+    v = ff.Variable(np.zeros((2, 3), np.float32))
+    r, row = ops.reshape(v, (3, 2)), v[0]
+    v.assign(np.ones((2, 3), np.float32))
+    assert np.asarray(r).sum() == 0 and np.asarray(row).sum() == 0

@@ -19,10 +19,11 @@ def _zero():
     return _ZERO
 
 
+_sum_to_like = _C.sum_to_like
+
+
 def _reduce(g, x):
-    if g is None or x.dtype != "float32":
-        return None
-    return _C.sum_to_shape(g, list(x.shape))
+    return None if g is None else _sum_to_like(g, x)
 
 
 def _neg(g):

@@ -59,7 +59,20 @@ def _pad(node, g):
     return (_C.strided_slice(g, list(before), [1] * len(shape), list(shape)),)
 
 
+def _slice_update(node, g):
+    starts, upd_shape = node.attrs
+    zeros = _C.full(list(upd_shape), 0.0, "float32")
+    return (_C.slice_update(g, starts, zeros),
+            _C.strided_slice(g, starts, [1] * len(starts), list(upd_shape)))
+
+
+def _scatter_rows(node, g):
+    idx = node.saved
+    return (_C.take(g, idx, 0),)
+
+
 RULES = {
+    "slice_update": _slice_update, "scatter_rows": _scatter_rows,
     "reshape": _reshape, "transpose": _transpose, "strided_slice": _strided_slice,
     "broadcast_to": _broadcast_to, "take": _take, "take_along_axis": _take_along_axis,
     "concatenate": _concatenate, "pad": _pad,
