@@ -152,6 +152,33 @@ PFF_INLINE void loop2(const T* a, int64_t sa, const T* b, int64_t sb, O* o, int6
 }
 
 template <typename T>
+PFF_INLINE T shift_left(T x, T y) {
+  constexpr int kBits = static_cast<int>(sizeof(T) * 8);
+  using U = std::make_unsigned_t<T>;
+  if (y < T(0) || y >= T(kBits)) return T(0);
+  return static_cast<T>(static_cast<U>(x) << y);
+}
+template <typename T>
+PFF_INLINE T shift_right(T x, T y) {
+  constexpr int kBits = static_cast<int>(sizeof(T) * 8);
+  if (y < T(0) || y >= T(kBits)) return x < T(0) ? T(-1) : T(0);  // NumPy: sign fill
+  return static_cast<T>(x >> y);
+}
+
+template <typename T>
+void bitwise_rows(BinaryOp op, const T* a, int64_t sa, const T* b, int64_t sb, T* o, int64_t n,
+                  const int64_t* rs, int64_t rows) {
+  switch (op) {
+    case BinaryOp::bitwise_and: loop2(a, sa, b, sb, o, n, rs, rows, [](T x, T y) { return T(x & y); }); break;
+    case BinaryOp::bitwise_or: loop2(a, sa, b, sb, o, n, rs, rows, [](T x, T y) { return T(x | y); }); break;
+    case BinaryOp::bitwise_xor: loop2(a, sa, b, sb, o, n, rs, rows, [](T x, T y) { return T(x ^ y); }); break;
+    case BinaryOp::left_shift: loop2(a, sa, b, sb, o, n, rs, rows, [](T x, T y) { return shift_left(x, y); }); break;
+    case BinaryOp::right_shift: loop2(a, sa, b, sb, o, n, rs, rows, [](T x, T y) { return shift_right(x, y); }); break;
+    default: break;
+  }
+}
+
+template <typename T>
 PFF_INLINE void binary_rows(BinaryOp op, const T* a, int64_t sa, const T* b, int64_t sb,
                             void* out, int64_t n, const int64_t* rs, int64_t rows) {
   T* o = static_cast<T*>(out);
@@ -191,6 +218,13 @@ PFF_INLINE void binary_rows(BinaryOp op, const T* a, int64_t sa, const T* b, int
       if constexpr (std::is_floating_point_v<T>) {
         loop2(a, sa, b, sb, o, n, rs, rows, [](T x, T y) { return std::atan2(x, y); });
       }
+      break;
+    case BinaryOp::bitwise_and:
+    case BinaryOp::bitwise_or:
+    case BinaryOp::bitwise_xor:
+    case BinaryOp::left_shift:
+    case BinaryOp::right_shift:
+      if constexpr (std::is_integral_v<T>) bitwise_rows(op, a, sa, b, sb, o, n, rs, rows);
       break;
     default: break;
   }
@@ -567,7 +601,8 @@ const char* binary_name(BinaryOp op) {
   static const char* names[] = {
       "add", "subtract", "multiply", "divide", "power", "maximum", "minimum", "floor_divide",
       "mod", "equal", "not_equal", "greater", "greater_equal", "less", "less_equal",
-      "logical_and", "logical_or", "logical_xor", "arctan2"};
+      "logical_and", "logical_or", "logical_xor", "arctan2", "bitwise_and", "bitwise_or",
+      "bitwise_xor", "left_shift", "right_shift"};
   int i = static_cast<int>(op);
   return i >= 0 && i < static_cast<int>(BinaryOp::count) ? names[i] : "?";
 }

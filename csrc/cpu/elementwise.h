@@ -13,7 +13,8 @@ namespace pyfastfit::cpu {
 enum class BinaryOp : int {
   add, subtract, multiply, divide, power, maximum, minimum, floor_divide, mod,
   equal, not_equal, greater, greater_equal, less, less_equal,
-  logical_and, logical_or, logical_xor, arctan2, count
+  logical_and, logical_or, logical_xor, arctan2, bitwise_and, bitwise_or, bitwise_xor,
+  left_shift, right_shift, count
 };
 /** Unary op codes. */
 enum class UnaryOp : int {

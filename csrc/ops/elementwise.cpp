@@ -26,9 +26,17 @@ bool is_comparison(cpu::BinaryOp op) {
   return op >= cpu::BinaryOp::equal && op < cpu::BinaryOp::logical_and;
 }
 
+bool is_bitwise(cpu::BinaryOp op) { return op >= cpu::BinaryOp::bitwise_and; }
+
 /** The dtype the kernel computes in, given the promoted input dtype. */
 DType compute_dtype(cpu::BinaryOp op, DType dt) {
   if (is_logical(op) || is_comparison(op)) return dt;
+  if (is_bitwise(op)) {
+    PFF_CHECK(dt != DType::float32, "[", cpu::binary_name(op),
+              "] expects integer or bool inputs, got float32.");
+    bool keeps_bool = op != cpu::BinaryOp::left_shift && op != cpu::BinaryOp::right_shift;
+    return dt == DType::bool_ && !keeps_bool ? DType::int32 : dt;
+  }
   if (op == cpu::BinaryOp::divide || op == cpu::BinaryOp::arctan2) return DType::float32;
   if (dt == DType::bool_) return DType::int32;  // bool arithmetic
   return dt;

@@ -1,5 +1,5 @@
-"""Installs Python operators (+, -, *, /, //, %, **, @, comparisons, ~ & | ^, indexing)
-on Tensor.
+"""Installs Python operators (+, -, *, /, //, %, **, @, comparisons, ~ & | ^ << >>,
+indexing) on Tensor. `& | ^ ~` are bitwise as in NumPy (logical for bool tensors).
 
 Lives in ops so that core never imports upward; importing pyfastfit.ops installs them.
 NumPy arrays on the left (`np_array + tensor`) give a Tensor: `__array_priority__` makes
@@ -62,8 +62,9 @@ def _install():
     codes = math._B
     pairs = {
         "add": "add", "sub": "subtract", "mul": "multiply", "truediv": "divide",
-        "floordiv": "floor_divide", "mod": "mod", "pow": "power", "and": "logical_and",
-        "or": "logical_or", "xor": "logical_xor",
+        "floordiv": "floor_divide", "mod": "mod", "pow": "power", "and": "bitwise_and",
+        "or": "bitwise_or", "xor": "bitwise_xor", "lshift": "left_shift",
+        "rshift": "right_shift",
     }
     for dunder, name in pairs.items():
         op, rop = _elementwise(codes[name])
@@ -77,7 +78,7 @@ def _install():
         setattr(Tensor, f"__{dunder}__", _compare(fn, default))
     Tensor.__neg__ = math.negative
     Tensor.__abs__ = math.abs
-    Tensor.__invert__ = math.logical_not
+    Tensor.__invert__ = math.bitwise_invert
     Tensor.__pos__ = lambda a: a
     if hasattr(shape, "getitem"):
         Tensor.__getitem__ = shape.getitem

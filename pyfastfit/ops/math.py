@@ -22,7 +22,8 @@ _WEAK = (int, float, bool)
 assert list(_B) == [
     "add", "subtract", "multiply", "divide", "power", "maximum", "minimum", "floor_divide",
     "mod", "equal", "not_equal", "greater", "greater_equal", "less", "less_equal",
-    "logical_and", "logical_or", "logical_xor", "arctan2"] and list(_U) == [
+    "logical_and", "logical_or", "logical_xor", "arctan2", "bitwise_and", "bitwise_or",
+    "bitwise_xor", "left_shift", "right_shift"] and list(_U) == [
     "negative", "square", "sqrt", "rsqrt", "exp", "log", "log1p", "expm1", "abs", "sign",
     "floor", "ceil", "round", "reciprocal", "sin", "cos", "logical_not", "isnan",
     "isfinite", "isinf", "tan", "tanh", "sinh", "cosh", "arcsin", "arccos", "arctan",
@@ -240,6 +241,54 @@ def logical_or(x1, x2):
 def logical_xor(x1, x2):
     """Elementwise logical XOR of the truth values (bool)."""
     return _binary(17, x1, x2)
+
+
+def bitwise_and(x, y):
+    """Elementwise bitwise AND of integer (or bool) tensors."""
+    return _binary(19, x, y)
+
+
+def bitwise_or(x, y):
+    """Elementwise bitwise OR of integer (or bool) tensors."""
+    return _binary(20, x, y)
+
+
+def bitwise_xor(x, y):
+    """Elementwise bitwise XOR of integer (or bool) tensors."""
+    return _binary(21, x, y)
+
+
+def left_shift(x, y):
+    """Elementwise `x << y` for integers (0 when y is negative or too large)."""
+    return _binary(22, x, y)
+
+
+def right_shift(x, y):
+    """Elementwise arithmetic `x >> y` for integers."""
+    return _binary(23, x, y)
+
+
+bitwise_left_shift = left_shift
+bitwise_right_shift = right_shift
+
+
+def bitwise_invert(x):
+    """Elementwise bitwise NOT (`~x`): logical NOT for bools, `-x - 1` for integers.
+
+    Example:
+
+    >>> ops.bitwise_invert(np.array([0, 5], "int32")).numpy()
+    array([-1, -6], dtype=int32)
+    """
+    x = _tensor(x)
+    if x.dtype == "bool":
+        return logical_not(x)
+    if x.dtype == "float32":
+        raise TypeError("bitwise_invert expects integer or bool inputs, got float32.")
+    return subtract(negative(x), 1)
+
+
+bitwise_not = bitwise_invert
 
 
 # ------------------------------------------------------------------ unary
@@ -603,7 +652,9 @@ def nan_to_num(x, nan=0.0, posinf=None, neginf=None):
 
 
 __all__ = [
-    "arctan2", "cbrt", "erf", "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctanh", "cosh", "divide_no_nan",
+    "arctan2", "bitwise_and", "bitwise_invert", "bitwise_left_shift", "bitwise_not",
+    "bitwise_or", "bitwise_right_shift", "bitwise_xor", "left_shift", "right_shift",
+    "cbrt", "erf", "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctanh", "cosh", "divide_no_nan",
     "exp2", "hypot", "isclose", "log10", "log2", "logaddexp", "sinh", "tan", "tanh", "trunc",
     "abs", "absolute", "add", "ceil", "clip", "cos", "divide", "equal", "exp", "expm1",
     "floor", "floor_divide", "greater", "greater_equal", "isfinite", "isinf", "isnan",

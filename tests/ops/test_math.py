@@ -63,6 +63,8 @@ def test_op_codes_match_c():
     codes = _C.elementwise_codes()
     for name, code in codes["binary"].items():
         a, b = np.array([3.0, -2.0], "float32"), np.array([2.0, 5.0], "float32")
+        if "bitwise" in name or "shift" in name:
+            a, b = a.astype("int32"), b.astype("int32")
         np.testing.assert_array_equal(np.asarray(getattr(ops, name)(a, b)),
                                       np.asarray(_C.binary(code, ff.Tensor(a)._c, ff.Tensor(b)._c)))
     for name, code in codes["unary"].items():
@@ -669,3 +671,46 @@ def test_arctan2_quadrants_and_dtype():
     out = ops.arctan2(np.array([1, 2], "int32"), 2)
     assert out.dtype == "float32"
     np.testing.assert_allclose(np.asarray(out), np.arctan2([1, 2], 2), rtol=1e-6)
+
+
+@pytest.mark.parametrize("dt", ["int32", "int64", "uint8", "bool"])
+def test_bitwise_ops_follow_numpy(dt):
+    rng = np.random.default_rng(0)
+    if dt == "bool":
+        a, b = rng.random((3, 4)) < 0.5, rng.random((4,)) < 0.5
+    else:
+        a = rng.integers(0 if dt == "uint8" else -50, 100, (3, 4)).astype(dt)
+        b = rng.integers(0, 100, (4,)).astype(dt)
+    for name, ref in [("bitwise_and", np.bitwise_and), ("bitwise_or", np.bitwise_or),
+                      ("bitwise_xor", np.bitwise_xor)]:
+        out = getattr(ops, name)(a, b)
+        assert out.dtype == dt
+        np.testing.assert_array_equal(np.asarray(out), ref(a, b))
+    np.testing.assert_array_equal(np.asarray(ops.bitwise_invert(a)), np.invert(a))
+    ta, tb = ff.Tensor(a), ff.Tensor(b)
+    np.testing.assert_array_equal(np.asarray(ta & tb), a & b)
+    np.testing.assert_array_equal(np.asarray(ta | tb), a | b)
+    np.testing.assert_array_equal(np.asarray(ta ^ tb), a ^ b)
+    np.testing.assert_array_equal(np.asarray(~ta), ~a)
+    if dt != "bool":
+        np.testing.assert_array_equal(np.asarray(ta & 6), a & np.array(6, dt))
+
+
+@pytest.mark.parametrize("dt", ["int32", "int64"])
+def test_shifts(dt):
+    a = np.array([1, -8, 5, 3, -1], dt)
+    s = np.array([3, 1, 0, 2, 4], dt)
+    np.testing.assert_array_equal(np.asarray(ops.left_shift(a, s)), np.left_shift(a, s))
+    np.testing.assert_array_equal(np.asarray(ops.right_shift(a, s)), np.right_shift(a, s))
+    np.testing.assert_array_equal(np.asarray(ff.Tensor(a) << 2), a << 2)
+    np.testing.assert_array_equal(np.asarray(ff.Tensor(a) >> 1), a >> 1)
+    big = np.array([70, 70], dt)
+    np.testing.assert_array_equal(np.asarray(ops.right_shift(np.array([-5, 5], dt), big)), [-1, 0])
+    np.testing.assert_array_equal(np.asarray(ops.left_shift(np.array([-5, 5], dt), big)), [0, 0])
+
+
+def test_bitwise_rejects_floats():
+    with pytest.raises(ValueError, match=r"\[bitwise_and\] expects integer or bool inputs, got float32"):
+        ops.bitwise_and(np.ones(2, "float32"), np.ones(2, "int32"))
+    with pytest.raises(TypeError, match="bitwise_invert expects integer or bool"):
+        ~ff.Tensor(np.ones(2, "float32"))
