@@ -104,7 +104,7 @@ class GradientTape:
         for x in inputs:
             if id(x) in tracked:
                 hit = True
-            elif self._watch_vars and type(x) is Variable and x.trainable:
+            elif self._watch_vars and isinstance(x, Variable) and x.trainable:
                 tracked[id(x)] = x
                 hit = True
         return hit
