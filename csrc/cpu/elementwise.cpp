@@ -20,6 +20,15 @@ namespace {
 
 constexpr int64_t kGrain = 1 << 15;
 
+// Transcendental loops (exp, log, ...) gain 1.4-1.7x from AVX-512 where the CPU has it.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 11 && \
+    !defined(PYFASTFIT_NO_CLONES)
+#define PFF_HOT_MATH \
+  __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define PFF_HOT_MATH PFF_HOT
+#endif
+
 #define PFF_INLINE inline __attribute__((always_inline))
 
 // ---------------------------------------------------------------- scalar semantics
@@ -427,7 +436,7 @@ PFF_INLINE void unary_rows(UnaryOp op, const T* x, void* out, int64_t n) {
   // float32 first (and this may run inside a parallel region, where throwing aborts).
 }
 
-PFF_HOT void unary_rows_f32(UnaryOp op, const float* x, void* out, int64_t n) {
+PFF_HOT_MATH void unary_rows_f32(UnaryOp op, const float* x, void* out, int64_t n) {
   unary_rows<float>(op, x, out, n);
 }
 
