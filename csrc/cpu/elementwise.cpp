@@ -409,7 +409,13 @@ PFF_INLINE void unary_rows(UnaryOp op, const T* x, void* out, int64_t n) {
       case UnaryOp::sin: for (int64_t i = 0; i < n; ++i) o[i] = std::sin(x[i]); break;
       case UnaryOp::cos: for (int64_t i = 0; i < n; ++i) o[i] = std::cos(x[i]); break;
       case UnaryOp::tan: for (int64_t i = 0; i < n; ++i) o[i] = std::tan(x[i]); break;
-      case UnaryOp::tanh: for (int64_t i = 0; i < n; ++i) o[i] = std::tanh(x[i]); break;
+      case UnaryOp::tanh:
+        if constexpr (std::is_same_v<T, float>) {
+          for (int64_t i = 0; i < n; ++i) o[i] = tanh_f32(x[i]);
+        } else {
+          for (int64_t i = 0; i < n; ++i) o[i] = std::tanh(x[i]);
+        }
+        break;
       case UnaryOp::sinh: for (int64_t i = 0; i < n; ++i) o[i] = std::sinh(x[i]); break;
       case UnaryOp::cosh: for (int64_t i = 0; i < n; ++i) o[i] = std::cosh(x[i]); break;
       case UnaryOp::arcsin: for (int64_t i = 0; i < n; ++i) o[i] = std::asin(x[i]); break;

@@ -714,3 +714,18 @@ def test_bitwise_rejects_floats():
         ops.bitwise_and(np.ones(2, "float32"), np.ones(2, "int32"))
     with pytest.raises(TypeError, match="bitwise_invert expects integer or bool"):
         ~ff.Tensor(np.ones(2, "float32"))
+
+
+def test_tanh_accuracy_and_special_values():
+    x = np.concatenate([np.linspace(-12, 12, 100001), np.logspace(-30, 1, 1000),
+                        [0.625, -0.625, 0.62499]]).astype(np.float32)
+    for fn in (ops.tanh, ops.math.tanh, ops.nn.tanh):
+        got = np.asarray(fn(x)).astype(np.float64)
+        ref32 = np.tanh(x)
+        nz = ref32 != 0
+        ulp = np.abs(got[nz] - np.tanh(x[nz].astype(np.float64))) / np.spacing(np.abs(ref32[nz]))
+        assert ulp.max() <= 2.0
+        special = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0], np.float32)
+        out = np.asarray(fn(special))
+        np.testing.assert_array_equal(out, np.tanh(special))
+        np.testing.assert_array_equal(np.signbit(out[3:]), [False, True])
