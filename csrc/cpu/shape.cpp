@@ -78,11 +78,11 @@ PFF_HOT void walk_rows(const T* src, T* dst, const std::vector<int64_t>& counts,
 }
 
 // Gather where the innermost output dim is strided in the source but another dim p is
-// contiguous there (a transpose): copy 32x32 tiles so both sides stay cache friendly.
+// contiguous there (a transpose): copy 16x16 tiles so both sides stay cache friendly.
 template <typename T>
 PFF_HOT void tiled_gather(const T* src, T* dst, const std::vector<int64_t>& counts,
                           const std::vector<int64_t>& strides, int64_t offset, int p) {
-  constexpr int64_t kTile = 32;
+  constexpr int64_t kTile = 16;
   const int nd = static_cast<int>(counts.size());
   const int64_t cl = counts[nd - 1], sl = strides[nd - 1], cp = counts[p];
   std::vector<int64_t> ostr(nd);

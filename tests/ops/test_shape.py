@@ -415,6 +415,7 @@ def test_contiguous_slices_are_views():
         np.testing.assert_array_equal(np.asarray(y), np.asarray(t)[key])
     assert not t[:, 1]._c.shares_memory_with(t._c)
     assert t[1:1].shape == (0, 3, 2)
+    assert t[[]].shape == (0, 3, 2) and t[True].shape == (1, 4, 3, 2)
 
 
 builtins_slice = slice
@@ -514,3 +515,10 @@ def test_random_transpose_and_slices(seed):
             key.append(slice(a, b, step))
     key = tuple(key)
     np.testing.assert_array_equal(np.asarray(ops.convert_to_tensor(x)[key]), x[key])
+
+
+def test_variable_results_are_snapshots():
+    v = ff.Variable(np.zeros((2, 3), np.float32))
+    r, row = ops.reshape(v, (3, 2)), v[0]
+    v.assign(np.ones((2, 3), np.float32))
+    assert np.asarray(r).sum() == 0 and np.asarray(row).sum() == 0
