@@ -37,6 +37,7 @@ def emit(result):
     result = dict(result)
     result.setdefault("maxrss_mb", maxrss_mb())
     result.setdefault("python", sys.version.split()[0])
+    result.setdefault("loadavg_at_end", os.getloadavg())
     print(RESULT_PREFIX + json.dumps(result), flush=True)
 
 

@@ -75,6 +75,7 @@ def run_impl(name, workload, epochs, peer_python, timeout):
            "--epochs", str(epochs), *extra]
     env = dict(os.environ, PYTHONPATH=ROOT, TF_CPP_MIN_LOG_LEVEL="3",
                KERAS_BACKEND="tensorflow")
+    load_before = os.getloadavg()[0]
     try:
         r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env,
                            cwd=ROOT)
@@ -84,6 +85,7 @@ def run_impl(name, workload, epochs, peer_python, timeout):
         if line.startswith(harness.RESULT_PREFIX):
             res = json.loads(line[len(harness.RESULT_PREFIX):])
             res["status"] = "ok"
+            res["loadavg_1min_before"] = load_before
             return res
     tail = (r.stderr.strip().splitlines() or ["(no output)"])[-1]
     return {"status": "failed", "why": f"exit {r.returncode}: {tail}"}
@@ -103,7 +105,7 @@ def table(workload, results, peak_gflops):
              f"-> roofline {fmt_time(roof)} per {unit}", ""]
     peers = [p for p in results if p.split("-")[0] in PEERS and results[p]["status"] == "ok"]
     head = ["impl", f"s/{unit} (median)", "samples/s", *[f"vs {p}" for p in peers],
-            "% roofline", "peak RSS MB"]
+            "% roofline", "peak RSS MB", "load before/after"]
     lines.append("| " + " | ".join(head) + " |")
     lines.append("|" + "---|" * len(head))
     for name, res in results.items():
@@ -114,11 +116,13 @@ def table(workload, results, peak_gflops):
         ratios = [f"{results[p]['median_s'] / t:.2f}x" for p in peers]
         lines.append("| " + " | ".join([
             name, fmt_time(t), f"{workloads.samples(workload) / t:,.0f}", *ratios,
-            f"{100 * roof / t:.1f}%", f"{res['maxrss_mb']:.0f}"]) + " |")
+            f"{100 * roof / t:.1f}%", f"{res['maxrss_mb']:.0f}",
+            f"{res['loadavg_1min_before']:.1f}/{res['loadavg_at_end'][0]:.1f}"]) + " |")
     lines.append("")
     lines.append(f"(ratios: peer time / this time, >1 = faster than the peer; times are "
                  f"medians of the timed {unit}s after one warm-up {unit}; samples/s counts "
-                 f"{workloads.samples(workload):,} samples per {unit})")
+                 f"{workloads.samples(workload):,} samples per {unit}; load = 1-minute load "
+                 f"average of the machine ({os.cpu_count()} cores) before/after the run)")
     return "\n".join(lines)
 
 
