@@ -3,6 +3,8 @@
 // where, clip, nan_to_num and sum_to_shape.
 #include <pybind11/stl.h>
 
+#include <optional>
+
 #include "bindings/registry.h"
 #include "ops/elementwise.h"
 
@@ -47,6 +49,11 @@ PFF_BINDINGS(elementwise, 10) {
         },
         py::arg("op"), py::arg("a"), py::arg("s"), py::arg("s_is_int"), py::arg("reverse"),
         release());
+  m.def("binary_backward",
+        [](int op, const Tensor& g, const Tensor& a, const Tensor& b, const Tensor& out) {
+          return binary_backward(bop(op), g, a, b, out);
+        },
+        py::arg("op"), py::arg("g"), py::arg("a"), py::arg("b"), py::arg("out"), release());
   m.def("unary", [](int op, const Tensor& x) { return unary(uop(op), x); }, py::arg("op"),
         py::arg("x"), release());
   m.def("unary_backward",
@@ -82,4 +89,13 @@ PFF_BINDINGS(elementwise, 10) {
   m.def("nan_to_num", &nan_to_num, py::arg("x"), py::arg("nan"), py::arg("posinf"),
         py::arg("neginf"), release());
   m.def("sum_to_shape", &sum_to_shape, py::arg("g"), py::arg("shape"), release());
+  // The gradient for input x of a broadcasting op: None when x is not float32, g itself
+  // when the shapes match, else g summed down to x's shape.
+  m.def("sum_to_like",
+        [](const Tensor& g, const Tensor& x) -> std::optional<Tensor> {
+          if (x.dtype() != DType::float32) return std::nullopt;
+          if (g.shape() == x.shape()) return g;
+          return sum_to_shape(g, x.shape());
+        },
+        py::arg("g"), py::arg("x"), release());
 }

@@ -43,7 +43,7 @@ PFF_HOT void pointwise_forward(Activation a, const float* z, float* o, int64_t n
       for (int64_t i = 0; i < n; ++i) o[i] = std::min(std::max(z[i] / 6.f + 0.5f, 0.f), 1.f);
       break;
     case Activation::tanh:
-      for (int64_t i = 0; i < n; ++i) o[i] = std::tanh(z[i]);
+      for (int64_t i = 0; i < n; ++i) o[i] = tanh_f32(z[i]);
       break;
     case Activation::gelu:
       for (int64_t i = 0; i < n; ++i)

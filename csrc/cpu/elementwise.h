@@ -13,7 +13,8 @@ namespace pyfastfit::cpu {
 enum class BinaryOp : int {
   add, subtract, multiply, divide, power, maximum, minimum, floor_divide, mod,
   equal, not_equal, greater, greater_equal, less, less_equal,
-  logical_and, logical_or, logical_xor, count
+  logical_and, logical_or, logical_xor, arctan2, bitwise_and, bitwise_or, bitwise_xor,
+  left_shift, right_shift, count
 };
 /** Unary op codes. */
 enum class UnaryOp : int {
@@ -25,7 +26,9 @@ enum class UnaryOp : int {
 const char* binary_name(BinaryOp op);
 const char* unary_name(UnaryOp op);
 /** True for comparisons and logical ops (their output is bool). */
-inline bool binary_is_predicate(BinaryOp op) { return op >= BinaryOp::equal; }
+inline bool binary_is_predicate(BinaryOp op) {
+  return op >= BinaryOp::equal && op <= BinaryOp::logical_xor;
+}
 
 /** A broadcast plan: the output shape with adjacent dims merged where every operand's
  *  strides allow; strides are in elements, 0 on broadcast dims. Operand 0 is the

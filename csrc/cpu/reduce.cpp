@@ -219,6 +219,44 @@ void per_outer(int64_t outer, int64_t r, int64_t inner, F&& f) {
                });
 }
 
+// out[o, :] = sum over j of row_fn contributions (row_fn(o, j, acc) adds row j of slice o
+// into acc[0..inner)); splits r across threads when there are few outer slices.
+template <typename F>
+void sum_over_rows(int64_t outer, int64_t r, int64_t inner, double* out, F&& row_fn) {
+  const int64_t total = outer * r * inner;
+  const int nt = get_num_threads();
+  std::fill(out, out + outer * inner, 0.0);
+  if (total < kGrain || nt == 1 || outer >= 4 * nt || r < 2 * nt) {
+    per_outer(outer, r, inner, [&](int64_t o) {
+      for (int64_t j = 0; j < r; ++j) row_fn(o, j, out + o * inner);
+    });
+    return;
+  }
+  const int64_t chunks = std::min<int64_t>(nt, std::max<int64_t>(1, total / kGrain));
+  std::vector<double> part(static_cast<size_t>(chunks * outer * inner), 0.0);
+  parallel_for(chunks, 1, [&](int64_t b, int64_t e) {
+    for (int64_t c = b; c < e; ++c) {
+      int64_t rb = r * c / chunks, re = r * (c + 1) / chunks;
+      double* p = part.data() + c * outer * inner;
+      for (int64_t o = 0; o < outer; ++o)
+        for (int64_t j = rb; j < re; ++j) row_fn(o, j, p + o * inner);
+    }
+  });
+  for (int64_t c = 0; c < chunks; ++c) {
+    const double* p = part.data() + c * outer * inner;
+    for (int64_t k = 0; k < outer * inner; ++k) out[k] += p[k];
+  }
+}
+
+// dx rows computed independently: parallel over all (o, j) rows.
+template <typename F>
+void per_row(int64_t outer, int64_t r, int64_t inner, F&& f) {
+  parallel_for(outer * r, std::max<int64_t>(1, kGrain / std::max<int64_t>(inner, 1)),
+               [&](int64_t b, int64_t e) {
+                 for (int64_t k = b; k < e; ++k) f(k / r, k);
+               });
+}
+
 // Mean of each (o, i) column in double.
 std::vector<double> means(const float* x, int64_t outer, int64_t r, int64_t inner) {
   std::vector<double> m(static_cast<size_t>(outer * inner));
@@ -269,16 +307,12 @@ void reduce_f32(Reduce op, const float* x, float* out, int64_t outer, int64_t r,
     case Reduce::var:
     case Reduce::std_: {
       std::vector<double> m = means(x, outer, r, inner);
-      std::fill(acc.begin(), acc.end(), 0.0);
-      per_outer(outer, r, inner, [&](int64_t o) {
-        double* a = acc.data() + o * inner;
+      sum_over_rows(outer, r, inner, acc.data(), [&](int64_t o, int64_t j, double* a) {
         const double* mu = m.data() + o * inner;
-        for (int64_t j = 0; j < r; ++j) {
-          const float* row = x + (o * r + j) * inner;
-          for (int64_t i = 0; i < inner; ++i) {
-            double d = row[i] - mu[i];
-            a[i] += d * d;
-          }
+        const float* row = x + (o * r + j) * inner;
+        for (int64_t i = 0; i < inner; ++i) {
+          double d = row[i] - mu[i];
+          a[i] += d * d;
         }
       });
       double denom = static_cast<double>(r - ddof);
@@ -291,14 +325,11 @@ void reduce_f32(Reduce op, const float* x, float* out, int64_t outer, int64_t r,
     case Reduce::logsumexp: {
       reduce_acc<Acc::max>(x, acc.data(), outer, r, inner);
       std::vector<double> s(static_cast<size_t>(n), 0.0);
-      per_outer(outer, r, inner, [&](int64_t o) {
-        double* a = s.data() + o * inner;
+      sum_over_rows(outer, r, inner, s.data(), [&](int64_t o, int64_t j, double* a) {
         const double* mx = acc.data() + o * inner;
-        for (int64_t j = 0; j < r; ++j) {
-          const float* row = x + (o * r + j) * inner;
-          for (int64_t i = 0; i < inner; ++i)
-            if (std::isfinite(mx[i])) a[i] += std::exp(row[i] - mx[i]);
-        }
+        const float* row = x + (o * r + j) * inner;
+        for (int64_t i = 0; i < inner; ++i)
+          if (std::isfinite(mx[i])) a[i] += std::exp(row[i] - mx[i]);
       });
       for (int64_t k = 0; k < n; ++k)
         out[k] = static_cast<float>(std::isfinite(acc[k]) ? acc[k] + std::log(s[k]) : acc[k]);
@@ -324,8 +355,28 @@ void reduce_f32_backward(Reduce op, const float* g, const float* x, const float*
                  });
     return;
   }
-  std::vector<double> m;
-  if (op == Reduce::var || op == Reduce::std_) m = means(x, outer, r, inner);
+  if (op == Reduce::var || op == Reduce::std_ || op == Reduce::logsumexp) {
+    std::vector<double> m;
+    if (op != Reduce::logsumexp) m = means(x, outer, r, inner);
+    const double denom = static_cast<double>(r - ddof);
+    per_row(outer, r, inner, [&](int64_t o, int64_t k) {
+      const float* go = g + o * inner;
+      const float* yo = out + o * inner;
+      const float* xr = x + k * inner;
+      float* d = dx + k * inner;
+      if (op == Reduce::logsumexp) {
+        for (int64_t i = 0; i < inner; ++i) d[i] = go[i] * std::exp(xr[i] - yo[i]);
+        return;
+      }
+      const double* mu = m.data() + o * inner;
+      for (int64_t i = 0; i < inner; ++i) {
+        double scale = op == Reduce::var ? 2.0 / denom
+                       : (yo[i] > 0.f ? 1.0 / (denom * yo[i]) : 0.0);
+        d[i] = static_cast<float>(go[i] * scale * (xr[i] - mu[i]));
+      }
+    });
+    return;
+  }
   per_outer(outer, r, inner, [&](int64_t o) {
     const float* go = g + o * inner;
     const float* yo = out + o * inner;
@@ -368,22 +419,7 @@ void reduce_f32_backward(Reduce op, const float* g, const float* x, const float*
           }
         break;
       }
-      case Reduce::var:
-      case Reduce::std_: {
-        const double* mu = m.data() + o * inner;
-        double denom = static_cast<double>(r - ddof);
-        for (int64_t i = 0; i < inner; ++i) {
-          double scale = op == Reduce::var ? 2.0 / denom
-                         : (yo[i] > 0.f ? 1.0 / (denom * yo[i]) : 0.0);
-          for (int64_t j = 0; j < r; ++j)
-            d[j * inner + i] = static_cast<float>(go[i] * scale * (xo[j * inner + i] - mu[i]));
-        }
-        break;
-      }
-      case Reduce::logsumexp:
-        for (int64_t j = 0; j < r; ++j)
-          for (int64_t i = 0; i < inner; ++i)
-            d[j * inner + i] = go[i] * std::exp(xo[j * inner + i] - yo[i]);
+      default:
         break;
     }
   });

@@ -78,6 +78,23 @@ inline __attribute__((always_inline)) float log_f32(float x) {
   return x == x ? r : x;
 }
 
+/** tanh(x), Cephes-style: an odd polynomial for |x| < 0.625, else
+ *  1 - 2 / (exp(2|x|) + 1) with the sign of x. */
+inline __attribute__((always_inline)) float tanh_f32(float x) {
+  float ax = x < 0.f ? -x : x;
+  float z = x * x;
+  float p = -5.70498872745E-3f;
+  p = p * z + 2.06390887954E-2f;
+  p = p * z - 5.37397155531E-2f;
+  p = p * z + 1.33314422036E-1f;
+  p = p * z - 3.33332819422E-1f;
+  float small = p * z * x + x;
+  float big = 1.f - 2.f / (exp_f32(2.f * ax) + 1.f);
+  big = x < 0.f ? -big : big;
+  float r = ax < 0.625f ? small : big;
+  return (x == x && x != 0.f) ? r : x;  // NaN and +-0 pass through
+}
+
 /** Sum of n floats with 32 independent partial sums (vectorises; more accurate than one
  *  serial float sum), combined in double. */
 inline __attribute__((always_inline)) float sum_f32(const float* x, int64_t n) {

@@ -19,15 +19,25 @@ int rank(DType d) {
   return 4;
 }
 
-bool is_logical(cpu::BinaryOp op) { return op >= cpu::BinaryOp::logical_and; }
+bool is_logical(cpu::BinaryOp op) {
+  return op >= cpu::BinaryOp::logical_and && op <= cpu::BinaryOp::logical_xor;
+}
 bool is_comparison(cpu::BinaryOp op) {
   return op >= cpu::BinaryOp::equal && op < cpu::BinaryOp::logical_and;
 }
 
+bool is_bitwise(cpu::BinaryOp op) { return op >= cpu::BinaryOp::bitwise_and; }
+
 /** The dtype the kernel computes in, given the promoted input dtype. */
 DType compute_dtype(cpu::BinaryOp op, DType dt) {
   if (is_logical(op) || is_comparison(op)) return dt;
-  if (op == cpu::BinaryOp::divide) return DType::float32;
+  if (is_bitwise(op)) {
+    PFF_CHECK(dt != DType::float32, "[", cpu::binary_name(op),
+              "] expects integer or bool inputs, got float32.");
+    bool keeps_bool = op != cpu::BinaryOp::left_shift && op != cpu::BinaryOp::right_shift;
+    return dt == DType::bool_ && !keeps_bool ? DType::int32 : dt;
+  }
+  if (op == cpu::BinaryOp::divide || op == cpu::BinaryOp::arctan2) return DType::float32;
   if (dt == DType::bool_) return DType::int32;  // bool arithmetic
   return dt;
 }
@@ -120,6 +130,75 @@ Tensor binary_scalar(cpu::BinaryOp op, const Tensor& a, double s, bool s_is_int,
   return out;
 }
 
+std::pair<std::optional<Tensor>, std::optional<Tensor>> binary_backward(
+    cpu::BinaryOp op, const Tensor& g, const Tensor& a, const Tensor& b, const Tensor& out) {
+  using B = cpu::BinaryOp;
+  check_float32(g, "binary_backward", "g");
+  bool wa = a.dtype() == DType::float32, wb = b.dtype() == DType::float32;
+  auto reduce = [](const Tensor& t, const Tensor& x) -> std::optional<Tensor> {
+    return t.shape() == x.shape() ? t : sum_to_shape(t, x.shape());
+  };
+  auto neg = [](const Tensor& t) { return unary(cpu::UnaryOp::negative, t); };
+  std::optional<Tensor> ga, gb;
+  switch (op) {
+    case B::add:
+      if (wa) ga = reduce(g, a);
+      if (wb) gb = reduce(g, b);
+      break;
+    case B::subtract:
+      if (wa) ga = reduce(g, a);
+      if (wb) gb = neg(*reduce(g, b));
+      break;
+    case B::multiply:
+      if (wa) ga = reduce(binary(B::multiply, g, b), a);
+      if (wb) gb = reduce(binary(B::multiply, g, a), b);
+      break;
+    case B::divide: {
+      Tensor gd = binary(B::divide, g, b);
+      if (wb) gb = reduce(neg(binary(B::multiply, gd, out)), b);
+      if (wa) ga = reduce(gd, a);
+      break;
+    }
+    case B::maximum:
+    case B::minimum: {
+      Tensor mask = binary(op == B::maximum ? B::greater_equal : B::less_equal, a, b);
+      Tensor zero = Tensor::zeros({});
+      if (wa) ga = reduce(where(mask, g, zero), a);
+      if (wb) gb = reduce(where(mask, zero, g), b);
+      break;
+    }
+    case B::power: {
+      if (wa) {
+        Tensor bm1 = binary_scalar(B::subtract, b, 1.0, false, false);
+        ga = reduce(binary(B::multiply, binary(B::multiply, g, b), binary(B::power, a, bm1)), a);
+      }
+      if (wb) {
+        // d a^b / db = a^b log(a), taken as 0 where a <= 0.
+        Tensor pos = binary_scalar(B::greater, a, 0.0, false, false);
+        Tensor t = binary(B::multiply, binary(B::multiply, g, out), unary(cpu::UnaryOp::log, a));
+        gb = reduce(where(pos, t, Tensor::zeros({})), b);
+      }
+      break;
+    }
+    case B::mod:
+      if (wa) ga = reduce(g, a);
+      if (wb) gb = reduce(neg(binary(B::multiply, g, binary(B::floor_divide, a, b))), b);
+      break;
+    case B::arctan2: {
+      // d atan2(y, x) = (x dy - y dx) / (x^2 + y^2)
+      Tensor gd = binary(B::divide, g,
+                         binary(B::add, unary(cpu::UnaryOp::square, a),
+                                unary(cpu::UnaryOp::square, b)));
+      if (wa) ga = reduce(binary(B::multiply, gd, b), a);
+      if (wb) gb = reduce(neg(binary(B::multiply, gd, a)), b);
+      break;
+    }
+    default:
+      break;
+  }
+  return {ga, gb};
+}
+
 Tensor unary(cpu::UnaryOp op, const Tensor& x) {
   using U = cpu::UnaryOp;
   const char* name = cpu::unary_name(op);
@@ -134,7 +213,7 @@ Tensor unary(cpu::UnaryOp op, const Tensor& x) {
       if (dt == DType::bool_) dt = odt = DType::int32;
       break;
     case U::round:
-      if (is_int) return x;
+      if (is_int) return x.clone();  // a new tensor: x may be a Variable
       break;
     case U::logical_not:
       odt = DType::bool_;
@@ -201,7 +280,7 @@ Tensor clip_backward(const Tensor& g, const Tensor& x, double lo, double hi) {
 }
 
 Tensor nan_to_num(const Tensor& x, double nan, double posinf, double neginf) {
-  if (x.dtype() != DType::float32) return x;
+  if (x.dtype() != DType::float32) return x.clone();
   Tensor out = Tensor::empty(x.shape());
   cpu::nan_to_num(x.f32(), static_cast<float>(nan), static_cast<float>(posinf),
                   static_cast<float>(neginf), out.f32(), x.numel());

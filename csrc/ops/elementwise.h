@@ -1,6 +1,8 @@
 // Op layer for elementwise ops: broadcasting shapes, dtype promotion (Keras/JAX-like:
 // strong tensor dtypes, weak Python scalars), output allocation, dispatch to cpu::.
 #pragma once
+#include <optional>
+#include <utility>
 #include <vector>
 
 #include "core/tensor.h"
@@ -19,6 +21,10 @@ Tensor astype(const Tensor& x, DType dt);
 Tensor binary(cpu::BinaryOp op, const Tensor& a, const Tensor& b);
 /** a (op) s (or s (op) a when reverse) with s a weak Python scalar (int when s_is_int). */
 Tensor binary_scalar(cpu::BinaryOp op, const Tensor& a, double s, bool s_is_int, bool reverse);
+/** (da, db): gradients of a (op) b for the output gradient g, each summed down to its
+ *  input's shape; nullopt for non-float32 inputs and non-differentiable ops. */
+std::pair<std::optional<Tensor>, std::optional<Tensor>> binary_backward(
+    cpu::BinaryOp op, const Tensor& g, const Tensor& a, const Tensor& b, const Tensor& out);
 /** op(x); float functions of integer inputs compute in float32. */
 Tensor unary(cpu::UnaryOp op, const Tensor& x);
 /** dx = g * op'(x) (float32), from the forward's input x and output out. */

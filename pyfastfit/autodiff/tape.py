@@ -104,7 +104,7 @@ class GradientTape:
         for x in inputs:
             if id(x) in tracked:
                 hit = True
-            elif self._watch_vars and type(x) is Variable and x.trainable:
+            elif self._watch_vars and isinstance(x, Variable) and x.trainable:
                 tracked[id(x)] = x
                 hit = True
         return hit
@@ -192,7 +192,8 @@ class GradientTape:
         grads = {}
         for t, g in zip(targets, seeds):
             _accumulate(grads, t, g)
-        from pyfastfit.autodiff.vjps import VJPS
+        VJPS = _vjps()
+        tracked = self._tracked
 
         for node in reversed(self._nodes):
             out = node.output
@@ -207,7 +208,7 @@ class GradientTape:
                     continue
                 g_in = VJPS[node.op](node, g)
             for x, gx in zip(node.inputs, g_in):
-                if gx is not None and id(x) in self._tracked:
+                if gx is not None and id(x) in tracked:
                     _accumulate(grads, x, gx)
         if not self._persistent:
             self._nodes = []
@@ -225,6 +226,19 @@ class GradientTape:
             else:
                 result.append(wrap(g))
         return _unflatten(sources, result)
+
+
+_VJPS = None
+
+
+def _vjps():
+    """The backward-rule table (imported on first use: it imports every op family)."""
+    global _VJPS
+    if _VJPS is None:
+        from pyfastfit.autodiff.vjps import VJPS
+
+        _VJPS = VJPS
+    return _VJPS
 
 
 def _ones_like_np(t):

@@ -109,6 +109,13 @@ class Tensor:
 
     __hash__ = object.__hash__
 
+    def __reduce__(self):
+        # pickle / copy.deepcopy: rebuilt from a NumPy copy of the value.
+        return (Tensor, (np.array(self._c, copy=True),))
+
+    def __deepcopy__(self, memo):
+        return wrap(self._c.clone())
+
 
 def wrap(c):
     """Wraps a `_C.Tensor` without any conversion (the fast path for op outputs)."""

@@ -102,11 +102,26 @@ class Variable(Tensor):
         np.subtract(dst, np.asarray(c), out=dst)
         return self
 
+    def __reduce__(self):
+        # pickle / copy.deepcopy: a new Variable with a copy of the value.
+        return (_rebuild_variable, (np.array(self._c, copy=True), self.trainable, self.name,
+                                    self.path, self._aggregation))
+
+    def __deepcopy__(self, memo):
+        return _rebuild_variable(np.array(self._c, copy=True), self.trainable, self.name,
+                                 self.path, self._aggregation)
+
     def __repr__(self):
         return (f"<Variable path={self.path}, shape={self.shape}, dtype={self.dtype}, "
                 f"value={np.asarray(self._c)!r}>")
 
     __hash__ = object.__hash__
+
+
+def _rebuild_variable(value, trainable, name, path, aggregation):
+    v = Variable(value, trainable=trainable, name=name, aggregation=aggregation)
+    v.path = path
+    return v
 
 
 __all__ = ["Variable", "_C"]

@@ -10,8 +10,8 @@ from pyfastfit.ops.crossentropy import *  # noqa: F401,F403
 from pyfastfit.ops.linalg import *  # noqa: F401,F403
 from pyfastfit.ops.math import *  # noqa: F401,F403
 from pyfastfit.ops.nn import (  # noqa: F401
-    elu, gelu, hard_sigmoid, leaky_relu, log_softmax, relu, relu6, selu, sigmoid,
-    silu, softmax, softplus, softsign, swish, tanh,
+    elu, gelu, hard_sigmoid, hard_silu, hard_swish, leaky_relu, log_sigmoid, log_softmax,
+    relu, relu6, selu, sigmoid, silu, softmax, softplus, softsign, swish, tanh,
 )
 from pyfastfit.ops.reduce import *  # noqa: F401,F403
 from pyfastfit.ops.shape import *  # noqa: F401,F403

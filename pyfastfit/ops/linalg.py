@@ -9,8 +9,8 @@ from pyfastfit.ops.core import convert_to_tensor
 def matmul(x1, x2):
     """Matrix product with NumPy semantics (`x1 @ x2`), float32.
 
-    2-D @ 2-D, N-D @ 2-D (batch folded into rows) and N-D @ N-D with equal batch
-    dimensions run as GEMMs; 1-D operands are promoted as in NumPy.
+    2-D @ 2-D, N-D @ 2-D (batch folded into rows) and N-D @ N-D run as GEMMs; batch
+    dimensions broadcast and 1-D operands are promoted as in NumPy.
 
     Example:
 
@@ -25,10 +25,31 @@ def matmul(x1, x2):
         b = convert_to_tensor(b, "float32")
     if a.ndim == 1 or b.ndim == 1:
         return _matmul_vector(a, b)
+    if b.ndim > 2 and a.shape[:-2] != b.shape[:-2]:
+        a, b = _broadcast_batch(a, b)
     out = wrap(_C.matmul(a._c, b._c))
     if _state.tapes:
         record("matmul", (a, b), out, (a._c, b._c), (True, True))
     return out
+
+
+def _broadcast_batch(a, b):
+    """Broadcasts the batch dimensions of a and b against each other (NumPy rules)."""
+    import numpy as np
+
+    from pyfastfit.ops import shape as shape_ops
+
+    try:
+        batch = tuple(np.broadcast_shapes(a.shape[:-2], b.shape[:-2]))
+    except ValueError:
+        raise ValueError(
+            f"matmul: the batch dimensions of shapes {a.shape} and {b.shape} cannot be "
+            "broadcast together.") from None
+    if a.shape[:-2] != batch:
+        a = shape_ops.broadcast_to(a, batch + a.shape[-2:])
+    if b.shape[:-2] != batch:
+        b = shape_ops.broadcast_to(b, batch + b.shape[-2:])
+    return a, b
 
 
 def _matmul_vector(a, b):

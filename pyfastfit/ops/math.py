@@ -22,7 +22,8 @@ _WEAK = (int, float, bool)
 assert list(_B) == [
     "add", "subtract", "multiply", "divide", "power", "maximum", "minimum", "floor_divide",
     "mod", "equal", "not_equal", "greater", "greater_equal", "less", "less_equal",
-    "logical_and", "logical_or", "logical_xor"] and list(_U) == [
+    "logical_and", "logical_or", "logical_xor", "arctan2", "bitwise_and", "bitwise_or",
+    "bitwise_xor", "left_shift", "right_shift"] and list(_U) == [
     "negative", "square", "sqrt", "rsqrt", "exp", "log", "log1p", "expm1", "abs", "sign",
     "floor", "ceil", "round", "reciprocal", "sin", "cos", "logical_not", "isnan",
     "isfinite", "isinf", "tan", "tanh", "sinh", "cosh", "arcsin", "arccos", "arctan",
@@ -30,7 +31,7 @@ assert list(_B) == [
     "exp2", "erf", "cbrt"], "pyfastfit._C elementwise op codes changed"
 # Binary ops with a gradient (floor_divide, comparisons and logicals have none).
 _DIFF_BINARY = frozenset(_B[n] for n in (
-    "add", "subtract", "multiply", "divide", "power", "maximum", "minimum", "mod"))
+    "add", "subtract", "multiply", "divide", "power", "maximum", "minimum", "mod", "arctan2"))
 _DIFF_UNARY = frozenset(_U[n] for n in (
     "negative", "square", "sqrt", "rsqrt", "exp", "log", "log1p", "expm1", "abs",
     "reciprocal", "sin", "cos", "tan", "tanh", "sinh", "cosh", "arcsin", "arccos", "arctan",
@@ -184,6 +185,18 @@ def mod(x1, x2):
 remainder = mod
 
 
+def arctan2(x1, x2):
+    """Elementwise angle of the point `(x2, x1)`: `arctan(x1 / x2)` in the right
+    quadrant (float32).
+
+    Example:
+
+    >>> ops.arctan2(1.0, -1.0).numpy()  # 3 pi / 4
+    array(2.3561945, dtype=float32)
+    """
+    return _binary(18, x1, x2)
+
+
 # ------------------------------------------------------------------ comparisons, logic
 def equal(x1, x2):
     """Elementwise `x1 == x2` (bool)."""
@@ -228,6 +241,54 @@ def logical_or(x1, x2):
 def logical_xor(x1, x2):
     """Elementwise logical XOR of the truth values (bool)."""
     return _binary(17, x1, x2)
+
+
+def bitwise_and(x, y):
+    """Elementwise bitwise AND of integer (or bool) tensors."""
+    return _binary(19, x, y)
+
+
+def bitwise_or(x, y):
+    """Elementwise bitwise OR of integer (or bool) tensors."""
+    return _binary(20, x, y)
+
+
+def bitwise_xor(x, y):
+    """Elementwise bitwise XOR of integer (or bool) tensors."""
+    return _binary(21, x, y)
+
+
+def left_shift(x, y):
+    """Elementwise `x << y` for integers (0 when y is negative or too large)."""
+    return _binary(22, x, y)
+
+
+def right_shift(x, y):
+    """Elementwise arithmetic `x >> y` for integers."""
+    return _binary(23, x, y)
+
+
+bitwise_left_shift = left_shift
+bitwise_right_shift = right_shift
+
+
+def bitwise_invert(x):
+    """Elementwise bitwise NOT (`~x`): logical NOT for bools, `-x - 1` for integers.
+
+    Example:
+
+    >>> ops.bitwise_invert(np.array([0, 5], "int32")).numpy()
+    array([-1, -6], dtype=int32)
+    """
+    x = _tensor(x)
+    if x.dtype == "bool":
+        return logical_not(x)
+    if x.dtype == "float32":
+        raise TypeError("bitwise_invert expects integer or bool inputs, got float32.")
+    return subtract(negative(x), 1)
+
+
+bitwise_not = bitwise_invert
 
 
 # ------------------------------------------------------------------ unary
@@ -324,7 +385,7 @@ def round(x, decimals=0):  # noqa: A001  (Keras name)
         return _unary(12, x)
     x = _tensor(x)
     if x.dtype != "float32" and decimals > 0:
-        return x
+        return _unary(12, x)  # integers are already round (a copy, never an alias)
     f = 10.0 ** decimals
     return divide(_unary(12, multiply(x, f)), f)
 
@@ -506,7 +567,8 @@ def _like(value, other):
 def where(condition, x1=None, x2=None):
     """Elements of `x1` where `condition` is true, else of `x2` (broadcast together).
 
-    Gradients flow to `x1` where the condition holds and to `x2` elsewhere.
+    Gradients flow to `x1` where the condition holds and to `x2` elsewhere. With only
+    `condition`, returns the indices of its true elements (as `np.nonzero`).
 
     Args:
         condition: bool tensor (other dtypes: nonzero is true).
@@ -519,9 +581,9 @@ def where(condition, x1=None, x2=None):
     array([1., 0.], dtype=float32)
     """
     if x1 is None and x2 is None:
-        raise ValueError(
-            "where needs x1 and x2 (the one-argument form is not supported). "
-            "Received: x1=None, x2=None")
+        # One-argument form: the indices of the true elements, as np.nonzero.
+        c = np.asarray(_tensor(condition))
+        return tuple(convert_to_tensor(i) for i in np.nonzero(c))
     if x1 is None or x2 is None:
         raise ValueError(f"where needs both x1 and x2. Received: x1={x1!r}, x2={x2!r}")
     c = _tensor(condition)
@@ -546,8 +608,8 @@ def clip(x, x_min, x_max):
 
     Args:
         x: input tensor.
-        x_min: lower bound (scalar or tensor).
-        x_max: upper bound (scalar or tensor).
+        x_min: lower bound (scalar or tensor; None for no bound).
+        x_max: upper bound (scalar or tensor; None for no bound).
 
     Example:
 
@@ -555,9 +617,13 @@ def clip(x, x_min, x_max):
     array([0. , 0.5, 1. ], dtype=float32)
     """
     x = _tensor(x)
+    if x.dtype != "float32" and (type(x_min) is float or type(x_max) is float):
+        x = convert_to_tensor(x, "float32")
+    if x_min is None:
+        x_min = -float("inf")
+    if x_max is None:
+        x_max = float("inf")
     if type(x_min) in _WEAK and type(x_max) in _WEAK:
-        if x.dtype != "float32" and (type(x_min) is float or type(x_max) is float):
-            x = convert_to_tensor(x, "float32")
         lo, hi = float(x_min), float(x_max)
         out = wrap(_C.clip(x._c, lo, hi))
         if _state.tapes and out._c.dtype == "float32":
@@ -586,6 +652,8 @@ def nan_to_num(x, nan=0.0, posinf=None, neginf=None):
 
 
 __all__ = [
+    "arctan2", "bitwise_and", "bitwise_invert", "bitwise_left_shift", "bitwise_not",
+    "bitwise_or", "bitwise_right_shift", "bitwise_xor", "left_shift", "right_shift",
     "cbrt", "erf", "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctanh", "cosh", "divide_no_nan",
     "exp2", "hypot", "isclose", "log10", "log2", "logaddexp", "sinh", "tan", "tanh", "trunc",
     "abs", "absolute", "add", "ceil", "clip", "cos", "divide", "equal", "exp", "expm1",

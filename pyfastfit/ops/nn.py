@@ -78,8 +78,9 @@ def tanh(x):
     return activation(x, "tanh")
 
 
-def gelu(x, approximate=False):
-    """Gaussian error linear unit; exact (erf) unless `approximate=True` (tanh form)."""
+def gelu(x, approximate=True):
+    """Gaussian error linear unit: the tanh approximation by default (as `keras.ops.gelu`),
+    the exact erf form with `approximate=False` (the default of `keras.activations.gelu`)."""
     return activation(x, "gelu_approximate" if approximate else "gelu")
 
 
@@ -121,6 +122,24 @@ def exponential(x):
     return activation(x, "exponential")
 
 
+def log_sigmoid(x):
+    """log(sigmoid(x)) = -softplus(-x), computed stably."""
+    from pyfastfit.ops import math as math_ops
+
+    return math_ops.negative(softplus(math_ops.negative(_float(x))))
+
+
+def hard_silu(x):
+    """x * hard_sigmoid(x) (a.k.a. hard_swish)."""
+    from pyfastfit.ops import math as math_ops
+
+    x = _float(x)
+    return math_ops.multiply(x, hard_sigmoid(x))
+
+
+hard_swish = hard_silu
+
+
 def _along_last(fn, x, axis):
     x = _float(x)
     nd = x.ndim
@@ -147,7 +166,8 @@ def log_softmax(x, axis=-1):
 
 
 __all__ = [
-    "activation", "dense", "elu", "exponential", "gelu", "hard_sigmoid", "leaky_relu",
+    "activation", "dense", "elu", "exponential", "gelu", "hard_sigmoid", "hard_silu",
+    "hard_swish", "leaky_relu", "log_sigmoid",
     "log_softmax", "relu", "relu6", "selu", "sigmoid", "silu", "softmax", "softplus",
     "softsign", "swish", "tanh",
 ]

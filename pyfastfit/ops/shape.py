@@ -198,10 +198,10 @@ def reshape(x, newshape):
     if -1 in shape:
         i = shape.index(-1)
         known = _math.prod(shape[:i]) * _math.prod(shape[i + 1:])
-        if known <= 0 or size % known or -1 in shape[i + 1:] or any_negative(shape, i):
+        if known <= 0 or size % known or -1 in shape[i + 1:] or _any_negative(shape, i):
             _reshape_error(x, newshape, shape)
         shape[i] = size // known
-    elif _math.prod(shape) != size or any_negative(shape, -1):
+    elif _math.prod(shape) != size or _any_negative(shape, -1):
         _reshape_error(x, newshape, shape)
     if tuple(shape) == x.shape:
         return x
@@ -215,7 +215,7 @@ def reshape(x, newshape):
     return out
 
 
-def any_negative(shape, skip):
+def _any_negative(shape, skip):
     return builtins.any(s < 0 for i, s in enumerate(shape) if i != skip)
 
 
@@ -287,8 +287,9 @@ def transpose(x, axes=None):
     if nd < 2 or perm == sorted(perm):
         return x
     # Moving only size-1 dims is a reshape.
-    if [p for p in perm if x.shape[p] != 1] == [p for p in range(nd) if x.shape[p] != 1]:
-        return reshape(x, [x.shape[p] for p in perm])
+    xs = x.shape
+    if 1 in xs and [p for p in perm if xs[p] != 1] == [p for p in range(nd) if xs[p] != 1]:
+        return reshape(x, [xs[p] for p in perm])
     out = wrap(_C.transpose(x._c, perm))
     if x.dtype == "float32":
         _record("transpose", (x,), out, None, tuple(perm))
@@ -425,8 +426,9 @@ def _slice_raw(x, starts, steps, counts):
     return out
 
 
-def _is_int(k):
-    return isinstance(k, (int, np.integer)) and not isinstance(k, (bool, np.bool_))
+def _as_index_array(k):
+    a = np.asarray(k)
+    return a.astype(np.int64) if a.size == 0 and a.dtype.kind == "f" else a
 
 
 def getitem(x, key):
@@ -442,7 +444,7 @@ def getitem(x, key):
     x = convert_to_tensor(x)
     if not isinstance(key, tuple):
         key = (key,)
-    key = tuple(np.asarray(k) if isinstance(k, (Tensor, list)) else k for k in key)
+    key = tuple(_as_index_array(k) if isinstance(k, (Tensor, list)) else k for k in key)
     arrays = [i for i, k in enumerate(key) if isinstance(k, np.ndarray) or isinstance(k, (bool, np.bool_))]
     if not arrays:
         return _basic_index(x, key)

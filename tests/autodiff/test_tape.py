@@ -279,3 +279,13 @@ def test_linear_regression_loss_falls_with_sgd():
         first = float(loss) if first is None else first
         last = float(loss)
     assert last < 0.05 * first
+
+
+def test_variable_subclass_is_watched():
+    class MyVariable(ff.Variable):
+        __slots__ = ()
+
+    w = MyVariable(np.array([2.0], np.float32))
+    with ff.GradientTape() as tape:
+        y = ops.sum(ops.square(w))
+    np.testing.assert_allclose(np.asarray(tape.gradient(y, w)), [4.0])

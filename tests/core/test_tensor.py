@@ -135,3 +135,16 @@ def test_tensor_is_hashable_by_identity():
 
 def test_device():
     assert ff.Tensor([1.0]).device == "cpu"
+
+
+def test_pickle_and_deepcopy():
+    import copy
+    import pickle
+
+    t = ff.Tensor(np.array([[1.0, 2.0]], np.float32))
+    for u in (pickle.loads(pickle.dumps(t)), copy.deepcopy(t)):
+        assert isinstance(u, ff.Tensor) and u.dtype == "float32"
+        assert u._c.data_ptr() != t._c.data_ptr()
+        np.testing.assert_array_equal(u.numpy(), t.numpy())
+    i = ff.Tensor(np.array([1, 2], np.int64))
+    assert pickle.loads(pickle.dumps(i)).dtype == "int64"

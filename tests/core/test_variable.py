@@ -89,3 +89,19 @@ def test_variable_in_ops_and_operators():
     np.testing.assert_array_equal(np.asarray(ops.multiply(v, v)), [1.0, 4.0])
     assert float(ff.Variable(np.float32(2.0))) == 2.0
     assert np.asarray(v).ctypes.data == v._c.data_ptr()
+
+
+def test_pickle_and_deepcopy():
+    import copy
+    import pickle
+
+    v = ff.Variable(np.array([1.0, 2.0], np.float32), trainable=False, name="w")
+    for u in (pickle.loads(pickle.dumps(v)), copy.deepcopy(v)):
+        assert isinstance(u, ff.Variable)
+        assert u.name == "w" and u.trainable is False and u.path == v.path
+        assert u._c.data_ptr() != v._c.data_ptr()
+        np.testing.assert_array_equal(u.numpy(), [1.0, 2.0])
+        u.assign([3.0, 4.0])
+        np.testing.assert_array_equal(v.numpy(), [1.0, 2.0])
+    d = copy.deepcopy({"a": v, "b": v})
+    assert d["a"] is d["b"]

@@ -63,6 +63,8 @@ def test_op_codes_match_c():
     codes = _C.elementwise_codes()
     for name, code in codes["binary"].items():
         a, b = np.array([3.0, -2.0], "float32"), np.array([2.0, 5.0], "float32")
+        if "bitwise" in name or "shift" in name:
+            a, b = a.astype("int32"), b.astype("int32")
         np.testing.assert_array_equal(np.asarray(getattr(ops, name)(a, b)),
                                       np.asarray(_C.binary(code, ff.Tensor(a)._c, ff.Tensor(b)._c)))
     for name, code in codes["unary"].items():
@@ -82,6 +84,7 @@ BINARY_F = [
     ("minimum", np.minimum),
     ("floor_divide", np.floor_divide),
     ("mod", np.mod),
+    ("arctan2", np.arctan2),
 ]
 
 
@@ -133,7 +136,8 @@ GRAD_SHAPES = [((3, 4), (3, 4)), ((3, 1), (1, 4)), ((5,), (2, 5)), ((), (2, 3)),
 @pytest.mark.parametrize("shapes", GRAD_SHAPES, ids=str)
 @pytest.mark.parametrize("name,ref", [
     ("add", np.add), ("subtract", np.subtract), ("multiply", np.multiply),
-    ("divide", np.divide), ("maximum", np.maximum), ("minimum", np.minimum)])
+    ("divide", np.divide), ("maximum", np.maximum), ("minimum", np.minimum),
+    ("arctan2", np.arctan2)])
 def test_binary_gradients(name, ref, shapes):
     a = _rand(shapes[0])
     b = _away_from_zero(shapes[1])
@@ -162,7 +166,7 @@ def test_floor_divide_has_no_gradient():
 SCALAR_OPS = [
     ("add", np.add), ("subtract", np.subtract), ("multiply", np.multiply),
     ("divide", np.divide), ("maximum", np.maximum), ("minimum", np.minimum),
-    ("power", np.power), ("mod", np.mod)]
+    ("power", np.power), ("mod", np.mod), ("arctan2", np.arctan2)]
 
 
 @pytest.mark.parametrize("name,ref", SCALAR_OPS, ids=[n for n, _ in SCALAR_OPS])
@@ -430,8 +434,13 @@ def test_where_scalars_and_dtypes():
     np.testing.assert_array_equal(np.asarray(out), [1, 0.5, 3])
     out = ops.where(np.array([1, 0, 2]), 1.0, np.zeros(3, "float32"))
     np.testing.assert_array_equal(np.asarray(out), [1.0, 0.0, 1.0])
-    with pytest.raises(ValueError, match="where needs"):
-        ops.where(c)
+    with pytest.raises(ValueError, match="where needs both"):
+        ops.where(c, 1.0)
+    (idx,) = ops.where(c)
+    np.testing.assert_array_equal(np.asarray(idx), [0, 2])
+    rows, cols = ops.where(np.array([[0, 1], [1, 1]]))
+    np.testing.assert_array_equal(np.asarray(rows), [0, 1, 1])
+    np.testing.assert_array_equal(np.asarray(cols), [1, 0, 1])
 
 
 @pytest.mark.parametrize("shape", [(3, 4), (), (0, 2)], ids=str)
@@ -451,6 +460,9 @@ def test_clip_tensor_bounds_and_ints():
     assert ops.clip(i, -1, 2).dtype == "int32"
     np.testing.assert_array_equal(np.asarray(ops.clip(i, -1, 2)), [-1, 0, 2])
     np.testing.assert_allclose(np.asarray(ops.clip(i, -1.5, 2.5)), [-1.5, 0, 2.5])
+    np.testing.assert_array_equal(np.asarray(ops.clip(x, None, 0.5)), np.clip(x, None, 0.5))
+    np.testing.assert_array_equal(np.asarray(ops.clip(i, 0, None)), [0, 0, 5])
+    assert ops.clip(i, 0, None).dtype == "int32"
 
 
 def test_nan_to_num():
@@ -614,3 +626,106 @@ def test_log_accuracy_and_special_values():
     special = np.array([0.0, -0.0, -1.0, np.inf, -np.inf, np.nan], np.float32)
     with np.errstate(divide="ignore", invalid="ignore"):
         np.testing.assert_array_equal(np.asarray(ops.log(special)), np.log(special))
+
+
+def test_identity_ops_on_int_variables_do_not_alias():
+    v = ff.Variable(np.array([1, 2], "int32"))
+    r = ops.round(v)
+    n = ops.nan_to_num(v)
+    v.assign([5, 6])
+    np.testing.assert_array_equal(np.asarray(r), [1, 2])
+    np.testing.assert_array_equal(np.asarray(n), [1, 2])
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_broadcast_shapes_match_numpy(seed):
+    rng = np.random.default_rng(seed)
+    big = seed % 3 == 0  # large enough for the parallel path (> 32K elements)
+    nd = int(rng.integers(3, 5)) if big else int(rng.integers(1, 5))
+    out = [int(rng.integers(24, 48) if big else rng.integers(1, 6)) for _ in range(nd)]
+    sa = [d if rng.random() < 0.6 else 1 for d in out]
+    sb = [d if rng.random() < 0.6 else 1 for d in out][int(rng.integers(0, nd)):]
+    a = rng.standard_normal(sa).astype(np.float32)
+    b = rng.standard_normal(sb).astype(np.float32)
+    np.testing.assert_allclose(np.asarray(ops.add(a, b)), a + b, rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(ops.maximum(b, a)), np.maximum(b, a))
+    np.testing.assert_array_equal(np.asarray(ops.less(a, b)), a < b)
+    c = rng.random(sb) < 0.5
+    np.testing.assert_array_equal(np.asarray(ops.where(c, a, b)), np.where(c, a, b))
+    from pyfastfit.core._c import _C
+
+    g = rng.standard_normal(np.broadcast_shapes(a.shape, b.shape)).astype(np.float32)
+    for shape in (a.shape, b.shape):
+        got = np.asarray(_C.sum_to_shape(ff.Tensor(g)._c, list(shape)))
+        nlead = g.ndim - len(shape)
+        axes = tuple(range(nlead)) + tuple(
+            nlead + i for i, d in enumerate(shape) if d == 1 and g.shape[nlead + i] != 1)
+        np.testing.assert_allclose(got, g.sum(axis=axes, keepdims=True).reshape(shape),
+                                   rtol=1e-4, atol=1e-4)
+
+
+def test_arctan2_quadrants_and_dtype():
+    y = np.array([1.0, 1.0, -1.0, -1.0, 0.0, 0.0], "float32")
+    x = np.array([1.0, -1.0, 1.0, -1.0, -1.0, 0.0], "float32")
+    np.testing.assert_allclose(np.asarray(ops.arctan2(y, x)), np.arctan2(y, x), rtol=1e-6)
+    out = ops.arctan2(np.array([1, 2], "int32"), 2)
+    assert out.dtype == "float32"
+    np.testing.assert_allclose(np.asarray(out), np.arctan2([1, 2], 2), rtol=1e-6)
+
+
+@pytest.mark.parametrize("dt", ["int32", "int64", "uint8", "bool"])
+def test_bitwise_ops_follow_numpy(dt):
+    rng = np.random.default_rng(0)
+    if dt == "bool":
+        a, b = rng.random((3, 4)) < 0.5, rng.random((4,)) < 0.5
+    else:
+        a = rng.integers(0 if dt == "uint8" else -50, 100, (3, 4)).astype(dt)
+        b = rng.integers(0, 100, (4,)).astype(dt)
+    for name, ref in [("bitwise_and", np.bitwise_and), ("bitwise_or", np.bitwise_or),
+                      ("bitwise_xor", np.bitwise_xor)]:
+        out = getattr(ops, name)(a, b)
+        assert out.dtype == dt
+        np.testing.assert_array_equal(np.asarray(out), ref(a, b))
+    np.testing.assert_array_equal(np.asarray(ops.bitwise_invert(a)), np.invert(a))
+    ta, tb = ff.Tensor(a), ff.Tensor(b)
+    np.testing.assert_array_equal(np.asarray(ta & tb), a & b)
+    np.testing.assert_array_equal(np.asarray(ta | tb), a | b)
+    np.testing.assert_array_equal(np.asarray(ta ^ tb), a ^ b)
+    np.testing.assert_array_equal(np.asarray(~ta), ~a)
+    if dt != "bool":
+        np.testing.assert_array_equal(np.asarray(ta & 6), a & np.array(6, dt))
+
+
+@pytest.mark.parametrize("dt", ["int32", "int64"])
+def test_shifts(dt):
+    a = np.array([1, -8, 5, 3, -1], dt)
+    s = np.array([3, 1, 0, 2, 4], dt)
+    np.testing.assert_array_equal(np.asarray(ops.left_shift(a, s)), np.left_shift(a, s))
+    np.testing.assert_array_equal(np.asarray(ops.right_shift(a, s)), np.right_shift(a, s))
+    np.testing.assert_array_equal(np.asarray(ff.Tensor(a) << 2), a << 2)
+    np.testing.assert_array_equal(np.asarray(ff.Tensor(a) >> 1), a >> 1)
+    big = np.array([70, 70], dt)
+    np.testing.assert_array_equal(np.asarray(ops.right_shift(np.array([-5, 5], dt), big)), [-1, 0])
+    np.testing.assert_array_equal(np.asarray(ops.left_shift(np.array([-5, 5], dt), big)), [0, 0])
+
+
+def test_bitwise_rejects_floats():
+    with pytest.raises(ValueError, match=r"\[bitwise_and\] expects integer or bool inputs, got float32"):
+        ops.bitwise_and(np.ones(2, "float32"), np.ones(2, "int32"))
+    with pytest.raises(TypeError, match="bitwise_invert expects integer or bool"):
+        ~ff.Tensor(np.ones(2, "float32"))
+
+
+def test_tanh_accuracy_and_special_values():
+    x = np.concatenate([np.linspace(-12, 12, 100001), np.logspace(-30, 1, 1000),
+                        [0.625, -0.625, 0.62499]]).astype(np.float32)
+    for fn in (ops.tanh, ops.math.tanh, ops.nn.tanh):
+        got = np.asarray(fn(x)).astype(np.float64)
+        ref32 = np.tanh(x)
+        nz = ref32 != 0
+        ulp = np.abs(got[nz] - np.tanh(x[nz].astype(np.float64))) / np.spacing(np.abs(ref32[nz]))
+        assert ulp.max() <= 2.0
+        special = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0], np.float32)
+        out = np.asarray(fn(special))
+        np.testing.assert_array_equal(out, np.tanh(special))
+        np.testing.assert_array_equal(np.signbit(out[3:]), [False, True])

@@ -49,16 +49,20 @@ REFS = {
     "exponential": np.exp,
     "softmax": _softmax,
     "log_softmax": _log_softmax,
+    "log_sigmoid": lambda x: -np.logaddexp(0.0, -x),
+    "hard_silu": lambda x: x * np.clip(x / 6.0 + 0.5, 0.0, 1.0),
 }
 
 FUNCS = {
     "relu": ops.nn.relu, "relu6": ops.nn.relu6, "sigmoid": ops.nn.sigmoid,
-    "hard_sigmoid": ops.nn.hard_sigmoid, "tanh": ops.nn.tanh, "gelu": ops.nn.gelu,
-    "gelu_approximate": lambda x: ops.nn.gelu(x, approximate=True), "elu": ops.nn.elu,
+    "hard_sigmoid": ops.nn.hard_sigmoid, "tanh": ops.nn.tanh,
+    "gelu": lambda x: ops.nn.gelu(x, approximate=False),
+    "gelu_approximate": ops.nn.gelu, "elu": ops.nn.elu,
     "selu": ops.nn.selu, "softplus": ops.nn.softplus, "softsign": ops.nn.softsign,
     "silu": ops.nn.silu, "swish": ops.nn.swish, "leaky_relu": ops.nn.leaky_relu,
     "exponential": ops.nn.exponential, "softmax": ops.nn.softmax,
-    "log_softmax": ops.nn.log_softmax,
+    "log_softmax": ops.nn.log_softmax, "log_sigmoid": ops.nn.log_sigmoid,
+    "hard_silu": ops.nn.hard_silu,
 }
 
 
@@ -66,7 +70,8 @@ def _data(shape, name):
     # Keep values away from the kinks (0, and +-3 / 6 for the hard activations) so the
     # central differences are exact.
     x = np.random.uniform(-4.0, 8.0 if name == "relu6" else 4.0, size=shape)
-    kinks = {"relu6": (0.0, 6.0), "hard_sigmoid": (-3.0, 3.0)}.get(name, (0.0,))
+    kinks = {"relu6": (0.0, 6.0), "hard_sigmoid": (-3.0, 3.0),
+             "hard_silu": (-3.0, 3.0)}.get(name, (0.0,))
     for k in kinks:
         near = np.abs(x - k) < 0.05
         x[near] = k + 0.5
@@ -193,3 +198,10 @@ def test_extreme_inputs():
     for name in ("softmax", "log_softmax"):
         np.testing.assert_allclose(np.asarray(getattr(ops.nn, name)(wide)),
                                    REFS[name](wide.astype(np.float64)), rtol=2e-5, atol=1e-7)
+
+
+def test_gelu_default_is_approximate_as_keras_ops():
+    x = np.array([-1.0, 0.0, 1.0], np.float32)
+    np.testing.assert_allclose(np.asarray(ops.nn.gelu(x)), [-0.15880796, 0.0, 0.841192], rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(ops.nn.gelu(x, approximate=False)),
+                               [-0.15865526, 0.0, 0.8413447], rtol=1e-6)

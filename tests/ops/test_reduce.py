@@ -273,3 +273,23 @@ def test_median_gradient():
     grad_check(lambda t: ops.median(t), lambda a: np.median(a), x[:, :3])
     with pytest.raises(ValueError, match="q must be"):
         ops.quantile(x, 1.5)
+
+
+@pytest.mark.parametrize("shape,axis", [((40000, 3), 0), ((3, 40000), 1), ((50000,), None)])
+def test_large_var_std_logsumexp(shape, axis):
+    x = np.random.standard_normal(shape).astype(np.float32)
+    x64 = x.astype(np.float64)
+    for name, ref in (("var", np.var), ("std", np.std), ("logsumexp", np_logsumexp)):
+        np.testing.assert_allclose(np.asarray(getattr(ops, name)(x, axis=axis)), ref(x64, axis=axis),
+                                   rtol=1e-5)
+    v = ff.Variable(x)
+    with ff.GradientTape(persistent=True) as tape:
+        var = ops.var(v, axis=axis, keepdims=True)
+        lse = ops.logsumexp(v, axis=axis, keepdims=True)
+    n = x.size // var.size
+    dvar = np.asarray(tape.gradient(var, v, output_gradients=np.ones(var.shape, np.float32)))
+    np.testing.assert_allclose(dvar, 2 * (x64 - x64.mean(axis=axis, keepdims=True)) / n,
+                               rtol=1e-4, atol=1e-7)
+    dlse = np.asarray(tape.gradient(lse, v, output_gradients=np.ones(lse.shape, np.float32)))
+    np.testing.assert_allclose(dlse, np.exp(x64 - np_logsumexp(x64, axis=axis, keepdims=True)),
+                               rtol=1e-4, atol=1e-9)

@@ -415,6 +415,7 @@ def test_contiguous_slices_are_views():
         np.testing.assert_array_equal(np.asarray(y), np.asarray(t)[key])
     assert not t[:, 1]._c.shares_memory_with(t._c)
     assert t[1:1].shape == (0, 3, 2)
+    assert t[[]].shape == (0, 3, 2) and t[True].shape == (1, 4, 3, 2)
 
 
 builtins_slice = slice

@@ -19,69 +19,23 @@ def _zero():
     return _ZERO
 
 
+_sum_to_like = _C.sum_to_like
+
+
 def _reduce(g, x):
-    if g is None or x.dtype != "float32":
-        return None
-    return _C.sum_to_shape(g, list(x.shape))
+    return None if g is None else _sum_to_like(g, x)
 
 
 def _neg(g):
     return _C.negative(g)
 
 
-def _b_add(g, a, b, out):
-    return g, g
-
-
-def _b_subtract(g, a, b, out):
-    return g, None  # b handled in _binary (negate after reducing)
-
-
-def _b_multiply(g, a, b, out):
-    return _C.multiply(g, b), _C.multiply(g, a)
-
-
-def _b_divide(g, a, b, out):
-    ga = _C.divide(g, b)
-    return ga, _neg(_C.multiply(ga, out))
-
-
-def _b_power(g, a, b, out):
-    ga = _C.multiply(_C.multiply(g, b), _C.power(a, _C.subtract(b, 1.0)))
-    pos = _C.binary(_B["greater"], a, _zero())
-    gb = _C.where(pos, _C.multiply(_C.multiply(g, out), _C.log(a)), _zero())
-    return ga, gb
-
-
-def _b_maximum(g, a, b, out):
-    mask = _C.binary(_B["greater_equal"], a, b)
-    return _C.where(mask, g, _zero()), _C.where(mask, _zero(), g)
-
-
-def _b_minimum(g, a, b, out):
-    mask = _C.binary(_B["less_equal"], a, b)
-    return _C.where(mask, g, _zero()), _C.where(mask, _zero(), g)
-
-
-def _b_mod(g, a, b, out):
-    return g, _neg(_C.multiply(g, _C.binary(_B["floor_divide"], a, b)))
-
-
-_BINARY = {
-    _B["add"]: _b_add, _B["subtract"]: _b_subtract, _B["multiply"]: _b_multiply,
-    _B["divide"]: _b_divide, _B["power"]: _b_power, _B["maximum"]: _b_maximum,
-    _B["minimum"]: _b_minimum, _B["mod"]: _b_mod,
-}
-
-
 def _binary(node, g):
     a, b, out = node.saved
-    code = node.attrs
-    ga, gb = _BINARY[code](g, a, b, out)
-    if code == _B["subtract"]:
-        gb = _reduce(g, b)
-        return _reduce(ga, a), (None if gb is None else _neg(gb))
-    return _reduce(ga, a), _reduce(gb, b)
+    return _binary_backward(node.attrs, g, a, b, out)
+
+
+_binary_backward = _C.binary_backward
 
 
 def _binary_scalar(node, g):
@@ -113,6 +67,9 @@ def _binary_scalar(node, g):
         return (_C.clip_backward(g, x, s, math.inf),)
     if code == _B["minimum"]:
         return (_C.clip_backward(g, x, -math.inf, s),)
+    if code == _B["arctan2"]:
+        gd = _C.divide(g, _C.add(_C.square(x), s * s))
+        return (_C.multiply(gd, -s if reverse else s),)
     if code == _B["mod"]:
         if not reverse:
             return (g,)
