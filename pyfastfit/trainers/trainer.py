@@ -1,5 +1,357 @@
-"""Trainer: the mixin giving Model compile/fit/evaluate/predict (being written)."""
+"""Trainer: the mixin giving `Model` compile / fit / evaluate / predict.
+
+`fit`, `evaluate` and `predict` normalise the data once (`ArrayDataAdapter`), then hand
+each epoch to one method: `_run_train_epoch`, `_run_test_epoch`, `_run_predict_epoch`.
+These are the eager (Python) loops calling `train_step` / `test_step` /
+`predict_step`; a compiled C++ loop can replace them when `run_eagerly` is False.
+"""
+
+import numpy as np
+
+from pyfastfit import ops
+from pyfastfit.autodiff import GradientTape
+from pyfastfit.trainers import _tree
+from pyfastfit.trainers.compile_utils import CompileLoss, CompileMetrics
+from pyfastfit.trainers.data_adapters import (
+    ArrayDataAdapter,
+    class_weight_to_sample_weights,
+    train_validation_split,
+    unpack_x_y_sample_weight,
+)
+from pyfastfit.trainers.epoch_loops import EpochLoops
+from pyfastfit.trainers.logs import ordered_metric_names
 
 
-class Trainer:
-    """Mixin with Keras's training API; `Model` inherits it."""
+def _set(obj, name, value):
+    # Bypass Layer.__setattr__ tracking: trainer state must not become layer state.
+    object.__setattr__(obj, name, value)
+
+
+def _batch_size_of(x):
+    for leaf in _tree.flatten(x):
+        if leaf is not None:
+            shape = getattr(leaf, "shape", None)
+            return int(shape[0]) if shape else 1
+    return 1
+
+
+def _to_numpy(t):
+    return np.array(t, copy=True) if not isinstance(t, np.ndarray) else t
+
+
+class Trainer(EpochLoops):
+    """Mixin with Keras's training API; `Model` inherits it.
+
+    Example:
+
+    ```python
+    model.compile(optimizer="rmsprop", loss="sparse_categorical_crossentropy",
+                  metrics=["sparse_categorical_accuracy"])
+    history = model.fit(x, y, batch_size=64, epochs=2, validation_split=0.2)
+    ```
+    """
+
+    # Class-level defaults so an uncompiled model has the attributes.
+    compiled = False
+    optimizer = None
+    loss = None
+    stop_training = False
+    _run_eagerly = False
+    _loss_tracker = None
+    _compile_loss = None
+    _compile_metrics = None
+    _cached_metrics = None
+    _tw_cache = None
+    _has_extra_losses = None
+    train_function = None
+    test_function = None
+    predict_function = None
+
+    # ------------------------------------------------------------------ compile
+    def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
+                weighted_metrics=None, run_eagerly=False, steps_per_execution=1,
+                jit_compile="auto", auto_scale_loss=True):
+        """Configures the model for training.
+
+        Args:
+            optimizer: name or `Optimizer` instance. Defaults to `"rmsprop"`.
+            loss: loss name, `Loss` instance/subclass, function `f(y_true, y_pred)`,
+                a list (one per output, `None` skips an output) or a dict by output
+                name. May be omitted when the model has `add_loss` losses.
+            loss_weights: float, list or dict weighting each output's loss.
+            metrics: list of metrics (names, instances, functions), a list of lists
+                or a dict by output name. `"accuracy"`/`"acc"` pick the binary,
+                categorical or sparse accuracy from the shapes of `y` and the output.
+            weighted_metrics: like `metrics`, weighted by `sample_weight`/`class_weight`.
+            run_eagerly: `True` always runs the Python loop (never the C++ fast path).
+            steps_per_execution: accepted for compatibility (batches per call).
+            jit_compile: accepted for compatibility.
+            auto_scale_loss: accepted for compatibility.
+
+        Example:
+
+        ```python
+        model.compile(optimizer="adam", loss="mse", metrics=["mae"])
+        ```
+        """
+        from pyfastfit import metrics as metrics_module
+        from pyfastfit import optimizers
+
+        opt = optimizers.get(optimizer)
+        output_names = self._model_output_names()
+        compile_loss = None
+        if loss is not None:
+            compile_loss = CompileLoss(loss, loss_weights, output_names=output_names)
+        elif loss_weights is not None:
+            raise ValueError("`loss_weights` was given without a `loss`. Received: "
+                             f"loss_weights={loss_weights}")
+        compile_metrics = CompileMetrics(metrics, weighted_metrics,
+                                         output_names=output_names)
+        if int(steps_per_execution) < 1:
+            raise ValueError("`steps_per_execution` must be >= 1. Received: "
+                             f"steps_per_execution={steps_per_execution}")
+        _set(self, "optimizer", opt)
+        _set(self, "loss", loss)
+        _set(self, "_compile_loss", compile_loss)
+        _set(self, "_compile_metrics", compile_metrics)
+        _set(self, "_loss_tracker", metrics_module.Mean(name="loss"))
+        _set(self, "_run_eagerly", bool(run_eagerly))
+        _set(self, "steps_per_execution", int(steps_per_execution))
+        _set(self, "jit_compile", jit_compile)
+        _set(self, "compiled", True)
+        _set(self, "stop_training", False)
+        _set(self, "_cached_metrics", None)
+        _set(self, "_has_extra_losses", None)
+        _set(self, "_tw_cache", None)
+        _set(self, "train_function", None)
+        _set(self, "test_function", None)
+        _set(self, "predict_function", None)
+        _set(self, "_compile_config", dict(
+            optimizer=optimizer, loss=loss, loss_weights=loss_weights, metrics=metrics,
+            weighted_metrics=weighted_metrics, run_eagerly=run_eagerly,
+            steps_per_execution=steps_per_execution, jit_compile=jit_compile))
+
+    def _model_output_names(self):
+        names = getattr(self, "output_names", None)
+        if names and all(isinstance(n, str) for n in names):
+            return list(names)
+        return None
+
+    @property
+    def run_eagerly(self):
+        """True when fit/evaluate/predict must use the Python (eager) loop."""
+        return self._run_eagerly
+
+    @run_eagerly.setter
+    def run_eagerly(self, value):
+        _set(self, "_run_eagerly", bool(value))
+
+    @property
+    def compiled_loss(self):
+        """Compat: `self.compiled_loss(y, y_pred, sample_weight=None,
+        regularization_losses=None)` returns the total loss (incl. `model.losses`)
+        and updates the `loss` tracker."""
+        return self._compiled_loss_compat
+
+    def _compiled_loss_compat(self, y, y_pred, sample_weight=None,
+                              regularization_losses=None):
+        loss = self.compute_loss(y=y, y_pred=y_pred, sample_weight=sample_weight)
+        if self._loss_tracker is not None:
+            self._loss_tracker.update_state(loss, sample_weight=_batch_size_of(y_pred))
+        return loss
+
+    @property
+    def compiled_metrics(self):
+        """Compat: the compiled metrics (`update_state(y, y_pred, sample_weight)`)."""
+        return self._compile_metrics
+
+    # ------------------------------------------------------------------ metrics
+    @property
+    def metrics(self):
+        """Trackers: `loss`, the compiled metrics, per-output losses, then any
+        `add_metric`/layer metrics. All are reset at the start of each epoch."""
+        out = []
+        if self.compiled:
+            if self._loss_tracker is not None:
+                out.append(self._loss_tracker)
+            if self._compile_metrics is not None:
+                out.append(self._compile_metrics)
+            if self._compile_loss is not None:
+                out.extend(self._compile_loss.metrics)
+        seen = {id(m) for m in out}
+        for m in self._layer_metrics():
+            if id(m) not in seen:
+                seen.add(id(m))
+                out.append(m)
+        return out
+
+    def _layer_metrics(self):
+        own = list(self.__dict__.get("_metrics", None) or [])
+        layers = []
+        flatten = getattr(self, "_flatten_layers", None)
+        if flatten is not None:
+            try:
+                layers = list(flatten(include_self=False))
+            except TypeError:
+                layers = list(flatten())
+        else:
+            layers = list(getattr(self, "layers", None) or [])
+        for layer in layers:
+            if layer is self or isinstance(layer, Trainer):
+                continue
+            own.extend(getattr(layer, "metrics", None) or [])
+        return own
+
+    @property
+    def metrics_names(self):
+        """Names of the logged values, in the order `evaluate` returns them."""
+        names = []
+        for m in self.metrics:
+            if isinstance(m, CompileMetrics):
+                names.extend(m.result_names() if m.built else [])
+            else:
+                names.append(m.name)
+        return ordered_metric_names(self, names)
+
+    def reset_metrics(self):
+        """Resets the state of every tracker in `self.metrics`."""
+        for m in self.metrics:
+            m.reset_state()
+
+    def get_metrics_result(self):
+        """The current values of `self.metrics` as a dict (compiled metrics merged)."""
+        cached = self._cached_metrics
+        if cached is None:
+            cached = self.metrics
+            _set(self, "_cached_metrics", cached)
+        out = {}
+        for m in cached:
+            r = m.result()
+            if isinstance(r, dict):
+                out.update(r)
+            else:
+                out[m.name] = r
+        return out
+
+    def _get_metrics_result_or_logs(self, logs):
+        metric_logs = self.get_metrics_result()
+        if isinstance(logs, dict) and set(logs) == set(metric_logs):
+            return metric_logs
+        return logs
+
+    # ------------------------------------------------------------------ steps
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None,
+                     training=True):
+        """Total loss: the compiled loss plus `self.losses` (add_loss, regularizers).
+
+        Args:
+            x: input data (unused by the default implementation).
+            y: targets.
+            y_pred: model outputs.
+            sample_weight: per-sample weights.
+            training: whether called from `train_step`.
+
+        Returns:
+            A scalar Tensor.
+        """
+        del x, training
+        losses = []
+        if self._compile_loss is not None:
+            value = self._compile_loss(y, y_pred, sample_weight)
+            if value is not None:
+                losses.append(value)
+        has_extra = self._has_extra_losses
+        if has_extra is None or has_extra:
+            extra = list(getattr(self, "losses", None) or [])
+            if has_extra is None:
+                _set(self, "_has_extra_losses", bool(extra))
+            for v in extra:
+                v = ops.convert_to_tensor(v)
+                losses.append(ops.sum(v) if len(v.shape) else v)
+        if not losses:
+            raise ValueError("No loss to compute. Provide a `loss` argument in "
+                             "`compile()`.")
+        total = losses[0]
+        for v in losses[1:]:
+            total = total + v
+        return total
+
+    def _compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None,
+                      training=True):
+        try:
+            return self.compute_loss(x, y, y_pred, sample_weight, training=training)
+        except TypeError as e:
+            if "training" not in str(e):
+                raise
+            return self.compute_loss(x, y, y_pred, sample_weight)
+
+    def compute_metrics(self, x, y, y_pred, sample_weight=None):
+        """Updates the compiled metrics and returns `get_metrics_result()`."""
+        del x
+        if self._compile_metrics is not None:
+            self._compile_metrics.update_state(y, y_pred, sample_weight)
+        return self.get_metrics_result()
+
+    def _trainable_for_step(self):
+        tw = self._tw_cache
+        if tw is None:
+            tw = list(self.trainable_weights)
+            if tw:
+                _set(self, "_tw_cache", tw)
+        return tw
+
+    def train_step(self, data):
+        """One training step on a batch `(x,)`, `(x, y)` or `(x, y, sample_weight)`.
+
+        Runs the forward pass under a `GradientTape`, `compute_loss`, the gradient
+        over `trainable_weights`, `optimizer.apply`, and returns `compute_metrics`.
+        """
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
+        with GradientTape() as tape:
+            y_pred = self(x, training=True)
+            loss = self._compute_loss(x=x, y=y, y_pred=y_pred,
+                                      sample_weight=sample_weight, training=True)
+        self._loss_tracker.update_state(loss, sample_weight=_batch_size_of(x))
+        trainable = self._trainable_for_step()
+        if trainable:
+            grads = tape.gradient(loss, trainable)
+            self.optimizer.apply(grads, trainable)
+        return self.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
+
+    def test_step(self, data):
+        """One evaluation step: forward (inference mode), loss and metrics."""
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
+        y_pred = self(x, training=False)
+        loss = self._compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight,
+                                  training=False)
+        self._loss_tracker.update_state(loss, sample_weight=_batch_size_of(x))
+        return self.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
+
+    def predict_step(self, data):
+        """One prediction step: returns `self(x, training=False)`."""
+        x, _, _ = unpack_x_y_sample_weight(data)
+        return self(x, training=False)
+
+    def make_train_function(self, force=False):
+        """Sets `self.train_function` (the per-batch callable used by the loops)."""
+        if self.train_function is None or force:
+            _set(self, "train_function", self.train_step)
+        return self.train_function
+
+    def make_test_function(self, force=False):
+        if self.test_function is None or force:
+            _set(self, "test_function", self.test_step)
+        return self.test_function
+
+    def make_predict_function(self, force=False):
+        if self.predict_function is None or force:
+            _set(self, "predict_function", self.predict_step)
+        return self.predict_function
+
+    def _assert_compile_called(self, method_name):
+        if not self.compiled:
+            raise ValueError(f"You must call `compile()` before calling `{method_name}()`.")
+
+
+__all__ = ["Trainer", "ArrayDataAdapter", "class_weight_to_sample_weights",
+           "train_validation_split", "unpack_x_y_sample_weight"]

@@ -1,0 +1,174 @@
+"""Keras-API implementation of the workloads, run either with Keras 3 (TensorFlow backend)
+or with pyfastfit: the same code, only the import differs (`import pyfastfit as keras`).
+
+    python bench/impls/keras_like.py --backend pyfastfit --workload mlp --epochs 3
+    /work/venvs/peers/bin/python bench/impls/keras_like.py --backend keras --workload mlp
+
+Prints one `BENCH_RESULT {json}` line (see harness.emit). Times come from
+`time.perf_counter`; fit epochs are timed by a callback (on_epoch_begin -> on_epoch_end,
+which includes the validation pass); the first epoch / call is the untimed warm-up.
+"""
+
+import argparse
+import os
+import sys
+import time
+
+BENCH = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, BENCH)
+import harness  # noqa: E402
+import workloads  # noqa: E402
+
+
+def parse():
+    p = argparse.ArgumentParser()
+    p.add_argument("--backend", choices=["keras", "pyfastfit"], required=True)
+    p.add_argument("--workload", choices=sorted(workloads.WORKLOADS), required=True)
+    p.add_argument("--epochs", type=int, default=3, help="timed epochs/calls after warm-up")
+    p.add_argument("--eager", action="store_true", help="compile(run_eagerly=True)")
+    p.add_argument("--tf-function", action="store_true",
+                   help="custom_loop: wrap the step in tf.function (keras only)")
+    return p.parse_args()
+
+
+def import_backend(name):
+    if name == "keras":
+        os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+        import keras
+        assert keras.backend.backend() == "tensorflow", keras.backend.backend()
+        import tensorflow as tf
+        versions = {"keras": keras.__version__, "tensorflow": tf.__version__}
+        return keras, tf, versions
+    sys.path.insert(0, os.path.dirname(BENCH))
+    import pyfastfit as keras
+    return keras, None, {"pyfastfit": keras.__version__}
+
+
+def build_model(keras, w, logits=False):
+    layers = keras.layers
+    inputs = keras.Input(shape=(workloads.FEATURES,), name="digits")
+    x = inputs
+    for k, units in enumerate(w["layers"][:-1]):
+        x = layers.Dense(units, activation="relu", name=f"dense_{k + 1}")(x)
+        if w.get("dropout"):
+            x = layers.Dropout(w["dropout"])(x)
+    outputs = layers.Dense(w["layers"][-1], activation=None if logits else "softmax",
+                           name="predictions")(x)
+    return keras.Model(inputs=inputs, outputs=outputs)
+
+
+def compile_model(keras, model, name, eager):
+    kwargs = {"run_eagerly": True} if eager else {}
+    if name == "mlp512":  # chapter 7: compile(optimizer="rmsprop", ...)
+        model.compile(optimizer="rmsprop", loss="sparse_categorical_crossentropy",
+                      metrics=["accuracy"], **kwargs)
+    else:  # the guide's first example
+        model.compile(optimizer=keras.optimizers.RMSprop(learning_rate=1e-3),
+                      loss=keras.losses.SparseCategoricalCrossentropy(),
+                      metrics=[keras.metrics.SparseCategoricalAccuracy()], **kwargs)
+
+
+def run_fit(keras, model, w, data, epochs):
+    x, y, xv, yv = data
+    times = []
+
+    class EpochTimer(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            self.t0 = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            times.append(time.perf_counter() - self.t0)
+
+    t0 = time.perf_counter()
+    hist = model.fit(x, y, batch_size=w["batch_size"], epochs=1 + epochs,
+                     validation_data=(xv, yv) if w["validation"] else None,
+                     verbose=0, callbacks=[EpochTimer()])
+    total = time.perf_counter() - t0
+    final = {k: float(v[-1]) for k, v in hist.history.items()}
+    return dict(harness.summarize(times[1:], times[:1]), fit_total_s=total, final_logs=final)
+
+
+def run_custom_loop(keras, tf, model, w, data, epochs, tf_function):
+    x, y, _, _ = data
+    bs = w["batch_size"]
+    optimizer = keras.optimizers.SGD(learning_rate=1e-3)
+    loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    if tf is not None:
+        dataset = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(1024).batch(bs)
+        tape_cls = tf.GradientTape
+        data_note = "tf.data.Dataset.from_tensor_slices.shuffle(1024).batch(64)"
+    else:
+        tape_cls = keras.GradientTape
+        try:
+            dataset = keras.data.Dataset.from_tensor_slices((x, y)).shuffle(1024).batch(bs)
+            data_note = "pyfastfit.data.Dataset.from_tensor_slices.shuffle(1024).batch(64)"
+        except (AttributeError, ImportError):
+            import numpy as np
+
+            class Batches:
+                def __iter__(self):
+                    idx = np.random.permutation(len(x))
+                    for s in range(0, len(x), bs):
+                        j = idx[s:s + bs]
+                        yield x[j], y[j]
+            dataset = Batches()
+            data_note = "NumPy batches of a per-epoch permutation (no pyfastfit.data)"
+
+    def train_step(xb, yb):
+        with tape_cls() as tape:
+            logits = model(xb, training=True)
+            loss_value = loss_fn(yb, logits)
+        grads = tape.gradient(loss_value, model.trainable_weights)
+        optimizer.apply_gradients(zip(grads, model.trainable_weights))
+        return loss_value
+
+    if tf_function:
+        train_step = tf.function(train_step)
+    last = []
+
+    def epoch():
+        for xb, yb in dataset:
+            loss_value = train_step(xb, yb)
+        last[:] = [float(loss_value)]
+
+    times = harness.time_calls(epoch, epochs, warmup=0)
+    warm, times = times[:1], times[1:]
+    return dict(harness.summarize(times, warm), data=data_note, final_loss=last[0])
+
+
+def main():
+    args = parse()
+    keras, tf, versions = import_backend(args.backend)
+    w = workloads.WORKLOADS[args.workload]
+    data = workloads.make_data()
+    if hasattr(keras, "utils") and hasattr(keras.utils, "set_random_seed"):
+        keras.utils.set_random_seed(0)
+    if w["kind"] == "custom_loop":
+        model = build_model(keras, w, logits=True)
+        res = run_custom_loop(keras, tf, model, w, data, args.epochs + 1, args.tf_function)
+    else:
+        model = build_model(keras, w)
+        compile_model(keras, model, args.workload, args.eager)
+        if w["kind"] == "fit":
+            res = run_fit(keras, model, w, data, args.epochs)
+        else:
+            xv, yv = data[2], data[3]
+            bs = w["batch_size"]
+            if w["kind"] == "evaluate":
+                fn = lambda: model.evaluate(xv, yv, batch_size=bs, verbose=0)  # noqa: E731
+            else:
+                fn = lambda: model.predict(xv, batch_size=bs, verbose=0)  # noqa: E731
+            t0 = time.perf_counter()
+            fn()
+            warm = time.perf_counter() - t0
+            res = harness.summarize(harness.time_calls(fn, args.epochs, warmup=0), [warm])
+    for attr in ("fast_path_reason", "_fast_path_reason", "_fast_path"):
+        if hasattr(model, attr):
+            res["fast_path_info"] = repr(getattr(model, attr))[:200]
+    res["versions"] = versions
+    harness.emit(res)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,193 @@
+"""Benchmark driver: pyfastfit against Keras 3 (TensorFlow backend) and plain PyTorch.
+
+    python bench/run.py --workload mlp --impl all
+    python bench/run.py --workload all --impl keras,torch --epochs 3
+
+Each implementation runs in its own subprocess, back to back, on the same seeded data
+(bench/workloads.py). pyfastfit runs under this interpreter; the peers under
+--peer-python (default /work/venvs/peers/bin/python), and a peer that cannot be imported
+there is skipped with a note. Prints one table per workload and writes
+bench/results/<date>-<workload>.json with the machine description.
+
+Roofline: GEMM FLOPs of the timed unit (bench/workloads.py:flops) / peak fp32 GEMM rate,
+where the peak is NumPy's OpenBLAS sgemm 2048^3 on ONE thread times the core count.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import subprocess
+import sys
+
+BENCH = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(BENCH)
+sys.path.insert(0, BENCH)
+import harness  # noqa: E402
+import workloads  # noqa: E402
+
+DEFAULT_PEER_PYTHON = "/work/venvs/peers/bin/python"
+# impl -> (script, extra args, which python, which peer package must import)
+IMPLS = {
+    "pyfastfit": ("keras_like.py", ["--backend", "pyfastfit"], "self", None),
+    "pyfastfit-eager": ("keras_like.py", ["--backend", "pyfastfit", "--eager"], "self", None),
+    "keras": ("keras_like.py", ["--backend", "keras"], "peer", "keras"),
+    "keras-tf.function": ("keras_like.py", ["--backend", "keras", "--tf-function"], "peer",
+                          "keras"),
+    "torch": ("torch_impl.py", [], "peer", "torch"),
+}
+PEERS = ("keras", "torch")
+
+
+def impls_for(workload, requested):
+    kind = workloads.WORKLOADS[workload]["kind"]
+    out = []
+    for name in requested:
+        if name == "keras-tf.function" and kind != "custom_loop":
+            continue
+        if name == "pyfastfit-eager" and kind == "custom_loop":
+            continue  # a custom GradientTape loop is always eager: same as "pyfastfit"
+        out.append(name)
+    return out
+
+
+def peer_available(python, module, cache={}):
+    key = (python, module)
+    if key not in cache:
+        try:
+            r = subprocess.run([python, "-c", f"import {module}"], capture_output=True,
+                               text=True, timeout=120)
+            cache[key] = (r.returncode == 0, r.stderr.strip().splitlines()[-1:] or [""])
+        except (OSError, subprocess.TimeoutExpired) as e:
+            cache[key] = (False, [str(e)])
+    return cache[key]
+
+
+def run_impl(name, workload, epochs, peer_python, timeout):
+    script, extra, which, module = IMPLS[name]
+    python = sys.executable if which == "self" else peer_python
+    if module is not None:
+        ok, why = peer_available(python, module)
+        if not ok:
+            return {"status": "skipped", "why": f"`import {module}` failed under {python}: "
+                    f"{why[0]}"}
+    cmd = [python, os.path.join(BENCH, "impls", script), "--workload", workload,
+           "--epochs", str(epochs), *extra]
+    env = dict(os.environ, PYTHONPATH=ROOT, TF_CPP_MIN_LOG_LEVEL="3",
+               KERAS_BACKEND="tensorflow")
+    load_before = os.getloadavg()[0]
+    try:
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env,
+                           cwd=ROOT)
+    except subprocess.TimeoutExpired:
+        return {"status": "failed", "why": f"timed out after {timeout} s"}
+    for line in r.stdout.splitlines():
+        if line.startswith(harness.RESULT_PREFIX):
+            res = json.loads(line[len(harness.RESULT_PREFIX):])
+            res["status"] = "ok"
+            res["loadavg_1min_before"] = load_before
+            return res
+    tail = (r.stderr.strip().splitlines() or ["(no output)"])[-1]
+    return {"status": "failed", "why": f"exit {r.returncode}: {tail}"}
+
+
+def fmt_time(s):
+    return f"{s * 1e3:.1f} ms" if s < 1 else f"{s:.2f} s"
+
+
+def table(workload, results, peak_gflops):
+    w = workloads.WORKLOADS[workload]
+    fl = workloads.flops(workload)
+    roof = fl / (peak_gflops * 1e9)
+    unit = "epoch" if w["kind"] in ("fit", "custom_loop") else "call"
+    lines = [f"## {workload}: {w['label']}",
+             f"GEMM FLOPs per {unit}: {fl / 1e9:.2f} GFLOP; peak {peak_gflops:.0f} GFLOP/s "
+             f"-> roofline {fmt_time(roof)} per {unit}", ""]
+    peers = [p for p in results if p.split("-")[0] in PEERS and results[p]["status"] == "ok"]
+    head = ["impl", f"s/{unit} (median)", "samples/s", *[f"vs {p}" for p in peers],
+            "% roofline", "peak RSS MB", "load before/after"]
+    lines.append("| " + " | ".join(head) + " |")
+    lines.append("|" + "---|" * len(head))
+    for name, res in results.items():
+        if res["status"] != "ok":
+            lines.append(f"| {name} | {res['status']}: {res['why']} |")
+            continue
+        t = res["median_s"]
+        ratios = [f"{results[p]['median_s'] / t:.2f}x" for p in peers]
+        lines.append("| " + " | ".join([
+            name, fmt_time(t), f"{workloads.samples(workload) / t:,.0f}", *ratios,
+            f"{100 * roof / t:.1f}%", f"{res['maxrss_mb']:.0f}",
+            f"{res['loadavg_1min_before']:.1f}/{res['loadavg_at_end'][0]:.1f}"]) + " |")
+    lines.append("")
+    lines.append(f"(ratios: peer time / this time, >1 = faster than the peer; times are "
+                 f"medians of the timed {unit}s after one warm-up {unit}; samples/s counts "
+                 f"{workloads.samples(workload):,} samples per {unit}; load = 1-minute load "
+                 f"average of the machine ({os.cpu_count()} cores) before/after the run)")
+    return "\n".join(lines)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--workload", default="mlp",
+                   help=f"one of {sorted(workloads.WORKLOADS)} (comma-separated) or all")
+    p.add_argument("--impl", default="all",
+                   help=f"comma-separated from {list(IMPLS)} or all")
+    p.add_argument("--epochs", type=int, default=3,
+                   help="timed epochs (or evaluate/predict calls) after one warm-up")
+    p.add_argument("--peer-python", default=os.environ.get("PFF_PEER_PYTHON",
+                                                           DEFAULT_PEER_PYTHON))
+    p.add_argument("--timeout", type=int, default=900, help="seconds per implementation")
+    p.add_argument("--no-save", action="store_true", help="do not write the JSON")
+    p.add_argument("--peak-gflops", type=float, default=None,
+                   help="skip the peak measurement and use this value")
+    args = p.parse_args()
+
+    names = list(workloads.WORKLOADS) if args.workload == "all" else args.workload.split(",")
+    for n in names:
+        if n not in workloads.WORKLOADS:
+            p.error(f"unknown workload {n!r}; expected one of {sorted(workloads.WORKLOADS)}")
+    requested = list(IMPLS) if args.impl == "all" else args.impl.split(",")
+    for n in requested:
+        if n not in IMPLS:
+            p.error(f"unknown impl {n!r}; expected one of {list(IMPLS)}")
+
+    machine = harness.machine_description()
+    if args.peak_gflops:
+        single, peak, how = None, args.peak_gflops, "given with --peak-gflops"
+    else:
+        single = harness.measure_peak_gflops(threads=1)
+        peak = single * os.cpu_count()
+        how = (f"NumPy/OpenBLAS sgemm 2048^3, 1 thread ({single:.1f} GFLOP/s) "
+               f"x {os.cpu_count()} cores")
+    print(f"# pyfastfit benchmark  ({machine.get('Model name', '?')}, {os.cpu_count()} cores,"
+          f" load avg {machine['loadavg_at_start'][0]:.2f})")
+    print(f"peak fp32 GEMM: {peak:.0f} GFLOP/s = {how}\n")
+    commit = harness.git_commit(ROOT)
+    date = datetime.datetime.now(datetime.timezone.utc)
+    for workload in names:
+        results = {}
+        for name in impls_for(workload, requested):
+            print(f"[{workload}] running {name} ...", file=sys.stderr, flush=True)
+            results[name] = run_impl(name, workload, args.epochs, args.peer_python,
+                                     args.timeout)
+        print(table(workload, results, peak))
+        print()
+        if not args.no_save:
+            out = {
+                "workload": workload, "label": workloads.WORKLOADS[workload]["label"],
+                "date_utc": date.isoformat(timespec="seconds"), "commit": commit,
+                "machine": machine, "peak_gflops": peak, "peak_single_thread_gflops": single,
+                "peak_method": how, "gemm_flops": workloads.flops(workload),
+                "roofline_s": workloads.flops(workload) / (peak * 1e9),
+                "samples_per_unit": workloads.samples(workload), "epochs_timed": args.epochs,
+                "results": results,
+            }
+            os.makedirs(os.path.join(BENCH, "results"), exist_ok=True)
+            path = os.path.join(BENCH, "results", f"{date:%Y-%m-%d}-{workload}.json")
+            with open(path, "w") as f:
+                json.dump(out, f, indent=1)
+            print(f"wrote {os.path.relpath(path, ROOT)}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

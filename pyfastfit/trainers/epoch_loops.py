@@ -1,0 +1,331 @@
+"""fit / evaluate / predict and the *_on_batch helpers (the loops of `Trainer`).
+
+Seam for a compiled loop: each epoch is one call of `_run_train_epoch(adapter,
+callbacks)`, `_run_test_epoch(adapter, callbacks)` or `_run_predict_epoch(adapter,
+callbacks)`, where `adapter` is an `ArrayDataAdapter` whose data is already flat
+NumPy (`x_flat`, `y_flat`, `sw_flat`, class weights folded in). An implementation
+that replaces them must keep the contract documented on each method.
+"""
+
+import numpy as np
+
+from pyfastfit.trainers import _tree
+from pyfastfit.trainers.data_adapters import (
+    ArrayDataAdapter,
+    class_weight_to_sample_weights,
+    train_validation_split,
+    unpack_x_y_sample_weight,
+)
+from pyfastfit.trainers.logs import flatten_metrics_in_order
+
+
+def _set(obj, name, value):
+    object.__setattr__(obj, name, value)
+
+
+def _numpy(t):
+    return t if isinstance(t, np.ndarray) else np.asarray(t)
+
+
+def _float_logs(logs):
+    from pyfastfit.callbacks.callback_list import pythonify_logs
+
+    return pythonify_logs(logs)
+
+
+def _should_eval(epoch, validation_freq):
+    epoch += 1
+    if isinstance(validation_freq, int):
+        if validation_freq < 1:
+            raise ValueError("`validation_freq` must be a positive integer. Received: "
+                             f"validation_freq={validation_freq}")
+        return epoch % validation_freq == 0
+    if isinstance(validation_freq, (list, tuple, set)):
+        return epoch in validation_freq
+    raise ValueError("`validation_freq` must be an int or a list of epochs. Received: "
+                     f"validation_freq={validation_freq}")
+
+
+def _make_callbacks(model, callbacks, verbose, epochs, steps, add_history=False):
+    from pyfastfit.callbacks import CallbackList
+
+    if isinstance(callbacks, CallbackList):
+        return callbacks
+    return CallbackList(callbacks, add_history=add_history, add_progbar=verbose != 0,
+                        model=model, verbose=verbose, epochs=epochs, steps=steps)
+
+
+class EpochLoops:
+    """fit / evaluate / predict for `Trainer` (see the module docstring)."""
+
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto",
+            callbacks=None, validation_split=0.0, validation_data=None, shuffle=True,
+            class_weight=None, sample_weight=None, initial_epoch=0, steps_per_epoch=None,
+            validation_steps=None, validation_batch_size=None, validation_freq=1):
+        """Trains the model for a fixed number of epochs.
+
+        Args:
+            x: input array, or list/tuple/dict of arrays (by position or input name).
+            y: target array(s), same structures (by output name for dicts).
+            batch_size: samples per gradient update. Defaults to 32.
+            epochs: index of the last epoch to train.
+            verbose: "auto" (= 1), 0 silent, 1 progress bar, 2 one line per epoch.
+            callbacks: list of `Callback` instances.
+            validation_split: fraction of the data (the LAST samples, taken before
+                shuffling) used for validation.
+            validation_data: `(x_val, y_val)` or `(x_val, y_val, val_sample_weight)`.
+            shuffle: shuffle the training samples before each epoch.
+            class_weight: `{class_index: weight}` weighting the loss per sample.
+            sample_weight: per-sample weights (array, or per output).
+            initial_epoch: epoch at which to start (to resume training).
+            steps_per_epoch: batches per epoch (drawn continuously across epochs).
+            validation_steps: batches per validation run.
+            validation_batch_size: defaults to `batch_size`.
+            validation_freq: run validation every N epochs (int) or at the listed
+                epochs (1-based).
+
+        Returns:
+            A `History` object (`history.history` maps each log key to its values).
+
+        Example:
+
+        ```python
+        history = model.fit(x, y, batch_size=64, epochs=5, validation_split=0.2)
+        ```
+        """
+        self._assert_compile_called("fit")
+        if validation_split and validation_data is None:
+            (x, y, sample_weight), validation_data = train_validation_split(
+                (x, y, sample_weight), validation_split=validation_split)
+        val = None
+        if validation_data is not None:
+            val = unpack_x_y_sample_weight(validation_data)
+        adapter = ArrayDataAdapter(x, y, sample_weight=sample_weight,
+                                   batch_size=batch_size, steps=steps_per_epoch,
+                                   shuffle=shuffle, class_weight=class_weight)
+        callbacks = _make_callbacks(self, callbacks, verbose, epochs,
+                                    adapter.num_batches, add_history=True)
+        _set(self, "stop_training", False)
+        _set(self, "_cached_metrics", None)
+        _set(self, "_tw_cache", None)
+        self.make_train_function()
+        val_adapter = None
+        training_logs = {}
+        callbacks.on_train_begin()
+        callbacks._refresh_batch_flags()
+        for epoch in range(initial_epoch, epochs):
+            self.reset_metrics()
+            callbacks.on_epoch_begin(epoch)
+            logs = self._run_train_epoch(adapter, callbacks)
+            epoch_logs = dict(self._get_metrics_result_or_logs(logs))
+            if val is not None and _should_eval(epoch, validation_freq):
+                if val_adapter is None:
+                    val_adapter = ArrayDataAdapter(
+                        val[0], val[1], sample_weight=val[2],
+                        batch_size=validation_batch_size or batch_size,
+                        steps=validation_steps, shuffle=False)
+                val_logs = self._evaluate_adapter(val_adapter, callbacks)
+                epoch_logs.update({"val_" + k: v for k, v in val_logs.items()})
+            epoch_logs = _float_logs(epoch_logs)
+            callbacks.on_epoch_end(epoch, epoch_logs)
+            training_logs = epoch_logs
+            if self.stop_training:
+                break
+        if epochs > initial_epoch and hasattr(self.optimizer, "finalize_variable_values"):
+            self.optimizer.finalize_variable_values(self.trainable_weights)
+        callbacks.on_train_end(logs=training_logs)
+        return self.history
+
+    def _run_train_epoch(self, adapter, callbacks):
+        """Runs one training epoch of `adapter.num_batches` batches.
+
+        Calls `callbacks.on_train_batch_begin(step)` / `on_train_batch_end(step,
+        logs)` around each batch when `callbacks.has_train_batch_hooks`, and stops
+        early when `self.stop_training` becomes True. Metric state accumulates in
+        `self.metrics` (reset by the caller before the epoch).
+
+        Returns:
+            The last step's logs (a dict; the caller re-reads `self.metrics`).
+        """
+        step_fn = self.train_function or self.make_train_function()
+        hooks = callbacks.has_train_batch_hooks
+        logs = {}
+        for step, data in adapter.epoch():
+            if hooks:
+                callbacks.on_train_batch_begin(step)
+            logs = step_fn(data)
+            if hooks:
+                callbacks.on_train_batch_end(step, logs)
+            if self.stop_training:
+                break
+        return logs
+
+    def _run_test_epoch(self, adapter, callbacks):
+        """Runs one evaluation pass (metrics accumulate; caller resets them).
+
+        Returns the last step's logs; stops early when `self.stop_evaluating`.
+        """
+        step_fn = self.test_function or self.make_test_function()
+        hooks = callbacks.has_test_batch_hooks
+        logs = {}
+        for step, data in adapter.epoch():
+            if hooks:
+                callbacks.on_test_batch_begin(step)
+            logs = step_fn(data)
+            if hooks:
+                callbacks.on_test_batch_end(step, logs)
+            if getattr(self, "stop_evaluating", False):
+                break
+        return logs
+
+    def _run_predict_epoch(self, adapter, callbacks):
+        """Runs `predict_step` over every batch.
+
+        Returns:
+            `(flat_outputs, pack)`: a list (one per output leaf) of lists of NumPy
+            batch arrays, and the function rebuilding the output structure from a
+            flat list.
+        """
+        step_fn = self.predict_function or self.make_predict_function()
+        hooks = callbacks.has_predict_batch_hooks
+        flat_outputs, pack = None, None
+        for step, data in adapter.epoch():
+            if hooks:
+                callbacks.on_predict_batch_begin(step)
+            out = step_fn(data)
+            leaves = [_numpy(t) for t in _tree.flatten(out)]
+            if flat_outputs is None:
+                flat_outputs = [[] for _ in leaves]
+                pack = _tree.packer(out)
+            for acc, leaf in zip(flat_outputs, leaves):
+                acc.append(leaf)
+            if hooks:
+                callbacks.on_predict_batch_end(step, {"outputs": pack(leaves)})
+            if getattr(self, "stop_predicting", False):
+                break
+        return flat_outputs, pack
+
+    def _evaluate_adapter(self, adapter, callbacks):
+        """Resets metrics, runs `on_test_begin`, the test epoch, `on_test_end`;
+        returns the logs dict (Python floats)."""
+        _set(self, "stop_evaluating", False)
+        self.make_test_function()
+        callbacks.on_test_begin()
+        self.reset_metrics()
+        logs = self._run_test_epoch(adapter, callbacks)
+        logs = _float_logs(self._get_metrics_result_or_logs(logs))
+        callbacks.on_test_end(logs)
+        return logs
+
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto",
+                 sample_weight=None, steps=None, callbacks=None, return_dict=False,
+                 **kwargs):
+        """Returns the loss and metric values of the model on the given data.
+
+        Args:
+            x, y: inputs and targets (same structures as `fit`).
+            batch_size: defaults to 32.
+            verbose: "auto" (= 1), 0 or 1 (progress bar), 2 (one line).
+            sample_weight: per-sample weights.
+            steps: number of batches to evaluate.
+            callbacks: list of `Callback` instances.
+            return_dict: return a `{name: value}` dict instead of a list.
+
+        Returns:
+            A scalar (loss only), a list in `metrics_names` order, or a dict.
+
+        Example:
+
+        ```python
+        loss, acc = model.evaluate(x_test, y_test, batch_size=128)
+        ```
+        """
+        self._assert_compile_called("evaluate")
+        if kwargs:
+            raise ValueError(f"Arguments not recognized: {kwargs}")
+        adapter = ArrayDataAdapter(x, y, sample_weight=sample_weight,
+                                   batch_size=batch_size, steps=steps, shuffle=False)
+        callbacks = _make_callbacks(self, callbacks, verbose, 1, adapter.num_batches)
+        _set(self, "_cached_metrics", None)
+        logs = self._evaluate_adapter(adapter, callbacks)
+        if return_dict:
+            return logs
+        return flatten_metrics_in_order(self, logs)
+
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        """Generates output predictions for the input samples.
+
+        Args:
+            x: input array(s) (same structures as `fit`).
+            batch_size: defaults to 32.
+            verbose: "auto" (= 1), 0, 1 or 2.
+            steps: number of batches to predict.
+            callbacks: list of `Callback` instances.
+
+        Returns:
+            NumPy array(s) with the model's output structure, concatenated over
+            batches.
+
+        Example:
+
+        ```python
+        probs = model.predict(x_test, batch_size=256)
+        ```
+        """
+        adapter = ArrayDataAdapter(x, batch_size=batch_size, steps=steps, shuffle=False)
+        callbacks = _make_callbacks(self, callbacks, verbose, 1, adapter.num_batches)
+        _set(self, "stop_predicting", False)
+        self.make_predict_function()
+        callbacks.on_predict_begin()
+        flat_outputs, pack = self._run_predict_epoch(adapter, callbacks)
+        callbacks.on_predict_end()
+        if flat_outputs is None:
+            raise ValueError("Unexpected result of `predict_step`: no batches were "
+                             "produced. Make sure `x` is not empty.")
+        return pack([np.concatenate(parts, axis=0) if parts[0].ndim else np.stack(parts)
+                     for parts in flat_outputs])
+
+    # ------------------------------------------------------------------ on_batch
+    def _single_batch(self, x, y=None, sample_weight=None, class_weight=None):
+        if class_weight is not None:
+            if sample_weight is not None:
+                raise ValueError("You cannot use `class_weight` and `sample_weight` at "
+                                 "the same time.")
+            if y is None or _tree.is_nested(y):
+                raise ValueError("`class_weight` is only supported for Models with a "
+                                 "single output.")
+            sample_weight = class_weight_to_sample_weights(_numpy(y), class_weight)
+        adapter = ArrayDataAdapter(x, y, sample_weight=sample_weight, shuffle=False)
+        adapter.batch_size = max(1, adapter.num_samples)
+        return next(adapter.epoch())[1]
+
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None,
+                       return_dict=False):
+        """Runs one gradient update on a single batch (metrics are not reset).
+
+        Returns:
+            A scalar, a list in `metrics_names` order, or a dict.
+        """
+        self._assert_compile_called("train_on_batch")
+        _set(self, "_cached_metrics", None)
+        data = self._single_batch(x, y, sample_weight, class_weight)
+        logs = _float_logs((self.train_function or self.make_train_function())(data))
+        if return_dict:
+            return logs
+        return flatten_metrics_in_order(self, logs)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        """Evaluates the model on a single batch (metrics are not reset)."""
+        self._assert_compile_called("test_on_batch")
+        _set(self, "_cached_metrics", None)
+        data = self._single_batch(x, y, sample_weight)
+        logs = _float_logs((self.test_function or self.make_test_function())(data))
+        if return_dict:
+            return logs
+        return flatten_metrics_in_order(self, logs)
+
+    def predict_on_batch(self, x):
+        """Returns predictions (NumPy, output structure) for a single batch."""
+        data = self._single_batch(x)
+        out = (self.predict_function or self.make_predict_function())(data)
+        return _tree.map_structure(lambda t: np.array(t), out)

@@ -1,0 +1,40 @@
+"""Utilities, as `keras.utils`: `to_categorical`, `normalize`, `set_random_seed`,
+`PyDataset`/`Sequence`, `get_file`, `plot_model`, `Progbar`."""
+
+import importlib
+
+from pyfastfit.utils.file_utils import get_file
+from pyfastfit.utils.numerical_utils import normalize, to_categorical
+from pyfastfit.utils.py_dataset import PyDataset, Sequence
+from pyfastfit.utils.rng_utils import set_random_seed
+
+# Names imported on first use: name -> (module, attribute).
+_LAZY = {
+    "plot_model": ("pyfastfit.utils.model_visualization", "plot_model"),
+    "model_to_dot_source": ("pyfastfit.utils.model_visualization", "model_to_dot_source"),
+    "Progbar": ("pyfastfit.utils.progbar", "Progbar"),
+}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        mod_name, attr = _LAZY[name]
+        try:
+            value = getattr(importlib.import_module(mod_name), attr)
+        except ModuleNotFoundError as e:
+            if e.name != mod_name:
+                raise
+            raise AttributeError(
+                f"module 'pyfastfit.utils' has no attribute {name!r} ({mod_name} is missing)"
+            ) from None
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'pyfastfit.utils' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
+
+
+__all__ = ["PyDataset", "Progbar", "Sequence", "get_file", "normalize", "plot_model",
+           "set_random_seed", "to_categorical"]
