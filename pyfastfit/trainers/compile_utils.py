@@ -126,8 +126,7 @@ def check_identifier(kind, identifier):
             _losses().get(identifier)
         elif kind == "metric" and low not in _ACC:
             _metrics().get(identifier)
-    elif identifier is not None and not callable(identifier) and not isinstance(
-            identifier, dict):
+    elif isinstance(identifier, (int, float, bool)):
         raise ValueError(f"Could not interpret {kind} identifier: {identifier!r}")
 
 

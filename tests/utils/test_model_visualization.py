@@ -77,3 +77,19 @@ def test_bad_rankdir():
     model, _ = _functional()
     with pytest.raises(ValueError, match="rankdir='XY'"):
         model_to_dot_source(model, rankdir="XY")
+
+
+def test_real_functional_and_sequential_models():
+    import pyfastfit as keras
+    from pyfastfit import layers
+
+    inputs = keras.Input((8,))
+    a = layers.Dense(4, name="a")(inputs)
+    b = layers.Dense(4, name="b")(a)
+    c = layers.Dense(4, name="c")(a)
+    out = layers.Add(name="sum")([b, c])
+    model = keras.Model(inputs, out)
+    src = model_to_dot_source(model, show_shapes=True)
+    assert src.count("->") == 5 and "sum (Add)|Output shape: (None, 4)" in src
+    seq = keras.Sequential([keras.Input((3,)), layers.Dense(2), layers.Dense(1)])
+    assert model_to_dot_source(seq).count("->") == 1

@@ -1,0 +1,14 @@
+// Binds the random ops.
+#include <pybind11/stl.h>
+
+#include "bindings/registry.h"
+#include "ops/random.h"
+
+namespace py = pybind11;
+using namespace pyfastfit;
+
+PFF_BINDINGS(random, 10) {
+  using release = py::call_guard<py::gil_scoped_release>;
+  m.def("dropout_forward", &dropout_forward, py::arg("x"), py::arg("rate"), py::arg("seed"),
+        py::arg("counter"), release());
+}

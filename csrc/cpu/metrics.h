@@ -1,0 +1,49 @@
+// Metric accumulators: weighted accuracy counts and thresholded confusion counts, in one
+// pass over a batch. Raw pointers, shared by the eager metrics and the fast path.
+#pragma once
+#include <cstdint>
+
+namespace pyfastfit::cpu {
+
+enum class AccuracyKind {
+  values,        // v = y_pred itself (Mean over precomputed values); y_true unused
+  exact,         // v = (y_true == y_pred)
+  binary,        // v = (y_true == (y_pred > threshold))
+  categorical,   // v = (argmax y_true == argmax y_pred), per row of `cols`
+  sparse,        // v = (y_true[r] == argmax y_pred[r]), labels compared as floats
+  top_k,         // v = argmax y_true in the top k of y_pred[r] (ties count as in)
+  sparse_top_k,  // v = int(y_true[r]) in the top k of y_pred[r]
+};
+
+/** Weighted sums of one batch: total = sum_i v_i * w_i / per_sample, count likewise
+ * (Keras `Mean` over per-sample means). */
+struct MeanCounts {
+  double total = 0.0;
+  double count = 0.0;
+};
+
+/**
+ * Accumulates the per-item match values of `kind` with weights.
+ * y_pred: `rows x cols` (cols = classes for the row kinds; 1 item per element otherwise,
+ * then rows = number of elements and cols = 1). y_true: one label per item for sparse
+ * kinds, else the same size as y_pred; element type L.
+ * Items are grouped `per_sample` to a sample; `w` (nullable) holds one weight per
+ * `w_div` consecutive items. Without weights count = number of samples.
+ */
+template <typename L>
+MeanCounts accuracy_counts(AccuracyKind kind, const L* y_true, const float* y_pred,
+                           int64_t rows, int64_t cols, int64_t per_sample, const float* w,
+                           int64_t w_div, float threshold, int64_t k);
+
+/**
+ * Adds the weighted confusion counts of `n` predictions at each of `num_thresholds`
+ * thresholds: an item is predicted positive at threshold t when y_pred > t, and is a true
+ * positive when y_true != 0. Output arrays (each nullable, length num_thresholds) are
+ * accumulated in place. Sorted thresholds use a histogram (n log T); others n * T.
+ */
+template <typename L>
+void confusion_update(const L* y_true, const float* y_pred, int64_t n, const float* w,
+                      int64_t w_div, const float* thresholds, int64_t num_thresholds,
+                      float* tp, float* fp, float* tn, float* fn);
+
+}  // namespace pyfastfit::cpu

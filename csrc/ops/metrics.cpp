@@ -1,0 +1,141 @@
+// Metric ops: checks and dispatch to cpu::accuracy_counts / cpu::confusion_update.
+#include "ops/metrics.h"
+
+#include "core/check.h"
+#include "cpu/metrics.h"
+
+namespace pyfastfit {
+namespace {
+
+cpu::AccuracyKind parse_kind(const std::string& k) {
+  using K = cpu::AccuracyKind;
+  if (k == "values") return K::values;
+  if (k == "exact") return K::exact;
+  if (k == "binary") return K::binary;
+  if (k == "categorical") return K::categorical;
+  if (k == "sparse") return K::sparse;
+  if (k == "top_k") return K::top_k;
+  if (k == "sparse_top_k") return K::sparse_top_k;
+  PFF_CHECK(false, "[accuracy_update_] unknown kind '", k,
+            "'; expected values, exact, binary, categorical, sparse, top_k or sparse_top_k.");
+  return K::values;
+}
+
+void check_scalar_state(const Tensor& t, const char* name) {
+  check_float32(t, "accuracy_update_", name);
+  PFF_CHECK(t.numel() == 1, "[accuracy_update_] ", name, " must be a scalar, got shape ",
+            shape_str(t.shape()), ".");
+}
+
+template <typename F>
+void dispatch_labels(const Tensor& t, const char* op, F&& f) {
+  switch (t.dtype()) {
+    case DType::float32: f(t.data<float>()); break;
+    case DType::int32: f(t.data<int32_t>()); break;
+    case DType::int64: f(t.data<int64_t>()); break;
+    case DType::uint8:
+    case DType::bool_: f(t.data<uint8_t>()); break;
+    default: PFF_CHECK(false, "[", op, "] unsupported y_true dtype ", dtype_name(t.dtype()), ".");
+  }
+}
+
+}  // namespace
+
+void accuracy_update_(Tensor& total, Tensor& count, const std::optional<Tensor>& y_true,
+                      const Tensor& y_pred, const std::optional<Tensor>& weights,
+                      const std::string& kind, float threshold, int64_t k) {
+  using K = cpu::AccuracyKind;
+  const char* op = "accuracy_update_";
+  auto kd = parse_kind(kind);
+  check_scalar_state(total, "total");
+  check_scalar_state(count, "count");
+  check_float32(y_pred, op, "y_pred");
+  bool rowwise = kd == K::categorical || kd == K::sparse || kd == K::top_k ||
+                 kd == K::sparse_top_k;
+  PFF_CHECK(!rowwise || y_pred.ndim() >= 1, "[", op, "] y_pred must have a class axis for '",
+            kind, "' accuracy; got shape ", shape_str(y_pred.shape()), ".");
+  int64_t cols = rowwise ? y_pred.dim(-1) : 1;
+  Shape items_shape = rowwise ? Shape(y_pred.shape().begin(), y_pred.shape().end() - 1)
+                              : y_pred.shape();
+  int64_t items = numel_of(items_shape);
+  if (rowwise && cols == 0) items = 0;
+  int64_t samples = items_shape.empty() ? 1 : items_shape[0];
+  int64_t per_sample = samples ? items / samples : 1;
+  const Tensor* yt = nullptr;
+  if (kd != K::values) {
+    PFF_CHECK(y_true.has_value(), "[", op, "] y_true is required for '", kind, "'.");
+    yt = &*y_true;
+    int64_t want = (kd == K::categorical || kd == K::top_k || !rowwise) ? y_pred.numel() : items;
+    PFF_CHECK(yt->numel() == want, "[", op, "] y_true has shape ", shape_str(yt->shape()),
+              " (", yt->numel(), " values) but y_pred of shape ", shape_str(y_pred.shape()),
+              " needs ", want, ".");
+  }
+  const float* w = nullptr;
+  int64_t w_div = 1;
+  if (weights) {
+    check_float32(*weights, op, "sample_weight");
+    int64_t wn = weights->numel();
+    if (wn == items) w_div = 1;
+    else if (wn == samples) w_div = per_sample;
+    else PFF_CHECK(false, "[", op, "] sample_weight has shape ", shape_str(weights->shape()),
+                   "; expected one weight per sample (", samples, ") or per value ",
+                   shape_str(items_shape), ".");
+    w = weights->f32();
+  }
+  if (items == 0) return;
+  cpu::MeanCounts c;
+  if (!yt) {
+    c = cpu::accuracy_counts<float>(kd, nullptr, y_pred.f32(), items, cols, per_sample, w,
+                                    w_div, threshold, k);
+  } else {
+    dispatch_labels(*yt, op, [&](auto* lab) {
+      c = cpu::accuracy_counts(kd, lab, y_pred.f32(), items, cols, per_sample, w, w_div,
+                               threshold, k);
+    });
+  }
+  total.f32()[0] += static_cast<float>(c.total);
+  count.f32()[0] += static_cast<float>(c.count);
+}
+
+void confusion_update_(const std::optional<Tensor>& tp, const std::optional<Tensor>& fp,
+                       const std::optional<Tensor>& tn, const std::optional<Tensor>& fn,
+                       const Tensor& y_true, const Tensor& y_pred, const Tensor& thresholds,
+                       const std::optional<Tensor>& weights) {
+  const char* op = "confusion_update_";
+  check_float32(y_pred, op, "y_pred");
+  check_float32(thresholds, op, "thresholds");
+  int64_t T = thresholds.numel();
+  int64_t n = y_pred.numel();
+  PFF_CHECK(y_true.numel() == n, "[", op, "] y_true has shape ", shape_str(y_true.shape()),
+            " but y_pred has shape ", shape_str(y_pred.shape()), "; they must match.");
+  float* acc[4] = {nullptr, nullptr, nullptr, nullptr};
+  const std::optional<Tensor>* in[4] = {&tp, &fp, &tn, &fn};
+  const char* names[4] = {"true_positives", "false_positives", "true_negatives",
+                          "false_negatives"};
+  for (int q = 0; q < 4; ++q) {
+    if (!in[q]->has_value()) continue;
+    const Tensor& a = **in[q];
+    check_float32(a, op, names[q]);
+    PFF_CHECK(a.numel() == T, "[", op, "] ", names[q], " has ", a.numel(),
+              " entries but there are ", T, " thresholds.");
+    acc[q] = a.f32();
+  }
+  const float* w = nullptr;
+  int64_t w_div = 1;
+  if (weights) {
+    check_float32(*weights, op, "sample_weight");
+    int64_t wn = weights->numel();
+    PFF_CHECK(wn > 0 ? n % wn == 0 : n == 0, "[", op, "] sample_weight has shape ",
+              shape_str(weights->shape()), " which does not broadcast to y_pred's shape ",
+              shape_str(y_pred.shape()), ".");
+    w_div = wn ? n / wn : 1;
+    w = weights->f32();
+  }
+  if (n == 0 || T == 0) return;
+  dispatch_labels(y_true, op, [&](auto* lab) {
+    cpu::confusion_update(lab, y_pred.f32(), n, w, w_div, thresholds.f32(), T, acc[0], acc[1],
+                          acc[2], acc[3]);
+  });
+}
+
+}  // namespace pyfastfit

@@ -1,0 +1,15 @@
+// Op layer for random ops (dropout on the counter-based generator).
+#pragma once
+#include <cstdint>
+#include <utility>
+
+#include "core/tensor.h"
+
+namespace pyfastfit {
+
+/** Dropout: returns (x * mask, mask) with mask = keep / (1 - rate), keep drawn from
+ * SplitMix64(seed, counter, element index) >= rate. */
+std::pair<Tensor, Tensor> dropout_forward(const Tensor& x, float rate, uint64_t seed,
+                                          uint64_t counter);
+
+}  // namespace pyfastfit

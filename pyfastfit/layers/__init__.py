@@ -1,0 +1,40 @@
+"""Layers: the `Layer` base class and the built-in layers (Keras 3 names)."""
+
+from pyfastfit.layers.activations.leaky_relu import LeakyReLU
+from pyfastfit.layers.activations.relu import ReLU
+from pyfastfit.layers.activations.softmax import Softmax
+from pyfastfit.layers.core.activation import Activation
+from pyfastfit.layers.core.dense import Dense
+from pyfastfit.layers.core.input_layer import Input, InputLayer
+from pyfastfit.layers.core.lambda_layer import Lambda
+from pyfastfit.layers.keras_tensor import KerasTensor
+from pyfastfit.layers.layer import Layer, deserialize_layer, serialize_layer
+from pyfastfit.layers.merging.merge import (
+    Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract, add, average,
+    concatenate, maximum, minimum, multiply, subtract,
+)
+from pyfastfit.layers.preprocessing.rescaling import Rescaling
+from pyfastfit.layers.regularization.activity_regularization import ActivityRegularization
+from pyfastfit.layers.regularization.dropout import Dropout
+from pyfastfit.layers.reshaping.flatten import Flatten
+from pyfastfit.layers.reshaping.permute import Permute
+from pyfastfit.layers.reshaping.reshape import Reshape
+
+
+def serialize(layer):
+    """Keras 3 config dict of a layer."""
+    return serialize_layer(layer)
+
+
+def deserialize(config, custom_objects=None):
+    """Layer from a Keras 3 config dict."""
+    return deserialize_layer(config, custom_objects)
+
+
+__all__ = [
+    "Activation", "ActivityRegularization", "Add", "Average", "Concatenate", "Dense",
+    "Dropout", "Flatten", "Input", "InputLayer", "KerasTensor", "Lambda", "Layer",
+    "LeakyReLU", "Maximum", "Minimum", "Multiply", "Permute", "ReLU", "Rescaling",
+    "Reshape", "Softmax", "Subtract", "add", "average", "concatenate", "deserialize",
+    "maximum", "minimum", "multiply", "serialize", "subtract",
+]

@@ -1,0 +1,76 @@
+"""InputLayer and Input: the entry points of a Functional graph."""
+
+from pyfastfit.layers.keras_tensor import KerasTensor, Node
+from pyfastfit.layers.layer import Layer
+
+
+class InputLayer(Layer):
+    """The layer behind `Input`: holds the symbolic input tensor of a Functional model.
+
+    Args:
+        shape: shape without the batch dimension, e.g. `(784,)`.
+        batch_size: optional fixed batch size.
+        dtype: dtype name. Defaults to "float32".
+        batch_shape: full shape including the batch dimension (instead of `shape`).
+        name: optional name.
+    """
+
+    def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None,
+                 batch_shape=None, input_tensor=None, optional=False, name=None, **kwargs):
+        kwargs.pop("input_shape", None) if shape is not None else None
+        if "input_shape" in kwargs and shape is None:
+            shape = kwargs.pop("input_shape")
+        if "batch_input_shape" in kwargs and batch_shape is None:
+            batch_shape = kwargs.pop("batch_input_shape")
+        super().__init__(name=name, dtype=dtype, **kwargs)
+        if shape is not None and batch_shape is not None:
+            raise ValueError("You cannot pass both `shape` and `batch_shape` at the same time.")
+        if batch_shape is None:
+            if shape is None:
+                raise ValueError("You must pass a `shape` argument.")
+            if isinstance(shape, int):
+                shape = (shape,)
+            batch_shape = (batch_size,) + tuple(shape)
+        self._batch_shape = tuple(None if d is None else int(d) for d in batch_shape)
+        self.sparse = bool(sparse)
+        self.built = True
+        t = KerasTensor(self._batch_shape, self._dtype, name=self.name, history=(self, 0, 0))
+        node = Node(self, (), {}, t)
+        self._inbound_nodes.append(node)
+        self._input_tensor = t
+
+    @property
+    def batch_shape(self):
+        return self._batch_shape
+
+    def call(self, inputs=None):
+        return inputs
+
+    def get_config(self):
+        return {"batch_shape": list(self._batch_shape), "dtype": self._dtype,
+                "sparse": self.sparse, "name": self.name}
+
+
+def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None,
+          name=None, tensor=None, optional=False):
+    """Creates a symbolic input tensor for the Functional API.
+
+    Args:
+        shape: shape without the batch dimension, e.g. `(32,)`; None dims allowed.
+        batch_size: optional fixed batch size.
+        dtype: dtype name. Defaults to "float32".
+        batch_shape: full shape including the batch dimension (instead of `shape`).
+        name: name of the input (used to match dict inputs to `fit`/`predict`).
+
+    Returns:
+        A `KerasTensor` with shape `(batch_size, *shape)`.
+
+    Example:
+
+    >>> x = keras.Input(shape=(784,), name="digits")
+    >>> x.shape
+    (None, 784)
+    """
+    layer = InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, sparse=sparse,
+                       batch_shape=batch_shape, name=name)
+    return layer._input_tensor

@@ -1,0 +1,559 @@
+"""Built-in losses: snake_case functions returning per-sample losses, and `Loss` classes
+(keras/src/losses/losses.py, Keras 3). MSE, MAE, MAPE, MSLE, Huber, LogCosh, the hinges
+and Poisson run as one fused C++ kernel; the cross-entropies use the fused
+`ops.*_crossentropy` kernels."""
+
+import warnings
+
+import numpy as np
+
+from pyfastfit import ops
+from pyfastfit.core import Tensor
+from pyfastfit.losses.loss import (
+    Loss, LossFunctionWrapper, _float_tensor, squeeze_or_expand_to_same_rank,
+)
+from pyfastfit.ops import losses as loss_ops
+
+_EPSILON = 1e-7
+
+
+def _pair(y_true, y_pred):
+    y_pred = _float_tensor(y_pred)
+    y_true = _float_tensor(y_true)
+    return squeeze_or_expand_to_same_rank(y_true, y_pred)
+
+
+def _point(name, y_true, y_pred, param=0.0):
+    y_true, y_pred = _pair(y_true, y_pred)
+    if y_true.shape != y_pred.shape:
+        try:
+            bt = np.broadcast_to(np.asarray(y_true._c), y_pred.shape)
+        except ValueError:
+            raise ValueError(
+                f"Incompatible shapes for {name}: y_true.shape={y_true.shape}, "
+                f"y_pred.shape={y_pred.shape}."
+            ) from None
+        y_true = ops.convert_to_tensor(np.ascontiguousarray(bt))
+    return loss_ops.point_loss(name, y_true, y_pred, param)
+
+
+# ----------------------------------------------------------------------------- functions
+def mean_squared_error(y_true, y_pred):
+    """Mean squared error over the last axis: `mean(square(y_true - y_pred), axis=-1)`.
+
+    Args:
+        y_true: ground truth values, shape `(batch_size, d0, .. dN)`.
+        y_pred: predicted values, same shape.
+
+    Returns:
+        Per-sample losses of shape `(batch_size, d0, .. dN-1)`.
+
+    Example:
+
+    >>> mean_squared_error([[0.0, 1.0]], [[1.0, 1.0]]).numpy()
+    array([0.5], dtype=float32)
+    """
+    return _point("mean_squared_error", y_true, y_pred)
+
+
+def mean_absolute_error(y_true, y_pred):
+    """Mean absolute error over the last axis: `mean(abs(y_true - y_pred), axis=-1)`."""
+    return _point("mean_absolute_error", y_true, y_pred)
+
+
+def mean_absolute_percentage_error(y_true, y_pred):
+    """`100 * mean(abs((y_true - y_pred) / max(abs(y_true), 1e-7)), axis=-1)`."""
+    return _point("mean_absolute_percentage_error", y_true, y_pred)
+
+
+def mean_squared_logarithmic_error(y_true, y_pred):
+    """`mean(square(log(max(y_pred, eps) + 1) - log(max(y_true, eps) + 1)), axis=-1)`."""
+    return _point("mean_squared_logarithmic_error", y_true, y_pred)
+
+
+def huber(y_true, y_pred, delta=1.0):
+    """Huber loss: quadratic for |error| <= delta, linear beyond; mean over the last axis.
+
+    Args:
+        delta: the point where the loss changes from quadratic to linear.
+    """
+    return _point("huber", y_true, y_pred, float(delta))
+
+
+def log_cosh(y_true, y_pred):
+    """`mean(log(cosh(y_pred - y_true)), axis=-1)`, computed stably."""
+    return _point("log_cosh", y_true, y_pred)
+
+
+def hinge(y_true, y_pred):
+    """`mean(maximum(1 - y_true * y_pred, 0), axis=-1)`; {0, 1} labels become {-1, 1}."""
+    return _point("hinge", y_true, y_pred)
+
+
+def squared_hinge(y_true, y_pred):
+    """`mean(square(maximum(1 - y_true * y_pred, 0)), axis=-1)`; {0, 1} labels become
+    {-1, 1}."""
+    return _point("squared_hinge", y_true, y_pred)
+
+
+def poisson(y_true, y_pred):
+    """`mean(y_pred - y_true * log(y_pred + 1e-7), axis=-1)`."""
+    return _point("poisson", y_true, y_pred)
+
+
+def categorical_hinge(y_true, y_pred):
+    """`maximum(max((1 - y_true) * y_pred) - sum(y_true * y_pred) + 1, 0)` per sample."""
+    y_true, y_pred = _pair(y_true, y_pred)
+    pos = ops.sum(ops.multiply(y_true, y_pred), axis=-1)
+    neg = ops.max(ops.multiply(ops.subtract(1.0, y_true), y_pred), axis=-1)
+    return ops.maximum(ops.add(ops.subtract(neg, pos), 1.0), 0.0)
+
+
+def kl_divergence(y_true, y_pred):
+    """Kullback-Leibler divergence `sum(y_true * log(y_true / y_pred), axis=-1)`, both
+    clipped to [1e-7, 1]."""
+    y_true, y_pred = _pair(y_true, y_pred)
+    y_true = ops.clip(y_true, _EPSILON, 1.0)
+    y_pred = ops.clip(y_pred, _EPSILON, 1.0)
+    return ops.sum(ops.multiply(y_true, ops.log(ops.divide(y_true, y_pred))), axis=-1)
+
+
+def _l2_normalize(x, axis):
+    norm = ops.sqrt(ops.sum(ops.square(x), axis=axis, keepdims=True))
+    return ops.divide(x, ops.maximum(norm, _EPSILON))
+
+
+def cosine_similarity(y_true, y_pred, axis=-1):
+    """Negative cosine similarity `-sum(l2_normalize(y_true) * l2_normalize(y_pred))`
+    along `axis` (-1 means opposite directions, 1 means same direction: lower is better).
+    """
+    y_true, y_pred = _pair(y_true, y_pred)
+    y_pred = _l2_normalize(y_pred, axis)
+    y_true = _l2_normalize(y_true, axis)
+    return ops.negative(ops.sum(ops.multiply(y_true, y_pred), axis=axis))
+
+
+def _smooth_binary(y_true, label_smoothing):
+    if not label_smoothing:
+        return y_true
+    return ops.add(ops.multiply(y_true, 1.0 - label_smoothing), 0.5 * label_smoothing)
+
+
+def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
+    """Binary cross-entropy, averaged over `axis`.
+
+    Args:
+        y_true: targets in [0, 1], shape `(batch_size, d0, .. dN)`.
+        y_pred: probabilities, or logits when `from_logits=True`.
+        from_logits: whether `y_pred` holds logits. Defaults to `False`.
+        label_smoothing: in [0, 1]; targets become `y * (1 - ls) + 0.5 * ls`.
+        axis: the axis the mean is computed along. Defaults to `-1`.
+
+    Example:
+
+    >>> binary_crossentropy([[0.0, 1.0]], [[0.4, 0.6]]).numpy()
+    array([0.5108254], dtype=float32)
+    """
+    y_true, y_pred = _pair(y_true, y_pred)
+    y_true = _smooth_binary(y_true, float(label_smoothing))
+    return ops.mean(ops.binary_crossentropy(y_true, y_pred, from_logits=from_logits),
+                    axis=axis)
+
+
+def binary_focal_crossentropy(y_true, y_pred, apply_class_balancing=False, alpha=0.25,
+                              gamma=2.0, from_logits=False, label_smoothing=0.0, axis=-1):
+    """Binary focal cross-entropy (Lin et al., 2017): `(1 - p_t) ** gamma * bce`, averaged
+    over `axis`; with `apply_class_balancing`, weighted by alpha / (1 - alpha)."""
+    y_true, y_pred = _pair(y_true, y_pred)
+    y_true = _smooth_binary(y_true, float(label_smoothing))
+    if from_logits:
+        y_pred = ops.sigmoid(y_pred)
+    bce = ops.binary_crossentropy(y_true, y_pred, from_logits=False)
+    one_minus_t = ops.subtract(1.0, y_true)
+    p_t = ops.add(ops.multiply(y_true, y_pred),
+                  ops.multiply(one_minus_t, ops.subtract(1.0, y_pred)))
+    focal = ops.multiply(ops.power(ops.subtract(1.0, p_t), float(gamma)), bce)
+    if apply_class_balancing:
+        weight = ops.add(ops.multiply(y_true, float(alpha)),
+                         ops.multiply(one_minus_t, 1.0 - float(alpha)))
+        focal = ops.multiply(weight, focal)
+    return ops.mean(focal, axis=axis)
+
+
+def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0,
+                             axis=-1):
+    """Categorical cross-entropy between one-hot (or soft) targets and predictions.
+
+    Args:
+        y_true: one-hot targets, shape `(batch_size, ..., num_classes)`.
+        y_pred: probabilities, or logits when `from_logits=True`.
+        from_logits: whether `y_pred` holds logits. Defaults to `False`.
+        label_smoothing: in [0, 1]; targets become `y * (1 - ls) + ls / num_classes`.
+        axis: the class axis. Defaults to `-1`.
+
+    Example:
+
+    >>> categorical_crossentropy([[0.0, 1.0, 0.0]], [[0.05, 0.95, 0.0]]).numpy()
+    array([0.05129331], dtype=float32)
+    """
+    if isinstance(axis, bool):
+        raise ValueError(
+            f"`axis` must be of type `int`. Received: axis={axis} of type {type(axis)}")
+    y_pred = _float_tensor(y_pred)
+    y_true = _float_tensor(y_true)
+    if y_pred.ndim and y_pred.shape[-1] == 1:
+        warnings.warn(
+            "In loss categorical_crossentropy, expected y_pred.shape to be (batch_size, "
+            f"num_classes) with num_classes > 1. Received: y_pred.shape={y_pred.shape}. "
+            "Consider using 'binary_crossentropy' if you only have 2 classes.",
+            SyntaxWarning, stacklevel=2)
+    if label_smoothing:
+        num_classes = float(y_true.shape[-1])
+        y_true = ops.add(ops.multiply(y_true, 1.0 - label_smoothing),
+                         label_smoothing / num_classes)
+    return ops.categorical_crossentropy(y_true, y_pred, from_logits=from_logits, axis=axis)
+
+
+def _sparse_labels(y_true, y_pred):
+    labels = y_true
+    if isinstance(labels, Tensor):
+        if labels.ndim == y_pred.ndim and labels.ndim and labels.shape[-1] == 1:
+            labels = ops.squeeze(labels, axis=-1)
+        return labels
+    labels = np.asarray(labels)
+    if labels.ndim == y_pred.ndim and labels.ndim and labels.shape[-1] == 1:
+        labels = labels[..., 0]
+    return labels
+
+
+def _valid_mask(labels, ignore_class):
+    a = np.asarray(labels._c if isinstance(labels, Tensor) else labels)
+    valid = a != ignore_class
+    safe = np.where(valid, a, 0).astype(a.dtype if a.dtype.kind in "iu" else np.int64)
+    return np.ascontiguousarray(safe), valid
+
+
+def _sparse_ce(y_true, y_pred, from_logits, ignore_class, axis):
+    y_pred = _float_tensor(y_pred)
+    labels = _sparse_labels(y_true, y_pred)
+    if ignore_class is None:
+        return ops.sparse_categorical_crossentropy(labels, y_pred, from_logits=from_logits,
+                                                   axis=axis), None
+    safe, valid = _valid_mask(labels, ignore_class)
+    res = ops.sparse_categorical_crossentropy(safe, y_pred, from_logits=from_logits,
+                                              axis=axis)
+    valid = valid.reshape(res.shape)
+    res = ops.multiply(res, valid.astype(np.float32))
+    return res, valid
+
+
+def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_class=None,
+                                    axis=-1):
+    """Categorical cross-entropy with integer targets.
+
+    Args:
+        y_true: integer class indices, shape `y_pred.shape[:-1]` (or with a trailing 1).
+        y_pred: probabilities, or logits when `from_logits=True`.
+        from_logits: whether `y_pred` holds logits. Defaults to `False`.
+        ignore_class: a label whose samples get loss 0 (and are left out of the
+            `"sum_over_batch_size"` average by `SparseCategoricalCrossentropy`).
+        axis: the class axis; only -1 is supported.
+
+    Example:
+
+    >>> sparse_categorical_crossentropy([1, 2], [[0.05, 0.95, 0], [0.1, 0.8, 0.1]]).numpy()
+    array([0.05129344, 2.3025851 ], dtype=float32)
+    """
+    return _sparse_ce(y_true, y_pred, from_logits, ignore_class, axis)[0]
+
+
+# ------------------------------------------------------------------------------- classes
+class _PointLoss(LossFunctionWrapper):
+    """A fused point loss: `__call__` runs the loss and its reduction as one kernel."""
+
+    def get_config(self):
+        return Loss.get_config(self)
+
+
+class MeanSquaredError(_PointLoss):
+    """Mean of squares of errors between labels and predictions.
+
+    `loss = mean(square(y_true - y_pred), axis=-1)`, then reduced over the batch.
+
+    Args:
+        reduction: see `Loss`. Defaults to `"sum_over_batch_size"`.
+        name: defaults to `"mean_squared_error"`.
+        dtype: see `Loss`.
+
+    Example:
+
+    >>> keras.losses.MeanSquaredError()([[0.0, 1.0]], [[1.0, 1.0]])
+    """
+
+    _point = ("mean_squared_error", 0.0)
+
+    def __init__(self, reduction="sum_over_batch_size", name="mean_squared_error",
+                 dtype=None):
+        super().__init__(mean_squared_error, name=name, reduction=reduction, dtype=dtype)
+
+
+class MeanAbsoluteError(_PointLoss):
+    """Mean of absolute errors: `mean(abs(y_true - y_pred), axis=-1)`, reduced."""
+
+    _point = ("mean_absolute_error", 0.0)
+
+    def __init__(self, reduction="sum_over_batch_size", name="mean_absolute_error",
+                 dtype=None):
+        super().__init__(mean_absolute_error, name=name, reduction=reduction, dtype=dtype)
+
+
+class MeanAbsolutePercentageError(_PointLoss):
+    """`100 * mean(abs((y_true - y_pred) / y_true), axis=-1)`, reduced."""
+
+    _point = ("mean_absolute_percentage_error", 0.0)
+
+    def __init__(self, reduction="sum_over_batch_size",
+                 name="mean_absolute_percentage_error", dtype=None):
+        super().__init__(mean_absolute_percentage_error, name=name, reduction=reduction,
+                         dtype=dtype)
+
+
+class MeanSquaredLogarithmicError(_PointLoss):
+    """`mean(square(log(y_true + 1) - log(y_pred + 1)), axis=-1)`, reduced."""
+
+    _point = ("mean_squared_logarithmic_error", 0.0)
+
+    def __init__(self, reduction="sum_over_batch_size",
+                 name="mean_squared_logarithmic_error", dtype=None):
+        super().__init__(mean_squared_logarithmic_error, name=name, reduction=reduction,
+                         dtype=dtype)
+
+
+class Huber(_PointLoss):
+    """Huber loss: `0.5 * x**2` for |x| <= delta, else `delta * |x| - 0.5 * delta**2`.
+
+    Args:
+        delta: where the loss turns linear. Defaults to 1.0.
+        reduction, name (default `"huber_loss"`), dtype: see `Loss`.
+    """
+
+    def __init__(self, delta=1.0, reduction="sum_over_batch_size", name="huber_loss",
+                 dtype=None):
+        super().__init__(huber, name=name, reduction=reduction, dtype=dtype, delta=delta)
+        self._point = ("huber", float(delta))
+
+    def get_config(self):
+        config = Loss.get_config(self)
+        config["delta"] = self._fn_kwargs["delta"]
+        return config
+
+
+class LogCosh(_PointLoss):
+    """`mean(log(cosh(y_pred - y_true)), axis=-1)`, reduced."""
+
+    _point = ("log_cosh", 0.0)
+
+    def __init__(self, reduction="sum_over_batch_size", name="log_cosh", dtype=None):
+        super().__init__(log_cosh, name=name, reduction=reduction, dtype=dtype)
+
+
+class Hinge(_PointLoss):
+    """`mean(maximum(1 - y_true * y_pred, 0), axis=-1)`; labels in {-1, 1} (or {0, 1})."""
+
+    _point = ("hinge", 0.0)
+
+    def __init__(self, reduction="sum_over_batch_size", name="hinge", dtype=None):
+        super().__init__(hinge, name=name, reduction=reduction, dtype=dtype)
+
+
+class SquaredHinge(_PointLoss):
+    """`mean(square(maximum(1 - y_true * y_pred, 0)), axis=-1)`."""
+
+    _point = ("squared_hinge", 0.0)
+
+    def __init__(self, reduction="sum_over_batch_size", name="squared_hinge", dtype=None):
+        super().__init__(squared_hinge, name=name, reduction=reduction, dtype=dtype)
+
+
+class Poisson(_PointLoss):
+    """`mean(y_pred - y_true * log(y_pred + 1e-7), axis=-1)`."""
+
+    _point = ("poisson", 0.0)
+
+    def __init__(self, reduction="sum_over_batch_size", name="poisson", dtype=None):
+        super().__init__(poisson, name=name, reduction=reduction, dtype=dtype)
+
+
+class CategoricalHinge(LossFunctionWrapper):
+    """`maximum(neg - pos + 1, 0)` with `pos = sum(y_true * y_pred)`,
+    `neg = max((1 - y_true) * y_pred)`."""
+
+    def __init__(self, reduction="sum_over_batch_size", name="categorical_hinge",
+                 dtype=None):
+        super().__init__(categorical_hinge, name=name, reduction=reduction, dtype=dtype)
+
+    def get_config(self):
+        return Loss.get_config(self)
+
+
+class KLDivergence(LossFunctionWrapper):
+    """Kullback-Leibler divergence `sum(y_true * log(y_true / y_pred), axis=-1)`."""
+
+    def __init__(self, reduction="sum_over_batch_size", name="kl_divergence", dtype=None):
+        super().__init__(kl_divergence, name=name, reduction=reduction, dtype=dtype)
+
+    def get_config(self):
+        return Loss.get_config(self)
+
+
+class CosineSimilarity(LossFunctionWrapper):
+    """Negative cosine similarity between labels and predictions along `axis`.
+
+    Args:
+        axis: the axis along which the similarity is computed. Defaults to -1.
+        reduction, name (default `"cosine_similarity"`), dtype: see `Loss`.
+    """
+
+    def __init__(self, axis=-1, reduction="sum_over_batch_size", name="cosine_similarity",
+                 dtype=None):
+        super().__init__(cosine_similarity, name=name, reduction=reduction, dtype=dtype,
+                         axis=axis)
+
+    def get_config(self):
+        config = Loss.get_config(self)
+        config["axis"] = self._fn_kwargs["axis"]
+        return config
+
+
+class BinaryCrossentropy(LossFunctionWrapper):
+    """Binary cross-entropy between labels in [0, 1] and predicted probabilities (or
+    logits).
+
+    Args:
+        from_logits: whether `y_pred` holds logits. Defaults to `False`.
+        label_smoothing: in [0, 1]. Defaults to 0.
+        axis: the axis the mean is taken along. Defaults to -1.
+        reduction, name (default `"binary_crossentropy"`), dtype: see `Loss`.
+
+    Example:
+
+    >>> keras.losses.BinaryCrossentropy(from_logits=True)([0.0, 1.0], [-2.0, 3.0])
+    """
+
+    def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1,
+                 reduction="sum_over_batch_size", name="binary_crossentropy", dtype=None):
+        super().__init__(binary_crossentropy, name=name, reduction=reduction, dtype=dtype,
+                         from_logits=from_logits, label_smoothing=label_smoothing, axis=axis)
+        self.from_logits = from_logits
+        self.label_smoothing = label_smoothing
+        self.axis = axis
+
+    def get_config(self):
+        config = Loss.get_config(self)
+        config.update({"from_logits": self.from_logits,
+                       "label_smoothing": self.label_smoothing, "axis": self.axis})
+        return config
+
+
+class BinaryFocalCrossentropy(LossFunctionWrapper):
+    """Binary focal cross-entropy (down-weights easy examples by `(1 - p_t) ** gamma`).
+
+    Args:
+        apply_class_balancing: weight by `alpha` / `1 - alpha`. Defaults to `False`.
+        alpha: class balance factor. Defaults to 0.25.
+        gamma: focusing parameter. Defaults to 2.0.
+        from_logits, label_smoothing, axis, reduction, name, dtype: as
+            `BinaryCrossentropy` (name defaults to `"binary_focal_crossentropy"`).
+    """
+
+    def __init__(self, apply_class_balancing=False, alpha=0.25, gamma=2.0, from_logits=False,
+                 label_smoothing=0.0, axis=-1, reduction="sum_over_batch_size",
+                 name="binary_focal_crossentropy", dtype=None):
+        super().__init__(binary_focal_crossentropy, name=name, reduction=reduction,
+                         dtype=dtype, apply_class_balancing=apply_class_balancing,
+                         alpha=alpha, gamma=gamma, from_logits=from_logits,
+                         label_smoothing=label_smoothing, axis=axis)
+        self.from_logits = from_logits
+        self.label_smoothing = label_smoothing
+        self.axis = axis
+        self.apply_class_balancing = apply_class_balancing
+        self.alpha = alpha
+        self.gamma = gamma
+
+    def get_config(self):
+        config = Loss.get_config(self)
+        config.update(self._fn_kwargs)
+        return config
+
+
+class CategoricalCrossentropy(LossFunctionWrapper):
+    """Cross-entropy between one-hot labels and predicted probabilities (or logits).
+
+    Args:
+        from_logits: whether `y_pred` holds logits. Defaults to `False`.
+        label_smoothing: in [0, 1]. Defaults to 0.
+        axis: the class axis. Defaults to -1.
+        reduction, name (default `"categorical_crossentropy"`), dtype: see `Loss`.
+
+    Example:
+
+    >>> keras.losses.CategoricalCrossentropy()([[0, 1, 0]], [[0.05, 0.95, 0]])
+    """
+
+    def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1,
+                 reduction="sum_over_batch_size", name="categorical_crossentropy",
+                 dtype=None):
+        super().__init__(categorical_crossentropy, name=name, reduction=reduction,
+                         dtype=dtype, from_logits=from_logits,
+                         label_smoothing=label_smoothing, axis=axis)
+        self.from_logits = from_logits
+        self.label_smoothing = label_smoothing
+        self.axis = axis
+
+    def get_config(self):
+        config = Loss.get_config(self)
+        config.update({"from_logits": self.from_logits,
+                       "label_smoothing": self.label_smoothing, "axis": self.axis})
+        return config
+
+
+class SparseCategoricalCrossentropy(LossFunctionWrapper):
+    """Cross-entropy between integer labels and predicted probabilities (or logits).
+
+    Args:
+        from_logits: whether `y_pred` holds logits. Defaults to `False`.
+        ignore_class: a label to ignore (loss 0, left out of the average).
+        reduction, name (default `"sparse_categorical_crossentropy"`), dtype: see `Loss`.
+
+    Example:
+
+    >>> keras.losses.SparseCategoricalCrossentropy()([1, 2], [[0.05, 0.95, 0], [0.1, 0.8, 0.1]])
+    """
+
+    def __init__(self, from_logits=False, ignore_class=None,
+                 reduction="sum_over_batch_size", name="sparse_categorical_crossentropy",
+                 dtype=None):
+        super().__init__(sparse_categorical_crossentropy, name=name, reduction=reduction,
+                         dtype=dtype, from_logits=from_logits, ignore_class=ignore_class)
+        self.from_logits = from_logits
+        self.ignore_class = ignore_class
+
+    def _call_masked(self, y_true, y_pred):
+        if type(self).call is not LossFunctionWrapper.call:
+            return self.call(y_true, y_pred), None
+        return _sparse_ce(y_true, y_pred, self.from_logits, self.ignore_class, -1)
+
+    def get_config(self):
+        config = Loss.get_config(self)
+        config.update({"from_logits": self.from_logits, "ignore_class": self.ignore_class})
+        return config
+
+
+# Keras aliases.
+mse = MSE = mean_squared_error
+mae = MAE = mean_absolute_error
+mape = MAPE = mean_absolute_percentage_error
+msle = MSLE = mean_squared_logarithmic_error
+kld = KLD = kullback_leibler_divergence = kl_divergence
+logcosh = log_cosh
+bce = BCE = binary_crossentropy

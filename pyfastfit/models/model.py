@@ -1,0 +1,112 @@
+"""Model: a Layer with the training API (`Trainer`); `Model(inputs, outputs)` is Functional."""
+
+from pyfastfit.layers.layer import Layer
+from pyfastfit.trainers.trainer import Trainer
+
+
+class Model(Trainer, Layer):
+    """A trainable graph of layers.
+
+    Three ways to build one, freely mixed:
+
+    - Functional: `Model(inputs, outputs, name=None)` on `keras.Input` tensors.
+    - Subclassing: `class M(keras.Model)` with layers created in `__init__` and the
+      forward pass in `call(inputs, training=None)`; weights are created on first call.
+    - `keras.Sequential([...])`.
+
+    Example:
+
+    ```python
+    inputs = keras.Input(shape=(3,))
+    outputs = keras.layers.Dense(1)(inputs)
+    model = keras.Model(inputs, outputs)
+    ```
+    """
+
+    def __new__(cls, *args, **kwargs):
+        if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs):
+            from pyfastfit.models.functional import Functional
+
+            return Functional.__new__(Functional)
+        return super().__new__(cls)
+
+    def __init__(self, *args, **kwargs):
+        trainable = kwargs.pop("trainable", True)
+        name = kwargs.pop("name", None)
+        dtype = kwargs.pop("dtype", None)
+        Layer.__init__(self, trainable=trainable, name=name, dtype=dtype, **kwargs)
+        Trainer.__init__(self)
+
+    @property
+    def layers(self):
+        """The model's direct sub-layers, in creation order."""
+        return self._flatten_layers(include_self=False, recursive=False)
+
+    @property
+    def output_names(self):
+        """Names of the outputs (None until known for subclassed models)."""
+        return self.__dict__.get("_output_names")
+
+    @output_names.setter
+    def output_names(self, value):
+        self.__dict__["_output_names"] = value
+
+    def get_layer(self, name=None, index=None):
+        """A sub-layer by `name` or by `index` in `model.layers`."""
+        if index is not None and name is not None:
+            raise ValueError("Provide only a layer name or a layer index. Received: "
+                             f"index={index}, name={name}.")
+        if index is not None:
+            if len(self.layers) <= index:
+                raise ValueError(f"Was asked to retrieve layer at index {index} but model only "
+                                 f"has {len(self.layers)} layers.")
+            return self.layers[index]
+        if name is not None:
+            for layer in self.layers:
+                if layer.name == name:
+                    return layer
+            raise ValueError(f"No such layer: {name}. Existing layers are: "
+                             f"{[layer.name for layer in self.layers]}.")
+        raise ValueError("Provide either a layer name or layer index at `get_layer`.")
+
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
+                show_trainable=False, layer_range=None):
+        """Prints a table of the layers, output shapes and parameter counts."""
+        from pyfastfit.utils.summary import print_summary
+
+        print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
+                      expand_nested=expand_nested, show_trainable=show_trainable)
+
+    def build(self, input_shape=None):
+        """Builds a subclassed model by calling it on zeros of `input_shape`."""
+        if self.built:
+            return
+        if input_shape is None:
+            raise ValueError("You must provide an `input_shape` argument.")
+        if type(self).call is not Model.call and type(self).call is not Layer.call:
+            import numpy as np
+
+            def zeros(s):
+                if isinstance(s, dict):
+                    return {k: zeros(v) for k, v in s.items()}
+                if isinstance(s, list) or (isinstance(s, tuple) and s and
+                                           isinstance(s[0], (tuple, list))):
+                    return [zeros(v) for v in s]
+                return np.zeros(tuple(1 if d is None else d for d in s), "float32")
+
+            self(zeros(input_shape))
+        self.__dict__["built"] = True
+
+    def _maybe_build(self, args, kwargs):
+        if type(self).build is Model.build:
+            self.__dict__["built"] = True  # sub-layers build themselves in call
+            return
+        super()._maybe_build(args, kwargs)
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        if "layers" in config and "input_layers" in config:
+            from pyfastfit.models.functional import functional_from_config
+
+            return functional_from_config(cls, config, custom_objects)
+        return super().from_config(config)

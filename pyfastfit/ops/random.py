@@ -1,0 +1,57 @@
+"""Random ops on the C++ counter-based generator (SplitMix64 of seed, counter, index)."""
+
+import numpy as np
+
+from pyfastfit.autodiff.tape import _state, record
+from pyfastfit.core import wrap
+from pyfastfit.core._c import _C
+from pyfastfit.ops.core import convert_to_tensor
+
+
+def dropout(x, rate, seed, counter=0):
+    """Zeroes each element with probability `rate` and scales the rest by 1 / (1 - rate).
+
+    The mask is a pure function of `(seed, counter, element index)`, so a run is
+    reproducible and the C++ fast path draws the same masks.
+
+    Args:
+        x: float32 input.
+        rate: drop probability in [0, 1].
+        seed: integer seed.
+        counter: integer call counter (use a new one for each call).
+
+    Example:
+
+    >>> ops.random.dropout(np.ones((2, 3)), 0.5, seed=1).shape
+    (2, 3)
+    """
+    x = convert_to_tensor(x)
+    if x.dtype != "float32":
+        x = convert_to_tensor(x, "float32")
+    out_c, mask_c = _C.dropout_forward(x._c, float(rate), int(seed) & (2**64 - 1),
+                                       int(counter) & (2**64 - 1))
+    out = wrap(out_c)
+    if _state.tapes:
+        record("dropout", (x,), out, (mask_c,), None)
+    return out
+
+
+def _rng(seed):
+    if seed is None:
+        from pyfastfit import backend
+
+        seed = backend.draw_seed()
+    return np.random.default_rng(seed)
+
+
+def normal(shape, mean=0.0, stddev=1.0, dtype="float32", seed=None):
+    """Samples from a normal distribution (NumPy generator; not differentiable)."""
+    return convert_to_tensor(_rng(seed).normal(mean, stddev, size=shape).astype(dtype))
+
+
+def uniform(shape, minval=0.0, maxval=1.0, dtype="float32", seed=None):
+    """Samples from a uniform distribution on [minval, maxval)."""
+    return convert_to_tensor(_rng(seed).uniform(minval, maxval, size=shape).astype(dtype))
+
+
+__all__ = ["dropout", "normal", "uniform"]
