@@ -111,7 +111,7 @@ def sequential_mlp(d, h, c):
 @pytest.mark.parametrize("run_eagerly", [False, True], ids=["default", "eager"])
 @pytest.mark.parametrize("case", OPT_META["cases"], ids=lambda c: c["name"])
 def test_optimizer_train_on_batch(case, run_eagerly):
-    need("layers", "losses", "models")
+    need("layers", "losses", "metrics", "models")  # compile needs metrics
     x, y = OPT_ARRAYS["x"], OPT_ARRAYS["y"]
     w0 = initial_weights(OPT_ARRAYS)
     model = sequential_mlp(w0[0].shape[0], w0[0].shape[1], w0[2].shape[1])
