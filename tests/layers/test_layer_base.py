@@ -196,3 +196,22 @@ def test_get_config_from_config_custom():
     assert clone.name == "d" and clone.get_config() == config
     with pytest.raises(ValueError, match="Unrecognized keyword"):
         layers.Dense(2, foo=1)
+
+
+def test_list_attribute_mutated_after_assignment_is_tracked():
+    class Stack(keras.layers.Layer):
+        def __init__(self):
+            super().__init__()
+            self.blocks = []
+            for _ in range(3):
+                self.blocks.append(layers.Dense(2))
+
+        def call(self, x):
+            for b in self.blocks:
+                x = b(x)
+            return x
+
+    s = Stack()
+    assert s.weights == []
+    s(np.ones((1, 2), "float32"))
+    assert len(s.weights) == 6 and len(s.trainable_weights) == 6

@@ -156,3 +156,13 @@ def test_gradient_through_functional():
         loss = ops.add(ops.mean(p), ops.mean(d))
     grads = tape.gradient(loss, model.trainable_weights)
     assert len(grads) == 6 and all(g is not None for g in grads)
+
+
+def test_single_output_list_unpacked_and_input_rank_adjust():
+    x = keras.Input((3, 1))
+    model = keras.Model([x], [layers.Flatten()(x)])
+    out = model(np.ones((2, 3), "float32"))  # (2, 3) expanded to (2, 3, 1)
+    assert out.shape == (2, 3)
+    i = keras.Input((4,), dtype="int32")
+    m2 = keras.Model(i, layers.Rescaling(2.0)(i))
+    np.testing.assert_allclose(np.asarray(m2(np.ones((1, 4), "float32"))), 2.0)
