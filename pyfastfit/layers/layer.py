@@ -638,3 +638,43 @@ def deserialize_layer(config, custom_objects=None):
     if custom_objects and "custom_objects" in inspect.signature(cls.from_config).parameters:
         return cls.from_config(inner, custom_objects=custom_objects)
     return cls.from_config(inner)
+
+
+class OpLayer(Layer):
+    """Wraps one `pyfastfit.ops` function so that operators on symbolic tensors
+    (`x + 1`, `x * y`, `x[:, 0]`) become graph nodes. Not serializable."""
+
+    def __init__(self, fn, op_name, **kwargs):
+        super().__init__(name=backend.unique_name(op_name), **kwargs)
+        self.fn = fn
+        self.op_name = op_name
+        self.built = True
+
+    def call(self, *args):
+        return self.fn(*args)
+
+    def get_config(self):
+        raise ValueError(f"Layer '{self.name}' wraps the operator `{self.op_name}` applied to a "
+                         "symbolic tensor and cannot be serialized; use a Lambda layer or a "
+                         "custom layer instead.")
+
+
+def _install_operators():
+    def binary(op_name, reverse=False):
+        def method(self, other):
+            fn = getattr(ops, op_name)
+            if reverse:
+                return OpLayer(lambda a, b: fn(b, a), op_name)(self, other)
+            return OpLayer(fn, op_name)(self, other)
+        return method
+
+    for dunder, op_name in (("add", "add"), ("sub", "subtract"), ("mul", "multiply"),
+                            ("truediv", "divide"), ("pow", "power"), ("matmul", "matmul")):
+        setattr(KerasTensor, f"__{dunder}__", binary(op_name))
+        setattr(KerasTensor, f"__r{dunder}__", binary(op_name, reverse=True))
+    KerasTensor.__neg__ = lambda self: OpLayer(ops.negative, "negative")(self)
+    KerasTensor.__getitem__ = lambda self, key: OpLayer(
+        lambda x: ops.getitem(x, key), "get_item")(self)
+
+
+_install_operators()
