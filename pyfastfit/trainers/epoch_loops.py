@@ -316,6 +316,7 @@ class EpochLoops:
         """
         self._assert_compile_called("train_on_batch")
         _set(self, "_cached_metrics", None)
+        _set(self, "_tw_cache", None)
         data = self._single_batch(x, y, sample_weight, class_weight)
         logs = _float_logs((self.train_function or self.make_train_function())(data))
         if return_dict:

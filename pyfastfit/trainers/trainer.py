@@ -53,6 +53,7 @@ class Trainer(EpochLoops):
 
     # Class-level defaults so an uncompiled model has the attributes.
     compiled = False
+    history = None
     optimizer = None
     loss = None
     stop_training = False
