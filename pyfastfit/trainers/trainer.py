@@ -53,6 +53,7 @@ class Trainer(EpochLoops):
 
     # Class-level defaults so an uncompiled model has the attributes.
     compiled = False
+    history = None
     optimizer = None
     loss = None
     stop_training = False
@@ -63,6 +64,7 @@ class Trainer(EpochLoops):
     _cached_metrics = None
     _tw_cache = None
     _has_extra_losses = None
+    _has_added_metrics = None
     train_function = None
     test_function = None
     predict_function = None
@@ -122,6 +124,7 @@ class Trainer(EpochLoops):
         _set(self, "stop_training", False)
         _set(self, "_cached_metrics", None)
         _set(self, "_has_extra_losses", None)
+        _set(self, "_has_added_metrics", None)
         _set(self, "_tw_cache", None)
         _set(self, "train_function", None)
         _set(self, "test_function", None)
@@ -186,7 +189,14 @@ class Trainer(EpochLoops):
         return out
 
     def _layer_metrics(self):
+        from pyfastfit import metrics as metrics_module
+
+        metric_cls = getattr(metrics_module, "Metric", ())
         own = list(self.__dict__.get("_metrics", None) or [])
+        # Metric objects set as attributes (e.g. `self.loss_tracker = Mean()`).
+        own.extend(v for k, v in vars(self).items()
+                   if isinstance(v, metric_cls) and k != "_loss_tracker")
+        own.extend((self.__dict__.get("_added_metric_trackers") or {}).values())
         layers = []
         flatten = getattr(self, "_flatten_layers", None)
         if flatten is not None:
@@ -290,7 +300,28 @@ class Trainer(EpochLoops):
         del x
         if self._compile_metrics is not None:
             self._compile_metrics.update_state(y, y_pred, sample_weight)
+        if self._has_added_metrics is not False:
+            self._track_added_metrics()
         return self.get_metrics_result()
+
+    def _track_added_metrics(self):
+        """Feeds the values recorded by `add_metric` in the last forward pass into
+        `Mean` trackers named after them (logged like any metric)."""
+        values = getattr(self, "_added_metric_values", None) or []
+        if self._has_added_metrics is None:
+            _set(self, "_has_added_metrics", bool(values))
+        trackers = self.__dict__.get("_added_metric_trackers")
+        for name, value, _ in values:
+            if trackers is None:
+                trackers = {}
+                _set(self, "_added_metric_trackers", trackers)
+            tracker = trackers.get(name)
+            if tracker is None:
+                from pyfastfit import metrics as metrics_module
+
+                tracker = trackers[name] = metrics_module.Mean(name=name)
+                _set(self, "_cached_metrics", None)
+            tracker.update_state(value)
 
     def _trainable_for_step(self):
         tw = self._tw_cache

@@ -1,5 +1,5 @@
 """Utilities, as `keras.utils`: `to_categorical`, `normalize`, `set_random_seed`,
-`PyDataset`/`Sequence`, `get_file`, `plot_model`, `Progbar`."""
+`PyDataset`/`Sequence`, `get_file`, `pad_sequences`, `plot_model`, `Progbar`."""
 
 import importlib
 
@@ -7,6 +7,7 @@ from pyfastfit.utils.file_utils import get_file
 from pyfastfit.utils.numerical_utils import normalize, to_categorical
 from pyfastfit.utils.py_dataset import PyDataset, Sequence
 from pyfastfit.utils.rng_utils import set_random_seed
+from pyfastfit.utils.sequence_utils import pad_sequences
 
 # Names imported on first use: name -> (module, attribute).
 _LAZY = {
@@ -36,5 +37,5 @@ def __dir__():
     return sorted(set(globals()) | set(_LAZY))
 
 
-__all__ = ["PyDataset", "Progbar", "Sequence", "get_file", "normalize", "plot_model",
+__all__ = ["PyDataset", "Progbar", "Sequence", "get_file", "normalize", "pad_sequences", "plot_model",
            "set_random_seed", "to_categorical"]
