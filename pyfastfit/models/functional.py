@@ -37,7 +37,9 @@ class Functional(Model):
         if name is None:
             from pyfastfit import backend
 
-            name = backend.unique_name("functional")
+            base = type(self).__name__
+            name = backend.unique_name(
+                "functional" if base == "Functional" else backend.to_snake_case(base))
         Model.__init__(self, name=name, trainable=trainable, **kwargs)
         if isinstance(inputs, list) and len(inputs) == 1 and not isinstance(inputs[0], list):
             pass  # keep the list: Keras returns list-structured outputs only for outputs

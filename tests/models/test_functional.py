@@ -166,3 +166,17 @@ def test_single_output_list_unpacked_and_input_rank_adjust():
     i = keras.Input((4,), dtype="int32")
     m2 = keras.Model(i, layers.Rescaling(2.0)(i))
     np.testing.assert_allclose(np.asarray(m2(np.ones((1, 4), "float32"))), 2.0)
+
+
+def test_operators_on_symbolic_tensors():
+    x = keras.Input((3,))
+    y = (x * 2.0 + 1.0) / 2.0 - x
+    z = -y[:, :2]
+    model = keras.Model(x, [y, z])
+    a = np.arange(6, dtype="float32").reshape(2, 3)
+    yv, zv = model(a)
+    np.testing.assert_allclose(np.asarray(yv), (a * 2 + 1) / 2 - a, rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(zv), -((a * 2 + 1) / 2 - a)[:, :2], rtol=1e-6)
+    assert z.shape == (None, 2)
+    with pytest.raises(ValueError, match="cannot be serialized"):
+        model.get_config()

@@ -95,3 +95,16 @@ def test_get_layer():
 
     with pytest.raises(ValueError, match="No such layer: b"):
         m.get_layer("b")
+
+
+def test_functional_subclassing():
+    class Wrapped(keras.Model):
+        def __init__(self, units):
+            inputs = keras.Input((3,))
+            super().__init__(inputs, layers.Dense(units)(inputs))
+            self.units = units
+
+    m = Wrapped(4)
+    assert isinstance(m, Wrapped) and isinstance(m, keras.models.Functional)
+    assert m(np.ones((2, 3), "float32")).shape == (2, 4)
+    assert m.name.startswith("wrapped") and m.units == 4 and len(m.weights) == 2
