@@ -4,7 +4,16 @@ Seam for a compiled loop: each epoch is one call of `_run_train_epoch(adapter,
 callbacks)`, `_run_test_epoch(adapter, callbacks)` or `_run_predict_epoch(adapter,
 callbacks)`, where `adapter` is an `ArrayDataAdapter` whose data is already flat
 NumPy (`x_flat`, `y_flat`, `sw_flat`, class weights folded in). An implementation
-that replaces them must keep the contract documented on each method.
+that replaces them must keep the contract documented on each method:
+
+- use it only when `not self.run_eagerly`, `type(adapter) is ArrayDataAdapter` and the
+  step methods are not overridden (datasets/generators come as `IterableDataAdapter`);
+- draw the sample order with `adapter.pass_order()` once per pass (same RNG stream);
+- leave the metric state in `self.metrics` (the `loss` tracker weighted by batch size,
+  the compiled metrics, the per-output loss trackers) as the eager loop would, since
+  `fit`/`evaluate` read the epoch logs from it afterwards;
+- call the batch hooks only when `callbacks.has_train_batch_hooks` (etc.) is True, and
+  stop when `self.stop_training` / `self.stop_evaluating` is set.
 """
 
 import numpy as np
