@@ -31,12 +31,15 @@ class _CallContext(threading.local):
 
 
 _ctx = _CallContext()
+# Bumped whenever a Layer/Variable/container attribute is set, a layer is created or a
+# weight added: cached layer trees (`_tree_cache`) older than this are recomputed.
+_generation = [0]
 _CALL_INFO = {}  # class -> (accepts_training, training_default, accepts_mask)
 # Attributes never scanned for sub-layers / variables.
 _NO_TRACK = frozenset({
     "_inbound_nodes", "_outbound_nodes", "_losses", "_metric_values", "_regularized",
     "_inputs_struct", "_outputs_struct", "_nodes_in_order", "_build_shapes",
-    "_created_trainable", "_config_args", "_constraints", "_functional",
+    "_created_trainable", "_config_args", "_constraints", "_functional", "_tree_cache",
 })
 
 
@@ -118,6 +121,8 @@ class Layer:
                 raise ValueError(f"Unrecognized keyword arguments passed to "
                                  f"{type(self).__name__}: {dict((k, kwargs[k]) for k in bad)}")
         d = self.__dict__
+        _generation[0] += 1
+        d["_tree_cache"] = None
         d["_trainable"] = bool(trainable)
         d["built"] = False
         d["_losses"] = []
@@ -150,6 +155,8 @@ class Layer:
         if name == "trainable":
             type(self).trainable.fset(self, value)
             return
+        if isinstance(value, (Layer, Variable, list, tuple, dict)):
+            _generation[0] += 1
         object.__setattr__(self, name, value)
 
     def _direct_children(self):
@@ -177,7 +184,30 @@ class Layer:
             (subs if isinstance(obj, Layer) else own).append(obj)
         return own, subs
 
+    def _tree(self):
+        """(all layers depth-first incl. self, all variables), cached per generation."""
+        cache = self.__dict__.get("_tree_cache")
+        if cache is not None and cache[0] == _generation[0]:
+            return cache[1], cache[2]
+        flat = self._flatten_layers_uncached()
+        out, seen = [], set()
+        for layer in flat:
+            for v in layer._own_and_sub()[0]:
+                if id(v) not in seen:
+                    seen.add(id(v))
+                    out.append(v)
+        self.__dict__["_tree_cache"] = (_generation[0], flat, out)
+        return flat, out
+
     def _flatten_layers(self, include_self=True, recursive=True):
+        if recursive:
+            flat = self._tree()[0]
+            return list(flat) if include_self else flat[1:]
+        out = [self] + self._own_and_sub()[1]
+        return out if include_self else out[1:]
+
+    def _flatten_layers_uncached(self):
+        recursive, include_self = True, True
         out, seen = [], set()
 
         def visit(layer):
@@ -193,13 +223,7 @@ class Layer:
         return out if include_self else out[1:]
 
     def _all_variables(self):
-        out, seen = [], set()
-        for layer in self._flatten_layers():
-            for v in layer._own_and_sub()[0]:
-                if id(v) not in seen:
-                    seen.add(id(v))
-                    out.append(v)
-        return out
+        return list(self._tree()[1])
 
     @property
     def weights(self):
@@ -286,6 +310,7 @@ class Layer:
         if constraint is not None:
             self._constraints[id(v)] = constraint
         self._own_weights.append(v)
+        _generation[0] += 1
         return v
 
     def get_weights(self):
@@ -346,7 +371,7 @@ class Layer:
         return out
 
     def _clear_losses(self):
-        for layer in self._flatten_layers():
+        for layer in self._tree()[0]:
             if layer._losses:
                 layer._losses.clear()
             if layer._metric_values:
@@ -423,13 +448,18 @@ class Layer:
 
     # ------------------------------------------------------------------ calling
     def __call__(self, *args, **kwargs):
-        if any_symbolic(args, kwargs):
-            return self._symbolic_call(args, kwargs)
         if args:
             first = args[0]
             if not isinstance(first, Tensor):
+                if any_symbolic(args, kwargs):
+                    return self._symbolic_call(args, kwargs)
                 args = (_convert(first),) + args[1:]
-        accepts_training, default, _ = _call_info(type(self))
+            elif len(args) > 1 and any_symbolic(args, kwargs):
+                return self._symbolic_call(args, kwargs)
+        elif any_symbolic(args, kwargs):
+            return self._symbolic_call(args, kwargs)
+        info = _CALL_INFO.get(type(self)) or _call_info(type(self))
+        accepts_training, default, accepts_mask = info
         ctx = _ctx
         training = kwargs.get("training")
         if training is None:
@@ -440,7 +470,7 @@ class Layer:
             kwargs["training"] = training
         else:
             kwargs.pop("training", None)
-        if "mask" in kwargs and not _call_info(type(self))[2]:
+        if "mask" in kwargs and not accepts_mask:
             kwargs.pop("mask")
         outer = ctx.depth == 0
         if outer and not ctx.in_standin:
@@ -553,8 +583,42 @@ class Layer:
                 f"Error when deserializing class '{cls.__name__}' using config={config}.\n\n"
                 f"Exception encountered: {e}") from e
 
+    def get_build_config(self):
+        """`{"input_shape": ...}` once built from a known shape (Keras 3 saving format)."""
+        shape = self.__dict__.get("_build_shapes")
+        if self.built and shape is not None:
+            return {"input_shape": _jsonable_shape(shape)}
+        return None
+
+    def build_from_config(self, config):
+        """Builds the layer from `get_build_config()`'s dict."""
+        if config and not self.built:
+            shape = config.get("input_shape")
+            if shape is not None:
+                shape = _tuple_shape(shape)
+                if type(self).build is not Layer.build:
+                    self.build(shape)
+                self.__dict__["built"] = True
+                self.__dict__["_build_shapes"] = shape
+
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _jsonable_shape(shape):
+    if isinstance(shape, dict):
+        return {k: _jsonable_shape(v) for k, v in shape.items()}
+    if isinstance(shape, (list, tuple)) and shape and isinstance(shape[0], (list, tuple, dict)):
+        return [_jsonable_shape(s) for s in shape]
+    return list(shape) if shape is not None else None
+
+
+def _tuple_shape(shape):
+    if isinstance(shape, dict):
+        return {k: _tuple_shape(v) for k, v in shape.items()}
+    if isinstance(shape, (list, tuple)) and shape and isinstance(shape[0], (list, tuple, dict)):
+        return [_tuple_shape(s) for s in shape]
+    return tuple(shape)
 
 
 def _specs_from_shapes(shape, dtype):
@@ -575,8 +639,12 @@ def serialize_layer(layer):
     module = "keras.layers" if builtin else cls.__module__
     registered = None if builtin else getattr(cls, "_registered_name",
                                               f"Custom>{cls.__name__}")
-    return {"module": module, "class_name": cls.__name__, "config": layer.get_config(),
-            "registered_name": registered}
+    out = {"module": module, "class_name": cls.__name__, "config": layer.get_config(),
+           "registered_name": registered}
+    build_config = layer.get_build_config() if hasattr(layer, "get_build_config") else None
+    if build_config is not None:
+        out["build_config"] = build_config
+    return out
 
 
 def deserialize_layer(config, custom_objects=None):
@@ -606,5 +674,50 @@ def deserialize_layer(config, custom_objects=None):
                          "`keras.utils.custom_object_scope` or pass it in `custom_objects`.")
     inner = config.get("config", {})
     if custom_objects and "custom_objects" in inspect.signature(cls.from_config).parameters:
-        return cls.from_config(inner, custom_objects=custom_objects)
-    return cls.from_config(inner)
+        layer = cls.from_config(inner, custom_objects=custom_objects)
+    else:
+        layer = cls.from_config(inner)
+    build_config = config.get("build_config")
+    if build_config and hasattr(layer, "build_from_config") and not layer.built:
+        layer.build_from_config(build_config)
+    return layer
+
+
+class OpLayer(Layer):
+    """Wraps one `pyfastfit.ops` function so that operators on symbolic tensors
+    (`x + 1`, `x * y`, `x[:, 0]`) become graph nodes. Not serializable."""
+
+    def __init__(self, fn, op_name, **kwargs):
+        super().__init__(name=backend.unique_name(op_name), **kwargs)
+        self.fn = fn
+        self.op_name = op_name
+        self.built = True
+
+    def call(self, *args):
+        return self.fn(*args)
+
+    def get_config(self):
+        raise ValueError(f"Layer '{self.name}' wraps the operator `{self.op_name}` applied to a "
+                         "symbolic tensor and cannot be serialized; use a Lambda layer or a "
+                         "custom layer instead.")
+
+
+def _install_operators():
+    def binary(op_name, reverse=False):
+        def method(self, other):
+            fn = getattr(ops, op_name)
+            if reverse:
+                return OpLayer(lambda a, b: fn(b, a), op_name)(self, other)
+            return OpLayer(fn, op_name)(self, other)
+        return method
+
+    for dunder, op_name in (("add", "add"), ("sub", "subtract"), ("mul", "multiply"),
+                            ("truediv", "divide"), ("pow", "power"), ("matmul", "matmul")):
+        setattr(KerasTensor, f"__{dunder}__", binary(op_name))
+        setattr(KerasTensor, f"__r{dunder}__", binary(op_name, reverse=True))
+    KerasTensor.__neg__ = lambda self: OpLayer(ops.negative, "negative")(self)
+    KerasTensor.__getitem__ = lambda self, key: OpLayer(
+        lambda x: ops.getitem(x, key), "get_item")(self)
+
+
+_install_operators()

@@ -37,7 +37,9 @@ class Functional(Model):
         if name is None:
             from pyfastfit import backend
 
-            name = backend.unique_name("functional")
+            base = type(self).__name__
+            name = backend.unique_name(
+                "functional" if base == "Functional" else backend.to_snake_case(base))
         Model.__init__(self, name=name, trainable=trainable, **kwargs)
         if isinstance(inputs, list) and len(inputs) == 1 and not isinstance(inputs[0], list):
             pass  # keep the list: Keras returns list-structured outputs only for outputs
@@ -176,11 +178,16 @@ class Functional(Model):
         flat = self._flatten_inputs(inputs)
         values = {}
         for i, (kt, x) in enumerate(zip(self.inputs, flat)):
-            if not isinstance(x, Tensor):
-                x = ops.convert_to_tensor(x, kt.dtype if isinstance(x, np.ndarray) and
-                                          x.dtype.kind != np.dtype(kt.dtype).kind else None)
+            if not isinstance(x, Tensor) or x.dtype != kt.dtype:
+                x = ops.convert_to_tensor(x, kt.dtype)
             shape = x.shape
             spec = kt.shape
+            if len(shape) == len(spec) + 1 and shape[-1] == 1:
+                x = ops.squeeze(x, -1)
+                shape = x.shape
+            elif len(shape) == len(spec) - 1 and spec[-1] == 1:
+                x = ops.expand_dims(x, -1)
+                shape = x.shape
             if len(shape) != len(spec) or any(
                     s is not None and s != d for s, d in zip(spec[1:], shape[1:])):
                 raise ValueError(
@@ -203,10 +210,16 @@ class Functional(Model):
             else:
                 for kt, o in zip(outs, flatten(out)):
                     values[kt._id] = o
-        return map_structure(sub, self._outputs_struct)
+        out = self._outputs_struct
+        if isinstance(out, list) and len(out) == 1:
+            return sub(out[0])
+        return map_structure(sub, out)
 
     def compute_output_spec(self, inputs, training=None, mask=None):
-        return map_structure(lambda t: KerasTensor(t.shape, t.dtype), self._outputs_struct)
+        out = self._outputs_struct
+        if isinstance(out, list) and len(out) == 1:
+            out = out[0]
+        return map_structure(lambda t: KerasTensor(t.shape, t.dtype), out)
 
     def compute_output_shape(self, input_shape):
         return map_structure(lambda t: t.shape, self._outputs_struct)

@@ -24,13 +24,23 @@ class Model(Trainer, Layer):
     """
 
     def __new__(cls, *args, **kwargs):
-        if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs):
+        if cls is Model and (len(args) == 2 or "inputs" in kwargs or "outputs" in kwargs):
             from pyfastfit.models.functional import Functional
 
             return Functional.__new__(Functional)
         return super().__new__(cls)
 
     def __init__(self, *args, **kwargs):
+        if len(args) == 2 or "inputs" in kwargs or "outputs" in kwargs:
+            from pyfastfit.models.functional import Functional
+
+            if not isinstance(self, Functional):
+                # Functional subclassing: become a Functional of this subclass.
+                cls = type(self)
+                new_cls = type(cls.__name__, (cls, Functional), {"__module__": cls.__module__})
+                object.__setattr__(self, "__class__", new_cls)
+            Functional.__init__(self, *args, **kwargs)
+            return
         trainable = kwargs.pop("trainable", True)
         name = kwargs.pop("name", None)
         dtype = kwargs.pop("dtype", None)

@@ -2,6 +2,7 @@
 
 from pyfastfit.layers.core.input_layer import InputLayer
 from pyfastfit.layers.keras_tensor import KerasTensor
+from pyfastfit.layers import layer as _layer_mod
 from pyfastfit.layers.layer import Layer, deserialize_layer, serialize_layer
 from pyfastfit.models.model import Model
 
@@ -53,6 +54,7 @@ class Sequential(Model):
                              f"names. Name '{layer.name}' is already the name of a layer in "
                              "this model. Update the `name` argument to pass a unique name.")
         self._layers.append(layer)
+        _layer_mod._generation[0] += 1
         if rebuild:
             self._maybe_rebuild()
         else:
@@ -64,6 +66,7 @@ class Sequential(Model):
         if not layers:
             raise TypeError("There are no layers in the model.")
         layer = self._layers.pop()
+        _layer_mod._generation[0] += 1
         self.__dict__["built"] = False
         self._functional = None
         if rebuild:
@@ -88,6 +91,7 @@ class Sequential(Model):
         if input_layer is None:
             input_layer = InputLayer(batch_shape=batch_shape, dtype=dtype)
             self._layers.insert(0, input_layer)
+            _layer_mod._generation[0] += 1
         x = input_layer._input_tensor
         inputs = x
         for layer in self._layers[1:]:
@@ -112,6 +116,7 @@ class Sequential(Model):
                              "layers. Call `model.add(layer)`.")
         if self._layers and isinstance(self._layers[0], InputLayer):
             self._layers.pop(0)
+            _layer_mod._generation[0] += 1
         self._build_functional(tuple(input_shape))
 
     def _maybe_build(self, args, kwargs):

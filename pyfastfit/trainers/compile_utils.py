@@ -333,6 +333,7 @@ class CompileMetrics:
                                              flat_pred, "metrics")
         self._flat_weighted = self._build_set(self._user_weighted, names, flat_true,
                                               flat_pred, "weighted_metrics")
+        self._named_cache = None
         self.built = True
 
     def _build_set(self, value, names, flat_true, flat_pred, arg):
@@ -388,6 +389,13 @@ class CompileMetrics:
         return list(self._named().keys())
 
     def _named(self):
+        cached = self.__dict__.get("_named_cache")
+        if cached is not None:
+            return cached
+        out = self._named_cache = self._compute_named()
+        return out
+
+    def _compute_named(self):
         out = {}
         counters = {}
         for mls in self._flat_metrics:

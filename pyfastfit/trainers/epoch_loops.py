@@ -13,6 +13,8 @@ from pyfastfit.trainers import _tree
 from pyfastfit.trainers.data_adapters import (
     ArrayDataAdapter,
     class_weight_to_sample_weights,
+    is_iterable_data,
+    make_adapter,
     train_validation_split,
     unpack_x_y_sample_weight,
 )
@@ -99,10 +101,13 @@ class EpochLoops:
                 (x, y, sample_weight), validation_split=validation_split)
         val = None
         if validation_data is not None:
-            val = unpack_x_y_sample_weight(validation_data)
-        adapter = ArrayDataAdapter(x, y, sample_weight=sample_weight,
-                                   batch_size=batch_size, steps=steps_per_epoch,
-                                   shuffle=shuffle, class_weight=class_weight)
+            if is_iterable_data(validation_data):
+                val = (validation_data, None, None)
+            else:
+                val = unpack_x_y_sample_weight(validation_data)
+        adapter = make_adapter(x, y, sample_weight=sample_weight, batch_size=batch_size,
+                               steps=steps_per_epoch, shuffle=shuffle,
+                               class_weight=class_weight)
         callbacks = _make_callbacks(self, callbacks, verbose, epochs,
                                     adapter.num_batches, add_history=True)
         _set(self, "stop_training", False)
@@ -117,13 +122,15 @@ class EpochLoops:
             self.reset_metrics()
             callbacks.on_epoch_begin(epoch)
             logs = self._run_train_epoch(adapter, callbacks)
+            if getattr(adapter, "exhausted", False) and not logs:
+                break  # a one-shot generator ran out of data
             epoch_logs = dict(self._get_metrics_result_or_logs(logs))
             if val is not None and _should_eval(epoch, validation_freq):
                 if val_adapter is None:
-                    val_adapter = ArrayDataAdapter(
+                    val_adapter = make_adapter(
                         val[0], val[1], sample_weight=val[2],
                         batch_size=validation_batch_size or batch_size,
-                        steps=validation_steps, shuffle=False)
+                        steps=validation_steps, shuffle=False, persist=False)
                 val_logs = self._evaluate_adapter(val_adapter, callbacks)
                 epoch_logs.update({"val_" + k: v for k, v in val_logs.items()})
             epoch_logs = _float_logs(epoch_logs)
@@ -243,8 +250,8 @@ class EpochLoops:
         self._assert_compile_called("evaluate")
         if kwargs:
             raise ValueError(f"Arguments not recognized: {kwargs}")
-        adapter = ArrayDataAdapter(x, y, sample_weight=sample_weight,
-                                   batch_size=batch_size, steps=steps, shuffle=False)
+        adapter = make_adapter(x, y, sample_weight=sample_weight, batch_size=batch_size,
+                               steps=steps, shuffle=False, persist=False)
         callbacks = _make_callbacks(self, callbacks, verbose, 1, adapter.num_batches)
         _set(self, "_cached_metrics", None)
         logs = self._evaluate_adapter(adapter, callbacks)
@@ -272,7 +279,8 @@ class EpochLoops:
         probs = model.predict(x_test, batch_size=256)
         ```
         """
-        adapter = ArrayDataAdapter(x, batch_size=batch_size, steps=steps, shuffle=False)
+        adapter = make_adapter(x, batch_size=batch_size, steps=steps, shuffle=False,
+                               persist=False)
         callbacks = _make_callbacks(self, callbacks, verbose, 1, adapter.num_batches)
         _set(self, "stop_predicting", False)
         self.make_predict_function()
@@ -308,6 +316,7 @@ class EpochLoops:
         """
         self._assert_compile_called("train_on_batch")
         _set(self, "_cached_metrics", None)
+        _set(self, "_tw_cache", None)
         data = self._single_batch(x, y, sample_weight, class_weight)
         logs = _float_logs((self.train_function or self.make_train_function())(data))
         if return_dict:

@@ -6,7 +6,7 @@ These are the eager (Python) loops calling `train_step` / `test_step` /
 `predict_step`; a compiled C++ loop can replace them when `run_eagerly` is False.
 """
 
-import numpy as np
+import inspect
 
 from pyfastfit import ops
 from pyfastfit.autodiff import GradientTape
@@ -22,6 +22,9 @@ from pyfastfit.trainers.epoch_loops import EpochLoops
 from pyfastfit.trainers.logs import ordered_metric_names
 
 
+_COMPUTE_LOSS_HAS_TRAINING = {}  # class -> whether compute_loss takes `training`
+
+
 def _set(obj, name, value):
     # Bypass Layer.__setattr__ tracking: trainer state must not become layer state.
     object.__setattr__(obj, name, value)
@@ -33,10 +36,6 @@ def _batch_size_of(x):
             shape = getattr(leaf, "shape", None)
             return int(shape[0]) if shape else 1
     return 1
-
-
-def _to_numpy(t):
-    return np.array(t, copy=True) if not isinstance(t, np.ndarray) else t
 
 
 class Trainer(EpochLoops):
@@ -53,6 +52,7 @@ class Trainer(EpochLoops):
 
     # Class-level defaults so an uncompiled model has the attributes.
     compiled = False
+    history = None
     optimizer = None
     loss = None
     stop_training = False
@@ -63,6 +63,7 @@ class Trainer(EpochLoops):
     _cached_metrics = None
     _tw_cache = None
     _has_extra_losses = None
+    _has_added_metrics = None
     train_function = None
     test_function = None
     predict_function = None
@@ -122,6 +123,7 @@ class Trainer(EpochLoops):
         _set(self, "stop_training", False)
         _set(self, "_cached_metrics", None)
         _set(self, "_has_extra_losses", None)
+        _set(self, "_has_added_metrics", None)
         _set(self, "_tw_cache", None)
         _set(self, "train_function", None)
         _set(self, "test_function", None)
@@ -186,7 +188,14 @@ class Trainer(EpochLoops):
         return out
 
     def _layer_metrics(self):
+        from pyfastfit import metrics as metrics_module
+
+        metric_cls = getattr(metrics_module, "Metric", ())
         own = list(self.__dict__.get("_metrics", None) or [])
+        # Metric objects set as attributes (e.g. `self.loss_tracker = Mean()`).
+        own.extend(v for k, v in vars(self).items()
+                   if isinstance(v, metric_cls) and k != "_loss_tracker")
+        own.extend((self.__dict__.get("_added_metric_trackers") or {}).values())
         layers = []
         flatten = getattr(self, "_flatten_layers", None)
         if flatten is not None:
@@ -278,19 +287,44 @@ class Trainer(EpochLoops):
 
     def _compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None,
                       training=True):
-        try:
+        cls = type(self)
+        has_training = _COMPUTE_LOSS_HAS_TRAINING.get(cls)
+        if has_training is None:
+            params = inspect.signature(self.compute_loss).parameters
+            has_training = "training" in params or any(
+                p.kind is p.VAR_KEYWORD for p in params.values())
+            _COMPUTE_LOSS_HAS_TRAINING[cls] = has_training
+        if has_training:
             return self.compute_loss(x, y, y_pred, sample_weight, training=training)
-        except TypeError as e:
-            if "training" not in str(e):
-                raise
-            return self.compute_loss(x, y, y_pred, sample_weight)
+        return self.compute_loss(x, y, y_pred, sample_weight)
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
         """Updates the compiled metrics and returns `get_metrics_result()`."""
         del x
         if self._compile_metrics is not None:
             self._compile_metrics.update_state(y, y_pred, sample_weight)
+        if self._has_added_metrics is not False:
+            self._track_added_metrics()
         return self.get_metrics_result()
+
+    def _track_added_metrics(self):
+        """Feeds the values recorded by `add_metric` in the last forward pass into
+        `Mean` trackers named after them (logged like any metric)."""
+        values = getattr(self, "_added_metric_values", None) or []
+        if self._has_added_metrics is None:
+            _set(self, "_has_added_metrics", bool(values))
+        trackers = self.__dict__.get("_added_metric_trackers")
+        for name, value, _ in values:
+            if trackers is None:
+                trackers = {}
+                _set(self, "_added_metric_trackers", trackers)
+            tracker = trackers.get(name)
+            if tracker is None:
+                from pyfastfit import metrics as metrics_module
+
+                tracker = trackers[name] = metrics_module.Mean(name=name)
+                _set(self, "_cached_metrics", None)
+            tracker.update_state(value)
 
     def _trainable_for_step(self):
         tw = self._tw_cache

@@ -22,8 +22,9 @@ What is recorded:
   where the metric takes one), and its `result()` after the first call.
 - models: the same model (8-16 relu-3 softmax) built as Sequential, Functional and
   subclassed, compiled with Adam + sparse CE + ["accuracy"], `fit` 5 epochs of 4 batches
-  (20 steps, shuffle=False) with validation_data; history, final weights, evaluate and
-  predict.
+  (20 steps, shuffle=False) with validation_data; history, logs["loss"] at each batch
+  end, final weights, evaluate and predict. The Sequential model also with a
+  sample_weight array, with a class_weight dict, and with validation_split=0.25.
 """
 
 import json
@@ -379,22 +380,38 @@ def make_models(arrays):
         def on_train_batch_end(self, batch, logs=None):
             self.seen.append(float(logs["loss"]))
 
-    for style, build in (("sequential", sequential), ("functional", functional),
-                         ("subclassed", subclassed)):
+    sw = f32(np.random.default_rng(5).uniform(0.0, 2.0, size=(N,)))
+    arrays["sample_weight"] = sw
+    class_weight = {0: 1.0, 1: 2.0, 2: 0.5}
+    # (case name, builder, extra fit arguments as recorded in the JSON)
+    runs = [
+        ("sequential", sequential, {}),
+        ("functional", functional, {}),
+        ("subclassed", subclassed, {}),
+        ("sequential_sample_weight", sequential, {"sample_weight": True}),
+        ("sequential_class_weight", sequential, {"class_weight": class_weight}),
+        ("sequential_validation_split", sequential, {"validation_split": 0.25}),
+    ]
+    for style, build, extra in runs:
         model = build()
         model.set_weights(w0)
         model.compile(optimizer=keras.optimizers.Adam(0.01),
                       loss="sparse_categorical_crossentropy", metrics=["accuracy"])
         cb = BatchLosses()
+        kwargs = dict(extra)
+        if kwargs.pop("sample_weight", False):
+            kwargs["sample_weight"] = sw
+        if "validation_split" not in kwargs:
+            kwargs["validation_data"] = (xv, yv)
         hist = model.fit(x, y, batch_size=BATCH, epochs=STEPS // (N // BATCH), shuffle=False,
-                         validation_data=(xv, yv), verbose=0, callbacks=[cb])
+                         verbose=0, callbacks=[cb], **kwargs)
         ev = model.evaluate(xv, yv, batch_size=BATCH, verbose=0, return_dict=True)
         pred = model.predict(xv, batch_size=BATCH, verbose=0)
         for i, w in enumerate(model.get_weights()):
             arrays[f"{style}/final_{i}"] = w
         arrays[f"{style}/predict"] = pred
         cases.append({
-            "style": style,
+            "style": style, "fit_kwargs": extra,
             "history": {k: tolist(v) for k, v in hist.history.items()},
             "batch_losses": cb.seen,
             "evaluate": {k: float(v) for k, v in ev.items()},

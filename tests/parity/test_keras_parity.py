@@ -111,7 +111,7 @@ def sequential_mlp(d, h, c):
 @pytest.mark.parametrize("run_eagerly", [False, True], ids=["default", "eager"])
 @pytest.mark.parametrize("case", OPT_META["cases"], ids=lambda c: c["name"])
 def test_optimizer_train_on_batch(case, run_eagerly):
-    need("layers", "losses", "models")
+    need("layers", "losses", "metrics", "models")  # compile needs metrics
     x, y = OPT_ARRAYS["x"], OPT_ARRAYS["y"]
     w0 = initial_weights(OPT_ARRAYS)
     model = sequential_mlp(w0[0].shape[0], w0[0].shape[1], w0[2].shape[1])
@@ -225,7 +225,8 @@ def test_model_fit(case, run_eagerly):
     need("layers", "losses", "metrics", "models", "callbacks")
     a = MODEL_ARRAYS
     w0 = initial_weights(a)
-    model = build_model(case["style"], w0[0].shape[0], w0[0].shape[1], w0[2].shape[1])
+    style = case["style"].split("_")[0]
+    model = build_model(style, w0[0].shape[0], w0[0].shape[1], w0[2].shape[1])
     model.set_weights(w0)
     model.compile(optimizer=keras.optimizers.Adam(MODEL_META["learning_rate"]),
                   loss=MODEL_META["loss"], metrics=MODEL_META["metrics"],
@@ -237,10 +238,16 @@ def test_model_fit(case, run_eagerly):
         def on_train_batch_end(self, batch, logs=None):
             seen.append(float(logs["loss"]))
 
+    kwargs = dict(case["fit_kwargs"])
+    if kwargs.pop("sample_weight", False):
+        kwargs["sample_weight"] = a["sample_weight"]
+    if "class_weight" in kwargs:
+        kwargs["class_weight"] = {int(k): v for k, v in kwargs["class_weight"].items()}
+    if "validation_split" not in kwargs:
+        kwargs["validation_data"] = (a["x_val"], a["y_val"])
     hist = model.fit(a["x"], a["y"], batch_size=MODEL_META["batch_size"],
-                     epochs=MODEL_META["epochs"], shuffle=False,
-                     validation_data=(a["x_val"], a["y_val"]), verbose=0,
-                     callbacks=[BatchLosses()])
+                     epochs=MODEL_META["epochs"], shuffle=False, verbose=0,
+                     callbacks=[BatchLosses()], **kwargs)
     want = case["history"]
     assert sorted(hist.history) == sorted(want)
     for key, values in want.items():

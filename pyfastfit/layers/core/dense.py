@@ -63,7 +63,7 @@ class Dense(Layer):
                                         constraint=self.bias_constraint)
         self.built = True
 
-    def call(self, inputs, training=None):
+    def call(self, inputs):
         if self._fused is not None:
             return nn.dense(inputs, self.kernel, self.bias, self._fused)
         return self.activation(nn.dense(inputs, self.kernel, self.bias, "linear"))

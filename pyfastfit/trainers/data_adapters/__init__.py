@@ -1,4 +1,8 @@
-"""Data adapters: turn user data (NumPy arrays and their lists/tuples/dicts) into batches."""
+"""Data adapters: turn user data into batches.
+
+`make_adapter` picks `ArrayDataAdapter` for NumPy arrays (and lists/tuples/dicts of
+them) and `IterableDataAdapter` for datasets, PyDatasets and generators.
+"""
 
 from pyfastfit.trainers.data_adapters.array_data_adapter import (
     ArrayDataAdapter,
@@ -6,10 +10,38 @@ from pyfastfit.trainers.data_adapters.array_data_adapter import (
     train_validation_split,
     unpack_x_y_sample_weight,
 )
+from pyfastfit.trainers.data_adapters.iterable_data_adapter import (
+    IterableDataAdapter,
+    is_iterable_data,
+)
+
+
+def make_adapter(x, y=None, sample_weight=None, batch_size=None, steps=None,
+                 shuffle=False, class_weight=None, persist=True):
+    """Returns the adapter for `x` (see the module docstring)."""
+    if is_iterable_data(x):
+        if y is not None:
+            raise ValueError("When `x` is a dataset, generator or PyDataset, `y` must not "
+                             "be given (targets come from `x`). Received: y of type "
+                             f"{type(y).__name__}")
+        if sample_weight is not None:
+            raise ValueError("When `x` is a dataset, generator or PyDataset, "
+                             "`sample_weight` must not be given (yield "
+                             "`(x, y, sample_weight)` instead).")
+        if batch_size is not None and not isinstance(batch_size, int):
+            raise ValueError(f"Invalid batch_size={batch_size!r}")
+        return IterableDataAdapter(x, steps=steps, class_weight=class_weight,
+                                   persist=persist)
+    return ArrayDataAdapter(x, y, sample_weight=sample_weight, batch_size=batch_size,
+                            steps=steps, shuffle=shuffle, class_weight=class_weight)
+
 
 __all__ = [
     "ArrayDataAdapter",
+    "IterableDataAdapter",
     "class_weight_to_sample_weights",
+    "is_iterable_data",
+    "make_adapter",
     "train_validation_split",
     "unpack_x_y_sample_weight",
 ]

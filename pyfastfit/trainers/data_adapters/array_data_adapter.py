@@ -194,11 +194,17 @@ class ArrayDataAdapter:
         return distinct.pop()
 
     # -- batching -----------------------------------------------------------------
+    def pass_order(self):
+        """The sample order of the next pass: an int64 permutation (drawn from NumPy's
+        global RNG) when shuffling, else None (identity). A C++ loop replacing
+        `epoch()` calls this once per pass so both paths see the same batches."""
+        return np.random.permutation(self.num_samples) if self.shuffle else None
+
     def _pass_slices(self):
         """Index objects (slices or index arrays) for one pass over the data."""
         n, bs = self.num_samples, self.batch_size
-        if self.shuffle:
-            perm = np.random.permutation(n)
+        perm = self.pass_order()
+        if perm is not None:
             return [perm[i:i + bs] for i in range(0, n, bs)]
         return [slice(i, min(i + bs, n)) for i in range(0, n, bs)]
 

@@ -1,0 +1,299 @@
+"""Accuracy metrics (keras/src/metrics/accuracy_metrics.py, Keras 3). `update_state` is
+one fused C++ call that adds the weighted count of correct predictions and the weight
+sum to the metric's (total, count) Variables."""
+
+import numpy as np
+
+from pyfastfit import ops
+from pyfastfit.core import Tensor
+from pyfastfit.metrics.reduction_metrics import MeanMetricWrapper, samplewise_weights
+from pyfastfit.ops import metrics as metric_ops
+
+
+def _np(x):
+    return np.asarray(x._c if isinstance(x, Tensor) else x)
+
+
+def _float_np(x):
+    a = _np(x)
+    return a if a.dtype == np.float32 else a.astype(np.float32)
+
+
+def _same_rank(a, b):
+    """Keras squeeze_or_expand_to_same_rank on NumPy arrays."""
+    if a.ndim == b.ndim + 1 and a.shape[-1] == 1:
+        if b.ndim == 1:
+            b = b[:, None]
+        else:
+            a = a[..., 0]
+    elif b.ndim == a.ndim + 1 and b.shape[-1] == 1:
+        if a.ndim == 1:
+            a = a[:, None]
+        else:
+            b = b[..., 0]
+    return a, b
+
+
+def _elementwise_pair(y_true, y_pred):
+    yt, yp = _same_rank(_np(y_true), _float_np(y_pred))
+    if yt.shape != yp.shape:
+        try:
+            shape = np.broadcast_shapes(yt.shape, yp.shape)
+        except ValueError:
+            raise ValueError(
+                f"Shapes of y_true {yt.shape} and y_pred {yp.shape} are incompatible.") from None
+        yt = np.broadcast_to(yt, shape)
+        yp = np.broadcast_to(yp, shape)
+    return np.ascontiguousarray(yt), np.ascontiguousarray(yp)
+
+
+def _class_pred(y_pred, name):
+    yp = _float_np(y_pred)
+    if yp.ndim < 1:
+        raise ValueError(f"{name} expects y_pred with a class axis; got shape {yp.shape}.")
+    return yp
+
+
+def _sparse_labels(y_true, yp):
+    yt = _np(y_true)
+    if yt.ndim == yp.ndim and yt.ndim and yt.shape[-1] == 1:
+        yt = yt[..., 0]
+    if yt.size != yp.size // max(yp.shape[-1], 1) and yp.shape[-1]:
+        raise ValueError(
+            f"Sparse labels of shape {_np(y_true).shape} do not match predictions of shape "
+            f"{yp.shape}: expected labels of shape {yp.shape[:-1]}.")
+    return yt
+
+
+def _update(metric, y_true, y_pred, items_shape, sample_weight, kind, threshold=0.5, k=5):
+    w = None if sample_weight is None else samplewise_weights(items_shape, sample_weight)
+    metric_ops.accuracy_update_(metric.total, metric.count, y_true, y_pred, w, kind,
+                                threshold, k)
+
+
+def _matches(y_true, y_pred, items_shape, kind, threshold=0.5, k=5):
+    """The per-item match values (0/1) of `kind`, as a float32 Tensor of `items_shape`
+    (the stateless functions; NumPy, same rules as the fused kernel)."""
+    yt, yp = _np(y_true), _float_np(y_pred)
+    if kind == "exact":
+        v = yt.astype(np.float32) == yp
+    elif kind == "binary":
+        v = yt.astype(np.float32) == (yp > threshold).astype(np.float32)
+    elif kind == "categorical":
+        v = np.argmax(yt, -1) == np.argmax(yp, -1)
+    elif kind == "sparse":
+        v = yt.reshape(items_shape).astype(np.float32) == np.argmax(yp, -1).astype(np.float32)
+    else:
+        labels = np.argmax(yt, -1) if kind == "top_k" else yt.reshape(items_shape)
+        labels = labels.astype(np.int64)
+        c = yp.shape[-1]
+        ok = (labels >= 0) & (labels < c)
+        tv = np.take_along_axis(yp, np.clip(labels, 0, c - 1)[..., None], -1)
+        higher = np.sum(yp > tv, axis=-1)
+        v = ok & (higher < k) & np.isfinite(tv[..., 0])
+    return ops.convert_to_tensor(np.asarray(v, np.float32).reshape(items_shape))
+
+
+# ----------------------------------------------------------------------------- functions
+def accuracy(y_true, y_pred):
+    """Elementwise `y_true == y_pred` as float32."""
+    yt, yp = _elementwise_pair(y_true, y_pred)
+    return _matches(yt, yp, yp.shape, "exact")
+
+
+def binary_accuracy(y_true, y_pred, threshold=0.5):
+    """Elementwise `y_true == (y_pred > threshold)` as float32."""
+    yt, yp = _elementwise_pair(y_true, y_pred)
+    return _matches(yt, yp, yp.shape, "binary", threshold=threshold)
+
+
+def categorical_accuracy(y_true, y_pred):
+    """Per-sample `argmax(y_true) == argmax(y_pred)` as float32."""
+    yp = _class_pred(y_pred, "categorical_accuracy")
+    return _matches(_np(y_true), yp, yp.shape[:-1], "categorical")
+
+
+def sparse_categorical_accuracy(y_true, y_pred):
+    """Per-sample `y_true == argmax(y_pred)` as float32."""
+    yp = _class_pred(y_pred, "sparse_categorical_accuracy")
+    return _matches(_sparse_labels(y_true, yp), yp, yp.shape[:-1], "sparse")
+
+
+def top_k_categorical_accuracy(y_true, y_pred, k=5):
+    """Per-sample: is `argmax(y_true)` among the `k` highest predictions."""
+    yp = _class_pred(y_pred, "top_k_categorical_accuracy")
+    return _matches(_np(y_true), yp, yp.shape[:-1], "top_k", k=k)
+
+
+def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5):
+    """Per-sample: is the integer label among the `k` highest predictions."""
+    yp = _class_pred(y_pred, "sparse_top_k_categorical_accuracy")
+    return _matches(_sparse_labels(y_true, yp), yp, yp.shape[:-1], "sparse_top_k", k=k)
+
+
+# ------------------------------------------------------------------------------- classes
+class Accuracy(MeanMetricWrapper):
+    """How often predictions equal labels.
+
+    Args:
+        name: defaults to `"accuracy"`.
+        dtype: see `Metric`.
+
+    Example:
+
+    >>> m = keras.metrics.Accuracy()
+    >>> m.update_state([[1], [2], [3], [4]], [[0], [2], [3], [4]])
+    >>> float(m.result())
+    0.75
+    """
+
+    def __init__(self, name="accuracy", dtype=None):
+        super().__init__(fn=accuracy, name=name, dtype=dtype)
+        self._direction = "up"
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        yt, yp = _elementwise_pair(y_true, y_pred)
+        _update(self, yt, yp, yp.shape, sample_weight, "exact")
+
+    def get_config(self):
+        return {"name": self.name, "dtype": self.dtype}
+
+
+class BinaryAccuracy(MeanMetricWrapper):
+    """How often predictions match binary labels (prediction > `threshold` is 1).
+
+    Args:
+        name: defaults to `"binary_accuracy"`.
+        dtype: see `Metric`.
+        threshold: decision threshold. Defaults to 0.5.
+
+    Example:
+
+    >>> m = keras.metrics.BinaryAccuracy()
+    >>> m.update_state([[1], [1], [0], [0]], [[0.98], [1], [0], [0.6]])
+    >>> float(m.result())
+    0.75
+    """
+
+    def __init__(self, name="binary_accuracy", dtype=None, threshold=0.5):
+        if threshold is not None and (threshold <= 0 or threshold >= 1):
+            raise ValueError(
+                "Invalid value for argument `threshold`. Expected a value in interval "
+                f"(0, 1). Received: threshold={threshold}")
+        super().__init__(fn=binary_accuracy, name=name, dtype=dtype, threshold=threshold)
+        self.threshold = threshold
+        self._direction = "up"
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        yt, yp = _elementwise_pair(y_true, y_pred)
+        _update(self, yt, yp, yp.shape, sample_weight, "binary", threshold=self.threshold)
+
+    def get_config(self):
+        return {"name": self.name, "dtype": self.dtype, "threshold": self.threshold}
+
+
+class CategoricalAccuracy(MeanMetricWrapper):
+    """How often `argmax(y_pred)` equals `argmax(y_true)` (one-hot labels).
+
+    Args:
+        name: defaults to `"categorical_accuracy"`.
+        dtype: see `Metric`.
+
+    Example:
+
+    >>> m = keras.metrics.CategoricalAccuracy()
+    >>> m.update_state([[0, 0, 1], [0, 1, 0]], [[0.1, 0.9, 0.8], [0.05, 0.95, 0]])
+    >>> float(m.result())
+    0.5
+    """
+
+    def __init__(self, name="categorical_accuracy", dtype=None):
+        super().__init__(fn=categorical_accuracy, name=name, dtype=dtype)
+        self._direction = "up"
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        yp = _class_pred(y_pred, self.name)
+        _update(self, y_true, yp, yp.shape[:-1], sample_weight, "categorical")
+
+    def get_config(self):
+        return {"name": self.name, "dtype": self.dtype}
+
+
+class SparseCategoricalAccuracy(MeanMetricWrapper):
+    """How often `argmax(y_pred)` equals the integer label.
+
+    Args:
+        name: defaults to `"sparse_categorical_accuracy"`.
+        dtype: see `Metric`.
+
+    Example:
+
+    >>> m = keras.metrics.SparseCategoricalAccuracy()
+    >>> m.update_state([[2], [1]], [[0.1, 0.6, 0.3], [0.05, 0.95, 0]])
+    >>> float(m.result())
+    0.5
+    """
+
+    def __init__(self, name="sparse_categorical_accuracy", dtype=None):
+        super().__init__(fn=sparse_categorical_accuracy, name=name, dtype=dtype)
+        self._direction = "up"
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        yp = _class_pred(y_pred, self.name)
+        yt = _sparse_labels(y_true, yp)
+        _update(self, yt, yp, yp.shape[:-1], sample_weight, "sparse")
+
+    def get_config(self):
+        return {"name": self.name, "dtype": self.dtype}
+
+
+class TopKCategoricalAccuracy(MeanMetricWrapper):
+    """How often the one-hot target is among the top `k` predictions.
+
+    Args:
+        k: number of top elements to look at. Defaults to 5.
+        name: defaults to `"top_k_categorical_accuracy"`.
+        dtype: see `Metric`.
+    """
+
+    def __init__(self, k=5, name="top_k_categorical_accuracy", dtype=None):
+        super().__init__(fn=top_k_categorical_accuracy, name=name, dtype=dtype, k=k)
+        self.k = k
+        self._direction = "up"
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        yp = _class_pred(y_pred, self.name)
+        _update(self, y_true, yp, yp.shape[:-1], sample_weight, "top_k", k=self.k)
+
+    def get_config(self):
+        return {"name": self.name, "dtype": self.dtype, "k": self.k}
+
+
+class SparseTopKCategoricalAccuracy(MeanMetricWrapper):
+    """How often the integer target is among the top `k` predictions.
+
+    Args:
+        k: number of top elements to look at. Defaults to 5.
+        name: defaults to `"sparse_top_k_categorical_accuracy"`.
+        dtype: see `Metric`.
+        from_sorted_ids: only `False` is supported.
+    """
+
+    def __init__(self, k=5, name="sparse_top_k_categorical_accuracy", dtype=None,
+                 from_sorted_ids=False):
+        if from_sorted_ids:
+            raise ValueError("from_sorted_ids=True is not supported by pyfastfit. "
+                             "Received: from_sorted_ids=True")
+        super().__init__(fn=sparse_top_k_categorical_accuracy, name=name, dtype=dtype, k=k)
+        self.k = k
+        self.from_sorted_ids = from_sorted_ids
+        self._direction = "up"
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        yp = _class_pred(y_pred, self.name)
+        yt = _sparse_labels(y_true, yp)
+        _update(self, yt, yp, yp.shape[:-1], sample_weight, "sparse_top_k", k=self.k)
+
+    def get_config(self):
+        return {"name": self.name, "dtype": self.dtype, "k": self.k,
+                "from_sorted_ids": self.from_sorted_ids}

@@ -1,0 +1,157 @@
+"""Metric base class (keras/src/metrics/metric.py, Keras 3)."""
+
+import numpy as np
+
+from pyfastfit import ops
+from pyfastfit.core import Variable
+from pyfastfit.losses.loss import auto_name
+
+
+def _initial_value(initializer, shape, dtype):
+    if initializer is None or initializer == "zeros":
+        return np.zeros(shape, dtype)
+    if initializer == "ones":
+        return np.ones(shape, dtype)
+    if callable(initializer):
+        value = initializer(tuple(shape), dtype)
+        return np.asarray(value, dtype)
+    if isinstance(initializer, str):
+        try:
+            from pyfastfit import initializers
+        except ImportError:
+            raise ValueError(
+                f"Unknown initializer for a metric variable: {initializer!r}") from None
+        return np.asarray(initializers.get(initializer)(tuple(shape), dtype), dtype)
+    return np.broadcast_to(np.asarray(initializer, dtype), shape).copy()
+
+
+class Metric:
+    """Encapsulates metric logic and state.
+
+    Subclasses create their state with `add_variable` in `__init__` and implement
+    `update_state(...)` and `result()`. `reset_state()` sets every state variable back
+    to its initial value.
+
+    Args:
+        dtype: dtype of the metric's computations and state. Defaults to `"float32"`.
+        name: name of the metric instance; defaults to the snake_case class name.
+
+    Example:
+
+    ```python
+    class Total(keras.metrics.Metric):
+        def __init__(self, name="total", **kwargs):
+            super().__init__(name=name, **kwargs)
+            self.total = self.add_variable(shape=(), initializer="zeros", name="total")
+
+        def update_state(self, values):
+            self.total.assign_add(keras.ops.sum(values))
+
+        def result(self):
+            return self.total
+    ```
+    """
+
+    def __init__(self, dtype=None, name=None):
+        self.name = name or auto_name(self.__class__.__name__)
+        dtype = getattr(dtype, "name", dtype)
+        if dtype not in (None, "float32"):
+            raise ValueError(
+                f"Only dtype='float32' is supported for metrics. Received: dtype={dtype}")
+        self._dtype = "float32"
+        self._variables = []
+        self._initial_values = []
+        self._metrics = []
+
+    @property
+    def dtype(self):
+        return self._dtype
+
+    def add_variable(self, shape=(), initializer="zeros", dtype=None, aggregation="sum",
+                     name=None):
+        """Creates a non-trainable state Variable tracked by the metric (reset by
+        `reset_state`)."""
+        shape = tuple(int(s) for s in (shape or ()))
+        dtype = getattr(dtype, "name", dtype) or self._dtype
+        value = _initial_value(initializer, shape, dtype)
+        var = Variable(value, dtype=dtype, trainable=False, name=name or "variable",
+                       aggregation=aggregation)
+        var.path = f"{self.name}/{var.name}"
+        self._variables.append(var)
+        self._initial_values.append(np.array(value, dtype=dtype, copy=True))
+        return var
+
+    def add_weight(self, shape=(), initializer="zeros", dtype=None, name=None):
+        """Alias of `add_variable` (Keras 2 name)."""
+        return self.add_variable(shape=shape, initializer=initializer, dtype=dtype, name=name)
+
+    @property
+    def variables(self):
+        """The metric's state variables (those of nested metrics included)."""
+        out = list(self._variables)
+        for m in self._metrics:
+            out.extend(m.variables)
+        return out
+
+    @property
+    def weights(self):
+        return self.variables
+
+    @property
+    def trainable_weights(self):
+        return []
+
+    @property
+    def non_trainable_weights(self):
+        return self.variables
+
+    def __setattr__(self, name, value):
+        if isinstance(value, Metric) and name != "_metrics" and "_metrics" in self.__dict__:
+            if value not in self._metrics:
+                self._metrics.append(value)
+        object.__setattr__(self, name, value)
+
+    def reset_state(self):
+        """Resets all state variables to their initial values."""
+        for var, init in zip(self._variables, self._initial_values):
+            np.copyto(np.asarray(var._c), init)
+        for m in self._metrics:
+            m.reset_state()
+
+    def reset_states(self):
+        """Deprecated alias of `reset_state`."""
+        self.reset_state()
+
+    def update_state(self, *args, **kwargs):
+        raise NotImplementedError(
+            f"Metric subclass {type(self).__name__} must implement `update_state()`.")
+
+    def result(self):
+        raise NotImplementedError(
+            f"Metric subclass {type(self).__name__} must implement `result()`.")
+
+    def stateless_update_state(self, metric_variables, *args, **kwargs):
+        raise NotImplementedError("stateless_update_state is not supported by pyfastfit.")
+
+    def __call__(self, *args, **kwargs):
+        """Updates the state with the batch, then returns `result()`."""
+        self.update_state(*args, **kwargs)
+        return self.result()
+
+    def get_config(self):
+        return {"name": self.name, "dtype": self.dtype}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}>"
+
+    def __str__(self):
+        return self.__repr__()
+
+
+def _scalar_result(value):
+    """A float32 Tensor holding a copy of `value` (never a view of a state Variable)."""
+    return ops.convert_to_tensor(np.array(value, dtype=np.float32, copy=True))

@@ -1,0 +1,64 @@
+import numpy as np
+import pytest
+
+import pyfastfit as keras
+from pyfastfit import layers
+from tests.layers.layer_test_utils import check_layer
+
+
+def test_dropout_check_layer():
+    check_layer(layers.Dropout, {"rate": 0.5, "seed": 1}, (4, 8), (4, 8))
+
+
+def test_inactive_at_inference():
+    x = np.random.default_rng(0).standard_normal((16, 8)).astype("float32")
+    layer = layers.Dropout(0.5, seed=3)
+    np.testing.assert_array_equal(np.asarray(layer(x)), x)
+    np.testing.assert_array_equal(np.asarray(layer(x, training=False)), x)
+
+
+def test_training_mask_scale_and_rate():
+    x = np.ones((200, 100), "float32")
+    y = np.asarray(layers.Dropout(0.3, seed=5)(x, training=True))
+    assert set(np.unique(y)) <= {0.0, np.float32(1 / 0.7)}
+    assert abs((y == 0).mean() - 0.3) < 0.02
+
+
+def test_determinism_with_seed_and_new_mask_each_call():
+    x = np.ones((4, 50), "float32")
+    a, b = layers.Dropout(0.5, seed=7), layers.Dropout(0.5, seed=7)
+    a1, a2 = np.asarray(a(x, training=True)), np.asarray(a(x, training=True))
+    b1 = np.asarray(b(x, training=True))
+    np.testing.assert_array_equal(a1, b1)
+    assert not np.array_equal(a1, a2)
+
+
+def test_global_seed_makes_unseeded_dropout_deterministic():
+    x = np.ones((4, 50), "float32")
+    keras.backend.set_random_seed(42)
+    y1 = np.asarray(layers.Dropout(0.5)(x, training=True))
+    keras.backend.set_random_seed(42)
+    y2 = np.asarray(layers.Dropout(0.5)(x, training=True))
+    np.testing.assert_array_equal(y1, y2)
+
+
+def test_gradient_uses_mask():
+    x = keras.Variable(np.ones((3, 10), "float32"))
+    layer = layers.Dropout(0.5, seed=1)
+    with keras.GradientTape() as tape:
+        y = layer(x, training=True)
+        loss = keras.ops.sum(y)
+    g = np.asarray(tape.gradient(loss, x))
+    np.testing.assert_array_equal(g, np.asarray(y))
+
+
+def test_noise_shape():
+    y = np.asarray(layers.Dropout(0.5, noise_shape=(None, 1), seed=2)(
+        np.ones((8, 6), "float32"), training=True))
+    for row in y:
+        assert len(set(row.tolist())) == 1
+
+
+def test_invalid_rate():
+    with pytest.raises(ValueError, match="rate=1.5"):
+        layers.Dropout(1.5)

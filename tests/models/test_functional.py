@@ -1,0 +1,182 @@
+import numpy as np
+import pytest
+
+import pyfastfit as keras
+from pyfastfit import layers, ops
+
+
+def ticket_model():
+    title = keras.Input(shape=(20,), name="title")
+    text_body = keras.Input(shape=(30,), name="text_body")
+    tags = keras.Input(shape=(5,), name="tags")
+    features = layers.Concatenate()([title, text_body, tags])
+    features = layers.Dense(16, activation="relu")(features)
+    priority = layers.Dense(1, activation="sigmoid", name="priority")(features)
+    department = layers.Dense(4, activation="softmax", name="department")(features)
+    return keras.Model(inputs=[title, text_body, tags], outputs=[priority, department])
+
+
+def data(n=3):
+    rng = np.random.default_rng(0)
+    return [rng.random((n, d)).astype("float32") for d in (20, 30, 5)]
+
+
+def test_multi_input_output_list_and_dict_calls():
+    model = ticket_model()
+    assert isinstance(model, keras.models.Functional) and isinstance(model, keras.Model)
+    assert [la.name for la in model.layers][:3] == ["title", "text_body", "tags"]
+    assert isinstance(model.layers[0], layers.InputLayer)
+    assert model.output_names == ["priority", "department"]
+    assert model.input_names == ["title", "text_body", "tags"]
+    x = data()
+    p, d = model(x)
+    assert p.shape == (3, 1) and d.shape == (3, 4)
+    p2, d2 = model(dict(zip(["tags", "title", "text_body"], [x[2], x[0], x[1]])))
+    np.testing.assert_allclose(np.asarray(p2), np.asarray(p))
+    np.testing.assert_allclose(np.asarray(d).sum(-1), 1.0, rtol=1e-5)
+
+
+def test_values_match_numpy():
+    model = ticket_model()
+    x = data()
+    kc, bc = model.layers[4].get_weights()
+    kp, bp = model.get_layer("priority").get_weights()
+    h = np.maximum(np.concatenate(x, -1) @ kc + bc, 0)
+    expected = 1 / (1 + np.exp(-(h @ kp + bp)))
+    np.testing.assert_allclose(np.asarray(model(x)[0]), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_wrong_inputs_errors():
+    model = ticket_model()
+    x = data()
+    with pytest.raises(ValueError,
+                       match=r"expected 3 inputs \['title', 'text_body', 'tags'\], received 2"):
+        model(x[:2])
+    with pytest.raises(ValueError, match="missing"):
+        model({"title": x[0], "tags": x[2]})
+    with pytest.raises(ValueError, match="incompatible"):
+        model([x[0], x[0], x[2]])
+
+
+def test_dict_inputs_and_outputs():
+    a, b = keras.Input((2,), name="a"), keras.Input((3,), name="b")
+    out = layers.Dense(1)(layers.concatenate([a, b]))
+    model = keras.Model({"a": a, "b": b}, {"y": out, "z": layers.Dense(2)(out)})
+    assert model.output_names == ["y", "z"]
+    res = model({"b": np.ones((4, 3), "float32"), "a": np.ones((4, 2), "float32")})
+    assert set(res) == {"y", "z"} and res["z"].shape == (4, 2)
+
+
+def test_shared_layer_and_graph_nodes():
+    shared = layers.Dense(4, name="shared")
+    a, b = keras.Input((3,), name="a"), keras.Input((3,), name="b")
+    out = layers.add([shared(a), shared(b)])
+    model = keras.Model([a, b], out)
+    assert len(model.weights) == 2
+    assert [la.name for la in model.layers].count("shared") == 1
+    g = model._graph_nodes()
+    assert g["inputs"] == [a._id, b._id] and g["outputs"] == [out._id]
+    assert [n[0].name for n in g["nodes"]][:2] == ["shared", "shared"]
+    assert isinstance(g["nodes"][2][0], layers.Add)
+    ids = set(g["inputs"])
+    for layer, ins, outs, kwargs in g["nodes"]:
+        assert set(ins) <= ids
+        ids.update(outs)
+    x1, x2 = np.ones((2, 3), "float32"), np.full((2, 3), 2.0, "float32")
+    k, bias = shared.get_weights()
+    np.testing.assert_allclose(np.asarray(model([x1, x2])), x1 @ k + x2 @ k + 2 * bias,
+                               rtol=1e-5)
+
+
+def test_feature_extraction_and_layer_output():
+    model = ticket_model()
+    features = model.layers[4].output
+    assert features.shape == (None, 16)
+    difficulty = layers.Dense(3, activation="softmax", name="difficulty")(features)
+    new = keras.Model(inputs=model.inputs, outputs=[*model.outputs, difficulty])
+    outs = new(data())
+    assert [o.shape for o in outs] == [(3, 1), (3, 4), (3, 3)]
+    sub = keras.Model(model.inputs, features)
+    assert sub(data()).shape == (3, 16)
+
+
+def test_nested_models_and_subclassed_in_functional():
+    inner_in = keras.Input((4,))
+    inner = keras.Model(inner_in, layers.Dense(2)(inner_in), name="inner")
+
+    class Classifier(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = layers.Dense(1, activation="sigmoid")
+
+        def call(self, x):
+            return self.dense(x)
+
+    x = keras.Input((4,))
+    y = Classifier()(inner(x))
+    outer = keras.Model(x, y)
+    assert outer(np.ones((5, 4), "float32")).shape == (5, 1)
+    assert len(outer.weights) == 4
+    assert outer.layers[1] is inner
+
+
+def test_training_flag_reaches_dropout_inside_functional():
+    x = keras.Input((100,))
+    model = keras.Model(x, layers.Dropout(0.5, seed=1)(x))
+    data_ = np.ones((2, 100), "float32")
+    np.testing.assert_array_equal(np.asarray(model(data_)), data_)
+    assert (np.asarray(model(data_, training=True)) == 0).any()
+
+
+def test_graph_disconnected():
+    a, b = keras.Input((2,)), keras.Input((2,))
+    out = layers.add([a, b])
+    with pytest.raises(ValueError, match="Graph disconnected"):
+        keras.Model(a, out)
+
+
+def test_config_round_trip_with_shared_layers():
+    model = ticket_model()
+    clone = keras.Model.from_config(model.get_config())
+    assert [la.name for la in clone.layers] == [la.name for la in model.layers]
+    clone.set_weights(model.get_weights())
+    for o1, o2 in zip(model(data()), clone(data())):
+        np.testing.assert_allclose(np.asarray(o1), np.asarray(o2), rtol=1e-6)
+    shared = layers.Dense(2)
+    a = keras.Input((2,))
+    m2 = keras.Model(a, shared(shared(a)))
+    c2 = keras.Model.from_config(m2.get_config())
+    assert len(c2.weights) == 2
+
+
+def test_gradient_through_functional():
+    model = ticket_model()
+    with keras.GradientTape() as tape:
+        p, d = model(data(), training=True)
+        loss = ops.add(ops.mean(p), ops.mean(d))
+    grads = tape.gradient(loss, model.trainable_weights)
+    assert len(grads) == 6 and all(g is not None for g in grads)
+
+
+def test_single_output_list_unpacked_and_input_rank_adjust():
+    x = keras.Input((3, 1))
+    model = keras.Model([x], [layers.Flatten()(x)])
+    out = model(np.ones((2, 3), "float32"))  # (2, 3) expanded to (2, 3, 1)
+    assert out.shape == (2, 3)
+    i = keras.Input((4,), dtype="int32")
+    m2 = keras.Model(i, layers.Rescaling(2.0)(i))
+    np.testing.assert_allclose(np.asarray(m2(np.ones((1, 4), "float32"))), 2.0)
+
+
+def test_operators_on_symbolic_tensors():
+    x = keras.Input((3,))
+    y = (x * 2.0 + 1.0) / 2.0 - x
+    z = -y[:, :2]
+    model = keras.Model(x, [y, z])
+    a = np.arange(6, dtype="float32").reshape(2, 3)
+    yv, zv = model(a)
+    np.testing.assert_allclose(np.asarray(yv), (a * 2 + 1) / 2 - a, rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(zv), -((a * 2 + 1) / 2 - a)[:, :2], rtol=1e-6)
+    assert z.shape == (None, 2)
+    with pytest.raises(ValueError, match="cannot be serialized"):
+        model.get_config()
