@@ -37,7 +37,7 @@ _generation = [0]
 _CALL_INFO = {}  # class -> (accepts_training, training_default, accepts_mask)
 # Attributes never scanned for sub-layers / variables.
 _NO_TRACK = frozenset({
-    "_inbound_nodes", "_outbound_nodes", "_losses", "_metric_values", "_regularized",
+    "_inbound_nodes", "_outbound_nodes", "_losses", "_plan", "_metric_values", "_regularized",
     "_inputs_struct", "_outputs_struct", "_nodes_in_order", "_build_shapes",
     "_created_trainable", "_config_args", "_constraints", "_functional", "_tree_cache",
 })
@@ -583,8 +583,42 @@ class Layer:
                 f"Error when deserializing class '{cls.__name__}' using config={config}.\n\n"
                 f"Exception encountered: {e}") from e
 
+    def get_build_config(self):
+        """`{"input_shape": ...}` once built from a known shape (Keras 3 saving format)."""
+        shape = self.__dict__.get("_build_shapes")
+        if self.built and shape is not None:
+            return {"input_shape": _jsonable_shape(shape)}
+        return None
+
+    def build_from_config(self, config):
+        """Builds the layer from `get_build_config()`'s dict."""
+        if config and not self.built:
+            shape = config.get("input_shape")
+            if shape is not None:
+                shape = _tuple_shape(shape)
+                if type(self).build is not Layer.build:
+                    self.build(shape)
+                self.__dict__["built"] = True
+                self.__dict__["_build_shapes"] = shape
+
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _jsonable_shape(shape):
+    if isinstance(shape, dict):
+        return {k: _jsonable_shape(v) for k, v in shape.items()}
+    if isinstance(shape, (list, tuple)) and shape and isinstance(shape[0], (list, tuple, dict)):
+        return [_jsonable_shape(s) for s in shape]
+    return list(shape) if shape is not None else None
+
+
+def _tuple_shape(shape):
+    if isinstance(shape, dict):
+        return {k: _tuple_shape(v) for k, v in shape.items()}
+    if isinstance(shape, (list, tuple)) and shape and isinstance(shape[0], (list, tuple, dict)):
+        return [_tuple_shape(s) for s in shape]
+    return tuple(shape)
 
 
 def _specs_from_shapes(shape, dtype):
@@ -605,8 +639,12 @@ def serialize_layer(layer):
     module = "keras.layers" if builtin else cls.__module__
     registered = None if builtin else getattr(cls, "_registered_name",
                                               f"Custom>{cls.__name__}")
-    return {"module": module, "class_name": cls.__name__, "config": layer.get_config(),
-            "registered_name": registered}
+    out = {"module": module, "class_name": cls.__name__, "config": layer.get_config(),
+           "registered_name": registered}
+    build_config = layer.get_build_config() if hasattr(layer, "get_build_config") else None
+    if build_config is not None:
+        out["build_config"] = build_config
+    return out
 
 
 def deserialize_layer(config, custom_objects=None):
@@ -636,8 +674,13 @@ def deserialize_layer(config, custom_objects=None):
                          "`keras.utils.custom_object_scope` or pass it in `custom_objects`.")
     inner = config.get("config", {})
     if custom_objects and "custom_objects" in inspect.signature(cls.from_config).parameters:
-        return cls.from_config(inner, custom_objects=custom_objects)
-    return cls.from_config(inner)
+        layer = cls.from_config(inner, custom_objects=custom_objects)
+    else:
+        layer = cls.from_config(inner)
+    build_config = config.get("build_config")
+    if build_config and hasattr(layer, "build_from_config") and not layer.built:
+        layer.build_from_config(build_config)
+    return layer
 
 
 class OpLayer(Layer):

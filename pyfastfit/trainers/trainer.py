@@ -6,7 +6,7 @@ These are the eager (Python) loops calling `train_step` / `test_step` /
 `predict_step`; a compiled C++ loop can replace them when `run_eagerly` is False.
 """
 
-import numpy as np
+import inspect
 
 from pyfastfit import ops
 from pyfastfit.autodiff import GradientTape
@@ -22,6 +22,9 @@ from pyfastfit.trainers.epoch_loops import EpochLoops
 from pyfastfit.trainers.logs import ordered_metric_names
 
 
+_COMPUTE_LOSS_HAS_TRAINING = {}  # class -> whether compute_loss takes `training`
+
+
 def _set(obj, name, value):
     # Bypass Layer.__setattr__ tracking: trainer state must not become layer state.
     object.__setattr__(obj, name, value)
@@ -33,10 +36,6 @@ def _batch_size_of(x):
             shape = getattr(leaf, "shape", None)
             return int(shape[0]) if shape else 1
     return 1
-
-
-def _to_numpy(t):
-    return np.array(t, copy=True) if not isinstance(t, np.ndarray) else t
 
 
 class Trainer(EpochLoops):
@@ -288,12 +287,16 @@ class Trainer(EpochLoops):
 
     def _compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None,
                       training=True):
-        try:
+        cls = type(self)
+        has_training = _COMPUTE_LOSS_HAS_TRAINING.get(cls)
+        if has_training is None:
+            params = inspect.signature(self.compute_loss).parameters
+            has_training = "training" in params or any(
+                p.kind is p.VAR_KEYWORD for p in params.values())
+            _COMPUTE_LOSS_HAS_TRAINING[cls] = has_training
+        if has_training:
             return self.compute_loss(x, y, y_pred, sample_weight, training=training)
-        except TypeError as e:
-            if "training" not in str(e):
-                raise
-            return self.compute_loss(x, y, y_pred, sample_weight)
+        return self.compute_loss(x, y, y_pred, sample_weight)
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
         """Updates the compiled metrics and returns `get_metrics_result()`."""

@@ -215,3 +215,13 @@ def test_list_attribute_mutated_after_assignment_is_tracked():
     assert s.weights == []
     s(np.ones((1, 2), "float32"))
     assert len(s.weights) == 6 and len(s.trainable_weights) == 6
+
+
+def test_build_config_round_trip_through_serialize():
+    layer = layers.Dense(3)
+    layer(np.ones((2, 5), "float32"))
+    cfg = keras.layers.serialize(layer)
+    assert cfg["build_config"] == {"input_shape": [2, 5]}
+    assert cfg["module"] == "keras.layers" and cfg["class_name"] == "Dense"
+    clone = keras.layers.deserialize(cfg)
+    assert clone.built and clone.kernel.shape == (5, 3)

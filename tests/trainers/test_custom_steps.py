@@ -143,3 +143,27 @@ def test_add_loss_added_to_compiled_loss():
     ce = -np.mean(np.log(pred[np.arange(32), y]))
     assert m.evaluate(x, y, batch_size=32, verbose=0) == pytest.approx(
         ce + 2.0 * np.mean(pred ** 2), rel=1e-5)
+
+
+@pytest.mark.parametrize("with_training", [True, False])
+def test_compute_loss_override(with_training):
+    calls = []
+
+    if with_training:
+        class M(TinyModel):
+            def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None,
+                             training=True):
+                calls.append(training)
+                return ops.mean(ops.square(y_pred))
+    else:
+        class M(TinyModel):
+            def compute_loss(self, x, y, y_pred, sample_weight):
+                calls.append(None)
+                return ops.mean(ops.square(y_pred))
+
+    x, y = classification_data(n=32)
+    m = M()
+    m.compile(optimizer="sgd")
+    m.fit(x, y, batch_size=16, verbose=0)
+    m.evaluate(x, y, batch_size=32, verbose=0)
+    assert calls == ([True, True, False] if with_training else [None, None, None])
