@@ -4,7 +4,8 @@ Run it with `python -m pyfastfit.demo` (options: `--help`). It loads the UCI han
 digits that ship inside the package (1,797 8x8 images, CC BY 4.0), scales the pixels to
 [0, 1], holds out a random 20% as the test set, trains Dense 64-64-10 with RMSprop
 (batch 32, 20 epochs; 10% of the training rows validate each epoch), then prints the test
-accuracy and the wall time. Keras 3 reaches about 0.98 test accuracy on this setup.
+accuracy and the wall time. Test accuracy is 0.95-0.975 depending on `--seed`; Keras 3
+gets the same on the same splits (mean 0.966 over seeds 0-4, ours 0.962).
 """
 
 import argparse

@@ -119,6 +119,9 @@ def _weights_and_scale(values_shape, sample_weight, mask, reduction):
         dummy, w = squeeze_or_expand_to_same_rank(dummy, w)
         values_shape = dummy.shape
         try:
+            if w.ndim < len(values_shape) and w.shape == tuple(values_shape[:w.ndim]):
+                # Weights for the leading axes (e.g. one per sample of (B, T) losses).
+                w = w.reshape(w.shape + (1,) * (len(values_shape) - w.ndim))
             wb = np.broadcast_to(w, values_shape)
         except ValueError:
             raise ValueError(
@@ -132,7 +135,7 @@ def _weights_and_scale(values_shape, sample_weight, mask, reduction):
     if reduction == "sum":
         scale = 1.0
     elif reduction == "mean_with_sample_weight" and w is not None:
-        s = float(np.sum(w, dtype=np.float64))
+        s = float(np.sum(w_full, dtype=np.float64))
         scale = 1.0 / s if s != 0 else 0.0
     else:
         scale = 1.0 / n if n else 0.0
