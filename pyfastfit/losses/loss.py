@@ -1,5 +1,6 @@
 """Loss base class and the reduction helpers (keras/src/losses/loss.py, Keras 3)."""
 
+import math
 import re
 
 import numpy as np
@@ -11,6 +12,8 @@ from pyfastfit.ops import losses as loss_ops
 _REDUCTIONS = ("sum_over_batch_size", "sum", None, "none", "mean", "mean_with_sample_weight")
 _EPSILON = 1e-7
 _local_uids = {}
+# Built-in point-loss functions -> fused kernel name (filled by losses.py).
+_POINT_FUNCTIONS = {}
 
 
 def _to_snake_case(name):
@@ -131,7 +134,7 @@ def _weights_and_scale(values_shape, sample_weight, mask, reduction):
         w_full = np.ascontiguousarray(wb, dtype=np.float32)
     else:
         w_full = None
-    n = int(np.prod(values_shape)) if values_shape else 1
+    n = math.prod(values_shape)
     if reduction == "sum":
         scale = 1.0
     elif reduction == "mean_with_sample_weight" and w is not None:
@@ -246,7 +249,7 @@ class Loss:
             values = loss_ops.point_loss(name, y_true, y_pred, param)
             return reduce_weighted_values(values, sample_weight, None, red)
         if sample_weight is None:
-            n = int(np.prod(out_shape))
+            n = math.prod(out_shape)
             scale = 1.0 if red == "sum" else (1.0 / n if n else 0.0)
             return loss_ops.point_loss_reduced(name, y_true, y_pred, None, param, scale)
         new_shape, w, scale = _weights_and_scale(out_shape, sample_weight, None, red)
@@ -311,6 +314,10 @@ class LossFunctionWrapper(Loss):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
         self.fn = fn
         self._fn_kwargs = kwargs
+        point = _POINT_FUNCTIONS.get(fn) if type(self)._point is None else None
+        if point is not None and set(kwargs) <= {"delta"}:
+            # A wrapped built-in point loss (e.g. compile(loss="mse")): fused path.
+            self._point = (point, float(kwargs.get("delta", 1.0 if point == "huber" else 0.0)))
 
     def call(self, y_true, y_pred):
         y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)

@@ -368,3 +368,15 @@ def test_invalid_reduction():
 def test_shape_mismatch_error():
     with pytest.raises(ValueError, match="Incompatible shapes|shape"):
         losses.MeanSquaredError()(np.zeros((3, 2)), np.zeros((4, 2)))
+
+
+@pytest.mark.parametrize("fn,kwargs", [(losses.mean_squared_error, {}),
+                                       (losses.huber, {}), (losses.huber, {"delta": 0.3}),
+                                       (losses.poisson, {})])
+def test_wrapped_point_function_uses_fused_path(fn, kwargs):
+    t, p = _data("mean_squared_error", (5, 3))
+    w = RNG.uniform(0, 1, 5).astype(np.float32)
+    wrapped = losses.LossFunctionWrapper(fn, name="x", **kwargs)
+    assert wrapped._point is not None
+    want = np.sum(np.asarray(fn(t, p, **kwargs), np.float64) * w) / 5
+    np.testing.assert_allclose(float(wrapped(t, p, sample_weight=w)), want, rtol=1e-5)
