@@ -33,6 +33,20 @@ def auto_name(class_name):
     return unique_name(to_snake_case(class_name))
 
 
+def _dtype_name(dtype):
+    """A dtype name from a string, a NumPy dtype, a policy object or a Keras 3
+    serialized DTypePolicy dict (`{"class_name": "DTypePolicy", "config": {"name": ..}}`)."""
+    if dtype is None:
+        return None
+    if isinstance(dtype, dict):
+        cfg = dtype.get("config", dtype)
+        dtype = cfg.get("name") if isinstance(cfg, dict) else cfg
+    dtype = getattr(dtype, "name", dtype)
+    if dtype in ("mixed_float16", "mixed_bfloat16"):
+        return "float32"
+    return str(dtype) if dtype is not None else None
+
+
 def standardize_reduction(reduction):
     """Validates `reduction` against the Keras 3 values."""
     if reduction not in _REDUCTIONS:
@@ -205,8 +219,8 @@ class Loss:
     def __init__(self, name=None, reduction="sum_over_batch_size", dtype=None):
         self.name = name or auto_name(self.__class__.__name__)
         self.reduction = standardize_reduction(reduction)
+        dtype = _dtype_name(dtype)
         if dtype not in (None, "float32"):
-            dtype = getattr(dtype, "name", dtype)
             if dtype != "float32":
                 raise ValueError(
                     f"Only dtype='float32' is supported for losses. Received: dtype={dtype}"

@@ -380,3 +380,16 @@ def test_wrapped_point_function_uses_fused_path(fn, kwargs):
     assert wrapped._point is not None
     want = np.sum(np.asarray(fn(t, p, **kwargs), np.float64) * w) / 5
     np.testing.assert_allclose(float(wrapped(t, p, sample_weight=w)), want, rtol=1e-5)
+
+
+def test_keras_config_with_dtype_policy():
+    cfg = {"module": "keras.losses", "class_name": "BinaryCrossentropy",
+           "config": {"name": "bce", "reduction": "sum", "from_logits": True,
+                      "label_smoothing": 0.0, "axis": -1,
+                      "dtype": {"module": "keras", "class_name": "DTypePolicy",
+                                "config": {"name": "float32"}, "registered_name": None}},
+           "registered_name": None}
+    loss = losses.deserialize(cfg)
+    assert loss.name == "bce" and loss.reduction == "sum" and loss.from_logits
+    with pytest.raises(ValueError, match="Only dtype='float32'.*Received: dtype=float64"):
+        losses.MeanSquaredError(dtype="float64")
