@@ -37,7 +37,7 @@ _generation = [0]
 _CALL_INFO = {}  # class -> (accepts_training, training_default, accepts_mask)
 # Attributes never scanned for sub-layers / variables.
 _NO_TRACK = frozenset({
-    "_inbound_nodes", "_outbound_nodes", "_losses", "_metric_values", "_regularized",
+    "_inbound_nodes", "_outbound_nodes", "_losses", "_plan", "_metric_values", "_regularized",
     "_inputs_struct", "_outputs_struct", "_nodes_in_order", "_build_shapes",
     "_created_trainable", "_config_args", "_constraints", "_functional", "_tree_cache",
 })

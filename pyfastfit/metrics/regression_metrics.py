@@ -24,11 +24,15 @@ class _Wrapper(MeanMetricWrapper):
         return config
 
 
+_DEFAULTS = {"from_logits": False, "label_smoothing": 0, "axis": -1}
+
+
 def _make(class_name, fn, default_name, keys=(), doc=""):
     def __init__(self, name=default_name, dtype=None, **kwargs):
         unknown = set(kwargs) - set(keys)
         if unknown:
             raise TypeError(f"{class_name} got unexpected arguments: {sorted(unknown)}")
+        kwargs = {**{k: _DEFAULTS[k] for k in keys}, **kwargs}
         MeanMetricWrapper.__init__(self, fn, name=name, dtype=dtype, **kwargs)
         self._direction = "down"
 

@@ -98,6 +98,14 @@ class Functional(Model):
         ordered = sorted(order, key=lambda n: (-depth[id(n)], index[id(n)]))
         self._nodes_in_order = [n for n in ordered if not (
             n.outputs and n.outputs[0]._id in input_ids)]
+        # Execution plan: (layer, simple_input_id or None, node, output ids).
+        plan = []
+        for n in self._nodes_in_order:
+            simple = (len(n.args) == 1 and isinstance(n.args[0], KerasTensor)
+                      and not n.kwargs and len(n.outputs) == 1)
+            plan.append((n.layer, n.args[0]._id if simple else None, n,
+                         [t._id for t in n.outputs]))
+        self._plan = plan
         layers, lseen = [], set()
         input_nodes = [t._keras_history[0]._inbound_nodes[t._keras_history[1]]
                        for t in self.inputs]
@@ -198,18 +206,23 @@ class Functional(Model):
         def sub(t):
             return values[t._id] if isinstance(t, KerasTensor) else t
 
-        for node in self._nodes_in_order:
-            args = tuple(sub(a) if isinstance(a, KerasTensor) else map_structure(sub, a)
-                         for a in node.args)
-            kwargs = {k: map_structure(sub, v) for k, v in node.kwargs.items()} \
-                if node.kwargs else {}
-            out = node.layer(*args, **kwargs)
-            outs = node.outputs
-            if len(outs) == 1 and not isinstance(out, (list, tuple, dict)):
-                values[outs[0]._id] = out
+        for layer, simple, node, out_ids in self._plan:
+            if simple is not None:
+                out = layer(values[simple])
+                if not isinstance(out, (list, tuple, dict)):
+                    values[out_ids[0]] = out
+                    continue
             else:
-                for kt, o in zip(outs, flatten(out)):
-                    values[kt._id] = o
+                args = tuple(sub(a) if isinstance(a, KerasTensor) else map_structure(sub, a)
+                             for a in node.args)
+                kwargs = {k: map_structure(sub, v) for k, v in node.kwargs.items()} \
+                    if node.kwargs else {}
+                out = layer(*args, **kwargs)
+            if len(out_ids) == 1 and not isinstance(out, (list, tuple, dict)):
+                values[out_ids[0]] = out
+            else:
+                for i, o in zip(out_ids, flatten(out)):
+                    values[i] = o
         out = self._outputs_struct
         if isinstance(out, list) and len(out) == 1:
             return sub(out[0])

@@ -4,7 +4,16 @@ Seam for a compiled loop: each epoch is one call of `_run_train_epoch(adapter,
 callbacks)`, `_run_test_epoch(adapter, callbacks)` or `_run_predict_epoch(adapter,
 callbacks)`, where `adapter` is an `ArrayDataAdapter` whose data is already flat
 NumPy (`x_flat`, `y_flat`, `sw_flat`, class weights folded in). An implementation
-that replaces them must keep the contract documented on each method.
+that replaces them must keep the contract documented on each method:
+
+- use it only when `not self.run_eagerly`, `type(adapter) is ArrayDataAdapter` and the
+  step methods are not overridden (datasets/generators come as `IterableDataAdapter`);
+- draw the sample order with `adapter.pass_order()` once per pass (same RNG stream);
+- leave the metric state in `self.metrics` (the `loss` tracker weighted by batch size,
+  the compiled metrics, the per-output loss trackers) as the eager loop would, since
+  `fit`/`evaluate` read the epoch logs from it afterwards;
+- call the batch hooks only when `callbacks.has_train_batch_hooks` (etc.) is True, and
+  stop when `self.stop_training` / `self.stop_evaluating` is set.
 """
 
 import numpy as np
@@ -297,8 +306,9 @@ class EpochLoops:
     def _single_batch(self, x, y=None, sample_weight=None, class_weight=None):
         if class_weight is not None:
             if sample_weight is not None:
-                raise ValueError("You cannot use `class_weight` and `sample_weight` at "
-                                 "the same time.")
+                raise ValueError("Arguments `sample_weight` and `class_weight` cannot be "
+                                 "specified at the same time. Received: sample_weight="
+                                 f"{sample_weight}, class_weight={class_weight}")
             if y is None or _tree.is_nested(y):
                 raise ValueError("`class_weight` is only supported for Models with a "
                                  "single output.")
@@ -309,7 +319,7 @@ class EpochLoops:
 
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None,
                        return_dict=False):
-        """Runs one gradient update on a single batch (metrics are not reset).
+        """Runs one gradient update on a single batch (metrics are reset first, as Keras 3).
 
         Returns:
             A scalar, a list in `metrics_names` order, or a dict.
@@ -318,16 +328,18 @@ class EpochLoops:
         _set(self, "_cached_metrics", None)
         _set(self, "_tw_cache", None)
         data = self._single_batch(x, y, sample_weight, class_weight)
+        self.reset_metrics()
         logs = _float_logs((self.train_function or self.make_train_function())(data))
         if return_dict:
             return logs
         return flatten_metrics_in_order(self, logs)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
-        """Evaluates the model on a single batch (metrics are not reset)."""
+        """Evaluates the model on a single batch (metrics are reset first)."""
         self._assert_compile_called("test_on_batch")
         _set(self, "_cached_metrics", None)
         data = self._single_batch(x, y, sample_weight)
+        self.reset_metrics()
         logs = _float_logs((self.test_function or self.make_test_function())(data))
         if return_dict:
             return logs

@@ -180,3 +180,11 @@ def test_operators_on_symbolic_tensors():
     assert z.shape == (None, 2)
     with pytest.raises(ValueError, match="cannot be serialized"):
         model.get_config()
+
+
+def test_explicit_training_kwarg_in_graph_is_kept():
+    x = keras.Input((200,))
+    model = keras.Model(x, layers.Dropout(0.5, seed=1)(x, training=True))
+    assert (np.asarray(model(np.ones((2, 200), "float32"))) == 0).any()
+    g = model._graph_nodes()
+    assert g["nodes"][0][3] == {"training": True}

@@ -359,8 +359,10 @@ def make_metrics(arrays):
                 m.update_state(yt2, yp2, sample_weight=sw)
             results["weighted" if weighted else "unweighted"] = tolist(m.result())
             results["first"] = first
+        keras.backend.clear_session()  # else Keras uniquifies the name ("auc_2")
+        default_name = getattr(keras.metrics, cls)(**kwargs).name
         cases.append({"name": name, "class": cls, "kwargs": kwargs, "kind": kind,
-                      "default_name": getattr(keras.metrics, cls)(**kwargs).name,
+                      "default_name": default_name,
                       "first": results["first"], "unweighted": results["unweighted"],
                       "weighted": results["weighted"]})
     return {"cases": cases}

@@ -172,6 +172,7 @@ def test_metric_two_updates(case, weighted):
     need("metrics")
     name = case["name"]
     a = METRIC_ARRAYS
+    keras.backend.clear_session()  # fresh name scope, as when the fixture was made
     m = getattr(keras.metrics, case["class"])(**case["kwargs"])
     assert m.name == case["default_name"]
     sw = a[f"{name}/sample_weight_2"] if weighted else None

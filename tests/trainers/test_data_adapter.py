@@ -114,3 +114,10 @@ def test_unpack_x_y_sample_weight():
     assert unpack_x_y_sample_weight(5) == (5, None, None)
     with pytest.raises(ValueError, match="format"):
         unpack_x_y_sample_weight((1, 2, 3, 4))
+
+
+def test_python_lists_of_numbers_are_one_array():
+    adapter = ArrayDataAdapter([[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]], [0, 1, 2],
+                               sample_weight=[1.0, 1.0, 2.0])
+    assert adapter.x_flat[0].shape == (3, 2) and adapter.y_flat[0].shape == (3,)
+    assert adapter.sw_flat[0].shape == (3,)

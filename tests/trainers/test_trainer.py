@@ -141,3 +141,23 @@ def test_stop_training_from_callback():
     m = _model()
     h = m.fit(x, y, epochs=5, batch_size=16, callbacks=[Stop()], verbose=0)
     assert h.epoch == [0]
+
+
+def test_train_on_batch_returns_this_batch_values():
+    x, y = classification_data(n=32)
+    m = _model()
+    first = m.test_on_batch(x[:16], y[:16])[0]
+    second = m.test_on_batch(x[16:], y[16:])[0]
+    probs = m.predict(x, verbose=0)
+    ce = -np.log(probs[np.arange(32), y])
+    assert first == pytest.approx(ce[:16].mean(), rel=1e-5)
+    assert second == pytest.approx(ce[16:].mean(), rel=1e-5)
+
+
+def test_steps_in_evaluate_and_predict():
+    x, y = classification_data(n=40)
+    m = _model()
+    assert m.predict(x, batch_size=16, steps=2, verbose=0).shape == (32, 3)
+    assert m.predict(x, batch_size=16, steps=10, verbose=0).shape == (40, 3)
+    full = m.evaluate(x, y, batch_size=16, verbose=0)
+    assert m.evaluate(x, y, batch_size=16, steps=99, verbose=0) == pytest.approx(full)

@@ -32,8 +32,12 @@ def make_adapter(x, y=None, sample_weight=None, batch_size=None, steps=None,
             raise ValueError(f"Invalid batch_size={batch_size!r}")
         return IterableDataAdapter(x, steps=steps, class_weight=class_weight,
                                    persist=persist)
-    return ArrayDataAdapter(x, y, sample_weight=sample_weight, batch_size=batch_size,
-                            steps=steps, shuffle=shuffle, class_weight=class_weight)
+    adapter = ArrayDataAdapter(x, y, sample_weight=sample_weight, batch_size=batch_size,
+                               steps=steps, shuffle=shuffle, class_weight=class_weight)
+    if steps is not None and not persist and steps > adapter.batches_per_pass:
+        # evaluate / predict stop at the end of the data.
+        adapter._steps = adapter.num_batches = adapter.batches_per_pass
+    return adapter
 
 
 __all__ = [

@@ -121,6 +121,18 @@ def class_weight_to_sample_weights(y, class_weight):
     return table[y - lo]
 
 
+def _is_plain_sequence(v):
+    """A (nested) list/tuple of Python numbers: one array, not a structure of arrays."""
+    if isinstance(v, (list, tuple)) and v:
+        return all(isinstance(e, (int, float, bool, np.number)) or _is_plain_sequence(e)
+                   for e in v)
+    return False
+
+
+def _as_structure(v):
+    return np.asarray(v) if _is_plain_sequence(v) else v
+
+
 class ArrayDataAdapter:
     """Batches NumPy data for one fit/evaluate/predict call.
 
@@ -142,6 +154,8 @@ class ArrayDataAdapter:
                  shuffle=False, class_weight=None):
         if x is None:
             raise ValueError("The input data `x` is required. Received: x=None")
+        x, y, sample_weight = (_as_structure(x), _as_structure(y),
+                               _as_structure(sample_weight))
         self.x_flat = [_to_numpy(a, "x") for a in _tree.flatten(x)]
         self.y_flat = [] if y is None else [_to_numpy(a, "y") for a in _tree.flatten(y)]
         if any(a is None for a in self.x_flat + self.y_flat):
