@@ -1,5 +1,6 @@
 """Loss base class and the reduction helpers (keras/src/losses/loss.py, Keras 3)."""
 
+import math
 import re
 
 import numpy as np
@@ -11,6 +12,8 @@ from pyfastfit.ops import losses as loss_ops
 _REDUCTIONS = ("sum_over_batch_size", "sum", None, "none", "mean", "mean_with_sample_weight")
 _EPSILON = 1e-7
 _local_uids = {}
+# Built-in point-loss functions -> fused kernel name (filled by losses.py).
+_POINT_FUNCTIONS = {}
 
 
 def _to_snake_case(name):
@@ -28,6 +31,20 @@ def auto_name(class_name):
         uid = _local_uids[base]
         return base if uid == 1 else f"{base}_{uid - 1}"
     return unique_name(to_snake_case(class_name))
+
+
+def _dtype_name(dtype):
+    """A dtype name from a string, a NumPy dtype, a policy object or a Keras 3
+    serialized DTypePolicy dict (`{"class_name": "DTypePolicy", "config": {"name": ..}}`)."""
+    if dtype is None:
+        return None
+    if isinstance(dtype, dict):
+        cfg = dtype.get("config", dtype)
+        dtype = cfg.get("name") if isinstance(cfg, dict) else cfg
+    dtype = getattr(dtype, "name", dtype)
+    if dtype in ("mixed_float16", "mixed_bfloat16"):
+        return "float32"
+    return str(dtype) if dtype is not None else None
 
 
 def standardize_reduction(reduction):
@@ -114,7 +131,9 @@ def _weights_and_scale(values_shape, sample_weight, mask, reduction):
     w = None if sample_weight is None else _as_weight_array(sample_weight)
     if mask is not None:
         w = _apply_mask(w, mask, reduction)
-    if w is not None:
+    if w is not None and w.shape == tuple(values_shape) and w.flags.c_contiguous:
+        w_full = w  # the common case: one weight per sample loss
+    elif w is not None:
         dummy = np.empty(values_shape, dtype=np.uint8)
         dummy, w = squeeze_or_expand_to_same_rank(dummy, w)
         values_shape = dummy.shape
@@ -131,7 +150,7 @@ def _weights_and_scale(values_shape, sample_weight, mask, reduction):
         w_full = np.ascontiguousarray(wb, dtype=np.float32)
     else:
         w_full = None
-    n = int(np.prod(values_shape)) if values_shape else 1
+    n = math.prod(values_shape)
     if reduction == "sum":
         scale = 1.0
     elif reduction == "mean_with_sample_weight" and w is not None:
@@ -202,8 +221,8 @@ class Loss:
     def __init__(self, name=None, reduction="sum_over_batch_size", dtype=None):
         self.name = name or auto_name(self.__class__.__name__)
         self.reduction = standardize_reduction(reduction)
+        dtype = _dtype_name(dtype)
         if dtype not in (None, "float32"):
-            dtype = getattr(dtype, "name", dtype)
             if dtype != "float32":
                 raise ValueError(
                     f"Only dtype='float32' is supported for losses. Received: dtype={dtype}"
@@ -246,7 +265,7 @@ class Loss:
             values = loss_ops.point_loss(name, y_true, y_pred, param)
             return reduce_weighted_values(values, sample_weight, None, red)
         if sample_weight is None:
-            n = int(np.prod(out_shape))
+            n = math.prod(out_shape)
             scale = 1.0 if red == "sum" else (1.0 / n if n else 0.0)
             return loss_ops.point_loss_reduced(name, y_true, y_pred, None, param, scale)
         new_shape, w, scale = _weights_and_scale(out_shape, sample_weight, None, red)
@@ -311,6 +330,10 @@ class LossFunctionWrapper(Loss):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
         self.fn = fn
         self._fn_kwargs = kwargs
+        point = _POINT_FUNCTIONS.get(fn) if type(self)._point is None else None
+        if point is not None and set(kwargs) <= {"delta"}:
+            # A wrapped built-in point loss (e.g. compile(loss="mse")): fused path.
+            self._point = (point, float(kwargs.get("delta", 1.0 if point == "huber" else 0.0)))
 
     def call(self, y_true, y_pred):
         y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)

@@ -10,7 +10,7 @@ import numpy as np
 from pyfastfit import ops
 from pyfastfit.core import Tensor
 from pyfastfit.losses.loss import (
-    Loss, LossFunctionWrapper, _float_tensor, squeeze_or_expand_to_same_rank,
+    _POINT_FUNCTIONS, Loss, LossFunctionWrapper, _float_tensor, squeeze_or_expand_to_same_rank,
 )
 from pyfastfit.ops import losses as loss_ops
 
@@ -548,6 +548,13 @@ class SparseCategoricalCrossentropy(LossFunctionWrapper):
         config.update({"from_logits": self.from_logits, "ignore_class": self.ignore_class})
         return config
 
+
+_POINT_FUNCTIONS.update({
+    mean_squared_error: "mean_squared_error", mean_absolute_error: "mean_absolute_error",
+    mean_absolute_percentage_error: "mean_absolute_percentage_error",
+    mean_squared_logarithmic_error: "mean_squared_logarithmic_error", huber: "huber",
+    log_cosh: "log_cosh", hinge: "hinge", squared_hinge: "squared_hinge", poisson: "poisson",
+})
 
 # Keras aliases.
 mse = MSE = mean_squared_error

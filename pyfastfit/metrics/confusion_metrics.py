@@ -255,8 +255,10 @@ class AUC(Metric):
         name: defaults to `"auc"` (uniquified).
         dtype: see `Metric`.
         thresholds: optional list of thresholds in [0, 1] (overrides num_thresholds).
-        multi_label: only `False` is supported.
-        num_labels: unused unless multi_label.
+        multi_label: if True, `y_pred` is `(batch, num_labels)` and the AUC is computed
+            per label, then averaged (weighted by `label_weights`).
+        num_labels: number of labels when `multi_label=True` (else taken from the
+            first batch).
         label_weights: optional per-class weights of the counts.
         from_logits: apply a sigmoid to the predictions first.
 
@@ -281,13 +283,10 @@ class AUC(Metric):
             raise ValueError(
                 f'Invalid AUC summation method value: "{summation_method}". Expected values '
                 'are ["interpolation", "majoring", "minoring"]')
-        if multi_label:
-            raise ValueError("AUC(multi_label=True) is not supported by pyfastfit yet. "
-                             "Received: multi_label=True")
         super().__init__(name=name, dtype=dtype)
         self.curve = curve_s
         self.summation_method = method
-        self.multi_label = False
+        self.multi_label = bool(multi_label)
         self.num_labels = num_labels
         self._from_logits = from_logits
         self.label_weights = None if label_weights is None else np.asarray(
@@ -306,11 +305,26 @@ class AUC(Metric):
             self._init_from_thresholds = False
         self._thresholds = np.array([0.0 - _EPSILON] + thresholds + [1.0 + _EPSILON])
         self._thr = self._thresholds.astype(np.float32)
+        self._built = False
+        if not self.multi_label or num_labels is not None:
+            self._build(None if not self.multi_label else (None, num_labels))
+
+    def _build(self, shape):
         n = self.num_thresholds
-        self.true_positives = self.add_variable(shape=(n,), name="true_positives")
-        self.false_positives = self.add_variable(shape=(n,), name="false_positives")
-        self.true_negatives = self.add_variable(shape=(n,), name="true_negatives")
-        self.false_negatives = self.add_variable(shape=(n,), name="false_negatives")
+        if self.multi_label:
+            if len(shape) != 2:
+                raise ValueError(
+                    "`y_pred` must have rank 2 when `multi_label=True`. Found rank "
+                    f"{len(shape)}. Full shape received for `y_pred`: {tuple(shape)}")
+            self._num_labels = int(shape[1])
+            vshape = (n, self._num_labels)
+        else:
+            vshape = (n,)
+        self.true_positives = self.add_variable(shape=vshape, name="true_positives")
+        self.false_positives = self.add_variable(shape=vshape, name="false_positives")
+        self.true_negatives = self.add_variable(shape=vshape, name="true_negatives")
+        self.false_negatives = self.add_variable(shape=vshape, name="false_negatives")
+        self._built = True
 
     @property
     def thresholds(self):
@@ -321,11 +335,51 @@ class AUC(Metric):
         if self._from_logits:
             yp = _np(y_pred).astype(np.float64)
             y_pred = (1.0 / (1.0 + np.exp(-yp))).astype(np.float32)
+        if not self._built:
+            self._build(_np(y_pred).shape)
+        if self.multi_label:
+            return self._update_multi_label(y_true, y_pred, sample_weight)
         update_confusion_matrix_variables(
             {"tp": self.true_positives, "fp": self.false_positives,
              "tn": self.true_negatives, "fn": self.false_negatives},
             y_true, y_pred, self._thr, sample_weight=sample_weight,
-            label_weights=self.label_weights)
+            label_weights=None if self.multi_label else self.label_weights)
+
+    def _update_multi_label(self, y_true, y_pred, sample_weight):
+        yp = _np(y_pred).astype(np.float32, copy=False)
+        yt = _np(y_true)
+        yp, yt = _same_rank(yp, yt)
+        if yp.ndim != 2 or yp.shape[1] != self._num_labels or yt.shape != yp.shape:
+            raise ValueError(
+                f"AUC(multi_label=True) expects y_true and y_pred of shape (batch, "
+                f"{self._num_labels}); got {yt.shape} and {yp.shape}.")
+        w = None
+        if sample_weight is not None:
+            w = _np(sample_weight).astype(np.float32)
+            if w.ndim == 1:
+                w = w[:, None]
+            w = np.broadcast_to(w, yp.shape)
+        n, num_labels = self.num_thresholds, self._num_labels
+        acc = np.zeros((4, num_labels, n), np.float32)
+        for j in range(num_labels):
+            metric_ops.confusion_update_(
+                acc[0, j], acc[1, j], acc[2, j], acc[3, j], np.ascontiguousarray(yt[:, j]),
+                np.ascontiguousarray(yp[:, j]), self._thr,
+                None if w is None else np.ascontiguousarray(w[:, j]))
+        for var, a in zip((self.true_positives, self.false_positives, self.true_negatives,
+                           self.false_negatives), acc):
+            dst = np.asarray(var._c)
+            dst += a.T
+
+    def _average_labels(self, by_label):
+        if not self.multi_label:
+            return _scalar_result(np.sum(by_label, dtype=np.float32))
+        by_label = np.sum(by_label, axis=0, dtype=np.float32)
+        if self.label_weights is None:
+            return _scalar_result(np.mean(by_label))
+        lw = self.label_weights
+        s = np.sum(lw)
+        return _scalar_result(np.sum(by_label * lw) / s if s != 0 else 0.0)
 
     def interpolate_pr_auc(self):
         """Davis & Goadrich (2006) interpolated PR-AUC, as Keras (float32)."""
@@ -344,9 +398,11 @@ class AUC(Metric):
                                     np.ones_like(p[1:]))
             inc = _div_no_nan(prec_slope * (dtp + intercept * np.log(safe_p_ratio)),
                               np.maximum(tp[1:] + fn[1:], 0))
-        return _scalar_result(np.sum(inc, dtype=np.float32))
+        return self._average_labels(inc)
 
     def result(self):
+        if not self._built:
+            return _scalar_result(0.0)
         if self.curve == "PR" and self.summation_method == "interpolation":
             return self.interpolate_pr_auc()
         n = self.num_thresholds
@@ -365,7 +421,7 @@ class AUC(Metric):
             heights = np.minimum(y[: n - 1], y[1:])
         else:
             heights = np.maximum(y[: n - 1], y[1:])
-        return _scalar_result(np.sum((x[: n - 1] - x[1:]) * heights, dtype=np.float32))
+        return self._average_labels((x[: n - 1] - x[1:]) * heights)
 
     def get_config(self):
         config = {

@@ -4,7 +4,7 @@ import numpy as np
 
 from pyfastfit import ops
 from pyfastfit.core import Variable
-from pyfastfit.losses.loss import auto_name
+from pyfastfit.losses.loss import _dtype_name, auto_name
 
 
 def _initial_value(initializer, shape, dtype):
@@ -54,7 +54,7 @@ class Metric:
 
     def __init__(self, dtype=None, name=None):
         self.name = name or auto_name(self.__class__.__name__)
-        dtype = getattr(dtype, "name", dtype)
+        dtype = _dtype_name(dtype)
         if dtype not in (None, "float32"):
             raise ValueError(
                 f"Only dtype='float32' is supported for metrics. Received: dtype={dtype}")

@@ -41,10 +41,21 @@ def accuracy_update_(total, count, y_true, y_pred, sample_weight, kind, threshol
                         kind, float(threshold), int(k))
 
 
+def _acc_c(v):
+    if isinstance(v, Tensor):
+        return v._c
+    if not (isinstance(v, np.ndarray) and v.dtype == np.float32 and v.flags.c_contiguous
+            and v.flags.writeable):
+        raise TypeError("confusion accumulators must be Variables or writeable C-contiguous "
+                        f"float32 arrays; got {type(v).__name__}.")
+    return _C.from_numpy(v)  # zero-copy: the kernel writes into the array
+
+
 def confusion_update_(tp, fp, tn, fn, y_true, y_pred, thresholds, sample_weight=None):
     """Adds the weighted TP/FP/TN/FN counts of a batch at each threshold (y_pred > t,
-    label y_true != 0) into the given (T,) Variables (None to skip one)."""
-    _C.confusion_update_(*(None if v is None else v._c for v in (tp, fp, tn, fn)),
+    label y_true != 0) into the given (T,) Variables or float32 arrays (None to skip
+    one)."""
+    _C.confusion_update_(*(None if v is None else _acc_c(v) for v in (tp, fp, tn, fn)),
                          _c(y_true, False), _c(y_pred), _c(thresholds),
                          None if sample_weight is None else _c(sample_weight))
 

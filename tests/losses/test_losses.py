@@ -368,3 +368,28 @@ def test_invalid_reduction():
 def test_shape_mismatch_error():
     with pytest.raises(ValueError, match="Incompatible shapes|shape"):
         losses.MeanSquaredError()(np.zeros((3, 2)), np.zeros((4, 2)))
+
+
+@pytest.mark.parametrize("fn,kwargs", [(losses.mean_squared_error, {}),
+                                       (losses.huber, {}), (losses.huber, {"delta": 0.3}),
+                                       (losses.poisson, {})])
+def test_wrapped_point_function_uses_fused_path(fn, kwargs):
+    t, p = _data("mean_squared_error", (5, 3))
+    w = RNG.uniform(0, 1, 5).astype(np.float32)
+    wrapped = losses.LossFunctionWrapper(fn, name="x", **kwargs)
+    assert wrapped._point is not None
+    want = np.sum(np.asarray(fn(t, p, **kwargs), np.float64) * w) / 5
+    np.testing.assert_allclose(float(wrapped(t, p, sample_weight=w)), want, rtol=1e-5)
+
+
+def test_keras_config_with_dtype_policy():
+    cfg = {"module": "keras.losses", "class_name": "BinaryCrossentropy",
+           "config": {"name": "bce", "reduction": "sum", "from_logits": True,
+                      "label_smoothing": 0.0, "axis": -1,
+                      "dtype": {"module": "keras", "class_name": "DTypePolicy",
+                                "config": {"name": "float32"}, "registered_name": None}},
+           "registered_name": None}
+    loss = losses.deserialize(cfg)
+    assert loss.name == "bce" and loss.reduction == "sum" and loss.from_logits
+    with pytest.raises(ValueError, match="Only dtype='float32'.*Received: dtype=float64"):
+        losses.MeanSquaredError(dtype="float64")

@@ -368,3 +368,23 @@ def test_custom_metric_subclass():
     t.reset_state()
     assert float(t.result()) == 0.0
     assert t.get_config() == {"name": "total_sum", "dtype": "float32"}
+
+
+@pytest.mark.parametrize("curve", ["ROC", "PR"])
+@pytest.mark.parametrize("label_weights", [None, [0.2, 1.0, 0.5]])
+def test_auc_multi_label(curve, label_weights):
+    m = metrics.AUC(num_thresholds=20, curve=curve, multi_label=True,
+                    label_weights=label_weights)
+    batches = _batches("binary", c=3)
+    for yt, yp, w in batches:
+        m.update_state(yt, yp, sample_weight=w)
+    yt = np.concatenate([b[0] for b in batches])
+    yp = np.concatenate([b[1] for b in batches])
+    w = np.concatenate([b[2] for b in batches])
+    per = np.array([_np_auc(yt[:, j], yp[:, j], w, 20, curve, "interpolation")
+                    for j in range(3)])
+    lw = np.ones(3) if label_weights is None else np.array(label_weights)
+    np.testing.assert_allclose(float(m.result()), np.sum(per * lw) / np.sum(lw), rtol=1e-5)
+    assert m.true_positives.shape == (20, 3)
+    m.reset_state()
+    assert float(np.asarray(m.true_positives).sum()) == 0.0

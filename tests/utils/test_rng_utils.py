@@ -39,3 +39,23 @@ def test_set_random_seed_rejects_non_integers(seed):
 def test_set_random_seed_rejects_negative():
     with pytest.raises(ValueError, match="seed=-1"):
         utils.set_random_seed(-1)
+
+
+def test_set_random_seed_makes_weights_reproducible():
+    import pyfastfit as keras
+    from pyfastfit import layers
+
+    def weights():
+        model = keras.Sequential([keras.Input((4,)), layers.Dense(3), layers.Dropout(0.5)])
+        out = model(np.ones((2, 4), "float32"), training=True)
+        return model.get_weights()[0], np.asarray(out)
+
+    utils.set_random_seed(5)
+    w1, o1 = weights()
+    utils.set_random_seed(5)
+    w2, o2 = weights()
+    utils.set_random_seed(6)
+    w3, _ = weights()
+    np.testing.assert_array_equal(w1, w2)
+    np.testing.assert_array_equal(o1, o2)
+    assert not np.array_equal(w1, w3)
