@@ -198,3 +198,31 @@ def test_errors():
     bad = Dataset.range(3).map(lambda v: np.zeros(int(v)))
     with pytest.raises(ValueError, match="different shapes"):
         list(bad.batch(3))
+
+
+def test_from_generator_is_called_for_each_pass():
+    def gen(n):
+        for i in range(n):
+            yield np.full((2,), i, dtype="float32"), i
+
+    ds = Dataset.from_generator(gen, args=(5,))
+    assert ds.cardinality() == data.UNKNOWN_CARDINALITY
+    batches = list(ds.batch(2))
+    assert [b[1].tolist() for b in batches] == [[0, 1], [2, 3], [4]]
+    np.testing.assert_array_equal(batches[0][0], [[0, 0], [1, 1]])
+    assert len(list(ds)) == 5 and len(list(ds)) == 5
+    with pytest.raises(TypeError, match="callable"):
+        Dataset.from_generator([1, 2])
+
+
+def test_zip_and_enumerate():
+    a, b = Dataset.range(4), Dataset.range(10).map(lambda v: v * 2)
+    pairs = [(int(x), int(y)) for x, y in Dataset.zip(a, b)]
+    assert pairs == [(0, 0), (1, 2), (2, 4), (3, 6)]
+    assert Dataset.zip(a, b).cardinality() == 4
+    d = next(iter(Dataset.zip({"x": a, "y": a}).batch(2)))
+    assert d["x"].tolist() == [0, 1] and d["y"].tolist() == [0, 1]
+    assert Dataset.zip(a.repeat(), a.repeat()).cardinality() == data.INFINITE_CARDINALITY
+    assert [(int(i), int(v)) for i, v in Dataset.range(5, 7).enumerate(1)] == [(1, 5), (2, 6)]
+    with pytest.raises(TypeError, match="expects Datasets"):
+        Dataset.zip(a, [1, 2])
