@@ -131,7 +131,9 @@ def _weights_and_scale(values_shape, sample_weight, mask, reduction):
     w = None if sample_weight is None else _as_weight_array(sample_weight)
     if mask is not None:
         w = _apply_mask(w, mask, reduction)
-    if w is not None:
+    if w is not None and w.shape == tuple(values_shape) and w.flags.c_contiguous:
+        w_full = w  # the common case: one weight per sample loss
+    elif w is not None:
         dummy = np.empty(values_shape, dtype=np.uint8)
         dummy, w = squeeze_or_expand_to_same_rank(dummy, w)
         values_shape = dummy.shape
