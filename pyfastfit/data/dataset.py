@@ -46,7 +46,7 @@ class Dataset:
     Build one with `Dataset.from_tensor_slices(...)` or `Dataset.range(...)`, then chain
     `shuffle`, `batch`, `repeat`, `take`, `skip`, `map`, `filter`, `prefetch`. Iterating
     yields NumPy arrays in the structure of the input (a tuple stays a tuple, a dict a
-    dict).
+    dict). `model.fit`, `evaluate` and `predict` accept it directly.
 
     Example:
 

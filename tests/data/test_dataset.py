@@ -226,3 +226,28 @@ def test_zip_and_enumerate():
     assert [(int(i), int(v)) for i, v in Dataset.range(5, 7).enumerate(1)] == [(1, 5), (2, 6)]
     with pytest.raises(TypeError, match="expects Datasets"):
         Dataset.zip(a, [1, 2])
+
+
+def test_fit_on_a_dataset_matches_fit_on_arrays():
+    import pyfastfit as keras
+    from pyfastfit import layers
+
+    rng = np.random.default_rng(0)
+    x = rng.random((96, 5), dtype=np.float32)
+    y = (x.sum(axis=1) > 2.5).astype("int32")
+
+    def model(weights=None):
+        m = keras.Sequential([keras.Input((5,)), layers.Dense(8, activation="relu"),
+                              layers.Dense(2, activation="softmax")])
+        if weights is not None:
+            m.set_weights(weights)
+        m.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+        return m
+
+    a = model()
+    b = model(a.get_weights())
+    ha = a.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0)
+    hb = b.fit(Dataset.from_tensor_slices((x, y)).batch(16), epochs=2, verbose=0)
+    np.testing.assert_allclose(hb.history["loss"], ha.history["loss"], rtol=1e-5)
+    for wa, wb in zip(a.get_weights(), b.get_weights()):
+        np.testing.assert_allclose(wb, wa, rtol=1e-5, atol=1e-6)
