@@ -46,7 +46,7 @@ class Dataset:
     Build one with `Dataset.from_tensor_slices(...)` or `Dataset.range(...)`, then chain
     `shuffle`, `batch`, `repeat`, `take`, `skip`, `map`, `filter`, `prefetch`. Iterating
     yields NumPy arrays in the structure of the input (a tuple stays a tuple, a dict a
-    dict).
+    dict). `model.fit`, `evaluate` and `predict` accept it directly.
 
     Example:
 
@@ -86,6 +86,53 @@ class Dataset:
         """Creates a Dataset of a step-separated range of int64 values, as Python's
         `range(start, stop, step)`."""
         return _TensorSlices(np.arange(*args, dtype=np.int64))
+
+    @staticmethod
+    def from_generator(generator, output_types=None, output_shapes=None, args=None,
+                       output_signature=None):
+        """Creates a Dataset whose elements are yielded by `generator(*args)`.
+
+        The callable is called again for each pass over the dataset. The `output_*`
+        arguments are accepted for `tf.data` compatibility (elements are not checked).
+
+        Example:
+
+        ```python
+        def gen():
+            for i in range(3):
+                yield np.full((2,), i), i
+
+        ds = Dataset.from_generator(gen).batch(2)
+        ```
+        """
+        if not callable(generator):
+            raise TypeError(
+                "`generator` must be a callable that returns an iterator. "
+                f"Received: {generator!r}"
+            )
+        return _FromGenerator(generator, tuple(args or ()))
+
+    @staticmethod
+    def zip(*datasets):
+        """Combines datasets element-wise into tuples (or the structure given), stopping
+        at the shortest.
+
+        Args:
+            *datasets: datasets, or one (nested) tuple/dict of datasets.
+
+        Example:
+
+        ```python
+        ds = Dataset.zip(Dataset.range(3), Dataset.range(3).map(lambda v: v * 2))
+        ```
+        """
+        if len(datasets) == 1 and isinstance(datasets[0], (tuple, dict)):
+            datasets = datasets[0]
+        leaves, treedef = _structure.flatten(datasets)
+        for d in leaves:
+            if not isinstance(d, Dataset):
+                raise TypeError(f"Dataset.zip expects Datasets. Received: {d!r}")
+        return _Zip(leaves, treedef)
 
     # -- transformations --------------------------------------------------------------
 
@@ -162,6 +209,11 @@ class Dataset:
         if not callable(predicate):
             raise TypeError(f"`predicate` must be callable. Received: {predicate!r}")
         return _Filter(self, predicate)
+
+    def enumerate(self, start=0):
+        """Pairs each element with its position: `(index, element)`."""
+        start = _check_count("start", start, allow_negative=True)
+        return Dataset.zip(_Count(start), self)
 
     def prefetch(self, buffer_size):
         """Accepted for `tf.data` compatibility; elements are produced on demand, so this
@@ -604,3 +656,44 @@ class _Filter(Dataset):
         for element in self._parent._elements():
             if bool(_structure.to_numpy(_call(self._predicate, element))):
                 yield element
+
+
+class _FromGenerator(Dataset):
+    def __init__(self, generator, args):
+        self._generator = generator
+        self._args = args
+
+    def cardinality(self):
+        return UNKNOWN_CARDINALITY
+
+    def _elements(self):
+        for element in self._generator(*self._args):
+            yield _normalize(element)
+
+
+class _Zip(Dataset):
+    def __init__(self, datasets, treedef):
+        self._datasets = datasets
+        self._treedef = treedef
+
+    def cardinality(self):
+        ns = [d.cardinality() for d in self._datasets]
+        finite = [n for n in ns if n >= 0]
+        if finite:
+            return min(finite)
+        return UNKNOWN_CARDINALITY if UNKNOWN_CARDINALITY in ns else INFINITE_CARDINALITY
+
+    def _elements(self):
+        for elements in zip(*(d._elements() for d in self._datasets)):
+            yield _structure.unflatten(self._treedef, elements)
+
+
+class _Count(Dataset):
+    def __init__(self, start):
+        self._start = start
+
+    def cardinality(self):
+        return INFINITE_CARDINALITY
+
+    def _elements(self):
+        return (np.int64(i) for i in itertools.count(self._start))

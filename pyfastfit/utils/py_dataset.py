@@ -7,7 +7,7 @@ class PyDataset:
     Subclasses implement `__getitem__(index)` (returning one batch: `x`, `(x, y)` or
     `(x, y, sample_weight)`) and `__len__()` (the number of batches per epoch), and may
     override `on_epoch_begin()` / `on_epoch_end()`. Always call `super().__init__(**kwargs)`
-    so the loading options below are stored.
+    so the loading options below are stored. `model.fit(dataset)` accepts instances.
 
     Args:
         workers: number of workers to load batches with. Defaults to `1`.

@@ -198,3 +198,56 @@ def test_errors():
     bad = Dataset.range(3).map(lambda v: np.zeros(int(v)))
     with pytest.raises(ValueError, match="different shapes"):
         list(bad.batch(3))
+
+
+def test_from_generator_is_called_for_each_pass():
+    def gen(n):
+        for i in range(n):
+            yield np.full((2,), i, dtype="float32"), i
+
+    ds = Dataset.from_generator(gen, args=(5,))
+    assert ds.cardinality() == data.UNKNOWN_CARDINALITY
+    batches = list(ds.batch(2))
+    assert [b[1].tolist() for b in batches] == [[0, 1], [2, 3], [4]]
+    np.testing.assert_array_equal(batches[0][0], [[0, 0], [1, 1]])
+    assert len(list(ds)) == 5 and len(list(ds)) == 5
+    with pytest.raises(TypeError, match="callable"):
+        Dataset.from_generator([1, 2])
+
+
+def test_zip_and_enumerate():
+    a, b = Dataset.range(4), Dataset.range(10).map(lambda v: v * 2)
+    pairs = [(int(x), int(y)) for x, y in Dataset.zip(a, b)]
+    assert pairs == [(0, 0), (1, 2), (2, 4), (3, 6)]
+    assert Dataset.zip(a, b).cardinality() == 4
+    d = next(iter(Dataset.zip({"x": a, "y": a}).batch(2)))
+    assert d["x"].tolist() == [0, 1] and d["y"].tolist() == [0, 1]
+    assert Dataset.zip(a.repeat(), a.repeat()).cardinality() == data.INFINITE_CARDINALITY
+    assert [(int(i), int(v)) for i, v in Dataset.range(5, 7).enumerate(1)] == [(1, 5), (2, 6)]
+    with pytest.raises(TypeError, match="expects Datasets"):
+        Dataset.zip(a, [1, 2])
+
+
+def test_fit_on_a_dataset_matches_fit_on_arrays():
+    import pyfastfit as keras
+    from pyfastfit import layers
+
+    rng = np.random.default_rng(0)
+    x = rng.random((96, 5), dtype=np.float32)
+    y = (x.sum(axis=1) > 2.5).astype("int32")
+
+    def model(weights=None):
+        m = keras.Sequential([keras.Input((5,)), layers.Dense(8, activation="relu"),
+                              layers.Dense(2, activation="softmax")])
+        if weights is not None:
+            m.set_weights(weights)
+        m.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+        return m
+
+    a = model()
+    b = model(a.get_weights())
+    ha = a.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0)
+    hb = b.fit(Dataset.from_tensor_slices((x, y)).batch(16), epochs=2, verbose=0)
+    np.testing.assert_allclose(hb.history["loss"], ha.history["loss"], rtol=1e-5)
+    for wa, wb in zip(a.get_weights(), b.get_weights()):
+        np.testing.assert_allclose(wb, wa, rtol=1e-5, atol=1e-6)
