@@ -43,7 +43,8 @@ def emit(result):
 
 def summarize(times, warmup_times=()):
     return {"times_s": list(times), "warmup_s": list(warmup_times),
-            "median_s": statistics.median(times) if times else None}
+            "median_s": statistics.median(times) if times else None,
+            "best_s": min(times) if times else None}
 
 
 # ------------------------------------------------------------------------- the machine

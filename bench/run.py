@@ -104,7 +104,7 @@ def table(workload, results, peak_gflops):
              f"GEMM FLOPs per {unit}: {fl / 1e9:.2f} GFLOP; peak {peak_gflops:.0f} GFLOP/s "
              f"-> roofline {fmt_time(roof)} per {unit}", ""]
     peers = [p for p in results if p.split("-")[0] in PEERS and results[p]["status"] == "ok"]
-    head = ["impl", f"s/{unit} (median)", "samples/s", *[f"vs {p}" for p in peers],
+    head = ["impl", f"s/{unit} (median)", "best", "samples/s", *[f"vs {p}" for p in peers],
             "% roofline", "peak RSS MB", "load before/after"]
     lines.append("| " + " | ".join(head) + " |")
     lines.append("|" + "---|" * len(head))
@@ -115,12 +115,13 @@ def table(workload, results, peak_gflops):
         t = res["median_s"]
         ratios = [f"{results[p]['median_s'] / t:.2f}x" for p in peers]
         lines.append("| " + " | ".join([
-            name, fmt_time(t), f"{workloads.samples(workload) / t:,.0f}", *ratios,
+            name, fmt_time(t), fmt_time(min(res["times_s"])),
+            f"{workloads.samples(workload) / t:,.0f}", *ratios,
             f"{100 * roof / t:.1f}%", f"{res['maxrss_mb']:.0f}",
             f"{res['loadavg_1min_before']:.1f}/{res['loadavg_at_end'][0]:.1f}"]) + " |")
     lines.append("")
-    lines.append(f"(ratios: peer time / this time, >1 = faster than the peer; times are "
-                 f"medians of the timed {unit}s after one warm-up {unit}; samples/s counts "
+    lines.append(f"(ratios of the medians: peer time / this time, >1 = faster than the peer; "
+                 f"best = fastest timed {unit}; times are medians of the timed {unit}s after one warm-up {unit}; samples/s counts "
                  f"{workloads.samples(workload):,} samples per {unit}; load = 1-minute load "
                  f"average of the machine ({os.cpu_count()} cores) before/after the run)")
     return "\n".join(lines)

@@ -25,6 +25,10 @@ What is recorded:
   (20 steps, shuffle=False) with validation_data; history, logs["loss"] at each batch
   end, final weights, evaluate and predict. The Sequential model also with a
   sample_weight array, with a class_weight dict, and with validation_split=0.25.
+- extras: learning-rate schedules (custom loop as for optimizers, plus the learning rate
+  read before each step); a two-output Functional model (list outputs, dict losses,
+  metrics and loss_weights, dict targets) and an L2-regularized Sequential model, fit 20
+  steps with validation_data; history, final weights, evaluate.
 """
 
 import json
@@ -423,6 +427,114 @@ def make_models(arrays):
             "metrics": ["accuracy"], "cases": cases}
 
 
+SCHEDULES = [
+    ("adam_exponential_decay", "Adam", {"learning_rate": {"schedule": "ExponentialDecay", "config": {
+        "initial_learning_rate": 0.02, "decay_steps": 5, "decay_rate": 0.5}}}),
+    ("sgd_piecewise_momentum", "SGD", {"momentum": 0.9, "learning_rate": {
+        "schedule": "PiecewiseConstantDecay",
+        "config": {"boundaries": [5, 10], "values": [0.1, 0.05, 0.01]}}}),
+    ("rmsprop_staircase", "RMSprop", {"learning_rate": {"schedule": "ExponentialDecay", "config": {
+        "initial_learning_rate": 0.01, "decay_steps": 4, "decay_rate": 0.7,
+        "staircase": True}}}),
+]
+
+
+def make_optimizer(module, cls, kwargs):
+    """Optimizer from a JSON-able spec (a learning_rate dict names a schedule)."""
+    kwargs = dict(kwargs)
+    lr = kwargs.get("learning_rate")
+    if isinstance(lr, dict):
+        kwargs["learning_rate"] = getattr(module.optimizers.schedules, lr["schedule"])(
+            **lr["config"])
+    return getattr(module.optimizers, cls)(**kwargs)
+
+
+def multi_output():
+    inputs = keras.Input((D,), name="features")
+    h = keras.layers.Dense(H, activation="relu", name="hidden")(inputs)
+    cls = keras.layers.Dense(C, activation="softmax", name="cls")(h)
+    reg = keras.layers.Dense(1, name="reg")(h)
+    return keras.Model(inputs, [cls, reg])
+
+
+def regularized():
+    return keras.Sequential([
+        keras.Input((D,)),
+        keras.layers.Dense(H, activation="relu",
+                           kernel_regularizer=keras.regularizers.L2(0.01)),
+        keras.layers.Dense(C, activation="softmax"),
+    ])
+
+
+MULTI_COMPILE = {
+    "loss": {"cls": "sparse_categorical_crossentropy", "reg": "mse"},
+    "loss_weights": {"cls": 1.0, "reg": 0.5},
+    "metrics": {"cls": ["accuracy"], "reg": ["mae"]},
+}
+
+
+def make_extras(arrays):
+    """Schedules (custom loop), a two-output Functional model with dict losses, metrics
+    and loss_weights, and an L2-regularized Sequential model."""
+    import tensorflow as tf
+
+    x, y, xv, yv, w0 = base_data()
+    rng = np.random.default_rng(4321)
+    y_reg = f32(x[:, :1] * 0.5 - x[:, 1:2] + 0.1 * rng.normal(size=(N, 1)))
+    yv_reg = f32(xv[:, :1] * 0.5 - xv[:, 1:2])
+    arrays.update(x=x, y=y, x_val=xv, y_val=yv, y_reg=y_reg, y_reg_val=yv_reg)
+    for i, w in enumerate(w0):
+        arrays[f"w0_{i}"] = w
+    w_reg = [f32(rng.uniform(-0.5, 0.5, size=(H, 1))), f32(rng.uniform(-0.1, 0.1, size=(1,)))]
+    arrays["w_reg_0"], arrays["w_reg_1"] = w_reg
+
+    loss_fn = keras.losses.SparseCategoricalCrossentropy()
+    schedules = []
+    for name, cls, kwargs in SCHEDULES:
+        model = sequential()
+        model.set_weights(w0)
+        opt = make_optimizer(keras, cls, kwargs)
+        step_losses, lrs = [], []
+        for _, sl in batches():
+            lrs.append(float(opt.learning_rate))
+            with tf.GradientTape() as tape:
+                loss = loss_fn(y[sl], model(x[sl], training=True))
+            grads = tape.gradient(loss, model.trainable_weights)
+            opt.apply_gradients(zip(grads, model.trainable_weights))
+            step_losses.append(float(loss))
+        for i, w in enumerate(model.get_weights()):
+            arrays[f"{name}/final_{i}"] = w
+        schedules.append({"name": name, "class": cls, "kwargs": kwargs,
+                          "step_losses": step_losses, "learning_rates": lrs})
+
+    models = []
+    for name in ("multi_output", "regularized"):
+        if name == "multi_output":
+            model = multi_output()
+            model.set_weights(w0 + w_reg)
+            model.compile(optimizer=keras.optimizers.Adam(0.01), **MULTI_COMPILE)
+            y_fit = {"cls": y, "reg": y_reg}
+            val = (xv, {"cls": yv, "reg": yv_reg})
+        else:
+            model = regularized()
+            model.set_weights(w0)
+            model.compile(optimizer=keras.optimizers.SGD(0.1),
+                          loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+            y_fit, val = y, (xv, yv)
+        hist = model.fit(x, y_fit, batch_size=BATCH, epochs=STEPS // (N // BATCH),
+                         shuffle=False, validation_data=val, verbose=0)
+        ev = model.evaluate(*val, batch_size=BATCH, verbose=0, return_dict=True)
+        weights = model.get_weights()
+        for i, w in enumerate(weights):
+            arrays[f"{name}/final_{i}"] = w
+        models.append({"name": name, "n_weights": len(weights),
+                       "history": {k: tolist(v) for k, v in hist.history.items()},
+                       "evaluate": {k: float(v) for k, v in ev.items()}})
+    return {"batch_size": BATCH, "epochs": STEPS // (N // BATCH), "n": N, "steps": STEPS,
+            "schedules": schedules, "models": models, "multi_output_compile": MULTI_COMPILE,
+            "cases": schedules + models}
+
+
 def write(name, meta, arrays):
     meta = dict(meta, keras_version=keras.__version__, backend=keras.backend.backend())
     with open(os.path.join(OUT, f"{name}.json"), "w") as f:
@@ -436,7 +548,8 @@ def main():
     keras.utils.set_random_seed(0)
     os.makedirs(OUT, exist_ok=True)
     for name, make in (("optimizers", make_optimizers), ("losses", make_losses),
-                       ("metrics", make_metrics), ("models", make_models)):
+                       ("metrics", make_metrics), ("models", make_models),
+                       ("extras", make_extras)):
         arrays = {}
         meta = make(arrays)
         write(name, meta, arrays)

@@ -267,3 +267,91 @@ def test_model_fit(case, run_eagerly):
     pred = model.predict(a["x_val"], batch_size=MODEL_META["batch_size"], verbose=0)
     np.testing.assert_allclose(pred, a[f"{case['style']}/predict"], rtol=1e-4, atol=1e-5,
                                err_msg=f"{case['style']}: predict")
+
+
+# ------------------------------------------------------------------------------ extras
+EXTRA_META, EXTRA_ARRAYS = load("extras")
+
+
+def make_spec_optimizer(cls, kwargs):
+    kwargs = dict(kwargs)
+    lr = kwargs.get("learning_rate")
+    if isinstance(lr, dict):
+        kwargs["learning_rate"] = getattr(keras.optimizers.schedules, lr["schedule"])(
+            **lr["config"])
+    return getattr(keras.optimizers, cls)(**kwargs)
+
+
+@pytest.mark.parametrize("case", EXTRA_META["schedules"], ids=lambda c: c["name"])
+def test_schedule_custom_loop(case):
+    need("layers", "losses", "models")
+    a = EXTRA_ARRAYS
+    x, y = a["x"], a["y"]
+    w0 = initial_weights(a)
+    model = sequential_mlp(w0[0].shape[0], w0[0].shape[1], w0[2].shape[1])
+    model.set_weights(w0)
+    opt = make_spec_optimizer(case["class"], case["kwargs"])
+    loss_fn = keras.losses.SparseCategoricalCrossentropy()
+    losses, lrs = [], []
+    for _, sl in batches(EXTRA_META):
+        lrs.append(float(np.asarray(opt.learning_rate)))
+        with keras.GradientTape() as tape:
+            loss = loss_fn(y[sl], model(x[sl], training=True))
+        grads = tape.gradient(loss, model.trainable_weights)
+        opt.apply_gradients(zip(grads, model.trainable_weights))
+        losses.append(float(np.asarray(loss)))
+    np.testing.assert_allclose(lrs, case["learning_rates"], **VALUE_TOL,
+                               err_msg=f"{case['name']}: learning_rate before each step")
+    np.testing.assert_allclose(losses, case["step_losses"], **STEP_LOSS_TOL,
+                               err_msg=f"{case['name']}: loss before each of 20 steps")
+    assert_weights(model.get_weights(), a, f"{case['name']}/final", case["name"])
+
+
+@pytest.mark.parametrize("run_eagerly", [False, True], ids=["default", "eager"])
+@pytest.mark.parametrize("case", EXTRA_META["models"], ids=lambda c: c["name"])
+def test_extra_model_fit(case, run_eagerly):
+    need("layers", "losses", "metrics", "models", "regularizers")
+    a = EXTRA_ARRAYS
+    w0 = initial_weights(a)
+    d, h, c = w0[0].shape[0], w0[0].shape[1], w0[2].shape[1]
+    if case["name"] == "multi_output":
+        inputs = keras.Input((d,), name="features")
+        hidden = keras.layers.Dense(h, activation="relu", name="hidden")(inputs)
+        cls = keras.layers.Dense(c, activation="softmax", name="cls")(hidden)
+        reg = keras.layers.Dense(1, name="reg")(hidden)
+        model = keras.Model(inputs, [cls, reg])
+        model.set_weights(w0 + [a["w_reg_0"], a["w_reg_1"]])
+        model.compile(optimizer=keras.optimizers.Adam(0.01), run_eagerly=run_eagerly,
+                      **EXTRA_META["multi_output_compile"])
+        y_fit = {"cls": a["y"], "reg": a["y_reg"]}
+        val = (a["x_val"], {"cls": a["y_val"], "reg": a["y_reg_val"]})
+    else:
+        model = keras.Sequential([
+            keras.Input((d,)),
+            keras.layers.Dense(h, activation="relu",
+                               kernel_regularizer=keras.regularizers.L2(0.01)),
+            keras.layers.Dense(c, activation="softmax"),
+        ])
+        model.set_weights(w0)
+        model.compile(optimizer=keras.optimizers.SGD(0.1),
+                      loss="sparse_categorical_crossentropy", metrics=["accuracy"],
+                      run_eagerly=run_eagerly)
+        y_fit, val = a["y"], (a["x_val"], a["y_val"])
+    hist = model.fit(a["x"], y_fit, batch_size=EXTRA_META["batch_size"],
+                     epochs=EXTRA_META["epochs"], shuffle=False, validation_data=val,
+                     verbose=0)
+    assert sorted(hist.history) == sorted(case["history"])
+    for key, values in case["history"].items():
+        np.testing.assert_allclose(hist.history[key], values, **STEP_LOSS_TOL,
+                                   err_msg=f"{case['name']}: history[{key!r}]")
+    weights = model.get_weights()
+    assert len(weights) == case["n_weights"]
+    for i, w in enumerate(weights):
+        np.testing.assert_allclose(np.asarray(w), a[f"{case['name']}/final_{i}"],
+                                   **WEIGHT_TOL, err_msg=f"{case['name']}: weight {i}")
+    ev = model.evaluate(*val, batch_size=EXTRA_META["batch_size"], verbose=0,
+                        return_dict=True)
+    assert sorted(ev) == sorted(case["evaluate"])
+    for key, value in case["evaluate"].items():
+        np.testing.assert_allclose(ev[key], value, **STEP_LOSS_TOL,
+                                   err_msg=f"{case['name']}: evaluate[{key!r}]")
