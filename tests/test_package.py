@@ -73,3 +73,23 @@ def test_data_utils_datasets_surface():
                  "get_file", "plot_model"):
         assert callable(getattr(utils, name)), name
     assert callable(datasets.mnist.load_data) and callable(datasets.digits.load_data)
+
+
+def test_source_checkout_without_a_build_uses_the_installed_extension(tmp_path):
+    # The README runs `pip install . && python -m pytest` from the repository root,
+    # where the checkout (no `_C*.so`) shadows the installed package.
+    import os
+    import pathlib
+    import shutil
+
+    pkg = pathlib.Path(pyfastfit.__file__).parent
+    shutil.copytree(pkg, tmp_path / "pyfastfit",
+                    ignore=shutil.ignore_patterns("_C.*", "__pycache__"))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(pkg.parent), *sys.path]))
+    result = subprocess.run(
+        [sys.executable, "-c",
+         "import pyfastfit, pyfastfit.core._c as c; from pyfastfit import ops; "
+         "print(pyfastfit.__file__); print(float(ops.add(1.0, 2.0)))"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, check=True)
+    path, value = result.stdout.split()
+    assert pathlib.Path(path).parent == tmp_path / "pyfastfit" and value == "3.0"

@@ -14,6 +14,8 @@ _LAZY = {
     "plot_model": ("pyfastfit.utils.model_visualization", "plot_model"),
     "model_to_dot_source": ("pyfastfit.utils.model_visualization", "model_to_dot_source"),
     "Progbar": ("pyfastfit.utils.progbar", "Progbar"),
+    "timeseries_dataset_from_array": ("pyfastfit.utils.timeseries_dataset",
+                                      "timeseries_dataset_from_array"),
 }
 
 
@@ -38,4 +40,4 @@ def __dir__():
 
 
 __all__ = ["PyDataset", "Progbar", "Sequence", "get_file", "normalize", "pad_sequences", "plot_model",
-           "set_random_seed", "to_categorical"]
+           "set_random_seed", "timeseries_dataset_from_array", "to_categorical"]
