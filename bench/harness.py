@@ -20,6 +20,18 @@ def maxrss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
+def rss_mb():
+    """Current resident memory of this process in MB (Linux /proc), or None."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        return None
+    return None
+
+
 def time_calls(fn, repeats, warmup=1):
     """Calls `fn()` `warmup` times untimed, then `repeats` times; returns the times."""
     for _ in range(warmup):

@@ -105,7 +105,7 @@ def table(workload, results, peak_gflops):
              f"-> roofline {fmt_time(roof)} per {unit}", ""]
     peers = [p for p in results if p.split("-")[0] in PEERS and results[p]["status"] == "ok"]
     head = ["impl", f"s/{unit} (median)", "best", "samples/s", *[f"vs {p}" for p in peers],
-            "% roofline", "peak RSS MB", "load before/after"]
+            "% roofline", "peak RSS MB", "peak - RSS after data", "load before/after"]
     lines.append("| " + " | ".join(head) + " |")
     lines.append("|" + "---|" * len(head))
     for name, res in results.items():
@@ -118,10 +118,15 @@ def table(workload, results, peak_gflops):
             name, fmt_time(t), fmt_time(min(res["times_s"])),
             f"{workloads.samples(workload) / t:,.0f}", *ratios,
             f"{100 * roof / t:.1f}%", f"{res['maxrss_mb']:.0f}",
+            f"{res['maxrss_mb'] - res['rss_after_data_mb']:+.0f}"
+            if res.get("rss_after_data_mb") else "?",
             f"{res['loadavg_1min_before']:.1f}/{res['loadavg_at_end'][0]:.1f}"]) + " |")
     lines.append("")
     lines.append(f"(ratios of the medians: peer time / this time, >1 = faster than the peer; "
-                 f"best = fastest timed {unit}; times are medians of the timed {unit}s after one warm-up {unit}; samples/s counts "
+                 f"best = fastest timed {unit}; peak - RSS after data = memory the framework "
+                 f"added after its imports and the {workloads.data_mb():.0f} MB of arrays "
+                 f"(a lower bound); times are medians of the timed {unit}s after one warm-up "
+                 f"{unit}; samples/s counts "
                  f"{workloads.samples(workload):,} samples per {unit}; load = 1-minute load "
                  f"average of the machine ({os.cpu_count()} cores) before/after the run)")
     return "\n".join(lines)

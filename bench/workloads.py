@@ -90,3 +90,8 @@ def flops(name):
 def samples(name):
     """Samples processed per timed unit used for samples/s (training samples for fit)."""
     return N_TRAIN if WORKLOADS[name]["kind"] in ("fit", "custom_loop") else N_VAL
+
+
+def data_mb():
+    """Size of make_data()'s arrays in MB."""
+    return (N_TRAIN + N_VAL) * (FEATURES * 4 + 8) / 2**20

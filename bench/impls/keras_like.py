@@ -142,6 +142,7 @@ def main():
     keras, tf, versions = import_backend(args.backend)
     w = workloads.WORKLOADS[args.workload]
     data = workloads.make_data()
+    rss_after_data = harness.rss_mb()
     if hasattr(keras, "utils") and hasattr(keras.utils, "set_random_seed"):
         keras.utils.set_random_seed(0)
     if w["kind"] == "custom_loop":
@@ -167,6 +168,7 @@ def main():
         if hasattr(model, attr):
             res["fast_path_info"] = repr(getattr(model, attr))[:200]
     res["versions"] = versions
+    res["rss_after_data_mb"] = rss_after_data
     harness.emit(res)
 
 

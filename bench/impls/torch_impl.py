@@ -62,6 +62,7 @@ def main():
     torch.manual_seed(0)
     w = workloads.WORKLOADS[args.workload]
     xn, yn, xvn, yvn = workloads.make_data()
+    rss_after_data = harness.rss_mb()
     x, y = torch.from_numpy(xn), torch.from_numpy(yn)
     xv, yv = torch.from_numpy(xvn), torch.from_numpy(yvn)
     bs = w["batch_size"]
@@ -114,6 +115,7 @@ def main():
         res = harness.summarize(
             harness.time_calls(lambda: predict(model, xv, bs), args.epochs, 0), [warm])
     res["versions"] = {"torch": torch.__version__, "threads": torch.get_num_threads()}
+    res["rss_after_data_mb"] = rss_after_data
     harness.emit(res)
 
 
