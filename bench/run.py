@@ -121,6 +121,21 @@ def table(workload, results, peak_gflops):
             f"{res['maxrss_mb'] - res['rss_after_data_mb']:+.0f}"
             if res.get("rss_after_data_mb") else "?",
             f"{res['loadavg_1min_before']:.1f}/{res['loadavg_at_end'][0]:.1f}"]) + " |")
+    target = workloads.TARGETS.get(workload, {})
+    ours = results.get("pyfastfit", {})
+    if target and ours.get("status") == "ok":
+        checks = []
+        for peer, want in target.items():
+            if peer == "roofline_x":
+                got = ours["median_s"] / roof
+                checks.append(f"{got:.1f}x roofline (target <= {want}x) "
+                              f"{'met' if got <= want else 'NOT met'}")
+            elif results.get(peer, {}).get("status") == "ok":
+                got = results[peer]["median_s"] / ours["median_s"]
+                checks.append(f"{got:.2f}x vs {peer} (target >= {want}x) "
+                              f"{'met' if got >= want else 'NOT met'}")
+        lines.append("")
+        lines.append("Issue 4 targets for pyfastfit: " + "; ".join(checks))
     lines.append("")
     lines.append(f"(ratios of the medians: peer time / this time, >1 = faster than the peer; "
                  f"best = fastest timed {unit}; peak - RSS after data = memory the framework "

@@ -32,6 +32,16 @@ WORKLOADS = {
         layers=(64, 64, CLASSES), batch_size=64, validation=False, kind="predict"),
 }
 
+# Issue 4's "done when" targets for the `pyfastfit` row: minimum speed-up vs each peer
+# (median time ratio), and the most times the roofline allowed.
+TARGETS = {
+    "mlp": {"keras": 10, "torch": 3, "roofline_x": 2},
+    "mlp512": {"keras": 8, "torch": 10},
+    "custom_loop": {"torch": 2},
+    "evaluate": {"keras": 10, "torch": 1.5},
+    "predict": {"keras": 15, "torch": 1.5},
+}
+
 
 def make_data(seed=0):
     """Returns (x_train, y_train, x_val, y_val): float32 in [0, 1), int64 labels 0-9.
