@@ -3,6 +3,7 @@
 from pyfastfit.core._c import _C
 
 _device = "cpu"
+_fast_path_enabled = True
 
 
 def set_num_threads(n):
@@ -45,10 +46,31 @@ def get_device():
     return _device
 
 
+def set_fast_path_enabled(enabled):
+    """Turns the C++ fast path of `fit`/`evaluate`/`predict` on or off for every model.
+
+    With it off, built-in models train on the eager path (one C++ op per layer call,
+    Python per step), as custom models always do. Results are the same either way.
+
+    Args:
+        enabled: a bool.
+    """
+    global _fast_path_enabled
+    if not isinstance(enabled, bool):
+        raise ValueError(f"set_fast_path_enabled expects a bool, received: "
+                         f"enabled={enabled!r}")
+    _fast_path_enabled = enabled
+
+
+def is_fast_path_enabled():
+    """Whether `fit`/`evaluate`/`predict` may use the C++ fast path (default True)."""
+    return _fast_path_enabled
+
+
 def floatx():
     """The default float type, always "float32"."""
     return "float32"
 
 
-__all__ = ["floatx", "get_device", "get_num_threads", "list_devices", "set_device",
-           "set_num_threads"]
+__all__ = ["floatx", "get_device", "get_num_threads", "is_fast_path_enabled",
+           "list_devices", "set_device", "set_fast_path_enabled", "set_num_threads"]
