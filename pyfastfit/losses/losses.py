@@ -252,12 +252,13 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
     """Categorical cross-entropy with integer targets.
 
     Args:
-        y_true: integer class indices, shape `y_pred.shape[:-1]` (or with a trailing 1).
+        y_true: integer class indices, of the shape of `y_pred` without the class axis
+            (or with a trailing 1).
         y_pred: probabilities, or logits when `from_logits=True`.
         from_logits: whether `y_pred` holds logits. Defaults to `False`.
         ignore_class: a label whose samples get loss 0 (and are left out of the
             `"sum_over_batch_size"` average by `SparseCategoricalCrossentropy`).
-        axis: the class axis; only -1 is supported.
+        axis: the class axis. Defaults to `-1`.
 
     Example:
 
