@@ -10,6 +10,7 @@ from pyfastfit.optimizers.nadam import Nadam
 from pyfastfit.optimizers.optimizer import Optimizer
 from pyfastfit.optimizers.rmsprop import RMSprop
 from pyfastfit.optimizers.sgd import SGD
+from pyfastfit.utils import registry
 
 ALL_OBJECTS = (Adagrad, Adam, Adamax, AdamW, Nadam, RMSprop, SGD)
 _BY_NAME = {cls.__name__.lower(): cls for cls in ALL_OBJECTS}
@@ -28,14 +29,7 @@ def serialize(optimizer):
         raise ValueError(
             f"serialize expects an Optimizer instance. Received: optimizer={optimizer!r}"
         )
-    cls = type(optimizer)
-    builtin = _BY_NAME.get(cls.__name__.lower()) is cls
-    return {
-        "module": "keras.optimizers" if builtin else cls.__module__,
-        "class_name": cls.__name__,
-        "config": optimizer.get_config(),
-        "registered_name": None if builtin else cls.__name__,
-    }
+    return registry.serialize_object(optimizer, "keras.optimizers", _BY_NAME, key=str.lower)
 
 
 def deserialize(config, custom_objects=None):

@@ -5,6 +5,7 @@ import math
 import numpy as np
 
 from pyfastfit import ops
+from pyfastfit.utils import registry
 
 
 class LearningRateSchedule:
@@ -274,14 +275,8 @@ def serialize(learning_rate_schedule):
             "serialize expects a LearningRateSchedule. "
             f"Received: learning_rate_schedule={learning_rate_schedule!r}"
         )
-    cls = type(learning_rate_schedule)
-    builtin = _BUILTINS.get(cls.__name__) is cls
-    return {
-        "module": "keras.optimizers.schedules" if builtin else cls.__module__,
-        "class_name": cls.__name__,
-        "config": learning_rate_schedule.get_config(),
-        "registered_name": None if builtin else cls.__name__,
-    }
+    return registry.serialize_object(learning_rate_schedule, "keras.optimizers.schedules",
+                                     _BUILTINS)
 
 
 def deserialize(config, custom_objects=None):
