@@ -5,33 +5,9 @@ sum to the metric's (total, count) Variables."""
 import numpy as np
 
 from pyfastfit import ops
-from pyfastfit.core import Tensor
+from pyfastfit.metrics.metric import _float_np, _np, _same_rank
 from pyfastfit.metrics.reduction_metrics import MeanMetricWrapper, samplewise_weights
 from pyfastfit.ops import metrics as metric_ops
-
-
-def _np(x):
-    return np.asarray(x._c if isinstance(x, Tensor) else x)
-
-
-def _float_np(x):
-    a = _np(x)
-    return a if a.dtype == np.float32 else a.astype(np.float32)
-
-
-def _same_rank(a, b):
-    """Keras squeeze_or_expand_to_same_rank on NumPy arrays."""
-    if a.ndim == b.ndim + 1 and a.shape[-1] == 1:
-        if b.ndim == 1:
-            b = b[:, None]
-        else:
-            a = a[..., 0]
-    elif b.ndim == a.ndim + 1 and b.shape[-1] == 1:
-        if a.ndim == 1:
-            a = a[:, None]
-        else:
-            b = b[..., 0]
-    return a, b
 
 
 def _elementwise_pair(y_true, y_pred):
