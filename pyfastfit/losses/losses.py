@@ -10,7 +10,8 @@ import numpy as np
 from pyfastfit import ops
 from pyfastfit.core import Tensor
 from pyfastfit.losses.loss import (
-    _POINT_FUNCTIONS, Loss, LossFunctionWrapper, _float_tensor, squeeze_or_expand_to_same_rank,
+    _POINT_FUNCTIONS, Loss, LossFunctionWrapper, _float_tensor, point_pair,
+    squeeze_or_expand_to_same_rank,
 )
 from pyfastfit.ops import losses as loss_ops
 
@@ -24,17 +25,7 @@ def _pair(y_true, y_pred):
 
 
 def _point(name, y_true, y_pred, param=0.0):
-    y_true, y_pred = _pair(y_true, y_pred)
-    if y_true.shape != y_pred.shape:
-        try:
-            bt = np.broadcast_to(np.asarray(y_true._c), y_pred.shape)
-        except ValueError:
-            raise ValueError(
-                f"Incompatible shapes for {name}: y_true.shape={y_true.shape}, "
-                f"y_pred.shape={y_pred.shape}."
-            ) from None
-        y_true = ops.convert_to_tensor(np.ascontiguousarray(bt))
-    return loss_ops.point_loss(name, y_true, y_pred, param)
+    return loss_ops.point_loss(name, *point_pair(y_true, y_pred, name), param)
 
 
 # ----------------------------------------------------------------------------- functions

@@ -35,18 +35,10 @@ def serialize(optimizer):
 def deserialize(config, custom_objects=None):
     """Creates an optimizer from `serialize`'s output (class names are matched
     case-insensitively for built-ins; `custom_objects` maps names to classes)."""
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError(
-            "deserialize expects a dict with 'class_name' and 'config'. "
-            f"Received: config={config!r}"
-        )
-    name = config["class_name"]
-    custom_objects = custom_objects or {}
-    cls = custom_objects.get(name) or custom_objects.get(config.get("registered_name")) \
-        or _BY_NAME.get(str(name).lower())
-    if cls is None:
-        raise ValueError(_unknown(name))
-    return cls.from_config(dict(config.get("config", {})), custom_objects=custom_objects)
+    cls, cfg = registry.class_and_config(config, custom_objects,
+                                         lambda name: _BY_NAME.get(str(name).lower()),
+                                         _unknown)
+    return cls.from_config(cfg, custom_objects=custom_objects or {})
 
 
 def _unknown(identifier):

@@ -62,6 +62,33 @@ def deserialize_object(config, lookup, unknown, noun, custom_objects=None, funct
     return cls.from_config(dict(config.get("config") or {}))
 
 
+def class_and_config(config, custom_objects, builtin, unknown):
+    """The class and config of a strict serialized dict (optimizers, schedules).
+
+    Args:
+        config: a dict with `"class_name"` (and `"config"`, `"registered_name"`).
+        custom_objects: optional dict of names to classes, searched first by
+            `class_name`, then by `registered_name`.
+        builtin: `builtin(class_name)` -> the built-in class or None.
+        unknown: `unknown(class_name)` -> the message for an unknown class.
+
+    Returns:
+        `(cls, config_dict)`, the dict a copy of `config["config"]`.
+    """
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ValueError(
+            "deserialize expects a dict with 'class_name' and 'config'. "
+            f"Received: config={config!r}"
+        )
+    name = config["class_name"]
+    custom_objects = custom_objects or {}
+    cls = custom_objects.get(name) or custom_objects.get(config.get("registered_name")) \
+        or builtin(name)
+    if cls is None:
+        raise ValueError(unknown(name))
+    return cls, dict(config.get("config", {}))
+
+
 def get_object(identifier, lookup, deserialize, unknown, uninterpretable,
                instantiate=inspect.isclass):
     """Keras's `get`: an object from None, a name, a serialized dict or an object.

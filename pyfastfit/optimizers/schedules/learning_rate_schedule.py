@@ -282,21 +282,11 @@ def serialize(learning_rate_schedule):
 def deserialize(config, custom_objects=None):
     """Creates a schedule from `serialize`'s output (or Keras 2's
     `{"class_name", "config"}`)."""
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError(
-            "deserialize expects a dict with 'class_name' and 'config'. "
-            f"Received: config={config!r}"
-        )
-    name = config["class_name"]
-    custom_objects = custom_objects or {}
-    cls = custom_objects.get(name) or custom_objects.get(config.get("registered_name")) \
-        or _BUILTINS.get(name)
-    if cls is None:
-        raise ValueError(
-            f"Unknown learning rate schedule: '{name}'. Expected one of "
-            f"{sorted(_BUILTINS)} or a class passed in custom_objects."
-        )
-    return cls.from_config(dict(config.get("config", {})))
+    cls, cfg = registry.class_and_config(
+        config, custom_objects, _BUILTINS.get,
+        lambda name: f"Unknown learning rate schedule: '{name}'. Expected one of "
+        f"{sorted(_BUILTINS)} or a class passed in custom_objects.")
+    return cls.from_config(cfg)
 
 
 __all__ = [
