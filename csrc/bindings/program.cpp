@@ -20,6 +20,7 @@ PFF_BINDINGS(program, 20) {
              return n;
            }),
            py::arg("kind"), py::arg("inputs"), py::arg("width"))
+      .def_readonly("width", &NodeSpec::width)
       .def_readwrite("kernel", &NodeSpec::kernel)
       .def_readwrite("bias", &NodeSpec::bias)
       .def_readwrite("kernel_param", &NodeSpec::kernel_param)

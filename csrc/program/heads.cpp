@@ -45,7 +45,7 @@ void check_head_data(const HeadSpec& head, int64_t width, const Tensor& y, const
     PFF_CHECK(y.numel() == n * width, "[program] targets of output ", index, " have shape ",
               shape_str(y.shape()), "; expected (", n, ", ", width, ").");
   }
-  if (sw.numel() || sw.ndim()) {
+  if (sw.numel()) {
     check_float32(sw, "program", "sample_weight");
     PFF_CHECK(sw.numel() == n, "[program] sample_weight of output ", index, " has shape ",
               shape_str(sw.shape()), "; expected one weight per sample (", n, ").");

@@ -85,8 +85,6 @@ Program::Program(std::vector<NodeSpec> nodes, std::vector<int> outputs,
   for (auto& m : metrics_)
     PFF_CHECK(m.head >= 0 && m.head < static_cast<int>(heads_.size()),
               "[program] a metric reads head ", m.head, " of ", heads_.size(), ".");
-  PFF_CHECK(heads_.empty() || !opt_.algo.empty() || opt_.params.empty(),
-            "[program] an optimizer is required to train.");
   for (auto& p : opt_.params) param_grads_.push_back(Tensor::empty(p.shape()));
   frozen_grads_.resize(2 * n);
   for (int i = 1; i < n; ++i) {
