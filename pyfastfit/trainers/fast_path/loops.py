@@ -123,6 +123,8 @@ def _observers(callbacks, kind):
 def _run_chunks(model, callbacks, kind, num_steps, run, logs_of, stop_attr, per_call=1):
     """Calls `run(step, n)` over `num_steps` steps in as few chunks as the observers
     allow; returns the last logs given to a hook (or None)."""
+    from pyfastfit.callbacks.callback_list import pythonify_logs
+
     bar, others = _observers(callbacks, kind)
     begin = getattr(callbacks, f"on_{kind}_batch_begin")
     end = getattr(callbacks, f"on_{kind}_batch_end")
@@ -142,7 +144,7 @@ def _run_chunks(model, callbacks, kind, num_steps, run, logs_of, stop_attr, per_
             per_step = (time.perf_counter() - t0) / n
             chunk = max(1, int(REFRESH_S / max(per_step, 1e-7)))
             logs = logs_of(step, n)
-            getattr(bar, f"on_{kind}_batch_end")(step - 1, logs)
+            getattr(bar, f"on_{kind}_batch_end")(step - 1, pythonify_logs(logs))
         if getattr(model, stop_attr, False):
             break
     return logs
