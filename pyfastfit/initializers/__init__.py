@@ -5,6 +5,7 @@ from pyfastfit.initializers.initializers import (
     IdentityInitializer, Initializer, LecunNormal, LecunUniform, Ones, Orthogonal,
     RandomNormal, RandomUniform, TruncatedNormal, VarianceScaling, Zeros, compute_fans,
 )
+from pyfastfit.utils import registry
 
 _CLASSES = (Constant, GlorotNormal, GlorotUniform, HeNormal, HeUniform, Identity,
             LecunNormal, LecunUniform, Ones, Orthogonal, RandomNormal, RandomUniform,
@@ -32,17 +33,18 @@ truncated_normal, variance_scaling, zeros = TruncatedNormal, VarianceScaling, Ze
 
 def serialize(initializer):
     """Keras 3 config dict of an initializer."""
-    return {"module": "keras.initializers", "class_name": type(initializer).__name__,
-            "config": initializer.get_config(), "registered_name": None}
+    return registry.serialize_object(initializer, "keras.initializers")
+
+
+def _lookup(name, custom_objects=None):
+    return (custom_objects or {}).get(name) or _NAMES.get(name)
 
 
 def deserialize(config, custom_objects=None):
     """Initializer from `serialize`'s dict (or a `{"class_name", "config"}` dict)."""
-    name = config["class_name"]
-    cls = (custom_objects or {}).get(name) or _NAMES.get(name)
-    if cls is None:
-        raise ValueError(f"Unknown initializer: '{name}'. Valid names: {sorted(_NAMES)}")
-    return cls.from_config(config.get("config", {}))
+    return registry.deserialize_object(
+        config, _lookup, lambda name: f"Unknown initializer: '{name}'. "
+        f"Valid names: {sorted(_NAMES)}", "initializer", custom_objects)
 
 
 def get(identifier):
@@ -53,22 +55,12 @@ def get(identifier):
     >>> initializers.get("he_normal")
     <...HeNormal object ...>
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    if isinstance(identifier, str):
-        cls = _NAMES.get(identifier)
-        if cls is None:
-            raise ValueError(
-                f"Could not interpret initializer identifier: '{identifier}'. "
-                f"Valid names: {sorted(k for k in _NAMES if k[0].islower())}")
-        return cls()
-    if isinstance(identifier, type) and issubclass(identifier, Initializer):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret initializer identifier: {identifier!r}")
+    return registry.get_object(
+        identifier, _NAMES.get, deserialize,
+        lambda i: f"Could not interpret initializer identifier: '{i}'. "
+        f"Valid names: {sorted(k for k in _NAMES if k[0].islower())}",
+        lambda i: f"Could not interpret initializer identifier: {i!r}",
+        instantiate=registry.subclass_of(Initializer))
 
 
 __all__ = [c.__name__ for c in _CLASSES] + [

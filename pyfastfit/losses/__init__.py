@@ -1,7 +1,5 @@
 """pyfastfit.losses: the Keras 3 losses (classes, functions, `get`, `serialize`)."""
 
-import inspect
-
 from pyfastfit.losses.loss import (  # noqa: F401
     Loss, LossFunctionWrapper, reduce_weighted_values, squeeze_or_expand_to_same_rank,
     standardize_reduction,
@@ -17,6 +15,7 @@ from pyfastfit.losses.losses import (  # noqa: F401
     mean_absolute_percentage_error, mean_squared_error, mean_squared_logarithmic_error, mse,
     msle, poisson, sparse_categorical_crossentropy, squared_hinge,
 )
+from pyfastfit.utils import registry
 
 ALL_OBJECTS = (
     Loss, LossFunctionWrapper, KLDivergence, Poisson, BinaryCrossentropy,
@@ -102,11 +101,7 @@ def serialize(loss):
     if loss is None:
         return None
     if isinstance(loss, Loss):
-        cls = type(loss)
-        builtin = ALL_OBJECTS_DICT.get(cls.__name__) is cls
-        return {"module": _MODULE if builtin else cls.__module__,
-                "class_name": cls.__name__, "config": loss.get_config(),
-                "registered_name": None if builtin else cls.__name__}
+        return registry.serialize_object(loss, _MODULE, ALL_OBJECTS_DICT)
     if callable(loss):
         return serialize_function(loss)
     raise ValueError(f"Could not serialize loss: {loss!r}")
@@ -114,22 +109,8 @@ def serialize(loss):
 
 def deserialize(config, custom_objects=None):
     """Builds a loss (instance or function) from `serialize`'s output or a class name."""
-    if isinstance(config, str):
-        obj = _lookup(config, custom_objects)
-        if obj is None:
-            raise ValueError(_unknown_message(config))
-        return obj
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError(f"Could not interpret serialized loss: {config!r}")
-    class_name = config["class_name"]
-    if class_name == "function":
-        return deserialize_function(config, custom_objects)
-    cls = _lookup(config.get("registered_name") or class_name, custom_objects)
-    if cls is None:
-        cls = _lookup(class_name, custom_objects)
-    if cls is None or not inspect.isclass(cls):
-        raise ValueError(_unknown_message(class_name))
-    return cls.from_config(dict(config.get("config") or {}))
+    return registry.deserialize_object(config, _lookup, _unknown_message, "loss",
+                                       custom_objects, function=deserialize_function)
 
 
 def _unknown_message(identifier):
@@ -150,21 +131,8 @@ def get(identifier):
     >>> get("mse") is mean_squared_error
     True
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, dict):
-        obj = deserialize(identifier)
-    elif isinstance(identifier, str):
-        obj = _lookup(identifier)
-        if obj is None:
-            raise ValueError(_unknown_message(identifier))
-    else:
-        obj = identifier
-    if callable(obj):
-        if inspect.isclass(obj):
-            obj = obj()
-        return obj
-    raise ValueError(f"Could not interpret loss identifier: {identifier}")
+    return registry.get_object(identifier, _lookup, deserialize, _unknown_message,
+                               lambda i: f"Could not interpret loss identifier: {i}")
 
 
 __all__ = sorted(

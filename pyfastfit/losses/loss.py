@@ -247,18 +247,7 @@ class Loss:
 
     def _fused_call(self, y_true, y_pred, sample_weight):
         name, param = self._point
-        y_pred = _float_tensor(y_pred)
-        y_true = _float_tensor(y_true)
-        y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
-        if y_true.shape != y_pred.shape:
-            try:
-                bt = np.broadcast_to(np.asarray(y_true._c), y_pred.shape)
-            except ValueError:
-                raise ValueError(
-                    f"Incompatible shapes for loss '{self.name}': y_true.shape="
-                    f"{y_true.shape}, y_pred.shape={y_pred.shape}."
-                ) from None
-            y_true = ops.convert_to_tensor(np.ascontiguousarray(bt))
+        y_true, y_pred = point_pair(y_true, y_pred, f"loss '{self.name}'")
         red = self.reduction
         out_shape = y_pred.shape[:-1] if y_pred.ndim else ()
         if red in (None, "none") or out_shape in ((), (0,)):
@@ -298,6 +287,25 @@ def _float_tensor(x):
     if x.dtype != "float32":
         x = ops.cast(x, "float32")
     return x
+
+
+def point_pair(y_true, y_pred, label):
+    """`(y_true, y_pred)` for a point loss: float32, to the same rank as Keras, then
+    `y_true` broadcast to `y_pred`'s shape (a ValueError naming `label` where it cannot
+    be)."""
+    y_pred = _float_tensor(y_pred)
+    y_true = _float_tensor(y_true)
+    y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
+    if y_true.shape != y_pred.shape:
+        try:
+            bt = np.broadcast_to(np.asarray(y_true._c), y_pred.shape)
+        except ValueError:
+            raise ValueError(
+                f"Incompatible shapes for {label}: y_true.shape={y_true.shape}, "
+                f"y_pred.shape={y_pred.shape}."
+            ) from None
+        y_true = ops.convert_to_tensor(np.ascontiguousarray(bt))
+    return y_true, y_pred
 
 
 def _target_tensor(x):

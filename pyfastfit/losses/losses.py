@@ -10,7 +10,8 @@ import numpy as np
 from pyfastfit import ops
 from pyfastfit.core import Tensor
 from pyfastfit.losses.loss import (
-    _POINT_FUNCTIONS, Loss, LossFunctionWrapper, _float_tensor, squeeze_or_expand_to_same_rank,
+    _POINT_FUNCTIONS, Loss, LossFunctionWrapper, _float_tensor, point_pair,
+    squeeze_or_expand_to_same_rank,
 )
 from pyfastfit.ops import losses as loss_ops
 
@@ -24,17 +25,7 @@ def _pair(y_true, y_pred):
 
 
 def _point(name, y_true, y_pred, param=0.0):
-    y_true, y_pred = _pair(y_true, y_pred)
-    if y_true.shape != y_pred.shape:
-        try:
-            bt = np.broadcast_to(np.asarray(y_true._c), y_pred.shape)
-        except ValueError:
-            raise ValueError(
-                f"Incompatible shapes for {name}: y_true.shape={y_true.shape}, "
-                f"y_pred.shape={y_pred.shape}."
-            ) from None
-        y_true = ops.convert_to_tensor(np.ascontiguousarray(bt))
-    return loss_ops.point_loss(name, y_true, y_pred, param)
+    return loss_ops.point_loss(name, *point_pair(y_true, y_pred, name), param)
 
 
 # ----------------------------------------------------------------------------- functions
@@ -252,12 +243,13 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
     """Categorical cross-entropy with integer targets.
 
     Args:
-        y_true: integer class indices, shape `y_pred.shape[:-1]` (or with a trailing 1).
+        y_true: integer class indices, of the shape of `y_pred` without the class axis
+            (or with a trailing 1).
         y_pred: probabilities, or logits when `from_logits=True`.
         from_logits: whether `y_pred` holds logits. Defaults to `False`.
         ignore_class: a label whose samples get loss 0 (and are left out of the
             `"sum_over_batch_size"` average by `SparseCategoricalCrossentropy`).
-        axis: the class axis; only -1 is supported.
+        axis: the class axis. Defaults to `-1`.
 
     Example:
 

@@ -1,7 +1,5 @@
 """pyfastfit.metrics: the Keras 3 metrics (classes, functions, `get`, `serialize`)."""
 
-import inspect
-
 from pyfastfit.metrics.accuracy_metrics import (  # noqa: F401
     Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
     SparseTopKCategoricalAccuracy, TopKCategoricalAccuracy, accuracy, binary_accuracy,
@@ -24,6 +22,7 @@ from pyfastfit.losses.losses import (  # noqa: F401  (keras.metrics re-exports t
     log_cosh, mean_absolute_error, mean_absolute_percentage_error, mean_squared_error,
     mean_squared_logarithmic_error, poisson, sparse_categorical_crossentropy, squared_hinge,
 )
+from pyfastfit.utils import registry
 
 _MODULE = "keras.metrics"
 
@@ -75,14 +74,12 @@ def _deserialize_fn(config):
     return deserialize_function(config)
 
 
-def _custom(name, custom_objects=None):
+def _lookup(name, custom_objects=None):
     if custom_objects and name in custom_objects:
         return custom_objects[name]
-    try:
-        from pyfastfit.saving import get_custom_objects
-        return dict(get_custom_objects()).get(name)
-    except Exception:
-        return None
+    from pyfastfit.losses import _custom_objects
+
+    return ALL_OBJECTS_DICT.get(name) or _FUNCTIONS.get(name) or _custom_objects().get(name)
 
 
 def _unknown_message(identifier):
@@ -102,11 +99,7 @@ def serialize(metric):
     if metric is None:
         return None
     if isinstance(metric, Metric):
-        cls = type(metric)
-        builtin = ALL_OBJECTS_DICT.get(cls.__name__) is cls
-        return {"module": _MODULE if builtin else cls.__module__,
-                "class_name": cls.__name__, "config": metric.get_config(),
-                "registered_name": None if builtin else cls.__name__}
+        return registry.serialize_object(metric, _MODULE, ALL_OBJECTS_DICT)
     name = getattr(metric, "__name__", None)
     if name in _FUNCTIONS:
         return {"module": _MODULE, "class_name": "function", "config": name,
@@ -118,21 +111,9 @@ def serialize(metric):
 
 def deserialize(config, custom_objects=None):
     """Builds a metric from `serialize`'s output (or a name)."""
-    if isinstance(config, str):
-        obj = ALL_OBJECTS_DICT.get(config) or _FUNCTIONS.get(config) or \
-            _custom(config, custom_objects)
-        if obj is None:
-            raise ValueError(_unknown_message(config))
-        return obj
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError(f"Could not interpret serialized metric: {config!r}")
-    if config["class_name"] == "function":
-        return _deserialize_fn(config)
-    name = config.get("registered_name") or config["class_name"]
-    cls = _custom(name, custom_objects) or ALL_OBJECTS_DICT.get(config["class_name"])
-    if cls is None or not inspect.isclass(cls):
-        raise ValueError(_unknown_message(config["class_name"]))
-    return cls.from_config(dict(config.get("config") or {}))
+    return registry.deserialize_object(config, _lookup, _unknown_message, "metric",
+                                       custom_objects,
+                                       function=lambda c, _: _deserialize_fn(c))
 
 
 def get(identifier):
@@ -147,21 +128,8 @@ def get(identifier):
     >>> get("sparse_categorical_accuracy").name
     'sparse_categorical_accuracy'
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, dict):
-        obj = deserialize(identifier)
-    elif isinstance(identifier, str):
-        obj = ALL_OBJECTS_DICT.get(identifier) or _custom(identifier)
-        if obj is None:
-            raise ValueError(_unknown_message(identifier))
-    else:
-        obj = identifier
-    if callable(obj):
-        if inspect.isclass(obj):
-            obj = obj()
-        return obj
-    raise ValueError(f"Could not interpret metric identifier: {identifier}")
+    return registry.get_object(identifier, _lookup, deserialize, _unknown_message,
+                               lambda i: f"Could not interpret metric identifier: {i}")
 
 
 __all__ = sorted({cls.__name__ for cls in ALL_OBJECTS} | set(_FUNCTIONS) | {

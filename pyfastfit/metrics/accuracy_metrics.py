@@ -5,33 +5,9 @@ sum to the metric's (total, count) Variables."""
 import numpy as np
 
 from pyfastfit import ops
-from pyfastfit.core import Tensor
+from pyfastfit.metrics.metric import _float_np, _np, _same_rank
 from pyfastfit.metrics.reduction_metrics import MeanMetricWrapper, samplewise_weights
 from pyfastfit.ops import metrics as metric_ops
-
-
-def _np(x):
-    return np.asarray(x._c if isinstance(x, Tensor) else x)
-
-
-def _float_np(x):
-    a = _np(x)
-    return a if a.dtype == np.float32 else a.astype(np.float32)
-
-
-def _same_rank(a, b):
-    """Keras squeeze_or_expand_to_same_rank on NumPy arrays."""
-    if a.ndim == b.ndim + 1 and a.shape[-1] == 1:
-        if b.ndim == 1:
-            b = b[:, None]
-        else:
-            a = a[..., 0]
-    elif b.ndim == a.ndim + 1 and b.shape[-1] == 1:
-        if a.ndim == 1:
-            a = a[:, None]
-        else:
-            b = b[..., 0]
-    return a, b
 
 
 def _elementwise_pair(y_true, y_pred):
@@ -63,6 +39,18 @@ def _sparse_labels(y_true, yp):
             f"Sparse labels of shape {_np(y_true).shape} do not match predictions of shape "
             f"{yp.shape}: expected labels of shape {yp.shape[:-1]}.")
     return yt
+
+
+def _prepare(kind, y_true, y_pred, name):
+    """`(y_true, y_pred, items_shape)` checked and aligned for `kind`: elementwise pairs
+    for "exact"/"binary", a class axis on `y_pred` (and sparse labels for "sparse*")
+    otherwise. `name` (the function's or metric's) is used in the messages."""
+    if kind in ("exact", "binary"):
+        yt, yp = _elementwise_pair(y_true, y_pred)
+        return yt, yp, yp.shape
+    yp = _class_pred(y_pred, name)
+    yt = _sparse_labels(y_true, yp) if kind.startswith("sparse") else y_true
+    return yt, yp, yp.shape[:-1]
 
 
 def _update(metric, y_true, y_pred, items_shape, sample_weight, kind, threshold=0.5, k=5):
@@ -97,42 +85,64 @@ def _matches(y_true, y_pred, items_shape, kind, threshold=0.5, k=5):
 # ----------------------------------------------------------------------------- functions
 def accuracy(y_true, y_pred):
     """Elementwise `y_true == y_pred` as float32."""
-    yt, yp = _elementwise_pair(y_true, y_pred)
-    return _matches(yt, yp, yp.shape, "exact")
+    return _matches(*_prepare("exact", y_true, y_pred, "accuracy"), "exact")
 
 
 def binary_accuracy(y_true, y_pred, threshold=0.5):
     """Elementwise `y_true == (y_pred > threshold)` as float32."""
-    yt, yp = _elementwise_pair(y_true, y_pred)
-    return _matches(yt, yp, yp.shape, "binary", threshold=threshold)
+    return _matches(*_prepare("binary", y_true, y_pred, "binary_accuracy"), "binary",
+                    threshold=threshold)
 
 
 def categorical_accuracy(y_true, y_pred):
     """Per-sample `argmax(y_true) == argmax(y_pred)` as float32."""
-    yp = _class_pred(y_pred, "categorical_accuracy")
-    return _matches(_np(y_true), yp, yp.shape[:-1], "categorical")
+    return _matches(*_prepare("categorical", y_true, y_pred, "categorical_accuracy"),
+                    "categorical")
 
 
 def sparse_categorical_accuracy(y_true, y_pred):
     """Per-sample `y_true == argmax(y_pred)` as float32."""
-    yp = _class_pred(y_pred, "sparse_categorical_accuracy")
-    return _matches(_sparse_labels(y_true, yp), yp, yp.shape[:-1], "sparse")
+    return _matches(*_prepare("sparse", y_true, y_pred, "sparse_categorical_accuracy"),
+                    "sparse")
 
 
 def top_k_categorical_accuracy(y_true, y_pred, k=5):
     """Per-sample: is `argmax(y_true)` among the `k` highest predictions."""
-    yp = _class_pred(y_pred, "top_k_categorical_accuracy")
-    return _matches(_np(y_true), yp, yp.shape[:-1], "top_k", k=k)
+    return _matches(*_prepare("top_k", y_true, y_pred, "top_k_categorical_accuracy"),
+                    "top_k", k=k)
 
 
 def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5):
     """Per-sample: is the integer label among the `k` highest predictions."""
-    yp = _class_pred(y_pred, "sparse_top_k_categorical_accuracy")
-    return _matches(_sparse_labels(y_true, yp), yp, yp.shape[:-1], "sparse_top_k", k=k)
+    return _matches(*_prepare("sparse_top_k", y_true, y_pred,
+                              "sparse_top_k_categorical_accuracy"), "sparse_top_k", k=k)
 
 
 # ------------------------------------------------------------------------------- classes
-class Accuracy(MeanMetricWrapper):
+class _AccuracyMetric(MeanMetricWrapper):
+    """A mean of matches whose `update_state` is one fused `accuracy_update_` call of
+    `_kind` (with the metric's `threshold` / `k`); its config is name, dtype and the
+    attributes in `_config_keys`."""
+
+    _kind = None
+    _config_keys = ()
+
+    def __init__(self, fn, name, dtype, **kwargs):
+        super().__init__(fn=fn, name=name, dtype=dtype, **kwargs)
+        self._direction = "up"
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        yt, yp, items_shape = _prepare(self._kind, y_true, y_pred, self.name)
+        _update(self, yt, yp, items_shape, sample_weight, self._kind,
+                threshold=getattr(self, "threshold", 0.5), k=getattr(self, "k", 5))
+
+    def get_config(self):
+        config = {"name": self.name, "dtype": self.dtype}
+        config.update({key: getattr(self, key) for key in self._config_keys})
+        return config
+
+
+class Accuracy(_AccuracyMetric):
     """How often predictions equal labels.
 
     Args:
@@ -147,19 +157,13 @@ class Accuracy(MeanMetricWrapper):
     0.75
     """
 
+    _kind = "exact"
+
     def __init__(self, name="accuracy", dtype=None):
         super().__init__(fn=accuracy, name=name, dtype=dtype)
-        self._direction = "up"
-
-    def update_state(self, y_true, y_pred, sample_weight=None):
-        yt, yp = _elementwise_pair(y_true, y_pred)
-        _update(self, yt, yp, yp.shape, sample_weight, "exact")
-
-    def get_config(self):
-        return {"name": self.name, "dtype": self.dtype}
 
 
-class BinaryAccuracy(MeanMetricWrapper):
+class BinaryAccuracy(_AccuracyMetric):
     """How often predictions match binary labels (prediction > `threshold` is 1).
 
     Args:
@@ -175,6 +179,9 @@ class BinaryAccuracy(MeanMetricWrapper):
     0.75
     """
 
+    _kind = "binary"
+    _config_keys = ("threshold",)
+
     def __init__(self, name="binary_accuracy", dtype=None, threshold=0.5):
         if threshold is not None and (threshold <= 0 or threshold >= 1):
             raise ValueError(
@@ -182,17 +189,9 @@ class BinaryAccuracy(MeanMetricWrapper):
                 f"(0, 1). Received: threshold={threshold}")
         super().__init__(fn=binary_accuracy, name=name, dtype=dtype, threshold=threshold)
         self.threshold = threshold
-        self._direction = "up"
-
-    def update_state(self, y_true, y_pred, sample_weight=None):
-        yt, yp = _elementwise_pair(y_true, y_pred)
-        _update(self, yt, yp, yp.shape, sample_weight, "binary", threshold=self.threshold)
-
-    def get_config(self):
-        return {"name": self.name, "dtype": self.dtype, "threshold": self.threshold}
 
 
-class CategoricalAccuracy(MeanMetricWrapper):
+class CategoricalAccuracy(_AccuracyMetric):
     """How often `argmax(y_pred)` equals `argmax(y_true)` (one-hot labels).
 
     Args:
@@ -207,19 +206,13 @@ class CategoricalAccuracy(MeanMetricWrapper):
     0.5
     """
 
+    _kind = "categorical"
+
     def __init__(self, name="categorical_accuracy", dtype=None):
         super().__init__(fn=categorical_accuracy, name=name, dtype=dtype)
-        self._direction = "up"
-
-    def update_state(self, y_true, y_pred, sample_weight=None):
-        yp = _class_pred(y_pred, self.name)
-        _update(self, y_true, yp, yp.shape[:-1], sample_weight, "categorical")
-
-    def get_config(self):
-        return {"name": self.name, "dtype": self.dtype}
 
 
-class SparseCategoricalAccuracy(MeanMetricWrapper):
+class SparseCategoricalAccuracy(_AccuracyMetric):
     """How often `argmax(y_pred)` equals the integer label.
 
     Args:
@@ -234,20 +227,13 @@ class SparseCategoricalAccuracy(MeanMetricWrapper):
     0.5
     """
 
+    _kind = "sparse"
+
     def __init__(self, name="sparse_categorical_accuracy", dtype=None):
         super().__init__(fn=sparse_categorical_accuracy, name=name, dtype=dtype)
-        self._direction = "up"
-
-    def update_state(self, y_true, y_pred, sample_weight=None):
-        yp = _class_pred(y_pred, self.name)
-        yt = _sparse_labels(y_true, yp)
-        _update(self, yt, yp, yp.shape[:-1], sample_weight, "sparse")
-
-    def get_config(self):
-        return {"name": self.name, "dtype": self.dtype}
 
 
-class TopKCategoricalAccuracy(MeanMetricWrapper):
+class TopKCategoricalAccuracy(_AccuracyMetric):
     """How often the one-hot target is among the top `k` predictions.
 
     Args:
@@ -256,20 +242,15 @@ class TopKCategoricalAccuracy(MeanMetricWrapper):
         dtype: see `Metric`.
     """
 
+    _kind = "top_k"
+    _config_keys = ("k",)
+
     def __init__(self, k=5, name="top_k_categorical_accuracy", dtype=None):
         super().__init__(fn=top_k_categorical_accuracy, name=name, dtype=dtype, k=k)
         self.k = k
-        self._direction = "up"
-
-    def update_state(self, y_true, y_pred, sample_weight=None):
-        yp = _class_pred(y_pred, self.name)
-        _update(self, y_true, yp, yp.shape[:-1], sample_weight, "top_k", k=self.k)
-
-    def get_config(self):
-        return {"name": self.name, "dtype": self.dtype, "k": self.k}
 
 
-class SparseTopKCategoricalAccuracy(MeanMetricWrapper):
+class SparseTopKCategoricalAccuracy(_AccuracyMetric):
     """How often the integer target is among the top `k` predictions.
 
     Args:
@@ -279,6 +260,9 @@ class SparseTopKCategoricalAccuracy(MeanMetricWrapper):
         from_sorted_ids: only `False` is supported.
     """
 
+    _kind = "sparse_top_k"
+    _config_keys = ("k", "from_sorted_ids")
+
     def __init__(self, k=5, name="sparse_top_k_categorical_accuracy", dtype=None,
                  from_sorted_ids=False):
         if from_sorted_ids:
@@ -287,13 +271,3 @@ class SparseTopKCategoricalAccuracy(MeanMetricWrapper):
         super().__init__(fn=sparse_top_k_categorical_accuracy, name=name, dtype=dtype, k=k)
         self.k = k
         self.from_sorted_ids = from_sorted_ids
-        self._direction = "up"
-
-    def update_state(self, y_true, y_pred, sample_weight=None):
-        yp = _class_pred(y_pred, self.name)
-        yt = _sparse_labels(y_true, yp)
-        _update(self, yt, yp, yp.shape[:-1], sample_weight, "sparse_top_k", k=self.k)
-
-    def get_config(self):
-        return {"name": self.name, "dtype": self.dtype, "k": self.k,
-                "from_sorted_ids": self.from_sorted_ids}

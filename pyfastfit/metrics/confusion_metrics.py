@@ -4,16 +4,11 @@ Each `update_state` is one fused C++ call accumulating the counts at every thres
 
 import numpy as np
 
-from pyfastfit.core import Tensor
-from pyfastfit.metrics.metric import Metric, _scalar_result
+from pyfastfit.metrics.metric import Metric, _float_np, _np, _same_rank, _scalar_result
 from pyfastfit.ops import metrics as metric_ops
 
 _EPSILON = 1e-7
 NEG_INF = -1e10
-
-
-def _np(x):
-    return np.asarray(x._c if isinstance(x, Tensor) else x)
 
 
 def _to_list(x):
@@ -39,20 +34,6 @@ def _filter_top_k(x, k):
     mask = np.zeros(x.shape, dtype=bool)
     np.put_along_axis(mask, idx, True, axis=-1)
     return np.where(mask, x, np.float32(NEG_INF)).astype(np.float32)
-
-
-def _same_rank(a, b):
-    if a.ndim == b.ndim + 1 and a.shape[-1] == 1:
-        if b.ndim == 1:
-            b = b[:, None]
-        else:
-            a = a[..., 0]
-    elif b.ndim == a.ndim + 1 and b.shape[-1] == 1:
-        if a.ndim == 1:
-            a = a[:, None]
-        else:
-            b = b[..., 0]
-    return a, b
 
 
 def _confusion_weights(pred_shape, sample_weight, label_weights=None):
@@ -92,11 +73,7 @@ def update_confusion_matrix_variables(variables, y_true, y_pred, thresholds, top
     threshold, as Keras's `metrics_utils.update_confusion_matrix_variables` (multi_label
     False): predictions are flattened, an item is positive when `y_pred > threshold`,
     a label is positive when `y_true != 0`."""
-    yp = _np(y_pred)
-    if yp.dtype != np.float32:
-        yp = yp.astype(np.float32)
-    yt = _np(y_true)
-    yp, yt = _same_rank(yp, yt)
+    yp, yt = _same_rank(_float_np(y_pred), _np(y_true))
     if top_k is not None:
         yp = _filter_top_k(yp, top_k)
     if class_id is not None:

@@ -3,7 +3,7 @@
 import numpy as np
 
 from pyfastfit import ops
-from pyfastfit.core import Variable
+from pyfastfit.core import Tensor, Variable
 from pyfastfit.losses.loss import _dtype_name, auto_name
 
 
@@ -150,6 +150,32 @@ class Metric:
 
     def __str__(self):
         return self.__repr__()
+
+
+def _np(x):
+    """`x` (a Tensor, array or nested list) as a NumPy array (a view of a Tensor)."""
+    return np.asarray(x._c if isinstance(x, Tensor) else x)
+
+
+def _float_np(x):
+    """`_np(x)` as float32."""
+    a = _np(x)
+    return a if a.dtype == np.float32 else a.astype(np.float32)
+
+
+def _same_rank(a, b):
+    """Keras squeeze_or_expand_to_same_rank on NumPy arrays."""
+    if a.ndim == b.ndim + 1 and a.shape[-1] == 1:
+        if b.ndim == 1:
+            b = b[:, None]
+        else:
+            a = a[..., 0]
+    elif b.ndim == a.ndim + 1 and b.shape[-1] == 1:
+        if a.ndim == 1:
+            a = a[:, None]
+        else:
+            b = b[..., 0]
+    return a, b
 
 
 def _scalar_result(value):

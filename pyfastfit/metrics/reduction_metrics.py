@@ -3,13 +3,8 @@
 import numpy as np
 
 from pyfastfit.core import Tensor
-from pyfastfit.metrics.metric import Metric, _scalar_result
+from pyfastfit.metrics.metric import Metric, _float_np, _scalar_result
 from pyfastfit.ops import metrics as metric_ops
-
-
-def _as_f32(x):
-    a = np.asarray(x._c if isinstance(x, Tensor) else x)
-    return a if a.dtype == np.float32 else a.astype(np.float32)
 
 
 def samplewise_weights(values_shape, sample_weight):
@@ -21,7 +16,7 @@ def samplewise_weights(values_shape, sample_weight):
     """
     if sample_weight is None:
         return None
-    w = _as_f32(sample_weight)
+    w = _float_np(sample_weight)
     vshape = tuple(values_shape)
     vnd = len(vshape)
     if vnd == w.ndim + 1 and vshape[-1] == 1:
@@ -74,7 +69,7 @@ class Mean(Metric):
         self.count = self.add_variable(shape=(), initializer="zeros", name="count")
 
     def update_state(self, values, sample_weight=None):
-        values = values if isinstance(values, Tensor) else _as_f32(values)
+        values = values if isinstance(values, Tensor) else _float_np(values)
         w = None if sample_weight is None else samplewise_weights(
             np.shape(values) if not isinstance(values, Tensor) else values.shape,
             sample_weight)
@@ -102,9 +97,9 @@ class Sum(Metric):
         self.total = self.add_variable(shape=(), initializer="zeros", name="total")
 
     def update_state(self, values, sample_weight=None):
-        v = _as_f32(values)
+        v = _float_np(values)
         if sample_weight is not None:
-            w = _as_f32(sample_weight)
+            w = _float_np(sample_weight)
             if w.ndim == 0:
                 v = v * w
             else:

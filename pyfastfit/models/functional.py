@@ -251,15 +251,20 @@ class Functional(Model):
               flattened); `kwargs` are the call's non-tensor keyword arguments (e.g.
               `training` when it was given explicitly). A nested model appears as one
               node whose layer is the nested Model (inspect it recursively).
+            - "shapes": `{tensor id: shape tuple}` for every tensor of the graph.
         """
         nodes = []
+        shapes = {t._id: tuple(t.shape) for t in self.inputs}
         for node in self._nodes_in_order:
+            for t in list(node.inputs) + list(node.outputs):
+                shapes[t._id] = tuple(t.shape)
             kwargs = {k: v for k, v in node.kwargs.items()
                       if not any(isinstance(t, KerasTensor) for t in flatten(v))}
             nodes.append((node.layer, [t._id for t in node.inputs],
                           [t._id for t in node.outputs], kwargs))
         return {"inputs": [t._id for t in self.inputs],
-                "outputs": [t._id for t in self.outputs], "nodes": nodes}
+                "outputs": [t._id for t in self.outputs], "nodes": nodes,
+                "shapes": shapes}
 
     # ------------------------------------------------------------------ config
     def get_config(self):

@@ -39,29 +39,32 @@ def _check_same_shape(target, output):
 
 
 def _move_axis_last(x, axis):
-    nd = x.ndim
-    axis = axis + nd if axis < 0 else axis
-    if axis == nd - 1:
-        return x
-    if not 0 <= axis < nd:
-        raise ValueError(f"axis {axis} is out of bounds for a tensor of rank {nd}.")
+    """`x` with `axis` moved last, as a recorded transpose (gradients flow back through
+    it); the same tensor when `axis` is already last."""
     from pyfastfit.ops import shape as shape_ops
 
-    if not hasattr(shape_ops, "transpose"):
-        raise NotImplementedError("categorical_crossentropy with axis != -1 needs ops.transpose.")
-    perm = [i for i in range(nd) if i != axis] + [axis]
-    return shape_ops.transpose(x, perm)
+    axis = shape_ops._norm_axis(axis, x.ndim)
+    if axis == x.ndim - 1:
+        return x
+    return shape_ops.transpose(x, [i for i in range(x.ndim) if i != axis] + [axis])
 
 
-def _labels_c(target, output):
+def _labels_c(target, output, axis=-1, given_shape=None):
+    """`target` as an integer `_C.Tensor` of shape `output.shape[:-1]` (the class axis
+    already moved last; `given_shape`/`axis` are the caller's, for the messages)."""
     t = target._c if isinstance(target, Tensor) else convert_to_tensor(target)._c
     shape = tuple(t.shape)
     if len(shape) == output.ndim and shape and shape[-1] == 1:
         shape = shape[:-1]
     if shape != output.shape[:-1]:
+        if given_shape is None:
+            raise ValueError(
+                "Arguments `target` and `output` must have the same shape up until the last "
+                f"dimension: target.shape={tuple(t.shape)}, output.shape={output.shape}"
+            )
         raise ValueError(
-            "Arguments `target` and `output` must have the same shape up until the last "
-            f"dimension: target.shape={tuple(t.shape)}, output.shape={output.shape}"
+            "Argument `target` must have the shape of `output` without the class axis: "
+            f"target.shape={tuple(t.shape)}, output.shape={given_shape}, axis={axis}"
         )
     if t.dtype not in ("int32", "int64", "uint8"):
         a = np.asarray(t)
@@ -75,15 +78,16 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
     """Categorical cross-entropy with integer targets, one loss per sample.
 
     Args:
-        target: integer class indices of shape `output.shape[:-1]` (or with a trailing
-            dimension of 1). Out-of-range labels raise a ValueError.
+        target: integer class indices of the shape of `output` without its class axis
+            (or with a trailing dimension of 1). Out-of-range labels raise a ValueError.
         output: probabilities (e.g. a softmax output), or logits when
-            `from_logits=True`, of shape `(..., num_classes)`.
+            `from_logits=True`, with the classes along `axis`.
         from_logits: whether `output` holds logits. Defaults to `False`.
-        axis: the class axis; only `-1` is supported (as Keras).
+        axis: the class axis. Defaults to `-1`. Any axis is accepted (Keras' TensorFlow
+            backend accepts only `-1`).
 
     Returns:
-        The loss, of shape `output.shape[:-1]`.
+        The loss, of the shape of `output` without the class axis.
 
     Example:
 
@@ -96,8 +100,11 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
             f"Argument `output` must be at least rank 1. Received: output.shape={output.shape}"
         )
     if axis != -1 and axis != output.ndim - 1:
-        raise ValueError(f"Only axis=-1 is currently supported. Received: axis={axis}")
-    labels = _labels_c(target, output)
+        given_shape = output.shape
+        output = _move_axis_last(output, axis)
+        labels = _labels_c(target, output, axis, given_shape)
+    else:
+        labels = _labels_c(target, output)
     if from_logits:
         loss_c, probs_c = _C.sparse_softmax_cross_entropy_forward(output._c, labels)
         out = wrap(loss_c)

@@ -10,6 +10,7 @@ from pyfastfit.optimizers.nadam import Nadam
 from pyfastfit.optimizers.optimizer import Optimizer
 from pyfastfit.optimizers.rmsprop import RMSprop
 from pyfastfit.optimizers.sgd import SGD
+from pyfastfit.utils import registry
 
 ALL_OBJECTS = (Adagrad, Adam, Adamax, AdamW, Nadam, RMSprop, SGD)
 _BY_NAME = {cls.__name__.lower(): cls for cls in ALL_OBJECTS}
@@ -28,31 +29,16 @@ def serialize(optimizer):
         raise ValueError(
             f"serialize expects an Optimizer instance. Received: optimizer={optimizer!r}"
         )
-    cls = type(optimizer)
-    builtin = _BY_NAME.get(cls.__name__.lower()) is cls
-    return {
-        "module": "keras.optimizers" if builtin else cls.__module__,
-        "class_name": cls.__name__,
-        "config": optimizer.get_config(),
-        "registered_name": None if builtin else cls.__name__,
-    }
+    return registry.serialize_object(optimizer, "keras.optimizers", _BY_NAME, key=str.lower)
 
 
 def deserialize(config, custom_objects=None):
     """Creates an optimizer from `serialize`'s output (class names are matched
     case-insensitively for built-ins; `custom_objects` maps names to classes)."""
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError(
-            "deserialize expects a dict with 'class_name' and 'config'. "
-            f"Received: config={config!r}"
-        )
-    name = config["class_name"]
-    custom_objects = custom_objects or {}
-    cls = custom_objects.get(name) or custom_objects.get(config.get("registered_name")) \
-        or _BY_NAME.get(str(name).lower())
-    if cls is None:
-        raise ValueError(_unknown(name))
-    return cls.from_config(dict(config.get("config", {})), custom_objects=custom_objects)
+    cls, cfg = registry.class_and_config(config, custom_objects,
+                                         lambda name: _BY_NAME.get(str(name).lower()),
+                                         _unknown)
+    return cls.from_config(cfg, custom_objects=custom_objects or {})
 
 
 def _unknown(identifier):

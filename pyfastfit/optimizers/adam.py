@@ -1,9 +1,9 @@
 """Adam: adaptive moment estimation."""
 
-from pyfastfit.optimizers.optimizer import Optimizer
+from pyfastfit.optimizers._moments import MomentOptimizer
 
 
-class Adam(Optimizer):
+class Adam(MomentOptimizer):
     """Optimizer that implements the Adam algorithm (Kingma & Ba, 2014).
 
     `m += (g - m) * (1 - beta_1)`; `v += (g**2 - v) * (1 - beta_2)`;
@@ -32,24 +32,20 @@ class Adam(Optimizer):
                  global_clipnorm=None, use_ema=False, ema_momentum=0.99,
                  ema_overwrite_frequency=None, loss_scale_factor=None,
                  gradient_accumulation_steps=None, name="adam", **kwargs):
-        super().__init__(learning_rate=learning_rate, name=name, weight_decay=weight_decay,
-                         clipnorm=clipnorm, clipvalue=clipvalue,
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, name=name,
+                         weight_decay=weight_decay, clipnorm=clipnorm, clipvalue=clipvalue,
                          global_clipnorm=global_clipnorm, use_ema=use_ema,
                          ema_momentum=ema_momentum,
                          ema_overwrite_frequency=ema_overwrite_frequency,
                          loss_scale_factor=loss_scale_factor,
                          gradient_accumulation_steps=gradient_accumulation_steps, **kwargs)
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
         self.amsgrad = amsgrad
 
     def build(self, var_list):
         if self.built:
             return
         super().build(var_list)
-        self._momentums = self.add_optimizer_variables(var_list, "momentum")
-        self._velocities = self.add_optimizer_variables(var_list, "velocity")
+        self._build_moments(var_list)
         self._velocity_hats = []
         if self.amsgrad:
             self._velocity_hats = self.add_optimizer_variables(var_list, "velocity_hat")
@@ -57,11 +53,7 @@ class Adam(Optimizer):
     def _slot_lists(self):
         return [self._momentums, self._velocities, self._velocity_hats]
 
-    def _hyper(self):
-        return [self.beta_1, self.beta_2, self.epsilon]
-
     def get_config(self):
         config = super().get_config()
-        config.update({"beta_1": self.beta_1, "beta_2": self.beta_2,
-                       "epsilon": self.epsilon, "amsgrad": self.amsgrad})
+        config["amsgrad"] = self.amsgrad
         return config

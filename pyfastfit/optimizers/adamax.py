@@ -1,9 +1,9 @@
 """Adamax: Adam with the infinity norm."""
 
-from pyfastfit.optimizers.optimizer import Optimizer
+from pyfastfit.optimizers._moments import MomentOptimizer
 
 
-class Adamax(Optimizer):
+class Adamax(MomentOptimizer):
     """Optimizer that implements the Adamax algorithm (Kingma & Ba, 2014, sec. 7.1).
 
     `m += (g - m) * (1 - beta_1)`; `u = max(beta_2 * u, |g|)`;
@@ -29,16 +29,13 @@ class Adamax(Optimizer):
                  use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None,
                  loss_scale_factor=None, gradient_accumulation_steps=None, name="adamax",
                  **kwargs):
-        super().__init__(learning_rate=learning_rate, name=name, weight_decay=weight_decay,
-                         clipnorm=clipnorm, clipvalue=clipvalue,
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, name=name,
+                         weight_decay=weight_decay, clipnorm=clipnorm, clipvalue=clipvalue,
                          global_clipnorm=global_clipnorm, use_ema=use_ema,
                          ema_momentum=ema_momentum,
                          ema_overwrite_frequency=ema_overwrite_frequency,
                          loss_scale_factor=loss_scale_factor,
                          gradient_accumulation_steps=gradient_accumulation_steps, **kwargs)
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
 
     def build(self, var_list):
         if self.built:
@@ -48,12 +45,3 @@ class Adamax(Optimizer):
 
     def _slot_lists(self):
         return [self._m, self._u]
-
-    def _hyper(self):
-        return [self.beta_1, self.beta_2, self.epsilon]
-
-    def get_config(self):
-        config = super().get_config()
-        config.update({"beta_1": self.beta_1, "beta_2": self.beta_2,
-                       "epsilon": self.epsilon})
-        return config

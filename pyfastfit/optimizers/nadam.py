@@ -2,10 +2,10 @@
 
 import numpy as np
 
-from pyfastfit.optimizers.optimizer import Optimizer
+from pyfastfit.optimizers._moments import MomentOptimizer
 
 
-class Nadam(Optimizer):
+class Nadam(MomentOptimizer):
     """Optimizer that implements the Nadam algorithm (Dozat, 2015), as Keras 3.
 
     Keeps the momentum-cache product `u_product` (a float32 scalar Variable, last in
@@ -34,33 +34,20 @@ class Nadam(Optimizer):
                  use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None,
                  loss_scale_factor=None, gradient_accumulation_steps=None, name="nadam",
                  **kwargs):
-        super().__init__(learning_rate=learning_rate, name=name, weight_decay=weight_decay,
-                         clipnorm=clipnorm, clipvalue=clipvalue,
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, name=name,
+                         weight_decay=weight_decay, clipnorm=clipnorm, clipvalue=clipvalue,
                          global_clipnorm=global_clipnorm, use_ema=use_ema,
                          ema_momentum=ema_momentum,
                          ema_overwrite_frequency=ema_overwrite_frequency,
                          loss_scale_factor=loss_scale_factor,
                          gradient_accumulation_steps=gradient_accumulation_steps, **kwargs)
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
 
     def build(self, var_list):
         if self.built:
             return
         super().build(var_list)
-        self._momentums = self.add_optimizer_variables(var_list, "momentum")
-        self._velocities = self.add_optimizer_variables(var_list, "velocity")
+        self._build_moments(var_list)
         self._u_product = self._make_variable(np.ones((), np.float32), "u_product")
 
     def _slot_lists(self):
         return [self._momentums, self._velocities, [self._u_product]]
-
-    def _hyper(self):
-        return [self.beta_1, self.beta_2, self.epsilon]
-
-    def get_config(self):
-        config = super().get_config()
-        config.update({"beta_1": self.beta_1, "beta_2": self.beta_2,
-                       "epsilon": self.epsilon})
-        return config

@@ -1,6 +1,7 @@
 """Weight regularizers: L1, L2, L1L2 (and `get("l2")`)."""
 
 from pyfastfit import ops
+from pyfastfit.utils import registry
 
 
 def _check(value, name):
@@ -76,34 +77,29 @@ _NAMES = {"l1": L1, "l2": L2, "l1_l2": L1L2, "L1": L1, "L2": L2, "L1L2": L1L2}
 
 def serialize(regularizer):
     """Keras 3 config dict of a regularizer."""
-    return {"module": "keras.regularizers", "class_name": type(regularizer).__name__,
-            "config": regularizer.get_config(), "registered_name": None}
+    return registry.serialize_object(regularizer, "keras.regularizers")
+
+
+def _lookup(name, custom_objects=None):
+    return (custom_objects or {}).get(name) or _NAMES.get(name)
 
 
 def deserialize(config, custom_objects=None):
     """Regularizer from `serialize`'s dict."""
-    name = config["class_name"]
-    cls = (custom_objects or {}).get(name) or _NAMES.get(name)
-    if cls is None:
-        raise ValueError(f"Unknown regularizer: '{name}'. Valid names: {sorted(_NAMES)}")
-    return cls.from_config(config.get("config", {}))
+    return registry.deserialize_object(
+        config, _lookup, lambda name: f"Unknown regularizer: '{name}'. "
+        f"Valid names: {sorted(_NAMES)}", "regularizer", custom_objects)
 
 
 def get(identifier):
-    """Regularizer from a name ("l1", "l2", "l1_l2"), config dict, instance or None."""
-    if identifier is None:
-        return None
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    if isinstance(identifier, str):
-        cls = _NAMES.get(identifier)
-        if cls is None:
-            raise ValueError(f"Could not interpret regularizer identifier: '{identifier}'. "
-                             f"Valid names: ['l1', 'l1_l2', 'l2']")
-        return cls()
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret regularizer identifier: {identifier!r}")
+    """Regularizer from a name ("l1", "l2", "l1_l2"), config dict, class, instance or
+    None (a `Regularizer` class is instantiated, as Keras)."""
+    return registry.get_object(
+        identifier, _NAMES.get, deserialize,
+        lambda i: f"Could not interpret regularizer identifier: '{i}'. "
+        "Valid names: ['l1', 'l1_l2', 'l2']",
+        lambda i: f"Could not interpret regularizer identifier: {i!r}",
+        instantiate=registry.subclass_of(Regularizer))
 
 
 __all__ = ["L1", "L1L2", "L2", "Regularizer", "deserialize", "get", "l1", "l1_l2", "l2",

@@ -1,6 +1,7 @@
 """fit / evaluate / predict and the *_on_batch helpers (the loops of `Trainer`).
 
-Seam for a compiled loop: each epoch is one call of `_run_train_epoch(adapter,
+The fast path (trainers/fast_path) plugs in at the seam below. Seam for a compiled
+loop: each epoch is one call of `_run_train_epoch(adapter,
 callbacks)`, `_run_test_epoch(adapter, callbacks)` or `_run_predict_epoch(adapter,
 callbacks)`, where `adapter` is an `ArrayDataAdapter` whose data is already flat
 NumPy (`x_flat`, `y_flat`, `sw_flat`, class weights folded in). An implementation
@@ -27,6 +28,7 @@ from pyfastfit.trainers.data_adapters import (
     train_validation_split,
     unpack_x_y_sample_weight,
 )
+from pyfastfit.trainers.fast_path import loops as fast_loops
 from pyfastfit.trainers.logs import flatten_metrics_in_order
 
 
@@ -163,6 +165,9 @@ class EpochLoops:
         Returns:
             The last step's logs (a dict; the caller re-reads `self.metrics`).
         """
+        prog = fast_loops.get_program(self, adapter, "train")
+        if prog is not None:
+            return fast_loops.train_epoch(self, prog, adapter, callbacks)
         step_fn = self.train_function or self.make_train_function()
         hooks = callbacks.has_train_batch_hooks
         logs = {}
@@ -181,6 +186,9 @@ class EpochLoops:
 
         Returns the last step's logs; stops early when `self.stop_evaluating`.
         """
+        prog = fast_loops.get_program(self, adapter, "test")
+        if prog is not None:
+            return fast_loops.test_epoch(self, prog, adapter, callbacks)
         step_fn = self.test_function or self.make_test_function()
         hooks = callbacks.has_test_batch_hooks
         logs = {}
@@ -202,6 +210,9 @@ class EpochLoops:
             batch arrays, and the function rebuilding the output structure from a
             flat list.
         """
+        prog = fast_loops.get_program(self, adapter, "predict")
+        if prog is not None:
+            return fast_loops.predict_epoch(self, prog, adapter, callbacks)
         step_fn = self.predict_function or self.make_predict_function()
         hooks = callbacks.has_predict_batch_hooks
         flat_outputs, pack = None, None

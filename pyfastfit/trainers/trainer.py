@@ -140,6 +140,17 @@ class Trainer(EpochLoops):
         return None
 
     @property
+    def fast_path_reason(self):
+        """Why `fit`/`evaluate`/`predict` run on the eager path, or None when they run on
+        the C++ fast path. After a call it describes that call (data included); before
+        any, what the model and its compile settings allow."""
+        if "_fast_path_reason" in self.__dict__:
+            return self.__dict__["_fast_path_reason"]
+        from pyfastfit.trainers.fast_path import loops
+
+        return loops.structural_reason(self, "train" if self.compiled else "predict")
+
+    @property
     def run_eagerly(self):
         """True when fit/evaluate/predict must use the Python (eager) loop."""
         return self._run_eagerly

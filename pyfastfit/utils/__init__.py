@@ -3,7 +3,6 @@
 
 import importlib
 
-from pyfastfit.utils.file_utils import get_file
 from pyfastfit.utils.numerical_utils import normalize, to_categorical
 from pyfastfit.utils.py_dataset import PyDataset, Sequence
 from pyfastfit.utils.rng_utils import set_random_seed
@@ -11,6 +10,7 @@ from pyfastfit.utils.sequence_utils import pad_sequences
 
 # Names imported on first use: name -> (module, attribute).
 _LAZY = {
+    "get_file": ("pyfastfit.utils.file_utils", "get_file"),
     "plot_model": ("pyfastfit.utils.model_visualization", "plot_model"),
     "model_to_dot_source": ("pyfastfit.utils.model_visualization", "model_to_dot_source"),
     "Progbar": ("pyfastfit.utils.progbar", "Progbar"),

@@ -223,6 +223,61 @@ def test_categorical_crossentropy(from_logits, ls, reduction):
 
 
 @pytest.mark.parametrize("from_logits", [False, True])
+@pytest.mark.parametrize("ls", [0.0, 0.1])
+@pytest.mark.parametrize("weights", [None, "per_step", "per_sample"])
+@pytest.mark.parametrize("reduction", ["sum_over_batch_size", "sum", "none"])
+def test_categorical_crossentropy_class_axis_1(from_logits, ls, weights, reduction):
+    # Keras 3 semantics for (B, C, T) predictions with axis=1: one loss per (b, t), then
+    # the reduction over all B * T of them; a (B,) sample_weight broadcasts over T.
+    # Label smoothing divides by y_true.shape[-1] (T here), as Keras does for any axis.
+    B, C, T = 3, 4, 5
+    t = np.moveaxis(np.eye(C, dtype=np.float32)[RNG.integers(0, C, (B, T))], -1, 1)
+    p = RNG.normal(size=(B, C, T)).astype(np.float32)
+    if not from_logits:
+        p = np.moveaxis(_np_softmax(np.moveaxis(p, 1, -1)), -1, 1).astype(np.float32)
+    w = {None: None, "per_step": RNG.uniform(0, 2, (B, T)).astype(np.float32),
+         "per_sample": RNG.uniform(0, 2, B).astype(np.float32)}[weights]
+    t64 = t.astype(np.float64)
+    if ls:
+        t64 = t64 * (1 - ls) + ls / T
+    per = _ref_cce(np.moveaxis(t64, 1, -1), np.moveaxis(p, 1, -1).astype(np.float64),
+                   from_logits, 0.0)
+    assert per.shape == (B, T)
+    want = _reduce(per, None if w is None else (w if w.ndim == 2 else w[:, None]),
+                   reduction)
+    loss = losses.CategoricalCrossentropy(from_logits=from_logits, label_smoothing=ls,
+                                          axis=1, reduction=reduction)
+    got = np.asarray(loss(t, p, sample_weight=w))
+    np.testing.assert_allclose(got, want, rtol=2e-5, atol=1e-6)
+    fn = np.asarray(losses.categorical_crossentropy(t, p, from_logits=from_logits,
+                                                    label_smoothing=ls, axis=1))
+    np.testing.assert_allclose(fn, per, rtol=2e-5, atol=1e-6)
+
+
+def test_categorical_crossentropy_class_axis_gradient():
+    # The gradient reaches a Variable through the axis move.
+    B, C, T = 2, 3, 4
+    t = np.moveaxis(np.eye(C, dtype=np.float32)[RNG.integers(0, C, (B, T))], -1, 1)
+    z = ff.Variable(RNG.normal(size=(B, C, T)).astype(np.float32))
+    with ff.GradientTape() as tape:
+        loss = losses.CategoricalCrossentropy(from_logits=True, axis=1)(t, z)
+    g = np.asarray(tape.gradient(loss, z))
+    zn = np.asarray(z)
+    sm = np.exp(zn - zn.max(1, keepdims=True))
+    sm /= sm.sum(1, keepdims=True)
+    np.testing.assert_allclose(g, (sm - t) / (B * T), rtol=1e-5, atol=1e-7)
+
+
+def test_sparse_categorical_crossentropy_class_axis_1():
+    B, C, T = 3, 4, 5
+    labels = RNG.integers(0, C, (B, T))
+    p = RNG.normal(size=(B, C, T)).astype(np.float32)
+    want = _ref_cce(np.eye(C)[labels], np.moveaxis(p, 1, -1).astype(np.float64), True, 0.0)
+    got = losses.sparse_categorical_crossentropy(labels, p, from_logits=True, axis=1)
+    np.testing.assert_allclose(np.asarray(got), want, rtol=2e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("from_logits", [False, True])
 @pytest.mark.parametrize("ls", [0.0, 0.2])
 def test_binary_crossentropy(from_logits, ls):
     t = RNG.integers(0, 2, (5, 3)).astype(np.float32)

@@ -5,7 +5,7 @@ import pytest
 
 import pyfastfit as ff
 from pyfastfit.ops import crossentropy as ce
-from tests.helpers import numeric_grad
+from tests.helpers import check_op, numeric_grad
 
 EPS = 1e-7
 RNG = np.random.default_rng(0)
@@ -104,7 +104,9 @@ def test_sparse_label_out_of_range(label):
 def test_sparse_shape_errors():
     with pytest.raises(ValueError, match="same shape up until the last dimension"):
         ce.sparse_categorical_crossentropy(np.zeros(3, np.int64), np.ones((4, 5), np.float32))
-    with pytest.raises(ValueError, match="Only axis=-1"):
+    msg = (r"shape of `output` without the class axis: target.shape=\(4,\), "
+           r"output.shape=\(4, 5\), axis=0")
+    with pytest.raises(ValueError, match=msg):
         ce.sparse_categorical_crossentropy(np.zeros(4, np.int64), np.ones((4, 5)), axis=0)
 
 
@@ -146,15 +148,54 @@ def test_categorical_probs_clipping():
                                rtol=1e-5)
 
 
-def test_categorical_axis():
-    from pyfastfit.ops import shape as shape_ops
+@pytest.mark.parametrize("from_logits", [True, False])
+@pytest.mark.parametrize("shape,axis", [((4, 3), 0), ((2, 4, 3), 1), ((2, 4, 3), -2),
+                                        ((3, 2, 4), 0), ((2, 3, 4, 2), 1)])
+def test_categorical_axis(from_logits, shape, axis):
+    # Forward against a float64 reference with the class axis moved last, and tape
+    # gradients (through the transposes) for both output and target.
+    C = shape[axis]
+    t = np.moveaxis(np.eye(C)[RNG.integers(0, C, np.delete(shape, axis % len(shape)))],
+                    -1, axis) * 0.9 + 0.1 / C
+    out = RNG.standard_normal(shape) * 2 if from_logits else RNG.uniform(0.05, 1.0, shape)
+    base = ref_cat_logits if from_logits else ref_cat_probs
 
-    if not hasattr(shape_ops, "transpose"):
-        pytest.skip("ops.transpose not available yet")
-    t = np.eye(4)[RNG.integers(0, 4, 3)].T.copy()  # classes on axis 0
-    z = RNG.standard_normal((4, 3))
-    loss = ce.categorical_crossentropy(t, z, from_logits=True, axis=0)
-    np.testing.assert_allclose(np.asarray(loss), ref_cat_logits(t.T, z.T), rtol=1e-5)
+    def ref(a, b):
+        return base(np.moveaxis(a, axis, -1), np.moveaxis(b, axis, -1))
+
+    check_op(lambda a, b: ce.categorical_crossentropy(a, b, from_logits=from_logits,
+                                                      axis=axis), ref, [t, out])
+
+
+def test_categorical_axis_last_positive_is_minus_one():
+    t = np.eye(3)[[0, 2]]
+    z = RNG.standard_normal((2, 3)).astype(np.float32)
+    np.testing.assert_array_equal(
+        np.asarray(ce.categorical_crossentropy(t, z, from_logits=True, axis=1)),
+        np.asarray(ce.categorical_crossentropy(t, z, from_logits=True)))
+
+
+def test_categorical_axis_out_of_bounds():
+    with pytest.raises(ValueError, match="axis 2 is out of bounds for a tensor of rank 2"):
+        ce.categorical_crossentropy(np.eye(3), np.eye(3), axis=2)
+    with pytest.raises(ValueError, match="axis -3 is out of bounds"):
+        ce.sparse_categorical_crossentropy(np.zeros(3, np.int64), np.eye(3), axis=-3)
+
+
+@pytest.mark.parametrize("from_logits", [True, False])
+@pytest.mark.parametrize("shape,axis", [((5, 4), 0), ((2, 5, 3), 1), ((3, 2, 5), 0),
+                                        ((2, 5, 3), -2)])
+def test_sparse_axis(from_logits, shape, axis):
+    C = shape[axis]
+    labels = RNG.integers(0, C, np.delete(shape, axis % len(shape)))
+    out = RNG.standard_normal(shape) * 2 if from_logits else _probs(shape) + 0.05
+    base = ref_sparse_logits if from_logits else ref_sparse_probs
+
+    def ref(lab, b):
+        return base(lab)(np.moveaxis(b, axis, -1))
+
+    check_op(lambda lab, b: ce.sparse_categorical_crossentropy(
+        lab, b, from_logits=from_logits, axis=axis), ref, [labels, out], grad_args=[1])
 
 
 def test_categorical_shape_error():

@@ -5,6 +5,7 @@ import math
 import numpy as np
 
 from pyfastfit import ops
+from pyfastfit.utils import registry
 
 
 class LearningRateSchedule:
@@ -53,12 +54,32 @@ class LearningRateSchedule:
         return cls(**config)
 
 
-def _check_decay_steps(value, arg="decay_steps"):
-    if value <= 0:
-        raise ValueError(f"Argument `{arg}` must be > 0. Received: {arg}={value}")
+class _BuiltinSchedule(LearningRateSchedule):
+    """A built-in schedule: its constructor arguments, named in `_config_keys` (in
+    Keras's config order), are its attributes and its config."""
+
+    _config_keys = ()
+
+    def _configure(self, args):
+        """Stores the constructor arguments `args` (its `locals()`) as attributes; a
+        `decay_steps` must be > 0."""
+        for key in self._config_keys:
+            setattr(self, key, args[key])
+        if "decay_steps" in self._config_keys and self.decay_steps <= 0:
+            raise ValueError(
+                f"Argument `decay_steps` must be > 0. Received: decay_steps={self.decay_steps}")
+
+    def get_config(self):
+        return {key: getattr(self, key) for key in self._config_keys}
 
 
-class ExponentialDecay(LearningRateSchedule):
+def _decay_periods(schedule, step):
+    """`step / decay_steps`, floored when `schedule.staircase`."""
+    p = float(step) / schedule.decay_steps
+    return math.floor(p) if schedule.staircase else p
+
+
+class ExponentialDecay(_BuiltinSchedule):
     """`initial_learning_rate * decay_rate ** (step / decay_steps)`.
 
     Args:
@@ -76,33 +97,18 @@ class ExponentialDecay(LearningRateSchedule):
     0.05
     """
 
+    _config_keys = ("initial_learning_rate", "decay_steps", "decay_rate", "staircase", "name")
+
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
                  name="ExponentialDecay"):
         super().__init__()
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = decay_steps
-        self.decay_rate = decay_rate
-        self.staircase = staircase
-        self.name = name
-        _check_decay_steps(decay_steps)
+        self._configure(locals())
 
     def _value(self, step):
-        p = float(step) / self.decay_steps
-        if self.staircase:
-            p = math.floor(p)
-        return self.initial_learning_rate * self.decay_rate ** p
-
-    def get_config(self):
-        return {
-            "initial_learning_rate": self.initial_learning_rate,
-            "decay_steps": self.decay_steps,
-            "decay_rate": self.decay_rate,
-            "staircase": self.staircase,
-            "name": self.name,
-        }
+        return self.initial_learning_rate * self.decay_rate ** _decay_periods(self, step)
 
 
-class PiecewiseConstantDecay(LearningRateSchedule):
+class PiecewiseConstantDecay(_BuiltinSchedule):
     """`values[0]` while `step <= boundaries[0]`, `values[1]` while
     `step <= boundaries[1]`, ..., and `values[-1]` after `boundaries[-1]`.
 
@@ -118,6 +124,8 @@ class PiecewiseConstantDecay(LearningRateSchedule):
     0.5
     """
 
+    _config_keys = ("boundaries", "values", "name")
+
     def __init__(self, boundaries, values, name="PiecewiseConstant"):
         super().__init__()
         if len(boundaries) != len(values) - 1:
@@ -126,9 +134,7 @@ class PiecewiseConstantDecay(LearningRateSchedule):
                 f"values. Received: boundaries={boundaries} of length "
                 f"{len(boundaries)}, and values={values} of length {len(values)}."
             )
-        self.boundaries = boundaries
-        self.values = values
-        self.name = name
+        self._configure(locals())
 
     def _value(self, step):
         s = float(step)
@@ -137,11 +143,8 @@ class PiecewiseConstantDecay(LearningRateSchedule):
                 return float(v)
         return float(self.values[-1])
 
-    def get_config(self):
-        return {"boundaries": self.boundaries, "values": self.values, "name": self.name}
 
-
-class PolynomialDecay(LearningRateSchedule):
+class PolynomialDecay(_BuiltinSchedule):
     """Polynomial decay from `initial_learning_rate` to `end_learning_rate` over
     `decay_steps`: `(initial - end) * (1 - step / decay_steps) ** power + end`.
 
@@ -160,16 +163,13 @@ class PolynomialDecay(LearningRateSchedule):
     0.05
     """
 
+    _config_keys = ("initial_learning_rate", "decay_steps", "end_learning_rate", "power",
+                    "cycle", "name")
+
     def __init__(self, initial_learning_rate, decay_steps, end_learning_rate=0.0001,
                  power=1.0, cycle=False, name="PolynomialDecay"):
         super().__init__()
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = decay_steps
-        self.end_learning_rate = end_learning_rate
-        self.power = power
-        self.cycle = cycle
-        self.name = name
-        _check_decay_steps(decay_steps)
+        self._configure(locals())
 
     def _value(self, step):
         s = float(step)
@@ -183,18 +183,8 @@ class PolynomialDecay(LearningRateSchedule):
         return ((self.initial_learning_rate - self.end_learning_rate)
                 * (1 - p) ** self.power + self.end_learning_rate)
 
-    def get_config(self):
-        return {
-            "initial_learning_rate": self.initial_learning_rate,
-            "decay_steps": self.decay_steps,
-            "end_learning_rate": self.end_learning_rate,
-            "power": self.power,
-            "cycle": self.cycle,
-            "name": self.name,
-        }
 
-
-class InverseTimeDecay(LearningRateSchedule):
+class InverseTimeDecay(_BuiltinSchedule):
     """`initial_learning_rate / (1 + decay_rate * step / decay_steps)` (the ratio is
     floored when `staircase=True`).
 
@@ -211,33 +201,18 @@ class InverseTimeDecay(LearningRateSchedule):
     0.05
     """
 
+    _config_keys = ("initial_learning_rate", "decay_steps", "decay_rate", "staircase", "name")
+
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
                  name="InverseTimeDecay"):
         super().__init__()
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = decay_steps
-        self.decay_rate = decay_rate
-        self.staircase = staircase
-        self.name = name
-        _check_decay_steps(decay_steps)
+        self._configure(locals())
 
     def _value(self, step):
-        p = float(step) / self.decay_steps
-        if self.staircase:
-            p = math.floor(p)
-        return self.initial_learning_rate / (1.0 + self.decay_rate * p)
-
-    def get_config(self):
-        return {
-            "initial_learning_rate": self.initial_learning_rate,
-            "decay_steps": self.decay_steps,
-            "decay_rate": self.decay_rate,
-            "staircase": self.staircase,
-            "name": self.name,
-        }
+        return self.initial_learning_rate / (1.0 + self.decay_rate * _decay_periods(self, step))
 
 
-class CosineDecay(LearningRateSchedule):
+class CosineDecay(_BuiltinSchedule):
     """Cosine decay with an optional linear warmup, as Keras 3.
 
     Without `warmup_target`: `lr * ((1 - alpha) * 0.5 * (1 + cos(pi * s / decay_steps))
@@ -261,16 +236,13 @@ class CosineDecay(LearningRateSchedule):
     0.0
     """
 
+    _config_keys = ("initial_learning_rate", "decay_steps", "alpha", "name", "warmup_target",
+                    "warmup_steps")
+
     def __init__(self, initial_learning_rate, decay_steps, alpha=0.0, name="CosineDecay",
                  warmup_target=None, warmup_steps=0):
         super().__init__()
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = decay_steps
-        self.alpha = alpha
-        self.name = name
-        self.warmup_steps = warmup_steps
-        self.warmup_target = warmup_target
-        _check_decay_steps(decay_steps)
+        self._configure(locals())
 
     def _decay(self, s, start_lr):
         cosine = 0.5 * (1.0 + math.cos(math.pi * s / self.decay_steps))
@@ -286,16 +258,6 @@ class CosineDecay(LearningRateSchedule):
             return (self.warmup_target - self.initial_learning_rate) * frac + \
                 self.initial_learning_rate
         return self._decay(s - self.warmup_steps, self.warmup_target)
-
-    def get_config(self):
-        return {
-            "initial_learning_rate": self.initial_learning_rate,
-            "decay_steps": self.decay_steps,
-            "alpha": self.alpha,
-            "name": self.name,
-            "warmup_target": self.warmup_target,
-            "warmup_steps": self.warmup_steps,
-        }
 
 
 _BUILTINS = {
@@ -313,34 +275,18 @@ def serialize(learning_rate_schedule):
             "serialize expects a LearningRateSchedule. "
             f"Received: learning_rate_schedule={learning_rate_schedule!r}"
         )
-    cls = type(learning_rate_schedule)
-    builtin = _BUILTINS.get(cls.__name__) is cls
-    return {
-        "module": "keras.optimizers.schedules" if builtin else cls.__module__,
-        "class_name": cls.__name__,
-        "config": learning_rate_schedule.get_config(),
-        "registered_name": None if builtin else cls.__name__,
-    }
+    return registry.serialize_object(learning_rate_schedule, "keras.optimizers.schedules",
+                                     _BUILTINS)
 
 
 def deserialize(config, custom_objects=None):
     """Creates a schedule from `serialize`'s output (or Keras 2's
     `{"class_name", "config"}`)."""
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError(
-            "deserialize expects a dict with 'class_name' and 'config'. "
-            f"Received: config={config!r}"
-        )
-    name = config["class_name"]
-    custom_objects = custom_objects or {}
-    cls = custom_objects.get(name) or custom_objects.get(config.get("registered_name")) \
-        or _BUILTINS.get(name)
-    if cls is None:
-        raise ValueError(
-            f"Unknown learning rate schedule: '{name}'. Expected one of "
-            f"{sorted(_BUILTINS)} or a class passed in custom_objects."
-        )
-    return cls.from_config(dict(config.get("config", {})))
+    cls, cfg = registry.class_and_config(
+        config, custom_objects, _BUILTINS.get,
+        lambda name: f"Unknown learning rate schedule: '{name}'. Expected one of "
+        f"{sorted(_BUILTINS)} or a class passed in custom_objects.")
+    return cls.from_config(cfg)
 
 
 __all__ = [

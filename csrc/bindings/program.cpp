@@ -1,0 +1,102 @@
+// Binds the fast-path Program (program/program.h) and its spec structs.
+#include <pybind11/stl.h>
+
+#include "bindings/registry.h"
+#include "cpu/activation.h"
+#include "program/program.h"
+
+namespace py = pybind11;
+using namespace pyfastfit;
+using namespace pyfastfit::program;
+
+PFF_BINDINGS(program, 20) {
+  using release = py::call_guard<py::gil_scoped_release>;
+  py::class_<NodeSpec>(m, "ProgramNode")
+      .def(py::init([](const std::string& kind, std::vector<int> inputs, int64_t width) {
+             NodeSpec n;
+             n.kind = parse_node_kind(kind);
+             n.inputs = std::move(inputs);
+             n.width = width;
+             return n;
+           }),
+           py::arg("kind"), py::arg("inputs"), py::arg("width"))
+      .def_readonly("width", &NodeSpec::width)
+      .def_readwrite("kernel", &NodeSpec::kernel)
+      .def_readwrite("bias", &NodeSpec::bias)
+      .def_readwrite("kernel_param", &NodeSpec::kernel_param)
+      .def_readwrite("bias_param", &NodeSpec::bias_param)
+      .def_readwrite("alpha", &NodeSpec::alpha)
+      .def_readwrite("rate", &NodeSpec::rate)
+      .def_readwrite("seed", &NodeSpec::seed)
+      .def_property("activation", [](const NodeSpec& n) { return cpu::activation_name(n.act); },
+                    [](NodeSpec& n, const std::string& a) { n.act = cpu::parse_activation(a); });
+  py::class_<HeadSpec>(m, "ProgramHead")
+      .def(py::init([](int node, const std::string& loss) {
+             HeadSpec h;
+             h.node = node;
+             h.loss = parse_loss_kind(loss);
+             return h;
+           }),
+           py::arg("node"), py::arg("loss"))
+      .def_readwrite("from_logits", &HeadSpec::from_logits)
+      .def_property("point", [](const HeadSpec&) { return py::none(); },
+                    [](HeadSpec& h, const std::string& p) { h.point = cpu::parse_point_loss(p); })
+      .def_readwrite("param", &HeadSpec::param)
+      .def_readwrite("sum_reduction", &HeadSpec::sum_reduction)
+      .def_readwrite("has_weight", &HeadSpec::has_weight)
+      .def_readwrite("weight", &HeadSpec::weight);
+  py::class_<MetricSpec>(m, "ProgramMetric")
+      .def(py::init([](int head, const std::string& kind, bool weighted) {
+             MetricSpec s;
+             s.head = head;
+             s.weighted = weighted;
+             if (kind.rfind("point:", 0) == 0) {
+               s.point = true;
+               s.point_kind = cpu::parse_point_loss(kind.substr(6));
+             } else {
+               s.accuracy = parse_accuracy_kind(kind);
+             }
+             return s;
+           }),
+           py::arg("head"), py::arg("kind"), py::arg("weighted"))
+      .def_readwrite("threshold", &MetricSpec::threshold)
+      .def_readwrite("k", &MetricSpec::k);
+  py::class_<Program>(m, "Program")
+      .def(py::init([](std::vector<NodeSpec> nodes, std::vector<int> outputs,
+                       std::vector<HeadSpec> heads, std::vector<MetricSpec> metrics,
+                       const std::string& algo, std::vector<Tensor> params,
+                       std::vector<std::vector<Tensor>> slots, std::vector<double> hyper,
+                       const std::string& clip_mode, float clip,
+                       std::vector<float> weight_decay, Tensor iterations, int64_t max_batch) {
+             OptimizerSpec o{algo, std::move(params), std::move(slots), std::move(hyper),
+                             clip_mode, clip, std::move(weight_decay), std::move(iterations),
+                             Tensor::empty({})};
+             return std::make_unique<Program>(std::move(nodes), std::move(outputs),
+                                              std::move(heads), std::move(metrics),
+                                              std::move(o), max_batch);
+           }),
+           py::arg("nodes"), py::arg("outputs"), py::arg("heads"), py::arg("metrics"),
+           py::arg("algo"), py::arg("params"), py::arg("slots"), py::arg("hyper"),
+           py::arg("clip_mode"), py::arg("clip"), py::arg("weight_decay"),
+           py::arg("iterations"), py::arg("max_batch"))
+      .def("train",
+           [](Program& p, const Tensor& x, std::vector<Tensor> ys, std::vector<Tensor> sws,
+              const Tensor& order, int64_t first_step, int64_t steps, int64_t batch,
+              const std::vector<float>& lrs, const std::vector<uint64_t>& counters) {
+             return p.train(Data{x, std::move(ys), std::move(sws)}, order, first_step, steps,
+                            batch, lrs, counters);
+           },
+           py::arg("x"), py::arg("ys"), py::arg("sws"), py::arg("order"), py::arg("first_step"),
+           py::arg("steps"), py::arg("batch"), py::arg("lrs"), py::arg("dropout_counters"),
+           release())
+      .def("evaluate",
+           [](Program& p, const Tensor& x, std::vector<Tensor> ys, std::vector<Tensor> sws,
+              int64_t begin, int64_t end, int64_t batch) {
+             return p.evaluate(Data{x, std::move(ys), std::move(sws)}, begin, end, batch);
+           },
+           py::arg("x"), py::arg("ys"), py::arg("sws"), py::arg("begin"), py::arg("end"),
+           py::arg("batch"), release())
+      .def("predict", &Program::predict, py::arg("x"), py::arg("outs"), py::arg("begin"),
+           py::arg("end"), py::arg("batch"), release())
+      .def_property_readonly("num_sums", &Program::num_sums);
+}

@@ -1,0 +1,417 @@
+// Program: buffers allocated once; train / evaluate / predict loops over many steps.
+#include "program/program.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "core/check.h"
+#include "cpu/activation.h"
+#include "cpu/dense.h"
+#include "cpu/random.h"
+
+namespace pyfastfit::program {
+
+namespace {
+bool rowwise(cpu::Activation a) {
+  return a == cpu::Activation::softmax || a == cpu::Activation::log_softmax;
+}
+// activation_forward/backward take (rows, cols): row-wise activations need the batch
+// shape, elementwise ones treat the whole buffer as one row.
+int64_t act_rows(cpu::Activation a, int64_t b) { return rowwise(a) ? b : 1; }
+int64_t act_cols(cpu::Activation a, int64_t b, int64_t w) { return rowwise(a) ? w : b * w; }
+}  // namespace
+
+Program::Program(std::vector<NodeSpec> nodes, std::vector<int> outputs,
+                 std::vector<HeadSpec> heads, std::vector<MetricSpec> metrics,
+                 OptimizerSpec optimizer, int64_t max_batch)
+    : nodes_(std::move(nodes)), outputs_(std::move(outputs)), heads_(std::move(heads)),
+      metrics_(std::move(metrics)), opt_(std::move(optimizer)) {
+  int n = static_cast<int>(nodes_.size());
+  PFF_CHECK(n >= 2 && nodes_[0].kind == NodeKind::input,
+            "[program] node 0 must be the input and at least one layer must follow.");
+  PFF_CHECK(!outputs_.empty(), "[program] the model needs at least one output.");
+  for (int o : outputs_)
+    PFF_CHECK(o > 0 && o < n, "[program] output node ", o, " out of range [1, ", n, ").");
+  consumers_.assign(n, 0);
+  needs_grad_.assign(n, false);
+  dropout_index_.assign(n, -1);
+  int drops = 0;
+  for (int i = 1; i < n; ++i) {
+    auto& nd = nodes_[i];
+    PFF_CHECK(nd.kind != NodeKind::input, "[program] only node 0 may be an input.");
+    PFF_CHECK(!nd.inputs.empty(), "[program] node ", i, " has no inputs.");
+    PFF_CHECK(nd.width >= 1, "[program] node ", i, " has width ", nd.width, ".");
+    for (int j : nd.inputs) {
+      PFF_CHECK(j >= 0 && j < i, "[program] node ", i, " reads node ", j,
+                " which is not before it.");
+      consumers_[j]++;
+      if (needs_grad_[j]) needs_grad_[i] = true;
+    }
+    bool single = nd.kind == NodeKind::dense || nd.kind == NodeKind::activation ||
+                  nd.kind == NodeKind::dropout || nd.kind == NodeKind::identity;
+    PFF_CHECK(!single || nd.inputs.size() == 1, "[program] node ", i, " takes one input.");
+    int64_t in_w = nodes_[nd.inputs[0]].width;
+    if (nd.kind == NodeKind::dense) {
+      PFF_CHECK(nd.kernel.ndim() == 2 && nd.kernel.dim(0) == in_w && nd.kernel.dim(1) == nd.width,
+                "[program] dense node ", i, " has kernel ", shape_str(nd.kernel.shape()),
+                "; expected (", in_w, ", ", nd.width, ").");
+      check_float32(nd.kernel, "program", "kernel");
+      PFF_CHECK(nd.bias.numel() == 0 || nd.bias.numel() == nd.width, "[program] dense node ", i,
+                " has ", nd.bias.numel(), " biases for ", nd.width, " units.");
+      for (int p : {nd.kernel_param, nd.bias_param})
+        PFF_CHECK(p < static_cast<int>(opt_.params.size()), "[program] dense node ", i,
+                  " names parameter ", p, " of ", opt_.params.size(), ".");
+      if (nd.kernel_param >= 0 || nd.bias_param >= 0) needs_grad_[i] = true;
+    } else if (nd.kind == NodeKind::concatenate) {
+      int64_t total = 0;
+      for (int j : nd.inputs) total += nodes_[j].width;
+      PFF_CHECK(total == nd.width, "[program] concatenate node ", i, " has width ", nd.width,
+                " but its inputs add up to ", total, ".");
+    } else {
+      for (int j : nd.inputs)
+        PFF_CHECK(nodes_[j].width == nd.width, "[program] node ", i, " (width ", nd.width,
+                  ") reads node ", j, " of width ", nodes_[j].width, ".");
+      if (nd.kind == NodeKind::dropout) {
+        PFF_CHECK(nd.rate >= 0.f && nd.rate < 1.f, "[program] dropout rate ", nd.rate,
+                  " must be in [0, 1).");
+        dropout_index_[i] = drops++;
+      }
+    }
+  }
+  for (auto& h : heads_) {
+    PFF_CHECK(std::find(outputs_.begin(), outputs_.end(), h.node) != outputs_.end(),
+              "[program] a loss reads node ", h.node, " which is not an output.");
+  }
+  for (auto& m : metrics_)
+    PFF_CHECK(m.head >= 0 && m.head < static_cast<int>(heads_.size()),
+              "[program] a metric reads head ", m.head, " of ", heads_.size(), ".");
+  for (auto& p : opt_.params) param_grads_.push_back(Tensor::empty(p.shape()));
+  frozen_grads_.resize(2 * n);
+  for (int i = 1; i < n; ++i) {
+    auto& nd = nodes_[i];
+    if (nd.kind != NodeKind::dense || !needs_grad_[i]) continue;
+    if (nd.kernel_param < 0) frozen_grads_[2 * i] = Tensor::empty(nd.kernel.shape());
+    if (nd.bias_param < 0 && nd.bias.numel()) frozen_grads_[2 * i + 1] = Tensor::empty({nd.width});
+  }
+  received_.assign(n, 0);
+  value_.resize(n); pre_.resize(n); mask_.resize(n); grad_.resize(n);
+  value_ptr_.assign(n, nullptr);
+  grad_ptr_.assign(n, nullptr);
+  head_bufs_.resize(heads_.size());
+  reserve(std::max<int64_t>(1, max_batch));
+}
+
+void Program::reserve(int64_t batch) {
+  if (batch <= max_batch_) return;
+  max_batch_ = batch;
+  int n = static_cast<int>(nodes_.size());
+  value_[0] = Tensor::empty({batch, nodes_[0].width});
+  int64_t maxw = 1;
+  for (int i = 1; i < n; ++i) {
+    auto& nd = nodes_[i];
+    Shape s{batch, nd.width};
+    maxw = std::max(maxw, nd.width);
+    if (nd.kind != NodeKind::identity) value_[i] = Tensor::empty(s);
+    value_ptr_[i] = value_[i].numel() ? value_[i].f32() : nullptr;
+    bool keeps_z = nd.kind == NodeKind::dense || nd.kind == NodeKind::activation;
+    if (keeps_z && cpu::activation_backward_needs_input(nd.act)) pre_[i] = Tensor::empty(s);
+    if (nd.kind == NodeKind::dropout) mask_[i] = Tensor::empty(s);
+    bool is_head = std::any_of(heads_.begin(), heads_.end(),
+                               [&](const HeadSpec& h) { return h.node == i; });
+    if (needs_grad_[i] || is_head) {
+      grad_[i] = Tensor::empty(s);
+      grad_ptr_[i] = grad_[i].f32();
+    }
+  }
+  for (int i = 0; i < n; ++i) maxw = std::max(maxw, nodes_[i].width);
+  scratch_ = Tensor::empty({batch, maxw});
+  for (size_t h = 0; h < heads_.size(); ++h) {
+    int64_t C = width(heads_[h].node);
+    auto& buf = head_bufs_[h];
+    buf.labels = Tensor::empty({batch}, DType::int64);
+    buf.target = Tensor::empty({batch, C});
+    buf.weights = Tensor::empty({batch});
+    buf.loss_rows = Tensor::empty({batch});
+    buf.dloss = Tensor::empty({batch});
+    buf.scratch = Tensor::empty({batch, C});
+  }
+  rows_.resize(batch);
+}
+
+void Program::check_data(const Data& d, bool with_targets) const {
+  check_float32(d.x, "program", "x");
+  int64_t N = d.x.ndim() ? d.x.dim(0) : 0;
+  PFF_CHECK(d.x.ndim() >= 1 && d.x.numel() == N * nodes_[0].width, "[program] x must have ",
+            nodes_[0].width, " features per sample, got shape ", shape_str(d.x.shape()), ".");
+  if (!with_targets) return;
+  PFF_CHECK(d.ys.size() == heads_.size() && d.sws.size() == heads_.size(),
+            "[program] expected ", heads_.size(), " target and sample-weight arrays, got ",
+            d.ys.size(), " and ", d.sws.size(), ".");
+  for (size_t h = 0; h < heads_.size(); ++h)
+    check_head_data(heads_[h], width(heads_[h].node), d.ys[h], d.sws[h], N, h);
+}
+
+void Program::load_rows(const Tensor& x, const int64_t* rows, int64_t b) {
+  int64_t w = nodes_[0].width;
+  const float* src = x.f32();
+  float* dst = value_[0].f32();
+  for (int64_t i = 0; i < b; ++i) std::memcpy(dst + i * w, src + rows[i] * w, sizeof(float) * w);
+  value_ptr_[0] = dst;
+}
+
+void Program::forward(int64_t b, bool training, const std::vector<uint64_t>* counters,
+                      int64_t step) {
+  int n = static_cast<int>(nodes_.size());
+  for (int i = 1; i < n; ++i) {
+    auto& nd = nodes_[i];
+    const float* in0 = value_ptr_[nd.inputs[0]];
+    float* out = value_ptr_[i];
+    int64_t w = nd.width, cnt = b * w;
+    switch (nd.kind) {
+      case NodeKind::input:
+        break;
+      case NodeKind::identity:
+        value_ptr_[i] = const_cast<float*>(in0);
+        break;
+      case NodeKind::dense:
+        cpu::dense_forward(in0, nd.kernel.f32(), nd.bias.numel() ? nd.bias.f32() : nullptr,
+                           pre_[i].numel() ? pre_[i].f32() : nullptr, out, b,
+                           nd.kernel.dim(0), w, nd.act, nd.alpha);
+        break;
+      case NodeKind::activation:
+        if (pre_[i].numel()) std::memcpy(pre_[i].f32(), in0, sizeof(float) * cnt);
+        cpu::activation_forward(nd.act, in0, out, act_rows(nd.act, b), act_cols(nd.act, b, w),
+                                nd.alpha);
+        break;
+      case NodeKind::dropout:
+        if (training && nd.rate > 0.f) {
+          uint64_t counter = (*counters)[dropout_index_[i]] + static_cast<uint64_t>(step) + 1;
+          cpu::dropout_forward(in0, out, mask_[i].f32(), cnt, nd.rate, nd.seed, counter);
+        } else {
+          std::memcpy(out, in0, sizeof(float) * cnt);
+        }
+        break;
+      case NodeKind::concatenate: {
+        int64_t off = 0;
+        for (int j : nd.inputs) {
+          int64_t wj = nodes_[j].width;
+          const float* src = value_ptr_[j];
+          for (int64_t r = 0; r < b; ++r)
+            std::memcpy(out + r * w + off, src + r * wj, sizeof(float) * wj);
+          off += wj;
+        }
+        break;
+      }
+      default:
+        merge_forward(nd.kind, nd.inputs, value_ptr_, out, cnt);
+        break;
+    }
+  }
+}
+
+void Program::backward(int64_t b) {
+  int n = static_cast<int>(nodes_.size());
+  // Adds `src` into node j's gradient (the first contribution is copied).
+  auto contribute = [&](int j, const float* src) {
+    float* g = grad_ptr_[j];
+    if (!g) return;
+    int64_t cnt = b * nodes_[j].width;
+    if (received_[j]++ == 0) {
+      if (g != src) std::memcpy(g, src, sizeof(float) * cnt);
+    } else {
+      for (int64_t k = 0; k < cnt; ++k) g[k] += src[k];
+    }
+  };
+  // Where node i's gradient w.r.t. its input j is written: straight into j's buffer
+  // when i is j's only consumer, else into scratch and added.
+  auto target_of = [&](int j) {
+    return consumers_[j] == 1 ? grad_ptr_[j] : scratch_.f32();
+  };
+  for (int i = n - 1; i >= 1; --i) {
+    auto& nd = nodes_[i];
+    if (!grad_ptr_[i] || received_[i] == 0) continue;
+    float* g = grad_ptr_[i];
+    int64_t w = nd.width, cnt = b * w;
+    int in = nd.inputs[0];
+    switch (nd.kind) {
+      case NodeKind::input:
+        break;
+      case NodeKind::identity:
+        contribute(in, g);
+        break;
+      case NodeKind::dense: {
+        float* dW = nd.kernel_param >= 0 ? param_grads_[nd.kernel_param].f32()
+                                         : frozen_grads_[2 * i].f32();
+        float* db = nullptr;
+        if (nd.bias.numel())
+          db = nd.bias_param >= 0 ? param_grads_[nd.bias_param].f32()
+                                  : frozen_grads_[2 * i + 1].f32();
+        float* dx = grad_ptr_[in] ? target_of(in) : nullptr;
+        cpu::dense_backward(g, value_ptr_[in], nd.kernel.f32(),
+                            pre_[i].numel() ? pre_[i].f32() : nullptr, value_ptr_[i], g, dx,
+                            dW, db, b, nd.kernel.dim(0), w, nd.act, nd.alpha);
+        if (dx) contribute(in, dx);
+        break;
+      }
+      case NodeKind::activation: {
+        if (!grad_ptr_[in]) break;
+        float* dst = target_of(in);
+        cpu::activation_backward(nd.act, g, pre_[i].numel() ? pre_[i].f32() : nullptr,
+                                 value_ptr_[i], dst, act_rows(nd.act, b),
+                                 act_cols(nd.act, b, w), nd.alpha);
+        contribute(in, dst);
+        break;
+      }
+      case NodeKind::dropout: {
+        if (!grad_ptr_[in]) break;
+        float* dst = target_of(in);
+        if (nd.rate > 0.f) {
+          const float* m = mask_[i].f32();
+          for (int64_t k = 0; k < cnt; ++k) dst[k] = g[k] * m[k];
+        } else if (dst != g) {
+          std::memcpy(dst, g, sizeof(float) * cnt);
+        }
+        contribute(in, dst);
+        break;
+      }
+      case NodeKind::concatenate: {
+        int64_t off = 0;
+        for (int j : nd.inputs) {
+          int64_t wj = nodes_[j].width;
+          if (grad_ptr_[j]) {
+            float* dst = scratch_.f32();
+            for (int64_t r = 0; r < b; ++r)
+              std::memcpy(dst + r * wj, g + r * w + off, sizeof(float) * wj);
+            contribute(j, dst);
+          }
+          off += wj;
+        }
+        break;
+      }
+      default:
+        for (size_t k = 0; k < nd.inputs.size(); ++k) {
+          int j = nd.inputs[k];
+          if (!grad_ptr_[j]) continue;
+          merge_backward(nd.kind, nd.inputs, k, value_ptr_, value_ptr_[i], g, scratch_.f32(), cnt);
+          contribute(j, scratch_.f32());
+        }
+        break;
+    }
+  }
+}
+
+void Program::losses_and_metrics(const Data& d, int64_t b, bool with_grad,
+                                 std::vector<double>& sums) {
+  float total = 0.f;
+  for (size_t h = 0; h < heads_.size(); ++h) {
+    auto& head = heads_[h];
+    int node = head.node;
+    gather_head(head, width(node), d.ys[h], d.sws[h], rows_.data(), b, head_bufs_[h]);
+    float* dpred = with_grad ? grad_ptr_[node] : nullptr;
+    float value = head_loss(head, value_ptr_[node], b, width(node), head_bufs_[h], dpred);
+    if (dpred) received_[node] = 1;
+    sums[2 + h] += static_cast<double>(value) * b;
+    float weighted = head.has_weight ? value * head.weight : value;
+    total = h == 0 ? weighted : total + weighted;
+  }
+  // Keras weights the running loss by the batch size.
+  sums[0] += static_cast<double>(total) * b;
+  sums[1] += b;
+  size_t base = 2 + heads_.size();
+  for (size_t m = 0; m < metrics_.size(); ++m) {
+    auto& spec = metrics_[m];
+    int node = heads_[spec.head].node;
+    metric_update(spec, heads_[spec.head], value_ptr_[node], b, width(node),
+                  head_bufs_[spec.head], &sums[base + 2 * m]);
+  }
+}
+
+std::vector<double> Program::train(const Data& d, const Tensor& order, int64_t first_step,
+                                   int64_t steps, int64_t batch, const std::vector<float>& lrs,
+                                   const std::vector<uint64_t>& counters) {
+  std::lock_guard<std::mutex> lock(mu_);
+  PFF_CHECK(!heads_.empty() && !opt_.algo.empty(),
+            "[program] this program has no loss or optimizer: it can only predict.");
+  check_data(d, true);
+  PFF_CHECK(batch >= 1, "[program] batch must be positive, got ", batch, ".");
+  PFF_CHECK(steps >= 0 && static_cast<int64_t>(lrs.size()) >= steps,
+            "[program] need one learning rate per step: ", lrs.size(), " for ", steps, ".");
+  PFF_CHECK(order.dtype() == DType::int64 && order.ndim() == 1,
+            "[program] order must be a 1-D int64 array.");
+  int64_t drops = std::count_if(dropout_index_.begin(), dropout_index_.end(),
+                                [](int k) { return k >= 0; });
+  PFF_CHECK(static_cast<int64_t>(counters.size()) == drops, "[program] expected ", drops,
+            " dropout counters, got ", counters.size(), ".");
+  reserve(batch);
+  int64_t N = order.numel(), rows_in_x = d.x.dim(0);
+  const int64_t* ord = order.data<int64_t>();
+  for (int64_t i = 0; i < N; ++i)
+    PFF_CHECK(ord[i] >= 0 && ord[i] < rows_in_x, "[program] order holds row ", ord[i],
+              " but x has ", rows_in_x, " rows.");
+  std::vector<double> sums(num_sums(), 0.0);
+  for (int64_t s = 0; s < steps; ++s) {
+    int64_t begin = (first_step + s) * batch;
+    int64_t b = std::min(batch, N - begin);
+    if (b <= 0) break;
+    std::copy(ord + begin, ord + begin + b, rows_.begin());
+    load_rows(d.x, rows_.data(), b);
+    forward(b, true, &counters, s);
+    std::fill(received_.begin(), received_.end(), 0);
+    losses_and_metrics(d, b, true, sums);
+    backward(b);
+    optimizer_step(opt_, param_grads_, lrs[s]);
+  }
+  return sums;
+}
+
+std::vector<double> Program::evaluate(const Data& d, int64_t begin, int64_t end,
+                                      int64_t batch) {
+  std::lock_guard<std::mutex> lock(mu_);
+  PFF_CHECK(!heads_.empty(), "[program] this program has no loss: it can only predict.");
+  check_data(d, true);
+  PFF_CHECK(batch >= 1, "[program] batch must be positive, got ", batch, ".");
+  PFF_CHECK(begin >= 0 && begin <= end && end <= d.x.dim(0), "[program] rows [", begin, ", ",
+            end, ") are not inside x's ", d.x.dim(0), " rows.");
+  reserve(batch);
+  std::vector<double> sums(num_sums(), 0.0);
+  int64_t in_w = nodes_[0].width;
+  for (int64_t start = begin; start < end; start += batch) {
+    int64_t b = std::min(batch, end - start);
+    for (int64_t i = 0; i < b; ++i) rows_[i] = start + i;
+    value_ptr_[0] = d.x.f32() + start * in_w;  // contiguous rows: read x in place
+    forward(b, false, nullptr, 0);
+    losses_and_metrics(d, b, false, sums);
+  }
+  return sums;
+}
+
+void Program::predict(const Tensor& x, const std::vector<Tensor>& outs, int64_t begin,
+                      int64_t end, int64_t batch) {
+  std::lock_guard<std::mutex> lock(mu_);
+  check_data(Data{x, {}, {}}, false);
+  PFF_CHECK(outs.size() == outputs_.size(), "[program] expected ", outputs_.size(),
+            " output arrays, got ", outs.size(), ".");
+  int64_t N = x.dim(0);
+  for (size_t o = 0; o < outs.size(); ++o) {
+    check_float32(outs[o], "program", "out");
+    PFF_CHECK(outs[o].numel() == N * width(outputs_[o]), "[program] output array ", o,
+              " has shape ", shape_str(outs[o].shape()), "; expected (", N, ", ",
+              width(outputs_[o]), ").");
+  }
+  PFF_CHECK(batch >= 1, "[program] batch must be positive, got ", batch, ".");
+  PFF_CHECK(begin >= 0 && begin <= end && end <= N, "[program] rows [", begin, ", ", end,
+            ") are not inside x's ", N, " rows.");
+  reserve(batch);
+  int64_t in_w = nodes_[0].width;
+  for (int64_t start = begin; start < end; start += batch) {
+    int64_t b = std::min(batch, end - start);
+    value_ptr_[0] = x.f32() + start * in_w;
+    forward(b, false, nullptr, 0);
+    for (size_t o = 0; o < outs.size(); ++o) {
+      int64_t w = width(outputs_[o]);
+      std::memcpy(outs[o].f32() + start * w, value_ptr_[outputs_[o]], sizeof(float) * b * w);
+    }
+  }
+}
+
+}  // namespace pyfastfit::program

@@ -1,0 +1,81 @@
+// Program: whole train / evaluate / predict loops for a graph of built-in layers, run
+// in C++ for many steps per call. Every buffer is allocated once for the largest
+// batch; a step gathers its rows from the caller's arrays, runs forward, the loss of
+// each output, backward and the optimizer update, and accumulates loss and metrics.
+#pragma once
+#include <cstdint>
+#include <mutex>
+#include <vector>
+
+#include "core/tensor.h"
+#include "program/graph.h"
+#include "program/step_parts.h"
+
+namespace pyfastfit::program {
+
+/** The data of one call: x (N, features), one target array and one sample-weight
+ *  array (empty: none) per head. Arrays are used in place, never copied. */
+struct Data {
+  Tensor x;
+  std::vector<Tensor> ys;
+  std::vector<Tensor> sws;
+};
+
+class Program {
+ public:
+  /** `nodes` in topological order, node 0 the input; `outputs` the model's output
+   *  nodes; `heads` the outputs with a loss (none for a predict-only program, whose
+   *  optimizer algo is empty). Buffers grow when a call brings a larger batch. */
+  Program(std::vector<NodeSpec> nodes, std::vector<int> outputs, std::vector<HeadSpec> heads,
+          std::vector<MetricSpec> metrics, OptimizerSpec optimizer, int64_t max_batch);
+
+  /** Runs `steps` training steps; step s uses rows order[(first_step + s) * batch ...]
+   *  (the last batch of the order may be short). `lrs[s]` is step s's learning rate;
+   *  `dropout_counters` holds each Dropout node's call counter before the call.
+   *  Returns the sums: [loss * b, b, per-head loss * b..., metric (total, count)...]. */
+  std::vector<double> train(const Data& data, const Tensor& order, int64_t first_step,
+                            int64_t steps, int64_t batch, const std::vector<float>& lrs,
+                            const std::vector<uint64_t>& dropout_counters);
+
+  /** Forward, losses and metrics over rows [begin, end) in batches; sums as train. */
+  std::vector<double> evaluate(const Data& data, int64_t begin, int64_t end, int64_t batch);
+
+  /** Writes each output for rows [begin, end) of x into outs (full-size arrays). */
+  void predict(const Tensor& x, const std::vector<Tensor>& outs, int64_t begin, int64_t end,
+               int64_t batch);
+
+  int64_t max_batch() const { return max_batch_; }
+  size_t num_sums() const { return 2 + heads_.size() + 2 * metrics_.size(); }
+
+ private:
+  void reserve(int64_t batch);
+  void check_data(const Data& data, bool with_targets) const;
+  void load_rows(const Tensor& x, const int64_t* rows, int64_t b);
+  void forward(int64_t b, bool training, const std::vector<uint64_t>* counters, int64_t step);
+  void backward(int64_t b);
+  void losses_and_metrics(const Data& data, int64_t b, bool with_grad,
+                          std::vector<double>& sums);
+  int64_t width(int node) const { return nodes_[node].width; }
+
+  std::vector<NodeSpec> nodes_;
+  std::vector<int> outputs_;
+  std::vector<HeadSpec> heads_;
+  std::vector<MetricSpec> metrics_;
+  OptimizerSpec opt_;
+  int64_t max_batch_ = 0;
+
+  // Per node: forward value, pre-activation (when its backward needs it), dropout mask,
+  // gradient. Identity nodes alias their input's buffers.
+  std::vector<Tensor> value_, pre_, mask_, grad_;
+  std::vector<float*> value_ptr_, grad_ptr_;
+  std::vector<int> consumers_, received_, dropout_index_;
+  std::vector<bool> needs_grad_;
+  std::vector<Tensor> param_grads_;  // parallel to opt_.params
+  std::vector<Tensor> frozen_grads_;  // per dense node: dW/db scratch for frozen params
+  std::vector<HeadBuffers> head_bufs_;
+  Tensor scratch_;
+  std::vector<int64_t> rows_;
+  std::mutex mu_;  // one call at a time: predict may come from several threads
+};
+
+}  // namespace pyfastfit::program

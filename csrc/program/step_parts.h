@@ -1,0 +1,102 @@
+// The parts of a training step that a Program plugs together around its layer graph:
+// the loss of each output ("head"), the compiled metrics, the optimizer update and the
+// merge layers. Each part calls the same cpu:: kernels as the eager ops and losses, so
+// both paths compute the same numbers.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/tensor.h"
+#include "cpu/losses.h"
+#include "cpu/metrics.h"
+#include "program/graph.h"
+
+namespace pyfastfit::program {
+
+enum class LossKind { sparse_categorical_crossentropy, categorical_crossentropy,
+                      binary_crossentropy, point };
+
+/** One model output with its compiled loss (Keras `LossFunctionWrapper` semantics:
+ *  per-sample losses, weighted by sample_weight, reduced over the batch). */
+struct HeadSpec {
+  int node = -1;
+  LossKind loss = LossKind::point;
+  bool from_logits = false;
+  cpu::PointLoss point = cpu::PointLoss::mse;  // for LossKind::point
+  float param = 0.f;                           // Huber's delta
+  bool sum_reduction = false;                  // "sum" instead of "sum_over_batch_size"
+  bool has_weight = false;                     // a loss_weights entry multiplies the loss
+  float weight = 1.f;
+};
+
+/** One compiled metric of one head: a Keras `Mean` over per-sample values. */
+struct MetricSpec {
+  int head = 0;
+  bool point = false;                          // mean of a point loss (the MSE metric...)
+  cpu::AccuracyKind accuracy = cpu::AccuracyKind::sparse;
+  cpu::PointLoss point_kind = cpu::PointLoss::mse;
+  float threshold = 0.5f;
+  int64_t k = 5;
+  bool weighted = false;                       // `weighted_metrics` see sample weights
+};
+
+/** The optimizer step in the argument form of ops/optim.h's optimizer_update_ (the
+ *  eager optimizers' kernel); params, slots and iterations share storage with the
+ *  Python Variables. */
+struct OptimizerSpec {
+  std::string algo;
+  std::vector<Tensor> params;
+  std::vector<std::vector<Tensor>> slots;
+  std::vector<double> hyper;
+  std::string clip_mode = "none";
+  float clip = 0.f;
+  std::vector<float> weight_decay;
+  Tensor iterations;
+  Tensor learning_rate;  // a float32 scalar owned by the program, set per step
+};
+
+/** Per-head buffers for one batch (allocated once for the largest batch). */
+struct HeadBuffers {
+  Tensor labels;     // int64 (B,) for sparse losses
+  Tensor target;     // float32 (B, C) otherwise
+  Tensor weights;    // float32 (B,)
+  Tensor loss_rows;  // float32 (B,)
+  Tensor dloss;      // float32 (B,) d loss / d per-sample loss
+  Tensor scratch;    // float32 (B, C): softmax of logits, or elementwise gradients
+  bool has_weights = false;
+};
+
+/** Parses loss and metric names used by the Python builder; throws on others. */
+LossKind parse_loss_kind(const std::string& name);
+cpu::AccuracyKind parse_accuracy_kind(const std::string& name);
+
+/** Checks the targets and sample weights of one head against x's N rows. */
+void check_head_data(const HeadSpec& head, int64_t width, const Tensor& y, const Tensor& sw,
+                     int64_t n, size_t index);
+
+/** Copies rows `rows[0..b)` of y and sw into the head's batch buffers. */
+void gather_head(const HeadSpec& head, int64_t width, const Tensor& y, const Tensor& sw,
+                 const int64_t* rows, int64_t b, HeadBuffers& buf);
+
+/** The head's reduced loss (float32, before the loss weight). With dpred non-null also
+ *  writes d(weight * loss) / d pred into dpred (B, C). */
+float head_loss(const HeadSpec& head, const float* pred, int64_t b, int64_t width,
+                HeadBuffers& buf, float* dpred);
+
+/** Adds one batch's (total, count) of `metric` into sums[0..1]. */
+void metric_update(const MetricSpec& metric, const HeadSpec& head, const float* pred,
+                   int64_t b, int64_t width, HeadBuffers& buf, double* sums);
+
+/** One optimizer update of every parameter from `grads` at learning rate `lr`. */
+void optimizer_step(OptimizerSpec& opt, const std::vector<Tensor>& grads, float lr);
+
+/** out = merge of the inputs (add, subtract, multiply, average, maximum, minimum). */
+void merge_forward(NodeKind kind, const std::vector<int>& inputs,
+                   const std::vector<float*>& values, float* out, int64_t n);
+/** dst = gradient of a merge node w.r.t. its k-th input, given the node's gradient g. */
+void merge_backward(NodeKind kind, const std::vector<int>& inputs, size_t k,
+                    const std::vector<float*>& values, const float* out, const float* g,
+                    float* dst, int64_t n);
+
+}  // namespace pyfastfit::program

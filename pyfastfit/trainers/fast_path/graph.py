@@ -1,0 +1,162 @@
+"""Translates a model's layer graph into `_C.ProgramNode`s, or says why it cannot.
+
+A Program runs a graph over per-sample feature vectors: every tensor is a (batch, width)
+row-major buffer, so Flatten, Reshape and InputLayer are identities, and Dense,
+Activation and Softmax must see 2-D inputs (their kernels work on the last axis).
+"""
+
+import math
+
+from pyfastfit.core._c import _C
+
+
+class Unsupported(Exception):
+    """Raised with the reason a model, compile setting or dataset needs the eager path."""
+
+
+def _width(shape):
+    return math.prod(d for d in shape[1:]) if len(shape) > 1 else 1
+
+
+def _layer_name(layer):
+    return f"layer '{layer.name}' ({type(layer).__name__})"
+
+
+def _activation_of(layer):
+    """(fused activation name, alpha) of an activation layer, or raises Unsupported."""
+    from pyfastfit import activations, layers
+
+    kind = type(layer)
+    if kind is layers.Activation:
+        name = activations.FUSED.get(layer.activation)
+        if name is None:
+            raise Unsupported(f"{_layer_name(layer)} uses a custom activation")
+        return name, 0.0
+    if kind is layers.ReLU:
+        if layer.max_value is None and not layer.negative_slope and not layer.threshold:
+            return "relu", 0.0
+        raise Unsupported(f"{_layer_name(layer)} has max_value/negative_slope/threshold")
+    if kind is layers.LeakyReLU:
+        return "leaky_relu", float(layer.negative_slope)
+    if kind is layers.Softmax:
+        if layer.axis in (-1, [-1], (-1,)):
+            return "softmax", 0.0
+        raise Unsupported(f"{_layer_name(layer)} has axis={layer.axis}")
+    return None
+
+
+_MERGES = ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum")
+
+
+def _dense_node(layer, in_shape, inputs, width, param_index):
+    for attr in ("kernel_regularizer", "bias_regularizer", "activity_regularizer",
+                 "kernel_constraint", "bias_constraint"):
+        if getattr(layer, attr, None) is not None:
+            raise Unsupported(f"{_layer_name(layer)} has a {attr}")
+    if getattr(layer, "_fused", None) is None:
+        raise Unsupported(f"{_layer_name(layer)} uses a custom activation")
+    if len(in_shape) != 2:
+        raise Unsupported(f"{_layer_name(layer)} is applied to a rank-{len(in_shape)} input")
+    node = _C.ProgramNode("dense", inputs, width)
+    node.kernel = layer.kernel._c
+    node.activation = layer._fused
+    node.kernel_param = param_index.get(id(layer.kernel), -1)
+    if layer.bias is not None:
+        node.bias = layer.bias._c
+        node.bias_param = param_index.get(id(layer.bias), -1)
+    return node
+
+
+def _layer_node(layer, in_shapes, inputs, out_shape, param_index):
+    """One `_C.ProgramNode` for a call of a built-in layer (raises Unsupported)."""
+    from pyfastfit import layers
+
+    kind = type(layer)
+    width = _width(out_shape)
+    if kind is layers.Dense:
+        return _dense_node(layer, in_shapes[0], inputs, width, param_index)
+    if kind in (layers.Flatten, layers.Reshape):
+        return _C.ProgramNode("identity", inputs, width)
+    if kind is layers.Dropout:
+        if layer.noise_shape is not None:
+            raise Unsupported(f"{_layer_name(layer)} has a noise_shape")
+        if not 0 <= layer.rate < 1:
+            raise Unsupported(f"{_layer_name(layer)} has rate={layer.rate}")
+        node = _C.ProgramNode("dropout", inputs, width)
+        node.rate = float(layer.rate)
+        node.seed = int(layer._seed)
+        return node
+    act = _activation_of(layer)
+    if act is not None:
+        name, alpha = act
+        if name in ("softmax", "log_softmax") and len(in_shapes[0]) != 2:
+            raise Unsupported(f"{_layer_name(layer)} is applied to a rank-"
+                              f"{len(in_shapes[0])} input")
+        node = _C.ProgramNode("activation", inputs, width)
+        node.activation = name
+        node.alpha = alpha
+        return node
+    if kind.__name__ in _MERGES and kind is getattr(layers, kind.__name__, None):
+        if any(tuple(s) != tuple(out_shape) for s in in_shapes):
+            raise Unsupported(f"{_layer_name(layer)} broadcasts inputs of shapes "
+                              f"{[tuple(s) for s in in_shapes]}")
+        return _C.ProgramNode(kind.__name__.lower(), inputs, width)
+    if kind is layers.Concatenate:
+        if any(len(s) != 2 for s in in_shapes) or layer.axis not in (-1, 1):
+            raise Unsupported(f"{_layer_name(layer)} concatenates along axis {layer.axis} "
+                              "of rank > 2 inputs")
+        return _C.ProgramNode("concatenate", inputs, width)
+    raise Unsupported(f"{_layer_name(layer)} has no fast-path kernel")
+
+
+def build_nodes(model, with_params=True):
+    """The model's graph as ProgramNodes.
+
+    Returns:
+        `(nodes, output_nodes, output_shapes, dropout_layers, trainable)`: node 0 is
+        the input; `output_nodes` index `nodes` in `model.outputs` order;
+        `dropout_layers` are the Dropout layers in node order (their call counters
+        advance with the program); `trainable` the variables the optimizer updates
+        (ProgramNode kernel_param/bias_param index it; empty without `with_params`,
+        for evaluate/predict programs that never update weights).
+    """
+    graph = model._graph_nodes()
+    if len(graph["inputs"]) != 1:
+        raise Unsupported(f"the model has {len(graph['inputs'])} inputs (the fast path "
+                          "runs single-input models)")
+    shapes = graph["shapes"]
+    trainable = list(model.trainable_weights) if with_params else []
+    param_index = {id(v): i for i, v in enumerate(trainable)}
+    index = {graph["inputs"][0]: 0}
+    nodes = [_C.ProgramNode("input", [], _width(shapes[graph["inputs"][0]]))]
+    dropouts = []
+    used = set()
+    seen_layers = set()
+    for layer, in_ids, out_ids, kwargs in graph["nodes"]:
+        if id(layer) in seen_layers:
+            raise Unsupported(f"{_layer_name(layer)} is shared (called more than once)")
+        seen_layers.add(id(layer))
+        if kwargs:
+            raise Unsupported(f"{_layer_name(layer)} is called with {sorted(kwargs)}")
+        if len(out_ids) != 1:
+            raise Unsupported(f"{_layer_name(layer)} has {len(out_ids)} outputs")
+        if hasattr(layer, "_graph_nodes"):
+            raise Unsupported(f"{_layer_name(layer)} is a nested model")
+        inputs = [index[i] for i in in_ids]
+        node = _layer_node(layer, [shapes[i] for i in in_ids], inputs, shapes[out_ids[0]],
+                           param_index)
+        if node.kernel_param >= 0:
+            used.add(node.kernel_param)
+        if node.bias_param >= 0:
+            used.add(node.bias_param)
+        if type(layer).__name__ == "Dropout":
+            dropouts.append(layer)
+        index[out_ids[0]] = len(nodes)
+        nodes.append(node)
+    if len(used) != len(trainable):
+        raise Unsupported("the model has trainable weights outside its Dense layers")
+    outputs = [index[i] for i in graph["outputs"]]
+    if any(o == 0 for o in outputs):
+        raise Unsupported("an output of the model is its input")
+    out_shapes = [tuple(shapes[i]) for i in graph["outputs"]]
+    return nodes, outputs, out_shapes, dropouts, trainable

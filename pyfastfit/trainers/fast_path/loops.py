@@ -1,0 +1,221 @@
+"""The fast path's epochs: `fit`/`evaluate`/`predict` passes handed to a C++ Program.
+
+Python is re-entered only where something observes the loop: callbacks overriding a
+batch hook (every step, or every `steps_per_execution` steps when training), the
+progress bar (about `REFRESH_S` apart) and the end of the pass. Everything else runs
+in one `_C.Program` call with the GIL released.
+"""
+
+import logging
+import threading
+import time
+
+import numpy as np
+
+from pyfastfit import config
+from pyfastfit.trainers.fast_path.graph import Unsupported
+from pyfastfit.trainers.fast_path.program import FastProgram
+
+REFRESH_S = 0.1
+_log = logging.getLogger("pyfastfit")
+_build_lock = threading.Lock()
+_STEP_METHODS = ("train_step", "test_step", "predict_step", "compute_loss",
+                 "compute_metrics", "make_train_function", "make_test_function",
+                 "make_predict_function")
+
+
+def structural_reason(model, purpose):
+    """Why `model` cannot run `purpose` ("train", "test", "predict") on the fast path
+    whatever the data, or None."""
+    from pyfastfit.layers.layer import Layer
+    from pyfastfit.models.functional import Functional
+    from pyfastfit.models.sequential import Sequential
+    from pyfastfit.trainers.trainer import Trainer
+
+    if not config.is_fast_path_enabled():
+        return "the fast path is disabled (pyfastfit.config.set_fast_path_enabled)"
+    if purpose != "predict" and getattr(model, "_run_eagerly", False):
+        return "compile(run_eagerly=True)"
+    if not hasattr(model, "_graph_nodes"):
+        return f"{type(model).__name__} is a subclassed model (its call() is Python)"
+    cls = type(model)
+    if cls.call not in (Functional.call, Sequential.call) or cls.__call__ is not Layer.__call__:
+        return f"{cls.__name__} overrides call()"
+    for name in _STEP_METHODS:
+        if getattr(cls, name) is not getattr(Trainer, name):
+            return f"{cls.__name__} overrides {name}()"
+    if purpose != "predict" and model._layer_metrics():
+        return "the model tracks metrics of its own (add_metric or Metric attributes)"
+    return None
+
+
+def _key(model, purpose):
+    weights = tuple(id(w) for w in model.weights)
+    if purpose == "predict":
+        return weights
+    return (weights, tuple(id(w) for w in model.trainable_weights), id(model.optimizer),
+            id(model._compile_loss), id(model._compile_metrics))
+
+
+def get_program(model, adapter, purpose):
+    """The model's FastProgram for one pass over `adapter`, or None (the reason is
+    recorded in `model._fast_path_reason` and logged at debug level)."""
+    from pyfastfit.trainers.data_adapters import ArrayDataAdapter
+
+    reason = structural_reason(model, purpose)
+    prog = None
+    if reason is None and (type(adapter) is not ArrayDataAdapter or adapter._steps is not None):
+        reason = ("the data is a dataset or generator" if type(adapter) is not ArrayDataAdapter
+                  else "steps/steps_per_epoch is set")
+    if reason is None:
+        try:
+            if not model.built:
+                model.build((None,) + tuple(adapter.x_flat[0].shape[1:]))
+            prog = _cached_program(model, adapter, purpose)
+            prog.x_array(adapter)
+            if purpose != "predict":
+                prog.targets(adapter)
+        except Unsupported as e:
+            reason, prog = str(e), None
+    object.__setattr__(model, "_fast_path_reason", reason)
+    if reason is not None:
+        _log.debug("pyfastfit: %s runs on the eager path: %s", purpose, reason)
+    return prog
+
+
+def _cached_program(model, adapter, purpose):
+    cache = model.__dict__.get("_fast_programs")
+    if cache is None:
+        cache = {}
+        object.__setattr__(model, "_fast_programs", cache)
+    key = _key(model, purpose)
+    entry = cache.get(purpose)
+    if entry is not None and entry[0] == key:
+        return entry[1]
+    if purpose == "predict":
+        test = cache.get("test")
+        if test is not None and test[0][0] == key:
+            return test[1]
+    with _build_lock:
+        y_sample = None
+        if purpose != "predict":
+            if not adapter.y_flat:
+                raise Unsupported("no targets were given")
+            y_sample = adapter._pack_y([a[:1] for a in adapter.y_flat])
+        prog = FastProgram(model, purpose, y_sample)
+        cache[purpose] = (key, prog)
+    return prog
+
+
+def _observers(callbacks, kind):
+    """(progress bar or None, other callbacks wanting `kind` batch hooks)."""
+    from pyfastfit.callbacks.callback_list import _wants_batch_hooks
+
+    bar = getattr(callbacks, "_progbar", None)
+    if bar is not None and not _wants_batch_hooks(bar, kind):
+        bar = None
+    others = [c for c in getattr(callbacks, "callbacks", [])
+              if c is not bar and c is not getattr(callbacks, "_progbar", None)
+              and _wants_batch_hooks(c, kind)]
+    return bar, others
+
+
+def _run_chunks(model, callbacks, kind, num_steps, run, logs_of, stop_attr, per_call=1):
+    """Calls `run(step, n)` over `num_steps` steps in as few chunks as the observers
+    allow; returns the last logs given to a hook (or None)."""
+    from pyfastfit.callbacks.callback_list import pythonify_logs
+
+    bar, others = _observers(callbacks, kind)
+    begin = getattr(callbacks, f"on_{kind}_batch_begin")
+    end = getattr(callbacks, f"on_{kind}_batch_end")
+    chunk = max(1, per_call) if others else (min(4, num_steps) if bar else num_steps)
+    step, logs = 0, None
+    while step < num_steps:
+        n = min(chunk, num_steps - step)
+        if others:
+            begin(step)
+        t0 = time.perf_counter()
+        run(step, n)
+        step += n
+        if others:
+            logs = logs_of(step, n)
+            end(step - 1, logs)
+        elif bar is not None:
+            per_step = (time.perf_counter() - t0) / n
+            chunk = max(1, int(REFRESH_S / max(per_step, 1e-7)))
+            logs = logs_of(step, n)
+            getattr(bar, f"on_{kind}_batch_end")(step - 1, pythonify_logs(logs))
+        if getattr(model, stop_attr, False):
+            break
+    return logs
+
+
+def train_epoch(model, prog, adapter, callbacks):
+    """One training epoch through `prog`; metric state ends as the eager loop's."""
+    x = prog.x_array(adapter)
+    ys, sws = prog.targets(adapter)
+    order = adapter.pass_order()
+    if order is None:
+        order = np.arange(adapter.num_samples, dtype=np.int64)
+    from pyfastfit.core._c import _C
+
+    order = _C.from_numpy(np.ascontiguousarray(order, dtype=np.int64))
+    batch = adapter.batch_size
+
+    def run(step, n):
+        lrs = prog.learning_rates(n)
+        counters = [layer._counter for layer in prog.dropouts]
+        sums = prog.c.train(x, ys, sws, order, step, n, batch, lrs, counters)
+        for layer in prog.dropouts:
+            layer._counter += n
+        prog.add_sums(sums)
+
+    _run_chunks(model, callbacks, "train", adapter.num_batches, run,
+                lambda step, n: model.get_metrics_result(), "stop_training",
+                per_call=getattr(model, "steps_per_execution", 1))
+    return model.get_metrics_result()
+
+
+def test_epoch(model, prog, adapter, callbacks):
+    """One evaluation pass through `prog` (metrics accumulate; the caller resets)."""
+    x = prog.x_array(adapter)
+    ys, sws = prog.targets(adapter)
+    n_rows, batch = adapter.num_samples, adapter.batch_size
+
+    def run(step, n):
+        sums = prog.c.evaluate(x, ys, sws, step * batch, min(n_rows, (step + n) * batch),
+                               batch)
+        prog.add_sums(sums)
+
+    _run_chunks(model, callbacks, "test", adapter.num_batches, run,
+                lambda step, n: model.get_metrics_result(), "stop_evaluating")
+    return model.get_metrics_result()
+
+
+def predict_epoch(model, prog, adapter, callbacks):
+    """Predictions for every sample through `prog`: `(flat_outputs, pack)` as
+    `EpochLoops._run_predict_epoch` returns them."""
+    from pyfastfit.core._c import _C
+    from pyfastfit.trainers import _tree
+
+    x = prog.x_array(adapter)
+    n_rows, batch = adapter.num_samples, adapter.batch_size
+    outs = [np.empty((n_rows,) + tuple(s[1:]), np.float32) for s in prog.out_shapes]
+    outs_c = [_C.from_numpy(o) for o in outs]
+    if prog.pack is None:
+        sample = model.predict_step((adapter.x_flat[0][:1],))
+        prog.pack = _tree.packer(sample)
+    done = [0]
+
+    def run(step, n):
+        stop = min(n_rows, (step + n) * batch)
+        prog.c.predict(x, outs_c, step * batch, stop, batch)
+        done[0] = stop
+
+    def logs_of(step, n):
+        lo = (step - 1) * batch
+        return {"outputs": prog.pack([o[lo:lo + batch] for o in outs])}
+
+    _run_chunks(model, callbacks, "predict", adapter.num_batches, run, logs_of,
+                "stop_predicting")
+    return [[o[:done[0]]] for o in outs], prog.pack
