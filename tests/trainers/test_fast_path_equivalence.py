@@ -382,3 +382,240 @@ def test_predict_uncompiled_model():
                                  K.Dropout(0.5), K.Dense(2)])
 
     assert_same(*twin(build, run))
+
+
+# ---------------------------------------------------------------------- graphs
+DENSE_ACTIVATIONS = ["relu", "sigmoid", "tanh", "linear", "gelu", "elu", "selu", "softplus",
+                     "softsign", "swish", "silu", "relu6", "hard_sigmoid",
+                     "exponential", "log_softmax"]
+
+
+@pytest.mark.parametrize("activation", DENSE_ACTIVATIONS)
+def test_dense_activations(activation):
+    def build():
+        keras_act = activation
+        if activation == "exponential":  # keep exp() small
+            body = [K.Dense(12, activation="tanh"), K.Dense(6, activation=keras_act)]
+        else:
+            body = [K.Dense(12, activation=keras_act), K.Dense(6, activation=keras_act)]
+        m = keras.Sequential([keras.Input((8,))] + body + [K.Dense(3)])
+        m.compile(optimizer=O.Adam(0.01),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  metrics=["accuracy"])
+        return m
+
+    assert_same(*twin(build, lambda m: record(m, X, Y3)))
+
+
+def _functional(make, optimizer="adam", loss="sparse_categorical_crossentropy",
+                metrics=("accuracy",), n_in=8, in_shape=None, **compile_kw):
+    inp = keras.Input(in_shape or (n_in,))
+    out = make(inp)
+    m = keras.Model(inp, out)
+    m.compile(optimizer=optimizer, loss=loss, metrics=list(metrics) if metrics else None,
+              **compile_kw)
+    return m
+
+
+def _two_branches(merge, width=6):
+    def make(inp):
+        a = K.Dense(width, activation="tanh")(inp)
+        b = K.Dense(width, activation="sigmoid")(inp)
+        h = merge()([a, b])
+        h = K.Dropout(0.25)(h)
+        return K.Dense(3, activation="softmax")(h)
+    return make
+
+
+MERGES = {
+    "add": K.Add, "subtract": K.Subtract, "multiply": K.Multiply, "average": K.Average,
+    "maximum": K.Maximum, "minimum": K.Minimum, "concatenate": K.Concatenate,
+    "concatenate_axis1": lambda: K.Concatenate(axis=1),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MERGES))
+def test_merge_layers(name):
+    assert_same(*twin(lambda: _functional(_two_branches(MERGES[name])),
+                      lambda m: record(m, X, Y3)))
+
+
+def test_three_way_merges_and_fan_out():
+    """One tensor feeds several consumers (gradients add up), 3-input merges."""
+    def make(inp):
+        h = K.Dense(8, activation="relu")(inp)
+        a = K.Dense(8, activation="tanh")(h)
+        b = K.Dense(8)(h)
+        s = K.Add()([h, a, b])
+        mx = K.Maximum()([a, b, s])
+        c = K.Concatenate()([s, mx, h, inp])
+        c = K.LeakyReLU(negative_slope=0.1)(c)
+        return K.Dense(3)(c)
+
+    build = lambda: _functional(  # noqa: E731
+        make, optimizer=O.SGD(0.05, momentum=0.9),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    assert_same(*twin(build, lambda m: record(m, X, Y3)))
+
+
+def test_same_tensor_merged_with_itself():
+    def make(inp):
+        h = K.Dense(6, activation="tanh")(inp)
+        sq = K.Multiply()([h, h])
+        return K.Dense(3, activation="softmax")(K.Add()([sq, h]))
+
+    assert_same(*twin(lambda: _functional(make), lambda m: record(m, X, Y3)))
+
+
+def test_activation_layers():
+    """Activation layers whose backward reads their input (the others: see
+    test_fast_path_known_bugs.py)."""
+    def build():
+        m = keras.Sequential([
+            keras.Input((8,)), K.Dense(10), K.LeakyReLU(0.2), K.Dropout(0.1), K.Dense(10),
+            K.Activation("selu"), K.Dense(10), K.Activation(keras.activations.gelu),
+            K.Dense(10), K.Activation("swish"), K.Dense(3)])
+        m.compile(optimizer="adam",
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  metrics=["accuracy"])
+        return m
+
+    assert_same(*twin(build, lambda m: record(m, X, Y3)))
+
+
+def test_flatten_reshape_rank3_input():
+    x3 = X.reshape(-1, 2, 4)
+
+    def build():
+        m = keras.Sequential([
+            keras.Input((2, 4)), K.Flatten(), K.Dense(12, activation="relu"),
+            K.Reshape((3, 4)), K.Flatten(), K.Dropout(0.3), K.Dense(3, activation="softmax")])
+        m.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+        return m
+
+    assert_same(*twin(build, lambda m: record(m, x3, Y3, eval_data=(x3, Y3), predict_x=x3)))
+
+
+def test_stacked_dropouts():
+    def build():
+        m = keras.Sequential([
+            keras.Input((8,)), K.Dense(16, activation="relu"),
+            K.Dropout(0.5), K.Dropout(0.2, seed=3), K.Dense(16, activation="relu"),
+            K.Dropout(0.4), K.Dense(3, activation="softmax")])
+        m.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+        return m
+
+    fast, eager = twin(build, lambda m: record(m, X, Y3, epochs=3))
+    assert_same(fast, eager)
+    assert fast["dropout"] == [30, 30, 30]
+
+
+@pytest.mark.parametrize("frozen", ["first", "middle", "last"])
+def test_frozen_layers(frozen):
+    def build():
+        layers = [K.Dense(12, activation="relu"), K.Dense(12, activation="tanh"),
+                  K.Dense(3, activation="softmax")]
+        layers[{"first": 0, "middle": 1, "last": 2}[frozen]].trainable = False
+        m = keras.Sequential([keras.Input((8,))] + layers)
+        m.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+        return m
+
+    assert_same(*twin(build, lambda m: record(m, X, Y3)))
+
+
+def test_trainable_toggled_between_fits():
+    def run(m):
+        m.fit(X, Y3, epochs=1, verbose=0)
+        m.layers[0].trainable = False
+        m.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+        return record(m, X, Y3, epochs=1)
+
+    assert_same(*twin(lambda: mlp(3, "softmax", loss="sparse_categorical_crossentropy"),
+                      run))
+
+
+# ---------------------------------------------------------------------- multi-output
+def _multi(loss, loss_weights=None, metrics=None, weighted_metrics=None, dropout=0.2):
+    inp = keras.Input((8,), name="x")
+    h = K.Dense(16, activation="relu")(inp)
+    if dropout:
+        h = K.Dropout(dropout)(h)
+    cls = K.Dense(3, activation="softmax", name="cls")(h)
+    reg = K.Dense(2, name="reg")(h)
+    bits = K.Dense(2, activation="sigmoid", name="bits")(K.Dense(6, activation="tanh")(h))
+    m = keras.Model(inp, [cls, reg, bits])
+    m.compile(optimizer=O.Adam(0.01), loss=loss, loss_weights=loss_weights, metrics=metrics,
+              weighted_metrics=weighted_metrics)
+    return m
+
+
+Y_REG = (X[:, :2] * 0.5 + X[:, 2:4] * 0.2).astype(np.float32)
+Y_BITS = (X[:, 4:6] > 0).astype(np.float32)
+Y_MULTI = [Y3, Y_REG, Y_BITS]
+Y_DICT = {"cls": Y3, "reg": Y_REG, "bits": Y_BITS}
+LOSS_LIST = ["sparse_categorical_crossentropy", "mse", "binary_crossentropy"]
+LOSS_DICT = dict(zip(["cls", "reg", "bits"], LOSS_LIST))
+
+MULTI = {
+    "list_losses": dict(loss=LOSS_LIST),
+    "list_loss_weights": dict(loss=LOSS_LIST, loss_weights=[1.0, 0.3, 2.0]),
+    "dict_loss_weights": dict(loss=LOSS_DICT, loss_weights={"cls": 0.5, "reg": 2.0,
+                                                            "bits": 1.0}),
+    "dict_metrics": dict(loss=LOSS_DICT, metrics={"cls": ["accuracy"], "reg": ["mae"],
+                                                  "bits": ["accuracy", "mse"]}),
+    "list_metrics": dict(loss=LOSS_LIST, loss_weights=[0.7, 1.0, 1.5],
+                         metrics=[["accuracy"], ["mae", "mse"], ["binary_accuracy"]]),
+    "weighted_metrics": dict(loss=LOSS_DICT, weighted_metrics={"cls": ["accuracy"],
+                                                               "reg": ["mae"]}),
+    "sum_and_huber": dict(loss=[L.SparseCategoricalCrossentropy(reduction="sum"),
+                                L.Huber(0.3), L.BinaryCrossentropy()]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MULTI))
+@pytest.mark.parametrize("targets", ["list", "dict"])
+def test_multi_output(name, targets):
+    y = Y_MULTI if targets == "list" else Y_DICT
+    sw = _sw() if "weighted" in name else None
+    fast, eager = twin(lambda: _multi(**MULTI[name]),
+                       lambda m: record(m, X, y, sample_weight=sw, validation_split=0.2,
+                                        eval_kw={"sample_weight": sw}))
+    assert_same(fast, eager)
+    assert {"cls_loss", "reg_loss", "bits_loss"} <= set(fast["history"])
+    assert len(fast["predict"]) == 3
+
+
+@pytest.mark.parametrize("kind", ["one_for_all", "per_output_list", "per_output_dict"])
+def test_multi_output_sample_weights(kind):
+    sw = _sw()
+    sw2 = np.random.default_rng(2).uniform(0, 2, len(X)).astype(np.float32)
+    if kind == "one_for_all":
+        weights = sw
+    elif kind == "per_output_list":
+        weights = [sw, sw2, np.ones_like(sw)]
+    else:
+        weights = {"cls": sw, "reg": sw2, "bits": sw2 * 0.5}
+    build = lambda: _multi(LOSS_DICT, loss_weights={"cls": 1.0, "reg": 0.5,  # noqa: E731
+                                                    "bits": 2.0},
+                           weighted_metrics={"cls": ["accuracy"], "bits": ["accuracy"]})
+    fast, eager = twin(build, lambda m: record(m, X, Y_DICT, sample_weight=weights,
+                                               shuffle=True, epochs=3))
+    assert_same(fast, eager)
+
+
+def test_multi_output_with_merged_heads():
+    """Outputs that are also consumed inside the graph (a head feeding another head)."""
+    def build():
+        inp = keras.Input((8,))
+        h = K.Dense(10, activation="relu")(inp)
+        first = K.Dense(3, activation="softmax", name="first")(h)
+        second = K.Dense(2, name="second")(K.Concatenate()([h, first]))
+        m = keras.Model(inp, [first, second])
+        m.compile(optimizer="rmsprop", loss=["sparse_categorical_crossentropy", "mae"],
+                  loss_weights=[1.0, 0.5], metrics=[["accuracy"], ["mse"]])
+        return m
+
+    assert_same(*twin(build, lambda m: record(m, X, [Y3, Y_REG])))
