@@ -345,7 +345,9 @@ std::vector<double> Program::train(const Data& d, const Tensor& order, int64_t f
   reserve(batch);
   int64_t N = order.numel(), rows_in_x = d.x.dim(0);
   const int64_t* ord = order.data<int64_t>();
-  for (int64_t i = 0; i < N; ++i)
+  PFF_CHECK(first_step >= 0, "[program] first_step must be >= 0, got ", first_step, ".");
+  int64_t lo = std::min(N, first_step * batch), hi = std::min(N, (first_step + steps) * batch);
+  for (int64_t i = lo; i < hi; ++i)  // only the rows this call reads
     PFF_CHECK(ord[i] >= 0 && ord[i] < rows_in_x, "[program] order holds row ", ord[i],
               " but x has ", rows_in_x, " rows.");
   std::vector<double> sums(num_sums(), 0.0);
