@@ -468,15 +468,48 @@ def test_same_tensor_merged_with_itself():
 
 
 def test_activation_layers():
-    """Activation layers whose backward reads their input (the others: see
-    test_fast_path_known_bugs.py)."""
     def build():
         m = keras.Sequential([
-            keras.Input((8,)), K.Dense(10), K.LeakyReLU(0.2), K.Dropout(0.1), K.Dense(10),
+            keras.Input((8,)), K.Dense(10), K.ReLU(), K.Dense(10), K.LeakyReLU(0.2),
+            K.Dropout(0.1), K.Dense(10), K.Activation("tanh"), K.Dense(10),
             K.Activation("selu"), K.Dense(10), K.Activation(keras.activations.gelu),
             K.Dense(10), K.Activation("swish"), K.Dense(3)])
         m.compile(optimizer="adam",
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  metrics=["accuracy"])
+        return m
+
+    assert_same(*twin(build, lambda m: record(m, X, Y3)))
+
+
+ACTIVATION_LAYERS = {
+    "ReLU": lambda: K.ReLU(), "LeakyReLU": lambda: K.LeakyReLU(0.3),
+    "Softmax": lambda: K.Softmax(), "Activation_softmax": lambda: K.Activation("softmax"),
+    "Activation_log_softmax": lambda: K.Activation("log_softmax"),
+    **{f"Activation_{a}": (lambda a=a: K.Activation(a))
+       for a in ["relu", "tanh", "sigmoid", "linear", "relu6", "hard_sigmoid", "selu",
+                 "softplus", "softsign", "swish", "gelu"]},
+}
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATION_LAYERS))
+def test_activation_layer_kinds(name):
+    def build():
+        m = keras.Sequential([keras.Input((8,)), K.Dense(10), ACTIVATION_LAYERS[name](),
+                              K.Dense(3), ACTIVATION_LAYERS[name]()])
+        m.compile(optimizer="adam", loss="mse", metrics=["mae"])
+        return m
+
+    assert_same(*twin(build, lambda m: record(m, X, one_hot(Y3, 3))))
+
+
+def test_dense_without_bias():
+    def build():
+        m = keras.Sequential([keras.Input((8,)),
+                              K.Dense(16, activation="relu", use_bias=False),
+                              K.Dropout(0.3), K.Dense(1, use_bias=False),
+                              K.Dense(3, activation="softmax", use_bias=False)])
+        m.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
                   metrics=["accuracy"])
         return m
 
@@ -619,3 +652,15 @@ def test_multi_output_with_merged_heads():
         return m
 
     assert_same(*twin(build, lambda m: record(m, X, [Y3, Y_REG])))
+
+
+@pytest.mark.parametrize("layer", ["Softmax", "Activation_softmax"])
+def test_softmax_layer_output_with_crossentropy(layer):
+    def build():
+        m = keras.Sequential([keras.Input((8,)), K.Dense(12, activation="relu"),
+                              K.Dropout(0.2), K.Dense(3), ACTIVATION_LAYERS[layer]()])
+        m.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy", keras.metrics.SparseTopKCategoricalAccuracy(k=2)])
+        return m
+
+    assert_same(*twin(build, lambda m: record(m, X, Y3, validation_split=0.2)))
