@@ -664,3 +664,92 @@ def test_softmax_layer_output_with_crossentropy(layer):
         return m
 
     assert_same(*twin(build, lambda m: record(m, X, Y3, validation_split=0.2)))
+
+
+# ---------------------------------------------------------------------- more edges
+class _OpsSchedule(S.LearningRateSchedule):
+    """A user schedule written with ops (the step arrives as a tensor or an int)."""
+
+    def __call__(self, step):
+        return 0.05 / (1.0 + 0.1 * keras.ops.cast(step, "float32"))
+
+
+class _PySchedule(S.LearningRateSchedule):
+    def __call__(self, step):
+        return 0.05 if int(np.asarray(step)) < 7 else 0.01
+
+
+@pytest.mark.parametrize("schedule", [_OpsSchedule, _PySchedule])
+def test_user_learning_rate_schedule(schedule):
+    build = lambda: mlp(3, "softmax", optimizer=O.SGD(schedule(), momentum=0.5),  # noqa: E731
+                        loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    assert_same(*twin(build, lambda m: record(m, X, Y3)))
+
+
+@pytest.mark.parametrize("last", ["Flatten", "Reshape", "Dropout"])
+def test_output_node_without_weights(last):
+    """The loss reads a node that aliases or masks the previous one."""
+    tail = {"Flatten": lambda: K.Flatten(), "Reshape": lambda: K.Reshape((3,)),
+            "Dropout": lambda: K.Dropout(0.3)}[last]
+
+    def build():
+        m = keras.Sequential([keras.Input((8,)), K.Dense(8, activation="relu"), K.Dense(3),
+                              tail()])
+        m.compile(optimizer="adam", loss="mse", metrics=["mae"])
+        return m
+
+    assert_same(*twin(build, lambda m: record(m, X, one_hot(Y3, 3))))
+
+
+def test_residual_connection_from_input():
+    def make(inp):
+        a = K.Dense(8, activation="tanh")(inp)
+        return K.Dense(8)(K.Add()([a, inp]))
+
+    assert_same(*twin(lambda: _functional(make, loss="mse", metrics=None),
+                      lambda m: record(m, X, X * 0.5)))
+
+
+def test_batch_sizes_change_between_calls():
+    """Buffers sized for one batch size, then larger and smaller calls."""
+    def run(m):
+        m.evaluate(X, Y3, batch_size=8, verbose=0)
+        m.fit(X, Y3, batch_size=100, epochs=1, verbose=0)
+        m.predict(X, batch_size=1000, verbose=0)
+        m.fit(X, Y3, batch_size=5, epochs=1, verbose=0)
+        return record(m, X, Y3, batch_size=300, eval_kw={"batch_size": 7},
+                      predict_kw={"batch_size": 3}, validation_data=(X, Y3),
+                      validation_batch_size=512)
+
+    build = lambda: mlp(3, "softmax", loss="sparse_categorical_crossentropy",  # noqa: E731
+                        metrics=["accuracy"])
+    fast, eager = twin(build, run)
+    assert_same(fast, eager)
+
+
+def test_binary_targets_with_class_weight():
+    yb = (X[:, 0] > 0.5).astype(np.float32)
+    build = lambda: mlp(1, "sigmoid", loss="binary_crossentropy",  # noqa: E731
+                        metrics=["accuracy"], weighted_metrics=["accuracy"])
+    assert_same(*twin(build, lambda m: record(m, X, yb, class_weight={0: 1.0, 1: 3.0})))
+
+
+@pytest.mark.parametrize("variant", ["int_targets", "bool_targets", "tensor_inputs",
+                                     "uint8_labels_int_weights"])
+def test_target_and_weight_dtypes(variant):
+    if variant in ("int_targets", "bool_targets"):
+        y = X[:, :2] > 0
+        y = y.astype(np.int64) if variant == "int_targets" else y
+        build = lambda: mlp(2, "sigmoid", loss="binary_crossentropy",  # noqa: E731
+                            metrics=["binary_accuracy"])
+        run = lambda m: record(m, X, y)  # noqa: E731
+    else:
+        build = lambda: mlp(3, "softmax", loss="sparse_categorical_crossentropy",  # noqa: E731
+                            weighted_metrics=["accuracy"])
+        if variant == "tensor_inputs":
+            xt, yt = keras.ops.convert_to_tensor(X), keras.ops.convert_to_tensor(Y3)
+            run = lambda m: record(m, xt, yt)  # noqa: E731
+        else:
+            sw = (np.arange(len(X)) % 3).astype(np.int64)
+            run = lambda m: record(m, X, Y3.astype(np.uint8), sample_weight=sw)  # noqa: E731
+    assert_same(*twin(build, run))
