@@ -20,6 +20,20 @@ def is_recording():
     return bool(_state.tapes)
 
 
+def needs_grad(x):
+    """True when some recording tape tracks `x` (or will: a trainable Variable it watches
+    automatically), i.e. when a backward rule has to produce the gradient for `x`.
+
+    Ops use it at record time to skip input gradients nobody asks for (the fused Dense
+    op's dX of the first layer)."""
+    for tape in _state.tapes:
+        if id(x) in tape._tracked:
+            return True
+        if tape._watch_vars and isinstance(x, Variable) and x.trainable:
+            return True
+    return False
+
+
 class Node:
     """One recorded op: its name, inputs, output(s), saved values and attributes."""
 
