@@ -1,40 +1,286 @@
-// Thread-pool size, shared by our kernels; OpenBLAS is always single-threaded.
+// The thread pool behind parallel_for; OpenBLAS is always single-threaded.
+//
+// One job runs at a time. Its chunks are claimed through one atomic word
+// (generation:32 | chunks:16 | next:16): whoever wins the compare-exchange runs the chunk,
+// caller included, so the caller never waits for a chunk nobody has started. The caller
+// then waits only for chunks already running on a worker: it spins briefly, then sleeps
+// (an idle core lets the scheduler pull a preempted worker over). Workers spin briefly
+// after a job, then sleep on a condition variable. Threads start on the first parallel
+// call; they are joined at exit, and a forked child drops its parent's pool (its threads
+// do not exist there) and builds its own on first use.
 #include "core/threads.h"
 
 #include "core/check.h"
 
 #include <cblas.h>
+#include <pthread.h>
+#include <sched.h>
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <exception>
+#include <memory>
+#include <mutex>
 #include <thread>
+#include <vector>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
 
 namespace pyfastfit {
 namespace {
-std::atomic<int> g_threads{0};
 
-int default_threads() {
-#ifdef PYFASTFIT_WITH_OPENMP
-  return std::max(1, omp_get_num_procs());
-#else
-  return 1;
+constexpr int kMaxThreads = 1024;  // chunk indices fit the 16-bit fields of the job word
+// How long an idle worker spins for the next job before sleeping, and how long a caller
+// spins for running chunks before sleeping (bench/bench_kernels.py, 2-core EPYC).
+constexpr auto kWorkerSpin = std::chrono::microseconds(50);
+constexpr auto kCallerSpin = std::chrono::microseconds(20);
+
+std::atomic<int> g_threads{0};
+thread_local bool t_in_parallel = false;
+
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  _mm_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
 #endif
 }
+
+/** Spins (checking the clock every 64 rounds) until done() or `limit` has passed. */
+template <typename Done>
+bool spin_until(Done&& done, std::chrono::microseconds limit) {
+  auto t0 = std::chrono::steady_clock::now();
+  for (int i = 1;; ++i) {
+    if (done()) return true;
+    cpu_relax();
+    if ((i & 63) == 0 && std::chrono::steady_clock::now() - t0 > limit) return done();
+  }
+}
+
+int usable_cores() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) return std::max(1, CPU_COUNT(&set));
+  return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+}
+
+struct InParallel {
+  bool prev = t_in_parallel;
+  InParallel() { t_in_parallel = true; }
+  ~InParallel() { t_in_parallel = prev; }
+};
+
+class Pool {
+ public:
+  Pool() = default;
+  Pool(const Pool&) = delete;
+  Pool& operator=(const Pool&) = delete;
+  ~Pool() {
+    std::lock_guard<std::mutex> lk(job_mu_);
+    stop_workers();
+  }
+
+  /** Runs the job with `nt - 1` workers; false (nothing run) when another thread's job
+   *  holds the pool. */
+  bool run(int64_t n, int64_t chunks, detail::ChunkFn fn, void* ctx, int nt) {
+    std::unique_lock<std::mutex> lk(job_mu_, std::try_to_lock);
+    if (!lk.owns_lock()) return false;
+    if (size_ != nt) {
+      stop_workers();
+      start_workers(nt - 1);
+      size_ = nt;
+    }
+    fn_ = fn;
+    ctx_ = ctx;
+    n_ = n;
+    error_ = nullptr;
+    done_.store(0, std::memory_order_relaxed);
+    uint64_t gen = (state_.load(std::memory_order_relaxed) >> 32) + 1;
+    state_.store((gen << 32) | (static_cast<uint64_t>(chunks) << 16));  // seq_cst: see sleep()
+    int sleeping = sleepers_.load();
+    if (sleeping > 0) {
+      { std::lock_guard<std::mutex> g(sleep_mu_); }
+      if (chunks - 1 >= sleeping) {
+        wake_.notify_all();
+      } else {
+        for (int64_t i = 0; i < chunks - 1; ++i) wake_.notify_one();
+      }
+    }
+    {
+      InParallel guard;
+      run_available();
+    }
+    auto all_done = [&] { return done_.load(std::memory_order_acquire) >= chunks; };
+    if (!spin_until(all_done, kCallerSpin)) {
+      std::unique_lock<std::mutex> w(done_mu_);
+      caller_waiting_.store(true);
+      done_cv_.wait(w, [&] { return done_.load() >= chunks; });
+      caller_waiting_.store(false, std::memory_order_relaxed);
+    }
+    if (error_) {
+      std::exception_ptr e = error_;
+      error_ = nullptr;
+      std::rethrow_exception(e);
+    }
+    return true;
+  }
+
+  /** Joins the workers if they were built for another size than nt (the next parallel
+   *  call starts the right number). Waits for a running job. */
+  void resize(int nt) {
+    std::lock_guard<std::mutex> lk(job_mu_);
+    if (size_ == nt) return;
+    stop_workers();
+    size_ = 1;
+  }
+
+ private:
+  /** Claims and runs chunks of the current job until none is left. */
+  void run_available() {
+    uint64_t s = state_.load(std::memory_order_acquire);
+    for (;;) {
+      const uint32_t next = s & 0xffff, chunks = (s >> 16) & 0xffff;
+      if (next >= chunks) return;
+      if (!state_.compare_exchange_weak(s, s + 1, std::memory_order_acq_rel,
+                                        std::memory_order_acquire))
+        continue;
+      // Winning the claim means the job cannot finish (nor the fields change) until this
+      // chunk is counted done.
+      const int64_t b = n_ * next / chunks, e = n_ * (next + 1) / chunks;
+      try {
+        fn_(ctx_, b, e);
+      } catch (...) {
+        std::lock_guard<std::mutex> g(error_mu_);
+        if (!error_) error_ = std::current_exception();
+      }
+      if (done_.fetch_add(1) + 1 == chunks && caller_waiting_.load()) {
+        { std::lock_guard<std::mutex> g(done_mu_); }
+        done_cv_.notify_one();
+      }
+      s = state_.load(std::memory_order_acquire);
+    }
+  }
+
+  void worker_main(uint32_t seen) {
+    t_in_parallel = true;
+    for (;;) {
+      auto job_posted = [&] {
+        // seq_cst loads: paired with run()'s store to state_ then load of sleepers_.
+        return stop_.load() || static_cast<uint32_t>(state_.load() >> 32) != seen;
+      };
+      if (!spin_until(job_posted, kWorkerSpin)) {
+        std::unique_lock<std::mutex> lk(sleep_mu_);
+        sleepers_.fetch_add(1);  // seq_cst, paired with run()'s store then load
+        wake_.wait(lk, job_posted);
+        sleepers_.fetch_sub(1);
+      }
+      if (stop_.load(std::memory_order_acquire)) return;
+      seen = static_cast<uint32_t>(state_.load(std::memory_order_acquire) >> 32);
+      run_available();
+    }
+  }
+
+  void start_workers(int count) {
+    const uint32_t seen = static_cast<uint32_t>(state_.load() >> 32);
+    workers_.reserve(static_cast<size_t>(count));
+    for (int i = 0; i < count; ++i) {
+      try {
+        workers_.emplace_back([this, seen] { worker_main(seen); });
+      } catch (const std::system_error&) {
+        break;  // no more threads to be had: run with fewer (the caller runs the rest)
+      }
+    }
+  }
+
+  void stop_workers() {
+    if (workers_.empty()) return;
+    stop_.store(true);
+    { std::lock_guard<std::mutex> g(sleep_mu_); }
+    wake_.notify_all();
+    for (auto& t : workers_) t.join();
+    workers_.clear();
+    stop_.store(false);
+  }
+
+  std::mutex job_mu_;                 // held by the caller whose job is running
+  std::vector<std::thread> workers_;  // guarded by job_mu_
+  int size_ = 1;                      // the pool size workers_ was built for
+  // The current job; written before state_ publishes it, read after winning a claim.
+  detail::ChunkFn fn_ = nullptr;
+  void* ctx_ = nullptr;
+  int64_t n_ = 0;
+  std::mutex error_mu_;
+  std::exception_ptr error_;
+
+  alignas(64) std::atomic<uint64_t> state_{0};  // generation:32 | chunks:16 | next:16
+  alignas(64) std::atomic<int64_t> done_{0};    // chunks of the current job finished
+  alignas(64) std::atomic<int> sleepers_{0};
+  std::atomic<bool> caller_waiting_{false};
+  std::atomic<bool> stop_{false};
+  std::mutex sleep_mu_;
+  std::condition_variable wake_;
+  std::mutex done_mu_;
+  std::condition_variable done_cv_;
+};
+
+std::atomic<Pool*> g_pool{nullptr};
+std::atomic<bool> g_atfork_registered{false};
+
+/** In a forked child the parent's workers do not exist and its mutexes may be held:
+ *  forget (leak) that pool; the child makes its own on first use. */
+void on_fork_child() { g_pool.store(nullptr); }
+
+Pool& pool() {
+  Pool* p = g_pool.load(std::memory_order_acquire);
+  if (p) return *p;
+  if (!g_atfork_registered.exchange(true)) pthread_atfork(nullptr, nullptr, on_fork_child);
+  auto fresh = std::make_unique<Pool>();
+  if (g_pool.compare_exchange_strong(p, fresh.get())) return *fresh.release();
+  return *p;  // another thread made it first
+}
+
+/** Joins the workers at exit (static destructors run after Python's finalization). */
+struct PoolReaper {
+  ~PoolReaper() { std::unique_ptr<Pool>(g_pool.exchange(nullptr)).reset(); }
+} g_reaper;
+
 }  // namespace
 
 void set_num_threads(int n) {
   PFF_CHECK(n >= 1, "set_num_threads expects a positive thread count, got ", n, ".");
+  PFF_CHECK(n <= kMaxThreads, "set_num_threads expects at most ", kMaxThreads,
+            " threads, got ", n, ".");
   g_threads = n;
   scipy_openblas_set_num_threads(1);
+  if (Pool* p = g_pool.load(std::memory_order_acquire)) p->resize(n);
 }
 
 int get_num_threads() {
   int n = g_threads.load(std::memory_order_relaxed);
   if (n == 0) {
-    n = default_threads();
+    n = std::min(usable_cores(), kMaxThreads);
     g_threads = n;
     scipy_openblas_set_num_threads(1);
   }
   return n;
 }
 
+bool in_parallel() { return t_in_parallel; }
+
+namespace detail {
+
+void run_chunks(int64_t n, int64_t chunks, ChunkFn fn, void* ctx) {
+  int nt = get_num_threads();
+  if (!t_in_parallel && pool().run(n, chunks, fn, ctx, nt)) return;
+  // Nested, or another thread's job holds the pool: same chunks, one after another.
+  InParallel guard;
+  for (int64_t c = 0; c < chunks; ++c) {
+    int64_t b = n * c / chunks, e = n * (c + 1) / chunks;
+    if (b < e) fn(ctx, b, e);
+  }
+}
+
+}  // namespace detail
 }  // namespace pyfastfit

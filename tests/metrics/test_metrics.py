@@ -388,3 +388,22 @@ def test_auc_multi_label(curve, label_weights):
     assert m.true_positives.shape == (20, 3)
     m.reset_state()
     assert float(np.asarray(m.true_positives).sum()) == 0.0
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_crossentropy_metrics_class_axis_1(sparse):
+    # (B, C, T) predictions with the classes on axis 1: the mean over all B * T losses.
+    B, C, T = 3, 4, 5
+    labels = RNG.integers(0, C, (B, T))
+    z = RNG.normal(size=(B, C, T)).astype(np.float32)
+    zl = np.moveaxis(z, 1, -1).astype(np.float64)
+    ls = zl - zl.max(-1, keepdims=True)
+    ls -= np.log(np.exp(ls).sum(-1, keepdims=True))
+    want = -np.take_along_axis(ls, labels[..., None], -1).mean()
+    if sparse:
+        m = metrics.SparseCategoricalCrossentropy(from_logits=True, axis=1)
+        m.update_state(labels, z)
+    else:
+        m = metrics.CategoricalCrossentropy(from_logits=True, axis=1)
+        m.update_state(np.moveaxis(np.eye(C, dtype=np.float32)[labels], -1, 1), z)
+    np.testing.assert_allclose(float(m.result()), want, rtol=1e-5)
