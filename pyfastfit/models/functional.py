@@ -6,7 +6,8 @@ from pyfastfit import ops
 from pyfastfit.core import Tensor
 from pyfastfit.layers.core.input_layer import InputLayer
 from pyfastfit.layers.keras_tensor import KerasTensor, flatten, map_structure
-from pyfastfit.layers.layer import Layer, deserialize_layer, serialize_layer
+from pyfastfit.layers.layer import (
+    _CALL_INFO, Layer, _call_info, _ctx, deserialize_layer, serialize_layer)
 from pyfastfit.models.model import Model
 
 
@@ -15,6 +16,17 @@ def _check_tensors(struct, what):
         if not isinstance(t, KerasTensor):
             raise ValueError(f"All `{what}` values must be KerasTensors (from keras.Input or "
                              f"layer calls on them). Received: {what}={struct!r:.200}")
+
+
+# Layer class -> True when a nested call `layer(x)` on one built Tensor is just
+# `layer.call(x)`: Layer.__call__ not overridden and no `training` argument (inside a
+# model call, Layer.__call__ then only checks the input, counts the depth and leaves
+# the training flag as it is).
+_DIRECT = {}
+
+
+def _direct_call_ok(cls):
+    return cls.__call__ is Layer.__call__ and not (_CALL_INFO.get(cls) or _call_info(cls))[0]
 
 
 class Functional(Model):
@@ -160,8 +172,10 @@ class Functional(Model):
 
     # ------------------------------------------------------------------ running
     def _flatten_inputs(self, inputs):
-        names = self.input_names
         n = len(self.inputs)
+        if n == 1 and not isinstance(inputs, (dict, list, tuple)):
+            return [inputs]
+        names = self.input_names
         if isinstance(inputs, dict):
             missing = [k for k in names if k not in inputs]
             if missing:
@@ -206,9 +220,22 @@ class Functional(Model):
         def sub(t):
             return values[t._id] if isinstance(t, KerasTensor) else t
 
+        ctx = _ctx
         for layer, simple, node, out_ids in self._plan:
             if simple is not None:
-                out = layer(values[simple])
+                x = values[simple]
+                if _DIRECT.get(type(layer)) is True and layer.built and \
+                        layer.activity_regularizer is None and isinstance(x, Tensor):
+                    # What Layer.__call__ would do for this call, minus its bookkeeping.
+                    ctx.depth += 1
+                    try:
+                        out = layer.call(x)
+                    finally:
+                        ctx.depth -= 1
+                else:
+                    if type(layer) not in _DIRECT:
+                        _DIRECT[type(layer)] = _direct_call_ok(type(layer))
+                    out = layer(x)
                 if not isinstance(out, (list, tuple, dict)):
                     values[out_ids[0]] = out
                     continue
