@@ -576,3 +576,35 @@ def test_wrong_target_shapes_raise(fast):
     with pytest.raises(ValueError, match="cardinality"):
         m.fit(X, one_hot(Y3, 3), sample_weight=np.ones(10), epochs=1, verbose=0)
     assert int(np.asarray(m.optimizer.iterations)) == 0
+
+
+# ---------------------------------------------------------------------- hooks that act
+class _ActingCallback(keras.callbacks.Callback):
+    """Predicts/evaluates inside hooks and rescales the weights at batch 3."""
+
+    def __init__(self):
+        super().__init__()
+        self.outputs = []
+
+    def on_train_batch_end(self, batch, logs=None):
+        if batch % 3 == 0:
+            self.outputs.append(self.model.predict(X[:20], verbose=0))
+        if batch == 3:
+            self.model.set_weights([w * 0.5 for w in self.model.get_weights()])
+            kernel = self.model.layers[0].kernel
+            kernel.assign(np.asarray(kernel) * 0.9)
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.outputs.append(np.array(self.model.evaluate(X, Y3, verbose=0)))
+
+
+def test_callbacks_that_predict_evaluate_and_set_weights_mid_epoch():
+    def run(m):
+        cb = _ActingCallback()
+        rec = record(m, X, Y3, callbacks=[cb])
+        rec["predict"] = rec["predict"] + cb.outputs
+        return rec
+
+    fast, eager = twin(_classifier, run)
+    assert_same(fast, eager)
+    assert len(fast["predict"]) == 1 + 2 * (4 + 1)  # predict at batches 0,3,6,9 + evaluate

@@ -753,3 +753,61 @@ def test_target_and_weight_dtypes(variant):
             sw = (np.arange(len(X)) % 3).astype(np.int64)
             run = lambda m: record(m, X, Y3.astype(np.uint8), sample_weight=sw)  # noqa: E731
     assert_same(*twin(build, run))
+
+
+SINGLE_OUTPUT_CASES = {
+    "top_k_larger_than_classes": (dict(metrics=["sparse_top_k_categorical_accuracy"]), {}),
+    "all_zero_sample_weights": (dict(weighted_metrics=["accuracy"]),
+                                dict(sample_weight=np.zeros(len(X), np.float32))),
+    "loss_weights_list": (dict(loss_weights=[0.3], metrics=["accuracy"]), {}),
+    "loss_weights_scalar": (dict(loss_weights=0.3), {}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SINGLE_OUTPUT_CASES))
+def test_single_output_compile_cases(name):
+    compile_kw, fit_kw = SINGLE_OUTPUT_CASES[name]
+    build = lambda: mlp(3, "softmax", loss="sparse_categorical_crossentropy",  # noqa: E731
+                        **compile_kw)
+    assert_same(*twin(build, lambda m: record(m, X, Y3, **fit_kw)))
+
+
+@pytest.mark.parametrize("loss", ["mse", "huber"])
+def test_one_dimensional_regression_targets(loss):
+    y = X[:, 0] * 2.0 - X[:, 1]
+    sw = np.abs(X[:, 2])
+    build = lambda: mlp(1, None, loss=loss, metrics=["mae"],  # noqa: E731
+                        weighted_metrics=["mse"])
+    assert_same(*twin(build, lambda m: record(m, X, y, sample_weight=sw)))
+
+
+def test_validation_data_as_dataset():
+    """Training on the fast path, validation on the eager path (the reason after fit
+    describes the validation call)."""
+    val = keras.data.Dataset.from_tensor_slices((X[:64], Y3[:64])).batch(16)
+    build = lambda: mlp(3, "softmax", loss="sparse_categorical_crossentropy",  # noqa: E731
+                        metrics=["accuracy"])
+    fast, eager = twin(build, lambda m: record(m, X, Y3, validation_data=val))
+    assert "dataset" in fast["fit_reason"]
+    fast["fit_reason"] = None
+    assert_same(fast, eager)
+    assert "val_accuracy" in fast["history"]
+
+
+def test_two_models_sharing_layers():
+    def build():
+        inp = keras.Input((8,))
+        out = K.Dense(3, activation="softmax")(K.Dense(8, activation="relu")(inp))
+        a = keras.Model(inp, out)
+        a.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+        return a
+
+    def run(a):
+        b = keras.Model(a.inputs, a.outputs)
+        b.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+        a.fit(X, Y3, epochs=1, verbose=0)
+        b.fit(X, Y3, epochs=1, verbose=0)
+        a.predict(X, verbose=0)
+        return record(a, X, Y3)
+
+    assert_same(*twin(build, run))
