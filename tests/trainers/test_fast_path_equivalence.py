@@ -811,3 +811,31 @@ def test_two_models_sharing_layers():
         return record(a, X, Y3)
 
     assert_same(*twin(build, run))
+
+
+# ---------------------------------------------------------------------- real data
+def test_digits_real_data_many_steps():
+    """The bundled UCI digits (8x8 uint8 images): ~250 steps with Dropout, shuffling,
+    validation and a schedule give the same model on both paths."""
+    (x_train, y_train), (x_test, y_test) = keras.datasets.digits.load_data(seed=0)
+    x_train, x_test = x_train[:1000], x_test[:200]
+    y_train, y_test = y_train[:1000], y_test[:200]
+
+    def build():
+        m = keras.Sequential([
+            keras.Input((8, 8)), K.Flatten(),
+            K.Dense(32, activation="relu"), K.Dropout(0.3), K.Dense(32, activation="tanh"),
+            K.Dropout(0.1), K.Dense(10, activation="softmax")])
+        m.compile(optimizer=O.Adam(S.CosineDecay(0.01, 250)),
+                  loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy", keras.metrics.SparseTopKCategoricalAccuracy(k=3)])
+        return m
+
+    x_train = x_train.astype(np.float32) / 16
+    x_test = x_test.astype(np.float32) / 16
+    fast, eager = twin(build, lambda m: record(
+        m, x_train, y_train, epochs=8, batch_size=32, validation_split=0.2,
+        eval_data=(x_test, y_test), predict_x=x_test), seed=3)
+    assert_same(fast, eager)
+    assert fast["iterations"] == 8 * 25
+    assert fast["evaluate"]["accuracy"] > 0.8
