@@ -839,3 +839,25 @@ def test_digits_real_data_many_steps():
     assert_same(fast, eager)
     assert fast["iterations"] == 8 * 25
     assert fast["evaluate"]["accuracy"] > 0.8
+
+
+@pytest.mark.parametrize("threads", [1, 3])
+def test_thread_count_does_not_change_results(threads):
+    """Both paths match at any pool size, and the fast path's numbers do not depend on
+    it (batch 128 x width 32 splits across threads)."""
+    x = features(n=600)
+    y = class_labels(x, 3)
+    build = lambda: mlp(3, "softmax", hidden=32, loss="sparse_categorical_crossentropy",  # noqa: E731
+                        metrics=["accuracy"])
+    run = lambda m: record(m, x, y, batch_size=128)  # noqa: E731
+    before = config.get_num_threads()
+    try:
+        config.set_num_threads(1)
+        ref, _ = twin(build, run)
+        config.set_num_threads(threads)
+        fast, eager = twin(build, run)
+    finally:
+        config.set_num_threads(before)
+    assert_same(fast, eager)
+    for a, b in zip(fast["weights"], ref["weights"]):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
