@@ -2,6 +2,8 @@
 state, losses, metrics, evaluate() and predict() results to float32 round-off, and
 the same Dropout call counters, for each optimizer, loss, metric and fit option."""
 
+from functools import partial
+
 import numpy as np
 import pytest
 
@@ -393,11 +395,10 @@ DENSE_ACTIVATIONS = ["relu", "sigmoid", "tanh", "linear", "gelu", "elu", "selu",
 @pytest.mark.parametrize("activation", DENSE_ACTIVATIONS)
 def test_dense_activations(activation):
     def build():
-        keras_act = activation
         if activation == "exponential":  # keep exp() small
-            body = [K.Dense(12, activation="tanh"), K.Dense(6, activation=keras_act)]
+            body = [K.Dense(12, activation="tanh"), K.Dense(6, activation=activation)]
         else:
-            body = [K.Dense(12, activation=keras_act), K.Dense(6, activation=keras_act)]
+            body = [K.Dense(12, activation=activation), K.Dense(6, activation=activation)]
         m = keras.Sequential([keras.Input((8,))] + body + [K.Dense(3)])
         m.compile(optimizer=O.Adam(0.01),
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
@@ -452,9 +453,10 @@ def test_three_way_merges_and_fan_out():
         c = K.LeakyReLU(negative_slope=0.1)(c)
         return K.Dense(3)(c)
 
-    build = lambda: _functional(  # noqa: E731
-        make, optimizer=O.SGD(0.05, momentum=0.9),
-        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    def build():
+        return _functional(make, optimizer=O.SGD(0.05, momentum=0.9),
+                           loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+
     assert_same(*twin(build, lambda m: record(m, X, Y3)))
 
 
@@ -631,9 +633,8 @@ def test_multi_output_sample_weights(kind):
         weights = [sw, sw2, np.ones_like(sw)]
     else:
         weights = {"cls": sw, "reg": sw2, "bits": sw2 * 0.5}
-    build = lambda: _multi(LOSS_DICT, loss_weights={"cls": 1.0, "reg": 0.5,  # noqa: E731
-                                                    "bits": 2.0},
-                           weighted_metrics={"cls": ["accuracy"], "bits": ["accuracy"]})
+    build = partial(_multi, LOSS_DICT, loss_weights={"cls": 1.0, "reg": 0.5, "bits": 2.0},
+                    weighted_metrics={"cls": ["accuracy"], "bits": ["accuracy"]})
     fast, eager = twin(build, lambda m: record(m, X, Y_DICT, sample_weight=weights,
                                                shuffle=True, epochs=3))
     assert_same(fast, eager)
@@ -681,8 +682,10 @@ class _PySchedule(S.LearningRateSchedule):
 
 @pytest.mark.parametrize("schedule", [_OpsSchedule, _PySchedule])
 def test_user_learning_rate_schedule(schedule):
-    build = lambda: mlp(3, "softmax", optimizer=O.SGD(schedule(), momentum=0.5),  # noqa: E731
-                        loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    def build():
+        return mlp(3, "softmax", optimizer=O.SGD(schedule(), momentum=0.5),
+                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+
     assert_same(*twin(build, lambda m: record(m, X, Y3)))
 
 
@@ -721,16 +724,16 @@ def test_batch_sizes_change_between_calls():
                       predict_kw={"batch_size": 3}, validation_data=(X, Y3),
                       validation_batch_size=512)
 
-    build = lambda: mlp(3, "softmax", loss="sparse_categorical_crossentropy",  # noqa: E731
-                        metrics=["accuracy"])
+    build = partial(mlp, 3, "softmax", loss="sparse_categorical_crossentropy",
+                    metrics=["accuracy"])
     fast, eager = twin(build, run)
     assert_same(fast, eager)
 
 
 def test_binary_targets_with_class_weight():
     yb = (X[:, 0] > 0.5).astype(np.float32)
-    build = lambda: mlp(1, "sigmoid", loss="binary_crossentropy",  # noqa: E731
-                        metrics=["accuracy"], weighted_metrics=["accuracy"])
+    build = partial(mlp, 1, "sigmoid", loss="binary_crossentropy", metrics=["accuracy"],
+                    weighted_metrics=["accuracy"])
     assert_same(*twin(build, lambda m: record(m, X, yb, class_weight={0: 1.0, 1: 3.0})))
 
 
@@ -740,18 +743,18 @@ def test_target_and_weight_dtypes(variant):
     if variant in ("int_targets", "bool_targets"):
         y = X[:, :2] > 0
         y = y.astype(np.int64) if variant == "int_targets" else y
-        build = lambda: mlp(2, "sigmoid", loss="binary_crossentropy",  # noqa: E731
-                            metrics=["binary_accuracy"])
-        run = lambda m: record(m, X, y)  # noqa: E731
+        build = partial(mlp, 2, "sigmoid", loss="binary_crossentropy",
+                        metrics=["binary_accuracy"])
+        run = partial(record, x=X, y=y)
     else:
-        build = lambda: mlp(3, "softmax", loss="sparse_categorical_crossentropy",  # noqa: E731
-                            weighted_metrics=["accuracy"])
+        build = partial(mlp, 3, "softmax", loss="sparse_categorical_crossentropy",
+                        weighted_metrics=["accuracy"])
         if variant == "tensor_inputs":
             xt, yt = keras.ops.convert_to_tensor(X), keras.ops.convert_to_tensor(Y3)
-            run = lambda m: record(m, xt, yt)  # noqa: E731
+            run = partial(record, x=xt, y=yt)
         else:
             sw = (np.arange(len(X)) % 3).astype(np.int64)
-            run = lambda m: record(m, X, Y3.astype(np.uint8), sample_weight=sw)  # noqa: E731
+            run = partial(record, x=X, y=Y3.astype(np.uint8), sample_weight=sw)
     assert_same(*twin(build, run))
 
 
@@ -767,8 +770,7 @@ SINGLE_OUTPUT_CASES = {
 @pytest.mark.parametrize("name", sorted(SINGLE_OUTPUT_CASES))
 def test_single_output_compile_cases(name):
     compile_kw, fit_kw = SINGLE_OUTPUT_CASES[name]
-    build = lambda: mlp(3, "softmax", loss="sparse_categorical_crossentropy",  # noqa: E731
-                        **compile_kw)
+    build = partial(mlp, 3, "softmax", loss="sparse_categorical_crossentropy", **compile_kw)
     assert_same(*twin(build, lambda m: record(m, X, Y3, **fit_kw)))
 
 
@@ -776,8 +778,7 @@ def test_single_output_compile_cases(name):
 def test_one_dimensional_regression_targets(loss):
     y = X[:, 0] * 2.0 - X[:, 1]
     sw = np.abs(X[:, 2])
-    build = lambda: mlp(1, None, loss=loss, metrics=["mae"],  # noqa: E731
-                        weighted_metrics=["mse"])
+    build = partial(mlp, 1, None, loss=loss, metrics=["mae"], weighted_metrics=["mse"])
     assert_same(*twin(build, lambda m: record(m, X, y, sample_weight=sw)))
 
 
@@ -785,8 +786,8 @@ def test_validation_data_as_dataset():
     """Training on the fast path, validation on the eager path (the reason after fit
     describes the validation call)."""
     val = keras.data.Dataset.from_tensor_slices((X[:64], Y3[:64])).batch(16)
-    build = lambda: mlp(3, "softmax", loss="sparse_categorical_crossentropy",  # noqa: E731
-                        metrics=["accuracy"])
+    build = partial(mlp, 3, "softmax", loss="sparse_categorical_crossentropy",
+                    metrics=["accuracy"])
     fast, eager = twin(build, lambda m: record(m, X, Y3, validation_data=val))
     assert "dataset" in fast["fit_reason"]
     fast["fit_reason"] = None
@@ -847,9 +848,14 @@ def test_thread_count_does_not_change_results(threads):
     it (batch 128 x width 32 splits across threads)."""
     x = features(n=600)
     y = class_labels(x, 3)
-    build = lambda: mlp(3, "softmax", hidden=32, loss="sparse_categorical_crossentropy",  # noqa: E731
-                        metrics=["accuracy"])
-    run = lambda m: record(m, x, y, batch_size=128)  # noqa: E731
+
+    def build():
+        return mlp(3, "softmax", hidden=32, loss="sparse_categorical_crossentropy",
+                   metrics=["accuracy"])
+
+    def run(m):
+        return record(m, x, y, batch_size=128)
+
     before = config.get_num_threads()
     try:
         config.set_num_threads(1)
