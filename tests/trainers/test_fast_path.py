@@ -204,12 +204,14 @@ def _strip_timing(line):
     return re.sub(r"\b\d+(\.\d+)?(s|ms|us)\b", "T", line)
 
 
+@pytest.mark.parametrize("with_hooks", [False, True], ids=["bar_only", "with_batch_hooks"])
 @pytest.mark.parametrize("verbose", [1, 2])
-def test_progress_output_format_unchanged(verbose, capsys):
+def test_progress_output_format_unchanged(verbose, with_hooks, capsys):
     y = one_hot(Y3, 3)
 
     def run(m):
-        m.fit(X, y, epochs=2, validation_split=0.2, verbose=verbose)
+        cbs = [Recorder()] if with_hooks else []
+        m.fit(X, y, epochs=2, validation_split=0.2, verbose=verbose, callbacks=cbs)
         fit_out = capsys.readouterr().out
         m.evaluate(X, y, verbose=verbose)
         eval_out = capsys.readouterr().out

@@ -58,6 +58,14 @@ OPTIMIZERS = {
     "rmsprop_inverse_time": lambda: O.RMSprop(S.InverseTimeDecay(0.02, 4, 0.5)),
     "sgd_polynomial": lambda: O.SGD(S.PolynomialDecay(0.1, 15, 0.001, power=2.0)),
     "adamw_staircase": lambda: O.AdamW(S.ExponentialDecay(0.02, 4, 0.5, staircase=True)),
+    "adam_hyper": lambda: O.Adam(0.01, beta_1=0.5, beta_2=0.9, epsilon=1e-3),
+    "adagrad_accumulator_clip_decay": lambda: O.Adagrad(0.1, initial_accumulator_value=0.5,
+                                                        clipvalue=0.05, weight_decay=0.01),
+    "rmsprop_rho": lambda: O.RMSprop(0.01, rho=0.5, epsilon=1e-4),
+    "adamax_weight_decay": lambda: O.Adamax(0.02, weight_decay=0.02),
+    "nadam_clipnorm_schedule": lambda: O.Nadam(S.InverseTimeDecay(0.02, 5, 0.5), clipnorm=0.1),
+    "adamw_amsgrad_global_clipnorm": lambda: O.AdamW(0.01, amsgrad=True, global_clipnorm=0.2),
+    "sgd_nesterov_without_momentum": lambda: O.SGD(0.05, nesterov=True),
 }
 
 
