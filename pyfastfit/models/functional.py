@@ -210,8 +210,8 @@ class Functional(Model):
             elif len(shape) == len(spec) - 1 and spec[-1] == 1:
                 x = ops.expand_dims(x, -1)
                 shape = x.shape
-            if len(shape) != len(spec) or any(
-                    s is not None and s != d for s, d in zip(spec[1:], shape[1:])):
+            if len(shape) != len(spec) or (shape[1:] != spec[1:] and any(
+                    s is not None and s != d for s, d in zip(spec[1:], shape[1:]))):
                 raise ValueError(
                     f"Input {i} of layer \"{self.name}\" is incompatible with the layer: "
                     f"expected shape={spec}, found shape={shape}")
@@ -251,6 +251,8 @@ class Functional(Model):
                 for i, o in zip(out_ids, flatten(out)):
                     values[i] = o
         out = self._outputs_struct
+        if isinstance(out, KerasTensor):
+            return values[out._id]
         if isinstance(out, list) and len(out) == 1:
             return sub(out[0])
         return map_structure(sub, out)
