@@ -6,8 +6,7 @@ from pyfastfit import ops
 from pyfastfit.core import Tensor
 from pyfastfit.layers.core.input_layer import InputLayer
 from pyfastfit.layers.keras_tensor import KerasTensor, flatten, map_structure
-from pyfastfit.layers.layer import (
-    _CALL_INFO, Layer, _call_info, _ctx, deserialize_layer, serialize_layer)
+from pyfastfit.layers.layer import Layer, call_nested, deserialize_layer, serialize_layer
 from pyfastfit.models.model import Model
 
 
@@ -16,17 +15,6 @@ def _check_tensors(struct, what):
         if not isinstance(t, KerasTensor):
             raise ValueError(f"All `{what}` values must be KerasTensors (from keras.Input or "
                              f"layer calls on them). Received: {what}={struct!r:.200}")
-
-
-# Layer class -> True when a nested call `layer(x)` on one built Tensor is just
-# `layer.call(x)`: Layer.__call__ not overridden and no `training` argument (inside a
-# model call, Layer.__call__ then only checks the input, counts the depth and leaves
-# the training flag as it is).
-_DIRECT = {}
-
-
-def _direct_call_ok(cls):
-    return cls.__call__ is Layer.__call__ and not (_CALL_INFO.get(cls) or _call_info(cls))[0]
 
 
 class Functional(Model):
@@ -220,22 +208,9 @@ class Functional(Model):
         def sub(t):
             return values[t._id] if isinstance(t, KerasTensor) else t
 
-        ctx = _ctx
         for layer, simple, node, out_ids in self._plan:
             if simple is not None:
-                x = values[simple]
-                if _DIRECT.get(type(layer)) is True and layer.built and \
-                        layer.activity_regularizer is None and isinstance(x, Tensor):
-                    # What Layer.__call__ would do for this call, minus its bookkeeping.
-                    ctx.depth += 1
-                    try:
-                        out = layer.call(x)
-                    finally:
-                        ctx.depth -= 1
-                else:
-                    if type(layer) not in _DIRECT:
-                        _DIRECT[type(layer)] = _direct_call_ok(type(layer))
-                    out = layer(x)
+                out = call_nested(layer, values[simple])
                 if not isinstance(out, (list, tuple, dict)):
                     values[out_ids[0]] = out
                     continue
