@@ -2,6 +2,8 @@
 state, losses, metrics, evaluate() and predict() results to float32 round-off, and
 the same Dropout call counters, for each optimizer, loss, metric and fit option."""
 
+from functools import partial
+
 import numpy as np
 import pytest
 
@@ -56,6 +58,14 @@ OPTIMIZERS = {
     "rmsprop_inverse_time": lambda: O.RMSprop(S.InverseTimeDecay(0.02, 4, 0.5)),
     "sgd_polynomial": lambda: O.SGD(S.PolynomialDecay(0.1, 15, 0.001, power=2.0)),
     "adamw_staircase": lambda: O.AdamW(S.ExponentialDecay(0.02, 4, 0.5, staircase=True)),
+    "adam_hyper": lambda: O.Adam(0.01, beta_1=0.5, beta_2=0.9, epsilon=1e-3),
+    "adagrad_accumulator_clip_decay": lambda: O.Adagrad(0.1, initial_accumulator_value=0.5,
+                                                        clipvalue=0.05, weight_decay=0.01),
+    "rmsprop_rho": lambda: O.RMSprop(0.01, rho=0.5, epsilon=1e-4),
+    "adamax_weight_decay": lambda: O.Adamax(0.02, weight_decay=0.02),
+    "nadam_clipnorm_schedule": lambda: O.Nadam(S.InverseTimeDecay(0.02, 5, 0.5), clipnorm=0.1),
+    "adamw_amsgrad_global_clipnorm": lambda: O.AdamW(0.01, amsgrad=True, global_clipnorm=0.2),
+    "sgd_nesterov_without_momentum": lambda: O.SGD(0.05, nesterov=True),
 }
 
 
@@ -393,11 +403,10 @@ DENSE_ACTIVATIONS = ["relu", "sigmoid", "tanh", "linear", "gelu", "elu", "selu",
 @pytest.mark.parametrize("activation", DENSE_ACTIVATIONS)
 def test_dense_activations(activation):
     def build():
-        keras_act = activation
         if activation == "exponential":  # keep exp() small
-            body = [K.Dense(12, activation="tanh"), K.Dense(6, activation=keras_act)]
+            body = [K.Dense(12, activation="tanh"), K.Dense(6, activation=activation)]
         else:
-            body = [K.Dense(12, activation=keras_act), K.Dense(6, activation=keras_act)]
+            body = [K.Dense(12, activation=activation), K.Dense(6, activation=activation)]
         m = keras.Sequential([keras.Input((8,))] + body + [K.Dense(3)])
         m.compile(optimizer=O.Adam(0.01),
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
@@ -452,9 +461,10 @@ def test_three_way_merges_and_fan_out():
         c = K.LeakyReLU(negative_slope=0.1)(c)
         return K.Dense(3)(c)
 
-    build = lambda: _functional(  # noqa: E731
-        make, optimizer=O.SGD(0.05, momentum=0.9),
-        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    def build():
+        return _functional(make, optimizer=O.SGD(0.05, momentum=0.9),
+                           loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+
     assert_same(*twin(build, lambda m: record(m, X, Y3)))
 
 
@@ -631,9 +641,8 @@ def test_multi_output_sample_weights(kind):
         weights = [sw, sw2, np.ones_like(sw)]
     else:
         weights = {"cls": sw, "reg": sw2, "bits": sw2 * 0.5}
-    build = lambda: _multi(LOSS_DICT, loss_weights={"cls": 1.0, "reg": 0.5,  # noqa: E731
-                                                    "bits": 2.0},
-                           weighted_metrics={"cls": ["accuracy"], "bits": ["accuracy"]})
+    build = partial(_multi, LOSS_DICT, loss_weights={"cls": 1.0, "reg": 0.5, "bits": 2.0},
+                    weighted_metrics={"cls": ["accuracy"], "bits": ["accuracy"]})
     fast, eager = twin(build, lambda m: record(m, X, Y_DICT, sample_weight=weights,
                                                shuffle=True, epochs=3))
     assert_same(fast, eager)
@@ -664,3 +673,205 @@ def test_softmax_layer_output_with_crossentropy(layer):
         return m
 
     assert_same(*twin(build, lambda m: record(m, X, Y3, validation_split=0.2)))
+
+
+# ---------------------------------------------------------------------- more edges
+class _OpsSchedule(S.LearningRateSchedule):
+    """A user schedule written with ops (the step arrives as a tensor or an int)."""
+
+    def __call__(self, step):
+        return 0.05 / (1.0 + 0.1 * keras.ops.cast(step, "float32"))
+
+
+class _PySchedule(S.LearningRateSchedule):
+    def __call__(self, step):
+        return 0.05 if int(np.asarray(step)) < 7 else 0.01
+
+
+@pytest.mark.parametrize("schedule", [_OpsSchedule, _PySchedule])
+def test_user_learning_rate_schedule(schedule):
+    def build():
+        return mlp(3, "softmax", optimizer=O.SGD(schedule(), momentum=0.5),
+                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+
+    assert_same(*twin(build, lambda m: record(m, X, Y3)))
+
+
+@pytest.mark.parametrize("last", ["Flatten", "Reshape", "Dropout"])
+def test_output_node_without_weights(last):
+    """The loss reads a node that aliases or masks the previous one."""
+    tail = {"Flatten": lambda: K.Flatten(), "Reshape": lambda: K.Reshape((3,)),
+            "Dropout": lambda: K.Dropout(0.3)}[last]
+
+    def build():
+        m = keras.Sequential([keras.Input((8,)), K.Dense(8, activation="relu"), K.Dense(3),
+                              tail()])
+        m.compile(optimizer="adam", loss="mse", metrics=["mae"])
+        return m
+
+    assert_same(*twin(build, lambda m: record(m, X, one_hot(Y3, 3))))
+
+
+def test_residual_connection_from_input():
+    def make(inp):
+        a = K.Dense(8, activation="tanh")(inp)
+        return K.Dense(8)(K.Add()([a, inp]))
+
+    assert_same(*twin(lambda: _functional(make, loss="mse", metrics=None),
+                      lambda m: record(m, X, X * 0.5)))
+
+
+def test_batch_sizes_change_between_calls():
+    """Buffers sized for one batch size, then larger and smaller calls."""
+    def run(m):
+        m.evaluate(X, Y3, batch_size=8, verbose=0)
+        m.fit(X, Y3, batch_size=100, epochs=1, verbose=0)
+        m.predict(X, batch_size=1000, verbose=0)
+        m.fit(X, Y3, batch_size=5, epochs=1, verbose=0)
+        return record(m, X, Y3, batch_size=300, eval_kw={"batch_size": 7},
+                      predict_kw={"batch_size": 3}, validation_data=(X, Y3),
+                      validation_batch_size=512)
+
+    build = partial(mlp, 3, "softmax", loss="sparse_categorical_crossentropy",
+                    metrics=["accuracy"])
+    fast, eager = twin(build, run)
+    assert_same(fast, eager)
+
+
+def test_binary_targets_with_class_weight():
+    yb = (X[:, 0] > 0.5).astype(np.float32)
+    build = partial(mlp, 1, "sigmoid", loss="binary_crossentropy", metrics=["accuracy"],
+                    weighted_metrics=["accuracy"])
+    assert_same(*twin(build, lambda m: record(m, X, yb, class_weight={0: 1.0, 1: 3.0})))
+
+
+@pytest.mark.parametrize("variant", ["int_targets", "bool_targets", "tensor_inputs",
+                                     "uint8_labels_int_weights"])
+def test_target_and_weight_dtypes(variant):
+    if variant in ("int_targets", "bool_targets"):
+        y = X[:, :2] > 0
+        y = y.astype(np.int64) if variant == "int_targets" else y
+        build = partial(mlp, 2, "sigmoid", loss="binary_crossentropy",
+                        metrics=["binary_accuracy"])
+        run = partial(record, x=X, y=y)
+    else:
+        build = partial(mlp, 3, "softmax", loss="sparse_categorical_crossentropy",
+                        weighted_metrics=["accuracy"])
+        if variant == "tensor_inputs":
+            xt, yt = keras.ops.convert_to_tensor(X), keras.ops.convert_to_tensor(Y3)
+            run = partial(record, x=xt, y=yt)
+        else:
+            sw = (np.arange(len(X)) % 3).astype(np.int64)
+            run = partial(record, x=X, y=Y3.astype(np.uint8), sample_weight=sw)
+    assert_same(*twin(build, run))
+
+
+SINGLE_OUTPUT_CASES = {
+    "top_k_larger_than_classes": (dict(metrics=["sparse_top_k_categorical_accuracy"]), {}),
+    "all_zero_sample_weights": (dict(weighted_metrics=["accuracy"]),
+                                dict(sample_weight=np.zeros(len(X), np.float32))),
+    "loss_weights_list": (dict(loss_weights=[0.3], metrics=["accuracy"]), {}),
+    "loss_weights_scalar": (dict(loss_weights=0.3), {}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SINGLE_OUTPUT_CASES))
+def test_single_output_compile_cases(name):
+    compile_kw, fit_kw = SINGLE_OUTPUT_CASES[name]
+    build = partial(mlp, 3, "softmax", loss="sparse_categorical_crossentropy", **compile_kw)
+    assert_same(*twin(build, lambda m: record(m, X, Y3, **fit_kw)))
+
+
+@pytest.mark.parametrize("loss", ["mse", "huber"])
+def test_one_dimensional_regression_targets(loss):
+    y = X[:, 0] * 2.0 - X[:, 1]
+    sw = np.abs(X[:, 2])
+    build = partial(mlp, 1, None, loss=loss, metrics=["mae"], weighted_metrics=["mse"])
+    assert_same(*twin(build, lambda m: record(m, X, y, sample_weight=sw)))
+
+
+def test_validation_data_as_dataset():
+    """Training on the fast path, validation on the eager path (the reason after fit
+    describes the validation call)."""
+    val = keras.data.Dataset.from_tensor_slices((X[:64], Y3[:64])).batch(16)
+    build = partial(mlp, 3, "softmax", loss="sparse_categorical_crossentropy",
+                    metrics=["accuracy"])
+    fast, eager = twin(build, lambda m: record(m, X, Y3, validation_data=val))
+    assert "dataset" in fast["fit_reason"]
+    fast["fit_reason"] = None
+    assert_same(fast, eager)
+    assert "val_accuracy" in fast["history"]
+
+
+def test_two_models_sharing_layers():
+    def build():
+        inp = keras.Input((8,))
+        out = K.Dense(3, activation="softmax")(K.Dense(8, activation="relu")(inp))
+        a = keras.Model(inp, out)
+        a.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+        return a
+
+    def run(a):
+        b = keras.Model(a.inputs, a.outputs)
+        b.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+        a.fit(X, Y3, epochs=1, verbose=0)
+        b.fit(X, Y3, epochs=1, verbose=0)
+        a.predict(X, verbose=0)
+        return record(a, X, Y3)
+
+    assert_same(*twin(build, run))
+
+
+# ---------------------------------------------------------------------- real data
+def test_digits_real_data_many_steps():
+    """The bundled UCI digits (8x8 uint8 images): ~250 steps with Dropout, shuffling,
+    validation and a schedule give the same model on both paths."""
+    (x_train, y_train), (x_test, y_test) = keras.datasets.digits.load_data(seed=0)
+    x_train, x_test = x_train[:1000], x_test[:200]
+    y_train, y_test = y_train[:1000], y_test[:200]
+
+    def build():
+        m = keras.Sequential([
+            keras.Input((8, 8)), K.Flatten(),
+            K.Dense(32, activation="relu"), K.Dropout(0.3), K.Dense(32, activation="tanh"),
+            K.Dropout(0.1), K.Dense(10, activation="softmax")])
+        m.compile(optimizer=O.Adam(S.CosineDecay(0.01, 250)),
+                  loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy", keras.metrics.SparseTopKCategoricalAccuracy(k=3)])
+        return m
+
+    x_train = x_train.astype(np.float32) / 16
+    x_test = x_test.astype(np.float32) / 16
+    fast, eager = twin(build, lambda m: record(
+        m, x_train, y_train, epochs=8, batch_size=32, validation_split=0.2,
+        eval_data=(x_test, y_test), predict_x=x_test), seed=3)
+    assert_same(fast, eager)
+    assert fast["iterations"] == 8 * 25
+    assert fast["evaluate"]["accuracy"] > 0.8
+
+
+@pytest.mark.parametrize("threads", [1, 3])
+def test_thread_count_does_not_change_results(threads):
+    """Both paths match at any pool size, and the fast path's numbers do not depend on
+    it (batch 128 x width 32 splits across threads)."""
+    x = features(n=600)
+    y = class_labels(x, 3)
+
+    def build():
+        return mlp(3, "softmax", hidden=32, loss="sparse_categorical_crossentropy",
+                   metrics=["accuracy"])
+
+    def run(m):
+        return record(m, x, y, batch_size=128)
+
+    before = config.get_num_threads()
+    try:
+        config.set_num_threads(1)
+        ref, _ = twin(build, run)
+        config.set_num_threads(threads)
+        fast, eager = twin(build, run)
+    finally:
+        config.set_num_threads(before)
+    assert_same(fast, eager)
+    for a, b in zip(fast["weights"], ref["weights"]):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
