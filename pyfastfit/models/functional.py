@@ -6,8 +6,7 @@ from pyfastfit import ops
 from pyfastfit.core import Tensor
 from pyfastfit.layers.core.input_layer import InputLayer
 from pyfastfit.layers.keras_tensor import KerasTensor, flatten, map_structure
-from pyfastfit.layers.layer import (
-    _CALL_INFO, Layer, _call_info, _ctx, deserialize_layer, serialize_layer)
+from pyfastfit.layers.layer import Layer, call_nested, deserialize_layer, serialize_layer
 from pyfastfit.models.model import Model
 
 
@@ -16,17 +15,6 @@ def _check_tensors(struct, what):
         if not isinstance(t, KerasTensor):
             raise ValueError(f"All `{what}` values must be KerasTensors (from keras.Input or "
                              f"layer calls on them). Received: {what}={struct!r:.200}")
-
-
-# Layer class -> True when a nested call `layer(x)` on one built Tensor is just
-# `layer.call(x)`: Layer.__call__ not overridden and no `training` argument (inside a
-# model call, Layer.__call__ then only checks the input, counts the depth and leaves
-# the training flag as it is).
-_DIRECT = {}
-
-
-def _direct_call_ok(cls):
-    return cls.__call__ is Layer.__call__ and not (_CALL_INFO.get(cls) or _call_info(cls))[0]
 
 
 class Functional(Model):
@@ -210,8 +198,8 @@ class Functional(Model):
             elif len(shape) == len(spec) - 1 and spec[-1] == 1:
                 x = ops.expand_dims(x, -1)
                 shape = x.shape
-            if len(shape) != len(spec) or any(
-                    s is not None and s != d for s, d in zip(spec[1:], shape[1:])):
+            if len(shape) != len(spec) or (shape[1:] != spec[1:] and any(
+                    s is not None and s != d for s, d in zip(spec[1:], shape[1:]))):
                 raise ValueError(
                     f"Input {i} of layer \"{self.name}\" is incompatible with the layer: "
                     f"expected shape={spec}, found shape={shape}")
@@ -220,22 +208,9 @@ class Functional(Model):
         def sub(t):
             return values[t._id] if isinstance(t, KerasTensor) else t
 
-        ctx = _ctx
         for layer, simple, node, out_ids in self._plan:
             if simple is not None:
-                x = values[simple]
-                if _DIRECT.get(type(layer)) is True and layer.built and \
-                        layer.activity_regularizer is None and isinstance(x, Tensor):
-                    # What Layer.__call__ would do for this call, minus its bookkeeping.
-                    ctx.depth += 1
-                    try:
-                        out = layer.call(x)
-                    finally:
-                        ctx.depth -= 1
-                else:
-                    if type(layer) not in _DIRECT:
-                        _DIRECT[type(layer)] = _direct_call_ok(type(layer))
-                    out = layer(x)
+                out = call_nested(layer, values[simple])
                 if not isinstance(out, (list, tuple, dict)):
                     values[out_ids[0]] = out
                     continue
@@ -251,6 +226,8 @@ class Functional(Model):
                 for i, o in zip(out_ids, flatten(out)):
                     values[i] = o
         out = self._outputs_struct
+        if isinstance(out, KerasTensor):
+            return values[out._id]
         if isinstance(out, list) and len(out) == 1:
             return sub(out[0])
         return map_structure(sub, out)
