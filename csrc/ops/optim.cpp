@@ -121,7 +121,9 @@ void optimizer_update_(const std::string& algo, const std::vector<Tensor>& param
   const double t = static_cast<double>(done + 1);
 
   // Per-variable gradient scale from clipping (global norm: one pass over all grads).
-  std::vector<cpu::GradXform> xf(n);
+  // Reused across calls: a fast-path training step must not allocate.
+  thread_local std::vector<cpu::GradXform> xf;
+  xf.assign(n, cpu::GradXform{});
   if (cm == Clip::global && clip > 0.f) {
     float sc = cpu::clip_scale(global_norm(grads), clip);
     for (auto& x : xf) x.scale = sc;

@@ -19,6 +19,9 @@ bool rowwise(cpu::Activation a) {
 // shape, elementwise ones treat the whole buffer as one row.
 int64_t act_rows(cpu::Activation a, int64_t b) { return rowwise(a) ? b : 1; }
 int64_t act_cols(cpu::Activation a, int64_t b, int64_t w) { return rowwise(a) ? w : b * w; }
+// Whether an optional buffer was allocated (a default Tensor is an empty scalar).
+bool has(const Tensor& t) { return t.raw() != nullptr; }
+float* ptr_or_null(const Tensor& t) { return has(t) ? t.f32() : nullptr; }
 }  // namespace
 
 Program::Program(std::vector<NodeSpec> nodes, std::vector<int> outputs,
@@ -56,7 +59,7 @@ Program::Program(std::vector<NodeSpec> nodes, std::vector<int> outputs,
                 "[program] dense node ", i, " has kernel ", shape_str(nd.kernel.shape()),
                 "; expected (", in_w, ", ", nd.width, ").");
       check_float32(nd.kernel, "program", "kernel");
-      PFF_CHECK(nd.bias.numel() == 0 || nd.bias.numel() == nd.width, "[program] dense node ", i,
+      PFF_CHECK(!has(nd.bias) || nd.bias.numel() == nd.width, "[program] dense node ", i,
                 " has ", nd.bias.numel(), " biases for ", nd.width, " units.");
       for (int p : {nd.kernel_param, nd.bias_param})
         PFF_CHECK(p < static_cast<int>(opt_.params.size()), "[program] dense node ", i,
@@ -91,7 +94,7 @@ Program::Program(std::vector<NodeSpec> nodes, std::vector<int> outputs,
     auto& nd = nodes_[i];
     if (nd.kind != NodeKind::dense || !needs_grad_[i]) continue;
     if (nd.kernel_param < 0) frozen_grads_[2 * i] = Tensor::empty(nd.kernel.shape());
-    if (nd.bias_param < 0 && nd.bias.numel()) frozen_grads_[2 * i + 1] = Tensor::empty({nd.width});
+    if (nd.bias_param < 0 && has(nd.bias)) frozen_grads_[2 * i + 1] = Tensor::empty({nd.width});
   }
   received_.assign(n, 0);
   value_.resize(n); pre_.resize(n); mask_.resize(n); grad_.resize(n);
@@ -112,7 +115,7 @@ void Program::reserve(int64_t batch) {
     Shape s{batch, nd.width};
     maxw = std::max(maxw, nd.width);
     if (nd.kind != NodeKind::identity) value_[i] = Tensor::empty(s);
-    value_ptr_[i] = value_[i].numel() ? value_[i].f32() : nullptr;
+    value_ptr_[i] = ptr_or_null(value_[i]);
     bool keeps_z = nd.kind == NodeKind::dense || nd.kind == NodeKind::activation;
     if (keeps_z && cpu::activation_backward_needs_input(nd.act)) pre_[i] = Tensor::empty(s);
     if (nd.kind == NodeKind::dropout) mask_[i] = Tensor::empty(s);
@@ -174,12 +177,11 @@ void Program::forward(int64_t b, bool training, const std::vector<uint64_t>* cou
         value_ptr_[i] = const_cast<float*>(in0);
         break;
       case NodeKind::dense:
-        cpu::dense_forward(in0, nd.kernel.f32(), nd.bias.numel() ? nd.bias.f32() : nullptr,
-                           pre_[i].numel() ? pre_[i].f32() : nullptr, out, b,
+        cpu::dense_forward(in0, nd.kernel.f32(), ptr_or_null(nd.bias), ptr_or_null(pre_[i]), out, b,
                            nd.kernel.dim(0), w, nd.act, nd.alpha);
         break;
       case NodeKind::activation:
-        if (pre_[i].numel()) std::memcpy(pre_[i].f32(), in0, sizeof(float) * cnt);
+        if (has(pre_[i])) std::memcpy(pre_[i].f32(), in0, sizeof(float) * cnt);
         cpu::activation_forward(nd.act, in0, out, act_rows(nd.act, b), act_cols(nd.act, b, w),
                                 nd.alpha);
         break;
@@ -229,7 +231,8 @@ void Program::backward(int64_t b) {
   };
   for (int i = n - 1; i >= 1; --i) {
     auto& nd = nodes_[i];
-    if (!grad_ptr_[i] || received_[i] == 0) continue;
+    // Nothing upstream of a node without needs_grad_ has a trainable weight.
+    if (!grad_ptr_[i] || received_[i] == 0 || !needs_grad_[i]) continue;
     float* g = grad_ptr_[i];
     int64_t w = nd.width, cnt = b * w;
     int in = nd.inputs[0];
@@ -243,12 +246,12 @@ void Program::backward(int64_t b) {
         float* dW = nd.kernel_param >= 0 ? param_grads_[nd.kernel_param].f32()
                                          : frozen_grads_[2 * i].f32();
         float* db = nullptr;
-        if (nd.bias.numel())
+        if (has(nd.bias))
           db = nd.bias_param >= 0 ? param_grads_[nd.bias_param].f32()
                                   : frozen_grads_[2 * i + 1].f32();
         float* dx = grad_ptr_[in] ? target_of(in) : nullptr;
-        cpu::dense_backward(g, value_ptr_[in], nd.kernel.f32(),
-                            pre_[i].numel() ? pre_[i].f32() : nullptr, value_ptr_[i], g, dx,
+        cpu::dense_backward(g, value_ptr_[in], nd.kernel.f32(), ptr_or_null(pre_[i]),
+                            value_ptr_[i], g, dx,
                             dW, db, b, nd.kernel.dim(0), w, nd.act, nd.alpha);
         if (dx) contribute(in, dx);
         break;
@@ -256,7 +259,7 @@ void Program::backward(int64_t b) {
       case NodeKind::activation: {
         if (!grad_ptr_[in]) break;
         float* dst = target_of(in);
-        cpu::activation_backward(nd.act, g, pre_[i].numel() ? pre_[i].f32() : nullptr,
+        cpu::activation_backward(nd.act, g, ptr_or_null(pre_[i]),
                                  value_ptr_[i], dst, act_rows(nd.act, b),
                                  act_cols(nd.act, b, w), nd.alpha);
         contribute(in, dst);
@@ -330,8 +333,11 @@ std::vector<double> Program::train(const Data& d, const Tensor& order, int64_t f
                                    int64_t steps, int64_t batch, const std::vector<float>& lrs,
                                    const std::vector<uint64_t>& counters) {
   std::lock_guard<std::mutex> lock(mu_);
-  PFF_CHECK(!heads_.empty() && !opt_.algo.empty(),
-            "[program] this program has no loss or optimizer: it can only predict.");
+  last_forwards_ = 0;
+  last_sums_.assign(num_sums(), 0.0);
+  PFF_CHECK(!heads_.empty(), "[program] this program has no loss: it can only predict.");
+  PFF_CHECK(opt_.params.empty() || !opt_.algo.empty(),
+            "[program] this program has no optimizer: it cannot train.");
   check_data(d, true);
   PFF_CHECK(batch >= 1, "[program] batch must be positive, got ", batch, ".");
   PFF_CHECK(steps >= 0 && static_cast<int64_t>(lrs.size()) >= steps,
@@ -345,10 +351,14 @@ std::vector<double> Program::train(const Data& d, const Tensor& order, int64_t f
   reserve(batch);
   int64_t N = order.numel(), rows_in_x = d.x.dim(0);
   const int64_t* ord = order.data<int64_t>();
-  for (int64_t i = 0; i < N; ++i)
+  PFF_CHECK(first_step >= 0, "[program] first_step must be >= 0, got ", first_step, ".");
+  int64_t lo = std::min(N, first_step * batch), hi = std::min(N, (first_step + steps) * batch);
+  for (int64_t i = lo; i < hi; ++i)  // only the rows this call reads
     PFF_CHECK(ord[i] >= 0 && ord[i] < rows_in_x, "[program] order holds row ", ord[i],
               " but x has ", rows_in_x, " rows.");
-  std::vector<double> sums(num_sums(), 0.0);
+  // As the eager loop, a model without trainable weights skips the optimizer (its
+  // iterations do not advance).
+  bool update = !opt_.params.empty();
   for (int64_t s = 0; s < steps; ++s) {
     int64_t begin = (first_step + s) * batch;
     int64_t b = std::min(batch, N - begin);
@@ -356,12 +366,15 @@ std::vector<double> Program::train(const Data& d, const Tensor& order, int64_t f
     std::copy(ord + begin, ord + begin + b, rows_.begin());
     load_rows(d.x, rows_.data(), b);
     forward(b, true, &counters, s);
+    ++last_forwards_;
     std::fill(received_.begin(), received_.end(), 0);
-    losses_and_metrics(d, b, true, sums);
-    backward(b);
-    optimizer_step(opt_, param_grads_, lrs[s]);
+    losses_and_metrics(d, b, update, last_sums_);
+    if (update) {
+      backward(b);
+      optimizer_step(opt_, param_grads_, lrs[s]);
+    }
   }
-  return sums;
+  return last_sums_;
 }
 
 std::vector<double> Program::evaluate(const Data& d, int64_t begin, int64_t end,

@@ -1,5 +1,6 @@
 """GradientTape: records the ops run inside it and differentiates through them."""
 
+import math
 import threading
 
 from pyfastfit.core._c import _C
@@ -18,6 +19,20 @@ _state = _State()
 def is_recording():
     """True when at least one GradientTape is recording on this thread."""
     return bool(_state.tapes)
+
+
+def needs_grad(x):
+    """True when some recording tape tracks `x` (or will: a trainable Variable it watches
+    automatically), i.e. when a backward rule has to produce the gradient for `x`.
+
+    Ops use it at record time to skip input gradients nobody asks for (the fused Dense
+    op's dX of the first layer)."""
+    for tape in _state.tapes:
+        if id(x) in tape._tracked:
+            return True
+        if tape._watch_vars and isinstance(x, Variable) and x.trainable:
+            return True
+    return False
 
 
 class Node:
@@ -45,11 +60,19 @@ def record(op, inputs, output, saved=None, attrs=None):
     """
     node = None
     for tape in _state.tapes:
-        if tape._tracks_any(inputs):
+        # tape._tracks_any, inlined (this runs once per recorded op).
+        tracked = tape._tracked
+        hit = False
+        for x in inputs:
+            if id(x) in tracked:
+                hit = True
+            elif tape._watch_vars and isinstance(x, Variable) and x.trainable:
+                tracked[id(x)] = x
+                hit = True
+        if hit:
             if node is None:
                 node = Node(op, inputs, output, saved, attrs)
             tape._nodes.append(node)
-            tracked = tape._tracked
             if type(output) is tuple:
                 for o in output:
                     tracked[id(o)] = o
@@ -164,18 +187,20 @@ class GradientTape:
                 f"received: {unconnected_gradients!r}"
             )
         self._used = True
-        targets = _flatten(target)
+        targets = [target] if isinstance(target, Tensor) else _flatten(target)
         if output_gradients is None:
+            seeds = []
             for t in targets:
                 if not isinstance(t, Tensor):
                     raise ValueError(f"gradient target must be a Tensor, received {type(t).__name__}.")
-                if t.size != 1:
+                shape = t.shape
+                if shape and math.prod(shape) != 1:
                     raise ValueError(
                         f"gradient target must be a scalar (one element) when "
-                        f"output_gradients is not given; received a target of shape {t.shape}. "
+                        f"output_gradients is not given; received a target of shape {shape}. "
                         "Reduce it first (e.g. ops.mean) or pass output_gradients."
                     )
-            seeds = [_C.from_numpy(_ones_like_np(t)) for t in targets]
+                seeds.append(_C.full(shape, 1.0, "float32"))
         else:
             seeds = [to_c(g, "float32") for g in _flatten(output_gradients)]
             if len(seeds) != len(targets):
@@ -192,26 +217,42 @@ class GradientTape:
         grads = {}
         for t, g in zip(targets, seeds):
             _accumulate(grads, t, g)
-        VJPS = _vjps()
+        VJPS = _VJPS or _vjps()
         tracked = self._tracked
+        get = grads.get
+        add = _C.add
 
         for node in reversed(self._nodes):
             out = node.output
             if type(out) is tuple:
-                gs = [grads.get(id(o)) for o in out]
+                gs = [get(id(o)) for o in out]
                 if all(g is None for g in gs):
                     continue
                 g_in = VJPS[node.op](node, gs)
             else:
-                g = grads.get(id(out))
+                g = get(id(out))
                 if g is None:
                     continue
                 g_in = VJPS[node.op](node, g)
             for x, gx in zip(node.inputs, g_in):
-                if gx is not None and id(x) in tracked:
-                    _accumulate(grads, x, gx)
+                if gx is not None:
+                    key = id(x)
+                    if key in tracked:
+                        prev = get(key)
+                        grads[key] = gx if prev is None else add(prev, gx)
         if not self._persistent:
             self._nodes = []
+        zero = unconnected_gradients == "zero"
+        if type(sources) is list:  # the common case: a flat list (trainable_weights)
+            result = []
+            for s in sources:
+                if not isinstance(s, Tensor):
+                    break
+                g = get(id(s))
+                result.append(wrap(g) if g is not None
+                              else wrap(_C.zeros(s.shape, "float32")) if zero else None)
+            else:
+                return result
         result = []
         for s in _flatten(sources):
             if not isinstance(s, Tensor):
@@ -221,7 +262,7 @@ class GradientTape:
             g = grads.get(id(s))
             if g is None:
                 result.append(
-                    wrap(_C.zeros(s.shape, "float32")) if unconnected_gradients == "zero" else None
+                    wrap(_C.zeros(s.shape, "float32")) if zero else None
                 )
             else:
                 result.append(wrap(g))
@@ -239,12 +280,6 @@ def _vjps():
 
         _VJPS = VJPS
     return _VJPS
-
-
-def _ones_like_np(t):
-    import numpy as np
-
-    return np.ones(t.shape, np.float32)
 
 
 def _accumulate(grads, x, g):

@@ -71,6 +71,31 @@ def _shape_of(x):
     return None
 
 
+# Layer class -> True when a nested call `layer(x)` on a built layer is just
+# `layer.call(x)`: Layer.__call__ is not overridden and `call` takes no `training`
+# argument (inside another layer's call, Layer.__call__ then only checks the input,
+# counts the depth and leaves the training flag as it is).
+_DIRECT = {}
+
+
+def call_nested(layer, x):
+    """`layer(x)` for a model's sublayer on one input, without Layer.__call__'s
+    bookkeeping when that is a no-op (the same result and side effects)."""
+    direct = _DIRECT.get(type(layer))
+    if direct is None:
+        cls = type(layer)
+        direct = _DIRECT[cls] = cls.__call__ is Layer.__call__ and not _call_info(cls)[0]
+    ctx = _ctx
+    if direct and ctx.depth and layer.built and layer.activity_regularizer is None \
+            and isinstance(x, Tensor):
+        ctx.depth += 1
+        try:
+            return layer.call(x)
+        finally:
+            ctx.depth -= 1
+    return layer(x)
+
+
 def _convert(x):
     if isinstance(x, np.ndarray):
         return ops.convert_to_tensor(x)

@@ -6,7 +6,7 @@ from pyfastfit import ops
 from pyfastfit.core import Tensor
 from pyfastfit.layers.core.input_layer import InputLayer
 from pyfastfit.layers.keras_tensor import KerasTensor, flatten, map_structure
-from pyfastfit.layers.layer import Layer, deserialize_layer, serialize_layer
+from pyfastfit.layers.layer import Layer, call_nested, deserialize_layer, serialize_layer
 from pyfastfit.models.model import Model
 
 
@@ -160,8 +160,10 @@ class Functional(Model):
 
     # ------------------------------------------------------------------ running
     def _flatten_inputs(self, inputs):
-        names = self.input_names
         n = len(self.inputs)
+        if n == 1 and not isinstance(inputs, (dict, list, tuple)):
+            return [inputs]
+        names = self.input_names
         if isinstance(inputs, dict):
             missing = [k for k in names if k not in inputs]
             if missing:
@@ -196,8 +198,8 @@ class Functional(Model):
             elif len(shape) == len(spec) - 1 and spec[-1] == 1:
                 x = ops.expand_dims(x, -1)
                 shape = x.shape
-            if len(shape) != len(spec) or any(
-                    s is not None and s != d for s, d in zip(spec[1:], shape[1:])):
+            if len(shape) != len(spec) or (shape[1:] != spec[1:] and any(
+                    s is not None and s != d for s, d in zip(spec[1:], shape[1:]))):
                 raise ValueError(
                     f"Input {i} of layer \"{self.name}\" is incompatible with the layer: "
                     f"expected shape={spec}, found shape={shape}")
@@ -208,7 +210,7 @@ class Functional(Model):
 
         for layer, simple, node, out_ids in self._plan:
             if simple is not None:
-                out = layer(values[simple])
+                out = call_nested(layer, values[simple])
                 if not isinstance(out, (list, tuple, dict)):
                     values[out_ids[0]] = out
                     continue
@@ -224,6 +226,8 @@ class Functional(Model):
                 for i, o in zip(out_ids, flatten(out)):
                     values[i] = o
         out = self._outputs_struct
+        if isinstance(out, KerasTensor):
+            return values[out._id]
         if isinstance(out, list) and len(out) == 1:
             return sub(out[0])
         return map_structure(sub, out)

@@ -3,7 +3,7 @@
 from pyfastfit.layers.core.input_layer import InputLayer
 from pyfastfit.layers.keras_tensor import KerasTensor
 from pyfastfit.layers import layer as _layer_mod
-from pyfastfit.layers.layer import Layer, deserialize_layer, serialize_layer
+from pyfastfit.layers.layer import Layer, call_nested, deserialize_layer, serialize_layer
 from pyfastfit.models.model import Model
 
 
@@ -140,7 +140,7 @@ class Sequential(Model):
         for layer in self._layers:
             if isinstance(layer, InputLayer):
                 continue
-            x = layer(x)
+            x = call_nested(layer, x)
         return x
 
     # Functional views when built with a known input shape.

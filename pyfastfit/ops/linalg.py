@@ -1,6 +1,6 @@
 """Matrix products: matmul and dot."""
 
-from pyfastfit.autodiff.tape import _state, record
+from pyfastfit.autodiff.tape import _state, needs_grad, record
 from pyfastfit.core import wrap
 from pyfastfit.core._c import _C
 from pyfastfit.ops.core import convert_to_tensor
@@ -29,7 +29,7 @@ def matmul(x1, x2):
         a, b = _broadcast_batch(a, b)
     out = wrap(_C.matmul(a._c, b._c))
     if _state.tapes:
-        record("matmul", (a, b), out, (a._c, b._c), (True, True))
+        record("matmul", (a, b), out, (a._c, b._c), (needs_grad(a), needs_grad(b)))
     return out
 
 

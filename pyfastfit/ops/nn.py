@@ -1,6 +1,6 @@
 """Neural-network ops: activations and the fused Dense op (`keras.ops.nn` style)."""
 
-from pyfastfit.autodiff.tape import _state, record
+from pyfastfit.autodiff.tape import _state, needs_grad, record
 from pyfastfit.core import wrap
 from pyfastfit.core._c import _C
 from pyfastfit.ops.core import convert_to_tensor
@@ -49,7 +49,7 @@ def dense(x, kernel, bias=None, activation="linear", alpha=0.0):
         has_bias = bias is not None
         inputs = (x, kernel, bias) if has_bias else (x, kernel)
         record("dense", inputs, out, (x._c, kernel._c, z_c, out_c),
-               (activation, alpha, True, has_bias))
+               (activation, alpha, needs_grad(x), has_bias))
     return out
 
 

@@ -84,6 +84,23 @@ def test_small_buffer_shuffle_is_local():
     assert not np.array_equal(out, y)
 
 
+@pytest.mark.parametrize("n, buffer_size, sizes", [
+    (0, 5, [0]), (3, 5, [3]), (6, 5, [6]), (100, 1, [100]), (100, 7, [1, 2, 3, 94]),
+    (9000, 4096, [9000]), (12000, 3, [1, 4100, 7899]), (20000, 1024, [20000]),
+    (70000, 65537, [70000]),
+])
+def test_vectorized_index_shuffle_matches_the_element_shuffle(n, buffer_size, sizes):
+    from pyfastfit.data.dataset import _buffer_shuffle, _buffer_shuffle_chunks
+
+    starts = np.cumsum([0] + sizes)
+    chunks = [range(a, b) for a, b in zip(starts[:-1], starts[1:])]
+    got = list(_buffer_shuffle_chunks(chunks, buffer_size, np.random.default_rng(4)))
+    want = list(_buffer_shuffle(iter(range(n)), buffer_size, np.random.default_rng(4)))
+    assert all(c.dtype == np.int64 for c in got)
+    assert [len(c) for c in got[:-1]] == [4096] * (len(got) - 1)
+    np.testing.assert_array_equal(np.concatenate(got) if got else [], want)
+
+
 def test_shuffle_with_global_seed_is_reproducible():
     y = np.arange(30)
     np.random.seed(7)
