@@ -21,6 +21,7 @@ PFF_BINDINGS(program, 20) {
            }),
            py::arg("kind"), py::arg("inputs"), py::arg("width"))
       .def_readonly("width", &NodeSpec::width)
+      .def_property_readonly("kind", [](const NodeSpec& n) { return node_kind_name(n.kind); })
       .def_readwrite("kernel", &NodeSpec::kernel)
       .def_readwrite("bias", &NodeSpec::bias)
       .def_readwrite("kernel_param", &NodeSpec::kernel_param)
@@ -98,5 +99,7 @@ PFF_BINDINGS(program, 20) {
            py::arg("batch"), release())
       .def("predict", &Program::predict, py::arg("x"), py::arg("outs"), py::arg("begin"),
            py::arg("end"), py::arg("batch"), release())
-      .def_property_readonly("num_sums", &Program::num_sums);
+      .def_property_readonly("num_sums", &Program::num_sums)
+      .def_property_readonly("last_forwards", &Program::last_forwards)
+      .def_property_readonly("last_sums", &Program::last_sums);
 }

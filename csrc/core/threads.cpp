@@ -33,10 +33,14 @@ namespace pyfastfit {
 namespace {
 
 constexpr int kMaxThreads = 1024;  // chunk indices fit the 16-bit fields of the job word
-// How long an idle worker spins for the next job before sleeping, and how long a caller
-// spins for running chunks before sleeping (bench/bench_kernels.py, 2-core EPYC).
-constexpr auto kWorkerSpin = std::chrono::microseconds(50);
-constexpr auto kCallerSpin = std::chrono::microseconds(20);
+// How long an idle worker spins for the next job before sleeping: long enough to catch
+// back-to-back kernels, short enough that a worker sharing a core with another process
+// keeps its scheduler credit (a worker preempted while holding a chunk stalls the caller
+// for a time slice). A caller whose own chunks are done spins for the workers' chunks
+// for twice its own chunk time (clamped), then sleeps, freeing its core for them.
+constexpr auto kWorkerSpin = std::chrono::microseconds(20);
+constexpr auto kCallerSpinMin = std::chrono::microseconds(20);
+constexpr auto kCallerSpinMax = std::chrono::microseconds(200);
 
 std::atomic<int> g_threads{0};
 thread_local bool t_in_parallel = false;
@@ -98,7 +102,7 @@ class Pool {
     error_ = nullptr;
     done_.store(0, std::memory_order_relaxed);
     uint64_t gen = (state_.load(std::memory_order_relaxed) >> 32) + 1;
-    state_.store((gen << 32) | (static_cast<uint64_t>(chunks) << 16));  // seq_cst: see sleep()
+    state_.store((gen << 32) | (static_cast<uint64_t>(chunks) << 16));  // seq_cst: see worker_main()
     int sleeping = sleepers_.load();
     if (sleeping > 0) {
       { std::lock_guard<std::mutex> g(sleep_mu_); }
@@ -108,12 +112,15 @@ class Pool {
         for (int64_t i = 0; i < chunks - 1; ++i) wake_.notify_one();
       }
     }
+    const auto t0 = std::chrono::steady_clock::now();
     {
       InParallel guard;
       run_available();
     }
     auto all_done = [&] { return done_.load(std::memory_order_acquire) >= chunks; };
-    if (!spin_until(all_done, kCallerSpin)) {
+    const auto own = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - t0);
+    if (!spin_until(all_done, std::clamp(2 * own, kCallerSpinMin, kCallerSpinMax))) {
       std::unique_lock<std::mutex> w(done_mu_);
       caller_waiting_.store(true);
       done_cv_.wait(w, [&] { return done_.load() >= chunks; });

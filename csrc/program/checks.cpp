@@ -5,17 +5,26 @@
 
 namespace pyfastfit::program {
 
+namespace {
+const std::pair<const char*, NodeKind> kNodeKinds[] = {
+    {"input", NodeKind::input},       {"identity", NodeKind::identity},
+    {"dense", NodeKind::dense},       {"activation", NodeKind::activation},
+    {"dropout", NodeKind::dropout},   {"add", NodeKind::add},
+    {"subtract", NodeKind::subtract}, {"multiply", NodeKind::multiply},
+    {"average", NodeKind::average},   {"maximum", NodeKind::maximum},
+    {"minimum", NodeKind::minimum},   {"concatenate", NodeKind::concatenate}};
+}  // namespace
+
 NodeKind parse_node_kind(const std::string& n) {
-  static const std::pair<const char*, NodeKind> table[] = {
-      {"input", NodeKind::input},       {"identity", NodeKind::identity},
-      {"dense", NodeKind::dense},       {"activation", NodeKind::activation},
-      {"dropout", NodeKind::dropout},   {"add", NodeKind::add},
-      {"subtract", NodeKind::subtract}, {"multiply", NodeKind::multiply},
-      {"average", NodeKind::average},   {"maximum", NodeKind::maximum},
-      {"minimum", NodeKind::minimum},   {"concatenate", NodeKind::concatenate}};
-  for (auto& [name, k] : table)
+  for (auto& [name, k] : kNodeKinds)
     if (n == name) return k;
   throw std::invalid_argument(str("[program] unknown node kind '", n, "'."));
+}
+
+std::string node_kind_name(NodeKind kind) {
+  for (auto& [name, k] : kNodeKinds)
+    if (k == kind) return name;
+  return "?";
 }
 
 void optimizer_step(OptimizerSpec& opt, const std::vector<Tensor>& grads, float lr) {

@@ -34,5 +34,7 @@ struct NodeSpec {
 
 /** Parses a node kind name ("dense", "add", ...); throws on others. */
 NodeKind parse_node_kind(const std::string& name);
+/** The name parse_node_kind reads. */
+std::string node_kind_name(NodeKind kind);
 
 }  // namespace pyfastfit::program

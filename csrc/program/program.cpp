@@ -231,7 +231,8 @@ void Program::backward(int64_t b) {
   };
   for (int i = n - 1; i >= 1; --i) {
     auto& nd = nodes_[i];
-    if (!grad_ptr_[i] || received_[i] == 0) continue;
+    // Nothing upstream of a node without needs_grad_ has a trainable weight.
+    if (!grad_ptr_[i] || received_[i] == 0 || !needs_grad_[i]) continue;
     float* g = grad_ptr_[i];
     int64_t w = nd.width, cnt = b * w;
     int in = nd.inputs[0];
@@ -332,8 +333,11 @@ std::vector<double> Program::train(const Data& d, const Tensor& order, int64_t f
                                    int64_t steps, int64_t batch, const std::vector<float>& lrs,
                                    const std::vector<uint64_t>& counters) {
   std::lock_guard<std::mutex> lock(mu_);
-  PFF_CHECK(!heads_.empty() && !opt_.algo.empty(),
-            "[program] this program has no loss or optimizer: it can only predict.");
+  last_forwards_ = 0;
+  last_sums_.assign(num_sums(), 0.0);
+  PFF_CHECK(!heads_.empty(), "[program] this program has no loss: it can only predict.");
+  PFF_CHECK(opt_.params.empty() || !opt_.algo.empty(),
+            "[program] this program has no optimizer: it cannot train.");
   check_data(d, true);
   PFF_CHECK(batch >= 1, "[program] batch must be positive, got ", batch, ".");
   PFF_CHECK(steps >= 0 && static_cast<int64_t>(lrs.size()) >= steps,
@@ -352,7 +356,9 @@ std::vector<double> Program::train(const Data& d, const Tensor& order, int64_t f
   for (int64_t i = lo; i < hi; ++i)  // only the rows this call reads
     PFF_CHECK(ord[i] >= 0 && ord[i] < rows_in_x, "[program] order holds row ", ord[i],
               " but x has ", rows_in_x, " rows.");
-  std::vector<double> sums(num_sums(), 0.0);
+  // As the eager loop, a model without trainable weights skips the optimizer (its
+  // iterations do not advance).
+  bool update = !opt_.params.empty();
   for (int64_t s = 0; s < steps; ++s) {
     int64_t begin = (first_step + s) * batch;
     int64_t b = std::min(batch, N - begin);
@@ -360,12 +366,15 @@ std::vector<double> Program::train(const Data& d, const Tensor& order, int64_t f
     std::copy(ord + begin, ord + begin + b, rows_.begin());
     load_rows(d.x, rows_.data(), b);
     forward(b, true, &counters, s);
+    ++last_forwards_;
     std::fill(received_.begin(), received_.end(), 0);
-    losses_and_metrics(d, b, true, sums);
-    backward(b);
-    optimizer_step(opt_, param_grads_, lrs[s]);
+    losses_and_metrics(d, b, update, last_sums_);
+    if (update) {
+      backward(b);
+      optimizer_step(opt_, param_grads_, lrs[s]);
+    }
   }
-  return sums;
+  return last_sums_;
 }
 
 std::vector<double> Program::evaluate(const Data& d, int64_t begin, int64_t end,

@@ -45,6 +45,10 @@ class Program {
                int64_t batch);
 
   int64_t max_batch() const { return max_batch_; }
+  /** Training forward passes the last train() call ran (Dropout draws one mask each),
+   *  and its sums so far: read after an exception to account for the steps done. */
+  int64_t last_forwards() const { return last_forwards_; }
+  std::vector<double> last_sums() const { return last_sums_; }
   size_t num_sums() const { return 2 + heads_.size() + 2 * metrics_.size(); }
 
  private:
@@ -75,6 +79,8 @@ class Program {
   std::vector<HeadBuffers> head_bufs_;
   Tensor scratch_;
   std::vector<int64_t> rows_;
+  int64_t last_forwards_ = 0;
+  std::vector<double> last_sums_;
   std::mutex mu_;  // one call at a time: predict may come from several threads
 };
 

@@ -122,6 +122,10 @@ FUSED = {relu: "relu", sigmoid: "sigmoid", tanh: "tanh", linear: "linear", gelu:
          silu: "swish", exponential: "exponential", relu6: "relu6",
          hard_sigmoid: "hard_sigmoid", softmax: "softmax", log_softmax: "log_softmax"}
 
+# The parameter the fused kernels take as `alpha`, for the activations that have one:
+# the activation function's default (elu's alpha is 1.0).
+FUSED_ALPHA = {"elu": 1.0}
+
 
 def serialize(activation):
     """The Keras name of a built-in activation (or the object's config for others)."""

@@ -158,7 +158,8 @@ class EpochLoops:
         """Runs one training epoch of `adapter.num_batches` batches.
 
         Calls `callbacks.on_train_batch_begin(step)` / `on_train_batch_end(step,
-        logs)` around each batch when `callbacks.has_train_batch_hooks`, and stops
+        logs)` around each batch (each group of `steps_per_execution` batches) when
+        `callbacks.has_train_batch_hooks`, and stops
         early when `self.stop_training` becomes True. Metric state accumulates in
         `self.metrics` (reset by the caller before the epoch).
 
@@ -170,12 +171,17 @@ class EpochLoops:
             return fast_loops.train_epoch(self, prog, adapter, callbacks)
         step_fn = self.train_function or self.make_train_function()
         hooks = callbacks.has_train_batch_hooks
+        # As Keras 3, batch hooks run once per `steps_per_execution` steps: begin at a
+        # group's first step, end at its last.
+        spe = max(1, int(getattr(self, "steps_per_execution", 1) or 1))
+        last = getattr(adapter, "num_batches", None)
+        last = None if last is None else last - 1
         logs = {}
         for step, data in adapter.epoch():
-            if hooks:
+            if hooks and step % spe == 0:
                 callbacks.on_train_batch_begin(step)
             logs = step_fn(data)
-            if hooks:
+            if hooks and ((step + 1) % spe == 0 or step == last):
                 callbacks.on_train_batch_end(step, logs)
             if self.stop_training:
                 break

@@ -37,6 +37,7 @@ class Dense(Layer):
         self.units = units
         self.activation = activations.get(activation)
         self._fused = activations.FUSED.get(self.activation)
+        self._fused_alpha = activations.FUSED_ALPHA.get(self._fused, 0.0)
         self.use_bias = use_bias
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
@@ -65,7 +66,7 @@ class Dense(Layer):
 
     def call(self, inputs):
         if self._fused is not None:
-            return nn.dense(inputs, self.kernel, self.bias, self._fused)
+            return nn.dense(inputs, self.kernel, self.bias, self._fused, self._fused_alpha)
         return self.activation(nn.dense(inputs, self.kernel, self.bias, "linear"))
 
     def compute_output_shape(self, input_shape):

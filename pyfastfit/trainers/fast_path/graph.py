@@ -31,7 +31,7 @@ def _activation_of(layer):
         name = activations.FUSED.get(layer.activation)
         if name is None:
             raise Unsupported(f"{_layer_name(layer)} uses a custom activation")
-        return name, 0.0
+        return name, activations.FUSED_ALPHA.get(name, 0.0)
     if kind is layers.ReLU:
         if layer.max_value is None and not layer.negative_slope and not layer.threshold:
             return "relu", 0.0
@@ -60,6 +60,7 @@ def _dense_node(layer, in_shape, inputs, width, param_index):
     node = _C.ProgramNode("dense", inputs, width)
     node.kernel = layer.kernel._c
     node.activation = layer._fused
+    node.alpha = layer._fused_alpha
     node.kernel_param = param_index.get(id(layer.kernel), -1)
     if layer.bias is not None:
         node.bias = layer.bias._c
@@ -82,6 +83,8 @@ def _layer_node(layer, in_shapes, inputs, out_shape, param_index):
             raise Unsupported(f"{_layer_name(layer)} has a noise_shape")
         if not 0 <= layer.rate < 1:
             raise Unsupported(f"{_layer_name(layer)} has rate={layer.rate}")
+        if layer.rate == 0:  # the layer returns its input and draws no mask
+            return _C.ProgramNode("identity", inputs, width)
         node = _C.ProgramNode("dropout", inputs, width)
         node.rate = float(layer.rate)
         node.seed = int(layer._seed)
@@ -149,7 +152,7 @@ def build_nodes(model, with_params=True):
             used.add(node.kernel_param)
         if node.bias_param >= 0:
             used.add(node.bias_param)
-        if type(layer).__name__ == "Dropout":
+        if node.kind == "dropout":
             dropouts.append(layer)
         index[out_ids[0]] = len(nodes)
         nodes.append(node)
@@ -158,5 +161,7 @@ def build_nodes(model, with_params=True):
     outputs = [index[i] for i in graph["outputs"]]
     if any(o == 0 for o in outputs):
         raise Unsupported("an output of the model is its input")
+    if len(set(outputs)) != len(outputs):
+        raise Unsupported("the same tensor is listed twice in the model's outputs")
     out_shapes = [tuple(shapes[i]) for i in graph["outputs"]]
     return nodes, outputs, out_shapes, dropouts, trainable

@@ -49,11 +49,19 @@ def structural_reason(model, purpose):
     return None
 
 
+_LAYER_ATTRS = ("trainable", "rate", "noise_shape", "activation", "_fused", "_fused_alpha",
+                "negative_slope", "max_value", "threshold", "axis")
+
+
 def _key(model, purpose):
-    weights = tuple(id(w) for w in model.weights)
+    """What a cached Program depends on: the variables, the layers' settings, and for
+    training/evaluation the trainable set and the compiled objects."""
+    layers = tuple((id(layer),) + tuple(getattr(layer, a, None) for a in _LAYER_ATTRS)
+                   for layer in model.layers)
+    base = (tuple(id(w) for w in model.weights), layers)
     if purpose == "predict":
-        return weights
-    return (weights, tuple(id(w) for w in model.trainable_weights), id(model.optimizer),
+        return base
+    return (base, tuple(id(w) for w in model.trainable_weights), id(model.optimizer),
             id(model._compile_loss), id(model._compile_metrics))
 
 
@@ -67,6 +75,8 @@ def get_program(model, adapter, purpose):
     if reason is None and (type(adapter) is not ArrayDataAdapter or adapter._steps is not None):
         reason = ("the data is a dataset or generator" if type(adapter) is not ArrayDataAdapter
                   else "steps/steps_per_epoch is set")
+    if reason is None and adapter.num_samples == 0:
+        reason = "the data has no samples"
     if reason is None:
         try:
             if not model.built:
@@ -163,12 +173,15 @@ def train_epoch(model, prog, adapter, callbacks):
     batch = adapter.batch_size
 
     def run(step, n):
-        lrs = prog.learning_rates(n)
+        lrs = prog.learning_rates(n) if prog.optimizer is not None else [0.0] * n
         counters = [layer._counter for layer in prog.dropouts]
-        sums = prog.c.train(x, ys, sws, order, step, n, batch, lrs, counters)
-        for layer in prog.dropouts:
-            layer._counter += n
-        prog.add_sums(sums)
+        try:
+            prog.c.train(x, ys, sws, order, step, n, batch, lrs, counters)
+        finally:
+            # Also after an error mid-call: the steps run so far count, as in eager.
+            for layer in prog.dropouts:
+                layer._counter += prog.c.last_forwards
+            prog.add_sums(prog.c.last_sums)
 
     _run_chunks(model, callbacks, "train", adapter.num_batches, run,
                 lambda step, n: model.get_metrics_result(), "stop_training",

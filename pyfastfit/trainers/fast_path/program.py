@@ -41,7 +41,7 @@ class FastProgram:
         self.optimizer = None
         if purpose != "predict":
             heads, metric_specs = self._compile_parts(model, outputs, out_shapes, y_sample)
-        if train:
+        if train and trainable:  # without trainable weights the eager loop never steps
             opt = model.optimizer
             spec = opt._fused_spec(trainable)
             if spec["needs_python"]:
