@@ -1,17 +1,17 @@
 // GEMM: OpenBLAS does the arithmetic on one thread per call; large products are split
 // into row (or column) blocks, one per pool thread, so OpenBLAS's own pool never runs.
 //
-// Tuning (2-core AVX2 EPYC VM, shared; per-call time, best / median of 2 ms samples):
-// with the caller-runs pool (core/threads.h) a split pays from 2^18 multiply-adds
-// (64x64x64: 5.2 / 5.3 -> 3.4 / 4.1 us; 64x784x10: 15.1 / 15.4 -> 8.3 / 9.6 us;
-// 64x784x64: 68.5 / 70.2 -> 38.3 / 58.2 us). At 2^17 the best case still gains
-// (48x64x64: 4.1 -> 2.9 us) but the median does not (4.2 -> 4.4 us). When another process
-// burns a core, the caller runs the chunks no worker has claimed: 256x784x512 x1000 takes
-// 2.2-2.6 s split vs 2.2-2.4 s serial (old OpenMP fork-join: 3.7-10 s, as it waited a time
-// slice, ~8 ms, for a descheduled worker; hence the old 2^19), though small splits still
-// lose at the median there (64x64x64: 9.9 vs 5.3 us). Split the larger of M and N, columns on
-// ties (64x784x64: 166 GFLOP/s by columns vs 140 by rows; dW 784x64 via A^T: 180 by rows
-// vs 145 by columns), at multiples of 16.
+// Tuning (2-core AVX2 EPYC VM shared with other jobs; per-call time, best / median of
+// 2 ms samples, 6 interleaved runs): with the caller-runs pool (core/threads.h) a split
+// pays from 2^17 multiply-adds (32x64x64: 2.9 / 3.7 -> 2.3 / 2.7 us; 48x64x64:
+// 4.1 / 4.5 -> 2.9 / 3.3 us; 64x784x10: 15.1 / 16.8 -> 8.7 / 9.4 us; 64x784x64:
+// 66.7 / 76.5 -> 40.4 / 44.2 us); at 2^16 it is a wash (32x32x64: 1.8 / 2.2 -> 1.7 / 2.3).
+// With another process burning a core the caller runs the chunks no worker claimed, so a
+// split costs about a serial call (medians 64x64x64: 6.0 vs 5.4 us, 64x784x64: 75 vs
+// 70 us); the old OpenMP fork-join waited for a descheduled worker there (64x128x64:
+// 8 ms median), which is why the threshold used to be 2^19. Split the larger of M and N,
+// columns on ties (64x784x64: 166 GFLOP/s by columns vs 140 by rows; dW 784x64 via A^T:
+// 180 by rows vs 145 by columns), at multiples of 16.
 #include "cpu/gemm.h"
 
 #include <cblas.h>
@@ -23,7 +23,7 @@
 namespace pyfastfit::cpu {
 namespace {
 
-constexpr int64_t kSplitMacs = 1 << 18;
+constexpr int64_t kSplitMacs = 1 << 17;
 // Block edges at multiples of the micro-kernel width keep every block on full tiles.
 constexpr int64_t kAlign = 16;
 
