@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "core/check.h"
+#include "core/threads.h"
 #include "cpu/activation.h"
 #include "cpu/dense.h"
 #include "cpu/random.h"
@@ -158,8 +159,24 @@ void Program::load_rows(const Tensor& x, const int64_t* rows, int64_t b) {
   int64_t w = nodes_[0].width;
   const float* src = x.f32();
   float* dst = value_[0].f32();
-  for (int64_t i = 0; i < b; ++i) std::memcpy(dst + i * w, src + rows[i] * w, sizeof(float) * w);
+  parallel_for(b, std::max<int64_t>(1, (1 << 14) / w), [&](int64_t lo, int64_t hi) {
+    for (int64_t i = lo; i < hi; ++i)
+      std::memcpy(dst + i * w, src + rows[i] * w, sizeof(float) * w);
+  });
   value_ptr_[0] = dst;
+}
+
+void Program::prefetch_rows(const Tensor& x, const int64_t* rows, int64_t b) const {
+  // Shuffled rows come from anywhere in x (often far larger than the caches): asking
+  // for the next batch while this one computes turns the gather's DRAM misses into
+  // cache hits.
+  int64_t w = nodes_[0].width;
+  const char* src = reinterpret_cast<const char*>(x.f32());
+  int64_t bytes = w * static_cast<int64_t>(sizeof(float));
+  for (int64_t i = 0; i < b; ++i) {
+    const char* row = src + rows[i] * bytes;
+    for (int64_t off = 0; off < bytes; off += 64) __builtin_prefetch(row + off, 0, 2);
+  }
 }
 
 void Program::forward(int64_t b, bool training, const std::vector<uint64_t>* counters,
@@ -365,6 +382,8 @@ std::vector<double> Program::train(const Data& d, const Tensor& order, int64_t f
     if (b <= 0) break;
     std::copy(ord + begin, ord + begin + b, rows_.begin());
     load_rows(d.x, rows_.data(), b);
+    int64_t next = begin + batch;
+    if (s + 1 < steps && next < N) prefetch_rows(d.x, ord + next, std::min(batch, N - next));
     forward(b, true, &counters, s);
     ++last_forwards_;
     std::fill(received_.begin(), received_.end(), 0);
