@@ -1,12 +1,17 @@
 // GEMM: OpenBLAS does the arithmetic on one thread per call; large products are split
 // into row (or column) blocks, one per pool thread, so OpenBLAS's own pool never runs.
 //
-// Tuning (bench/bench_kernels.py, 2-core AVX2 EPYC): on an idle machine a split pays
-// from ~2^17 multiply-adds (64x64x64: 5.2 -> 4.0 us on 2 threads), but when another
-// process holds a core the fork-join waits for a time slice (64x64x64 split: 18 us), so
-// we split only from 2^19, where the gain is large (64x784x64: 69 -> 39 us). Split the
-// larger of M and N, columns on ties (64x784x64: 166 GFLOP/s by columns vs 140 by rows;
-// dW 784x64 via A^T: 180 by rows vs 145 by columns), at multiples of 16.
+// Tuning (2-core AVX2 EPYC VM shared with other jobs; per-call time, best / median of
+// 2 ms samples, 6 interleaved runs): with the caller-runs pool (core/threads.h) a split
+// pays from 2^17 multiply-adds (32x64x64: 2.9 / 3.7 -> 2.3 / 2.7 us; 48x64x64:
+// 4.1 / 4.5 -> 2.9 / 3.3 us; 64x784x10: 15.1 / 16.8 -> 8.7 / 9.4 us; 64x784x64:
+// 66.7 / 76.5 -> 40.4 / 44.2 us); at 2^16 it is a wash (32x32x64: 1.8 / 2.2 -> 1.7 / 2.3).
+// With another process burning a core the caller runs the chunks no worker claimed, so a
+// split costs about a serial call (medians 64x64x64: 6.0 vs 5.4 us, 64x784x64: 75 vs
+// 70 us); the old OpenMP fork-join waited for a descheduled worker there (64x128x64:
+// 8 ms median), which is why the threshold used to be 2^19. Split the larger of M and N,
+// columns on ties (64x784x64: 166 GFLOP/s by columns vs 140 by rows; dW 784x64 via A^T:
+// 180 by rows vs 145 by columns), at multiples of 16.
 #include "cpu/gemm.h"
 
 #include <cblas.h>
@@ -18,7 +23,7 @@
 namespace pyfastfit::cpu {
 namespace {
 
-constexpr int64_t kSplitMacs = 1 << 19;
+constexpr int64_t kSplitMacs = 1 << 17;
 // Block edges at multiples of the micro-kernel width keep every block on full tiles.
 constexpr int64_t kAlign = 16;
 

@@ -1,7 +1,7 @@
 """Neural-network ops: activations and the fused Dense op (`keras.ops.nn` style)."""
 
 from pyfastfit.autodiff.tape import _state, needs_grad, record
-from pyfastfit.core import wrap
+from pyfastfit.core import Tensor, wrap
 from pyfastfit.core._c import _C
 from pyfastfit.ops.core import convert_to_tensor
 
@@ -38,9 +38,11 @@ def dense(x, kernel, bias=None, activation="linear", alpha=0.0):
     >>> ops.nn.dense(np.ones((2, 3)), np.ones((3, 4)), np.zeros(4), "relu").shape
     (2, 4)
     """
-    x = _float(x)
-    kernel = convert_to_tensor(kernel)
-    if bias is not None:
+    if not isinstance(x, Tensor) or x.dtype != "float32":
+        x = _float(x)
+    if not isinstance(kernel, Tensor):
+        kernel = convert_to_tensor(kernel)
+    if bias is not None and not isinstance(bias, Tensor):
         bias = convert_to_tensor(bias)
     out_c, z_c = _C.dense_forward(x._c, kernel._c, None if bias is None else bias._c,
                                   activation, alpha)

@@ -289,3 +289,46 @@ def test_variable_subclass_is_watched():
     with ff.GradientTape() as tape:
         y = ops.sum(ops.square(w))
     np.testing.assert_allclose(np.asarray(tape.gradient(y, w)), [4.0])
+
+
+@pytest.mark.parametrize("op", ["dense", "matmul"])
+def test_input_gradient_only_computed_for_tracked_inputs(op):
+    rng = np.random.default_rng(0)
+    xn = rng.standard_normal((4, 3)).astype(np.float32)
+    wn = rng.standard_normal((3, 2)).astype(np.float32)
+    w = ff.Variable(wn)
+
+    def run(watch):
+        x = ops.convert_to_tensor(xn)
+        with ff.GradientTape() as tape:
+            if watch:
+                tape.watch(x)
+            out = ops.nn.dense(x, w, None) if op == "dense" else ops.matmul(x, w)
+            loss = ops.sum(out)
+        node = tape._nodes[0]
+        return node, tape.gradient(loss, [w, x])
+
+    node, (gw, gx) = run(watch=False)
+    # The backward rule is told not to compute dX: nothing asks for it.
+    assert (node.attrs[2] if op == "dense" else node.attrs[0]) is False
+    assert gx is None
+    np.testing.assert_allclose(np.asarray(gw), xn.T @ np.ones((4, 2)), rtol=1e-5)
+    node, (gw, gx) = run(watch=True)
+    np.testing.assert_allclose(np.asarray(gx), np.ones((4, 2)) @ wn.T, rtol=1e-5)
+    np.testing.assert_allclose(np.asarray(gw), xn.T @ np.ones((4, 2)), rtol=1e-5)
+
+
+def test_gradient_list_sources_fast_path_keeps_errors_and_zeros():
+    w = _v([1.0, 2.0])
+    u = _v([5.0])
+    with ff.GradientTape(persistent=True) as tape:
+        y = ops.sum(ops.square(w))
+    gw, gu = tape.gradient(y, [w, u])
+    np.testing.assert_allclose(np.asarray(gw), [2.0, 4.0])
+    assert gu is None
+    gw, gu = tape.gradient(y, [w, u], unconnected_gradients="zero")
+    np.testing.assert_allclose(np.asarray(gu), [0.0])
+    with pytest.raises(ValueError, match="gradient sources must be Tensors or Variables"):
+        tape.gradient(y, [w, 3.0])
+    with pytest.raises(ValueError, match="gradient target must be a scalar"):
+        tape.gradient(ops.square(w), [w])
