@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "core/check.h"
+#include "core/threads.h"
 #include "cpu/activation.h"
 #include "cpu/dense.h"
 #include "cpu/random.h"
@@ -158,8 +159,24 @@ void Program::load_rows(const Tensor& x, const int64_t* rows, int64_t b) {
   int64_t w = nodes_[0].width;
   const float* src = x.f32();
   float* dst = value_[0].f32();
-  for (int64_t i = 0; i < b; ++i) std::memcpy(dst + i * w, src + rows[i] * w, sizeof(float) * w);
+  parallel_for(b, std::max<int64_t>(1, (1 << 14) / w), [&](int64_t lo, int64_t hi) {
+    for (int64_t i = lo; i < hi; ++i)
+      std::memcpy(dst + i * w, src + rows[i] * w, sizeof(float) * w);
+  });
   value_ptr_[0] = dst;
+}
+
+void Program::prefetch_rows(const Tensor& x, const int64_t* rows, int64_t b) const {
+  // Shuffled rows come from anywhere in x (often far larger than the caches): asking
+  // for the next batch while this one computes turns the gather's DRAM misses into
+  // cache hits.
+  int64_t w = nodes_[0].width;
+  const char* src = reinterpret_cast<const char*>(x.f32());
+  int64_t bytes = w * static_cast<int64_t>(sizeof(float));
+  for (int64_t i = 0; i < b; ++i) {
+    const char* row = src + rows[i] * bytes;
+    for (int64_t off = 0; off < bytes; off += 64) __builtin_prefetch(row + off, 0, 2);
+  }
 }
 
 void Program::forward(int64_t b, bool training, const std::vector<uint64_t>* counters,
@@ -303,15 +320,16 @@ void Program::backward(int64_t b) {
   }
 }
 
-void Program::losses_and_metrics(const Data& d, int64_t b, bool with_grad,
+void Program::losses_and_metrics(const Data& d, int64_t first, int64_t b, bool with_grad,
                                  std::vector<double>& sums) {
   float total = 0.f;
   for (size_t h = 0; h < heads_.size(); ++h) {
     auto& head = heads_[h];
     int node = head.node;
-    gather_head(head, width(node), d.ys[h], d.sws[h], rows_.data(), b, head_bufs_[h]);
+    gather_head(head, width(node), d.ys[h], d.sws[h], rows_.data() + first, b, head_bufs_[h]);
     float* dpred = with_grad ? grad_ptr_[node] : nullptr;
-    float value = head_loss(head, value_ptr_[node], b, width(node), head_bufs_[h], dpred);
+    float value = head_loss(head, value_ptr_[node] + first * width(node), b, width(node),
+                            head_bufs_[h], dpred);
     if (dpred) received_[node] = 1;
     sums[2 + h] += static_cast<double>(value) * b;
     float weighted = head.has_weight ? value * head.weight : value;
@@ -324,8 +342,8 @@ void Program::losses_and_metrics(const Data& d, int64_t b, bool with_grad,
   for (size_t m = 0; m < metrics_.size(); ++m) {
     auto& spec = metrics_[m];
     int node = heads_[spec.head].node;
-    metric_update(spec, heads_[spec.head], value_ptr_[node], b, width(node),
-                  head_bufs_[spec.head], &sums[base + 2 * m]);
+    metric_update(spec, heads_[spec.head], value_ptr_[node] + first * width(node), b,
+                  width(node), head_bufs_[spec.head], &sums[base + 2 * m]);
   }
 }
 
@@ -365,10 +383,12 @@ std::vector<double> Program::train(const Data& d, const Tensor& order, int64_t f
     if (b <= 0) break;
     std::copy(ord + begin, ord + begin + b, rows_.begin());
     load_rows(d.x, rows_.data(), b);
+    int64_t next = begin + batch;
+    if (s + 1 < steps && next < N) prefetch_rows(d.x, ord + next, std::min(batch, N - next));
     forward(b, true, &counters, s);
     ++last_forwards_;
     std::fill(received_.begin(), received_.end(), 0);
-    losses_and_metrics(d, b, update, last_sums_);
+    losses_and_metrics(d, 0, b, update, last_sums_);
     if (update) {
       backward(b);
       optimizer_step(opt_, param_grads_, lrs[s]);
@@ -376,6 +396,12 @@ std::vector<double> Program::train(const Data& d, const Tensor& order, int64_t f
   }
   return last_sums_;
 }
+
+namespace {
+// Inference runs the forward over several batches at once (larger GEMMs, better use of
+// the cores); losses and metrics are still taken per batch, as the eager loop does.
+int64_t inference_rows(int64_t batch) { return batch * std::max<int64_t>(1, 512 / batch); }
+}  // namespace
 
 std::vector<double> Program::evaluate(const Data& d, int64_t begin, int64_t end,
                                       int64_t batch) {
@@ -385,15 +411,17 @@ std::vector<double> Program::evaluate(const Data& d, int64_t begin, int64_t end,
   PFF_CHECK(batch >= 1, "[program] batch must be positive, got ", batch, ".");
   PFF_CHECK(begin >= 0 && begin <= end && end <= d.x.dim(0), "[program] rows [", begin, ", ",
             end, ") are not inside x's ", d.x.dim(0), " rows.");
-  reserve(batch);
+  int64_t chunk = inference_rows(batch);
+  reserve(chunk);
   std::vector<double> sums(num_sums(), 0.0);
   int64_t in_w = nodes_[0].width;
-  for (int64_t start = begin; start < end; start += batch) {
-    int64_t b = std::min(batch, end - start);
-    for (int64_t i = 0; i < b; ++i) rows_[i] = start + i;
+  for (int64_t start = begin; start < end; start += chunk) {
+    int64_t rows = std::min(chunk, end - start);
+    for (int64_t i = 0; i < rows; ++i) rows_[i] = start + i;
     value_ptr_[0] = d.x.f32() + start * in_w;  // contiguous rows: read x in place
-    forward(b, false, nullptr, 0);
-    losses_and_metrics(d, b, false, sums);
+    forward(rows, false, nullptr, 0);
+    for (int64_t first = 0; first < rows; first += batch)
+      losses_and_metrics(d, first, std::min(batch, rows - first), false, sums);
   }
   return sums;
 }
@@ -414,10 +442,11 @@ void Program::predict(const Tensor& x, const std::vector<Tensor>& outs, int64_t 
   PFF_CHECK(batch >= 1, "[program] batch must be positive, got ", batch, ".");
   PFF_CHECK(begin >= 0 && begin <= end && end <= N, "[program] rows [", begin, ", ", end,
             ") are not inside x's ", N, " rows.");
-  reserve(batch);
+  int64_t chunk = inference_rows(batch);
+  reserve(chunk);
   int64_t in_w = nodes_[0].width;
-  for (int64_t start = begin; start < end; start += batch) {
-    int64_t b = std::min(batch, end - start);
+  for (int64_t start = begin; start < end; start += chunk) {
+    int64_t b = std::min(chunk, end - start);
     value_ptr_[0] = x.f32() + start * in_w;
     forward(b, false, nullptr, 0);
     for (size_t o = 0; o < outs.size(); ++o) {

@@ -55,9 +55,10 @@ class Program {
   void reserve(int64_t batch);
   void check_data(const Data& data, bool with_targets) const;
   void load_rows(const Tensor& x, const int64_t* rows, int64_t b);
+  void prefetch_rows(const Tensor& x, const int64_t* rows, int64_t b) const;
   void forward(int64_t b, bool training, const std::vector<uint64_t>* counters, int64_t step);
   void backward(int64_t b);
-  void losses_and_metrics(const Data& data, int64_t b, bool with_grad,
+  void losses_and_metrics(const Data& data, int64_t first, int64_t b, bool with_grad,
                           std::vector<double>& sums);
   int64_t width(int node) const { return nodes_[node].width; }
 

@@ -62,3 +62,28 @@ def test_noise_shape():
 def test_invalid_rate():
     with pytest.raises(ValueError, match="rate=1.5"):
         layers.Dropout(1.5)
+
+
+def _splitmix_mask(n, rate, seed, counter):
+    """NumPy reference of the C++ mask: SplitMix64 of (seed, counter, index), top 24
+    bits as a uniform in [0, 1), kept when >= rate and scaled by 1 / (1 - rate)."""
+    with np.errstate(over="ignore"):
+        z = (np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15)
+             + np.uint64(counter) * np.uint64(0xD1B54A32D192ED03)
+             + np.arange(n, dtype=np.uint64) + np.uint64(0x632BE59BD9B4E5EB))
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        z = z ^ (z >> np.uint64(31))
+    u = (z >> np.uint64(40)).astype(np.float32) * np.float32(1.0 / 16777216.0)
+    return np.where(u >= np.float32(rate), np.float32(1.0 / (1.0 - rate)), np.float32(0.0))
+
+
+@pytest.mark.parametrize("n", [1, 17, 1000, (1 << 15) + 3, 100_003])
+def test_dropout_mask_matches_the_splitmix_reference(n):
+    from pyfastfit.core._c import _C
+
+    x = np.linspace(-1, 1, n, dtype=np.float32)
+    out, mask = _C.dropout_forward(_C.from_numpy(x), 0.3, 12345, 7)
+    ref = _splitmix_mask(n, 0.3, 12345, 7)
+    np.testing.assert_array_equal(np.asarray(mask), ref)
+    np.testing.assert_array_equal(np.asarray(out), x * ref)
