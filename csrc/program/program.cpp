@@ -361,7 +361,7 @@ void Program::dense_backward_fused(int i, int64_t b, float* dx) {
   int p = nd.kernel_param;
   float* dW = param_grads_[p].f32();
   float decay = opt_.weight_decay.empty() ? 0.f : opt_.weight_decay[p];
-  int64_t block = std::max<int64_t>(1, (int64_t{1} << 14) / OUT);  // ~64 KB of dW
+  int64_t block = std::max<int64_t>(1, (int64_t{1} << 16) / OUT);  // ~256 KB of dW
   parallel_for(IN, block, [&](int64_t lo, int64_t hi) {
     for (int64_t r0 = lo; r0 < hi; r0 += block) {
       int64_t rows = std::min(block, hi - r0);
