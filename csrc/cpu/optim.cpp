@@ -12,8 +12,9 @@
 namespace pyfastfit::cpu {
 namespace {
 
-// Updates are memory-bound (~5 streams of floats): split only large variables.
-constexpr int64_t kGrain = 1 << 16;
+// Updates are memory-bound (~5 streams of floats): split only variables large enough
+// to pay for a fork-join of the caller-runs pool (a few us).
+constexpr int64_t kGrain = 1 << 14;
 
 inline float xg(float g, const GradXform& x) {
   return std::min(std::max(g * x.scale, -x.clip), x.clip);

@@ -58,7 +58,51 @@ void write_int_scalar(const Tensor& t, int64_t v) {
   }
 }
 
+// One variable's (or slice's) update at step t for every algorithm but nadam.
+void update_range(const std::string& algo, const std::vector<double>& hyper, float lr,
+                  double t, const cpu::GradXform& xf, float* p, const float* g,
+                  float* const* s, int64_t n) {
+  if (algo == "sgd") {
+    cpu::sgd_update_(p, g, s[0], n, lr, static_cast<float>(hyper[0]), hyper[1] != 0.0, xf);
+  } else if (algo == "rmsprop") {
+    cpu::rmsprop_update_(p, g, s[0], s[1], s[2], n, lr, static_cast<float>(hyper[0]),
+                         static_cast<float>(hyper[1]), static_cast<float>(hyper[2]), xf);
+  } else if (algo == "adam") {
+    double b1 = hyper[0], b2 = hyper[1];
+    float alpha = static_cast<float>(lr * std::sqrt(1.0 - std::pow(b2, t)) /
+                                     (1.0 - std::pow(b1, t)));
+    cpu::adam_update_(p, g, s[0], s[1], s[2], n, alpha, static_cast<float>(b1),
+                      static_cast<float>(b2), static_cast<float>(hyper[2]), xf);
+  } else if (algo == "adagrad") {
+    cpu::adagrad_update_(p, g, s[0], n, lr, static_cast<float>(hyper[0]), xf);
+  } else if (algo == "adamax") {
+    float omb1t = static_cast<float>(1.0 - std::pow(hyper[0], t));
+    cpu::adamax_update_(p, g, s[0], s[1], n, lr, omb1t, static_cast<float>(hyper[0]),
+                        static_cast<float>(hyper[1]), static_cast<float>(hyper[2]), xf);
+  } else {
+    throw std::invalid_argument(str("[optimizer] ", algo, " cannot update a slice."));
+  }
+}
+
 }  // namespace
+
+int64_t iterations_done(const Tensor& iterations) { return read_int_scalar(iterations); }
+
+bool optimizer_updates_slices(const std::string& algo, const std::string& clip_mode) {
+  return algo != "nadam" && (clip_mode == "none" || clip_mode == "clipvalue");
+}
+
+void optimizer_update_slice_(const std::string& algo, const std::vector<double>& hyper,
+                             float lr, int64_t done, float weight_decay,
+                             const std::string& clip_mode, float clip, float* param,
+                             const float* grad, float* const* slots, int64_t n) {
+  PFF_CHECK(optimizer_updates_slices(algo, clip_mode), "[optimizer] ", algo, " with ",
+            clip_mode, " cannot update a variable slice by slice.");
+  cpu::GradXform xf;
+  if (clip_mode == "clipvalue" && clip > 0.f) xf.clip = clip;
+  xf.decay = weight_decay * lr;
+  update_range(algo, hyper, lr, static_cast<double>(done + 1), xf, param, grad, slots, n);
+}
 
 double global_norm(const std::vector<Tensor>& tensors) {
   double s = 0.0;
@@ -137,45 +181,21 @@ void optimizer_update_(const std::string& algo, const std::vector<Tensor>& param
   if (!weight_decay.empty())
     for (size_t i = 0; i < n; ++i) xf[i].decay = weight_decay[i] * lr;
 
-  if (algo == "sgd") {
-    float momentum = static_cast<float>(hyper[0]);
-    bool nesterov = hyper[1] != 0.0;
-    for (size_t i = 0; i < n; ++i)
-      cpu::sgd_update_(params[i].f32(), grads[i].f32(), slot_ptr(slots[0], i),
-                       params[i].numel(), lr, momentum, nesterov, xf[i]);
-  } else if (algo == "rmsprop") {
-    // slots: velocities, average gradients (centered), momentums (momentum > 0).
-    PFF_CHECK(slots[0].size() == n, "[optimizer] rmsprop needs one velocity per variable.");
-    for (size_t i = 0; i < n; ++i)
-      cpu::rmsprop_update_(params[i].f32(), grads[i].f32(), slots[0][i].f32(),
-                           slot_ptr(slots[1], i), slot_ptr(slots[2], i), params[i].numel(),
-                           lr, static_cast<float>(hyper[0]), static_cast<float>(hyper[1]),
-                           static_cast<float>(hyper[2]), xf[i]);
-  } else if (algo == "adam") {
-    PFF_CHECK(slots[0].size() == n && slots[1].size() == n,
-              "[optimizer] adam needs one momentum and one velocity per variable.");
-    double b1 = hyper[0], b2 = hyper[1];
-    float alpha = static_cast<float>(lr * std::sqrt(1.0 - std::pow(b2, t)) /
-                                     (1.0 - std::pow(b1, t)));
-    for (size_t i = 0; i < n; ++i)
-      cpu::adam_update_(params[i].f32(), grads[i].f32(), slots[0][i].f32(), slots[1][i].f32(),
-                        slot_ptr(slots[2], i), params[i].numel(), alpha,
-                        static_cast<float>(b1), static_cast<float>(b2),
-                        static_cast<float>(hyper[2]), xf[i]);
-  } else if (algo == "adagrad") {
-    PFF_CHECK(slots[0].size() == n, "[optimizer] adagrad needs one accumulator per variable.");
-    for (size_t i = 0; i < n; ++i)
-      cpu::adagrad_update_(params[i].f32(), grads[i].f32(), slots[0][i].f32(),
-                           params[i].numel(), lr, static_cast<float>(hyper[0]), xf[i]);
-  } else if (algo == "adamax") {
-    PFF_CHECK(slots[0].size() == n && slots[1].size() == n,
-              "[optimizer] adamax needs one momentum and one norm per variable.");
-    double b1 = hyper[0];
-    float omb1t = static_cast<float>(1.0 - std::pow(b1, t));
-    for (size_t i = 0; i < n; ++i)
-      cpu::adamax_update_(params[i].f32(), grads[i].f32(), slots[0][i].f32(), slots[1][i].f32(),
-                          params[i].numel(), lr, omb1t, static_cast<float>(b1),
-                          static_cast<float>(hyper[1]), static_cast<float>(hyper[2]), xf[i]);
+  if (algo != "nadam") {
+    // slots: sgd [momentums]; rmsprop [velocities, average gradients (centered),
+    // momentums]; adam [momentums, velocities, velocity_hats]; adagrad [accumulators];
+    // adamax [momentums, norms].
+    bool needs0 = algo != "sgd", needs1 = algo == "adam" || algo == "adamax";
+    PFF_CHECK(!needs0 || slots[0].size() == n, "[optimizer] ", algo,
+              " needs one slot-0 tensor per variable.");
+    PFF_CHECK(!needs1 || slots[1].size() == n, "[optimizer] ", algo,
+              " needs one slot-1 tensor per variable.");
+    for (size_t i = 0; i < n; ++i) {
+      float* s[3] = {nullptr, nullptr, nullptr};
+      for (size_t k = 0; k < nslots; ++k) s[k] = slot_ptr(slots[k], i);
+      update_range(algo, hyper, lr, t, xf[i], params[i].f32(), grads[i].f32(), s,
+                   params[i].numel());
+    }
   } else {  // nadam
     PFF_CHECK(slots[0].size() == n && slots[1].size() == n,
               "[optimizer] nadam needs one momentum and one velocity per variable.");

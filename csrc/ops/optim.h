@@ -27,6 +27,23 @@ void optimizer_update_(const std::string& algo, const std::vector<Tensor>& param
                        const std::vector<double>& hyper, const std::string& clip_mode,
                        float clip, const std::vector<float>& weight_decay);
 
+/** The value of an `iterations` scalar (int64, int32 or float32). */
+int64_t iterations_done(const Tensor& iterations);
+
+/** Whether optimizer_update_slice_ can run `algo` with `clip_mode`: not nadam (its
+ *  u_product advances once per call), not the norm clips (they need whole gradients). */
+bool optimizer_updates_slices(const std::string& algo, const std::string& clip_mode);
+
+/** optimizer_update_'s arithmetic on one slice [0, n) of one variable at the step after
+ *  `done` iterations, advancing nothing (the caller's optimizer_update_ over the other
+ *  variables advances `iterations` once). A fast-path step updates a Dense kernel block
+ *  by block while its gradient is still in cache. `slots` holds up to 3 pointers
+ *  (null for unused slots), offset like `param`. */
+void optimizer_update_slice_(const std::string& algo, const std::vector<double>& hyper,
+                             float lr, int64_t done, float weight_decay,
+                             const std::string& clip_mode, float clip, float* param,
+                             const float* grad, float* const* slots, int64_t n);
+
 /** Global L2 norm of a list of float32 tensors (sqrt of the sum of all squares). */
 double global_norm(const std::vector<Tensor>& tensors);
 

@@ -8,7 +8,9 @@
 #include "core/threads.h"
 #include "cpu/activation.h"
 #include "cpu/dense.h"
+#include "cpu/gemm.h"
 #include "cpu/random.h"
+#include "ops/optim.h"
 
 namespace pyfastfit::program {
 
@@ -96,6 +98,20 @@ Program::Program(std::vector<NodeSpec> nodes, std::vector<int> outputs,
     if (nd.kind != NodeKind::dense || !needs_grad_[i]) continue;
     if (nd.kernel_param < 0) frozen_grads_[2 * i] = Tensor::empty(nd.kernel.shape());
     if (nd.bias_param < 0 && has(nd.bias)) frozen_grads_[2 * i + 1] = Tensor::empty({nd.width});
+  }
+  // A large trainable Dense kernel is updated block by block as the backward produces
+  // its gradient (the block is still in cache, and each core updates what it computed).
+  fused_param_.assign(opt_.params.size(), false);
+  fused_node_.assign(n, false);
+  if (!opt_.algo.empty() && optimizer_updates_slices(opt_.algo, opt_.clip_mode)) {
+    for (int i = 1; i < n; ++i) {
+      auto& nd = nodes_[i];
+      if (nd.kind == NodeKind::dense && nd.kernel_param >= 0 &&
+          nd.kernel.numel() >= (int64_t{1} << 15)) {
+        fused_node_[i] = true;
+        fused_param_[nd.kernel_param] = true;
+      }
+    }
   }
   received_.assign(n, 0);
   value_.resize(n); pre_.resize(n); mask_.resize(n); grad_.resize(n);
@@ -260,6 +276,12 @@ void Program::backward(int64_t b) {
         contribute(in, g);
         break;
       case NodeKind::dense: {
+        if (fused_node_[i]) {
+          float* dx = grad_ptr_[in] ? target_of(in) : nullptr;
+          dense_backward_fused(i, b, dx);
+          if (dx) contribute(in, dx);
+          break;
+        }
         float* dW = nd.kernel_param >= 0 ? param_grads_[nd.kernel_param].f32()
                                          : frozen_grads_[2 * i].f32();
         float* db = nullptr;
@@ -318,6 +340,41 @@ void Program::backward(int64_t b) {
         break;
     }
   }
+}
+
+void Program::dense_backward_fused(int i, int64_t b, float* dx) {
+  auto& nd = nodes_[i];
+  float* g = grad_ptr_[i];
+  const float* x = value_ptr_[nd.inputs[0]];
+  float* W = nd.kernel.f32();
+  int64_t IN = nd.kernel.dim(0), OUT = nd.width;
+  if (nd.act != cpu::Activation::linear)
+    cpu::activation_backward(nd.act, g, ptr_or_null(pre_[i]), value_ptr_[i], g,
+                             act_rows(nd.act, b), act_cols(nd.act, b, OUT), nd.alpha);
+  if (has(nd.bias)) {
+    float* db = nd.bias_param >= 0 ? param_grads_[nd.bias_param].f32()
+                                   : frozen_grads_[2 * i + 1].f32();
+    cpu::column_sums(g, db, b, OUT);
+  }
+  // dx uses the kernel before this step's update.
+  if (dx) cpu::gemm(false, true, b, IN, OUT, 1.f, g, OUT, W, OUT, 0.f, dx, IN);
+  int p = nd.kernel_param;
+  float* dW = param_grads_[p].f32();
+  float decay = opt_.weight_decay.empty() ? 0.f : opt_.weight_decay[p];
+  int64_t block = std::max<int64_t>(1, (int64_t{1} << 16) / OUT);  // ~256 KB of dW
+  parallel_for(IN, block, [&](int64_t lo, int64_t hi) {
+    for (int64_t r0 = lo; r0 < hi; r0 += block) {
+      int64_t rows = std::min(block, hi - r0);
+      int64_t off = r0 * OUT;
+      // dW rows r0.. = x[:, r0..]^T @ g.
+      cpu::gemm(true, false, rows, OUT, b, 1.f, x + r0, IN, g, OUT, 0.f, dW + off, OUT);
+      float* slots[3] = {nullptr, nullptr, nullptr};
+      for (size_t k = 0; k < opt_.slots.size() && k < 3; ++k)
+        if (!opt_.slots[k].empty()) slots[k] = opt_.slots[k][p].f32() + off;
+      optimizer_update_slice_(opt_.algo, opt_.hyper, step_lr_, step_done_, decay,
+                              opt_.clip_mode, opt_.clip, W + off, dW + off, slots, rows * OUT);
+    }
+  });
 }
 
 void Program::losses_and_metrics(const Data& d, int64_t first, int64_t b, bool with_grad,
@@ -390,8 +447,10 @@ std::vector<double> Program::train(const Data& d, const Tensor& order, int64_t f
     std::fill(received_.begin(), received_.end(), 0);
     losses_and_metrics(d, 0, b, update, last_sums_);
     if (update) {
+      step_lr_ = lrs[s];
+      step_done_ = iterations_done(opt_.iterations);
       backward(b);
-      optimizer_step(opt_, param_grads_, lrs[s]);
+      optimizer_step(opt_, param_grads_, fused_param_, lrs[s]);
     }
   }
   return last_sums_;

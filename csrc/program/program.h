@@ -58,6 +58,7 @@ class Program {
   void prefetch_rows(const Tensor& x, const int64_t* rows, int64_t b) const;
   void forward(int64_t b, bool training, const std::vector<uint64_t>* counters, int64_t step);
   void backward(int64_t b);
+  void dense_backward_fused(int i, int64_t b, float* dx);
   void losses_and_metrics(const Data& data, int64_t first, int64_t b, bool with_grad,
                           std::vector<double>& sums);
   int64_t width(int node) const { return nodes_[node].width; }
@@ -77,6 +78,12 @@ class Program {
   std::vector<bool> needs_grad_;
   std::vector<Tensor> param_grads_;  // parallel to opt_.params
   std::vector<Tensor> frozen_grads_;  // per dense node: dW/db scratch for frozen params
+  // Parameters updated block by block inside the backward (large Dense kernels), and
+  // the step's learning rate and iteration count they use.
+  std::vector<bool> fused_param_;
+  std::vector<bool> fused_node_;
+  float step_lr_ = 0.f;
+  int64_t step_done_ = 0;
   std::vector<HeadBuffers> head_bufs_;
   Tensor scratch_;
   std::vector<int64_t> rows_;

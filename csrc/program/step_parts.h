@@ -88,8 +88,10 @@ float head_loss(const HeadSpec& head, const float* pred, int64_t b, int64_t widt
 void metric_update(const MetricSpec& metric, const HeadSpec& head, const float* pred,
                    int64_t b, int64_t width, HeadBuffers& buf, double* sums);
 
-/** One optimizer update of every parameter from `grads` at learning rate `lr`. */
-void optimizer_step(OptimizerSpec& opt, const std::vector<Tensor>& grads, float lr);
+/** One optimizer update of the parameters not updated slice by slice during the
+ *  backward (`fused[p]`), from `grads` at learning rate `lr`; advances iterations. */
+void optimizer_step(OptimizerSpec& opt, const std::vector<Tensor>& grads,
+                    const std::vector<bool>& fused, float lr);
 
 /** out = merge of the inputs (add, subtract, multiply, average, maximum, minimum). */
 void merge_forward(NodeKind kind, const std::vector<int>& inputs,

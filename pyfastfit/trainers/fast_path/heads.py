@@ -14,7 +14,7 @@ from pyfastfit.trainers.fast_path.graph import Unsupported
 _SPARSE = "sparse_categorical_crossentropy"
 
 
-def _loss_kind(fn):
+def loss_kind(fn):
     """(kind, from_logits, point name, param) of a built-in loss, or raises."""
     from pyfastfit import losses
     from pyfastfit.losses.loss import Loss, LossFunctionWrapper
@@ -46,7 +46,7 @@ def _loss_kind(fn):
 
 def make_head(fn, node, weight):
     """The ProgramHead of one output's loss `fn`, weighted by `weight` (None: 1)."""
-    kind, from_logits, point, param = _loss_kind(fn)
+    kind, from_logits, point, param = loss_kind(fn)
     head = _C.ProgramHead(node, kind)
     head.from_logits = from_logits
     if point is not None:

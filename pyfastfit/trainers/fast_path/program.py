@@ -6,8 +6,6 @@ into the model's metric objects, so `get_metrics_result()` reads the same state 
 eager loop would have left.
 """
 
-import threading
-
 import numpy as np
 
 from pyfastfit.core._c import _C
@@ -32,7 +30,6 @@ class FastProgram:
         self.out_shapes = out_shapes
         self.dropouts = dropouts
         self.in_width = nodes[0].width
-        self.lock = threading.Lock()
         self.pack = None
         heads, metric_specs = [], []
         self.head_kinds, self.metric_objects = [], []
@@ -82,7 +79,7 @@ class FastProgram:
                                   "outputs)")
             head = heads_mod.make_head(fn, node, weight)
             heads.append(head)
-            self.head_kinds.append(heads_mod._loss_kind(fn)[0])
+            self.head_kinds.append(heads_mod.loss_kind(fn)[0])
         self.names = cl._names
         self.loss_trackers = list(cl.metrics)
         specs = []

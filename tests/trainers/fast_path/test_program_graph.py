@@ -153,3 +153,37 @@ def test_batch_larger_than_before_grows_the_buffers():
     small = model.predict(x, batch_size=8, verbose=0)
     big = model.predict(x, batch_size=200, verbose=0)
     np.testing.assert_allclose(small, big, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("make_opt", [
+    lambda: keras.optimizers.RMSprop(1e-3, momentum=0.9, centered=True),
+    lambda: keras.optimizers.Adam(1e-3, amsgrad=True),
+    lambda: keras.optimizers.AdamW(1e-3, weight_decay=0.01),
+    lambda: keras.optimizers.SGD(0.01, momentum=0.9, nesterov=True, clipvalue=0.01),
+    lambda: keras.optimizers.Adagrad(0.01),
+    lambda: keras.optimizers.Adamax(0.01),
+    lambda: keras.optimizers.Adam(keras.optimizers.schedules.ExponentialDecay(0.01, 3, 0.5)),
+], ids=["rmsprop", "adam", "adamw", "sgd", "adagrad", "adamax", "schedule"])
+def test_large_kernels_updated_during_backward_match_eager(make_opt):
+    # Kernels of >= 2^15 weights are updated block by block inside the backward; the
+    # result must be the eager path's, bit for bit.
+    rng = np.random.default_rng(0)
+    x = rng.random((96, 784), dtype=np.float32)
+    y = rng.integers(0, 10, 96)
+    weights = {}
+    for fast in (True, False):
+        keras.config.set_fast_path_enabled(fast)
+        try:
+            keras.utils.set_random_seed(4)
+            model = keras.Sequential([keras.Input((784,)), L.Dense(48, activation="relu"),
+                                      L.Dropout(0.3), L.Dense(10)])
+            model.compile(make_opt(), keras.losses.SparseCategoricalCrossentropy(
+                from_logits=True))
+            np.random.seed(1)
+            model.fit(x, y, batch_size=32, epochs=2, verbose=0)
+            assert (model.fast_path_reason is None) == fast
+            weights[fast] = model.get_weights()
+        finally:
+            keras.config.set_fast_path_enabled(True)
+    for a, b in zip(weights[True], weights[False]):
+        np.testing.assert_array_equal(a, b)
