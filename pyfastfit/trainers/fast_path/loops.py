@@ -34,7 +34,7 @@ def structural_reason(model, purpose):
 
     if not config.is_fast_path_enabled():
         return "the fast path is disabled (pyfastfit.config.set_fast_path_enabled)"
-    if purpose != "predict" and getattr(model, "_run_eagerly", False):
+    if getattr(model, "_run_eagerly", False):
         return "compile(run_eagerly=True)"
     if not hasattr(model, "_graph_nodes"):
         return f"{type(model).__name__} is a subclassed model (its call() is Python)"
