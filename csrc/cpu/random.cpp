@@ -28,6 +28,12 @@ void dropout_range(const float* x, float* out, float* mask, int64_t begin, int64
 }
 }  // namespace
 
+void dropout_forward_range(const float* x, float* out, float* mask, int64_t begin,
+                           int64_t end, float rate, uint64_t seed, uint64_t counter) {
+  const float scale = rate < 1.f ? 1.f / (1.f - rate) : 0.f;
+  dropout_range(x, out, mask, begin, end, rate, scale, seed, counter);
+}
+
 void dropout_forward(const float* x, float* out, float* mask, int64_t n, float rate,
                      uint64_t seed, uint64_t counter) {
   const float scale = rate < 1.f ? 1.f / (1.f - rate) : 0.f;

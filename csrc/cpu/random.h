@@ -19,6 +19,11 @@ inline float random_uniform01(uint64_t seed, uint64_t counter, uint64_t index) {
   return static_cast<float>(random_bits(seed, counter, index) >> 40) * (1.0f / 16777216.0f);
 }
 
+/** dropout_forward for elements [begin, end) only, on the calling thread (the arrays
+ *  are the whole buffers; mask indices stay the elements' places in them). */
+void dropout_forward_range(const float* x, float* out, float* mask, int64_t begin,
+                           int64_t end, float rate, uint64_t seed, uint64_t counter);
+
 /** mask[i] = (u_i >= rate) / (1 - rate); out[i] = x[i] * mask[i]; n elements. */
 void dropout_forward(const float* x, float* out, float* mask, int64_t n, float rate,
                      uint64_t seed, uint64_t counter);

@@ -7,11 +7,11 @@
 namespace pyfastfit::program {
 
 void merge_forward(NodeKind kind, const std::vector<int>& inputs,
-                   const std::vector<float*>& values, float* out, int64_t n) {
-  const float* a = values[inputs[0]];
+                   const std::vector<float*>& values, int64_t off, float* out, int64_t n) {
+  const float* a = values[inputs[0]] + off;
   std::copy(a, a + n, out);
   for (size_t k = 1; k < inputs.size(); ++k) {
-    const float* v = values[inputs[k]];
+    const float* v = values[inputs[k]] + off;
     switch (kind) {
       case NodeKind::add: case NodeKind::average:
         for (int64_t i = 0; i < n; ++i) out[i] += v[i];

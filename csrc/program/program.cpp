@@ -171,17 +171,6 @@ void Program::check_data(const Data& d, bool with_targets) const {
     check_head_data(heads_[h], width(heads_[h].node), d.ys[h], d.sws[h], N, h);
 }
 
-void Program::load_rows(const Tensor& x, const int64_t* rows, int64_t b) {
-  int64_t w = nodes_[0].width;
-  const float* src = x.f32();
-  float* dst = value_[0].f32();
-  parallel_for(b, std::max<int64_t>(1, (1 << 14) / w), [&](int64_t lo, int64_t hi) {
-    for (int64_t i = lo; i < hi; ++i)
-      std::memcpy(dst + i * w, src + rows[i] * w, sizeof(float) * w);
-  });
-  value_ptr_[0] = dst;
-}
-
 void Program::prefetch_rows(const Tensor& x, const int64_t* rows, int64_t b) const {
   // Shuffled rows come from anywhere in x (often far larger than the caches): asking
   // for the next batch while this one computes turns the gather's DRAM misses into
@@ -196,49 +185,74 @@ void Program::prefetch_rows(const Tensor& x, const int64_t* rows, int64_t b) con
 }
 
 void Program::forward(int64_t b, bool training, const std::vector<uint64_t>* counters,
-                      int64_t step) {
+                      int64_t step, const int64_t* gather_rows, const Tensor* x) {
   int n = static_cast<int>(nodes_.size());
+  // Identity nodes alias their input; resolve them before the rows are split.
+  for (int i = 1; i < n; ++i)
+    if (nodes_[i].kind == NodeKind::identity) value_ptr_[i] = value_ptr_[nodes_[i].inputs[0]];
+  // Every node is row-wise, so each core runs the whole forward for its share of the
+  // rows (gather included): one parallel region per step, and a row's values are the
+  // same whichever share it falls in.
+  int64_t grain = std::max<int64_t>(16, (int64_t{1} << 12) / std::max<int64_t>(1, nodes_[0].width));
+  parallel_for(b, grain, [&](int64_t lo, int64_t hi) {
+    if (gather_rows) {
+      int64_t w = nodes_[0].width;
+      const float* src = x->f32();
+      float* dst = value_ptr_[0];
+      for (int64_t r = lo; r < hi; ++r)
+        std::memcpy(dst + r * w, src + gather_rows[r] * w, sizeof(float) * w);
+    }
+    forward_rows(lo, hi, training, counters, step);
+  });
+}
+
+void Program::forward_rows(int64_t r0, int64_t r1, bool training,
+                           const std::vector<uint64_t>* counters, int64_t step) {
+  int n = static_cast<int>(nodes_.size());
+  int64_t rows = r1 - r0;
   for (int i = 1; i < n; ++i) {
     auto& nd = nodes_[i];
-    const float* in0 = value_ptr_[nd.inputs[0]];
-    float* out = value_ptr_[i];
-    int64_t w = nd.width, cnt = b * w;
+    int64_t w = nd.width, off = r0 * w, cnt = rows * w;
+    int64_t in_w = nodes_[nd.inputs[0]].width;
+    const float* in0 = value_ptr_[nd.inputs[0]] + r0 * in_w;
+    float* out = value_ptr_[i] + off;
     switch (nd.kind) {
       case NodeKind::input:
-        break;
       case NodeKind::identity:
-        value_ptr_[i] = const_cast<float*>(in0);
         break;
       case NodeKind::dense:
-        cpu::dense_forward(in0, nd.kernel.f32(), ptr_or_null(nd.bias), ptr_or_null(pre_[i]), out, b,
-                           nd.kernel.dim(0), w, nd.act, nd.alpha);
+        cpu::dense_forward(in0, nd.kernel.f32(), ptr_or_null(nd.bias),
+                           has(pre_[i]) ? pre_[i].f32() + off : nullptr, out, rows, in_w, w,
+                           nd.act, nd.alpha);
         break;
       case NodeKind::activation:
-        if (has(pre_[i])) std::memcpy(pre_[i].f32(), in0, sizeof(float) * cnt);
-        cpu::activation_forward(nd.act, in0, out, act_rows(nd.act, b), act_cols(nd.act, b, w),
-                                nd.alpha);
+        if (has(pre_[i])) std::memcpy(pre_[i].f32() + off, in0, sizeof(float) * cnt);
+        cpu::activation_forward(nd.act, in0, out, act_rows(nd.act, rows),
+                                act_cols(nd.act, rows, w), nd.alpha);
         break;
       case NodeKind::dropout:
         if (training && nd.rate > 0.f) {
           uint64_t counter = (*counters)[dropout_index_[i]] + static_cast<uint64_t>(step) + 1;
-          cpu::dropout_forward(in0, out, mask_[i].f32(), cnt, nd.rate, nd.seed, counter);
+          // Mask indices are the element's place in the whole batch.
+          cpu::dropout_forward_range(value_ptr_[nd.inputs[0]], value_ptr_[i], mask_[i].f32(),
+                                     off, off + cnt, nd.rate, nd.seed, counter);
         } else {
           std::memcpy(out, in0, sizeof(float) * cnt);
         }
         break;
       case NodeKind::concatenate: {
-        int64_t off = 0;
+        int64_t col = 0;
         for (int j : nd.inputs) {
           int64_t wj = nodes_[j].width;
           const float* src = value_ptr_[j];
-          for (int64_t r = 0; r < b; ++r)
-            std::memcpy(out + r * w + off, src + r * wj, sizeof(float) * wj);
-          off += wj;
+          for (int64_t r = r0; r < r1; ++r)
+            std::memcpy(value_ptr_[i] + r * w + col, src + r * wj, sizeof(float) * wj);
+          col += wj;
         }
         break;
       }
       default:
-        merge_forward(nd.kind, nd.inputs, value_ptr_, out, cnt);
+        merge_forward(nd.kind, nd.inputs, value_ptr_, off, out, cnt);
         break;
     }
   }
@@ -439,10 +453,10 @@ std::vector<double> Program::train(const Data& d, const Tensor& order, int64_t f
     int64_t b = std::min(batch, N - begin);
     if (b <= 0) break;
     std::copy(ord + begin, ord + begin + b, rows_.begin());
-    load_rows(d.x, rows_.data(), b);
+    value_ptr_[0] = value_[0].f32();
     int64_t next = begin + batch;
     if (s + 1 < steps && next < N) prefetch_rows(d.x, ord + next, std::min(batch, N - next));
-    forward(b, true, &counters, s);
+    forward(b, true, &counters, s, rows_.data(), &d.x);
     ++last_forwards_;
     std::fill(received_.begin(), received_.end(), 0);
     losses_and_metrics(d, 0, b, update, last_sums_);

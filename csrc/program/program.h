@@ -54,9 +54,13 @@ class Program {
  private:
   void reserve(int64_t batch);
   void check_data(const Data& data, bool with_targets) const;
-  void load_rows(const Tensor& x, const int64_t* rows, int64_t b);
   void prefetch_rows(const Tensor& x, const int64_t* rows, int64_t b) const;
-  void forward(int64_t b, bool training, const std::vector<uint64_t>* counters, int64_t step);
+  /** Forward of b rows; with `gather_rows`, row r is first copied from x's row
+   *  gather_rows[r] into the input buffer. */
+  void forward(int64_t b, bool training, const std::vector<uint64_t>* counters, int64_t step,
+               const int64_t* gather_rows = nullptr, const Tensor* x = nullptr);
+  void forward_rows(int64_t r0, int64_t r1, bool training,
+                    const std::vector<uint64_t>* counters, int64_t step);
   void backward(int64_t b);
   void dense_backward_fused(int i, int64_t b, float* dx);
   void losses_and_metrics(const Data& data, int64_t first, int64_t b, bool with_grad,

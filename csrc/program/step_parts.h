@@ -93,9 +93,10 @@ void metric_update(const MetricSpec& metric, const HeadSpec& head, const float* 
 void optimizer_step(OptimizerSpec& opt, const std::vector<Tensor>& grads,
                     const std::vector<bool>& fused, float lr);
 
-/** out = merge of the inputs (add, subtract, multiply, average, maximum, minimum). */
+/** out[0, n) = merge of the inputs' elements [off, off + n) (add, subtract, multiply,
+ *  average, maximum, minimum). */
 void merge_forward(NodeKind kind, const std::vector<int>& inputs,
-                   const std::vector<float*>& values, float* out, int64_t n);
+                   const std::vector<float*>& values, int64_t off, float* out, int64_t n);
 /** dst = gradient of a merge node w.r.t. its k-th input, given the node's gradient g. */
 void merge_backward(NodeKind kind, const std::vector<int>& inputs, size_t k,
                     const std::vector<float*>& values, const float* out, const float* g,
