@@ -89,7 +89,7 @@ def get_program(model, adapter, purpose):
             reason, prog = str(e), None
     object.__setattr__(model, "_fast_path_reason", reason)
     if reason is not None:
-        _log.debug("pyfastfit: %s runs on the eager path: %s", purpose, reason)
+        _log.debug("%s runs on the eager path: %s", purpose, reason)
     return prog
 
 
