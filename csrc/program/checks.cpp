@@ -29,33 +29,27 @@ std::string node_kind_name(NodeKind kind) {
   return "?";
 }
 
-void optimizer_step(OptimizerSpec& opt, const std::vector<Tensor>& grads,
-                    const std::vector<bool>& fused, float lr) {
-  *opt.learning_rate.f32() = lr;
-  if (std::none_of(fused.begin(), fused.end(), [](bool f) { return f; })) {
-    optimizer_update_(opt.algo, opt.params, grads, opt.slots, opt.learning_rate,
-                      opt.iterations, opt.hyper, opt.clip_mode, opt.clip, opt.weight_decay);
-    return;
-  }
-  // The lists without the fused parameters (reused: a step must not allocate).
-  thread_local std::vector<Tensor> params, gs;
-  thread_local std::vector<std::vector<Tensor>> slots;
-  thread_local std::vector<float> decay;
-  params.clear();
-  gs.clear();
-  decay.clear();
-  slots.resize(opt.slots.size());
-  for (auto& s : slots) s.clear();
+OptimizerSpec without_params(const OptimizerSpec& opt, const std::vector<bool>& skip) {
+  // Nothing skipped (always so for nadam, whose u_product slot is not per parameter).
+  if (std::none_of(skip.begin(), skip.end(), [](bool s) { return s; })) return opt;
+  OptimizerSpec rest = opt;
+  rest.params.clear();
+  rest.weight_decay.clear();
+  for (auto& s : rest.slots) s.clear();
   for (size_t p = 0; p < opt.params.size(); ++p) {
-    if (fused[p]) continue;
-    params.push_back(opt.params[p]);
-    gs.push_back(grads[p]);
-    if (!opt.weight_decay.empty()) decay.push_back(opt.weight_decay[p]);
+    if (skip[p]) continue;
+    rest.params.push_back(opt.params[p]);
+    if (!opt.weight_decay.empty()) rest.weight_decay.push_back(opt.weight_decay[p]);
     for (size_t k = 0; k < opt.slots.size(); ++k)
-      if (!opt.slots[k].empty()) slots[k].push_back(opt.slots[k][p]);
+      if (!opt.slots[k].empty()) rest.slots[k].push_back(opt.slots[k][p]);
   }
-  optimizer_update_(opt.algo, params, gs, slots, opt.learning_rate, opt.iterations, opt.hyper,
-                    opt.clip_mode, opt.clip, decay);
+  return rest;
+}
+
+void optimizer_step(OptimizerSpec& opt, const std::vector<Tensor>& grads, float lr) {
+  *opt.learning_rate.f32() = lr;
+  optimizer_update_(opt.algo, opt.params, grads, opt.slots, opt.learning_rate,
+                    opt.iterations, opt.hyper, opt.clip_mode, opt.clip, opt.weight_decay);
 }
 
 }  // namespace pyfastfit::program

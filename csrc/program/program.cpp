@@ -113,6 +113,9 @@ Program::Program(std::vector<NodeSpec> nodes, std::vector<int> outputs,
       }
     }
   }
+  rest_opt_ = without_params(opt_, fused_param_);
+  for (size_t p = 0; p < opt_.params.size(); ++p)
+    if (!fused_param_[p]) rest_grads_.push_back(param_grads_[p]);
   received_.assign(n, 0);
   value_.resize(n); pre_.resize(n); mask_.resize(n); grad_.resize(n);
   value_ptr_.assign(n, nullptr);
@@ -466,7 +469,7 @@ std::vector<double> Program::train(const Data& d, const Tensor& order, int64_t f
       step_lr_ = lrs[s];
       step_done_ = iterations_done(opt_.iterations);
       backward(b);
-      optimizer_step(opt_, param_grads_, fused_param_, lrs[s]);
+      optimizer_step(rest_opt_, rest_grads_, lrs[s]);
     }
   }
   return last_sums_;

@@ -85,6 +85,8 @@ class Program {
   // Parameters updated block by block inside the backward (large Dense kernels), and
   // the step's learning rate and iteration count they use.
   std::vector<bool> fused_param_;
+  OptimizerSpec rest_opt_;            // opt_ without the fused parameters
+  std::vector<Tensor> rest_grads_;    // their gradients, parallel to rest_opt_.params
   std::vector<bool> fused_node_;
   float step_lr_ = 0.f;
   int64_t step_done_ = 0;

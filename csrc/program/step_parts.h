@@ -88,10 +88,13 @@ float head_loss(const HeadSpec& head, const float* pred, int64_t b, int64_t widt
 void metric_update(const MetricSpec& metric, const HeadSpec& head, const float* pred,
                    int64_t b, int64_t width, HeadBuffers& buf, double* sums);
 
-/** One optimizer update of the parameters not updated slice by slice during the
- *  backward (`fused[p]`), from `grads` at learning rate `lr`; advances iterations. */
-void optimizer_step(OptimizerSpec& opt, const std::vector<Tensor>& grads,
-                    const std::vector<bool>& fused, float lr);
+/** `opt` without the parameters marked in `skip` (shared storage; the iterations and
+ *  learning-rate tensors are the same). */
+OptimizerSpec without_params(const OptimizerSpec& opt, const std::vector<bool>& skip);
+
+/** One optimizer update of every parameter of `opt` from `grads` (parallel to
+ *  opt.params) at learning rate `lr`; advances iterations. */
+void optimizer_step(OptimizerSpec& opt, const std::vector<Tensor>& grads, float lr);
 
 /** out[0, n) = merge of the inputs' elements [off, off + n) (add, subtract, multiply,
  *  average, maximum, minimum). */
