@@ -23,10 +23,6 @@
 namespace pyfastfit::cpu {
 namespace {
 
-constexpr int64_t kSplitMacs = 1 << 17;
-// Block edges at multiples of the micro-kernel width keep every block on full tiles.
-constexpr int64_t kAlign = 16;
-
 void blas(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
           int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
   scipy_cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans,
@@ -34,21 +30,6 @@ void blas(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const 
                     static_cast<blasint>(N), static_cast<blasint>(K), alpha, A,
                     static_cast<blasint>(lda), B, static_cast<blasint>(ldb), beta, C,
                     static_cast<blasint>(ldc));
-}
-
-/** Calls f(begin, end) for `parts` blocks of [0, n) whose inner edges are multiples of
- *  kAlign, one block per pool thread. */
-template <typename F>
-void split(int64_t n, int parts, F&& f) {
-  int64_t tiles = (n + kAlign - 1) / kAlign;
-  int64_t p = std::min<int64_t>(parts, tiles);
-  parallel_for(p, 1, [&](int64_t cb, int64_t ce) {
-    for (int64_t c = cb; c < ce; ++c) {
-      int64_t b = std::min(n, tiles * c / p * kAlign);
-      int64_t e = c + 1 == p ? n : std::min(n, tiles * (c + 1) / p * kAlign);
-      if (b < e) f(b, e);
-    }
-  });
 }
 
 }  // namespace
@@ -62,18 +43,18 @@ void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const 
     return;
   }
   int nt = get_num_threads();
-  if (nt <= 1 || M * N * K < kSplitMacs || std::max(M, N) < 2 * kAlign) {
+  if (nt <= 1 || M * N * K < kGemmSplitMacs || std::max(M, N) < 2 * kGemmAlign) {
     blas(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
     return;
   }
   if (M > N) {
     // Row blocks of C: rows of op(A) are rows of A, or columns when A is transposed.
-    split(M, nt, [&](int64_t b, int64_t e) {
+    gemm_blocks(M, [&](int64_t b, int64_t e) {
       const float* a = ta ? A + b : A + b * lda;
       blas(ta, tb, e - b, N, K, alpha, a, lda, B, ldb, beta, C + b * ldc, ldc);
     });
   } else {
-    split(N, nt, [&](int64_t b, int64_t e) {
+    gemm_blocks(N, [&](int64_t b, int64_t e) {
       const float* bb = tb ? B + b * ldb : B + b;
       blas(ta, tb, M, e - b, K, alpha, A, lda, bb, ldb, beta, C + b, ldc);
     });

@@ -381,7 +381,10 @@ void Program::dense_backward_fused(int i, int64_t b, float* dx) {
   float* dW = param_grads_[p].f32();
   float decay = opt_.weight_decay.empty() ? 0.f : opt_.weight_decay[p];
   int64_t block = std::max<int64_t>(1, (int64_t{1} << 16) / OUT);  // ~256 KB of dW
-  parallel_for(IN, block, [&](int64_t lo, int64_t hi) {
+  // Each core takes the rows of dW that gemm would give it (the same blocks as the eager
+  // path's dW, and one parallel region for product and update together), then walks
+  // them a cache-sized block at a time.
+  auto rows_of_dw = [&](int64_t lo, int64_t hi) {
     for (int64_t r0 = lo; r0 < hi; r0 += block) {
       int64_t rows = std::min(block, hi - r0);
       int64_t off = r0 * OUT;
@@ -393,7 +396,11 @@ void Program::dense_backward_fused(int i, int64_t b, float* dx) {
       optimizer_update_slice_(opt_.algo, opt_.hyper, step_lr_, step_done_, decay,
                               opt_.clip_mode, opt_.clip, W + off, dW + off, slots, rows * OUT);
     }
-  });
+  };
+  if (IN * OUT * b >= cpu::kGemmSplitMacs && IN >= 2 * cpu::kGemmAlign)
+    cpu::gemm_blocks(IN, rows_of_dw);
+  else
+    rows_of_dw(0, IN);
 }
 
 void Program::losses_and_metrics(const Data& d, int64_t first, int64_t b, bool with_grad,
