@@ -81,23 +81,23 @@ PFF_BINDINGS(program, 20) {
            py::arg("clip_mode"), py::arg("clip"), py::arg("weight_decay"),
            py::arg("iterations"), py::arg("max_batch"))
       .def("train",
-           [](Program& p, const Tensor& x, std::vector<Tensor> ys, std::vector<Tensor> sws,
+           [](Program& p, std::vector<Tensor> xs, std::vector<Tensor> ys, std::vector<Tensor> sws,
               const Tensor& order, int64_t first_step, int64_t steps, int64_t batch,
               const std::vector<float>& lrs, const std::vector<uint64_t>& counters) {
-             return p.train(Data{x, std::move(ys), std::move(sws)}, order, first_step, steps,
+             return p.train(Data{std::move(xs), std::move(ys), std::move(sws)}, order, first_step, steps,
                             batch, lrs, counters);
            },
-           py::arg("x"), py::arg("ys"), py::arg("sws"), py::arg("order"), py::arg("first_step"),
+           py::arg("xs"), py::arg("ys"), py::arg("sws"), py::arg("order"), py::arg("first_step"),
            py::arg("steps"), py::arg("batch"), py::arg("lrs"), py::arg("dropout_counters"),
            release())
       .def("evaluate",
-           [](Program& p, const Tensor& x, std::vector<Tensor> ys, std::vector<Tensor> sws,
+           [](Program& p, std::vector<Tensor> xs, std::vector<Tensor> ys, std::vector<Tensor> sws,
               int64_t begin, int64_t end, int64_t batch) {
-             return p.evaluate(Data{x, std::move(ys), std::move(sws)}, begin, end, batch);
+             return p.evaluate(Data{std::move(xs), std::move(ys), std::move(sws)}, begin, end, batch);
            },
-           py::arg("x"), py::arg("ys"), py::arg("sws"), py::arg("begin"), py::arg("end"),
+           py::arg("xs"), py::arg("ys"), py::arg("sws"), py::arg("begin"), py::arg("end"),
            py::arg("batch"), release())
-      .def("predict", &Program::predict, py::arg("x"), py::arg("outs"), py::arg("begin"),
+      .def("predict", &Program::predict, py::arg("xs"), py::arg("outs"), py::arg("begin"),
            py::arg("end"), py::arg("batch"), release())
       .def_property_readonly("num_sums", &Program::num_sums)
       .def_property_readonly("last_forwards", &Program::last_forwards)

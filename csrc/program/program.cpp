@@ -33,18 +33,26 @@ Program::Program(std::vector<NodeSpec> nodes, std::vector<int> outputs,
     : nodes_(std::move(nodes)), outputs_(std::move(outputs)), heads_(std::move(heads)),
       metrics_(std::move(metrics)), opt_(std::move(optimizer)) {
   int n = static_cast<int>(nodes_.size());
-  PFF_CHECK(n >= 2 && nodes_[0].kind == NodeKind::input,
-            "[program] node 0 must be the input and at least one layer must follow.");
+  while (num_inputs_ < n && nodes_[num_inputs_].kind == NodeKind::input) {
+    PFF_CHECK(nodes_[num_inputs_].width >= 1, "[program] input node ", num_inputs_,
+              " has width ", nodes_[num_inputs_].width, ".");
+    input_width_ += nodes_[num_inputs_++].width;
+  }
+  PFF_CHECK(num_inputs_ >= 1 && num_inputs_ < n,
+            "[program] the graph must start with its input nodes and at least one layer "
+            "must follow.");
   PFF_CHECK(!outputs_.empty(), "[program] the model needs at least one output.");
   for (int o : outputs_)
-    PFF_CHECK(o > 0 && o < n, "[program] output node ", o, " out of range [1, ", n, ").");
+    PFF_CHECK(o >= num_inputs_ && o < n, "[program] output node ", o, " out of range [",
+              num_inputs_, ", ", n, ").");
   consumers_.assign(n, 0);
   needs_grad_.assign(n, false);
   dropout_index_.assign(n, -1);
   int drops = 0;
-  for (int i = 1; i < n; ++i) {
+  for (int i = num_inputs_; i < n; ++i) {
     auto& nd = nodes_[i];
-    PFF_CHECK(nd.kind != NodeKind::input, "[program] only node 0 may be an input.");
+    PFF_CHECK(nd.kind != NodeKind::input, "[program] input nodes must come first (node ", i,
+              " is an input).");
     PFF_CHECK(!nd.inputs.empty(), "[program] node ", i, " has no inputs.");
     PFF_CHECK(nd.width >= 1, "[program] node ", i, " has width ", nd.width, ".");
     for (int j : nd.inputs) {
@@ -128,9 +136,9 @@ void Program::reserve(int64_t batch) {
   if (batch <= max_batch_) return;
   max_batch_ = batch;
   int n = static_cast<int>(nodes_.size());
-  value_[0] = Tensor::empty({batch, nodes_[0].width});
+  for (int j = 0; j < num_inputs_; ++j) value_[j] = Tensor::empty({batch, nodes_[j].width});
   int64_t maxw = 1;
-  for (int i = 1; i < n; ++i) {
+  for (int i = num_inputs_; i < n; ++i) {
     auto& nd = nodes_[i];
     Shape s{batch, nd.width};
     maxw = std::max(maxw, nd.width);
@@ -161,51 +169,71 @@ void Program::reserve(int64_t batch) {
   rows_.resize(batch);
 }
 
-void Program::check_data(const Data& d, bool with_targets) const {
-  check_float32(d.x, "program", "x");
-  int64_t N = d.x.ndim() ? d.x.dim(0) : 0;
-  PFF_CHECK(d.x.ndim() >= 1 && d.x.numel() == N * nodes_[0].width, "[program] x must have ",
-            nodes_[0].width, " features per sample, got shape ", shape_str(d.x.shape()), ".");
-  if (!with_targets) return;
+int64_t Program::check_data(const Data& d, bool with_targets) const {
+  PFF_CHECK(static_cast<int>(d.xs.size()) == num_inputs_, "[program] expected ", num_inputs_,
+            " input array(s), got ", d.xs.size(), ".");
+  int64_t N = 0;
+  for (int j = 0; j < num_inputs_; ++j) {
+    const Tensor& x = d.xs[j];
+    check_float32(x, "program", "x");
+    int64_t rows = x.ndim() ? x.dim(0) : 0;
+    PFF_CHECK(x.ndim() >= 1 && x.numel() == rows * nodes_[j].width, "[program] input ", j,
+              " must have ", nodes_[j].width, " features per sample, got shape ",
+              shape_str(x.shape()), ".");
+    PFF_CHECK(j == 0 || rows == N, "[program] input ", j, " has ", rows,
+              " rows but input 0 has ", N, ".");
+    N = rows;
+  }
+  if (!with_targets) return N;
   PFF_CHECK(d.ys.size() == heads_.size() && d.sws.size() == heads_.size(),
             "[program] expected ", heads_.size(), " target and sample-weight arrays, got ",
             d.ys.size(), " and ", d.sws.size(), ".");
   for (size_t h = 0; h < heads_.size(); ++h)
     check_head_data(heads_[h], width(heads_[h].node), d.ys[h], d.sws[h], N, h);
+  return N;
 }
 
-void Program::prefetch_rows(const Tensor& x, const int64_t* rows, int64_t b) const {
+void Program::prefetch_rows(const std::vector<Tensor>& xs, const int64_t* rows,
+                            int64_t b) const {
   // Shuffled rows come from anywhere in x (often far larger than the caches): asking
   // for the next batch while this one computes turns the gather's DRAM misses into
   // cache hits.
-  int64_t w = nodes_[0].width;
-  const char* src = reinterpret_cast<const char*>(x.f32());
-  int64_t bytes = w * static_cast<int64_t>(sizeof(float));
-  for (int64_t i = 0; i < b; ++i) {
-    const char* row = src + rows[i] * bytes;
-    for (int64_t off = 0; off < bytes; off += 64) __builtin_prefetch(row + off, 0, 2);
+  for (int j = 0; j < num_inputs_; ++j) {
+    const char* src = reinterpret_cast<const char*>(xs[j].f32());
+    int64_t bytes = nodes_[j].width * static_cast<int64_t>(sizeof(float));
+    for (int64_t i = 0; i < b; ++i) {
+      const char* row = src + rows[i] * bytes;
+      for (int64_t off = 0; off < bytes; off += 64) __builtin_prefetch(row + off, 0, 2);
+    }
   }
 }
 
+void Program::point_inputs_at(const std::vector<Tensor>& xs, int64_t start) {
+  for (int j = 0; j < num_inputs_; ++j) value_ptr_[j] = xs[j].f32() + start * nodes_[j].width;
+}
+
 void Program::forward(int64_t b, bool training, const std::vector<uint64_t>* counters,
-                      int64_t step, const int64_t* gather_rows, const Tensor* x) {
+                      int64_t step, const int64_t* gather_rows,
+                      const std::vector<Tensor>* xs) {
   int n = static_cast<int>(nodes_.size());
   // Identity nodes alias their input; resolve them before the rows are split.
-  for (int i = 1; i < n; ++i)
+  for (int i = num_inputs_; i < n; ++i)
     if (nodes_[i].kind == NodeKind::identity) value_ptr_[i] = value_ptr_[nodes_[i].inputs[0]];
   // Every node is row-wise, so each core runs the whole forward for its share of the
   // rows (gather included): one parallel region per step, and a row's values are the
   // same whichever share it falls in.
   // Shares under 32 rows make thin GEMMs that each read the whole kernel (W2's batch of
   // 32 ran 12% slower split in two); a single share leaves the GEMMs to split columns.
-  int64_t grain = std::max<int64_t>(32, (int64_t{1} << 12) / std::max<int64_t>(1, nodes_[0].width));
+  int64_t grain = std::max<int64_t>(32, (int64_t{1} << 12) / input_width_);
   parallel_for(b, grain, [&](int64_t lo, int64_t hi) {
     if (gather_rows) {
-      int64_t w = nodes_[0].width;
-      const float* src = x->f32();
-      float* dst = value_ptr_[0];
-      for (int64_t r = lo; r < hi; ++r)
-        std::memcpy(dst + r * w, src + gather_rows[r] * w, sizeof(float) * w);
+      for (int j = 0; j < num_inputs_; ++j) {
+        int64_t w = nodes_[j].width;
+        const float* src = (*xs)[j].f32();
+        float* dst = value_ptr_[j];
+        for (int64_t r = lo; r < hi; ++r)
+          std::memcpy(dst + r * w, src + gather_rows[r] * w, sizeof(float) * w);
+      }
     }
     forward_rows(lo, hi, training, counters, step);
   });
@@ -215,7 +243,7 @@ void Program::forward_rows(int64_t r0, int64_t r1, bool training,
                            const std::vector<uint64_t>* counters, int64_t step) {
   int n = static_cast<int>(nodes_.size());
   int64_t rows = r1 - r0;
-  for (int i = 1; i < n; ++i) {
+  for (int i = num_inputs_; i < n; ++i) {
     auto& nd = nodes_[i];
     int64_t w = nd.width, off = r0 * w, cnt = rows * w;
     int64_t in_w = nodes_[nd.inputs[0]].width;
@@ -281,7 +309,7 @@ void Program::backward(int64_t b) {
   auto target_of = [&](int j) {
     return consumers_[j] == 1 ? grad_ptr_[j] : scratch_.f32();
   };
-  for (int i = n - 1; i >= 1; --i) {
+  for (int i = n - 1; i >= num_inputs_; --i) {
     auto& nd = nodes_[i];
     // Nothing upstream of a node without needs_grad_ has a trainable weight.
     if (!grad_ptr_[i] || received_[i] == 0 || !needs_grad_[i]) continue;
@@ -439,7 +467,7 @@ std::vector<double> Program::train(const Data& d, const Tensor& order, int64_t f
   PFF_CHECK(!heads_.empty(), "[program] this program has no loss: it can only predict.");
   PFF_CHECK(opt_.params.empty() || !opt_.algo.empty(),
             "[program] this program has no optimizer: it cannot train.");
-  check_data(d, true);
+  int64_t rows_in_x = check_data(d, true);
   PFF_CHECK(batch >= 1, "[program] batch must be positive, got ", batch, ".");
   PFF_CHECK(steps >= 0 && static_cast<int64_t>(lrs.size()) >= steps,
             "[program] need one learning rate per step: ", lrs.size(), " for ", steps, ".");
@@ -450,7 +478,7 @@ std::vector<double> Program::train(const Data& d, const Tensor& order, int64_t f
   PFF_CHECK(static_cast<int64_t>(counters.size()) == drops, "[program] expected ", drops,
             " dropout counters, got ", counters.size(), ".");
   reserve(batch);
-  int64_t N = order.numel(), rows_in_x = d.x.dim(0);
+  int64_t N = order.numel();
   const int64_t* ord = order.data<int64_t>();
   PFF_CHECK(first_step >= 0, "[program] first_step must be >= 0, got ", first_step, ".");
   int64_t lo = std::min(N, first_step * batch), hi = std::min(N, (first_step + steps) * batch);
@@ -465,10 +493,10 @@ std::vector<double> Program::train(const Data& d, const Tensor& order, int64_t f
     int64_t b = std::min(batch, N - begin);
     if (b <= 0) break;
     std::copy(ord + begin, ord + begin + b, rows_.begin());
-    value_ptr_[0] = value_[0].f32();
+    for (int j = 0; j < num_inputs_; ++j) value_ptr_[j] = value_[j].f32();
     int64_t next = begin + batch;
-    if (s + 1 < steps && next < N) prefetch_rows(d.x, ord + next, std::min(batch, N - next));
-    forward(b, true, &counters, s, rows_.data(), &d.x);
+    if (s + 1 < steps && next < N) prefetch_rows(d.xs, ord + next, std::min(batch, N - next));
+    forward(b, true, &counters, s, rows_.data(), &d.xs);
     ++last_forwards_;
     std::fill(received_.begin(), received_.end(), 0);
     losses_and_metrics(d, 0, b, update, last_sums_);
@@ -492,18 +520,17 @@ std::vector<double> Program::evaluate(const Data& d, int64_t begin, int64_t end,
                                       int64_t batch) {
   std::lock_guard<std::mutex> lock(mu_);
   PFF_CHECK(!heads_.empty(), "[program] this program has no loss: it can only predict.");
-  check_data(d, true);
+  int64_t N = check_data(d, true);
   PFF_CHECK(batch >= 1, "[program] batch must be positive, got ", batch, ".");
-  PFF_CHECK(begin >= 0 && begin <= end && end <= d.x.dim(0), "[program] rows [", begin, ", ",
-            end, ") are not inside x's ", d.x.dim(0), " rows.");
+  PFF_CHECK(begin >= 0 && begin <= end && end <= N, "[program] rows [", begin, ", ", end,
+            ") are not inside x's ", N, " rows.");
   int64_t chunk = inference_rows(batch);
   reserve(chunk);
   std::vector<double> sums(num_sums(), 0.0);
-  int64_t in_w = nodes_[0].width;
   for (int64_t start = begin; start < end; start += chunk) {
     int64_t rows = std::min(chunk, end - start);
     for (int64_t i = 0; i < rows; ++i) rows_[i] = start + i;
-    value_ptr_[0] = d.x.f32() + start * in_w;  // contiguous rows: read x in place
+    point_inputs_at(d.xs, start);  // contiguous rows: read x in place
     forward(rows, false, nullptr, 0);
     for (int64_t first = 0; first < rows; first += batch)
       losses_and_metrics(d, first, std::min(batch, rows - first), false, sums);
@@ -511,13 +538,12 @@ std::vector<double> Program::evaluate(const Data& d, int64_t begin, int64_t end,
   return sums;
 }
 
-void Program::predict(const Tensor& x, const std::vector<Tensor>& outs, int64_t begin,
-                      int64_t end, int64_t batch) {
+void Program::predict(const std::vector<Tensor>& xs, const std::vector<Tensor>& outs,
+                      int64_t begin, int64_t end, int64_t batch) {
   std::lock_guard<std::mutex> lock(mu_);
-  check_data(Data{x, {}, {}}, false);
+  int64_t N = check_data(Data{xs, {}, {}}, false);
   PFF_CHECK(outs.size() == outputs_.size(), "[program] expected ", outputs_.size(),
             " output arrays, got ", outs.size(), ".");
-  int64_t N = x.dim(0);
   for (size_t o = 0; o < outs.size(); ++o) {
     check_float32(outs[o], "program", "out");
     PFF_CHECK(outs[o].numel() == N * width(outputs_[o]), "[program] output array ", o,
@@ -529,10 +555,9 @@ void Program::predict(const Tensor& x, const std::vector<Tensor>& outs, int64_t 
             ") are not inside x's ", N, " rows.");
   int64_t chunk = inference_rows(batch);
   reserve(chunk);
-  int64_t in_w = nodes_[0].width;
   for (int64_t start = begin; start < end; start += chunk) {
     int64_t b = std::min(chunk, end - start);
-    value_ptr_[0] = x.f32() + start * in_w;
+    point_inputs_at(xs, start);
     forward(b, false, nullptr, 0);
     for (size_t o = 0; o < outs.size(); ++o) {
       int64_t w = width(outputs_[o]);

@@ -13,17 +13,18 @@
 
 namespace pyfastfit::program {
 
-/** The data of one call: x (N, features), one target array and one sample-weight
- *  array (empty: none) per head. Arrays are used in place, never copied. */
+/** The data of one call: one x array (N, features) per input node, one target array
+ *  and one sample-weight array (empty: none) per head. Arrays are used in place, never
+ *  copied. */
 struct Data {
-  Tensor x;
+  std::vector<Tensor> xs;
   std::vector<Tensor> ys;
   std::vector<Tensor> sws;
 };
 
 class Program {
  public:
-  /** `nodes` in topological order, node 0 the input; `outputs` the model's output
+  /** `nodes` in topological order, the input nodes first; `outputs` the model's output
    *  nodes; `heads` the outputs with a loss (none for a predict-only program, whose
    *  optimizer algo is empty). Buffers grow when a call brings a larger batch. */
   Program(std::vector<NodeSpec> nodes, std::vector<int> outputs, std::vector<HeadSpec> heads,
@@ -40,9 +41,10 @@ class Program {
   /** Forward, losses and metrics over rows [begin, end) in batches; sums as train. */
   std::vector<double> evaluate(const Data& data, int64_t begin, int64_t end, int64_t batch);
 
-  /** Writes each output for rows [begin, end) of x into outs (full-size arrays). */
-  void predict(const Tensor& x, const std::vector<Tensor>& outs, int64_t begin, int64_t end,
-               int64_t batch);
+  /** Writes each output for rows [begin, end) of the inputs `xs` into outs (full-size
+   *  arrays). */
+  void predict(const std::vector<Tensor>& xs, const std::vector<Tensor>& outs, int64_t begin,
+               int64_t end, int64_t batch);
 
   int64_t max_batch() const { return max_batch_; }
   /** Training forward passes the last train() call ran (Dropout draws one mask each),
@@ -53,12 +55,15 @@ class Program {
 
  private:
   void reserve(int64_t batch);
-  void check_data(const Data& data, bool with_targets) const;
-  void prefetch_rows(const Tensor& x, const int64_t* rows, int64_t b) const;
-  /** Forward of b rows; with `gather_rows`, row r is first copied from x's row
-   *  gather_rows[r] into the input buffer. */
+  /** Checks the data's arrays; returns their number of rows. */
+  int64_t check_data(const Data& data, bool with_targets) const;
+  void prefetch_rows(const std::vector<Tensor>& xs, const int64_t* rows, int64_t b) const;
+  /** Points the input nodes at rows [start, ...) of xs, read in place. */
+  void point_inputs_at(const std::vector<Tensor>& xs, int64_t start);
+  /** Forward of b rows; with `gather_rows`, row r of input j is first copied from row
+   *  gather_rows[r] of xs[j] into the input buffer. */
   void forward(int64_t b, bool training, const std::vector<uint64_t>* counters, int64_t step,
-               const int64_t* gather_rows = nullptr, const Tensor* x = nullptr);
+               const int64_t* gather_rows = nullptr, const std::vector<Tensor>* xs = nullptr);
   void forward_rows(int64_t r0, int64_t r1, bool training,
                     const std::vector<uint64_t>* counters, int64_t step);
   void backward(int64_t b);
@@ -72,6 +77,8 @@ class Program {
   std::vector<HeadSpec> heads_;
   std::vector<MetricSpec> metrics_;
   OptimizerSpec opt_;
+  int num_inputs_ = 0;  // nodes [0, num_inputs_) are the inputs
+  int64_t input_width_ = 0;  // their widths added up
   int64_t max_batch_ = 0;
 
   // Per node: forward value, pre-activation (when its backward needs it), dropout mask,

@@ -271,12 +271,6 @@ def _seq(*body, n_in=8):
     return keras.Sequential([keras.Input((n_in,))] + list(body))
 
 
-def _two_inputs():
-    a, b = keras.Input((4,)), keras.Input((4,))
-    h = K.Concatenate()([K.Dense(4)(a), K.Dense(4)(b)])
-    return keras.Model([a, b], K.Dense(3, activation="softmax")(h))
-
-
 def _shared_layer():
     inp = keras.Input((8,))
     d = K.Dense(8, activation="tanh")
@@ -326,7 +320,6 @@ FALLBACKS = {
                        {}, {}, "sparse", r"rank-3"),
     "shared_layer": (_shared_layer, {}, {}, "sparse", r"shared"),
     "nested_model": (_nested, {}, {}, "sparse", r"nested model"),
-    "two_inputs": (_two_inputs, {}, {}, "sparse", r"2 inputs"),
     "subclassed_model": (Subclassed, {}, {}, "sparse", r"Subclassed is a subclassed model"),
     "overridden_train_step": (lambda: OwnTrainStep([keras.Input((8,)),
                                                     K.Dense(3, activation="softmax")]),
@@ -393,9 +386,7 @@ def test_fallback_reason_and_still_trains(name):
     compile_kw, fit_kw = dict(compile_kw), dict(fit_kw)
     keras.utils.set_random_seed(3)
     x = X
-    if name == "two_inputs":
-        x = [X[:, :4], X[:, 4:]]
-    elif name == "dense_on_rank3":
+    if name == "dense_on_rank3":
         x = X.reshape(-1, 2, 4)
     model = build()
     opt = compile_kw.pop("optimizer", "adam")

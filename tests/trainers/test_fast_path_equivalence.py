@@ -468,6 +468,53 @@ def test_three_way_merges_and_fan_out():
     assert_same(*twin(build, lambda m: record(m, X, Y3)))
 
 
+def _multi_input(names=None):
+    """Two inputs of different widths (one rank-3, flattened), two outputs."""
+    a = keras.Input((5,), name=names[0] if names else None)
+    b = keras.Input((3, 1), name=names[1] if names else None)
+    h = K.Concatenate()([K.Dense(6, activation="relu")(a), K.Flatten()(b)])
+    h = K.Dropout(0.3)(K.Dense(8, activation="tanh")(h))
+    out_c = K.Dense(3, activation="softmax", name="cls")(h)
+    out_r = K.Dense(1, name="reg")(K.Add()([K.Dense(8)(K.Flatten()(b)), h]))
+    return keras.Model([a, b], [out_c, out_r])
+
+
+def _multi_input_data(n=300):
+    x = features(n, 8, seed=5)
+    xa, xb = x[:, :5], x[:, 5:].reshape(n, 3, 1)
+    return xa, xb, class_labels(x), x[:, :1] * 2.0 - x[:, 1:2]
+
+
+@pytest.mark.parametrize("x_as", ["list", "dict"])
+def test_multi_input_models(x_as):
+    """Several inputs (gathered row by row from each array), several outputs, as a list
+    or a dict of arrays keyed by input name."""
+    xa, xb, yc, yr = _multi_input_data()
+    x = [xa, xb] if x_as == "list" else {"xb": xb, "xa": xa}
+
+    def build():
+        m = _multi_input(("xa", "xb"))
+        m.compile(optimizer=O.RMSprop(0.01), loss=["sparse_categorical_crossentropy", "mse"],
+                  loss_weights=[1.0, 0.5], metrics=[["accuracy"], ["mae"]])
+        return m
+
+    fast, eager = twin(build, lambda m: record(m, x, [yc, yr], validation_split=0.2,
+                                               shuffle=True))
+    assert_same(fast, eager)
+    assert sorted(fast["history"]) == sorted(eager["history"])
+    assert "val_cls_accuracy" in fast["history"]
+
+
+def test_multi_input_wrong_arrays_fall_back_with_eager_error():
+    """x that does not match the inputs is left to the eager path, which raises."""
+    xa, xb, yc, yr = _multi_input_data()
+    m = _multi_input(("xa", "xb"))
+    m.compile(optimizer="sgd", loss=["sparse_categorical_crossentropy", "mse"])
+    with pytest.raises(ValueError, match=r"expected 2 inputs \['xa', 'xb'\].*missing \['xb'\]"):
+        m.fit({"xa": xa, "xc": xb}, [yc, yr], epochs=1, verbose=0)
+    assert "missing ['xb']" in m.fast_path_reason
+
+
 def test_same_tensor_merged_with_itself():
     def make(inp):
         h = K.Dense(6, activation="tanh")(inp)

@@ -116,22 +116,21 @@ def build_nodes(model, with_params=True):
     """The model's graph as ProgramNodes.
 
     Returns:
-        `(nodes, output_nodes, output_shapes, dropout_layers, trainable)`: node 0 is
-        the input; `output_nodes` index `nodes` in `model.outputs` order;
+        `(nodes, output_nodes, output_shapes, dropout_layers, trainable)`: the first
+        nodes are the inputs, in `model.inputs` order; `output_nodes` index `nodes` in `model.outputs` order;
         `dropout_layers` are the Dropout layers in node order (their call counters
         advance with the program); `trainable` the variables the optimizer updates
         (ProgramNode kernel_param/bias_param index it; empty without `with_params`,
         for evaluate/predict programs that never update weights).
     """
     graph = model._graph_nodes()
-    if len(graph["inputs"]) != 1:
-        raise Unsupported(f"the model has {len(graph['inputs'])} inputs (the fast path "
-                          "runs single-input models)")
     shapes = graph["shapes"]
     trainable = list(model.trainable_weights) if with_params else []
     param_index = {id(v): i for i, v in enumerate(trainable)}
-    index = {graph["inputs"][0]: 0}
-    nodes = [_C.ProgramNode("input", [], _width(shapes[graph["inputs"][0]]))]
+    if len(set(graph["inputs"])) != len(graph["inputs"]):
+        raise Unsupported("the same tensor is listed twice in the model's inputs")
+    index = {t: j for j, t in enumerate(graph["inputs"])}
+    nodes = [_C.ProgramNode("input", [], _width(shapes[t])) for t in graph["inputs"]]
     dropouts = []
     used = set()
     seen_layers = set()
@@ -159,8 +158,8 @@ def build_nodes(model, with_params=True):
     if len(used) != len(trainable):
         raise Unsupported("the model has trainable weights outside its Dense layers")
     outputs = [index[i] for i in graph["outputs"]]
-    if any(o == 0 for o in outputs):
-        raise Unsupported("an output of the model is its input")
+    if any(o < len(graph["inputs"]) for o in outputs):
+        raise Unsupported("an output of the model is one of its inputs")
     if len(set(outputs)) != len(outputs):
         raise Unsupported("the same tensor is listed twice in the model's outputs")
     out_shapes = [tuple(shapes[i]) for i in graph["outputs"]]

@@ -82,7 +82,7 @@ def get_program(model, adapter, purpose):
             if not model.built:
                 model.build((None,) + tuple(adapter.x_flat[0].shape[1:]))
             prog = _cached_program(model, adapter, purpose)
-            prog.x_array(adapter)
+            prog.x_arrays(adapter)
             if purpose != "predict":
                 prog.targets(adapter)
         except Unsupported as e:
@@ -162,7 +162,7 @@ def _run_chunks(model, callbacks, kind, num_steps, run, logs_of, stop_attr, per_
 
 def train_epoch(model, prog, adapter, callbacks):
     """One training epoch through `prog`; metric state ends as the eager loop's."""
-    x = prog.x_array(adapter)
+    xs = prog.x_arrays(adapter)
     ys, sws = prog.targets(adapter)
     order = adapter.pass_order()
     if order is None:
@@ -176,7 +176,7 @@ def train_epoch(model, prog, adapter, callbacks):
         lrs = prog.learning_rates(n) if prog.optimizer is not None else [0.0] * n
         counters = [layer._counter for layer in prog.dropouts]
         try:
-            prog.c.train(x, ys, sws, order, step, n, batch, lrs, counters)
+            prog.c.train(xs, ys, sws, order, step, n, batch, lrs, counters)
         finally:
             # Also after an error mid-call: the steps run so far count, as in eager.
             for layer in prog.dropouts:
@@ -191,12 +191,12 @@ def train_epoch(model, prog, adapter, callbacks):
 
 def test_epoch(model, prog, adapter, callbacks):
     """One evaluation pass through `prog` (metrics accumulate; the caller resets)."""
-    x = prog.x_array(adapter)
+    xs = prog.x_arrays(adapter)
     ys, sws = prog.targets(adapter)
     n_rows, batch = adapter.num_samples, adapter.batch_size
 
     def run(step, n):
-        sums = prog.c.evaluate(x, ys, sws, step * batch, min(n_rows, (step + n) * batch),
+        sums = prog.c.evaluate(xs, ys, sws, step * batch, min(n_rows, (step + n) * batch),
                                batch)
         prog.add_sums(sums)
 
@@ -211,18 +211,18 @@ def predict_epoch(model, prog, adapter, callbacks):
     from pyfastfit.core._c import _C
     from pyfastfit.trainers import _tree
 
-    x = prog.x_array(adapter)
+    xs = prog.x_arrays(adapter)
     n_rows, batch = adapter.num_samples, adapter.batch_size
     outs = [np.empty((n_rows,) + tuple(s[1:]), np.float32) for s in prog.out_shapes]
     outs_c = [_C.from_numpy(o) for o in outs]
     if prog.pack is None:
-        sample = model.predict_step((adapter.x_flat[0][:1],))
+        sample = model.predict_step((adapter._pack_x([a[:1] for a in adapter.x_flat]),))
         prog.pack = _tree.packer(sample)
     done = [0]
 
     def run(step, n):
         stop = min(n_rows, (step + n) * batch)
-        prog.c.predict(x, outs_c, step * batch, stop, batch)
+        prog.c.predict(xs, outs_c, step * batch, stop, batch)
         done[0] = stop
 
     def logs_of(step, n):

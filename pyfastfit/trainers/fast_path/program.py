@@ -29,7 +29,7 @@ class FastProgram:
         self.outputs = outputs
         self.out_shapes = out_shapes
         self.dropouts = dropouts
-        self.in_width = nodes[0].width
+        self.in_widths = [n.width for n in nodes if n.kind == "input"]
         self.pack = None
         heads, metric_specs = [], []
         self.head_kinds, self.metric_objects = [], []
@@ -93,16 +93,29 @@ class FastProgram:
         return heads, specs
 
     # ------------------------------------------------------------------ data
-    def x_array(self, adapter):
-        """x of an ArrayDataAdapter as a float32 C-contiguous `_C.Tensor` (cached)."""
+    def x_arrays(self, adapter):
+        """x of an ArrayDataAdapter as float32 C-contiguous `_C.Tensor`s, one per model
+        input in `model.inputs` order (cached)."""
         cache = adapter.__dict__.setdefault("_fast_cache", {})
         if "x" not in cache:
-            if len(adapter.x_flat) != 1:
-                raise Unsupported(f"x holds {len(adapter.x_flat)} arrays")
-            x = adapter.x_flat[0]
-            if x.ndim < 1 or x.size != x.shape[0] * self.in_width or x.dtype.kind not in "fiub":
-                raise Unsupported(f"x of shape {x.shape} and dtype {x.dtype}")
-            cache["x"] = _C.from_numpy(np.ascontiguousarray(x, dtype=np.float32))
+            flat = adapter.x_flat
+            to_inputs = getattr(self.model, "_flatten_inputs", None)
+            if to_inputs is not None and len(self.in_widths) > 1:
+                try:  # a list or dict of arrays, matched to the inputs as call() does
+                    flat = to_inputs(adapter._pack_x(list(flat)))
+                except ValueError as e:
+                    raise Unsupported(str(e)) from None
+            if len(flat) != len(self.in_widths):
+                raise Unsupported(f"x holds {len(flat)} arrays for a model with "
+                                  f"{len(self.in_widths)} input(s)")
+            xs = []
+            for x, width in zip(flat, self.in_widths):
+                x = np.asarray(x)
+                if (x.ndim < 1 or x.shape[0] != adapter.num_samples
+                        or x.size != x.shape[0] * width or x.dtype.kind not in "fiub"):
+                    raise Unsupported(f"x of shape {x.shape} and dtype {x.dtype}")
+                xs.append(_C.from_numpy(np.ascontiguousarray(x, dtype=np.float32)))
+            cache["x"] = xs
         return cache["x"]
 
     def targets(self, adapter):

@@ -121,18 +121,47 @@ def test_program_rejects_bad_arrays_with_clear_messages():
     none = _C.from_numpy(np.empty((0,), np.float32))
     order = _C.from_numpy(np.arange(len(x), dtype=np.int64))
     bad_x = _C.from_numpy(np.zeros((16, 5), np.float32))
-    with pytest.raises(ValueError, match=r"x must have 4 features per sample, got shape \(16, 5\)"):
-        prog.train(bad_x, [yc], [none], order, 0, 1, 8, [0.1], [])
+    with pytest.raises(ValueError,
+                       match=r"input 0 must have 4 features per sample, got shape \(16, 5\)"):
+        prog.train([bad_x], [yc], [none], order, 0, 1, 8, [0.1], [])
+    with pytest.raises(ValueError, match=r"expected 1 input array\(s\), got 2"):
+        prog.train([xc, xc], [yc], [none], order, 0, 1, 8, [0.1], [])
     with pytest.raises(ValueError, match=r"targets of output 0 have shape \(16, 2\)"):
-        prog.train(xc, [_C.from_numpy(np.zeros((16, 2), np.float32))], [none], order, 0, 1, 8,
+        prog.train([xc], [_C.from_numpy(np.zeros((16, 2), np.float32))], [none], order, 0, 1, 8,
                    [0.1], [])
     with pytest.raises(ValueError, match="need one learning rate per step"):
-        prog.train(xc, [yc], [none], order, 0, 2, 8, [0.1], [])
+        prog.train([xc], [yc], [none], order, 0, 2, 8, [0.1], [])
     bad_order = _C.from_numpy(np.array([0, 99] + [0] * 14, dtype=np.int64))
     with pytest.raises(ValueError, match="order holds row 99 but x has 16 rows"):
-        prog.train(xc, [yc], [none], bad_order, 0, 1, 8, [0.1], [])
+        prog.train([xc], [yc], [none], bad_order, 0, 1, 8, [0.1], [])
     with pytest.raises(ValueError, match=r"sample_weight of output 0 has shape \(3,\)"):
-        prog.train(xc, [yc], [_C.from_numpy(np.ones(3, np.float32))], order, 0, 1, 8, [0.1], [])
+        prog.train([xc], [yc], [_C.from_numpy(np.ones(3, np.float32))], order, 0, 1, 8, [0.1], [])
+
+
+def test_two_input_program_matches_numpy_and_checks_row_counts():
+    keras.utils.set_random_seed(2)
+    a, b = keras.Input((4,)), keras.Input((2,))
+    h = L.Concatenate()([L.Dense(3, activation="relu")(a), b])
+    model = keras.Model([a, b], L.Dense(2)(h))
+    model.compile("sgd", loss="mse")
+    rng = np.random.default_rng(5)
+    xa = rng.standard_normal((16, 4)).astype(np.float32)
+    xb = rng.standard_normal((16, 2)).astype(np.float32)
+    out = model.predict([xa, xb], verbose=0)
+    assert model.fast_path_reason is None
+    k1, b1, k2, b2 = [w.astype(np.float64) for w in model.get_weights()]
+    hidden = np.maximum(xa.astype(np.float64) @ k1 + b1, 0.0)
+    ref = np.concatenate([hidden, xb.astype(np.float64)], axis=1) @ k2 + b2
+    np.testing.assert_allclose(out, ref, rtol=1e-5, atol=1e-6)
+    model.fit([xa, xb], xb, epochs=1, verbose=0)
+    prog = _program(model)["train"][1].c
+    none = _C.from_numpy(np.empty((0,), np.float32))
+    order = _C.from_numpy(np.arange(16, dtype=np.int64))
+    xa_c, short_b = _C.from_numpy(xa), _C.from_numpy(xb[:10])
+    with pytest.raises(ValueError, match="input 1 has 10 rows but input 0 has 16"):
+        prog.train([xa_c, short_b], [_C.from_numpy(xb)], [none], order, 0, 1, 8, [0.1], [])
+    with pytest.raises(ValueError, match=r"input 1 must have 2 features per sample"):
+        prog.train([xa_c, xa_c], [_C.from_numpy(xb)], [none], order, 0, 1, 8, [0.1], [])
 
 
 def test_labels_out_of_range_raise_value_error():
