@@ -23,6 +23,9 @@ struct NodeSpec {
   Tensor kernel, bias;  // share storage with the model's Variables
   int kernel_param = -1;  // index in the optimizer's parameter list, -1 if frozen
   int bias_param = -1;
+  // dense: weight penalties l1 * sum|w| + l2 * sum w^2 (the L1 / L2 / L1L2 regularizers),
+  // added to the loss and their gradients to dW / db
+  float kernel_l1 = 0.f, kernel_l2 = 0.f, bias_l1 = 0.f, bias_l2 = 0.f;
   // dense / activation
   cpu::Activation act = cpu::Activation::linear;
   float alpha = 0.f;

@@ -3,12 +3,14 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 
 #include "core/check.h"
 #include "core/threads.h"
 #include "cpu/activation.h"
 #include "cpu/dense.h"
 #include "cpu/gemm.h"
+#include "cpu/penalty.h"
 #include "cpu/random.h"
 #include "ops/optim.h"
 
@@ -76,6 +78,11 @@ Program::Program(std::vector<NodeSpec> nodes, std::vector<int> outputs,
         PFF_CHECK(p < static_cast<int>(opt_.params.size()), "[program] dense node ", i,
                   " names parameter ", p, " of ", opt_.params.size(), ".");
       if (nd.kernel_param >= 0 || nd.bias_param >= 0) needs_grad_[i] = true;
+      for (float c : {nd.kernel_l1, nd.kernel_l2, nd.bias_l1, nd.bias_l2})
+        PFF_CHECK(c >= 0.f && c < std::numeric_limits<float>::infinity(), "[program] dense node ",
+                  i, " has a penalty coefficient ", c, "; expected a finite number >= 0.");
+      PFF_CHECK(has(nd.bias) || (nd.bias_l1 == 0.f && nd.bias_l2 == 0.f), "[program] dense node ",
+                i, " has a bias penalty but no bias.");
     } else if (nd.kind == NodeKind::concatenate) {
       int64_t total = 0;
       for (int j : nd.inputs) total += nodes_[j].width;
@@ -339,6 +346,11 @@ void Program::backward(int64_t b) {
         cpu::dense_backward(g, value_ptr_[in], nd.kernel.f32(), ptr_or_null(pre_[i]),
                             value_ptr_[i], g, dx,
                             dW, db, b, nd.kernel.dim(0), w, nd.act, nd.alpha);
+        if (nd.kernel_param >= 0)
+          cpu::add_penalty_grad(dW, nd.kernel.f32(), nd.kernel.numel(), nd.kernel_l1,
+                                nd.kernel_l2);
+        if (db && nd.bias_param >= 0)
+          cpu::add_penalty_grad(db, nd.bias.f32(), w, nd.bias_l1, nd.bias_l2);
         if (dx) contribute(in, dx);
         break;
       }
@@ -402,6 +414,8 @@ void Program::dense_backward_fused(int i, int64_t b, float* dx) {
     float* db = nd.bias_param >= 0 ? param_grads_[nd.bias_param].f32()
                                    : frozen_grads_[2 * i + 1].f32();
     cpu::column_sums(g, db, b, OUT);
+    if (nd.bias_param >= 0)
+      cpu::add_penalty_grad(db, nd.bias.f32(), OUT, nd.bias_l1, nd.bias_l2);
   }
   // dx uses the kernel before this step's update.
   if (dx) cpu::gemm(false, true, b, IN, OUT, 1.f, g, OUT, W, OUT, 0.f, dx, IN);
@@ -418,6 +432,7 @@ void Program::dense_backward_fused(int i, int64_t b, float* dx) {
       int64_t off = r0 * OUT;
       // dW rows r0.. = x[:, r0..]^T @ g.
       cpu::gemm(true, false, rows, OUT, b, 1.f, x + r0, IN, g, OUT, 0.f, dW + off, OUT);
+      cpu::add_penalty_grad(dW + off, W + off, rows * OUT, nd.kernel_l1, nd.kernel_l2);
       float* slots[3] = {nullptr, nullptr, nullptr};
       for (size_t k = 0; k < opt_.slots.size() && k < 3; ++k)
         if (!opt_.slots[k].empty()) slots[k] = opt_.slots[k][p].f32() + off;
@@ -446,6 +461,7 @@ void Program::losses_and_metrics(const Data& d, int64_t first, int64_t b, bool w
     float weighted = head.has_weight ? value * head.weight : value;
     total = h == 0 ? weighted : total + weighted;
   }
+  for (float p : penalties_) total = total + p;  // compute_loss adds model.losses last
   // Keras weights the running loss by the batch size.
   sums[0] += static_cast<double>(total) * b;
   sums[1] += b;
@@ -455,6 +471,19 @@ void Program::losses_and_metrics(const Data& d, int64_t first, int64_t b, bool w
     int node = heads_[spec.head].node;
     metric_update(spec, heads_[spec.head], value_ptr_[node] + first * width(node), b,
                   width(node), head_bufs_[spec.head], &sums[base + 2 * m]);
+  }
+}
+
+void Program::compute_penalties() {
+  penalties_.clear();
+  for (auto& nd : nodes_) {
+    if (nd.kind != NodeKind::dense) continue;
+    if (nd.kernel_l1 != 0.f || nd.kernel_l2 != 0.f)
+      penalties_.push_back(cpu::weight_penalty(nd.kernel.f32(), nd.kernel.numel(),
+                                               nd.kernel_l1, nd.kernel_l2));
+    if (nd.bias_l1 != 0.f || nd.bias_l2 != 0.f)
+      penalties_.push_back(cpu::weight_penalty(nd.bias.f32(), nd.width, nd.bias_l1,
+                                               nd.bias_l2));
   }
 }
 
@@ -499,6 +528,7 @@ std::vector<double> Program::train(const Data& d, const Tensor& order, int64_t f
     forward(b, true, &counters, s, rows_.data(), &d.xs);
     ++last_forwards_;
     std::fill(received_.begin(), received_.end(), 0);
+    compute_penalties();  // of the weights this step's forward used
     losses_and_metrics(d, 0, b, update, last_sums_);
     if (update) {
       step_lr_ = lrs[s];
@@ -526,6 +556,7 @@ std::vector<double> Program::evaluate(const Data& d, int64_t begin, int64_t end,
             ") are not inside x's ", N, " rows.");
   int64_t chunk = inference_rows(batch);
   reserve(chunk);
+  compute_penalties();
   std::vector<double> sums(num_sums(), 0.0);
   for (int64_t start = begin; start < end; start += chunk) {
     int64_t rows = std::min(chunk, end - start);

@@ -70,6 +70,9 @@ class Program {
   void dense_backward_fused(int i, int64_t b, float* dx);
   void losses_and_metrics(const Data& data, int64_t first, int64_t b, bool with_grad,
                           std::vector<double>& sums);
+  /** The weight penalties of the current weights, into penalties_ (node order, kernel
+   *  before bias). */
+  void compute_penalties();
   int64_t width(int node) const { return nodes_[node].width; }
 
   std::vector<NodeSpec> nodes_;
@@ -97,6 +100,7 @@ class Program {
   std::vector<bool> fused_node_;
   float step_lr_ = 0.f;
   int64_t step_done_ = 0;
+  std::vector<float> penalties_;  // regularization terms the loss adds this step
   std::vector<HeadBuffers> head_bufs_;
   Tensor scratch_;
   std::vector<int64_t> rows_;

@@ -267,6 +267,11 @@ class MyLoss(keras.losses.Loss):
         return keras.ops.mean(keras.ops.square(y_true - y_pred), axis=-1)
 
 
+class MyRegularizer(keras.regularizers.Regularizer):
+    def __call__(self, x):
+        return keras.ops.sum(keras.ops.abs(x)) * 0.01
+
+
 def _seq(*body, n_in=8):
     return keras.Sequential([keras.Input((n_in,))] + list(body))
 
@@ -297,9 +302,9 @@ FALLBACKS = {
     "lambda_layer": (lambda: _seq(K.Dense(8), K.Lambda(lambda t: t * 2.0),
                                   K.Dense(3, activation="softmax")),
                      {}, {}, "sparse", r"Lambda"),
-    "kernel_regularizer": (lambda: _seq(K.Dense(8, kernel_regularizer="l2"),
+    "custom_regularizer": (lambda: _seq(K.Dense(8, kernel_regularizer=MyRegularizer()),
                                         K.Dense(3, activation="softmax")),
-                           {}, {}, "sparse", r"kernel_regularizer"),
+                           {}, {}, "sparse", r"custom kernel_regularizer"),
     "activity_regularizer": (lambda: _seq(K.Dense(8, activity_regularizer="l1"),
                                           K.Dense(3, activation="softmax")),
                              {}, {}, "sparse", r"activity_regularizer"),

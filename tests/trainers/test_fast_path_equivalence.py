@@ -515,6 +515,74 @@ def test_multi_input_wrong_arrays_fall_back_with_eager_error():
     assert "missing ['xb']" in m.fast_path_reason
 
 
+REGULARIZERS = {
+    "l2": lambda: dict(kernel_regularizer="l2"),
+    "l1": lambda: dict(kernel_regularizer=keras.regularizers.L1(0.003)),
+    "l1_l2_both": lambda: dict(kernel_regularizer=keras.regularizers.L1L2(0.002, 0.01),
+                               bias_regularizer=keras.regularizers.L2(0.05)),
+    "bias_only": lambda: dict(bias_regularizer=keras.regularizers.L1(0.02)),
+}
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "rmsprop"])
+@pytest.mark.parametrize("name", sorted(REGULARIZERS))
+def test_weight_regularizers(name, optimizer):
+    """The penalties join the loss (fit and evaluate) and their gradients the update;
+    the 64x600 kernel takes the block-by-block fused update."""
+    x = features(300, 64, seed=4)
+    y = class_labels(x, 3)
+
+    def build():
+        m = keras.Sequential([
+            keras.Input((64,)), K.Dense(600, activation="relu", **REGULARIZERS[name]()),
+            K.Dense(8, activation="tanh", **REGULARIZERS[name]()),
+            K.Dense(3, activation="softmax")])
+        m.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+        return m
+
+    fast, eager = twin(build, lambda m: record(m, x, y, validation_split=0.2))
+    assert_same(fast, eager)
+
+
+def test_regularized_frozen_layer_and_multi_output():
+    """A frozen layer's penalty still counts in the loss (not in the updates); per-output
+    losses leave the penalties out."""
+    def build():
+        inp = keras.Input((8,))
+        h = K.Dense(6, activation="tanh", kernel_regularizer="l2", name="frozen")(inp)
+        a = K.Dense(3, activation="softmax", kernel_regularizer=keras.regularizers.L1(0.01),
+                    name="cls")(h)
+        b = K.Dense(1, name="reg", bias_regularizer="l2")(h)
+        m = keras.Model(inp, [a, b])
+        m.get_layer("frozen").trainable = False
+        m.compile(optimizer="adam", loss=["sparse_categorical_crossentropy", "mse"],
+                  loss_weights=[1.0, 0.3])
+        return m
+
+    fast, eager = twin(build, lambda m: record(m, X, [Y3, X[:, :1]]))
+    assert_same(fast, eager)
+    h = fast["history"]
+    assert h["loss"][-1] > h["cls_loss"][-1] + 0.3 * h["reg_loss"][-1] + 1e-3
+
+
+def test_regularizer_penalty_matches_numpy():
+    """evaluate()'s loss is the data loss plus l1 * sum|W| + l2 * sum W^2 (float64)."""
+    keras.utils.set_random_seed(3)
+    reg = keras.regularizers.L1L2(0.01, 0.02)
+    m = keras.Sequential([keras.Input((8,)),
+                          K.Dense(4, kernel_regularizer=reg, bias_initializer="ones",
+                                  bias_regularizer=keras.regularizers.L2(0.5))])
+    m.compile(optimizer="sgd", loss="mse")
+    t = X[:, :4]
+    loss = m.evaluate(X, t, verbose=0)
+    assert m.fast_path_reason is None
+    k, b = [w.astype(np.float64) for w in m.get_weights()]
+    data = np.mean(((X.astype(np.float64) @ k + b) - t) ** 2)
+    penalty = 0.01 * np.abs(k).sum() + 0.02 * (k ** 2).sum() + 0.5 * (b ** 2).sum()
+    np.testing.assert_allclose(loss, data + penalty, rtol=1e-5)
+
+
 def test_same_tensor_merged_with_itself():
     def make(inp):
         h = K.Dense(6, activation="tanh")(inp)

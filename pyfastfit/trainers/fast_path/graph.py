@@ -48,9 +48,20 @@ def _activation_of(layer):
 _MERGES = ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum")
 
 
+def _penalty(layer, variable, what):
+    """(l1, l2) of the regularizer `layer.losses` applies to `variable` ((0, 0) if none)."""
+    from pyfastfit import regularizers
+
+    reg = next((r for v, r in layer._regularized if v is variable), None)
+    if reg is None or not (variable.trainable or not layer._trainable):
+        return 0.0, 0.0
+    if type(reg) not in (regularizers.L1L2, regularizers.L1, regularizers.L2):
+        raise Unsupported(f"{_layer_name(layer)} has a custom {what}_regularizer")
+    return float(reg.l1), float(reg.l2)
+
+
 def _dense_node(layer, in_shape, inputs, width, param_index):
-    for attr in ("kernel_regularizer", "bias_regularizer", "activity_regularizer",
-                 "kernel_constraint", "bias_constraint"):
+    for attr in ("activity_regularizer", "kernel_constraint", "bias_constraint"):
         if getattr(layer, attr, None) is not None:
             raise Unsupported(f"{_layer_name(layer)} has a {attr}")
     if getattr(layer, "_fused", None) is None:
@@ -62,9 +73,11 @@ def _dense_node(layer, in_shape, inputs, width, param_index):
     node.activation = layer._fused
     node.alpha = layer._fused_alpha
     node.kernel_param = param_index.get(id(layer.kernel), -1)
+    node.kernel_l1, node.kernel_l2 = _penalty(layer, layer.kernel, "kernel")
     if layer.bias is not None:
         node.bias = layer.bias._c
         node.bias_param = param_index.get(id(layer.bias), -1)
+        node.bias_l1, node.bias_l2 = _penalty(layer, layer.bias, "bias")
     return node
 
 
