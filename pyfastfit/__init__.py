@@ -14,7 +14,8 @@ from pyfastfit.autodiff import GradientTape  # noqa: E402
 from pyfastfit.core import Tensor, Variable  # noqa: E402
 
 _SUBPACKAGES = (
-    "activations", "backend", "callbacks", "data", "datasets", "initializers", "layers",
+    "activations", "backend", "callbacks", "constraints", "data", "datasets", "initializers",
+    "layers",
     "losses", "metrics", "models", "optimizers", "regularizers", "saving", "trainers",
     "utils",
 )

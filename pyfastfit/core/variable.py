@@ -32,7 +32,7 @@ class Variable(Tensor):
     array([1., 2.], dtype=float32)
     """
 
-    __slots__ = ("name", "trainable", "path", "_uid", "_aggregation")
+    __slots__ = ("name", "trainable", "path", "constraint", "_uid", "_aggregation")
 
     def __init__(self, initializer=None, shape=None, dtype=None, trainable=True,
                  name=None, aggregation="none", **kwargs):
@@ -56,6 +56,8 @@ class Variable(Tensor):
                 f"Variable initial value has shape {self._c.shape}, expected shape {tuple(shape)}."
             )
         self.trainable = bool(trainable)
+        # Applied by the optimizer after each update (`v.assign(v.constraint(v))`).
+        self.constraint = None
         self.name = name or "variable"
         self.path = self.name
         self._uid = next(_uid)

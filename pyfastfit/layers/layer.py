@@ -15,6 +15,7 @@ import numpy as np
 
 from pyfastfit import backend
 from pyfastfit import initializers as initializers_mod
+from pyfastfit import constraints as constraints_mod
 from pyfastfit import regularizers as regularizers_mod
 from pyfastfit import ops
 from pyfastfit.core import Tensor, Variable
@@ -39,7 +40,7 @@ _CALL_INFO = {}  # class -> (accepts_training, training_default, accepts_mask)
 _NO_TRACK = frozenset({
     "_inbound_nodes", "_outbound_nodes", "_losses", "_plan", "_metric_values", "_regularized",
     "_inputs_struct", "_outputs_struct", "_nodes_in_order", "_build_shapes",
-    "_created_trainable", "_config_args", "_constraints", "_functional", "_tree_cache",
+    "_created_trainable", "_config_args", "_functional", "_tree_cache",
 })
 
 
@@ -155,7 +156,6 @@ class Layer:
         d["_regularized"] = []
         d["_created_trainable"] = set()
         d["_own_weights"] = []
-        d["_constraints"] = {}
         d["_inbound_nodes"] = []
         d["_outbound_nodes"] = []
         if name is None:
@@ -309,8 +309,8 @@ class Layer:
             dtype: dtype name. Defaults to the layer dtype.
             trainable: whether training updates it.
             regularizer: name or Regularizer; its penalty is added to `losses`.
-            constraint: callable applied after optimizer updates (stored as
-                `variable.constraint`).
+            constraint: name, Constraint or callable `w -> w'`, applied by the
+                optimizer after each update (stored as `variable.constraint`).
             name: variable name.
 
         Returns:
@@ -332,8 +332,7 @@ class Layer:
         regularizer = regularizers_mod.get(regularizer)
         if regularizer is not None:
             self._regularized.append((v, regularizer))
-        if constraint is not None:
-            self._constraints[id(v)] = constraint
+        v.constraint = constraints_mod.get(constraint)
         self._own_weights.append(v)
         _generation[0] += 1
         return v

@@ -359,12 +359,22 @@ class Optimizer:
         params_c, slots_c, decays = plan
         if self.gradient_accumulation_steps:
             self._accumulate_and_update(variables, gc, plan)
+            self._apply_constraints(variables)
             return
         step = int(self._iterations_np) if self.use_ema else 0
         optim_ops.update_(self._algo, params_c, gc, slots_c, self._current_lr_c(),
                           self._iterations._c, self._hyper(), *self._clip_args(), decays)
         if self.use_ema:
             self._update_ema(step)
+        self._apply_constraints(variables)
+
+    @staticmethod
+    def _apply_constraints(variables):
+        """Keras's weight constraints: `v.assign(v.constraint(v))` after the update."""
+        for v in variables:
+            constraint = getattr(v, "constraint", None)
+            if constraint is not None:
+                v.assign(constraint(v))
 
     def _accumulate_and_update(self, variables, gc, plan):
         """Keras's gradient accumulation: add to the accumulators, and every

@@ -1,6 +1,6 @@
 """Dense: `activation(inputs @ kernel + bias)` as one fused C++ op."""
 
-from pyfastfit import activations, initializers, regularizers
+from pyfastfit import activations, constraints, initializers, regularizers
 from pyfastfit.ops import nn
 from pyfastfit.layers.layer import Layer
 
@@ -43,8 +43,8 @@ class Dense(Layer):
         self.bias_initializer = initializers.get(bias_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = kernel_constraint
-        self.bias_constraint = bias_constraint
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
         self.supports_masking = True
 
     def build(self, input_shape):
@@ -84,7 +84,9 @@ class Dense(Layer):
                                    if self.kernel_regularizer else None),
             "bias_regularizer": (regularizers.serialize(self.bias_regularizer)
                                  if self.bias_regularizer else None),
-            "kernel_constraint": None,
-            "bias_constraint": None,
+            "kernel_constraint": (constraints.serialize(self.kernel_constraint)
+                                  if self.kernel_constraint else None),
+            "bias_constraint": (constraints.serialize(self.bias_constraint)
+                                if self.bias_constraint else None),
         })
         return config

@@ -61,9 +61,11 @@ def _penalty(layer, variable, what):
 
 
 def _dense_node(layer, in_shape, inputs, width, param_index):
-    for attr in ("activity_regularizer", "kernel_constraint", "bias_constraint"):
-        if getattr(layer, attr, None) is not None:
-            raise Unsupported(f"{_layer_name(layer)} has a {attr}")
+    if getattr(layer, "activity_regularizer", None) is not None:
+        raise Unsupported(f"{_layer_name(layer)} has an activity_regularizer")
+    for what, v in (("kernel", layer.kernel), ("bias", layer.bias)):
+        if v is not None and v.constraint is not None:
+            raise Unsupported(f"{_layer_name(layer)} has a {what} constraint")
     if getattr(layer, "_fused", None) is None:
         raise Unsupported(f"{_layer_name(layer)} uses a custom activation")
     if len(in_shape) != 2:
