@@ -264,6 +264,37 @@ class Dataset:
         """Generator of row-index chunks (`range` or int64 arrays) in element order."""
         raise NotImplementedError
 
+    def _row_batches(self):
+        """How this pipeline batches rows of arrays, for loops that gather batches
+        themselves (the trainer's fast path), or None.
+
+        Returns `(element, batch_size, drop_remainder, shuffled, next_order)` when the
+        pipeline is `from_tensor_slices` -> any of shuffle / repeat / take / skip /
+        prefetch -> `batch` -> prefetch, with a finite cardinality: `element` is the
+        structure of the whole source arrays, `next_order()` the rows of the next pass
+        in element order (an int64 array; it advances a shuffle's RNG exactly as
+        iterating the pass would), `shuffled` whether passes may differ.
+        """
+        ds = self
+        while isinstance(ds, _Prefetch):
+            ds = ds._parent
+        if not isinstance(ds, _Batch) or ds.cardinality() < 0:
+            return None
+        source = ds._parent._index_source()
+        if source is None:
+            return None
+        shuffled, node = False, ds._parent
+        while node is not source:
+            shuffled = shuffled or isinstance(node, _Shuffle)
+            node = node._parent
+
+        def next_order():
+            chunks = [_as_index_array(c) for c in ds._parent._index_chunks()]
+            return np.concatenate(chunks) if chunks else np.empty(0, np.int64)
+
+        element = _structure.unflatten(source._treedef, source._leaves)
+        return element, ds._batch_size, ds._drop_remainder, shuffled, next_order
+
 
 # -- source ---------------------------------------------------------------------------
 

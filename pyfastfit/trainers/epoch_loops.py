@@ -7,9 +7,11 @@ callbacks)`, where `adapter` is an `ArrayDataAdapter` whose data is already flat
 NumPy (`x_flat`, `y_flat`, `sw_flat`, class weights folded in). An implementation
 that replaces them must keep the contract documented on each method:
 
-- use it only when `not self.run_eagerly`, `type(adapter) is ArrayDataAdapter` and the
-  step methods are not overridden (datasets/generators come as `IterableDataAdapter`);
-- draw the sample order with `adapter.pass_order()` once per pass (same RNG stream);
+- use it only when `not self.run_eagerly` and the step methods are not overridden;
+  datasets/generators come as `IterableDataAdapter` (the fast path takes those whose
+  data is a `data.Dataset` of row batches, fast_path/sources.py);
+- draw the sample order once per pass from the same RNG stream as the eager pass
+  (`adapter.pass_order()`, or the Dataset pipeline's `_row_batches()` order);
 - leave the metric state in `self.metrics` (the `loss` tracker weighted by batch size,
   the compiled metrics, the per-output loss trackers) as the eager loop would, since
   `fit`/`evaluate` read the epoch logs from it afterwards;

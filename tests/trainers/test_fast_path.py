@@ -356,9 +356,12 @@ FALLBACKS = {
         learning_rate=lambda: 0.05)}, {}, "sparse", r"callable"),
     "steps_per_epoch": (_softmax_dense, {}, {"steps_per_epoch": 5}, "sparse",
                         r"steps_per_epoch"),
-    "dataset_input": (_softmax_dense, {}, {"as": "dataset"}, "sparse", r"dataset"),
-    "generator_input": (_softmax_dense, {}, {"as": "generator"}, "sparse", r"generator"),
-    "py_dataset_input": (_softmax_dense, {}, {"as": "py_dataset"}, "sparse", r"dataset"),
+    "mapped_dataset_input": (_softmax_dense, {}, {"as": "mapped_dataset"}, "sparse",
+                             r"not from_tensor_slices\(\.\.\.\) batched by batch\(\)"),
+    "generator_input": (_softmax_dense, {}, {"as": "generator"}, "sparse",
+                        r"generator or iterable"),
+    "py_dataset_input": (_softmax_dense, {}, {"as": "py_dataset"}, "sparse",
+                         r"generator or iterable"),
 }
 
 
@@ -375,8 +378,9 @@ class _Batches(keras.utils.PyDataset):
 
 
 def _as_data(kind, x, y):
-    if kind == "dataset":
-        return keras.data.Dataset.from_tensor_slices((x, y)).batch(32), None
+    if kind == "mapped_dataset":
+        ds = keras.data.Dataset.from_tensor_slices((x, y)).map(lambda a, b: (a * 2.0, b))
+        return ds.batch(32), None
     if kind == "generator":
         def gen():
             for i in range(0, len(x), 32):
@@ -428,10 +432,10 @@ def test_fallback_for_output_without_loss():
 
 
 def test_fallback_on_one_call_does_not_stick():
-    """A dataset call falls back; the next NumPy call runs on the fast path again."""
+    """A generator call falls back; the next NumPy call runs on the fast path again."""
     m = _classifier()
-    m.fit(keras.data.Dataset.from_tensor_slices((X, Y3)).batch(32), epochs=1, verbose=0)
-    assert "dataset" in m.fast_path_reason
+    m.fit(((X[i:i + 32], Y3[i:i + 32]) for i in range(0, len(X), 32)), epochs=1, verbose=0)
+    assert "generator" in m.fast_path_reason
     m.fit(X, Y3, epochs=1, verbose=0)
     assert m.fast_path_reason is None
     m.fit(X, Y3, epochs=1, steps_per_epoch=3, verbose=0)

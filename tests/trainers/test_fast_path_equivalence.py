@@ -906,16 +906,82 @@ def test_one_dimensional_regression_targets(loss):
 
 
 def test_validation_data_as_dataset():
-    """Training on the fast path, validation on the eager path (the reason after fit
-    describes the validation call)."""
     val = keras.data.Dataset.from_tensor_slices((X[:64], Y3[:64])).batch(16)
     build = partial(mlp, 3, "softmax", loss="sparse_categorical_crossentropy",
                     metrics=["accuracy"])
     fast, eager = twin(build, lambda m: record(m, X, Y3, validation_data=val))
-    assert "dataset" in fast["fit_reason"]
-    fast["fit_reason"] = None
     assert_same(fast, eager)
     assert "val_accuracy" in fast["history"]
+
+
+SW = np.abs(X[:, 3]).astype(np.float32) + 0.1
+DATASETS = {
+    "batch": lambda D: D.from_tensor_slices((X, Y3)).batch(32),
+    "shuffle_whole": lambda D: D.from_tensor_slices((X, Y3)).shuffle(1000).batch(32),
+    "shuffle_buffer_prefetch": lambda D: D.from_tensor_slices((X, Y3)).shuffle(
+        64).batch(32).prefetch(2),
+    "fixed_order_each_pass": lambda D: D.from_tensor_slices((X, Y3)).shuffle(
+        500, seed=3, reshuffle_each_iteration=False).batch(40),
+    "skip_take_repeat_drop": lambda D: D.from_tensor_slices((X, Y3)).skip(20).take(
+        200).shuffle(50).repeat(2).batch(48, drop_remainder=True),
+    "sample_weights": lambda D: D.from_tensor_slices((X, Y3, SW)).shuffle(128).batch(32),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DATASETS))
+def test_dataset_pipelines(name):
+    """A Dataset that only batches rows of arrays runs on the fast path: the Program
+    gathers each batch in the order the pipeline yields (its shuffle RNG advancing as an
+    eager pass's), for training, validation, evaluate and predict."""
+    build = partial(mlp, 3, "softmax", loss="sparse_categorical_crossentropy",
+                    metrics=["accuracy"], weighted_metrics=["accuracy"])
+
+    def run(m):
+        D = keras.data.Dataset
+        val = D.from_tensor_slices((X[10:110], Y3[10:110])).skip(5).take(90).batch(16)
+        rec = record(m, DATASETS[name](D), None, epochs=3, validation_data=val,
+                     eval_data=(val, None),
+                     predict_x=D.from_tensor_slices(X[:77]).batch(20).prefetch(1))
+        rec["cardinality"] = int(DATASETS[name](D).cardinality())
+        return rec
+
+    fast, eager = twin(build, run)
+    assert_same(fast, eager)
+    assert fast["predict"][0].shape == (77, 3)
+
+
+def test_dataset_with_class_weight_and_dict_inputs():
+    xa, xb, yc, _ = _multi_input_data()
+    cw = {0: 0.5, 1: 2.0, 2: 1.0}
+
+    def build():
+        a, b = keras.Input((5,), name="xa"), keras.Input((3, 1), name="xb")
+        h = K.Concatenate()([K.Dense(6, activation="relu")(a), K.Flatten()(b)])
+        m = keras.Model([a, b], K.Dense(3, activation="softmax")(h))
+        m.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+        return m
+
+    def run(m):
+        ds = keras.data.Dataset.from_tensor_slices(({"xb": xb, "xa": xa}, yc))
+        return record(m, ds.shuffle(100).batch(24), None, class_weight=cw,
+                      eval_data=(ds.batch(64), None), predict_x=[xa, xb])
+
+    assert_same(*twin(build, run))
+
+
+def test_dataset_fallbacks_name_the_reason():
+    m = mlp(3, "softmax", loss="sparse_categorical_crossentropy")
+    D = keras.data.Dataset
+    m.fit(D.from_tensor_slices((X, Y3)).batch(32).shuffle(4), epochs=1, verbose=0)
+    assert "batched by batch()" in m.fast_path_reason
+    m.fit(D.from_tensor_slices((X, Y3)).repeat().batch(32), epochs=1, steps_per_epoch=3,
+          verbose=0)
+    assert m.fast_path_reason == "steps/steps_per_epoch is set"
+    m.evaluate(D.from_tensor_slices((X, Y3)).shuffle(10).batch(32), verbose=0)
+    assert "shuffles or repeats" in m.fast_path_reason
+    m.predict(D.from_tensor_slices(X).batch(32), verbose=0)
+    assert m.fast_path_reason is None
 
 
 def test_two_models_sharing_layers():

@@ -15,6 +15,7 @@ import numpy as np
 from pyfastfit import config
 from pyfastfit.trainers.fast_path.graph import Unsupported
 from pyfastfit.trainers.fast_path.program import FastProgram
+from pyfastfit.trainers.fast_path.sources import source_of
 
 REFRESH_S = 0.1
 _log = logging.getLogger("pyfastfit")
@@ -68,23 +69,19 @@ def _key(model, purpose):
 def get_program(model, adapter, purpose):
     """The model's FastProgram for one pass over `adapter`, or None (the reason is
     recorded in `model._fast_path_reason` and logged at debug level)."""
-    from pyfastfit.trainers.data_adapters import ArrayDataAdapter
-
     reason = structural_reason(model, purpose)
     prog = None
-    if reason is None and (type(adapter) is not ArrayDataAdapter or adapter._steps is not None):
-        reason = ("the data is a dataset or generator" if type(adapter) is not ArrayDataAdapter
-                  else "steps/steps_per_epoch is set")
-    if reason is None and adapter.num_samples == 0:
-        reason = "the data has no samples"
     if reason is None:
         try:
+            arrays = source_of(adapter, purpose).arrays
+            if arrays.num_samples == 0:
+                raise Unsupported("the data has no samples")
             if not model.built:
-                model.build((None,) + tuple(adapter.x_flat[0].shape[1:]))
-            prog = _cached_program(model, adapter, purpose)
-            prog.x_arrays(adapter)
+                model.build((None,) + tuple(arrays.x_flat[0].shape[1:]))
+            prog = _cached_program(model, arrays, purpose)
+            prog.x_arrays(arrays)
             if purpose != "predict":
-                prog.targets(adapter)
+                prog.targets(arrays)
         except Unsupported as e:
             reason, prog = str(e), None
     object.__setattr__(model, "_fast_path_reason", reason)
@@ -162,15 +159,13 @@ def _run_chunks(model, callbacks, kind, num_steps, run, logs_of, stop_attr, per_
 
 def train_epoch(model, prog, adapter, callbacks):
     """One training epoch through `prog`; metric state ends as the eager loop's."""
-    xs = prog.x_arrays(adapter)
-    ys, sws = prog.targets(adapter)
-    order = adapter.pass_order()
-    if order is None:
-        order = np.arange(adapter.num_samples, dtype=np.int64)
     from pyfastfit.core._c import _C
 
-    order = _C.from_numpy(np.ascontiguousarray(order, dtype=np.int64))
-    batch = adapter.batch_size
+    src = source_of(adapter, "train")
+    xs = prog.x_arrays(src.arrays)
+    ys, sws = prog.targets(src.arrays)
+    order = _C.from_numpy(np.ascontiguousarray(src.pass_order(), dtype=np.int64))
+    batch = src.batch_size
 
     def run(step, n):
         lrs = prog.learning_rates(n) if prog.optimizer is not None else [0.0] * n
@@ -183,7 +178,7 @@ def train_epoch(model, prog, adapter, callbacks):
                 layer._counter += prog.c.last_forwards
             prog.add_sums(prog.c.last_sums)
 
-    _run_chunks(model, callbacks, "train", adapter.num_batches, run,
+    _run_chunks(model, callbacks, "train", src.num_batches, run,
                 lambda step, n: model.get_metrics_result(), "stop_training",
                 per_call=getattr(model, "steps_per_execution", 1))
     return model.get_metrics_result()
@@ -191,16 +186,17 @@ def train_epoch(model, prog, adapter, callbacks):
 
 def test_epoch(model, prog, adapter, callbacks):
     """One evaluation pass through `prog` (metrics accumulate; the caller resets)."""
-    xs = prog.x_arrays(adapter)
-    ys, sws = prog.targets(adapter)
-    n_rows, batch = adapter.num_samples, adapter.batch_size
+    src = source_of(adapter, "test")
+    xs = prog.x_arrays(src.arrays)
+    ys, sws = prog.targets(src.arrays)
+    (first, stop), batch = src.rows, src.batch_size
 
     def run(step, n):
-        sums = prog.c.evaluate(xs, ys, sws, step * batch, min(n_rows, (step + n) * batch),
-                               batch)
+        sums = prog.c.evaluate(xs, ys, sws, first + step * batch,
+                               min(stop, first + (step + n) * batch), batch)
         prog.add_sums(sums)
 
-    _run_chunks(model, callbacks, "test", adapter.num_batches, run,
+    _run_chunks(model, callbacks, "test", src.num_batches, run,
                 lambda step, n: model.get_metrics_result(), "stop_evaluating")
     return model.get_metrics_result()
 
@@ -211,24 +207,28 @@ def predict_epoch(model, prog, adapter, callbacks):
     from pyfastfit.core._c import _C
     from pyfastfit.trainers import _tree
 
-    xs = prog.x_arrays(adapter)
-    n_rows, batch = adapter.num_samples, adapter.batch_size
-    outs = [np.empty((n_rows,) + tuple(s[1:]), np.float32) for s in prog.out_shapes]
+    src = source_of(adapter, "predict")
+    arrays = src.arrays
+    xs = prog.x_arrays(arrays)
+    (first, stop), batch = src.rows, src.batch_size
+    # Full-height outputs (the Program writes row r at r); rows [first, stop) are used.
+    outs = [np.empty((arrays.num_samples,) + tuple(s[1:]), np.float32)
+            for s in prog.out_shapes]
     outs_c = [_C.from_numpy(o) for o in outs]
     if prog.pack is None:
-        sample = model.predict_step((adapter._pack_x([a[:1] for a in adapter.x_flat]),))
+        sample = model.predict_step((arrays._pack_x([a[:1] for a in arrays.x_flat]),))
         prog.pack = _tree.packer(sample)
-    done = [0]
+    done = [first]
 
     def run(step, n):
-        stop = min(n_rows, (step + n) * batch)
-        prog.c.predict(xs, outs_c, step * batch, stop, batch)
-        done[0] = stop
+        end = min(stop, first + (step + n) * batch)
+        prog.c.predict(xs, outs_c, first + step * batch, end, batch)
+        done[0] = end
 
     def logs_of(step, n):
-        lo = (step - 1) * batch
+        lo = first + (step - 1) * batch
         return {"outputs": prog.pack([o[lo:lo + batch] for o in outs])}
 
-    _run_chunks(model, callbacks, "predict", adapter.num_batches, run, logs_of,
+    _run_chunks(model, callbacks, "predict", src.num_batches, run, logs_of,
                 "stop_predicting")
-    return [[o[:done[0]]] for o in outs], prog.pack
+    return [[o[first:done[0]]] for o in outs], prog.pack
