@@ -85,19 +85,21 @@ PFF_BINDINGS(program, 20) {
            py::arg("clip_mode"), py::arg("clip"), py::arg("weight_decay"),
            py::arg("iterations"), py::arg("max_batch"))
       .def("train",
-           [](Program& p, std::vector<Tensor> xs, std::vector<Tensor> ys, std::vector<Tensor> sws,
-              const Tensor& order, int64_t first_step, int64_t steps, int64_t batch,
-              const std::vector<float>& lrs, const std::vector<uint64_t>& counters) {
-             return p.train(Data{std::move(xs), std::move(ys), std::move(sws)}, order, first_step, steps,
-                            batch, lrs, counters);
+           [](Program& p, std::vector<Tensor> xs, std::vector<Tensor> ys,
+              std::vector<Tensor> sws, const Tensor& order, int64_t first_step, int64_t steps,
+              int64_t batch, const std::vector<float>& lrs,
+              const std::vector<uint64_t>& counters) {
+             return p.train(Data{std::move(xs), std::move(ys), std::move(sws)}, order,
+                            first_step, steps, batch, lrs, counters);
            },
            py::arg("xs"), py::arg("ys"), py::arg("sws"), py::arg("order"), py::arg("first_step"),
            py::arg("steps"), py::arg("batch"), py::arg("lrs"), py::arg("dropout_counters"),
            release())
       .def("evaluate",
-           [](Program& p, std::vector<Tensor> xs, std::vector<Tensor> ys, std::vector<Tensor> sws,
-              int64_t begin, int64_t end, int64_t batch) {
-             return p.evaluate(Data{std::move(xs), std::move(ys), std::move(sws)}, begin, end, batch);
+           [](Program& p, std::vector<Tensor> xs, std::vector<Tensor> ys,
+              std::vector<Tensor> sws, int64_t begin, int64_t end, int64_t batch) {
+             return p.evaluate(Data{std::move(xs), std::move(ys), std::move(sws)}, begin, end,
+                               batch);
            },
            py::arg("xs"), py::arg("ys"), py::arg("sws"), py::arg("begin"), py::arg("end"),
            py::arg("batch"), release())

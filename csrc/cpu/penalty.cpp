@@ -18,7 +18,10 @@ PFF_HOT double partial_sums(const float* w, int64_t n) {
     }
   double s = 0.0;
   for (int j = 0; j < 32; ++j) s += acc[j];
-  for (; i < n; ++i) s += kSquare ? static_cast<double>(w[i]) * w[i] : (w[i] < 0.f ? -w[i] : w[i]);
+  for (; i < n; ++i) {
+    double v = w[i];
+    s += kSquare ? v * v : (v < 0.0 ? -v : v);
+  }
   return s;
 }
 

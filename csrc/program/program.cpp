@@ -79,10 +79,11 @@ Program::Program(std::vector<NodeSpec> nodes, std::vector<int> outputs,
                   " names parameter ", p, " of ", opt_.params.size(), ".");
       if (nd.kernel_param >= 0 || nd.bias_param >= 0) needs_grad_[i] = true;
       for (float c : {nd.kernel_l1, nd.kernel_l2, nd.bias_l1, nd.bias_l2})
-        PFF_CHECK(c >= 0.f && c < std::numeric_limits<float>::infinity(), "[program] dense node ",
-                  i, " has a penalty coefficient ", c, "; expected a finite number >= 0.");
-      PFF_CHECK(has(nd.bias) || (nd.bias_l1 == 0.f && nd.bias_l2 == 0.f), "[program] dense node ",
-                i, " has a bias penalty but no bias.");
+        PFF_CHECK(c >= 0.f && c < std::numeric_limits<float>::infinity(),
+                  "[program] dense node ", i, " has a penalty coefficient ", c,
+                  "; expected a finite number >= 0.");
+      PFF_CHECK(has(nd.bias) || (nd.bias_l1 == 0.f && nd.bias_l2 == 0.f),
+                "[program] dense node ", i, " has a bias penalty but no bias.");
     } else if (nd.kind == NodeKind::concatenate) {
       int64_t total = 0;
       for (int j : nd.inputs) total += nodes_[j].width;
