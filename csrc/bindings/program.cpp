@@ -58,6 +58,8 @@ PFF_BINDINGS(program, 20) {
              if (kind.rfind("point:", 0) == 0) {
                s.point = true;
                s.point_kind = cpu::parse_point_loss(kind.substr(6));
+             } else if (kind == "confusion") {
+               s.confusion = true;
              } else {
                s.accuracy = parse_accuracy_kind(kind);
              }
@@ -65,7 +67,12 @@ PFF_BINDINGS(program, 20) {
            }),
            py::arg("head"), py::arg("kind"), py::arg("weighted"))
       .def_readwrite("threshold", &MetricSpec::threshold)
-      .def_readwrite("k", &MetricSpec::k);
+      .def_readwrite("k", &MetricSpec::k)
+      .def_readwrite("thresholds", &MetricSpec::thresholds)
+      .def_readwrite("tp", &MetricSpec::tp)
+      .def_readwrite("fp", &MetricSpec::fp)
+      .def_readwrite("tn", &MetricSpec::tn)
+      .def_readwrite("fn", &MetricSpec::fn);
   py::class_<Program>(m, "Program")
       .def(py::init([](std::vector<NodeSpec> nodes, std::vector<int> outputs,
                        std::vector<HeadSpec> heads, std::vector<MetricSpec> metrics,

@@ -142,10 +142,31 @@ float head_loss(const HeadSpec& h, const float* pred, int64_t b, int64_t C, Head
   return value;
 }
 
+void check_confusion_metric(const MetricSpec& m, const HeadSpec& h, size_t index) {
+  PFF_CHECK(!sparse_targets(h), "[program] confusion metric ", index,
+            " needs targets shaped like the predictions, not class indices.");
+  check_float32(m.thresholds, "program", "thresholds");
+  PFF_CHECK(m.thresholds.ndim() == 1, "[program] confusion metric ", index,
+            " needs 1-D thresholds, got shape ", shape_str(m.thresholds.shape()), ".");
+  for (const Tensor* t : {&m.tp, &m.fp, &m.tn, &m.fn}) {
+    if (t->raw() == nullptr) continue;
+    check_float32(*t, "program", "confusion count");
+    PFF_CHECK(t->numel() == m.thresholds.numel(), "[program] confusion metric ", index,
+              " has a count of shape ", shape_str(t->shape()), " for ",
+              m.thresholds.numel(), " thresholds.");
+  }
+}
+
 void metric_update(const MetricSpec& m, const HeadSpec& h, const float* pred, int64_t b,
                    int64_t C, HeadBuffers& buf, double* sums) {
   using K = cpu::AccuracyKind;
   const float* w = m.weighted && buf.has_weights ? buf.weights.f32() : nullptr;
+  if (m.confusion) {  // one weight per sample, C items each
+    auto ptr = [](const Tensor& t) { return t.raw() ? t.f32() : nullptr; };
+    cpu::confusion_update(buf.target.f32(), pred, b * C, w, C, m.thresholds.f32(),
+                          m.thresholds.numel(), ptr(m.tp), ptr(m.fp), ptr(m.tn), ptr(m.fn));
+    return;
+  }
   cpu::MeanCounts c;
   if (m.point) {
     float* values = buf.dloss.f32();  // free until the next backward

@@ -104,9 +104,12 @@ Program::Program(std::vector<NodeSpec> nodes, std::vector<int> outputs,
     PFF_CHECK(std::find(outputs_.begin(), outputs_.end(), h.node) != outputs_.end(),
               "[program] a loss reads node ", h.node, " which is not an output.");
   }
-  for (auto& m : metrics_)
+  for (size_t k = 0; k < metrics_.size(); ++k) {
+    auto& m = metrics_[k];
     PFF_CHECK(m.head >= 0 && m.head < static_cast<int>(heads_.size()),
               "[program] a metric reads head ", m.head, " of ", heads_.size(), ".");
+    if (m.confusion) check_confusion_metric(m, heads_[m.head], k);
+  }
   for (auto& p : opt_.params) param_grads_.push_back(Tensor::empty(p.shape()));
   frozen_grads_.resize(2 * n);
   for (int i = 1; i < n; ++i) {

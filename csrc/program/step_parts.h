@@ -39,7 +39,17 @@ struct MetricSpec {
   float threshold = 0.5f;
   int64_t k = 5;
   bool weighted = false;                       // `weighted_metrics` see sample weights
+  // Thresholded confusion counts (TruePositives..., Precision, Recall, AUC): each batch
+  // is added straight into the metric's own (T,) Variables, as its eager update_state
+  // does; such a metric leaves its two sums at zero.
+  bool confusion = false;
+  Tensor thresholds;       // float32 (T,)
+  Tensor tp, fp, tn, fn;   // empty when the metric keeps no such count
 };
+
+/** Checks a confusion metric's thresholds and count Variables (and that its head has
+ *  targets shaped like the predictions). */
+void check_confusion_metric(const MetricSpec& metric, const HeadSpec& head, size_t index);
 
 /** The optimizer step in the argument form of ops/optim.h's optimizer_update_ (the
  *  eager optimizers' kernel); params, slots and iterations share storage with the

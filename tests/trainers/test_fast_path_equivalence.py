@@ -191,6 +191,17 @@ METRICS = {
     "log_cosh_error": (lambda: [M.LogCoshError()], "huber", 2, None, "regression"),
     "hinge_metrics": (lambda: [M.Hinge(), M.SquaredHinge()], "hinge", 2, "tanh", "signs"),
     "poisson_metric": (lambda: [M.Poisson()], "poisson", 2, "softplus", "counts"),
+    # Confusion metrics get explicit names: default ones are uniquified per process.
+    "confusion_counts": (lambda: [M.TruePositives(thresholds=[0.3, 0.6], name="tp"),
+                                  M.FalsePositives(name="fp"), M.TrueNegatives(name="tn"),
+                                  M.FalseNegatives(0.7, name="fn")],
+                         "binary_crossentropy", 1, "sigmoid", "binary"),
+    "precision_recall": (lambda: [M.Precision(name="p"),
+                                  M.Recall(thresholds=[0.2, 0.5, 0.8], name="r")],
+                         "binary_crossentropy", 3, "sigmoid", "binary"),
+    "auc_roc_pr": (lambda: [M.AUC(name="roc"), M.AUC(curve="PR", num_thresholds=50, name="pr"),
+                            M.AUC(thresholds=[0.1, 0.4, 0.9], name="auc3")],
+                   "categorical_crossentropy", 4, "softmax", "onehot"),
 }
 
 

@@ -2,8 +2,9 @@
 
 Only built-ins whose eager computation the program reproduces kernel for kernel are
 accepted: the cross-entropies and the fused point losses (MSE, MAE, Huber, ...) with
-the "sum_over_batch_size" or "sum" reduction, and the accuracy and point-loss mean
-metrics. Anything else raises `Unsupported` and the model trains on the eager path.
+the "sum_over_batch_size" or "sum" reduction, the accuracy and point-loss mean
+metrics, and the confusion metrics (TruePositives ... FalseNegatives, Precision, Recall,
+AUC), whose counts the program adds into their own Variables. Anything else raises `Unsupported` and the model trains on the eager path.
 """
 
 import numpy as np
@@ -81,12 +82,44 @@ def make_metric(m, head_index, sparse_head, weighted):
         if hasattr(m, "k"):
             spec.k = int(m.k)
         return spec
+    confusion = _confusion_metric(m, head_index, sparse_head, weighted, label)
+    if confusion is not None:
+        return confusion
     if (isinstance(m, rm.MeanMetricWrapper)
             and type(m).update_state is rm.MeanMetricWrapper.update_state
             and getattr(m, "_fn", None) in _POINT_FUNCTIONS and not m._fn_kwargs
             and not sparse_head):
         return _C.ProgramMetric(head_index, "point:" + _POINT_FUNCTIONS[m._fn], weighted)
     raise Unsupported(f"{label} has no fast-path kernel")
+
+
+def _confusion_metric(m, head_index, sparse_head, weighted, label):
+    """The ProgramMetric of a confusion metric (counts added into its own Variables), None
+    for other metrics, or raises Unsupported."""
+    from pyfastfit.metrics import confusion_metrics as cm
+
+    counts = {cm.TruePositives: ("tp",), cm.FalsePositives: ("fp",),
+              cm.TrueNegatives: ("tn",), cm.FalseNegatives: ("fn",),
+              cm.Precision: ("tp", "fp"), cm.Recall: ("tp", "fn"),
+              cm.AUC: ("tp", "fp", "tn", "fn")}.get(type(m))
+    if counts is None:
+        return None
+    if sparse_head:
+        raise Unsupported(f"{label} needs targets shaped like the predictions")
+    if isinstance(m, cm._PrecisionRecall) and (m.top_k is not None or m.class_id is not None):
+        raise Unsupported(f"{label} has top_k or class_id")
+    if isinstance(m, cm.AUC) and (m.multi_label or m._from_logits
+                                  or m.label_weights is not None):
+        raise Unsupported(f"{label} has multi_label, from_logits or label_weights")
+    variables = {"tp": "true_positives", "fp": "false_positives", "tn": "true_negatives",
+                 "fn": "false_negatives"}
+    spec = _C.ProgramMetric(head_index, "confusion", weighted)
+    spec.thresholds = _C.from_numpy(m._thr)
+    for count in counts:
+        var = m.accumulator if isinstance(m, cm._ConfusionMatrixConditionCount) \
+            else getattr(m, variables[count])
+        setattr(spec, count, var._c)
+    return spec
 
 
 def target_array(head_kind, y, n, width):

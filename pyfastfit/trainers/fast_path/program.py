@@ -9,6 +9,7 @@ eager loop would have left.
 import numpy as np
 
 from pyfastfit.core._c import _C
+from pyfastfit.metrics.reduction_metrics import Mean
 from pyfastfit.trainers import _tree
 from pyfastfit.trainers.compile_utils import flatten_outputs
 from pyfastfit.trainers.fast_path import heads as heads_mod
@@ -150,7 +151,10 @@ class FastProgram:
         if self._views is None:
             views = [_state_views(self.model._loss_tracker)]
             views += [_state_views(m) for m in self.loss_trackers]
-            views += [_state_views(m) for m in self.metric_objects]
+            # Confusion metrics (not a Mean: no total/count) were updated in place by the
+            # program.
+            views += [_state_views(m) if isinstance(m, Mean) else None
+                      for m in self.metric_objects]
             self._views = views
         views = self._views
         views[0][0][...] += np.float32(sums[0])
@@ -162,8 +166,9 @@ class FastProgram:
             k += 1
         base = 2 + self.num_heads
         for m in range(len(self.metric_objects)):
-            views[k][0][...] += np.float32(sums[base + 2 * m])
-            views[k][1][...] += np.float32(sums[base + 2 * m + 1])
+            if views[k] is not None:
+                views[k][0][...] += np.float32(sums[base + 2 * m])
+                views[k][1][...] += np.float32(sums[base + 2 * m + 1])
             k += 1
 
     def learning_rates(self, steps):
