@@ -346,9 +346,9 @@ FALLBACKS = {
     "precision_top_k": (_softmax_dense, {"loss": "categorical_crossentropy",
                                          "metrics": [keras.metrics.Precision(top_k=2)]}, {},
                         "onehot", r"Precision\) has top_k or class_id"),
-    "rmse_metric": (_softmax_dense, {"loss": "mse",
-                                     "metrics": [keras.metrics.RootMeanSquaredError()]}, {},
-                    "onehot", r"RootMeanSquaredError"),
+    "cosine_similarity_metric": (_softmax_dense, {
+        "loss": "mse", "metrics": [keras.metrics.CosineSimilarity()]}, {}, "onehot",
+        r"CosineSimilarity\) has no fast-path kernel"),
     "ema_optimizer": (_softmax_dense, {"optimizer": lambda: keras.optimizers.Adam(
         use_ema=True)}, {}, "sparse", r"EMA"),
     "gradient_accumulation": (_softmax_dense, {"optimizer": lambda: keras.optimizers.Adam(

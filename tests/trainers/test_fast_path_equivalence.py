@@ -185,6 +185,8 @@ METRICS = {
     "exact_accuracy": (lambda: [M.Accuracy()], "mse", 2, "relu", "binary"),
     "mean_errors": (lambda: ["mse", "mae", M.MeanSquaredError(name="m2")], "mse", 2, None,
                     "regression"),
+    "root_mean_squared_error": (lambda: [M.RootMeanSquaredError(), "mse"], "mae", 3, None,
+                                "regression"),
     "percentage_log_errors": (lambda: [M.MeanAbsolutePercentageError(),
                                        M.MeanSquaredLogarithmicError(), "msle"],
                               "mae", 2, "softplus", "positive"),

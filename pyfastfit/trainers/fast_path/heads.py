@@ -3,7 +3,7 @@
 Only built-ins whose eager computation the program reproduces kernel for kernel are
 accepted: the cross-entropies and the fused point losses (MSE, MAE, Huber, ...) with
 the "sum_over_batch_size" or "sum" reduction, the accuracy and point-loss mean
-metrics, and the confusion metrics (TruePositives ... FalseNegatives, Precision, Recall,
+metrics (RootMeanSquaredError included), and the confusion metrics (TruePositives ... FalseNegatives, Precision, Recall,
 AUC), whose counts the program adds into their own Variables. Anything else raises `Unsupported` and the model trains on the eager path.
 """
 
@@ -65,6 +65,7 @@ def make_metric(m, head_index, sparse_head, weighted):
     from pyfastfit.losses.loss import _POINT_FUNCTIONS
     from pyfastfit.metrics import accuracy_metrics as am
     from pyfastfit.metrics import reduction_metrics as rm
+    from pyfastfit.metrics import regression_metrics as regm
 
     table = {am.SparseCategoricalAccuracy: ("sparse", True),
              am.SparseTopKCategoricalAccuracy: ("sparse_top_k", True),
@@ -85,6 +86,9 @@ def make_metric(m, head_index, sparse_head, weighted):
     confusion = _confusion_metric(m, head_index, sparse_head, weighted, label)
     if confusion is not None:
         return confusion
+    if type(m) is regm.RootMeanSquaredError and not sparse_head:
+        # Its state is the Mean of the per-sample mean squared errors (sqrt at result()).
+        return _C.ProgramMetric(head_index, "point:mse", weighted)
     if (isinstance(m, rm.MeanMetricWrapper)
             and type(m).update_state is rm.MeanMetricWrapper.update_state
             and getattr(m, "_fn", None) in _POINT_FUNCTIONS and not m._fn_kwargs
