@@ -105,32 +105,24 @@ _NAMES = {"max_norm": MaxNorm, "non_neg": NonNeg, "unit_norm": UnitNorm,
           "UnitNorm": UnitNorm, "MinMaxNorm": MinMaxNorm}
 
 
+_REGISTRY = registry.NameRegistry("constraint", "keras.constraints", _NAMES, Constraint)
+
+
 def serialize(constraint):
     """Keras 3 config dict of a constraint."""
-    return registry.serialize_object(constraint, "keras.constraints")
-
-
-def _lookup(name, custom_objects=None):
-    return (custom_objects or {}).get(name) or _NAMES.get(name)
+    return _REGISTRY.serialize(constraint)
 
 
 def deserialize(config, custom_objects=None):
     """Constraint from `serialize`'s dict."""
-    return registry.deserialize_object(
-        config, _lookup, lambda name: f"Unknown constraint: '{name}'. "
-        f"Valid names: {sorted(_NAMES)}", "constraint", custom_objects)
+    return _REGISTRY.deserialize(config, custom_objects)
 
 
 def get(identifier):
     """Constraint from a name ("max_norm", "non_neg", "unit_norm", "min_max_norm"),
     config dict, class, instance, callable or None (a `Constraint` class is
     instantiated, as Keras)."""
-    return registry.get_object(
-        identifier, _NAMES.get, deserialize,
-        lambda i: f"Could not interpret constraint identifier: '{i}'. "
-        f"Valid names: {sorted(_NAMES)}",
-        lambda i: f"Could not interpret constraint identifier: {i!r}",
-        instantiate=registry.subclass_of(Constraint))
+    return _REGISTRY.get(identifier)
 
 
 __all__ = ["Constraint", "MaxNorm", "MinMaxNorm", "NonNeg", "UnitNorm", "deserialize",

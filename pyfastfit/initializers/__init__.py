@@ -31,20 +31,18 @@ random_normal, random_uniform = RandomNormal, RandomUniform
 truncated_normal, variance_scaling, zeros = TruncatedNormal, VarianceScaling, Zeros
 
 
+_REGISTRY = registry.NameRegistry("initializer", "keras.initializers", _NAMES, Initializer,
+                                  valid=sorted(k for k in _NAMES if k[0].islower()))
+
+
 def serialize(initializer):
     """Keras 3 config dict of an initializer."""
-    return registry.serialize_object(initializer, "keras.initializers")
-
-
-def _lookup(name, custom_objects=None):
-    return (custom_objects or {}).get(name) or _NAMES.get(name)
+    return _REGISTRY.serialize(initializer)
 
 
 def deserialize(config, custom_objects=None):
     """Initializer from `serialize`'s dict (or a `{"class_name", "config"}` dict)."""
-    return registry.deserialize_object(
-        config, _lookup, lambda name: f"Unknown initializer: '{name}'. "
-        f"Valid names: {sorted(_NAMES)}", "initializer", custom_objects)
+    return _REGISTRY.deserialize(config, custom_objects)
 
 
 def get(identifier):
@@ -55,12 +53,7 @@ def get(identifier):
     >>> initializers.get("he_normal")
     <...HeNormal object ...>
     """
-    return registry.get_object(
-        identifier, _NAMES.get, deserialize,
-        lambda i: f"Could not interpret initializer identifier: '{i}'. "
-        f"Valid names: {sorted(k for k in _NAMES if k[0].islower())}",
-        lambda i: f"Could not interpret initializer identifier: {i!r}",
-        instantiate=registry.subclass_of(Initializer))
+    return _REGISTRY.get(identifier)
 
 
 __all__ = [c.__name__ for c in _CLASSES] + [

@@ -75,31 +75,24 @@ l1, l2, l1_l2 = L1, L2, L1L2
 _NAMES = {"l1": L1, "l2": L2, "l1_l2": L1L2, "L1": L1, "L2": L2, "L1L2": L1L2}
 
 
+_REGISTRY = registry.NameRegistry("regularizer", "keras.regularizers", _NAMES, Regularizer,
+                                  valid=["l1", "l1_l2", "l2"])
+
+
 def serialize(regularizer):
     """Keras 3 config dict of a regularizer."""
-    return registry.serialize_object(regularizer, "keras.regularizers")
-
-
-def _lookup(name, custom_objects=None):
-    return (custom_objects or {}).get(name) or _NAMES.get(name)
+    return _REGISTRY.serialize(regularizer)
 
 
 def deserialize(config, custom_objects=None):
     """Regularizer from `serialize`'s dict."""
-    return registry.deserialize_object(
-        config, _lookup, lambda name: f"Unknown regularizer: '{name}'. "
-        f"Valid names: {sorted(_NAMES)}", "regularizer", custom_objects)
+    return _REGISTRY.deserialize(config, custom_objects)
 
 
 def get(identifier):
     """Regularizer from a name ("l1", "l2", "l1_l2"), config dict, class, instance or
     None (a `Regularizer` class is instantiated, as Keras)."""
-    return registry.get_object(
-        identifier, _NAMES.get, deserialize,
-        lambda i: f"Could not interpret regularizer identifier: '{i}'. "
-        "Valid names: ['l1', 'l1_l2', 'l2']",
-        lambda i: f"Could not interpret regularizer identifier: {i!r}",
-        instantiate=registry.subclass_of(Regularizer))
+    return _REGISTRY.get(identifier)
 
 
 __all__ = ["L1", "L1L2", "L2", "Regularizer", "deserialize", "get", "l1", "l1_l2", "l2",

@@ -122,3 +122,40 @@ def get_object(identifier, lookup, deserialize, unknown, uninterpretable,
 def subclass_of(base):
     """An `instantiate` predicate for `get_object`: subclasses of `base`."""
     return lambda obj: isinstance(obj, type) and issubclass(obj, base)
+
+
+class NameRegistry:
+    """The `serialize` / `deserialize` / `get` of a module of named classes
+    (initializers, regularizers, constraints), with Keras's messages.
+
+    Args:
+        noun: what the objects are, for messages ("constraint").
+        module: the Keras module of the built-ins ("keras.constraints").
+        names: dict of registered names (snake_case aliases and class names) to classes.
+        base: the base class; `get` instantiates a subclass of it given as a class.
+        valid: the names listed when `get` gets an unknown name. Defaults to all of
+            `names`.
+    """
+
+    def __init__(self, noun, module, names, base, valid=None):
+        self.noun, self.module, self.names, self.base = noun, module, names, base
+        self.valid = sorted(names) if valid is None else valid
+
+    def serialize(self, obj):
+        return serialize_object(obj, self.module)
+
+    def _lookup(self, name, custom_objects=None):
+        return (custom_objects or {}).get(name) or self.names.get(name)
+
+    def deserialize(self, config, custom_objects=None):
+        return deserialize_object(
+            config, self._lookup, lambda name: f"Unknown {self.noun}: '{name}'. "
+            f"Valid names: {sorted(self.names)}", self.noun, custom_objects)
+
+    def get(self, identifier):
+        return get_object(
+            identifier, self.names.get, self.deserialize,
+            lambda i: f"Could not interpret {self.noun} identifier: '{i}'. "
+            f"Valid names: {self.valid}",
+            lambda i: f"Could not interpret {self.noun} identifier: {i!r}",
+            instantiate=subclass_of(self.base))

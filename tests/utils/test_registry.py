@@ -139,3 +139,39 @@ def test_custom_metric_named_like_a_builtin_round_trips():
 def test_optimizer_serialize_is_case_insensitive_builtin():
     cfg = optimizers.serialize(optimizers.SGD())
     assert cfg["module"] == "keras.optimizers" and cfg["registered_name"] is None
+
+
+def test_name_registry_get_serialize_deserialize():
+    class Base:
+        def __call__(self, x):
+            return x
+
+        def get_config(self):
+            return {"a": getattr(self, "a", 1)}
+
+        @classmethod
+        def from_config(cls, config):
+            obj = cls()
+            obj.a = config["a"]
+            return obj
+
+    class Thing(Base):
+        pass
+
+    reg = registry.NameRegistry("thing", "keras.things", {"thing": Thing, "Thing": Thing},
+                                Base, valid=["thing"])
+    assert isinstance(reg.get("thing"), Thing)      # a registered class is instantiated
+    assert isinstance(reg.get(Thing), Thing)
+    obj = Thing()
+    assert reg.get(obj) is obj and reg.get(None) is None
+    config = reg.serialize(obj)
+    assert config == {"module": "keras.things", "class_name": "Thing", "config": {"a": 1},
+                      "registered_name": None}
+    config["config"]["a"] = 5
+    assert reg.deserialize(config).a == 5
+    with pytest.raises(ValueError, match=r"Could not interpret thing identifier: 'x'. "
+                                         r"Valid names: \['thing'\]"):
+        reg.get("x")
+    with pytest.raises(ValueError, match=r"Unknown thing: 'Other'. Valid names: "
+                                         r"\['Thing', 'thing'\]"):
+        reg.deserialize({"class_name": "Other", "config": {}})
