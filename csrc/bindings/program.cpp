@@ -49,7 +49,10 @@ PFF_BINDINGS(program, 20) {
       .def_readwrite("param", &HeadSpec::param)
       .def_readwrite("sum_reduction", &HeadSpec::sum_reduction)
       .def_readwrite("has_weight", &HeadSpec::has_weight)
-      .def_readwrite("weight", &HeadSpec::weight);
+      .def_readwrite("weight", &HeadSpec::weight)
+      .def_readwrite("smoothing", &HeadSpec::smoothing)
+      .def_readwrite("smooth_scale", &HeadSpec::smooth_scale)
+      .def_readwrite("smooth_offset", &HeadSpec::smooth_offset);
   py::class_<MetricSpec>(m, "ProgramMetric")
       .def(py::init([](int head, const std::string& kind, bool weighted) {
              MetricSpec s;

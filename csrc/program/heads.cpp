@@ -80,6 +80,12 @@ float head_loss(const HeadSpec& h, const float* pred, int64_t b, int64_t C, Head
   const float* target = buf.target.f32();
   const float* w = buf.has_weights ? buf.weights.f32() : nullptr;
   int64_t n = b * C;
+  if (h.smoothing) {  // as the eager loss: multiply, then add (two roundings)
+    float* sm = buf.smoothed.f32();
+    for (int64_t i = 0; i < n; ++i) sm[i] = target[i] * h.smooth_scale;
+    for (int64_t i = 0; i < n; ++i) sm[i] += h.smooth_offset;
+    target = sm;
+  }
   double scale = h.sum_reduction ? 1.0 : 1.0 / static_cast<double>(b);
   // Forward: per-sample losses.
   switch (h.loss) {

@@ -172,6 +172,7 @@ void Program::reserve(int64_t batch) {
     auto& buf = head_bufs_[h];
     buf.labels = Tensor::empty({batch}, DType::int64);
     buf.target = Tensor::empty({batch, C});
+    if (heads_[h].smoothing) buf.smoothed = Tensor::empty({batch, C});
     buf.weights = Tensor::empty({batch});
     buf.loss_rows = Tensor::empty({batch});
     buf.dloss = Tensor::empty({batch});

@@ -28,6 +28,10 @@ struct HeadSpec {
   bool sum_reduction = false;                  // "sum" instead of "sum_over_batch_size"
   bool has_weight = false;                     // a loss_weights entry multiplies the loss
   float weight = 1.f;
+  // Label smoothing of the categorical / binary cross-entropies: the loss reads
+  // targets * smooth_scale + smooth_offset (metrics read the targets as given).
+  bool smoothing = false;
+  float smooth_scale = 1.f, smooth_offset = 0.f;
 };
 
 /** One compiled metric of one head: a Keras `Mean` over per-sample values. */
@@ -70,6 +74,7 @@ struct OptimizerSpec {
 struct HeadBuffers {
   Tensor labels;     // int64 (B,) for sparse losses
   Tensor target;     // float32 (B, C) otherwise
+  Tensor smoothed;   // float32 (B, C): the label-smoothed targets (when the head smooths)
   Tensor weights;    // float32 (B,)
   Tensor loss_rows;  // float32 (B,)
   Tensor dloss;      // float32 (B,) d loss / d per-sample loss

@@ -333,9 +333,9 @@ FALLBACKS = {
     "custom_loss_function": (_softmax_dense, {"loss": _my_loss}, {}, "onehot", r"_my_loss"),
     "custom_loss_subclass": (_softmax_dense, {"loss": MyLoss()}, {}, "onehot",
                              r"not a built-in loss"),
-    "label_smoothing": (_softmax_dense,
-                        {"loss": keras.losses.CategoricalCrossentropy(label_smoothing=0.1)},
-                        {}, "onehot", r"label_smoothing"),
+    "ignore_class": (_softmax_dense,
+                     {"loss": keras.losses.SparseCategoricalCrossentropy(ignore_class=0)},
+                     {}, "sparse", r"ignore_class"),
     "kl_divergence_loss": (_softmax_dense, {"loss": "kl_divergence"}, {}, "onehot",
                            r"kl_divergence"),
     "reduction_mean": (_softmax_dense, {"loss": keras.losses.MeanSquaredError(

@@ -130,6 +130,14 @@ LOSSES = {
     "bce": (lambda: "binary_crossentropy", 1, "sigmoid", "binary"),
     "bce_multilabel": (lambda: L.BinaryCrossentropy(), 3, "sigmoid", "binary"),
     "bce_logits": (lambda: L.BinaryCrossentropy(from_logits=True), 3, None, "binary"),
+    "cce_label_smoothing": (lambda: L.CategoricalCrossentropy(label_smoothing=0.1), 4,
+                            "softmax", "onehot"),
+    "cce_logits_label_smoothing": (lambda: L.CategoricalCrossentropy(
+        from_logits=True, label_smoothing=0.3), 4, None, "onehot"),
+    "bce_label_smoothing": (lambda: L.BinaryCrossentropy(label_smoothing=0.2), 3, "sigmoid",
+                            "binary"),
+    "bce_logits_label_smoothing": (lambda: L.BinaryCrossentropy(
+        from_logits=True, label_smoothing=0.05), 1, None, "binary"),
     "mse": (lambda: "mse", 2, None, "regression"),
     "mse_sum": (lambda: L.MeanSquaredError(reduction="sum"), 2, None, "regression"),
     "mse_function": (lambda: L.mean_squared_error, 2, None, "regression"),
@@ -145,6 +153,15 @@ LOSSES = {
     "poisson": (lambda: "poisson", 2, "softplus", "counts"),
     "poisson_exp": (lambda: L.Poisson(), 2, "exponential", "counts"),
 }
+
+
+def test_label_smoothing_leaves_metric_targets_alone():
+    """The loss reads smoothed targets; accuracy and mse read them as given."""
+    y = one_hot(class_labels(X, 4), 4)
+    build = partial(mlp, 4, "softmax", loss=L.CategoricalCrossentropy(label_smoothing=0.2),
+                    metrics=["accuracy", "mse"])
+    fast, eager = twin(build, lambda m: record(m, X, y, validation_split=0.25))
+    assert_same(fast, eager)
 
 
 @pytest.mark.parametrize("name", sorted(LOSSES))

@@ -16,7 +16,8 @@ _SPARSE = "sparse_categorical_crossentropy"
 
 
 def loss_kind(fn):
-    """(kind, from_logits, point name, param) of a built-in loss, or raises."""
+    """(kind, from_logits, point name, param) of a built-in loss, or raises (its
+    label_smoothing is read by `make_head`)."""
     from pyfastfit import losses
     from pyfastfit.losses.loss import Loss, LossFunctionWrapper
 
@@ -35,8 +36,10 @@ def loss_kind(fn):
     kind = kinds.get(fn.fn)
     if kind is None:
         raise Unsupported(f"{label} has no fast-path kernel")
-    if kw.pop("ignore_class", None) is not None or kw.pop("label_smoothing", 0):
-        raise Unsupported(f"{label} uses ignore_class or label_smoothing")
+    if kw.pop("ignore_class", None) is not None:
+        raise Unsupported(f"{label} uses ignore_class")
+    if kw.pop("label_smoothing", 0) and kind == _SPARSE:
+        raise Unsupported(f"{label} uses label_smoothing")
     if kw.pop("axis", -1) != -1:
         raise Unsupported(f"{label} reduces along an axis other than -1")
     from_logits = bool(kw.pop("from_logits", False))
@@ -45,8 +48,9 @@ def loss_kind(fn):
     return kind, from_logits, None, 0.0
 
 
-def make_head(fn, node, weight):
-    """The ProgramHead of one output's loss `fn`, weighted by `weight` (None: 1)."""
+def make_head(fn, node, weight, width):
+    """The ProgramHead of one output's loss `fn` on an output of `width` columns,
+    weighted by `weight` (None: 1)."""
     kind, from_logits, point, param = loss_kind(fn)
     head = _C.ProgramHead(node, kind)
     head.from_logits = from_logits
@@ -54,6 +58,12 @@ def make_head(fn, node, weight):
         head.point = point
         head.param = param
     head.sum_reduction = fn.reduction == "sum"
+    ls = float(getattr(fn, "_fn_kwargs", {}).get("label_smoothing", 0.0) or 0.0)
+    if ls:  # the eager targets: y * (1 - ls) + ls / classes (binary: + ls / 2)
+        head.smoothing = True
+        head.smooth_scale = float(np.float32(1.0 - ls))
+        head.smooth_offset = float(np.float32(
+            0.5 * ls if kind == "binary_crossentropy" else ls / float(width)))
     if weight is not None:
         head.has_weight = True
         head.weight = float(weight)

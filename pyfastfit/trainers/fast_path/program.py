@@ -78,7 +78,7 @@ class FastProgram:
             if len(shape) != 2:
                 raise Unsupported(f"output {i} has rank {len(shape)} (losses run on 2-D "
                                   "outputs)")
-            head = heads_mod.make_head(fn, node, weight)
+            head = heads_mod.make_head(fn, node, weight, shape[1])
             heads.append(head)
             self.head_kinds.append(heads_mod.loss_kind(fn)[0])
         self.names = cl._names
