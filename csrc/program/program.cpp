@@ -111,6 +111,15 @@ Program::Program(std::vector<NodeSpec> nodes, std::vector<int> outputs,
     if (m.confusion) check_confusion_metric(m, heads_[m.head], k);
   }
   for (auto& p : opt_.params) param_grads_.push_back(Tensor::empty(p.shape()));
+  param_uses_.assign(opt_.params.size(), 0);
+  for (auto& nd : nodes_)
+    if (nd.kind == NodeKind::dense)
+      for (int p : {nd.kernel_param, nd.bias_param})
+        if (p >= 0) param_uses_[p]++;
+  param_seen_.assign(opt_.params.size(), 0);
+  param_scratch_.resize(opt_.params.size());
+  for (size_t p = 0; p < opt_.params.size(); ++p)
+    if (param_uses_[p] > 1) param_scratch_[p] = Tensor::empty(opt_.params[p].shape());
   frozen_grads_.resize(2 * n);
   for (int i = 1; i < n; ++i) {
     auto& nd = nodes_[i];
@@ -126,7 +135,7 @@ Program::Program(std::vector<NodeSpec> nodes, std::vector<int> outputs,
     for (int i = 1; i < n; ++i) {
       auto& nd = nodes_[i];
       if (nd.kind == NodeKind::dense && nd.kernel_param >= 0 &&
-          nd.kernel.numel() >= (int64_t{1} << 15)) {
+          param_uses_[nd.kernel_param] == 1 && nd.kernel.numel() >= (int64_t{1} << 15)) {
         fused_node_[i] = true;
         fused_param_[nd.kernel_param] = true;
       }
@@ -135,6 +144,15 @@ Program::Program(std::vector<NodeSpec> nodes, std::vector<int> outputs,
   rest_opt_ = without_params(opt_, fused_param_);
   for (size_t p = 0; p < opt_.params.size(); ++p)
     if (!fused_param_[p]) rest_grads_.push_back(param_grads_[p]);
+  // A shared layer's weights (the same kernel in several dense nodes) are penalized once.
+  first_call_.assign(n, false);
+  for (int i = num_inputs_; i < n; ++i) {
+    if (nodes_[i].kind != NodeKind::dense) continue;
+    first_call_[i] = true;
+    for (int j = num_inputs_; j < i; ++j)
+      if (nodes_[j].kind == NodeKind::dense && nodes_[j].kernel.raw() == nodes_[i].kernel.raw())
+        first_call_[i] = false;
+  }
   received_.assign(n, 0);
   value_.resize(n); pre_.resize(n); mask_.resize(n); grad_.resize(n);
   value_ptr_.assign(n, nullptr);
@@ -321,6 +339,7 @@ void Program::backward(int64_t b) {
   auto target_of = [&](int j) {
     return consumers_[j] == 1 ? grad_ptr_[j] : scratch_.f32();
   };
+  std::fill(param_seen_.begin(), param_seen_.end(), 0);
   for (int i = n - 1; i >= num_inputs_; --i) {
     auto& nd = nodes_[i];
     // Nothing upstream of a node without needs_grad_ has a trainable weight.
@@ -341,21 +360,15 @@ void Program::backward(int64_t b) {
           if (dx) contribute(in, dx);
           break;
         }
-        float* dW = nd.kernel_param >= 0 ? param_grads_[nd.kernel_param].f32()
-                                         : frozen_grads_[2 * i].f32();
-        float* db = nullptr;
-        if (has(nd.bias))
-          db = nd.bias_param >= 0 ? param_grads_[nd.bias_param].f32()
-                                  : frozen_grads_[2 * i + 1].f32();
+        float* dW = param_grad_target(nd.kernel_param, frozen_grads_[2 * i]);
+        float* db = has(nd.bias) ? param_grad_target(nd.bias_param, frozen_grads_[2 * i + 1])
+                                 : nullptr;
         float* dx = grad_ptr_[in] ? target_of(in) : nullptr;
         cpu::dense_backward(g, value_ptr_[in], nd.kernel.f32(), ptr_or_null(pre_[i]),
                             value_ptr_[i], g, dx,
                             dW, db, b, nd.kernel.dim(0), w, nd.act, nd.alpha);
-        if (nd.kernel_param >= 0)
-          cpu::add_penalty_grad(dW, nd.kernel.f32(), nd.kernel.numel(), nd.kernel_l1,
-                                nd.kernel_l2);
-        if (db && nd.bias_param >= 0)
-          cpu::add_penalty_grad(db, nd.bias.f32(), w, nd.bias_l1, nd.bias_l2);
+        finish_param_grad(nd.kernel_param, dW, nd.kernel, nd.kernel_l1, nd.kernel_l2);
+        if (db) finish_param_grad(nd.bias_param, db, nd.bias, nd.bias_l1, nd.bias_l2);
         if (dx) contribute(in, dx);
         break;
       }
@@ -403,6 +416,23 @@ void Program::backward(int64_t b) {
         }
         break;
     }
+  }
+}
+
+float* Program::param_grad_target(int p, const Tensor& frozen) {
+  if (p < 0) return frozen.f32();
+  return param_seen_[p]++ == 0 ? param_grads_[p].f32() : param_scratch_[p].f32();
+}
+
+void Program::finish_param_grad(int p, const float* grad, const Tensor& weight, float l1,
+                                float l2) {
+  if (p < 0) return;
+  float* total = param_grads_[p].f32();
+  int64_t n = weight.numel();
+  if (grad == total) {
+    cpu::add_penalty_grad(total, weight.f32(), n, l1, l2);
+  } else {
+    for (int64_t k = 0; k < n; ++k) total[k] += grad[k];
   }
 }
 
@@ -481,8 +511,9 @@ void Program::losses_and_metrics(const Data& d, int64_t first, int64_t b, bool w
 
 void Program::compute_penalties() {
   penalties_.clear();
-  for (auto& nd : nodes_) {
-    if (nd.kind != NodeKind::dense) continue;
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    auto& nd = nodes_[i];
+    if (nd.kind != NodeKind::dense || !first_call_[i]) continue;
     if (nd.kernel_l1 != 0.f || nd.kernel_l2 != 0.f)
       penalties_.push_back(cpu::weight_penalty(nd.kernel.f32(), nd.kernel.numel(),
                                                nd.kernel_l1, nd.kernel_l2));

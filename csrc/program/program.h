@@ -68,6 +68,12 @@ class Program {
                     const std::vector<uint64_t>* counters, int64_t step);
   void backward(int64_t b);
   void dense_backward_fused(int i, int64_t b, float* dx);
+  /** Where a dense node's gradient for parameter p (-1: frozen, use `frozen`) goes. */
+  float* param_grad_target(int p, const Tensor& frozen);
+  /** After a gradient for p was written to `grad`: adds it in if it went to the
+   *  scratch of a shared parameter, else adds the weight penalty's gradient (once per
+   *  parameter and step). */
+  void finish_param_grad(int p, const float* grad, const Tensor& weight, float l1, float l2);
   void losses_and_metrics(const Data& data, int64_t first, int64_t b, bool with_grad,
                           std::vector<double>& sums);
   /** The weight penalties of the current weights, into penalties_ (node order, kernel
@@ -92,6 +98,10 @@ class Program {
   std::vector<bool> needs_grad_;
   std::vector<Tensor> param_grads_;  // parallel to opt_.params
   std::vector<Tensor> frozen_grads_;  // per dense node: dW/db scratch for frozen params
+  // A parameter of a shared layer gets one gradient per call: the first is written to
+  // param_grads_, the others to param_scratch_ and added (param_seen_ counts per step).
+  std::vector<int> param_uses_, param_seen_;
+  std::vector<Tensor> param_scratch_;
   // Parameters updated block by block inside the backward (large Dense kernels), and
   // the step's learning rate and iteration count they use.
   std::vector<bool> fused_param_;
@@ -101,6 +111,7 @@ class Program {
   float step_lr_ = 0.f;
   int64_t step_done_ = 0;
   std::vector<float> penalties_;  // regularization terms the loss adds this step
+  std::vector<bool> first_call_;  // dense nodes whose kernel no earlier node uses
   std::vector<HeadBuffers> head_bufs_;
   Tensor scratch_;
   std::vector<int64_t> rows_;

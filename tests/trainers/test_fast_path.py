@@ -276,11 +276,11 @@ def _seq(*body, n_in=8):
     return keras.Sequential([keras.Input((n_in,))] + list(body))
 
 
-def _shared_layer():
+def _shared_dropout():
     inp = keras.Input((8,))
-    d = K.Dense(8, activation="tanh")
-    h = d(K.Dense(8)(inp))
-    return keras.Model(inp, K.Dense(3, activation="softmax")(K.Add()([h, d(h)])))
+    drop = K.Dropout(0.3)
+    h = K.Dense(8, activation="tanh")(inp)
+    return keras.Model(inp, K.Dense(3, activation="softmax")(K.Add()([drop(h), drop(h)])))
 
 
 def _nested():
@@ -323,7 +323,8 @@ FALLBACKS = {
     "dense_on_rank3": (lambda: keras.Sequential([keras.Input((2, 4)), K.Dense(4), K.Flatten(),
                                                  K.Dense(3, activation="softmax")]),
                        {}, {}, "sparse", r"rank-3"),
-    "shared_layer": (_shared_layer, {}, {}, "sparse", r"shared"),
+    "shared_dropout": (_shared_dropout, {}, {}, "sparse",
+                       r"layer 'dropout\w*' \(Dropout\) is shared"),
     "nested_model": (_nested, {}, {}, "sparse", r"nested model"),
     "subclassed_model": (Subclassed, {}, {}, "sparse", r"Subclassed is a subclassed model"),
     "overridden_train_step": (lambda: OwnTrainStep([keras.Input((8,)),

@@ -613,6 +613,48 @@ def test_regularizer_penalty_matches_numpy():
     np.testing.assert_allclose(loss, data + penalty, rtol=1e-5)
 
 
+SHARED = {
+    # a layer applied to its own output, its gradients adding up over the two calls
+    "recurrent": lambda d, inp: d(d(K.Dense(8)(inp))),
+    # a Siamese pair: one tower on both halves of the input, plus an unshared branch
+    "siamese": lambda d, inp: K.Concatenate()([d(K.Dense(8, name="left")(inp)),
+                                               d(K.Dense(8, name="right")(inp)), inp]),
+    # three calls, the last through a frozen-free merge
+    "three_calls": lambda d, inp: K.Add()([d(K.Dense(8)(inp)), d(K.Dense(8)(inp)),
+                                           d(K.Dense(8)(inp))]),
+}
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+@pytest.mark.parametrize("name", sorted(SHARED))
+def test_shared_layers(name, optimizer):
+    """A layer called several times: one node per call sharing the weights; the calls'
+    gradients (and the weight penalty, once) add up before one update."""
+    def build():
+        inp = keras.Input((8,))
+        d = K.Dense(8, activation="tanh", kernel_regularizer="l2")
+        h = K.Dropout(0.2)(SHARED[name](d, inp))
+        m = keras.Model(inp, K.Dense(3, activation="softmax")(h))
+        m.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+        return m
+
+    assert_same(*twin(build, lambda m: record(m, X, Y3, validation_split=0.2)))
+
+
+def test_shared_large_kernel_is_not_fused():
+    """A shared kernel above the fused-update size still gets both calls' gradients."""
+    def build():
+        inp = keras.Input((200,))
+        d = K.Dense(200, activation="relu")  # 40k weights: fused when not shared
+        m = keras.Model(inp, K.Dense(3, activation="softmax")(d(d(inp))))
+        m.compile(optimizer="rmsprop", loss="sparse_categorical_crossentropy")
+        return m
+
+    x = features(300, 200, seed=9)
+    assert_same(*twin(build, lambda m: record(m, x, class_labels(x, 3))))
+
+
 def test_same_tensor_merged_with_itself():
     def make(inp):
         h = K.Dense(6, activation="tanh")(inp)

@@ -150,8 +150,7 @@ def build_nodes(model, with_params=True):
     used = set()
     seen_layers = set()
     for layer, in_ids, out_ids, kwargs in graph["nodes"]:
-        if id(layer) in seen_layers:
-            raise Unsupported(f"{_layer_name(layer)} is shared (called more than once)")
+        shared = id(layer) in seen_layers
         seen_layers.add(id(layer))
         if kwargs:
             raise Unsupported(f"{_layer_name(layer)} is called with {sorted(kwargs)}")
@@ -167,6 +166,10 @@ def build_nodes(model, with_params=True):
         if node.bias_param >= 0:
             used.add(node.bias_param)
         if node.kind == "dropout":
+            # A shared layer is one node per call (a Dense's calls share its weights and
+            # add up their gradients), but a Dropout draws one mask per call of a step.
+            if shared:
+                raise Unsupported(f"{_layer_name(layer)} is shared (called more than once)")
             dropouts.append(layer)
         index[out_ids[0]] = len(nodes)
         nodes.append(node)
