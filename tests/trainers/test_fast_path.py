@@ -283,8 +283,14 @@ def _shared_dropout():
     return keras.Model(inp, K.Dense(3, activation="softmax")(K.Add()([drop(h), drop(h)])))
 
 
-def _nested():
-    inner = _seq(K.Dense(8, activation="relu"))
+class _CustomCallModel(keras.Model):
+    def call(self, inputs):
+        return super().call(inputs) * 2.0
+
+
+def _nested_custom_call():
+    a = keras.Input((8,))
+    inner = _CustomCallModel(a, K.Dense(8, activation="relu")(a))
     inp = keras.Input((8,))
     return keras.Model(inp, K.Dense(3, activation="softmax")(inner(inp)))
 
@@ -325,7 +331,8 @@ FALLBACKS = {
                        {}, {}, "sparse", r"rank-3"),
     "shared_dropout": (_shared_dropout, {}, {}, "sparse",
                        r"layer 'dropout\w*' \(Dropout\) is shared"),
-    "nested_model": (_nested, {}, {}, "sparse", r"nested model"),
+    "nested_custom_call": (_nested_custom_call, {}, {}, "sparse",
+                           r"nested model that overrides call\(\)"),
     "subclassed_model": (Subclassed, {}, {}, "sparse", r"Subclassed is a subclassed model"),
     "overridden_train_step": (lambda: OwnTrainStep([keras.Input((8,)),
                                                     K.Dense(3, activation="softmax")]),

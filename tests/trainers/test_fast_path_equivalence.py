@@ -655,6 +655,29 @@ def test_shared_large_kernel_is_not_fused():
     assert_same(*twin(build, lambda m: record(m, x, class_labels(x, 3))))
 
 
+def test_nested_models():
+    """Sequential and Functional models used as layers are inlined: a Sequential tower
+    with Dropout, a two-output Functional block called twice (shared weights), and a
+    nested model inside the nested model."""
+    def build():
+        tower = keras.Sequential([keras.Input((8,)), K.Dense(12, activation="relu"),
+                                  K.Dropout(0.25), K.Dense(6, activation="tanh")])
+        bi = keras.Input((6,))
+        inner = keras.Sequential([keras.Input((6,)), K.Dense(6, activation="sigmoid")])
+        block = keras.Model(bi, [K.Dense(4)(inner(bi)), K.Dense(4, activation="relu")(bi)])
+        inp = keras.Input((8,))
+        h = tower(inp)
+        a1, b1 = block(h)
+        a2, b2 = block(K.Multiply()([h, h]))
+        out = K.Dense(3, activation="softmax")(K.Concatenate()([a1, b1, a2, b2]))
+        m = keras.Model(inp, out)
+        m.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+        return m
+
+    assert_same(*twin(build, lambda m: record(m, X, Y3, validation_split=0.2)))
+
+
 def test_same_tensor_merged_with_itself():
     def make(inp):
         h = K.Dense(6, activation="tanh")(inp)

@@ -127,14 +127,60 @@ def _layer_node(layer, in_shapes, inputs, out_shape, param_index):
     raise Unsupported(f"{_layer_name(layer)} has no fast-path kernel")
 
 
+def _add_calls(calls, shapes, index, state):
+    """Appends one ProgramNode per layer call of `calls` (a `_graph_nodes()["nodes"]`
+    list) to state["nodes"]; `index` maps tensor ids to node indices and gains the
+    calls' outputs. A nested model's calls are inlined, its inputs mapped to the
+    tensors it is called on."""
+    from pyfastfit.models.functional import Functional
+    from pyfastfit.models.sequential import Sequential
+
+    nodes = state["nodes"]
+    for layer, in_ids, out_ids, kwargs in calls:
+        shared = id(layer) in state["seen"]
+        state["seen"].add(id(layer))
+        if kwargs:
+            raise Unsupported(f"{_layer_name(layer)} is called with {sorted(kwargs)}")
+        if hasattr(layer, "_graph_nodes"):
+            if type(layer).call not in (Functional.call, Sequential.call):
+                raise Unsupported(f"{_layer_name(layer)} is a nested model that overrides "
+                                  "call()")
+            inner = layer._graph_nodes()
+            if len(inner["inputs"]) != len(in_ids) or len(inner["outputs"]) != len(out_ids):
+                raise Unsupported(f"{_layer_name(layer)} is called on a different number of "
+                                  "tensors than it has inputs or outputs")
+            sub = {t: index[o] for t, o in zip(inner["inputs"], in_ids)}
+            _add_calls(inner["nodes"], inner["shapes"], sub, state)
+            for t, o in zip(inner["outputs"], out_ids):
+                index[o] = sub[t]
+            continue
+        if len(out_ids) != 1:
+            raise Unsupported(f"{_layer_name(layer)} has {len(out_ids)} outputs")
+        inputs = [index[i] for i in in_ids]
+        node = _layer_node(layer, [shapes[i] for i in in_ids], inputs, shapes[out_ids[0]],
+                           state["params"])
+        for p in (node.kernel_param, node.bias_param):
+            if p >= 0:
+                state["used"].add(p)
+        if node.kind == "dropout":
+            # A shared layer is one node per call (a Dense's calls share its weights and
+            # add up their gradients), but a Dropout draws one mask per call of a step.
+            if shared:
+                raise Unsupported(f"{_layer_name(layer)} is shared (called more than once)")
+            state["dropouts"].append(layer)
+        index[out_ids[0]] = len(nodes)
+        nodes.append(node)
+
+
 def build_nodes(model, with_params=True):
     """The model's graph as ProgramNodes.
 
     Returns:
         `(nodes, output_nodes, output_shapes, dropout_layers, trainable)`: the first
-        nodes are the inputs, in `model.inputs` order; `output_nodes` index `nodes` in `model.outputs` order;
-        `dropout_layers` are the Dropout layers in node order (their call counters
-        advance with the program); `trainable` the variables the optimizer updates
+        nodes are the inputs, in `model.inputs` order; `output_nodes` index `nodes` in
+        `model.outputs` order; `dropout_layers` are the Dropout layers in node order
+        (their call counters advance with the program); `trainable` the variables the
+        optimizer updates
         (ProgramNode kernel_param/bias_param index it; empty without `with_params`,
         for evaluate/predict programs that never update weights).
     """
@@ -146,33 +192,10 @@ def build_nodes(model, with_params=True):
         raise Unsupported("the same tensor is listed twice in the model's inputs")
     index = {t: j for j, t in enumerate(graph["inputs"])}
     nodes = [_C.ProgramNode("input", [], _width(shapes[t])) for t in graph["inputs"]]
-    dropouts = []
-    used = set()
-    seen_layers = set()
-    for layer, in_ids, out_ids, kwargs in graph["nodes"]:
-        shared = id(layer) in seen_layers
-        seen_layers.add(id(layer))
-        if kwargs:
-            raise Unsupported(f"{_layer_name(layer)} is called with {sorted(kwargs)}")
-        if len(out_ids) != 1:
-            raise Unsupported(f"{_layer_name(layer)} has {len(out_ids)} outputs")
-        if hasattr(layer, "_graph_nodes"):
-            raise Unsupported(f"{_layer_name(layer)} is a nested model")
-        inputs = [index[i] for i in in_ids]
-        node = _layer_node(layer, [shapes[i] for i in in_ids], inputs, shapes[out_ids[0]],
-                           param_index)
-        if node.kernel_param >= 0:
-            used.add(node.kernel_param)
-        if node.bias_param >= 0:
-            used.add(node.bias_param)
-        if node.kind == "dropout":
-            # A shared layer is one node per call (a Dense's calls share its weights and
-            # add up their gradients), but a Dropout draws one mask per call of a step.
-            if shared:
-                raise Unsupported(f"{_layer_name(layer)} is shared (called more than once)")
-            dropouts.append(layer)
-        index[out_ids[0]] = len(nodes)
-        nodes.append(node)
+    state = {"nodes": nodes, "dropouts": [], "used": set(), "seen": set(),
+             "params": param_index}
+    _add_calls(graph["nodes"], shapes, index, state)
+    used, dropouts = state["used"], state["dropouts"]
     if len(used) != len(trainable):
         raise Unsupported("the model has trainable weights outside its Dense layers")
     outputs = [index[i] for i in graph["outputs"]]

@@ -58,7 +58,7 @@ def _key(model, purpose):
     """What a cached Program depends on: the variables, the layers' settings, and for
     training/evaluation the trainable set and the compiled objects."""
     layers = tuple((id(layer),) + tuple(getattr(layer, a, None) for a in _LAYER_ATTRS)
-                   for layer in model.layers)
+                   for layer in model._flatten_layers(include_self=False))
     base = (tuple(id(w) for w in model.weights), layers)
     if purpose == "predict":
         return base
