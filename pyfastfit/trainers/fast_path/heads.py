@@ -3,8 +3,9 @@
 Only built-ins whose eager computation the program reproduces kernel for kernel are
 accepted: the cross-entropies and the fused point losses (MSE, MAE, Huber, ...) with
 the "sum_over_batch_size" or "sum" reduction, the accuracy and point-loss mean
-metrics (RootMeanSquaredError included), and the confusion metrics (TruePositives ... FalseNegatives, Precision, Recall,
-AUC), whose counts the program adds into their own Variables. Anything else raises `Unsupported` and the model trains on the eager path.
+metrics (RootMeanSquaredError included), and the confusion metrics (TruePositives ...
+FalseNegatives, Precision, Recall, AUC), whose counts the program adds into their own
+Variables. Anything else raises `Unsupported` and the model trains on the eager path.
 """
 
 import numpy as np

@@ -210,25 +210,26 @@ def predict_epoch(model, prog, adapter, callbacks):
     src = source_of(adapter, "predict")
     arrays = src.arrays
     xs = prog.x_arrays(arrays)
-    (first, stop), batch = src.rows, src.batch_size
-    # Full-height outputs (the Program writes row r at r); rows [first, stop) are used.
-    outs = [np.empty((arrays.num_samples,) + tuple(s[1:]), np.float32)
-            for s in prog.out_shapes]
+    first, stop = src.rows
+    if (first, stop) != (0, arrays.num_samples):  # a dataset's block of rows: views
+        xs = [_C.from_numpy(np.asarray(x)[first:stop]) for x in xs]
+    n_rows, batch = stop - first, src.batch_size
+    outs = [np.empty((n_rows,) + tuple(s[1:]), np.float32) for s in prog.out_shapes]
     outs_c = [_C.from_numpy(o) for o in outs]
     if prog.pack is None:
         sample = model.predict_step((arrays._pack_x([a[:1] for a in arrays.x_flat]),))
         prog.pack = _tree.packer(sample)
-    done = [first]
+    done = [0]
 
     def run(step, n):
-        end = min(stop, first + (step + n) * batch)
-        prog.c.predict(xs, outs_c, first + step * batch, end, batch)
+        end = min(n_rows, (step + n) * batch)
+        prog.c.predict(xs, outs_c, step * batch, end, batch)
         done[0] = end
 
     def logs_of(step, n):
-        lo = first + (step - 1) * batch
+        lo = (step - 1) * batch
         return {"outputs": prog.pack([o[lo:lo + batch] for o in outs])}
 
     _run_chunks(model, callbacks, "predict", src.num_batches, run, logs_of,
                 "stop_predicting")
-    return [[o[first:done[0]]] for o in outs], prog.pack
+    return [[o[:done[0]]] for o in outs], prog.pack
