@@ -11,6 +11,18 @@ using namespace pyfastfit::program;
 
 PFF_BINDINGS(program, 20) {
   using release = py::call_guard<py::gil_scoped_release>;
+  py::class_<cpu::ConstraintSpec>(m, "ProgramConstraint")
+      .def(py::init([](const std::string& kind) {
+             cpu::ConstraintSpec c;
+             c.kind = cpu::parse_constraint_kind(kind);
+             return c;
+           }),
+           py::arg("kind"))
+      .def_readwrite("min_value", &cpu::ConstraintSpec::min_value)
+      .def_readwrite("max_value", &cpu::ConstraintSpec::max_value)
+      .def_readwrite("rate", &cpu::ConstraintSpec::rate)
+      .def_readwrite("keep", &cpu::ConstraintSpec::keep)
+      .def_readwrite("axis", &cpu::ConstraintSpec::axis);
   py::class_<NodeSpec>(m, "ProgramNode")
       .def(py::init([](const std::string& kind, std::vector<int> inputs, int64_t width) {
              NodeSpec n;
@@ -30,6 +42,8 @@ PFF_BINDINGS(program, 20) {
       .def_readwrite("kernel_l2", &NodeSpec::kernel_l2)
       .def_readwrite("bias_l1", &NodeSpec::bias_l1)
       .def_readwrite("bias_l2", &NodeSpec::bias_l2)
+      .def_readwrite("kernel_constraint", &NodeSpec::kernel_constraint)
+      .def_readwrite("bias_constraint", &NodeSpec::bias_constraint)
       .def_readwrite("alpha", &NodeSpec::alpha)
       .def_readwrite("rate", &NodeSpec::rate)
       .def_readwrite("seed", &NodeSpec::seed)

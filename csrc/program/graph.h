@@ -8,6 +8,7 @@
 
 #include "core/tensor.h"
 #include "cpu/activation.h"
+#include "cpu/constraints.h"
 
 namespace pyfastfit::program {
 
@@ -26,6 +27,8 @@ struct NodeSpec {
   // dense: weight penalties l1 * sum|w| + l2 * sum w^2 (the L1 / L2 / L1L2 regularizers),
   // added to the loss and their gradients to dW / db
   float kernel_l1 = 0.f, kernel_l2 = 0.f, bias_l1 = 0.f, bias_l2 = 0.f;
+  // dense: constraints applied to the trained kernel / bias after each update
+  cpu::ConstraintSpec kernel_constraint, bias_constraint;
   // dense / activation
   cpu::Activation act = cpu::Activation::linear;
   float alpha = 0.f;

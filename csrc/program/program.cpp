@@ -8,6 +8,7 @@
 #include "core/check.h"
 #include "core/threads.h"
 #include "cpu/activation.h"
+#include "cpu/constraints.h"
 #include "cpu/dense.h"
 #include "cpu/gemm.h"
 #include "cpu/penalty.h"
@@ -152,6 +153,20 @@ Program::Program(std::vector<NodeSpec> nodes, std::vector<int> outputs,
     for (int j = num_inputs_; j < i; ++j)
       if (nodes_[j].kind == NodeKind::dense && nodes_[j].kernel.raw() == nodes_[i].kernel.raw())
         first_call_[i] = false;
+  }
+  int64_t most = 1, most_weights = 1;
+  for (auto& nd : nodes_) {
+    if (nd.kind != NodeKind::dense) continue;
+    bool any = nd.kernel_constraint.kind != cpu::ConstraintKind::none ||
+               nd.bias_constraint.kind != cpu::ConstraintKind::none;
+    has_constraints_ = has_constraints_ || any;
+    if (!any) continue;
+    most = std::max({most, nd.kernel.dim(0), nd.width});
+    most_weights = std::max(most_weights, nd.kernel.numel());
+  }
+  if (has_constraints_) {
+    constraint_squares_ = Tensor::empty({most_weights});
+    constraint_norms_ = Tensor::empty({most});
   }
   received_.assign(n, 0);
   value_.resize(n); pre_.resize(n); mask_.resize(n); grad_.resize(n);
@@ -523,6 +538,20 @@ void Program::compute_penalties() {
   }
 }
 
+void Program::apply_constraints() {
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    auto& nd = nodes_[i];
+    if (nd.kind != NodeKind::dense || !first_call_[i]) continue;
+    float* sq = constraint_squares_.f32();
+    float* norms = constraint_norms_.f32();
+    if (nd.kernel_param >= 0)
+      cpu::apply_constraint(nd.kernel_constraint, nd.kernel.f32(), nd.kernel.dim(0), nd.width,
+                            sq, norms);
+    if (nd.bias_param >= 0)
+      cpu::apply_constraint(nd.bias_constraint, nd.bias.f32(), nd.width, 1, sq, norms);
+  }
+}
+
 std::vector<double> Program::train(const Data& d, const Tensor& order, int64_t first_step,
                                    int64_t steps, int64_t batch, const std::vector<float>& lrs,
                                    const std::vector<uint64_t>& counters) {
@@ -571,6 +600,7 @@ std::vector<double> Program::train(const Data& d, const Tensor& order, int64_t f
       step_done_ = iterations_done(opt_.iterations);
       backward(b);
       optimizer_step(rest_opt_, rest_grads_, lrs[s]);
+      if (has_constraints_) apply_constraints();
     }
   }
   return last_sums_;

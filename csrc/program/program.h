@@ -79,6 +79,8 @@ class Program {
   /** The weight penalties of the current weights, into penalties_ (node order, kernel
    *  before bias). */
   void compute_penalties();
+  /** The trained weights' constraints, after a step's updates (as the optimizer). */
+  void apply_constraints();
   int64_t width(int node) const { return nodes_[node].width; }
 
   std::vector<NodeSpec> nodes_;
@@ -112,6 +114,8 @@ class Program {
   int64_t step_done_ = 0;
   std::vector<float> penalties_;  // regularization terms the loss adds this step
   std::vector<bool> first_call_;  // dense nodes whose kernel no earlier node uses
+  bool has_constraints_ = false;
+  Tensor constraint_squares_, constraint_norms_;  // apply_constraint's scratch
   std::vector<HeadBuffers> head_bufs_;
   Tensor scratch_;
   std::vector<int64_t> rows_;

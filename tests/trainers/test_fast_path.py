@@ -316,7 +316,7 @@ FALLBACKS = {
                              {}, {}, "sparse", r"activity_regularizer"),
     "kernel_constraint": (lambda: _seq(K.Dense(8, kernel_constraint=lambda w: w),
                                        K.Dense(3, activation="softmax")),
-                          {}, {}, "sparse", r"kernel constraint"),
+                          {}, {}, "sparse", r"custom kernel constraint"),
     "callable_activation": (lambda: _seq(K.Dense(8, activation=lambda t: t * 0.5),
                                          K.Dense(3, activation="softmax")),
                             {}, {}, "sparse", r"custom activation"),

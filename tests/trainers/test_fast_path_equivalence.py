@@ -575,6 +575,40 @@ def test_weight_regularizers(name, optimizer):
     assert_same(fast, eager)
 
 
+CONSTRAINTS = {
+    "max_norm": lambda C: dict(kernel_constraint=C.MaxNorm(0.4), bias_constraint="non_neg"),
+    "max_norm_rows": lambda C: dict(kernel_constraint=C.MaxNorm(0.3, axis=1)),
+    "unit_norm": lambda C: dict(kernel_constraint=C.UnitNorm(axis=-1),
+                                bias_constraint=C.UnitNorm()),
+    "min_max_norm": lambda C: dict(kernel_constraint=C.MinMaxNorm(0.5, 0.8, rate=0.7),
+                                   bias_constraint=C.MaxNorm(0.1)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CONSTRAINTS))
+def test_weight_constraints(name):
+    """Constraints are applied after every update (the 64x600 kernel's after its fused
+    block updates), and not to a frozen layer's weights."""
+    x = features(300, 64, seed=4)
+    y = class_labels(x, 3)
+
+    def build():
+        kw = CONSTRAINTS[name](keras.constraints)
+        frozen = K.Dense(8, activation="tanh", name="frozen", **CONSTRAINTS[name](
+            keras.constraints))
+        m = keras.Sequential([keras.Input((64,)), K.Dense(600, activation="relu", **kw),
+                              K.Dense(8, activation="tanh", **CONSTRAINTS[name](
+                                  keras.constraints)), frozen,
+                              K.Dense(3, activation="softmax")])
+        frozen.trainable = False
+        m.compile(optimizer=O.SGD(0.3, momentum=0.5), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+        return m
+
+    fast, eager = twin(build, lambda m: record(m, x, y, validation_split=0.2))
+    assert_same(fast, eager)
+
+
 def test_regularized_frozen_layer_and_multi_output():
     """A frozen layer's penalty still counts in the loss (not in the updates); per-output
     losses leave the penalties out."""

@@ -7,6 +7,8 @@ Activation and Softmax must see 2-D inputs (their kernels work on the last axis)
 
 import math
 
+import numpy as np
+
 from pyfastfit.core._c import _C
 
 
@@ -60,12 +62,36 @@ def _penalty(layer, variable, what):
     return float(reg.l1), float(reg.l2)
 
 
+def _constraint(layer, variable, what):
+    """The ProgramConstraint of `variable.constraint` (kind "none" without one)."""
+    from pyfastfit import constraints as cs
+
+    c = variable.constraint
+    kinds = {cs.MaxNorm: "max_norm", cs.MinMaxNorm: "min_max_norm", cs.NonNeg: "non_neg",
+             cs.UnitNorm: "unit_norm"}
+    if c is None:
+        return _C.ProgramConstraint("none")
+    if type(c) not in kinds:
+        raise Unsupported(f"{_layer_name(layer)} has a custom {what} constraint")
+    spec = _C.ProgramConstraint(kinds[type(c)])
+    axis = getattr(c, "axis", 0)
+    ndim = len(variable.shape)
+    if isinstance(axis, (list, tuple)) or not -ndim <= int(axis) < ndim:
+        raise Unsupported(f"{_layer_name(layer)} has a {what} constraint over axis {axis}")
+    spec.axis = int(axis) % ndim
+    if isinstance(c, cs.MaxNorm):
+        spec.max_value = float(np.float32(c.max_value))
+    if isinstance(c, cs.MinMaxNorm):
+        spec.min_value = float(np.float32(c.min_value))
+        spec.max_value = float(np.float32(c.max_value))
+        spec.rate = float(np.float32(c.rate))
+        spec.keep = float(np.float32(1 - c.rate))
+    return spec
+
+
 def _dense_node(layer, in_shape, inputs, width, param_index):
     if getattr(layer, "activity_regularizer", None) is not None:
         raise Unsupported(f"{_layer_name(layer)} has an activity_regularizer")
-    for what, v in (("kernel", layer.kernel), ("bias", layer.bias)):
-        if v is not None and v.constraint is not None:
-            raise Unsupported(f"{_layer_name(layer)} has a {what} constraint")
     if getattr(layer, "_fused", None) is None:
         raise Unsupported(f"{_layer_name(layer)} uses a custom activation")
     if len(in_shape) != 2:
@@ -76,10 +102,12 @@ def _dense_node(layer, in_shape, inputs, width, param_index):
     node.alpha = layer._fused_alpha
     node.kernel_param = param_index.get(id(layer.kernel), -1)
     node.kernel_l1, node.kernel_l2 = _penalty(layer, layer.kernel, "kernel")
+    node.kernel_constraint = _constraint(layer, layer.kernel, "kernel")
     if layer.bias is not None:
         node.bias = layer.bias._c
         node.bias_param = param_index.get(id(layer.bias), -1)
         node.bias_l1, node.bias_l2 = _penalty(layer, layer.bias, "bias")
+        node.bias_constraint = _constraint(layer, layer.bias, "bias")
     return node
 
 
