@@ -78,3 +78,26 @@ def test_custom_loop_apply_gradients_applies_constraint():
     opt.apply_gradients([(keras.ops.convert_to_tensor(np.array([2.0, 0.5, -1.0], "float32")),
                           var)])
     np.testing.assert_array_equal(var.numpy(), [0.0, 0.0, 3.0])
+
+
+@pytest.mark.parametrize("name", ["max_norm", "unit_norm_rows", "min_max_norm", "non_neg"])
+def test_fast_path_constraint_kernel_matches_numpy(name):
+    """One step at learning rate 0 leaves only the constraint's projection (C++ kernel),
+    checked against the float64 formula."""
+    make = {"max_norm": (lambda: constraints.MaxNorm(0.2), lambda w: w * np.clip(
+                _norms(w, 0), 0, 0.2) / (_norms(w, 0) + EPS)),
+            "unit_norm_rows": (lambda: constraints.UnitNorm(axis=1),
+                               lambda w: w / (_norms(w, 1) + EPS)),
+            "min_max_norm": (lambda: constraints.MinMaxNorm(0.5, 0.6, rate=0.25),
+                             lambda w: w * (0.25 * np.clip(_norms(w, 0), 0.5, 0.6) + 0.75 *
+                                            _norms(w, 0)) / (_norms(w, 0) + EPS)),
+            "non_neg": (constraints.NonNeg, lambda w: np.maximum(w, 0))}[name]
+    x, y = _data()
+    keras.utils.set_random_seed(2)
+    dense = keras.layers.Dense(5, kernel_constraint=make[0]())
+    model = keras.Sequential([keras.Input((6,)), dense, keras.layers.Dense(2)])
+    model.compile(optimizer=keras.optimizers.SGD(0.0), loss="mse")
+    w0 = dense.kernel.numpy().astype(np.float64)
+    model.fit(x[:32], np.zeros((32, 2), np.float32), batch_size=32, epochs=1, verbose=0)
+    assert model.fast_path_reason is None
+    np.testing.assert_allclose(dense.kernel.numpy(), make[1](w0), rtol=1e-6, atol=1e-7)
