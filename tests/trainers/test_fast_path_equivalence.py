@@ -1111,6 +1111,16 @@ def test_dataset_fallbacks_name_the_reason():
     assert "shuffles or repeats" in m.fast_path_reason
     m.predict(D.from_tensor_slices(X).batch(32), verbose=0)
     assert m.fast_path_reason is None
+    # Arrays the fast path cannot take are left to the eager loop and its error.
+    inp = keras.Input((8,))
+    two = keras.Model(inp, [K.Dense(3, activation="softmax")(inp),
+                            K.Dense(3, activation="softmax")(inp)])
+    two.compile("sgd", loss="sparse_categorical_crossentropy")
+    with pytest.raises(ValueError, match="class_weight` needs batches"):
+        two.fit(D.from_tensor_slices((X, (Y3, Y3))).batch(32), class_weight={0: 2.0},
+                verbose=0)
+    assert "class_weight` is only supported for Models with a single output" in \
+        two.fast_path_reason
 
 
 def test_two_models_sharing_layers():

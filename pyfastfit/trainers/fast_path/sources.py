@@ -63,10 +63,14 @@ class DatasetSource:
             raise Unsupported("the dataset yields no targets")
         if adapter.class_weight is not None and len(element) != 2:
             raise Unsupported("class_weight with a dataset that yields sample weights")
-        self.arrays = ArrayDataAdapter(
-            element[0], element[1] if len(element) > 1 and purpose != "predict" else None,
-            sample_weight=element[2] if len(element) > 2 and purpose != "predict" else None,
-            batch_size=self.batch_size, class_weight=adapter.class_weight)
+        try:  # what the arrays cannot be (e.g. class_weight for several outputs) is left
+            # to the eager loop, which raises its own error
+            self.arrays = ArrayDataAdapter(
+                element[0], element[1] if len(element) > 1 and purpose != "predict" else None,
+                sample_weight=element[2] if len(element) > 2 and purpose != "predict" else None,
+                batch_size=self.batch_size, class_weight=adapter.class_weight)
+        except ValueError as e:
+            raise Unsupported(f"the dataset's arrays: {e}") from None
         self.num_batches = int(data.cardinality())
         self._drop = drop_remainder
         self.rows = None
