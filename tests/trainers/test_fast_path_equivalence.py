@@ -1109,6 +1109,8 @@ def test_dataset_fallbacks_name_the_reason():
     assert m.fast_path_reason == "steps/steps_per_epoch is set"
     m.evaluate(D.from_tensor_slices((X, Y3)).shuffle(10).batch(32), verbose=0)
     assert "shuffles or repeats" in m.fast_path_reason
+    m.evaluate(D.from_tensor_slices((X, Y3)).take(0).batch(32), verbose=0)
+    assert m.fast_path_reason == "the data has no samples"
     m.predict(D.from_tensor_slices(X).batch(32), verbose=0)
     assert m.fast_path_reason is None
     # Arrays the fast path cannot take are left to the eager loop and its error.

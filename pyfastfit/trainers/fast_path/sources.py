@@ -76,7 +76,9 @@ class DatasetSource:
         self.rows = None
         if purpose != "train":
             order = self.pass_order() if not shuffled else None
-            if order is None or not len(order) or \
+            if order is not None and not len(order):
+                raise Unsupported("the data has no samples")
+            if order is None or \
                     not np.array_equal(order, np.arange(order[0], order[0] + len(order))):
                 raise Unsupported("the evaluation dataset shuffles or repeats its rows")
             self.rows = (int(order[0]), int(order[0]) + len(order))
