@@ -34,7 +34,9 @@ struct HeadSpec {
   float smooth_scale = 1.f, smooth_offset = 0.f;
 };
 
-/** One compiled metric of one head: a Keras `Mean` over per-sample values. */
+/** One compiled metric of one head: a Keras `Mean` over per-sample values (its total
+ *  and count come back in the sums), or confusion counts kept in the metric's own
+ *  Variables. */
 struct MetricSpec {
   int head = 0;
   bool point = false;                          // mean of a point loss (the MSE metric...)
