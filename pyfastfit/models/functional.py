@@ -106,14 +106,46 @@ class Functional(Model):
             plan.append((n.layer, n.args[0]._id if simple else None, n,
                          [t._id for t in n.outputs]))
         self._plan = plan
-        layers, lseen = [], set()
-        input_nodes = [t._keras_history[0]._inbound_nodes[t._keras_history[1]]
-                       for t in self.inputs]
-        for n in input_nodes + self._nodes_in_order:
-            if id(n.layer) not in lseen:
-                lseen.add(id(n.layer))
-                layers.append(n.layer)
-        self._layers_list = layers
+        self._layers_list = self._keras_layer_order()
+
+    def _keras_layer_order(self):
+        """The layers in Keras 3's order (keras/src/ops/function.py `map_graph`), so that
+        `layers`, `weights` and `get_weights()` line up with a Keras model's: a depth-first
+        walk from the outputs numbers the layers as it meets them; node depths grow
+        towards the inputs, a shared layer taking its deepest call's depth; layers are
+        listed deepest first, in walk order within a depth."""
+        input_ids = {t._id for t in self.inputs}
+        finished, walk, index = set(), [], {}
+
+        def visit(t):
+            layer, node_index, _ = t._keras_history
+            node = layer._inbound_nodes[node_index]
+            if id(node) in finished:
+                return
+            index.setdefault(id(layer), len(index))
+            if not isinstance(layer, InputLayer) and t._id not in input_ids:
+                for parent in node.inputs:
+                    visit(parent)
+            finished.add(id(node))
+            walk.append(node)
+
+        for t in self.outputs:
+            visit(t)
+        node_depth, layer_depth, layers = {}, {}, {}
+        for node in reversed(walk):
+            depth = max(node_depth.setdefault(id(node), 0), layer_depth.get(id(node.layer), 0))
+            layer_depth[id(node.layer)] = depth
+            layers[id(node.layer)] = node.layer
+            node_depth[id(node)] = depth
+            for parent in node.parent_nodes:
+                node_depth[id(parent)] = max(depth + 1, node_depth.get(id(parent), 0))
+        for t in self.inputs:  # inputs the outputs do not depend on
+            layer = t._keras_history[0]
+            if id(layer) not in layer_depth:
+                layer_depth[id(layer)], index[id(layer)] = 0, -1
+                layers[id(layer)] = layer
+        return [layers[k] for k in sorted(layer_depth,
+                                          key=lambda k: (-layer_depth[k], index[k]))]
 
     # ------------------------------------------------------------------ properties
     @property

@@ -188,3 +188,53 @@ def test_explicit_training_kwarg_in_graph_is_kept():
     assert (np.asarray(model(np.ones((2, 200), "float32"))) == 0).any()
     g = model._graph_nodes()
     assert g["nodes"][0][3] == {"training": True}
+
+
+def _branches_in_reverse():
+    a, b = keras.Input((4,), name="a"), keras.Input((3,), name="b")
+    hb, ha = layers.Dense(5, name="db")(b), layers.Dense(5, name="da")(a)
+    return keras.Model([a, b], layers.Dense(2, name="o")(layers.Add(name="add")([hb, ha])))
+
+
+def _shared_three_inputs():
+    a, b, c = (keras.Input((4,), name=n) for n in "abc")
+    s = layers.Dense(4, name="s")
+    x = s(layers.Dense(4, name="d1")(c))
+    y = s(s(b))
+    z = layers.Concatenate(name="cat")([y, layers.Dense(4, name="d2")(a), x])
+    return keras.Model({"a": a, "b": b, "c": c},
+                       [layers.Dense(1, name="o1")(z), layers.Dense(2, name="o2")(x)])
+
+
+def _skip_connections():
+    inp = keras.Input((6,), name="i")
+    h1 = layers.Dense(6, name="h1")(inp)
+    h2, h3 = layers.Dense(6, name="h2")(h1), layers.Dense(6, name="h3")(inp)
+    return keras.Model(inp, layers.Add(name="sum")([h2, h3, h1]))
+
+
+def _shared_and_nested():
+    inp = keras.Input((8,), name="x")
+    shared = layers.Dense(8, name="shared")
+    block = keras.Sequential([keras.Input((8,)), layers.Dense(8)], name="block")
+    left = shared(layers.Dense(8, name="left")(inp))
+    right = block(shared(layers.Dense(8, name="right")(inp)))
+    return keras.Model(inp, layers.Dense(3, name="out")(layers.Concatenate(name="c")([left,
+                                                                                    right])))
+
+
+@pytest.mark.parametrize("build, expected", [
+    (_branches_in_reverse, ["b", "a", "db", "da", "add", "o"]),
+    (_shared_three_inputs, ["b", "c", "s", "a", "d1", "d2", "cat", "o1", "o2"]),
+    (_skip_connections, ["i", "h1", "h2", "h3", "sum"]),
+    (_shared_and_nested, ["x", "left", "right", "shared", "block", "c", "out"]),
+], ids=["branches_in_reverse", "shared_three_inputs", "skip_connections",
+        "shared_and_nested"])
+def test_layer_order_is_keras_order(build, expected):
+    """`layers` (and so `weights` / `get_weights()`) in Keras 3's order: these lists were
+    printed by Keras 3.15.1 (TensorFlow backend) for the same graphs."""
+    model = build()
+    assert [la.name for la in model.layers] == expected
+    # Weights follow the layers (a shared layer's once).
+    assert [id(w) for w in model.weights] == [id(w) for la in model.layers
+                                              for w in la.weights]

@@ -29,6 +29,11 @@ What is recorded:
   read before each step); a two-output Functional model (list outputs, dict losses,
   metrics and loss_weights, dict targets) and an L2-regularized Sequential model, fit 20
   steps with validation_data; history, final weights, evaluate.
+- fit_features: the cases of `fit_cases.py` (weight constraints, label smoothing,
+  confusion metrics and RMSE, a shared layer with a nested model), fit 20 steps with
+  validation_data; history, final weights, evaluate.
+
+`--only GROUP ...` writes only those groups (the others' files stay as they are).
 """
 
 import json
@@ -535,6 +540,26 @@ def make_extras(arrays):
             "cases": schedules + models}
 
 
+def make_fit_features(arrays):
+    """The cases of `fit_cases.py` (constraints, label smoothing, confusion metrics and
+    RMSE, a shared layer with a nested model): history, evaluate, final weights."""
+    import sys
+
+    sys.path.insert(0, HERE)
+    import fit_cases
+
+    cases = []
+    for name in fit_cases.CASES:
+        model, history, ev = fit_cases.run(keras, name)
+        weights = model.get_weights()
+        for i, w in enumerate(weights):
+            arrays[f"{name}/final_{i}"] = w
+        cases.append({"name": name, "n_weights": len(weights),
+                      "history": {k: tolist(v) for k, v in history.items()},
+                      "evaluate": {k: float(v) for k, v in ev.items()}})
+    return {"cases": cases}
+
+
 def write(name, meta, arrays):
     meta = dict(meta, keras_version=keras.__version__, backend=keras.backend.backend())
     with open(os.path.join(OUT, f"{name}.json"), "w") as f:
@@ -542,14 +567,25 @@ def write(name, meta, arrays):
     np.savez_compressed(os.path.join(OUT, f"{name}.npz"), **arrays)
 
 
+GROUPS = (("optimizers", make_optimizers), ("losses", make_losses),
+          ("metrics", make_metrics), ("models", make_models), ("extras", make_extras),
+          ("fit_features", make_fit_features))
+
+
 def main():
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", nargs="*", choices=[g for g, _ in GROUPS],
+                        help="write only these fixture groups (default: all)")
+    args = parser.parse_args()
     assert keras.__version__.startswith("3."), keras.__version__
     assert keras.backend.backend() == "tensorflow", keras.backend.backend()
     keras.utils.set_random_seed(0)
     os.makedirs(OUT, exist_ok=True)
-    for name, make in (("optimizers", make_optimizers), ("losses", make_losses),
-                       ("metrics", make_metrics), ("models", make_models),
-                       ("extras", make_extras)):
+    for name, make in GROUPS:
+        if args.only and name not in args.only:
+            continue
         arrays = {}
         meta = make(arrays)
         write(name, meta, arrays)

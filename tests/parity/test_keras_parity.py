@@ -355,3 +355,31 @@ def test_extra_model_fit(case, run_eagerly):
     for key, value in case["evaluate"].items():
         np.testing.assert_allclose(ev[key], value, **STEP_LOSS_TOL,
                                    err_msg=f"{case['name']}: evaluate[{key!r}]")
+
+
+# --------------------------------------------------------------------------- fit features
+FIT_META, FIT_ARRAYS = load("fit_features")
+
+
+@pytest.mark.parametrize("run_eagerly", [False, True], ids=["default", "eager"])
+@pytest.mark.parametrize("case", FIT_META["cases"], ids=lambda c: c["name"])
+def test_fit_features(case, run_eagerly):
+    """Constraints, label smoothing, confusion metrics, RMSE, a shared layer and a nested
+    model, trained as Keras 3 trained them (`fit_cases.py`), on both paths."""
+    need("layers", "losses", "metrics", "models", "constraints")
+    from tests.parity import fit_cases
+
+    model, history, ev = fit_cases.run(keras, case["name"], run_eagerly=run_eagerly)
+    assert (model.fast_path_reason is None) == (not run_eagerly), model.fast_path_reason
+    assert sorted(history) == sorted(case["history"])
+    for key, values in case["history"].items():
+        np.testing.assert_allclose(history[key], values, **STEP_LOSS_TOL,
+                                   err_msg=f"{case['name']}: history[{key!r}]")
+    for key, value in case["evaluate"].items():
+        np.testing.assert_allclose(ev[key], value, **STEP_LOSS_TOL,
+                                   err_msg=f"{case['name']}: evaluate[{key!r}]")
+    weights = model.get_weights()
+    assert len(weights) == case["n_weights"]
+    for i, w in enumerate(weights):
+        np.testing.assert_allclose(w, FIT_ARRAYS[f"{case['name']}/final_{i}"], **WEIGHT_TOL,
+                                   err_msg=f"{case['name']}: weight {i} after training")
