@@ -92,8 +92,24 @@ def shared_nested(keras):
             x, y, (xv, yv))
 
 
+def multi_input(keras):
+    """Two inputs given as a dict (keys not in input order), an L1L2 kernel penalty."""
+    L = keras.layers
+    a, b = keras.Input((5,), name="a"), keras.Input((3,), name="b")
+    h = L.Concatenate()([L.Dense(6, activation="relu", name="da")(a),
+                         L.Dense(6, activation="tanh", name="db",
+                                 kernel_regularizer=keras.regularizers.L1L2(0.01, 0.02))(b)])
+    model = keras.Model({"a": a, "b": b}, L.Dense(3, activation="softmax", name="out")(h))
+    _set_weights(model, 15)
+    x, y, xv, yv = _data(25, 3)
+    return (model, dict(optimizer=keras.optimizers.Nadam(0.01),
+                        loss="sparse_categorical_crossentropy", metrics=["accuracy"]),
+            {"b": x[:, 5:], "a": x[:, :5]}, y, ({"b": xv[:, 5:], "a": xv[:, :5]}, yv))
+
+
 CASES = {"constrained": constrained, "label_smoothing": label_smoothing,
-         "binary_metrics": binary_metrics, "shared_nested": shared_nested}
+         "binary_metrics": binary_metrics, "shared_nested": shared_nested,
+         "multi_input": multi_input}
 
 
 def run(keras, name, **compile_extra):

@@ -30,8 +30,8 @@ What is recorded:
   metrics and loss_weights, dict targets) and an L2-regularized Sequential model, fit 20
   steps with validation_data; history, final weights, evaluate.
 - fit_features: the cases of `fit_cases.py` (weight constraints, label smoothing,
-  confusion metrics and RMSE, a shared layer with a nested model), fit 20 steps with
-  validation_data; history, final weights, evaluate.
+  confusion metrics and RMSE, a shared layer with a nested model, two dict inputs with
+  an L1L2 penalty), fit 20 steps with validation_data; history, final weights, evaluate.
 
 `--only GROUP ...` writes only those groups (the others' files stay as they are).
 """
