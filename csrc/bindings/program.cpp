@@ -42,6 +42,8 @@ PFF_BINDINGS(program, 20) {
       .def_readwrite("kernel_l2", &NodeSpec::kernel_l2)
       .def_readwrite("bias_l1", &NodeSpec::bias_l1)
       .def_readwrite("bias_l2", &NodeSpec::bias_l2)
+      .def_readwrite("activity_l1", &NodeSpec::activity_l1)
+      .def_readwrite("activity_l2", &NodeSpec::activity_l2)
       .def_readwrite("kernel_constraint", &NodeSpec::kernel_constraint)
       .def_readwrite("bias_constraint", &NodeSpec::bias_constraint)
       .def_readwrite("alpha", &NodeSpec::alpha)

@@ -45,6 +45,9 @@ void Program::backward(int64_t b) {
     if (!grad_ptr_[i] || received_[i] == 0 || !needs_grad_[i]) continue;
     float* g = grad_ptr_[i];
     int64_t w = nd.width, cnt = b * w;
+    if (nd.activity_l1 != 0.f || nd.activity_l2 != 0.f)  // d (penalty / b) / d out
+      cpu::add_penalty_grad(g, value_ptr_[i], cnt, nd.activity_l1 / static_cast<float>(b),
+                            nd.activity_l2 / static_cast<float>(b));
     int in = nd.inputs[0];
     switch (nd.kind) {
       case NodeKind::input:

@@ -27,6 +27,9 @@ struct NodeSpec {
   // dense: weight penalties l1 * sum|w| + l2 * sum w^2 (the L1 / L2 / L1L2 regularizers),
   // added to the loss and their gradients to dW / db
   float kernel_l1 = 0.f, kernel_l2 = 0.f, bias_l1 = 0.f, bias_l2 = 0.f;
+  // dense: activity penalty (l1 * sum|out| + l2 * sum out^2) / batch of each batch's
+  // output (Layer.activity_regularizer), added to the loss and its gradient to out's
+  float activity_l1 = 0.f, activity_l2 = 0.f;
   // dense: constraints applied to the trained kernel / bias after each update
   cpu::ConstraintSpec kernel_constraint, bias_constraint;
   // dense / activation

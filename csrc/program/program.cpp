@@ -72,6 +72,9 @@ Program::Program(std::vector<NodeSpec> nodes, std::vector<int> outputs,
                   "; expected a finite number >= 0.");
       PFF_CHECK(has(nd.bias) || (nd.bias_l1 == 0.f && nd.bias_l2 == 0.f),
                 "[program] dense node ", i, " has a bias penalty but no bias.");
+      PFF_CHECK(nd.activity_l1 >= 0.f && nd.activity_l2 >= 0.f, "[program] dense node ", i,
+                " has a negative activity penalty.");
+      if (nd.activity_l1 != 0.f || nd.activity_l2 != 0.f) activity_nodes_.push_back(i);
     } else if (nd.kind == NodeKind::concatenate) {
       int64_t total = 0;
       for (int j : nd.inputs) total += nodes_[j].width;
@@ -240,7 +243,15 @@ void Program::losses_and_metrics(const Data& d, int64_t first, int64_t b, bool w
     float weighted = head.has_weight ? value * head.weight : value;
     total = h == 0 ? weighted : total + weighted;
   }
-  for (float p : penalties_) total = total + p;  // compute_loss adds model.losses last
+  // compute_loss adds model.losses last: the layers' activity penalties of this batch,
+  // then the weight penalties.
+  for (int i : activity_nodes_) {
+    auto& nd = nodes_[i];
+    float p = cpu::weight_penalty(value_ptr_[i] + first * nd.width, b * nd.width,
+                                  nd.activity_l1, nd.activity_l2);
+    total = total + p / static_cast<float>(b);
+  }
+  for (float p : penalties_) total = total + p;
   // Keras weights the running loss by the batch size.
   sums[0] += static_cast<double>(total) * b;
   sums[1] += b;

@@ -113,6 +113,7 @@ class Program {
   float step_lr_ = 0.f;
   int64_t step_done_ = 0;
   std::vector<float> penalties_;  // regularization terms the loss adds this step
+  std::vector<int> activity_nodes_;  // dense nodes with an activity penalty
   std::vector<bool> first_call_;  // dense nodes whose kernel no earlier node uses
   bool has_constraints_ = false;
   Tensor constraint_squares_, constraint_norms_;  // apply_constraint's scratch

@@ -546,6 +546,10 @@ def test_multi_input_wrong_arrays_fall_back_with_eager_error():
 
 
 REGULARIZERS = {
+    "activity_l2": lambda: dict(activity_regularizer="l2"),
+    "activity_l1_l2_and_kernel": lambda: dict(
+        activity_regularizer=keras.regularizers.L1L2(0.003, 0.02),
+        kernel_regularizer=keras.regularizers.L1(0.001)),
     "l2": lambda: dict(kernel_regularizer="l2"),
     "l1": lambda: dict(kernel_regularizer=keras.regularizers.L1(0.003)),
     "l1_l2_both": lambda: dict(kernel_regularizer=keras.regularizers.L1L2(0.002, 0.01),

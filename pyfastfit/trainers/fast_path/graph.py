@@ -90,8 +90,8 @@ def _constraint(layer, variable, what):
 
 
 def _dense_node(layer, in_shape, inputs, width, param_index):
-    if getattr(layer, "activity_regularizer", None) is not None:
-        raise Unsupported(f"{_layer_name(layer)} has an activity_regularizer")
+    from pyfastfit import regularizers
+
     if getattr(layer, "_fused", None) is None:
         raise Unsupported(f"{_layer_name(layer)} uses a custom activation")
     if len(in_shape) != 2:
@@ -103,6 +103,11 @@ def _dense_node(layer, in_shape, inputs, width, param_index):
     node.kernel_param = param_index.get(id(layer.kernel), -1)
     node.kernel_l1, node.kernel_l2 = _penalty(layer, layer.kernel, "kernel")
     node.kernel_constraint = _constraint(layer, layer.kernel, "kernel")
+    activity = getattr(layer, "activity_regularizer", None)
+    if activity is not None:
+        if type(activity) not in (regularizers.L1L2, regularizers.L1, regularizers.L2):
+            raise Unsupported(f"{_layer_name(layer)} has a custom activity_regularizer")
+        node.activity_l1, node.activity_l2 = float(activity.l1), float(activity.l2)
     if layer.bias is not None:
         node.bias = layer.bias._c
         node.bias_param = param_index.get(id(layer.bias), -1)
@@ -119,6 +124,9 @@ def _layer_node(layer, in_shapes, inputs, out_shape, param_index):
     width = _width(out_shape)
     if kind is layers.Dense:
         return _dense_node(layer, in_shapes[0], inputs, width, param_index)
+    if getattr(layer, "activity_regularizer", None) is not None:
+        raise Unsupported(f"{_layer_name(layer)} has an activity_regularizer (the fast path "
+                          "runs those of Dense layers)")
     if kind in (layers.Flatten, layers.Reshape):
         return _C.ProgramNode("identity", inputs, width)
     if kind is layers.Dropout:
