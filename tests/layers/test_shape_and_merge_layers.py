@@ -17,6 +17,25 @@ def test_flatten():
     np.testing.assert_array_equal(np.asarray(out), _x(2, 3, 4).reshape(2, 12))
 
 
+def test_flatten_channels_first_moves_channels_last_first():
+    """As Keras 3: (batch, C, H, W) is flattened in (H, W, C) order; 2-D input unchanged."""
+    x = _x(2, 3, 4, 5)
+    out = layers.Flatten(data_format="channels_first")(x)
+    np.testing.assert_array_equal(np.asarray(out), x.transpose(0, 2, 3, 1).reshape(2, 60))
+    flat = _x(2, 6)
+    np.testing.assert_array_equal(
+        np.asarray(layers.Flatten(data_format="channels_first")(flat)), flat)
+    # Gradients flow back through the transpose.
+    xt = keras.Variable(x)
+    with keras.GradientTape() as tape:
+        y = layers.Flatten(data_format="channels_first")(xt)
+        loss = keras.ops.sum(y * np.arange(60, dtype="float32"))
+    grad = np.asarray(tape.gradient(loss, xt))
+    np.testing.assert_array_equal(
+        grad, np.broadcast_to(np.arange(60, dtype="float32").reshape(4, 5, 3)
+                              .transpose(2, 0, 1), (2, 3, 4, 5)))
+
+
 def test_reshape():
     _, out = check_layer(layers.Reshape, {"target_shape": (4, 3)}, (2, 12), (2, 4, 3))
     np.testing.assert_array_equal(np.asarray(out), _x(2, 12).reshape(2, 4, 3))

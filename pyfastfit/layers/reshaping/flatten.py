@@ -22,6 +22,10 @@ class Flatten(Layer):
 
     def call(self, inputs):
         shape = inputs.shape
+        if self.data_format == "channels_first" and len(shape) > 2:
+            # As Keras: channels last first, so the flattened order does not depend on
+            # the data format.
+            inputs = ops.transpose(inputs, (0, *range(2, len(shape)), 1))
         return ops.reshape(inputs, (shape[0], math.prod(shape[1:])))
 
     def compute_output_shape(self, input_shape):

@@ -127,6 +127,10 @@ def _layer_node(layer, in_shapes, inputs, out_shape, param_index):
     if getattr(layer, "activity_regularizer", None) is not None:
         raise Unsupported(f"{_layer_name(layer)} has an activity_regularizer (the fast path "
                           "runs those of Dense layers)")
+    if kind is layers.Flatten and layer.data_format == "channels_first" and \
+            len(in_shapes[0]) > 2:
+        raise Unsupported(f"{_layer_name(layer)} moves the channels (data_format="
+                          "'channels_first')")
     if kind in (layers.Flatten, layers.Reshape):
         return _C.ProgramNode("identity", inputs, width)
     if kind is layers.Dropout:
