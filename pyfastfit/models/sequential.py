@@ -94,8 +94,14 @@ class Sequential(Model):
             _layer_mod._generation[0] += 1
         x = input_layer._input_tensor
         inputs = x
+        fresh = [layer for layer in self._layers[1:] if not layer.built]
         for layer in self._layers[1:]:
             x = layer(x)
+        # As Keras, weights created while the model builds its layers live under the
+        # model's name ("seq/dense/kernel"); layers built before keep their paths.
+        for layer in fresh:
+            for v in layer.weights:
+                v.path = f"{self.name}/{v.path}"
         self._functional = Functional(inputs, x, name=self.name + "_functional")
         # The Functional shell is internal: do not count its name.
         self.__dict__["built"] = True

@@ -77,3 +77,23 @@ def test_sequential_inside_functional_and_training_flag():
     data = np.ones((2, 4), "float32")
     np.testing.assert_allclose(np.asarray(model(data)), np.asarray(model(data)))
     assert (np.asarray(model(data, training=True)) == 0).any()
+
+
+def test_variable_paths_under_the_models_name():
+    """As Keras 3 (paths printed by Keras 3.15.1): weights created while a Sequential
+    builds its layers are named under it, nested models included; a layer built before
+    keeps its path."""
+    m = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, name="d")], name="seq")
+    assert [w.path for w in m.weights] == ["seq/d/kernel", "seq/d/bias"]
+    lazy = keras.Sequential([keras.layers.Dense(3, name="d2")], name="seq2")
+    lazy.build((None, 4))
+    assert [w.path for w in lazy.weights] == ["seq2/d2/kernel", "seq2/d2/bias"]
+    outer = keras.Sequential([
+        keras.Input((4,)), keras.Sequential([keras.layers.Dense(3, name="i1")], name="inner"),
+        keras.layers.Dense(2, name="o1")], name="outer")
+    assert [w.path for w in outer.weights] == ["outer/inner/i1/kernel", "outer/inner/i1/bias",
+                                               "outer/o1/kernel", "outer/o1/bias"]
+    pre = keras.layers.Dense(3, name="pre")
+    pre.build((None, 4))
+    kept = keras.Sequential([keras.Input((4,)), pre], name="s3")
+    assert [w.path for w in kept.weights] == ["pre/kernel", "pre/bias"]
