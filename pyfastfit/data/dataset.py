@@ -229,7 +229,7 @@ class Dataset:
 
     def cardinality(self):
         """Number of elements, or `INFINITE_CARDINALITY` (-1) / `UNKNOWN_CARDINALITY` (-2)."""
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must implement `cardinality()`.")
 
     def __len__(self):
         n = self.cardinality()
@@ -253,7 +253,7 @@ class Dataset:
 
     def _elements(self):
         """Generator of elements (each a structure of NumPy arrays)."""
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must implement `_elements()`.")
 
     def _index_source(self):
         """The `_TensorSlices` at the root when this pipeline only reorders/selects rows
@@ -262,7 +262,8 @@ class Dataset:
 
     def _index_chunks(self):
         """Generator of row-index chunks (`range` or int64 arrays) in element order."""
-        raise NotImplementedError
+        raise NotImplementedError(
+            f"{type(self).__name__} works on elements, not row indices (see `_index_source`).")
 
     def _row_batches(self):
         """How this pipeline batches rows of arrays, for loops that gather batches

@@ -30,7 +30,9 @@ class Initializer:
     """Base class: `init(shape, dtype=None)` returns the initial value."""
 
     def __call__(self, shape, dtype=None):
-        raise NotImplementedError
+        raise NotImplementedError(
+            f"Initializer subclass {type(self).__name__} must implement "
+            "`__call__(self, shape, dtype=None)`.")
 
     def get_config(self):
         return {}

@@ -427,7 +427,9 @@ class Layer:
 
     def compute_output_shape(self, *args, **kwargs):
         """Output shape for the given input shape(s) (None for unknown dims)."""
-        raise NotImplementedError
+        raise NotImplementedError(
+            f"Layer {type(self).__name__} should implement `def compute_output_shape("
+            "self, input_shape)`.")
 
     def compute_output_spec(self, *args, **kwargs):
         """Symbolic outputs for symbolic inputs (shape and dtype only)."""

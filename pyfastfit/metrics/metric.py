@@ -130,8 +130,47 @@ class Metric:
         raise NotImplementedError(
             f"Metric subclass {type(self).__name__} must implement `result()`.")
 
+    # -- stateless API (Keras 3): the state passed in and returned, variables untouched --
+    def _check_state(self, metric_variables, what):
+        n = len(self.variables)
+        if len(metric_variables) != n:
+            raise ValueError(
+                f"Argument `{what}` must be a list of tensors corresponding 1:1 to "
+                f"{type(self).__name__}().variables. Received list with length "
+                f"{len(metric_variables)}, but expected {n} variables.")
+
+    def _with_state(self, metric_variables, fn):
+        """Runs `fn()` with the variables holding `metric_variables` (None: as they
+        are), returns `(fn's result, the variables' values after it)` and restores
+        them."""
+        variables = self.variables
+        saved = [np.array(v._c, copy=True) for v in variables]
+        try:
+            if metric_variables is not None:
+                for v, value in zip(variables, metric_variables):
+                    v.assign(value)
+            out = fn()
+            return out, [Tensor(np.array(v._c, copy=True)) for v in variables]
+        finally:
+            for v, value in zip(variables, saved):
+                np.copyto(np.asarray(v._c), value)
+
     def stateless_update_state(self, metric_variables, *args, **kwargs):
-        raise NotImplementedError("stateless_update_state is not supported by pyfastfit.")
+        """`update_state(*args, **kwargs)` applied to the state `metric_variables` (one
+        value per `variables` entry); returns the new state and leaves the metric's
+        variables as they were."""
+        self._check_state(metric_variables, "metric_variables")
+        return self._with_state(metric_variables,
+                                lambda: self.update_state(*args, **kwargs))[1]
+
+    def stateless_result(self, metric_variables):
+        """`result()` of the state `metric_variables`, the metric's variables untouched."""
+        self._check_state(metric_variables, "metric_variables")
+        return self._with_state(metric_variables, self.result)[0]
+
+    def stateless_reset_state(self):
+        """The state `reset_state()` would leave, the metric's variables untouched."""
+        return self._with_state(None, self.reset_state)[1]
 
     def __call__(self, *args, **kwargs):
         """Updates the state with the batch, then returns `result()`."""

@@ -216,7 +216,8 @@ class Optimizer:
 
     def _slot_lists(self):
         """Slot Variable lists in the order the C++ kernel expects (see ops/optim.h)."""
-        raise NotImplementedError
+        raise NotImplementedError(
+            f"Optimizer subclass {type(self).__name__} must implement `_slot_lists()`.")
 
     def _hyper(self):
         """Hyper-parameters in the order the C++ kernel expects."""

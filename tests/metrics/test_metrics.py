@@ -407,3 +407,22 @@ def test_crossentropy_metrics_class_axis_1(sparse):
         m = metrics.CategoricalCrossentropy(from_logits=True, axis=1)
         m.update_state(np.moveaxis(np.eye(C, dtype=np.float32)[labels], -1, 1), z)
     np.testing.assert_allclose(float(m.result()), want, rtol=1e-5)
+
+
+def test_stateless_api_matches_keras():
+    """Values printed by Keras 3.15.1 for the same calls; the variables stay untouched."""
+    m = metrics.SparseCategoricalAccuracy()
+    s1 = m.stateless_update_state(m.stateless_reset_state(), np.array([0, 1, 2]),
+                                  np.eye(3, dtype="float32")[[0, 2, 2]])
+    assert [float(np.asarray(v)) for v in s1] == [2.0, 3.0]
+    np.testing.assert_allclose(float(m.stateless_result(s1)), 2 / 3, rtol=1e-6)
+    assert [float(np.asarray(v)) for v in m.variables] == [0.0, 0.0]
+    p = metrics.Precision(thresholds=[0.3, 0.7])
+    st = p.stateless_update_state(p.stateless_reset_state(), np.array([1, 0, 1], "float32"),
+                                  np.array([0.8, 0.5, 0.4], "float32"))
+    assert [np.asarray(v).tolist() for v in st] == [[2.0, 1.0], [1.0, 0.0]]
+    np.testing.assert_allclose(np.asarray(p.stateless_result(st)), [2 / 3, 1.0], rtol=1e-6)
+    with pytest.raises(ValueError, match=r"corresponding 1:1 to SparseCategoricalAccuracy\(\)"
+                                         r"\.variables\. Received list with length 1, but "
+                                         r"expected 2 variables"):
+        m.stateless_update_state([0.0], [1], [[1.0, 0.0]])

@@ -36,8 +36,10 @@ class Lambda(Layer):
         return self.function(inputs, **self.arguments)
 
     def compute_output_shape(self, input_shape):
-        if self._output_shape is None:
-            raise NotImplementedError
+        if self._output_shape is None:  # inferred from a symbolic call instead
+            raise NotImplementedError(
+                f"Lambda layer '{self.name}' has no `output_shape`; its output shape is "
+                "inferred by calling it.")
         if callable(self._output_shape):
             return self._output_shape(input_shape)
         shape = tuple(self._output_shape)
