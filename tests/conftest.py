@@ -16,6 +16,15 @@ def _seed():
     np.random.seed(1234)
 
 
+@pytest.fixture(autouse=True)
+def _restore_fast_path():
+    """A test that turns the fast path off (twin runs, fallback checks) cannot leak it."""
+    yield
+    from pyfastfit import config
+
+    config.set_fast_path_enabled(True)
+
+
 @pytest.fixture
 def mnist_dir():
     """The shared MNIST test-set folder; skips the test when it is absent."""

@@ -60,3 +60,27 @@ def check_op(fn, ref, args, atol=1e-5, rtol=1e-5, grad=True, grad_atol=2e-3,
         assert g is not None, f"no gradient for argument {i}"
         np.testing.assert_allclose(np.asarray(g), num, atol=grad_atol, rtol=grad_rtol,
                                    err_msg=f"gradient of argument {i}")
+
+
+def run_in_threads(work, n=4, timeout=120.0):
+    """Runs `work(k)` for k in range(n) on n threads started together (a barrier), and
+    fails with every exception they raised, or if one is still running after `timeout`
+    seconds (a hang)."""
+    import threading
+
+    barrier, errors = threading.Barrier(n), []
+
+    def run(k):
+        try:
+            barrier.wait()
+            work(k)
+        except Exception as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=run, args=(k,)) for k in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=timeout)
+    assert not any(t.is_alive() for t in threads), "a thread hung"
+    assert errors == [], errors

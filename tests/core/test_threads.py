@@ -14,6 +14,7 @@ import pytest
 import pyfastfit as ff
 from pyfastfit import ops
 from pyfastfit.core._c import _C
+from tests.helpers import run_in_threads
 
 HAS_PROC = os.path.isdir("/proc/self/task")
 
@@ -145,30 +146,18 @@ def test_many_python_threads_at_once(threads):
     w = rng.standard_normal((784, 300)).astype(np.float32) * 0.05
     b = rng.standard_normal(300).astype(np.float32)
     ref = [r.numpy() for r in _ops_chain(x, w, b)]
-    errors, barrier = [], threading.Barrier(4)
-
     def work(k):
-        try:
-            barrier.wait()
-            for i in range(25):
-                if (i + k) % 2:
-                    got = [r.numpy() for r in _ops_chain(x, w, b)]
-                    for g, r in zip(got, ref):
-                        np.testing.assert_allclose(g, r, rtol=1e-5, atol=1e-5)
-                else:
-                    n = 1000 + 37 * k
-                    chunks = _C._parallel_probe(n, 1, nested_n=8)
-                    assert [(c[0], c[1]) for c in chunks] == _chunks(n, 2)
-        except Exception as e:  # noqa: BLE001 - reported below
-            errors.append(e)
+        for i in range(25):
+            if (i + k) % 2:
+                got = [r.numpy() for r in _ops_chain(x, w, b)]
+                for g, r in zip(got, ref):
+                    np.testing.assert_allclose(g, r, rtol=1e-5, atol=1e-5)
+            else:
+                n = 1000 + 37 * k
+                chunks = _C._parallel_probe(n, 1, nested_n=8)
+                assert [(c[0], c[1]) for c in chunks] == _chunks(n, 2)
 
-    ts = [threading.Thread(target=work, args=(k,)) for k in range(4)]
-    for t in ts:
-        t.start()
-    for t in ts:
-        t.join(timeout=120)
-    assert not any(t.is_alive() for t in ts), "a thread hung"
-    assert errors == []
+    run_in_threads(work)
 
 
 def test_predict_from_several_threads(threads):
@@ -177,21 +166,13 @@ def test_predict_from_several_threads(threads):
                            ff.layers.Dense(10)])
     x = np.random.default_rng(2).standard_normal((256, 784)).astype(np.float32)
     ref = model.predict(x, verbose=0)
-    results, errors = [None] * 4, []
+    results = [None] * 4
 
     def work(k):
-        try:
-            for _ in range(5):
-                results[k] = model.predict(x, verbose=0)
-        except Exception as e:  # noqa: BLE001 - reported below
-            errors.append(e)
+        for _ in range(5):
+            results[k] = model.predict(x, verbose=0)
 
-    ts = [threading.Thread(target=work, args=(k,)) for k in range(4)]
-    for t in ts:
-        t.start()
-    for t in ts:
-        t.join(timeout=120)
-    assert errors == [] and not any(t.is_alive() for t in ts)
+    run_in_threads(work)
     for r in results:
         np.testing.assert_allclose(r, ref, rtol=1e-5, atol=1e-5)
 

@@ -4,13 +4,13 @@ predict, program caching when weights/optimizer/trainability change, and bad inp
 (Numerical equivalence per optimizer/loss/metric: test_fast_path_equivalence.py.)"""
 
 import re
-import threading
 
 import numpy as np
 import pytest
 
 import pyfastfit as keras
 from pyfastfit import config
+from tests.helpers import run_in_threads
 from tests.trainers._fast_path_twins import (
     assert_close,
     assert_logs_close,
@@ -27,12 +27,6 @@ from tests.trainers._fast_path_twins import (
 K = keras.layers
 X = features()
 Y3 = class_labels(X, 3)
-
-
-@pytest.fixture(autouse=True)
-def _restore_fast_path():
-    yield
-    config.set_fast_path_enabled(True)
 
 
 def _classifier(**kw):
@@ -506,23 +500,12 @@ def test_predict_from_four_threads_matches_single_threaded():
     expected = [m.predict(x, batch_size=b, verbose=0) for x, b in zip(inputs, batch_sizes)]
     assert m.fast_path_reason is None
     results = [[None] * 4 for _ in range(5)]
-    errors = []
-    barrier = threading.Barrier(4)
 
     def work(i):
-        try:
-            barrier.wait()
-            for r in range(5):
-                results[r][i] = m.predict(inputs[i], batch_size=batch_sizes[i], verbose=0)
-        except Exception as e:  # noqa: BLE001 - reported below
-            errors.append(e)
+        for r in range(5):
+            results[r][i] = m.predict(inputs[i], batch_size=batch_sizes[i], verbose=0)
 
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors, errors
+    run_in_threads(work)
     for r in range(5):
         for got, want in zip(results[r], expected):
             np.testing.assert_array_equal(got, want)
@@ -535,22 +518,12 @@ def test_predict_from_threads_on_a_fresh_model():
     """The first predict calls race to build the program."""
     keras.utils.set_random_seed(2)
     m = keras.Sequential([keras.Input((8,)), K.Dense(16, activation="relu"), K.Dense(4)])
-    outs, errors = [None] * 4, []
-    barrier = threading.Barrier(4)
+    outs = [None] * 4
 
     def work(i):
-        try:
-            barrier.wait()
-            outs[i] = m.predict(X, batch_size=16 * (i + 1), verbose=0)
-        except Exception as e:  # noqa: BLE001
-            errors.append(e)
+        outs[i] = m.predict(X, batch_size=16 * (i + 1), verbose=0)
 
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors, errors
+    run_in_threads(work)
     for o in outs[1:]:
         np.testing.assert_allclose(o, outs[0], rtol=1e-6, atol=1e-6)
     config.set_fast_path_enabled(False)

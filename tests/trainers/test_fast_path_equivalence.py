@@ -25,12 +25,6 @@ O = keras.optimizers
 S = keras.optimizers.schedules
 
 
-@pytest.fixture(autouse=True)
-def _restore_fast_path():
-    yield
-    config.set_fast_path_enabled(True)
-
-
 X = features()
 Y3 = class_labels(X, 3)
 

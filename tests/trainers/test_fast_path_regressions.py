@@ -28,12 +28,6 @@ X = features()
 Y3 = class_labels(X, 3)
 
 
-@pytest.fixture(autouse=True)
-def _restore_fast_path():
-    yield
-    config.set_fast_path_enabled(True)
-
-
 def _run_isolated(body):
     """Runs `body` (Python, with X, Y3, K, keras and the twin helpers in scope) in a
     fresh interpreter; fails with its output when it crashes or raises."""
