@@ -30,6 +30,11 @@ def _set_weights(model, seed):
     model.set_weights([_f32(rng.uniform(-0.5, 0.5, size=w.shape)) for w in model.get_weights()])
 
 
+def _classifier_compile(optimizer):
+    return dict(optimizer=optimizer, loss="sparse_categorical_crossentropy",
+                metrics=["accuracy"])
+
+
 def constrained(keras):
     """MaxNorm kernel and NonNeg bias on the hidden layer, UnitNorm rows on the output."""
     L, C = keras.layers, keras.constraints
@@ -41,9 +46,7 @@ def constrained(keras):
     ])
     _set_weights(model, 11)
     x, y, xv, yv = _data(21, 3)
-    return (model, dict(optimizer=keras.optimizers.Adam(0.02),
-                        loss="sparse_categorical_crossentropy", metrics=["accuracy"]),
-            x, y, (xv, yv))
+    return model, _classifier_compile(keras.optimizers.Adam(0.02)), x, y, (xv, yv)
 
 
 def label_smoothing(keras):
@@ -87,9 +90,7 @@ def shared_nested(keras):
     model = keras.Model(inp, out)
     _set_weights(model, 14)
     x, y, xv, yv = _data(24, 3)
-    return (model, dict(optimizer=keras.optimizers.Adam(0.01),
-                        loss="sparse_categorical_crossentropy", metrics=["accuracy"]),
-            x, y, (xv, yv))
+    return model, _classifier_compile(keras.optimizers.Adam(0.01)), x, y, (xv, yv)
 
 
 def multi_input(keras):
@@ -102,8 +103,7 @@ def multi_input(keras):
     model = keras.Model({"a": a, "b": b}, L.Dense(3, activation="softmax", name="out")(h))
     _set_weights(model, 15)
     x, y, xv, yv = _data(25, 3)
-    return (model, dict(optimizer=keras.optimizers.Nadam(0.01),
-                        loss="sparse_categorical_crossentropy", metrics=["accuracy"]),
+    return (model, _classifier_compile(keras.optimizers.Nadam(0.01)),
             {"b": x[:, 5:], "a": x[:, :5]}, y, ({"b": xv[:, 5:], "a": xv[:, :5]}, yv))
 
 
