@@ -604,7 +604,11 @@ def test_weight_constraints(name):
         return m
 
     fast, eager = twin(build, lambda m: record(m, x, y, validation_split=0.2))
-    assert_same(fast, eager)
+    # The paths agree to round-off, not bits (the fused dW+update and the eager GEMM
+    # block their sums differently, and differently again per BLAS kernel); the
+    # projections rescale by norms of 600 terms each step and SGD at 0.3 with momentum
+    # carries the difference through 16 steps, so allow 10x the default tolerance.
+    assert_same(fast, eager, rtol=1e-4, atol=1e-5)
 
 
 def test_regularized_frozen_layer_and_multi_output():
