@@ -1,7 +1,7 @@
 """Activation functions by name (`activations.get("relu")`) and as functions."""
 
 from pyfastfit import ops
-from pyfastfit.ops import nn as _nn
+from pyfastfit.ops import _nn as _nn
 
 
 def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):

@@ -7,7 +7,7 @@ import numpy as np
 
 from pyfastfit import ops
 from pyfastfit.core import Tensor
-from pyfastfit.ops import losses as loss_ops
+from pyfastfit.ops import _losses as loss_ops
 
 _REDUCTIONS = ("sum_over_batch_size", "sum", None, "none", "mean", "mean_with_sample_weight")
 _EPSILON = 1e-7

@@ -13,7 +13,7 @@ from pyfastfit.losses.loss import (
     _POINT_FUNCTIONS, Loss, LossFunctionWrapper, _float_tensor, point_pair,
     squeeze_or_expand_to_same_rank,
 )
-from pyfastfit.ops import losses as loss_ops
+from pyfastfit.ops import _losses as loss_ops
 
 _EPSILON = 1e-7
 

@@ -7,7 +7,7 @@ import numpy as np
 from pyfastfit import ops
 from pyfastfit.metrics.metric import _float_np, _np, _same_rank
 from pyfastfit.metrics.reduction_metrics import MeanMetricWrapper, samplewise_weights
-from pyfastfit.ops import metrics as metric_ops
+from pyfastfit.ops import _metrics as metric_ops
 
 
 def _elementwise_pair(y_true, y_pred):

@@ -5,7 +5,7 @@ Each `update_state` is one fused C++ call accumulating the counts at every thres
 import numpy as np
 
 from pyfastfit.metrics.metric import Metric, _float_np, _np, _same_rank, _scalar_result
-from pyfastfit.ops import metrics as metric_ops
+from pyfastfit.ops import _metrics as metric_ops
 
 _EPSILON = 1e-7
 NEG_INF = -1e10

@@ -4,7 +4,7 @@ import numpy as np
 
 from pyfastfit.core import Tensor
 from pyfastfit.metrics.metric import Metric, _float_np, _scalar_result
-from pyfastfit.ops import metrics as metric_ops
+from pyfastfit.ops import _metrics as metric_ops
 
 
 def samplewise_weights(values_shape, sample_weight):

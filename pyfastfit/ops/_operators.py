@@ -7,7 +7,7 @@ ndarray's operators return NotImplemented so Python calls the Tensor's reflected
 """
 
 from pyfastfit.core import Tensor
-from pyfastfit.ops import linalg, math, shape
+from pyfastfit.ops import _linalg as linalg, _math as math, _shape as shape
 
 
 _NOT_OPERANDS = (str, bytes, dict, set)
@@ -80,11 +80,10 @@ def _install():
     Tensor.__abs__ = math.abs
     Tensor.__invert__ = math.bitwise_invert
     Tensor.__pos__ = lambda a: a
-    if hasattr(shape, "getitem"):
-        Tensor.__getitem__ = shape.getitem
+    Tensor.__getitem__ = shape.getitem
     # __eq__ is overridden, so identity hashing must be restored explicitly.
     Tensor.__hash__ = object.__hash__
-    Tensor.T = property(lambda a: shape.transpose(a) if hasattr(shape, "transpose") else a)
+    Tensor.T = property(shape.transpose)
 
 
 _install()

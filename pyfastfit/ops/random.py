@@ -5,7 +5,7 @@ import numpy as np
 from pyfastfit.autodiff.tape import _state, record
 from pyfastfit.core import wrap
 from pyfastfit.core._c import _C
-from pyfastfit.ops.core import convert_to_tensor
+from pyfastfit.ops._core import convert_to_tensor
 
 
 def dropout(x, rate, seed, counter=0):

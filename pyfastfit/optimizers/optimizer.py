@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 
 from pyfastfit.core import Tensor, Variable
-from pyfastfit.ops import optim as optim_ops
+from pyfastfit.ops import _optim as optim_ops
 from pyfastfit.optimizers.schedules import learning_rate_schedule as lrs
 
 _CLIP_NAMES = ("clipnorm", "global_clipnorm", "clipvalue")

@@ -5,7 +5,7 @@ import pytest
 
 import pyfastfit as ff
 from pyfastfit import losses
-from pyfastfit.ops import losses as loss_ops
+from pyfastfit.ops import _losses as loss_ops
 
 EPS = 1e-7
 RNG = np.random.default_rng(0)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import pyfastfit as ff
-from pyfastfit.ops import crossentropy as ce
+from pyfastfit.ops import _crossentropy as ce
 from tests.helpers import check_op, numeric_grad
 
 EPS = 1e-7

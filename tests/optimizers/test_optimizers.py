@@ -372,7 +372,7 @@ def test_fused_spec_for_programs():
 
 
 def test_c_update_argument_errors():
-    from pyfastfit.ops import optim as optim_ops
+    from pyfastfit.ops import _optim as optim_ops
 
     p = ff.Variable(np.ones(2, np.float32))
     lr = ff.Variable(np.float32(0.1))

@@ -1,7 +1,7 @@
 """Dense: `activation(inputs @ kernel + bias)` as one fused C++ op."""
 
 from pyfastfit import activations, constraints, initializers, regularizers
-from pyfastfit.ops import nn
+from pyfastfit.ops import _nn as nn
 from pyfastfit.layers.layer import Layer
 
 

@@ -3,7 +3,7 @@
 from pyfastfit.autodiff.tape import _state, needs_grad, record
 from pyfastfit.core import Tensor, wrap
 from pyfastfit.core._c import _C
-from pyfastfit.ops.core import convert_to_tensor
+from pyfastfit.ops._core import convert_to_tensor
 
 
 def _float(x):
@@ -126,14 +126,14 @@ def exponential(x):
 
 def log_sigmoid(x):
     """log(sigmoid(x)) = -softplus(-x), computed stably."""
-    from pyfastfit.ops import math as math_ops
+    from pyfastfit.ops import _math as math_ops
 
     return math_ops.negative(softplus(math_ops.negative(_float(x))))
 
 
 def hard_silu(x):
     """x * hard_sigmoid(x) (a.k.a. hard_swish)."""
-    from pyfastfit.ops import math as math_ops
+    from pyfastfit.ops import _math as math_ops
 
     x = _float(x)
     return math_ops.multiply(x, hard_sigmoid(x))
@@ -148,7 +148,7 @@ def _along_last(fn, x, axis):
     axis = axis + nd if axis < 0 else axis
     if nd == 0 or axis == nd - 1:
         return fn(x)
-    from pyfastfit.ops import shape as shape_ops
+    from pyfastfit.ops import _shape as shape_ops
 
     perm = [i for i in range(nd) if i != axis] + [axis]
     inv = [0] * nd

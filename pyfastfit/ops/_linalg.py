@@ -3,7 +3,7 @@
 from pyfastfit.autodiff.tape import _state, needs_grad, record
 from pyfastfit.core import wrap
 from pyfastfit.core._c import _C
-from pyfastfit.ops.core import convert_to_tensor
+from pyfastfit.ops._core import convert_to_tensor
 
 
 def matmul(x1, x2):
@@ -37,7 +37,7 @@ def _broadcast_batch(a, b):
     """Broadcasts the batch dimensions of a and b against each other (NumPy rules)."""
     import numpy as np
 
-    from pyfastfit.ops import shape as shape_ops
+    from pyfastfit.ops import _shape as shape_ops
 
     try:
         batch = tuple(np.broadcast_shapes(a.shape[:-2], b.shape[:-2]))
@@ -53,7 +53,7 @@ def _broadcast_batch(a, b):
 
 
 def _matmul_vector(a, b):
-    from pyfastfit.ops import shape as shape_ops
+    from pyfastfit.ops import _shape as shape_ops
 
     a2 = shape_ops.expand_dims(a, 0) if a.ndim == 1 else a
     b2 = shape_ops.expand_dims(b, -1) if b.ndim == 1 else b

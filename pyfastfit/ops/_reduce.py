@@ -10,8 +10,8 @@ import numpy as np
 from pyfastfit.autodiff.tape import _state, record
 from pyfastfit.core import wrap
 from pyfastfit.core._c import _C
-from pyfastfit.ops.core import convert_to_tensor
-from pyfastfit.ops.shape import _norm_axes, _norm_axis, cast, ravel
+from pyfastfit.ops._core import convert_to_tensor
+from pyfastfit.ops._shape import _norm_axes, _norm_axis, cast, ravel
 
 
 def _reduce(op, x, axis, keepdims, ddof=0):
@@ -49,7 +49,7 @@ def max(x, axis=None, keepdims=False, initial=None):  # noqa: A001
     maxima (as TensorFlow)."""
     out = _reduce("max", x, axis, keepdims)
     if initial is not None:
-        from pyfastfit.ops import math as _math
+        from pyfastfit.ops import _math as _math
 
         out = _math.maximum(out, initial)
     return out
@@ -59,7 +59,7 @@ def min(x, axis=None, keepdims=False, initial=None):  # noqa: A001
     """Minimum over `axis`; NaN propagates. Ties split the gradient evenly."""
     out = _reduce("min", x, axis, keepdims)
     if initial is not None:
-        from pyfastfit.ops import math as _math
+        from pyfastfit.ops import _math as _math
 
         out = _math.minimum(out, initial)
     return out
@@ -95,8 +95,8 @@ def average(x, axis=None, weights=None):
     """Weighted mean over `axis` (`weights` broadcast against `x`); plain mean when None."""
     if weights is None:
         return mean(x, axis=axis)
-    from pyfastfit.ops import math as _math
-    from pyfastfit.ops.shape import broadcast_to
+    from pyfastfit.ops import _math as _math
+    from pyfastfit.ops._shape import broadcast_to
 
     x = convert_to_tensor(x, "float32") if convert_to_tensor(x).dtype != "float32" else convert_to_tensor(x)
     w = convert_to_tensor(weights, "float32")
@@ -106,7 +106,7 @@ def average(x, axis=None, weights=None):
             if w.shape[0] != x.shape[ax]:
                 raise ValueError(f"weights of shape {w.shape} do not match axis {ax} of x "
                                  f"with shape {x.shape}.")
-            from pyfastfit.ops.shape import reshape
+            from pyfastfit.ops._shape import reshape
 
             w = reshape(w, [x.shape[ax] if d == ax else 1 for d in range(x.ndim)])
         w = broadcast_to(w, x.shape)
@@ -119,8 +119,8 @@ def quantile(x, q, axis=None, method="linear", keepdims=False):
     Args:
         method: "linear", "lower", "higher", "midpoint" or "nearest".
     """
-    from pyfastfit.ops import math as _math
-    from pyfastfit.ops.shape import expand_dims, moveaxis, reshape, sort, take
+    from pyfastfit.ops import _math as _math
+    from pyfastfit.ops._shape import expand_dims, moveaxis, reshape, sort, take
 
     if method not in ("linear", "lower", "higher", "midpoint", "nearest"):
         raise ValueError("method must be one of linear, lower, higher, midpoint, nearest. "

@@ -12,7 +12,7 @@ import numpy as np
 from pyfastfit.autodiff.tape import _state, record
 from pyfastfit.core import Tensor, wrap
 from pyfastfit.core._c import _C
-from pyfastfit.ops.core import convert_to_tensor
+from pyfastfit.ops._core import convert_to_tensor
 
 _CODES = _C.elementwise_codes()
 _B = _CODES["binary"]

@@ -13,7 +13,7 @@ import numpy as np
 from pyfastfit.autodiff.tape import _state, record
 from pyfastfit.core import Tensor, wrap
 from pyfastfit.core._c import _C
-from pyfastfit.ops.core import convert_to_tensor
+from pyfastfit.ops._core import convert_to_tensor
 
 _DTYPES = ("float32", "int32", "int64", "uint8", "bool")
 
@@ -912,7 +912,7 @@ def scatter_update(inputs, indices, updates):
     flat, batch, n, inner = _flat_rows(indices, x.shape)
     keep = np.ones((n, 1), np.float32)
     keep[flat] = 0.0
-    from pyfastfit.ops import math as _m
+    from pyfastfit.ops import _math as _m
 
     if x.dtype != "float32":
         return cast(scatter_update(cast(x, "float32"), indices, updates), x.dtype)
@@ -952,7 +952,7 @@ def segment_sum(data, segment_ids, num_segments=None, sorted=False):  # noqa: A0
 def _matrix_mask(x, k, lower):
     n, m = x.shape[-2:]
     mask = np.tri(n, m, k, dtype=bool) if lower else ~np.tri(n, m, k - 1, dtype=bool)
-    from pyfastfit.ops import math as _m
+    from pyfastfit.ops import _math as _m
 
     return _m.where(mask, x, zeros((), x.dtype))
 
@@ -983,7 +983,7 @@ def diagonal(x, offset=0, axis1=0, axis2=1):
 
 def trace(x, offset=0, axis1=0, axis2=1):
     """Sum of the `offset` diagonal."""
-    from pyfastfit.ops.reduce import sum as _sum
+    from pyfastfit.ops._reduce import sum as _sum
 
     return _sum(diagonal(x, offset, axis1, axis2), axis=-1)
 

@@ -6,7 +6,7 @@ import numpy as np
 from pyfastfit.autodiff.tape import _state, record
 from pyfastfit.core import Tensor, Variable, wrap
 from pyfastfit.core._c import _C
-from pyfastfit.ops.core import convert_to_tensor
+from pyfastfit.ops._core import convert_to_tensor
 
 
 def _float(x):
@@ -41,7 +41,7 @@ def _check_same_shape(target, output):
 def _move_axis_last(x, axis):
     """`x` with `axis` moved last, as a recorded transpose (gradients flow back through
     it); the same tensor when `axis` is already last."""
-    from pyfastfit.ops import shape as shape_ops
+    from pyfastfit.ops import _shape as shape_ops
 
     axis = shape_ops._norm_axis(axis, x.ndim)
     if axis == x.ndim - 1:
