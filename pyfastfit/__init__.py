@@ -16,7 +16,8 @@ from pyfastfit.core import Tensor, Variable  # noqa: E402
 _SUBPACKAGES = (
     "activations", "backend", "callbacks", "constraints", "data", "datasets", "initializers",
     "layers",
-    "losses", "metrics", "models", "optimizers", "regularizers", "saving", "trainers",
+    "losses", "metrics", "models", "optimizers", "random", "regularizers", "saving",
+    "trainers",
     "utils",
 )
 # Top-level names that live in a subpackage: name -> (module, attribute).

@@ -1,6 +1,11 @@
-"""Runtime configuration: thread count and device selection."""
+"""Runtime configuration, as `keras.config`: backend name, floatx, epsilon, image data
+format, plus pyfastfit's thread count, device selection and fast-path switch."""
 
 from pyfastfit.core._c import _C
+from pyfastfit.backend import (  # noqa: F401,I001  (re-exported as keras.config does)
+    backend, epsilon, floatx, image_data_format, set_epsilon, set_floatx,
+    set_image_data_format,
+)
 
 _device = "cpu"
 _fast_path_enabled = True
@@ -67,10 +72,15 @@ def is_fast_path_enabled():
     return _fast_path_enabled
 
 
-def floatx():
-    """The default float type, always "float32"."""
-    return "float32"
+def enable_unsafe_deserialization():
+    """Lets loading run Lambda bytecode and functions of other modules (trusted files
+    only); see `pyfastfit.saving.load_model(safe_mode=...)`."""
+    from pyfastfit.saving import serialization_lib
+
+    serialization_lib.enable_unsafe_deserialization()
 
 
-__all__ = ["floatx", "get_device", "get_num_threads", "is_fast_path_enabled",
-           "list_devices", "set_device", "set_fast_path_enabled", "set_num_threads"]
+__all__ = ["backend", "enable_unsafe_deserialization", "epsilon", "floatx", "get_device",
+           "get_num_threads", "image_data_format", "is_fast_path_enabled", "list_devices", "set_device",
+           "set_epsilon", "set_fast_path_enabled", "set_floatx", "set_image_data_format",
+           "set_num_threads"]

@@ -2,7 +2,7 @@
 
 import math
 
-from pyfastfit import ops
+from pyfastfit import backend, ops
 from pyfastfit.layers.layer import Layer
 
 
@@ -17,7 +17,7 @@ class Flatten(Layer):
 
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
-        self.data_format = data_format or "channels_last"
+        self.data_format = data_format or backend.image_data_format()
         self.built = True
 
     def call(self, inputs):
