@@ -67,28 +67,67 @@ class Tensor:
 
     def __len__(self):
         if not self.shape:
-            raise TypeError("len() of a 0-d tensor")
+            raise TypeError(f"len() of a 0-d tensor (shape ()). Received: dtype={self.dtype}")
         return self.shape[0]
 
     def __iter__(self):
         if not self.shape:
-            raise TypeError("iteration over a 0-d tensor")
-        for i in range(self.shape[0]):
-            yield self[i]
+            raise TypeError(
+                f"iteration over a 0-d tensor (shape ()). Received: dtype={self.dtype}")
+        # Not a generator function: iter(t) must raise at once for a 0-d tensor, as NumPy.
+        return (self[i] for i in range(self.shape[0]))
 
     def __float__(self):
-        return float(self._scalar())
+        return float(self._number("float"))
 
     def __int__(self):
-        return int(self._scalar())
+        return int(self._number("int"))
 
     def __index__(self):
-        if self.dtype not in ("int32", "int64", "uint8"):
-            raise TypeError(f"Only integer tensors can be used as an index, got {self.dtype}.")
+        if self.dtype not in ("int32", "int64", "uint8") or self.shape:
+            raise TypeError(
+                f"Only 0-d integer tensors can be used as an index. Received: a tensor "
+                f"with dtype={self.dtype} and shape={self.shape}")
         return int(self._scalar())
 
     def __bool__(self):
+        if self.size != 1:
+            # As NumPy: an empty or multi-element truth value is ambiguous.
+            what = "empty tensor" if self.size == 0 else "tensor with more than one element"
+            raise ValueError(
+                f"The truth value of an {what} is ambiguous; use ops.any(x) or ops.all(x). "
+                f"Received: shape={self.shape}")
         return bool(self._scalar())
+
+    def __round__(self, ndigits=None):
+        """`round(t)`: a Python int for a 0-d tensor (`round(t, n)`: a float, as for Python
+        numbers); an elementwise-rounded tensor of the same dtype otherwise."""
+        if not self.shape:
+            v = self._scalar().item()
+            return round(v) if ndigits is None else round(v, ndigits)
+        from pyfastfit import ops  # ops installs on Tensor; core must not import it at load
+
+        return ops.round(self, decimals=0 if ndigits is None else ndigits)
+
+    def __format__(self, spec):
+        # A 0-d tensor formats as its Python value (f"{loss:.4f}"); others as NumPy's
+        # arrays: only the empty spec is allowed.
+        if not self.shape:
+            v = self._scalar()
+            # The empty spec is str(): float32's shortest repr ('0.1', not '0.10000000149').
+            return format(v.item(), spec) if spec else str(v)
+        if spec:
+            raise TypeError(
+                f"unsupported format string passed to Tensor.__format__: only 0-d tensors "
+                f"take a format spec. Received: spec={spec!r}, shape={self.shape}")
+        return str(self)
+
+    def _number(self, kind):
+        if self.size != 1:
+            raise TypeError(
+                f"Only a tensor with one element can be converted to a Python {kind}. "
+                f"Received: shape={self.shape}")
+        return self._scalar()
 
     def _scalar(self):
         if self.size != 1:
