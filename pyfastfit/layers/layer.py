@@ -657,56 +657,26 @@ def _specs_from_shapes(shape, dtype):
 
 
 def serialize_layer(layer):
-    """Keras 3 config dict of a layer: module, class_name, config, registered_name."""
-    from pyfastfit import layers as layers_mod
+    """Keras 3 config dict of a layer: module, class_name, config, registered_name
+    (and build_config). See `pyfastfit.saving.serialize_keras_object`."""
+    from pyfastfit.saving import serialization_lib
 
-    cls = type(layer)
-    builtin = getattr(layers_mod, cls.__name__, None) is cls
-    module = "keras.layers" if builtin else cls.__module__
-    registered = None if builtin else getattr(cls, "_registered_name",
-                                              f"Custom>{cls.__name__}")
-    out = {"module": module, "class_name": cls.__name__, "config": layer.get_config(),
-           "registered_name": registered}
-    build_config = layer.get_build_config() if hasattr(layer, "get_build_config") else None
-    if build_config is not None:
-        out["build_config"] = build_config
-    return out
+    return serialization_lib.serialize_keras_object(layer)
 
 
 def deserialize_layer(config, custom_objects=None):
-    """Layer (or model) from `serialize_layer`'s dict."""
-    from pyfastfit import layers as layers_mod
-    from pyfastfit import models as models_mod
+    """Layer (or model) from `serialize_layer`'s dict; classes are looked up only among
+    pyfastfit's layers and models, registered objects and `custom_objects`."""
+    from pyfastfit.saving import serialization_lib
 
-    name = config["class_name"]
-    reg = config.get("registered_name")
-    custom_objects = custom_objects or {}
-    cls = custom_objects.get(name) or (custom_objects.get(reg) if reg else None)
-    if cls is None:
-        cls = getattr(layers_mod, name, None) or getattr(models_mod, name, None)
-        if name == "Functional":
-            cls = models_mod.Functional
-    if cls is None:
-        try:
-            from pyfastfit import saving
-
-            getter = getattr(saving, "get_registered_object", None)
-            if getter is not None:
-                cls = getter(reg or name, custom_objects)
-        except ImportError:
-            pass
-    if cls is None:
-        raise ValueError(f"Unknown layer: '{name}'. Please ensure you are using a "
-                         "`keras.utils.custom_object_scope` or pass it in `custom_objects`.")
-    inner = config.get("config", {})
-    if custom_objects and "custom_objects" in inspect.signature(cls.from_config).parameters:
-        layer = cls.from_config(inner, custom_objects=custom_objects)
-    else:
-        layer = cls.from_config(inner)
-    build_config = config.get("build_config")
-    if build_config and hasattr(layer, "build_from_config") and not layer.built:
-        layer.build_from_config(build_config)
-    return layer
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ValueError("Could not interpret serialized layer: expected a dict with "
+                         f"'class_name' and 'config'. Received: config={config!r}")
+    config = dict(config)
+    config.setdefault("config", {})
+    if config.get("module") is None and config.get("registered_name") is None:
+        config["module"] = "keras.layers"  # Keras 2 configs name no module
+    return serialization_lib.deserialize_keras_object(config, custom_objects=custom_objects)
 
 
 class OpLayer(Layer):

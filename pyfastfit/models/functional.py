@@ -352,13 +352,22 @@ class Functional(Model):
                 "output_layers": io(self._outputs_struct)}
 
 
-def functional_from_config(cls, config, custom_objects=None):
-    """Rebuilds a Functional model from `Functional.get_config()` (Keras 3 format)."""
+def functional_from_config(cls, config, custom_objects=None, created_layers=None):
+    """Rebuilds a Functional model from `Functional.get_config()` (Keras 3 format).
+
+    `created_layers` (name -> layer) replaces the layers of those names (clone_model)."""
     layers, tensors = {}, {}
     pending = []
+    if not isinstance(config, dict) or not isinstance(config.get("layers"), list):
+        raise ValueError("A Functional config needs a list of 'layers'. "
+                         f"Received: config={str(config)[:500]}")
     for lc in config["layers"]:
-        layer = deserialize_layer(lc, custom_objects)
-        name = lc.get("name", layer.name)
+        name = lc.get("name") or (lc.get("config") or {}).get("name")
+        if created_layers and name in created_layers:
+            layer = created_layers[name]
+        else:
+            layer = deserialize_layer(lc, custom_objects)
+        name = name or layer.name
         layers[name] = layer
         if isinstance(layer, InputLayer):
             tensors[(name, 0, 0)] = layer._input_tensor

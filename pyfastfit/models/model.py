@@ -113,6 +113,74 @@ class Model(Trainer, Layer):
             return
         super()._maybe_build(args, kwargs)
 
+    # ------------------------------------------------------------------ saving
+    def save(self, filepath, overwrite=True, zipped=None, **kwargs):
+        """Saves the model (architecture, weights, compile and optimizer state) to a
+        Keras 3 `.keras` file, atomically.
+
+        Example:
+
+        ```python
+        model.save("model.keras")
+        restored = keras.models.load_model("model.keras")
+        ```
+        """
+        from pyfastfit.saving import saving_api
+
+        saving_api.save_model(self, filepath, overwrite=overwrite, zipped=zipped, **kwargs)
+
+    def save_weights(self, filepath, overwrite=True):
+        """Saves the weights (and optimizer state) to a `.weights.h5` file (Keras 3
+        layout), atomically."""
+        from pyfastfit.saving import saving_api
+
+        saving_api.save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath, skip_mismatch=False, **kwargs):
+        """Loads weights from a `.weights.h5`, `.keras` or legacy Keras 2 `.h5` file.
+
+        Args:
+            filepath: the file.
+            skip_mismatch: skip (with a warning) layers whose weights do not match.
+        """
+        from pyfastfit.saving import saving_api
+
+        if kwargs:
+            raise ValueError(f"Invalid keyword arguments: {list(kwargs)}")
+        saving_api.load_weights(self, filepath, skip_mismatch=skip_mismatch)
+
+    def to_json(self, **kwargs):
+        """The model's architecture (`config.json` of a `.keras` file) as a JSON string;
+        `keras.models.model_from_json` reads it back."""
+        import json
+
+        from pyfastfit.saving import serialization_lib
+
+        return json.dumps(serialization_lib.serialize_keras_object(self), **kwargs)
+
+    def get_compile_config(self):
+        """The `compile()` arguments (Keras 3 `compile_config`), or None if not compiled."""
+        config = self.__dict__.get("_compile_config")
+        if not getattr(self, "compiled", False) or config is None:
+            return None
+        config = dict(config)
+        config["optimizer"] = self.optimizer
+        return config
+
+    def compile_from_config(self, config):
+        """Compiles from `get_compile_config()`'s output and builds the optimizer so that
+        its saved state can be loaded."""
+        from pyfastfit.saving import serialization_lib
+
+        config = serialization_lib.deserialize_keras_object(config)
+        if not isinstance(config, dict):
+            raise ValueError(f"Invalid compile_config: {config!r}")
+        known = ("optimizer", "loss", "loss_weights", "metrics", "weighted_metrics",
+                 "run_eagerly", "steps_per_execution", "jit_compile", "auto_scale_loss")
+        self.compile(**{k: v for k, v in config.items() if k in known})
+        if self.built and not self.optimizer.built:
+            self.optimizer.build(self.trainable_variables)
+
     @classmethod
     def from_config(cls, config, custom_objects=None):
         if "layers" in config and "input_layers" in config:

@@ -16,10 +16,10 @@ class MomentOptimizer(Optimizer):
         self.epsilon = epsilon
 
     def _build_moments(self, var_list):
-        """A momentum and a velocity per variable, all the momentums first (Keras's
-        variable order)."""
-        self._momentums = self.add_optimizer_variables(var_list, "momentum")
-        self._velocities = self.add_optimizer_variables(var_list, "velocity")
+        """A momentum and a velocity per variable, interleaved per variable (Keras 3's
+        `optimizer.variables` order, hence the `.keras` file's `optimizer/vars`)."""
+        self._momentums, self._velocities = self.add_optimizer_variables(
+            var_list, ["momentum", "velocity"])
 
     def _hyper(self):
         return [self.beta_1, self.beta_2, self.epsilon]

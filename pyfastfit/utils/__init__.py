@@ -17,6 +17,11 @@ _LAZY = {
     "timeseries_dataset_from_array": ("pyfastfit.utils.timeseries_dataset",
                                       "timeseries_dataset_from_array"),
 }
+# keras.utils re-exports these of keras.saving.
+_LAZY.update({name: ("pyfastfit.saving", name) for name in (
+    "serialize_keras_object", "deserialize_keras_object", "register_keras_serializable",
+    "get_registered_name", "get_registered_object", "get_custom_objects",
+    "custom_object_scope", "CustomObjectScope")})
 
 
 def __getattr__(name):
@@ -41,3 +46,6 @@ def __dir__():
 
 __all__ = ["PyDataset", "Progbar", "Sequence", "get_file", "normalize", "pad_sequences", "plot_model",
            "set_random_seed", "timeseries_dataset_from_array", "to_categorical"]
+__all__ += ["CustomObjectScope", "custom_object_scope", "deserialize_keras_object",
+            "get_custom_objects", "get_registered_name", "get_registered_object",
+            "register_keras_serializable", "serialize_keras_object"]

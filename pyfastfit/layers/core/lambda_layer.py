@@ -1,9 +1,5 @@
 """Lambda: wraps an arbitrary function of tensors as a layer."""
 
-import base64
-import marshal
-import types
-
 from pyfastfit.layers.layer import Layer
 
 
@@ -47,52 +43,38 @@ class Lambda(Layer):
         return (batch,) + shape
 
     def get_config(self):
+        from pyfastfit.saving import serialization_lib
+
         config = super().get_config()
-        fn = self.function
-        if isinstance(fn, types.LambdaType) and fn.__name__ == "<lambda>" or \
-                getattr(fn, "__closure__", None):
-            code = base64.b64encode(marshal.dumps(fn.__code__)).decode("ascii")
-            config["function"] = {"class_name": "__lambda__",
-                                  "config": {"code": code, "defaults": fn.__defaults__,
-                                             "closure": None}}
-        else:
-            config["function"] = {"class_name": "function", "config": fn.__name__,
-                                  "module": fn.__module__}
-        config["arguments"] = self.arguments
-        if self._output_shape is not None and not callable(self._output_shape):
-            config["output_shape"] = list(self._output_shape)
+        config["function"] = serialization_lib.serialize_keras_object(self.function)
+        config["arguments"] = serialization_lib.serialize_keras_object(self.arguments)
+        if self._output_shape is not None:
+            config["output_shape"] = serialization_lib.serialize_keras_object(
+                self._output_shape if callable(self._output_shape)
+                else list(self._output_shape))
         return config
 
     @classmethod
     def from_config(cls, config, custom_objects=None, safe_mode=None):
+        """Rebuilds the layer. A config is data: `function` is resolved only among
+        pyfastfit's functions, registered objects and `custom_objects`; Python bytecode
+        and functions of other modules are refused unless `safe_mode=False`."""
+        from pyfastfit.saving import serialization_lib
+
         config = dict(config)
-        fn = config.pop("function")
-        if isinstance(fn, dict) and fn.get("class_name") == "__lambda__":
-            if safe_mode is None:
-                try:
-                    from pyfastfit.saving import in_safe_mode
-
-                    safe_mode = in_safe_mode()
-                except ImportError:
-                    safe_mode = True
-            if safe_mode is None or safe_mode:
-                raise ValueError(
-                    "Requested the deserialization of a `Lambda` layer whose `function` is a "
-                    "Python lambda. This carries a potential risk of arbitrary code "
-                    "execution and thus it is disallowed by default. If you trust the source "
-                    "of the artifact, you can override this error by passing "
-                    "`safe_mode=False` to the loading function.")
-            code = marshal.loads(base64.b64decode(fn["config"]["code"]))
-            defaults = fn["config"].get("defaults")
-            function = types.FunctionType(code, globals(), None,
-                                          tuple(defaults) if defaults else None)
-        elif isinstance(fn, dict):
-            name = fn["config"]
-            function = (custom_objects or {}).get(name)
-            if function is None:
-                import importlib
-
-                function = getattr(importlib.import_module(fn.get("module", "builtins")), name)
-        else:
-            function = fn
-        return cls(function, **config)
+        with serialization_lib.SafeModeScope(safe_mode):
+            for key in ("function", "output_shape", "arguments"):
+                value = config.get(key)
+                if isinstance(value, dict) and "class_name" in value:
+                    if value["class_name"] not in ("__lambda__", "function"):
+                        raise ValueError(f"Invalid `{key}` in a Lambda config: "
+                                         f"Received: {key}={value!r}")
+                    config[key] = serialization_lib.deserialize_keras_object(
+                        value, custom_objects=custom_objects)
+                elif key == "function" and not callable(value):
+                    raise ValueError("A Lambda config's `function` must be a serialized "
+                                     f"function. Received: function={value!r}")
+        if isinstance(config.get("arguments"), dict):
+            config["arguments"] = serialization_lib.deserialize_keras_object(
+                config["arguments"], custom_objects=custom_objects)
+        return cls(**config)
