@@ -143,27 +143,52 @@ hard_swish = hard_silu
 
 
 def _along_last(fn, x, axis):
-    x = _float(x)
-    nd = x.ndim
-    axis = axis + nd if axis < 0 else axis
-    if nd == 0 or axis == nd - 1:
-        return fn(x)
+    """Applies a last-axis kernel along `axis` (an int or a tuple of axes, as Keras)."""
     from pyfastfit.ops import _shape as shape_ops
 
-    perm = [i for i in range(nd) if i != axis] + [axis]
+    x = _float(x)
+    nd = x.ndim
+    if nd == 0:
+        if axis not in (0, -1):
+            # Normalized against rank 1 so the message names the bad value and the rank.
+            shape_ops._norm_axis(axis if axis is not None else 1, 0)
+        return fn(x)
+    if axis is None:
+        axis = tuple(range(nd))
+    axes = shape_ops._norm_axes(axis, nd)
+    if len(axes) == 1 and axes[0] == nd - 1:
+        return fn(x)
+    keep = [i for i in range(nd) if i not in axes]
+    perm = keep + axes
+    y = shape_ops.transpose(x, perm) if perm != list(range(nd)) else x
+    moved = y.shape
+    if len(axes) > 1:
+        y = shape_ops.reshape(y, moved[:len(keep)] + (-1,))
+    y = fn(y)
+    if len(axes) > 1:
+        y = shape_ops.reshape(y, moved)
+    if perm == list(range(nd)):
+        return y
     inv = [0] * nd
     for i, p in enumerate(perm):
         inv[p] = i
-    return shape_ops.transpose(fn(shape_ops.transpose(x, perm)), inv)
+    return shape_ops.transpose(y, inv)
 
 
 def softmax(x, axis=-1):
-    """exp(x) / sum(exp(x)) along `axis` (numerically stable)."""
+    """exp(x) / sum(exp(x)) along `axis` (an int or a tuple of axes; numerically stable).
+
+    Example:
+
+    >>> ops.softmax([[1.0, 1.0], [0.0, 0.0]], axis=0).numpy()
+    array([[0.7310586, 0.7310586],
+           [0.2689414, 0.2689414]], dtype=float32)
+    """
     return _along_last(lambda t: activation(t, "softmax"), x, axis)
 
 
 def log_softmax(x, axis=-1):
-    """x - logsumexp(x) along `axis`."""
+    """x - logsumexp(x) along `axis` (an int or a tuple of axes)."""
     return _along_last(lambda t: activation(t, "log_softmax"), x, axis)
 
 

@@ -205,3 +205,27 @@ def test_gelu_default_is_approximate_as_keras_ops():
     np.testing.assert_allclose(np.asarray(ops.nn.gelu(x)), [-0.15880796, 0.0, 0.841192], rtol=1e-6)
     np.testing.assert_allclose(np.asarray(ops.nn.gelu(x, approximate=False)),
                                [-0.15865526, 0.0, 0.8413447], rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+@pytest.mark.parametrize("axis", [0, 1, -3, (0, 2), (2, 1), (0, 1, 2)])
+def test_softmax_any_axis_or_axes(name, axis):
+    x = np.random.default_rng(3).standard_normal((2, 3, 4)).astype(np.float32)
+    ref = _softmax if name == "softmax" else _log_softmax
+    ax = tuple(a % 3 for a in axis) if isinstance(axis, tuple) else axis
+    check_op(lambda v: getattr(ops, name)(v, axis=axis), lambda v: ref(v, axis=ax), [x])
+
+
+@pytest.mark.parametrize("fn", [ops.softmax, ops.log_softmax, ops.nn.softmax])
+@pytest.mark.parametrize("axis,msg", [
+    (5, r"axis 5 is out of bounds.*rank 2.*Received: axis=5"),
+    (-3, r"axis -3 is out of bounds.*rank 2"),
+    ((0, 2), r"axis 2 is out of bounds.*rank 2"),
+    ((1, 1), r"repeated axis.*Received: axis=\(1, 1\)"),
+])
+def test_softmax_bad_axis_names_axis_value_and_rank(fn, axis, msg):
+    with pytest.raises(ValueError, match=msg):
+        fn(np.ones((2, 3), np.float32), axis=axis)
+    with pytest.raises(ValueError, match=r"axis 2 is out of bounds.*rank 0"):
+        fn(np.float32(1.0), axis=2)
+    assert float(fn(np.float32(1.0), axis=0)) in (0.0, 1.0)
