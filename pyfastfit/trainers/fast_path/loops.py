@@ -47,6 +47,9 @@ def structural_reason(model, purpose):
             return f"{cls.__name__} overrides {name}()"
     if purpose != "predict" and model._layer_metrics():
         return "the model tracks metrics of its own (add_metric or Metric attributes)"
+    if purpose != "predict" and any(layer.__dict__.get("_added") is not None
+                                    for layer in model._flatten_layers()):
+        return "the model has add_loss/add_metric on symbolic tensors of its graph"
     return None
 
 
@@ -127,6 +130,22 @@ def _observers(callbacks, kind):
     return bar, others
 
 
+def _pace(others, kind, per_call):
+    """When every batch observer paces itself (`_steps_to_next_batch_hook(kind)`: the
+    steps until it next needs a hook, e.g. ModelCheckpoint(save_freq=N)), a function
+    giving the next chunk's length; else None (hooks after every `per_call` steps).
+
+    Paced observers still get a hook at every chunk's end (the progress bar's
+    refreshes and the epoch's last step), so counters kept from the batch indices, as
+    Keras's callbacks keep them, stay exact."""
+    if per_call > 1 or not others:
+        return None
+    fns = [getattr(c, "_steps_to_next_batch_hook", None) for c in others]
+    if any(f is None for f in fns):
+        return None
+    return lambda: max(1, min(int(f(kind)) for f in fns))
+
+
 def _run_chunks(model, callbacks, kind, num_steps, run, logs_of, stop_attr, per_call=1):
     """Calls `run(step, n)` over `num_steps` steps in as few chunks as the observers
     allow; returns the last logs given to a hook (or None)."""
@@ -135,10 +154,14 @@ def _run_chunks(model, callbacks, kind, num_steps, run, logs_of, stop_attr, per_
     bar, others = _observers(callbacks, kind)
     begin = getattr(callbacks, f"on_{kind}_batch_begin")
     end = getattr(callbacks, f"on_{kind}_batch_end")
-    chunk = max(1, per_call) if others else (min(4, num_steps) if bar else num_steps)
+    pace = _pace(others, kind, per_call)
+    chunk = (max(1, per_call) if others and pace is None
+             else (min(4, num_steps) if bar else num_steps))
     step, logs = 0, None
     while step < num_steps:
         n = min(chunk, num_steps - step)
+        if pace is not None:
+            n = min(n, pace())
         if others:
             begin(step)
         t0 = time.perf_counter()
@@ -147,6 +170,8 @@ def _run_chunks(model, callbacks, kind, num_steps, run, logs_of, stop_attr, per_
         if others:
             logs = logs_of(step, n)
             end(step - 1, logs)
+            if pace is not None and bar is not None:
+                chunk = max(1, int(REFRESH_S / max((time.perf_counter() - t0) / n, 1e-7)))
         elif bar is not None:
             per_step = (time.perf_counter() - t0) / n
             chunk = max(1, int(REFRESH_S / max(per_step, 1e-7)))

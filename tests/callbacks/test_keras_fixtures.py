@@ -1,0 +1,64 @@
+"""Callbacks against numbers recorded once from Keras 3 (make_keras_fixtures.py)."""
+
+import json
+import math
+import os
+
+import numpy as np
+import pytest
+
+import pyfastfit as keras
+from tests.callbacks._cases import fit_data, initial_weights
+from tests.callbacks._models import FakeModel, drive, path  # noqa: F401
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+with open(os.path.join(HERE, "fixtures", "callbacks.json")) as _f:
+    FIX = json.load(_f)
+ARRAYS = np.load(os.path.join(HERE, "fixtures", "callbacks.npz"))
+
+
+@pytest.mark.parametrize("case", FIX["reduce_lr"], ids=lambda c: str(c["kwargs"]))
+def test_reduce_lr_sequence_matches_keras(case):
+    model = FakeModel(1.0)
+    seen = []
+    drive(keras.callbacks.ReduceLROnPlateau(**case["kwargs"]), case["values"],
+          model=model, on_epoch=lambda e, m: seen.append(float(m.optimizer.learning_rate)))
+    assert seen == pytest.approx(case["lrs"], rel=1e-6)
+
+
+@pytest.mark.parametrize("case", FIX["early_stopping_scripted"],
+                         ids=lambda c: f"{c['kwargs']}-{c['values']}")
+def test_early_stopping_epoch_matches_keras(case):
+    values = [float("nan") if isinstance(v, float) and math.isnan(v) else v
+              for v in case["values"]]
+    cb = keras.callbacks.EarlyStopping(**case["kwargs"])
+    stopped = drive(cb, values, key=case["kwargs"].get("monitor", "val_loss"))
+    assert stopped == case["stopped"]
+    assert cb.best_epoch == case["best_epoch"]
+
+
+def _model():
+    m = keras.Sequential([keras.Input((6,)), keras.layers.Dense(8, activation="relu"),
+                          keras.layers.Dense(2)])
+    m.set_weights(initial_weights())
+    m.compile(optimizer=keras.optimizers.SGD(0.5),
+              loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+              metrics=["accuracy"])
+    return m
+
+
+def test_early_stopping_fit_matches_keras(path):
+    ref = FIX["early_stopping_fit"]
+    (x, y), (xv, yv) = fit_data()
+    m = _model()
+    es = keras.callbacks.EarlyStopping(monitor="val_loss", patience=2,
+                                       restore_best_weights=True)
+    h = m.fit(x, y, batch_size=16, epochs=30, shuffle=False, validation_data=(xv, yv),
+              callbacks=[es], verbose=0)
+    np.testing.assert_allclose(h.history["val_loss"], ref["val_loss"], rtol=1e-4)
+    assert len(h.history["loss"]) == ref["epochs_run"]
+    assert (es.stopped_epoch, es.best_epoch) == (ref["stopped_epoch"], ref["best_epoch"])
+    for i, w in enumerate(m.get_weights()):
+        np.testing.assert_allclose(w, ARRAYS[f"es_restored_{i}"], rtol=1e-4, atol=1e-5)
+    if path == "fast":
+        assert m.fast_path_reason is None
