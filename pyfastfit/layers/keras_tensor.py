@@ -108,3 +108,9 @@ def any_symbolic(args, kwargs):
                 isinstance(t, KerasTensor) for t in flatten(a)):
             return True
     return False
+
+
+# `ops.*` functions accept KerasTensors from here on (see symbolic_ops).
+from pyfastfit.layers import symbolic_ops  # noqa: E402
+
+symbolic_ops.install()

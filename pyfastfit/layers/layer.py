@@ -367,18 +367,32 @@ class Layer:
 
     # ------------------------------------------------------------------ losses
     def add_loss(self, loss):
-        """Adds a scalar loss tensor (e.g. an activity penalty) for this forward pass."""
+        """Adds a loss tensor (e.g. an activity penalty) for this forward pass; a
+        non-scalar one counts as its sum.
+
+        A zero-argument callable (Keras 2 style, e.g. `lambda: ops.mean(layer.kernel)`)
+        is kept instead and called each time `losses` is read.
+        """
+        if callable(loss) and not isinstance(loss, (Tensor, Variable)):
+            self.__dict__.setdefault("_callable_losses", []).append(loss)
+            return
         if _ctx.in_standin:
             return
         self._losses.append(loss)
 
     def add_metric(self, value, name=None, aggregation="mean"):
-        """Records a metric value for this forward pass; the trainer reports its mean."""
+        """Records a metric value for this forward pass (Keras 2's `add_metric`):
+        `fit`/`evaluate` log the mean of the values over the epoch as `name`.
+
+        Args:
+            value: a tensor (its elements are averaged).
+            name: the name in the logs (required).
+            aggregation: "mean" (or None, read as "mean").
+        """
         if _ctx.in_standin:
             return
-        if aggregation not in ("mean", None):
-            raise ValueError(f"Unsupported aggregation {aggregation!r}: expected 'mean'.")
-        self._metric_values.append((name or "metric", value, aggregation))
+        _check_metric_args(name, aggregation)
+        self._metric_values.append((name, value, aggregation))
 
     @property
     def losses(self):
@@ -388,6 +402,9 @@ class Layer:
         layers = self._flatten_layers()
         for layer in layers:
             out.extend(layer._losses)
+        for layer in layers:
+            for fn in layer.__dict__.get("_callable_losses", ()):
+                out.append(fn())
         for layer in layers:
             for v, reg in layer._regularized:
                 if v.trainable or not layer._trainable:
@@ -654,6 +671,17 @@ def _specs_from_shapes(shape, dtype):
                                    isinstance(shape[0], (tuple, list))):
         return [_specs_from_shapes(s, dtype) for s in shape]
     return KerasTensor(tuple(shape), dtype)
+
+
+def _check_metric_args(name, aggregation):
+    """Keras 2's checks of `add_metric`'s name and aggregation."""
+    if not name or not isinstance(name, str):
+        raise ValueError("Please provide a name for your metric like "
+                         "`self.add_metric(ops.sum(inputs), name='mean_activation')`. "
+                         f"Received: name={name!r}")
+    if aggregation not in ("mean", None):
+        raise ValueError("We currently support only `mean` aggregation for `add_metric`. "
+                         f"Received: aggregation={aggregation!r}")
 
 
 def serialize_layer(layer):

@@ -7,6 +7,7 @@ from pyfastfit.core import Tensor
 from pyfastfit.layers.core.input_layer import InputLayer
 from pyfastfit.layers.keras_tensor import KerasTensor, flatten, map_structure
 from pyfastfit.layers.layer import Layer, call_nested, deserialize_layer, serialize_layer
+from pyfastfit.models.graph_losses import GraphLossesMixin
 from pyfastfit.models.model import Model
 
 
@@ -17,7 +18,7 @@ def _check_tensors(struct, what):
                              f"layer calls on them). Received: {what}={struct!r:.200}")
 
 
-class Functional(Model):
+class Functional(GraphLossesMixin, Model):
     """A Model built from symbolic tensors: `Model(inputs, outputs)`.
 
     `inputs`/`outputs` may be one tensor, a list, or a dict. Calling the model runs
@@ -257,6 +258,8 @@ class Functional(Model):
             else:
                 for i, o in zip(out_ids, flatten(out)):
                     values[i] = o
+        if self._added is not None:
+            self._run_added(values)
         out = self._outputs_struct
         if isinstance(out, KerasTensor):
             return values[out._id]
