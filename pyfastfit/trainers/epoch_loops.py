@@ -24,11 +24,16 @@ import numpy as np
 from pyfastfit.trainers import _tree
 from pyfastfit.trainers.data_adapters import (
     ArrayDataAdapter,
+    IterableDataAdapter,
     class_weight_to_sample_weights,
     is_iterable_data,
     make_adapter,
     train_validation_split,
     unpack_x_y_sample_weight,
+)
+from pyfastfit.trainers.data_adapters.input_structure import (
+    first_batch_shapes,
+    warn_unmatched_input_keys,
 )
 from pyfastfit.trainers.fast_path import loops as fast_loops
 from pyfastfit.trainers.logs import flatten_metrics_in_order
@@ -61,6 +66,28 @@ def _should_eval(epoch, validation_freq):
                      f"validation_freq={validation_freq}")
 
 
+def _check_input_keys(model, x, batch_size, adapter):
+    """Keras's warning for dict keys matching no input, once per call: from the
+    arrays' shapes, a `data.Dataset`'s batching plan, or else the first batch."""
+    if isinstance(x, dict):
+        warn_unmatched_input_keys(model, first_batch_shapes(x, batch_size))
+        return
+    plan = x._row_batches() if hasattr(x, "_row_batches") else None
+    if plan is not None:
+        element, plan_batch_size = plan[0], plan[1]
+        if isinstance(element, (list, tuple)):
+            element = element[0] if element else None
+        warn_unmatched_input_keys(model, first_batch_shapes(element, plan_batch_size))
+    elif isinstance(adapter, IterableDataAdapter):
+        adapter.on_first_x = lambda bx: warn_unmatched_input_keys(model, bx)
+
+
+def _close(adapter):
+    close = getattr(adapter, "close", None)
+    if close is not None:
+        close()
+
+
 def _make_callbacks(model, callbacks, verbose, epochs, steps, add_history=False):
     from pyfastfit.callbacks import CallbackList
 
@@ -89,11 +116,15 @@ class EpochLoops:
             validation_split: fraction of the data (the LAST samples, taken before
                 shuffling) used for validation.
             validation_data: `(x_val, y_val)` or `(x_val, y_val, val_sample_weight)`.
-            shuffle: shuffle the training samples before each epoch.
+            shuffle: shuffle the training samples before each epoch (for a
+                `PyDataset`: the order of its batches).
             class_weight: `{class_index: weight}` weighting the loss per sample.
             sample_weight: per-sample weights (array, or per output).
             initial_epoch: epoch at which to start (to resume training).
-            steps_per_epoch: batches per epoch (drawn continuously across epochs).
+            steps_per_epoch: batches per epoch, drawn continuously across epochs
+                (no reset); when a finite dataset or generator runs out first,
+                training stops after that epoch with a `UserWarning` ("Your input
+                ran out of data").
             validation_steps: batches per validation run.
             validation_batch_size: defaults to `batch_size`.
             validation_freq: run validation every N epochs (int) or at the listed
@@ -121,6 +152,7 @@ class EpochLoops:
         adapter = make_adapter(x, y, sample_weight=sample_weight, batch_size=batch_size,
                                steps=steps_per_epoch, shuffle=shuffle,
                                class_weight=class_weight)
+        _check_input_keys(self, x, batch_size, adapter)
         callbacks = _make_callbacks(self, callbacks, verbose, epochs,
                                     adapter.num_batches, add_history=True)
         _set(self, "stop_training", False)
@@ -131,28 +163,42 @@ class EpochLoops:
         training_logs = {}
         callbacks.on_train_begin()
         callbacks._refresh_batch_flags()
-        for epoch in range(initial_epoch, epochs):
-            self.reset_metrics()
-            callbacks.on_epoch_begin(epoch)
-            logs = self._run_train_epoch(adapter, callbacks)
-            if getattr(adapter, "exhausted", False) and not logs:
-                break  # a one-shot generator ran out of data
-            epoch_logs = dict(self._get_metrics_result_or_logs(logs))
-            if val is not None and _should_eval(epoch, validation_freq):
-                if val_adapter is None:
-                    val_adapter = make_adapter(
-                        val[0], val[1], sample_weight=val[2],
-                        batch_size=validation_batch_size or batch_size,
-                        steps=validation_steps, shuffle=False, persist=False)
-                val_logs = self._evaluate_adapter(val_adapter, callbacks)
-                epoch_logs.update({"val_" + k: v for k, v in val_logs.items()})
-            epoch_logs = _float_logs(epoch_logs)
-            callbacks.on_epoch_end(epoch, epoch_logs)
-            training_logs = epoch_logs
-            if self.stop_training:
-                break
+        try:
+            # BackupAndRestore (at on_train_begin) sets the epoch and step to resume at.
+            resumed = self.__dict__.pop("_initial_epoch", None)
+            initial_epoch = initial_epoch if resumed is None else resumed
+            for epoch in range(initial_epoch, epochs):
+                self.reset_metrics()
+                callbacks.on_epoch_begin(epoch)
+                logs = self._run_train_epoch(adapter, callbacks)
+                # The data ran out (a warning was issued): an epoch that got some
+                # batches still ends normally, then training stops.
+                ran_out = getattr(adapter, "exhausted", False)
+                if ran_out and not getattr(adapter, "epoch_steps", 1):
+                    break
+                epoch_logs = dict(self._get_metrics_result_or_logs(logs))
+                if val is not None and _should_eval(epoch, validation_freq):
+                    if val_adapter is None:
+                        val_adapter = make_adapter(
+                            val[0], val[1], sample_weight=val[2],
+                            batch_size=validation_batch_size or batch_size,
+                            steps=validation_steps, shuffle=False, persist=False)
+                        _check_input_keys(self, val[0],
+                                          validation_batch_size or batch_size,
+                                          val_adapter)
+                    val_logs = self._evaluate_adapter(val_adapter, callbacks)
+                    epoch_logs.update({"val_" + k: v for k, v in val_logs.items()})
+                epoch_logs = _float_logs(epoch_logs)
+                callbacks.on_epoch_end(epoch, epoch_logs)
+                training_logs = epoch_logs
+                if self.stop_training or ran_out:
+                    break
+        finally:  # no loader worker outlives fit, whatever ended it
+            _close(adapter)
+            _close(val_adapter)
         if epochs > initial_epoch and hasattr(self.optimizer, "finalize_variable_values"):
             self.optimizer.finalize_variable_values(self.trainable_weights)
+        self.__dict__.pop("_initial_step", None)
         callbacks.on_train_end(logs=training_logs)
         return self.history
 
@@ -179,14 +225,20 @@ class EpochLoops:
         last = getattr(adapter, "num_batches", None)
         last = None if last is None else last - 1
         logs = {}
-        for step, data in adapter.epoch():
-            if hooks and step % spe == 0:
-                callbacks.on_train_batch_begin(step)
-            logs = step_fn(data)
-            if hooks and ((step + 1) % spe == 0 or step == last):
-                callbacks.on_train_batch_end(step, logs)
-            if self.stop_training:
-                break
+        try:
+            skip = self.__dict__.pop("_initial_step", 0)  # resuming mid-epoch
+            for step, data in adapter.epoch():
+                if step < skip:
+                    continue
+                if hooks and step % spe == 0:
+                    callbacks.on_train_batch_begin(step)
+                logs = step_fn(data)
+                if hooks and ((step + 1) % spe == 0 or step == last):
+                    callbacks.on_train_batch_end(step, logs)
+                if self.stop_training:
+                    break
+        finally:
+            _close(adapter)
         return logs
 
     def _run_test_epoch(self, adapter, callbacks):
@@ -200,14 +252,17 @@ class EpochLoops:
         step_fn = self.test_function or self.make_test_function()
         hooks = callbacks.has_test_batch_hooks
         logs = {}
-        for step, data in adapter.epoch():
-            if hooks:
-                callbacks.on_test_batch_begin(step)
-            logs = step_fn(data)
-            if hooks:
-                callbacks.on_test_batch_end(step, logs)
-            if getattr(self, "stop_evaluating", False):
-                break
+        try:
+            for step, data in adapter.epoch():
+                if hooks:
+                    callbacks.on_test_batch_begin(step)
+                logs = step_fn(data)
+                if hooks:
+                    callbacks.on_test_batch_end(step, logs)
+                if getattr(self, "stop_evaluating", False):
+                    break
+        finally:
+            _close(adapter)
         return logs
 
     def _run_predict_epoch(self, adapter, callbacks):
@@ -224,20 +279,23 @@ class EpochLoops:
         step_fn = self.predict_function or self.make_predict_function()
         hooks = callbacks.has_predict_batch_hooks
         flat_outputs, pack = None, None
-        for step, data in adapter.epoch():
-            if hooks:
-                callbacks.on_predict_batch_begin(step)
-            out = step_fn(data)
-            leaves = [_numpy(t) for t in _tree.flatten(out)]
-            if flat_outputs is None:
-                flat_outputs = [[] for _ in leaves]
-                pack = _tree.packer(out)
-            for acc, leaf in zip(flat_outputs, leaves):
-                acc.append(leaf)
-            if hooks:
-                callbacks.on_predict_batch_end(step, {"outputs": pack(leaves)})
-            if getattr(self, "stop_predicting", False):
-                break
+        try:
+            for step, data in adapter.epoch():
+                if hooks:
+                    callbacks.on_predict_batch_begin(step)
+                out = step_fn(data)
+                leaves = [_numpy(t) for t in _tree.flatten(out)]
+                if flat_outputs is None:
+                    flat_outputs = [[] for _ in leaves]
+                    pack = _tree.packer(out)
+                for acc, leaf in zip(flat_outputs, leaves):
+                    acc.append(leaf)
+                if hooks:
+                    callbacks.on_predict_batch_end(step, {"outputs": pack(leaves)})
+                if getattr(self, "stop_predicting", False):
+                    break
+        finally:
+            _close(adapter)
         return flat_outputs, pack
 
     def _evaluate_adapter(self, adapter, callbacks):
@@ -280,6 +338,7 @@ class EpochLoops:
             raise ValueError(f"Arguments not recognized: {kwargs}")
         adapter = make_adapter(x, y, sample_weight=sample_weight, batch_size=batch_size,
                                steps=steps, shuffle=False, persist=False)
+        _check_input_keys(self, x, batch_size, adapter)
         callbacks = _make_callbacks(self, callbacks, verbose, 1, adapter.num_batches)
         _set(self, "_cached_metrics", None)
         logs = self._evaluate_adapter(adapter, callbacks)
@@ -309,6 +368,7 @@ class EpochLoops:
         """
         adapter = make_adapter(x, batch_size=batch_size, steps=steps, shuffle=False,
                                persist=False)
+        _check_input_keys(self, x, batch_size, adapter)
         callbacks = _make_callbacks(self, callbacks, verbose, 1, adapter.num_batches)
         _set(self, "stop_predicting", False)
         self.make_predict_function()

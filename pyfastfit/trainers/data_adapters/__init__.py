@@ -31,7 +31,7 @@ def make_adapter(x, y=None, sample_weight=None, batch_size=None, steps=None,
         if batch_size is not None and not isinstance(batch_size, int):
             raise ValueError(f"Invalid batch_size={batch_size!r}")
         return IterableDataAdapter(x, steps=steps, class_weight=class_weight,
-                                   persist=persist)
+                                   persist=persist, shuffle=shuffle)
     adapter = ArrayDataAdapter(x, y, sample_weight=sample_weight, batch_size=batch_size,
                                steps=steps, shuffle=shuffle, class_weight=class_weight)
     if steps is not None and not persist and steps > adapter.batches_per_pass:
