@@ -39,6 +39,14 @@ class Initializer:
 
     @classmethod
     def from_config(cls, config):
+        """Recreates the initializer from `get_config()` (or a Keras 3 config)."""
+        config = dict(config)
+        for key in ("input_axes", "output_axes"):  # Keras 3.12+ fan axes; None = default
+            if key in config:
+                if config[key] is not None:
+                    raise ValueError(f"`{key}` is not supported by pyfastfit's "
+                                     f"{cls.__name__}. Received: {key}={config[key]!r}")
+                del config[key]
         return cls(**config)
 
     def clone(self):

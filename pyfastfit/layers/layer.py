@@ -378,6 +378,7 @@ class Layer:
             return
         if _ctx.in_standin:
             return
+        _check_not_symbolic(self, loss, "add_loss")
         self._losses.append(loss)
 
     def add_metric(self, value, name=None, aggregation="mean"):
@@ -392,6 +393,7 @@ class Layer:
         if _ctx.in_standin:
             return
         _check_metric_args(name, aggregation)
+        _check_not_symbolic(self, value, "add_metric")
         self._metric_values.append((name, value, aggregation))
 
     @property
@@ -619,6 +621,9 @@ class Layer:
         config = dict(config)
         if "batch_shape" in config and "batch_input_shape" not in config:
             config["batch_input_shape"] = config.pop("batch_shape")
+        for key in _UNMODELLED_KEYS:  # Keras 3 options pyfastfit has no use for when unset
+            if key in config and config[key] is None:
+                del config[key]
         try:
             return cls(**config)
         except TypeError as e:
@@ -646,6 +651,9 @@ class Layer:
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+_UNMODELLED_KEYS = ("quantization_config", "lora_rank", "lora_alpha")
 
 
 def _jsonable_shape(shape):
@@ -682,6 +690,15 @@ def _check_metric_args(name, aggregation):
     if aggregation not in ("mean", None):
         raise ValueError("We currently support only `mean` aggregation for `add_metric`. "
                          f"Received: aggregation={aggregation!r}")
+
+
+def _check_not_symbolic(layer, value, method):
+    if any(isinstance(t, KerasTensor) for t in flatten(value)):
+        raise ValueError(
+            f"`{method}` of {type(layer).__name__} '{layer.name}' received a symbolic "
+            "tensor. Only a Functional model (`Model(inputs, outputs)`) records losses and "
+            "metrics computed from its graph; call its `add_loss` / `add_metric`, or add "
+            f"real values inside `call()`. Received: {value!r:.200}")
 
 
 def serialize_layer(layer):

@@ -110,6 +110,17 @@ class Model(Trainer, Layer):
     def _maybe_build(self, args, kwargs):
         if type(self).build is Model.build:
             self.__dict__["built"] = True  # sub-layers build themselves in call
+            # The first call's input shape is the model's build_config (saving).
+            from pyfastfit.layers.layer import _shape_of
+
+            first = args[0] if args else next(iter(kwargs.values()), None)
+            try:
+                shape = _shape_of(first)
+            except Exception:  # an input whose shape cannot be read: no build_config
+                shape = None
+            if shape is not None:
+                shape = _unknown_batch(shape)
+            self.__dict__.setdefault("_build_shapes", shape)
             return
         super()._maybe_build(args, kwargs)
 
@@ -188,3 +199,13 @@ class Model(Trainer, Layer):
 
             return functional_from_config(cls, config, custom_objects)
         return super().from_config(config)
+
+
+def _unknown_batch(shape):
+    """`shape` with its batch dimension unknown (None), as Keras's build_config."""
+    if isinstance(shape, dict):
+        return {k: _unknown_batch(v) for k, v in shape.items()}
+    if isinstance(shape, list) or (isinstance(shape, tuple) and shape and
+                                   isinstance(shape[0], (tuple, list, dict))):
+        return [_unknown_batch(s) for s in shape]
+    return (None,) + tuple(shape[1:]) if shape else shape

@@ -45,7 +45,10 @@ def _internal_names():
         names |= {"_layers", "_layers_list", "_functional", "_compile_loss",
                   "_compile_metrics", "_loss_tracker", "_cached_metrics", "_fast_programs",
                   "_metric_values", "_losses", "_regularized", "_own_weights", "history",
-                  "inputs", "outputs", "loss"}
+                  "inputs", "outputs", "loss",
+                  # add_metric trackers and the graph recorded by add_loss/add_metric on
+                  # symbolic tensors (models/graph_losses.py): not in Keras's files.
+                  "_added_metric_trackers", "_added", "_added_layers", "_callable_losses"}
         names.discard("optimizer")
         names.discard("layers")
         _INTERNAL = names
@@ -73,6 +76,12 @@ def _children(obj):
         if name.startswith("_") and isinstance(value, Metric):
             continue  # trackers the trainer keeps are not part of Keras's files
         yield name, value
+
+
+def _variable_cls():
+    from pyfastfit.core import Variable
+
+    return Variable
 
 
 def _join(path, name):
@@ -119,7 +128,14 @@ def own_variables(obj):
         return obj.variables
     if isinstance(obj, Metric):
         return list(obj.variables)
-    own = obj._own_and_sub()[0]
+    # Only what the layer created with add_weight (or holds as a Variable attribute):
+    # lists of other layers' Variables cached by the trainer are not its own.
+    own = list(obj.__dict__.get("_own_weights", []))
+    seen = {id(v) for v in own}
+    for key, value in obj.__dict__.items():
+        if isinstance(value, _variable_cls()) and id(value) not in seen:
+            own.append(value)
+            seen.add(id(value))
     created = obj._created_trainable
     return [v for v in own if id(v) in created] + [v for v in own if id(v) not in created]
 
@@ -174,12 +190,25 @@ def read(model, h5file, skip_mismatch=False):
     import warnings
 
     _, _, _, Optimizer, _ = _kinds()
-    updates, skipped = [], []
+    updates, skipped, used_groups = [], [], []
     for path, obj in saveables(model):
         variables = own_variables(obj)
         group = _group(h5file, path)
+        if group is not None:
+            used_groups.append(group.name)
         keys = set(group.keys()) if group is not None else set()
         where = _join(path, "vars") or "vars"
+        if isinstance(obj, Optimizer) and not obj.built and len(keys) > len(variables) \
+                and getattr(model, "built", False):
+            obj.build(model.trainable_variables)  # so that saved slots can be restored
+            variables = own_variables(obj)
+        if isinstance(obj, Optimizer) and len(keys) < len(variables):
+            # A file saved before the optimizer was built: iteration (and learning_rate)
+            # only; those are restored and the fresh slots kept.
+            base = [v for v in variables if v is obj._iterations or
+                    v is getattr(obj, "_learning_rate", None)]
+            if len(keys) == len(base):
+                variables = base
         if isinstance(obj, Optimizer) and len(keys) != len(variables):
             if keys:
                 skipped.append(f"optimizer '{obj.name}' has {len(variables)} variables "
@@ -206,6 +235,23 @@ def read(model, h5file, skip_mismatch=False):
             pending.append((v, ds))
         if pending:
             updates.extend(pending)
+    used = {g for g in used_groups}
+    extra = []
+
+    def visit(name, node):
+        if name.endswith("vars") and "/" + name not in used and len(node) and \
+                not name.startswith("optimizer/"):  # no optimizer here: Keras ignores it
+            extra.append(name)
+
+    h5file.visititems(lambda name, node: visit(name, node)
+                      if hasattr(node, "keys") else None)
+    if extra:
+        msg = (f"the file holds weights for {len(extra)} object(s) the model does not "
+               f"have: {sorted(extra)[:10]}")
+        if not skip_mismatch:
+            raise ValueError(f"Cannot load the weights: {msg}. Pass `skip_mismatch=True` "
+                             "to skip them.")
+        skipped.append(msg)
     values = []
     for v, ds in updates:
         try:

@@ -48,7 +48,18 @@ class InputLayer(Layer):
 
     def get_config(self):
         return {"batch_shape": list(self._batch_shape), "dtype": self._dtype,
-                "sparse": self.sparse, "name": self.name}
+                "sparse": self.sparse, "ragged": False, "name": self.name,
+                "optional": False}
+
+    @classmethod
+    def from_config(cls, config):
+        """Rebuilds the layer from a Keras 3 or Keras 2 config (`batch_input_shape`)."""
+        config = dict(config)
+        if config.pop("ragged", False):
+            raise ValueError("Ragged inputs are not supported by pyfastfit. Received: "
+                             f"config={config!r}")
+        config.pop("optional", None)
+        return super().from_config(config)
 
 
 def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None,
