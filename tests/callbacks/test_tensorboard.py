@@ -134,6 +134,7 @@ print(json.dumps(out))
 """
 
 
+@pytest.mark.slow  # the tensorboard package imports TensorFlow when present
 @pytest.mark.skipif(not os.path.exists(PEERS), reason="no peers virtualenv")
 def test_tensorboard_package_reads_our_files(tmp_path):
     probe = subprocess.run([PEERS, "-c", "import tensorboard"], capture_output=True)

@@ -146,7 +146,8 @@ def _pace(others, kind, per_call):
     return lambda: max(1, min(int(f(kind)) for f in fns))
 
 
-def _run_chunks(model, callbacks, kind, num_steps, run, logs_of, stop_attr, per_call=1):
+def _run_chunks(model, callbacks, kind, num_steps, run, logs_of, stop_attr, per_call=1,
+                start=0):
     """Calls `run(step, n)` over `num_steps` steps in as few chunks as the observers
     allow; returns the last logs given to a hook (or None)."""
     from pyfastfit.callbacks.callback_list import pythonify_logs
@@ -157,7 +158,7 @@ def _run_chunks(model, callbacks, kind, num_steps, run, logs_of, stop_attr, per_
     pace = _pace(others, kind, per_call)
     chunk = (max(1, per_call) if others and pace is None
              else (min(4, num_steps) if bar else num_steps))
-    step, logs = 0, None
+    step, logs = start, None  # start > 0: resuming mid-epoch (BackupAndRestore)
     while step < num_steps:
         n = min(chunk, num_steps - step)
         if pace is not None:
@@ -205,7 +206,8 @@ def train_epoch(model, prog, adapter, callbacks):
 
     _run_chunks(model, callbacks, "train", src.num_batches, run,
                 lambda step, n: model.get_metrics_result(), "stop_training",
-                per_call=getattr(model, "steps_per_execution", 1))
+                per_call=getattr(model, "steps_per_execution", 1),
+                start=model.__dict__.pop("_initial_step", 0))
     return model.get_metrics_result()
 
 
