@@ -1,19 +1,30 @@
 """`PyDataset` (alias `Sequence`): a Python object that returns batches by index."""
 
+import itertools
+import warnings
+
+_LOADER_DEFAULTS = {"_workers": 1, "_use_multiprocessing": False, "_max_queue_size": 10}
+
 
 class PyDataset:
     """Base class for datasets that build each batch in Python, as `keras.utils.PyDataset`.
 
     Subclasses implement `__getitem__(index)` (returning one batch: `x`, `(x, y)` or
-    `(x, y, sample_weight)`) and `__len__()` (the number of batches per epoch), and may
-    override `on_epoch_begin()` / `on_epoch_end()`. Always call `super().__init__(**kwargs)`
-    so the loading options below are stored. `model.fit(dataset)` accepts instances.
+    `(x, y, sample_weight)`) and `__len__()` (the number of batches per epoch; or a
+    `num_batches` property, `None` for an endless dataset), and may override
+    `on_epoch_begin()` / `on_epoch_end()`, which `fit` / `evaluate` / `predict` call
+    around every epoch. Always call `super().__init__(**kwargs)` so the loading
+    options below are stored. `fit(dataset, shuffle=True)` reads the batches in a new
+    random order each epoch.
 
     Args:
-        workers: number of workers to load batches with. Defaults to `1`.
-        use_multiprocessing: use processes instead of threads for the workers.
-            Defaults to `False`.
-        max_queue_size: maximum number of batches loaded ahead. Defaults to `10`.
+        workers: number of threads (or processes) loading batches ahead of the
+            training loop, which still receives them in order. Defaults to `1`
+            (batches are loaded when needed, in the calling thread).
+        use_multiprocessing: load with processes instead of threads (forked on
+            Linux; elsewhere the dataset must be picklable). Defaults to `False`.
+        max_queue_size: maximum number of batches requested ahead of the one the
+            loop waits for. Defaults to `10`.
 
     Example:
 
@@ -45,9 +56,22 @@ class PyDataset:
         self._use_multiprocessing = bool(use_multiprocessing)
         self._max_queue_size = max_queue_size
 
+    def _warn_if_super_not_called(self):
+        missing = [name for name in _LOADER_DEFAULTS if name not in self.__dict__]
+        if not missing:
+            return
+        for name in missing:
+            self.__dict__[name] = _LOADER_DEFAULTS[name]
+        warnings.warn(
+            "Your `PyDataset` class should call `super().__init__(**kwargs)` in its "
+            "constructor. `**kwargs` can include `workers`, `use_multiprocessing`, "
+            "`max_queue_size`. Do not pass these arguments to `fit()`, as they will "
+            "be ignored.", UserWarning, stacklevel=3)
+
     @property
     def workers(self):
-        return getattr(self, "_workers", 1)
+        self._warn_if_super_not_called()
+        return self._workers
 
     @workers.setter
     def workers(self, value):
@@ -55,7 +79,8 @@ class PyDataset:
 
     @property
     def use_multiprocessing(self):
-        return getattr(self, "_use_multiprocessing", False)
+        self._warn_if_super_not_called()
+        return self._use_multiprocessing
 
     @use_multiprocessing.setter
     def use_multiprocessing(self, value):
@@ -63,7 +88,8 @@ class PyDataset:
 
     @property
     def max_queue_size(self):
-        return getattr(self, "_max_queue_size", 10)
+        self._warn_if_super_not_called()
+        return self._max_queue_size
 
     @max_queue_size.setter
     def max_queue_size(self, value):
@@ -94,8 +120,10 @@ class PyDataset:
         """Called at the end of every epoch (e.g. to reshuffle)."""
 
     def __iter__(self):
-        """Yields the batches of one epoch in order."""
-        for i in range(len(self)):
+        """Yields the batches of one epoch in order (endlessly when `num_batches` is
+        None)."""
+        n = self.num_batches
+        for i in (itertools.count() if n is None else range(n)):
             yield self[i]
 
 

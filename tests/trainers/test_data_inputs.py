@@ -2,6 +2,8 @@
 steps_per_epoch over finite data, one-element list batches, extra dict keys."""
 
 import multiprocessing
+import os
+import signal
 import threading
 
 import numpy as np
@@ -50,13 +52,6 @@ def _model(seed=1):
                           layers.Dense(1)])
     m.compile(optimizer="sgd", loss="mse")
     return m
-
-
-class BatchTargets(keras.callbacks.Callback):
-    """Records, per epoch, which batches (by the index encoded in their rows) fit ran."""
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.epochs = getattr(self, "epochs", []) + [[]]
 
 
 def _first_rows_per_step(model):
@@ -345,3 +340,55 @@ def test_single_input_extra_key_warns_and_list_inputs_or_exact_keys_do_not():
     listed = _two_input_model("list", eager=False)
     listed.fit({"a": X, "b": XB, "extra": EXTRA}, Y, epochs=1, verbose=0)
     _two_input_model("dict", eager=False).fit({"b": XB, "a": X}, Y, epochs=1, verbose=0)
+
+
+class Endless(utils.PyDataset):
+    """No length (`num_batches` is None): batch i is rows of block i % 5."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+
+    @property
+    def num_batches(self):
+        return None
+
+    def __getitem__(self, i):
+        sl = slice((i % 5) * BS, (i % 5 + 1) * BS)
+        return X[sl], Y[sl]
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"workers": 2, "max_queue_size": 3}])
+def test_endless_py_dataset_with_steps_per_epoch_continues_across_epochs(kwargs):
+    m = _model()
+    seen = _first_rows_per_step(m)
+    h = m.fit(Endless(**kwargs), epochs=3, steps_per_epoch=4, verbose=0)
+    assert h.epoch == [0, 1, 2] and h.params["steps"] == 4
+    assert seen == [i % 5 for i in range(12)]  # 0..11, never restarted
+    assert _no_loader_left()
+
+
+class SelfInterrupting(Rows):
+    """Delivers Ctrl-C (SIGINT) to the training process while loading batch 1."""
+
+    def __init__(self, parent_pid, **kwargs):
+        super().__init__(n_batches=5, **kwargs)
+        self.parent_pid = parent_pid
+
+    def __getitem__(self, i):
+        if i == 1:
+            os.kill(self.parent_pid, signal.SIGINT)
+        return super().__getitem__(i)
+
+
+@pytest.mark.parametrize("multiprocess", [False, True])
+def test_ctrl_c_while_workers_load_leaves_no_worker(multiprocess):
+    ds = SelfInterrupting(os.getpid(), workers=2, use_multiprocessing=multiprocess)
+    with pytest.raises(KeyboardInterrupt):
+        _model().fit(ds, epochs=50, verbose=0)
+    assert _no_loader_left()
+
+
+def test_validation_py_dataset_restarts_for_each_validation_run():
+    val = Rows()
+    _model().fit(X, Y, epochs=3, validation_data=val, validation_steps=2, verbose=0)
+    assert val.read == [0, 1] * 3

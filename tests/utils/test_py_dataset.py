@@ -55,12 +55,28 @@ def test_sequence_is_an_alias_and_base_methods_raise():
     assert ds.num_batches is None
 
 
-def test_subclass_without_super_init_still_has_defaults():
+def test_subclass_without_super_init_warns_as_keras_and_has_defaults():
     class NoSuper(utils.PyDataset):
         def __init__(self):
             pass
 
-    assert NoSuper().workers == 1 and NoSuper().max_queue_size == 10
+    ds = NoSuper()
+    with pytest.warns(UserWarning, match=r"should call `super\(\).__init__\(\*\*kwargs\)`"):
+        assert ds.workers == 1
+    assert (ds.use_multiprocessing, ds.max_queue_size) == (False, 10)  # warned once
+
+
+def test_endless_py_dataset_iterates_without_end():
+    class Endless(utils.PyDataset):
+        @property
+        def num_batches(self):
+            return None
+
+        def __getitem__(self, idx):
+            return np.full((2, 1), idx)
+
+    it = iter(Endless())
+    assert [int(next(it)[0, 0]) for _ in range(50)] == list(range(50))
 
 
 @pytest.mark.parametrize("kwargs, match", [
