@@ -102,9 +102,16 @@ PFF_BINDINGS(program, 20) {
              OptimizerSpec o{algo, std::move(params), std::move(slots), std::move(hyper),
                              clip_mode, clip, std::move(weight_decay), std::move(iterations),
                              Tensor::empty({})};
-             return std::make_unique<Program>(std::move(nodes), std::move(outputs),
-                                              std::move(heads), std::move(metrics),
-                                              std::move(o), max_batch);
+             auto prog = std::make_unique<Program>(std::move(nodes), std::move(outputs),
+                                                   std::move(heads), std::move(metrics),
+                                                   std::move(o), max_batch);
+             // A pending Ctrl-C stops the loop between steps: the calls run without the
+             // GIL, so Python's handler would otherwise run only when the call returns.
+             prog->set_interrupt_check([] {
+               py::gil_scoped_acquire gil;
+               if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+             });
+             return prog;
            }),
            py::arg("nodes"), py::arg("outputs"), py::arg("heads"), py::arg("metrics"),
            py::arg("algo"), py::arg("params"), py::arg("slots"), py::arg("hyper"),
@@ -131,6 +138,9 @@ PFF_BINDINGS(program, 20) {
            py::arg("batch"), release())
       .def("predict", &Program::predict, py::arg("xs"), py::arg("outs"), py::arg("begin"),
            py::arg("end"), py::arg("batch"), release())
+      .def_property("stop_on_nonfinite", &Program::stop_on_nonfinite,
+                    &Program::set_stop_on_nonfinite)
+      .def_property_readonly("nonfinite_step", &Program::nonfinite_step)
       .def_property_readonly("num_sums", &Program::num_sums)
       .def_property_readonly("last_forwards", &Program::last_forwards)
       .def_property_readonly("last_sums", &Program::last_sums);

@@ -1,6 +1,7 @@
 // Argument checks: PFF_CHECK(cond, "[op] message ...") throws std::invalid_argument,
 // which pybind11 turns into ValueError with the message unchanged.
 #pragma once
+#include <new>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -34,6 +35,17 @@ std::string str(const A&... a) {
   detail::cat(os, a...);
   return os.str();
 }
+
+/** An allocation that failed, with what was asked for. It is a std::bad_alloc, which
+ *  pybind11 raises as MemoryError with what() as the message. */
+class AllocError : public std::bad_alloc {
+ public:
+  explicit AllocError(std::string msg) : msg_(std::move(msg)) {}
+  const char* what() const noexcept override { return msg_.c_str(); }
+
+ private:
+  std::string msg_;
+};
 
 }  // namespace pyfastfit
 

@@ -13,12 +13,24 @@ Tensor::Tensor(std::shared_ptr<void> holder, void* data, Shape shape, DType dtyp
 
 Tensor Tensor::empty(const Shape& shape, DType dtype) {
   for (auto d : shape) PFF_CHECK(d >= 0, "[empty] negative dimension in shape ", shape_str(shape), ".");
-  size_t bytes = static_cast<size_t>(numel_of(shape)) * itemsize(dtype);
+  // Checked products: a wrapped size would allocate a small buffer for a huge shape.
+  uint64_t bytes = itemsize(dtype);
+  bool overflow = false;
+  for (auto d : shape)
+    overflow = overflow || __builtin_mul_overflow(bytes, static_cast<uint64_t>(d), &bytes);
+  constexpr uint64_t kMax = uint64_t{1} << 62;
+  auto fail = [&]() {
+    return AllocError(str("Unable to allocate a ", dtype_name(dtype), " tensor of shape ",
+                          shape_str(shape), ": ",
+                          overflow ? std::string("more than 2**64") : std::to_string(bytes),
+                          " bytes."));
+  };
+  if (overflow || bytes > kMax) throw fail();
   // aligned_alloc needs a size that is a multiple of the alignment.
   size_t padded = ((bytes + 63) / 64) * 64;
   if (padded == 0) padded = 64;
   void* p = std::aligned_alloc(64, padded);
-  if (!p) throw std::bad_alloc();
+  if (!p) throw fail();
   std::shared_ptr<void> holder(p, [](void* q) { std::free(q); });
   return Tensor(std::move(holder), p, shape, dtype);
 }

@@ -31,7 +31,8 @@ PFF_HOT void pointwise_forward(Activation a, const float* z, float* o, int64_t n
       for (int64_t i = 0; i < n; ++i) o[i] = z[i];
       break;
     case Activation::relu:
-      for (int64_t i = 0; i < n; ++i) o[i] = z[i] > 0.f ? z[i] : 0.f;
+      // NaN stays NaN (as Keras-TF): a NaN weight must not hide behind a finite loss.
+      for (int64_t i = 0; i < n; ++i) o[i] = z[i] < 0.f ? 0.f : z[i];
       break;
     case Activation::relu6:
       for (int64_t i = 0; i < n; ++i) o[i] = std::min(std::max(z[i], 0.f), 6.f);

@@ -130,12 +130,14 @@ PFF_INLINE T pow_of(T a, T b) {
 
 template <typename T>
 PFF_INLINE T max_of(T a, T b) {
-  if constexpr (std::is_floating_point_v<T>) return (a > b || a != a) ? a : b;
+  if constexpr (std::is_same_v<T, float>) return extremum(true, a, b);
+  else if constexpr (std::is_floating_point_v<T>) return (a > b || a != a) ? a : b;
   else return a > b ? a : b;
 }
 template <typename T>
 PFF_INLINE T min_of(T a, T b) {
-  if constexpr (std::is_floating_point_v<T>) return (a < b || a != a) ? a : b;
+  if constexpr (std::is_same_v<T, float>) return extremum(false, a, b);
+  else if constexpr (std::is_floating_point_v<T>) return (a < b || a != a) ? a : b;
   else return a < b ? a : b;
 }
 

@@ -40,6 +40,18 @@ struct Plan {
   int64_t numel = 1;
 };
 
+/** Whether maximum(a, b) (`is_max`) or minimum(a, b) sends its gradient to a: where
+ *  a >= b (a <= b), so ties go to the first operand and a NaN on either side sends it to
+ *  b. ops::binary_backward builds this mask with the greater_equal / less_equal kernels;
+ *  the Program's Maximum/Minimum merges call this: one derivative rule for both paths. */
+inline bool extremum_grad_to_first(bool is_max, float a, float b) {
+  return is_max ? a >= b : a <= b;
+}
+/** maximum / minimum of two floats as the binary kernel computes it: a NaN operand wins. */
+inline float extremum(bool is_max, float a, float b) {
+  return (is_max ? a > b : a < b) || a != a ? a : b;
+}
+
 /** Builds a Plan for `out_shape` from each input's shape (right-aligned broadcasting). */
 Plan make_plan(const std::vector<int64_t>& out_shape,
                const std::vector<const std::vector<int64_t>*>& in_shapes);

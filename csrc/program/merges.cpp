@@ -2,6 +2,7 @@
 // The eager layers apply the same binary ops left to right, so sums match bit for bit.
 #include <algorithm>
 
+#include "cpu/elementwise.h"
 #include "program/step_parts.h"
 
 namespace pyfastfit::program {
@@ -22,12 +23,12 @@ void merge_forward(NodeKind kind, const std::vector<int>& inputs,
       case NodeKind::multiply:
         for (int64_t i = 0; i < n; ++i) out[i] *= v[i];
         break;
-      case NodeKind::maximum:
-        for (int64_t i = 0; i < n; ++i) out[i] = std::max(out[i], v[i]);
+      case NodeKind::maximum: case NodeKind::minimum: {
+        // The eager kernel's rule (NaN propagates from either side), not std::max.
+        bool is_max = kind == NodeKind::maximum;
+        for (int64_t i = 0; i < n; ++i) out[i] = cpu::extremum(is_max, out[i], v[i]);
         break;
-      case NodeKind::minimum:
-        for (int64_t i = 0; i < n; ++i) out[i] = std::min(out[i], v[i]);
-        break;
+      }
       default:
         throw std::invalid_argument("[program] not a merge node.");
     }
@@ -41,7 +42,6 @@ void merge_forward(NodeKind kind, const std::vector<int>& inputs,
 void merge_backward(NodeKind kind, const std::vector<int>& inputs, size_t k,
                     const std::vector<float*>& values, const float* out, const float* g,
                     float* dst, int64_t n) {
-  const float* mine = values[inputs[k]];
   switch (kind) {
     case NodeKind::add:
       std::copy(g, g + n, dst);
@@ -62,10 +62,24 @@ void merge_backward(NodeKind kind, const std::vector<int>& inputs, size_t k,
         dst[i] = p;
       }
       break;
-    case NodeKind::maximum: case NodeKind::minimum:
-      // The gradient goes to the input that produced the output value.
-      for (int64_t i = 0; i < n; ++i) dst[i] = mine[i] == out[i] ? g[i] : 0.f;
+    case NodeKind::maximum: case NodeKind::minimum: {
+      // The eager layer folds the inputs left to right, max(max(x0, x1), x2)...; each
+      // binary step sends the gradient by cpu::extremum_grad_to_first, so element i's
+      // gradient goes to exactly one input: the last one that won its step.
+      bool is_max = kind == NodeKind::maximum;
+      size_t m = inputs.size();
+      for (int64_t i = 0; i < n; ++i) {
+        float acc = values[inputs[0]][i];
+        size_t winner = 0;
+        for (size_t j = 1; j < m; ++j) {
+          float v = values[inputs[j]][i];
+          if (!cpu::extremum_grad_to_first(is_max, acc, v)) winner = j;
+          acc = cpu::extremum(is_max, acc, v);
+        }
+        dst[i] = winner == k ? g[i] : 0.f;
+      }
       break;
+    }
     default:
       throw std::invalid_argument("[program] not a merge node.");
   }

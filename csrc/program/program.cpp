@@ -2,9 +2,14 @@
 // evaluate / predict loops over many steps (forward.cpp and backward.cpp hold the passes).
 #include "program/program.h"
 
+#include <pthread.h>
+
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <limits>
+#include <new>
+#include <unordered_set>
 
 #include "core/check.h"
 #include "cpu/constraints.h"
@@ -16,6 +21,52 @@ namespace pyfastfit::program {
 
 using detail::has;
 using detail::ptr_or_null;
+
+namespace {
+// Every live Program, so a forked child can reset their mutexes (as the thread pool
+// drops its own in the child). Leaked on purpose: Programs may outlive static teardown.
+std::mutex& registry_mu() {
+  static auto* mu = new std::mutex;
+  return *mu;
+}
+std::unordered_set<Program*>& registry() {
+  static auto* set = new std::unordered_set<Program*>;
+  return *set;
+}
+void before_fork() { registry_mu().lock(); }
+void after_fork_parent() { registry_mu().unlock(); }
+void after_fork_child();
+
+void register_program(Program* p) {
+  static std::once_flag once;
+  std::call_once(once, [] { pthread_atfork(before_fork, after_fork_parent, after_fork_child); });
+  std::lock_guard<std::mutex> lock(registry_mu());
+  registry().insert(p);
+}
+}  // namespace
+
+void reset_program_mutexes_in_child() {
+  // The registry mutex was locked by before_fork in the forking thread: re-create it too.
+  new (&registry_mu()) std::mutex;
+  for (Program* p : registry()) new (&p->mu_) std::mutex;
+}
+
+namespace {
+void after_fork_child() { reset_program_mutexes_in_child(); }
+}  // namespace
+
+Program::~Program() {
+  std::lock_guard<std::mutex> lock(registry_mu());
+  registry().erase(this);
+}
+
+void Program::poll_interrupt(Clock::time_point& last) {
+  if (!interrupt_check_) return;
+  auto now = Clock::now();
+  if (now - last < std::chrono::milliseconds(50)) return;
+  interrupt_check_();
+  last = Clock::now();
+}
 
 Program::Program(std::vector<NodeSpec> nodes, std::vector<int> outputs,
                  std::vector<HeadSpec> heads, std::vector<MetricSpec> metrics,
@@ -164,10 +215,17 @@ Program::Program(std::vector<NodeSpec> nodes, std::vector<int> outputs,
   grad_ptr_.assign(n, nullptr);
   head_bufs_.resize(heads_.size());
   reserve(std::max<int64_t>(1, max_batch));
+  register_program(this);
 }
 
 void Program::reserve(int64_t batch) {
   if (batch <= max_batch_) return;
+  try {
+    rows_.resize(batch);
+  } catch (const std::exception&) {  // bad_alloc or length_error of the vector
+    throw AllocError(str("Unable to allocate the fast path's buffers for a batch of ", batch,
+                         " samples."));
+  }
   max_batch_ = batch;
   int n = static_cast<int>(nodes_.size());
   for (int j = 0; j < num_inputs_; ++j) value_[j] = Tensor::empty({batch, nodes_[j].width});
@@ -201,7 +259,6 @@ void Program::reserve(int64_t batch) {
     buf.dloss = Tensor::empty({batch});
     buf.scratch = Tensor::empty({batch, C});
   }
-  rows_.resize(batch);
 }
 
 int64_t Program::check_data(const Data& d, bool with_targets) const {
@@ -283,6 +340,7 @@ std::vector<double> Program::train(const Data& d, const Tensor& order, int64_t f
                                    const std::vector<uint64_t>& counters) {
   std::lock_guard<std::mutex> lock(mu_);
   last_forwards_ = 0;
+  nonfinite_step_ = -1;
   last_sums_.assign(num_sums(), 0.0);
   PFF_CHECK(!heads_.empty(), "[program] this program has no loss: it can only predict.");
   PFF_CHECK(opt_.params.empty() || !opt_.algo.empty(),
@@ -308,7 +366,9 @@ std::vector<double> Program::train(const Data& d, const Tensor& order, int64_t f
   // As the eager loop, a model without trainable weights skips the optimizer (its
   // iterations do not advance).
   bool update = !opt_.params.empty();
+  auto last_poll = Clock::now();
   for (int64_t s = 0; s < steps; ++s) {
+    if (s > 0) poll_interrupt(last_poll);  // between whole steps: state stays consistent
     int64_t begin = (first_step + s) * batch;
     int64_t b = std::min(batch, N - begin);
     if (b <= 0) break;
@@ -320,13 +380,19 @@ std::vector<double> Program::train(const Data& d, const Tensor& order, int64_t f
     ++last_forwards_;
     std::fill(received_.begin(), received_.end(), 0);
     compute_penalties();  // of the weights this step's forward used
+    double loss_before = last_sums_[0];
     losses_and_metrics(d, 0, b, update, last_sums_);
+    bool finite = std::isfinite(last_sums_[0] - loss_before);
     if (update) {
       step_lr_ = lrs[s];
       step_done_ = iterations_done(opt_.iterations);
       backward(b);
       optimizer_step(rest_opt_, rest_grads_, lrs[s]);
       if (has_constraints_) apply_constraints();
+    }
+    if (stop_on_nonfinite_ && !finite) {
+      nonfinite_step_ = s;
+      break;
     }
   }
   return last_sums_;
@@ -350,7 +416,9 @@ std::vector<double> Program::evaluate(const Data& d, int64_t begin, int64_t end,
   reserve(chunk);
   compute_penalties();
   std::vector<double> sums(num_sums(), 0.0);
+  auto last_poll = Clock::now();
   for (int64_t start = begin; start < end; start += chunk) {
+    if (start > begin) poll_interrupt(last_poll);
     int64_t rows = std::min(chunk, end - start);
     for (int64_t i = 0; i < rows; ++i) rows_[i] = start + i;
     point_inputs_at(d.xs, start);  // contiguous rows: read x in place
@@ -378,7 +446,9 @@ void Program::predict(const std::vector<Tensor>& xs, const std::vector<Tensor>& 
             ") are not inside x's ", N, " rows.");
   int64_t chunk = inference_rows(batch);
   reserve(chunk);
+  auto last_poll = Clock::now();
   for (int64_t start = begin; start < end; start += chunk) {
+    if (start > begin) poll_interrupt(last_poll);
     int64_t b = std::min(chunk, end - start);
     point_inputs_at(xs, start);
     forward(b, false, nullptr, 0);

@@ -3,7 +3,9 @@
 // batch; a step gathers its rows from the caller's arrays, runs forward, the loss of
 // each output, backward and the optimizer update, and accumulates loss and metrics.
 #pragma once
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <vector>
 
@@ -45,6 +47,21 @@ class Program {
    *  arrays). */
   void predict(const std::vector<Tensor>& xs, const std::vector<Tensor>& outs, int64_t begin,
                int64_t end, int64_t batch);
+
+  ~Program();
+  Program(const Program&) = delete;
+  Program& operator=(const Program&) = delete;
+
+  /** Called between whole steps (train) or chunks of rows (evaluate, predict) at most
+   *  every ~50 ms of work; it throws to stop the call there (the bindings raise
+   *  KeyboardInterrupt from a pending Ctrl-C this way). Set once, before any call. */
+  void set_interrupt_check(std::function<void()> check) { interrupt_check_ = std::move(check); }
+  /** When set, train() stops after the first step whose loss is NaN or infinite (that
+   *  step's update included, as Keras's TerminateOnNaN sees it after the step). */
+  void set_stop_on_nonfinite(bool on) { stop_on_nonfinite_ = on; }
+  bool stop_on_nonfinite() const { return stop_on_nonfinite_; }
+  /** The step (within the last train() call) that stopped it, or -1. */
+  int64_t nonfinite_step() const { return nonfinite_step_; }
 
   int64_t max_batch() const { return max_batch_; }
   /** Training forward passes the last train() call ran (Dropout draws one mask each),
@@ -122,7 +139,17 @@ class Program {
   std::vector<int64_t> rows_;
   int64_t last_forwards_ = 0;
   std::vector<double> last_sums_;
+  std::function<void()> interrupt_check_;
+  bool stop_on_nonfinite_ = false;
+  int64_t nonfinite_step_ = -1;
   std::mutex mu_;  // one call at a time: predict may come from several threads
+
+  using Clock = std::chrono::steady_clock;
+  /** Runs interrupt_check_ when ~50 ms passed since `last` (then resets it). */
+  void poll_interrupt(Clock::time_point& last);
+  /** A forked child: re-creates every Program's mutex (a thread of the parent may have
+   *  held one across fork(); it does not exist in the child). */
+  friend void reset_program_mutexes_in_child();
 };
 
 }  // namespace pyfastfit::program

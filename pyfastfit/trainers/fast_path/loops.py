@@ -117,6 +117,15 @@ def _cached_program(model, adapter, purpose):
     return prog
 
 
+def nan_stoppers(callbacks):
+    """The callbacks whose only batch work is stopping at a non-finite training loss:
+    their class itself (not a subclass, which may override more) sets
+    `_fast_path_nan_stop = True`, as `TerminateOnNaN` does. The Program checks the loss
+    of every step for them instead of returning to Python after each one."""
+    return [c for c in getattr(callbacks, "callbacks", [])
+            if type(c).__dict__.get("_fast_path_nan_stop") is True]
+
+
 def _observers(callbacks, kind):
     """(progress bar or None, other callbacks wanting `kind` batch hooks)."""
     from pyfastfit.callbacks.callback_list import _wants_batch_hooks
@@ -124,9 +133,10 @@ def _observers(callbacks, kind):
     bar = getattr(callbacks, "_progbar", None)
     if bar is not None and not _wants_batch_hooks(bar, kind):
         bar = None
+    skip = nan_stoppers(callbacks) if kind == "train" else []
     others = [c for c in getattr(callbacks, "callbacks", [])
               if c is not bar and c is not getattr(callbacks, "_progbar", None)
-              and _wants_batch_hooks(c, kind)]
+              and _wants_batch_hooks(c, kind) and not any(c is k for k in skip)]
     return bar, others
 
 
@@ -149,7 +159,8 @@ def _pace(others, kind, per_call):
 def _run_chunks(model, callbacks, kind, num_steps, run, logs_of, stop_attr, per_call=1,
                 start=0):
     """Calls `run(step, n)` over `num_steps` steps in as few chunks as the observers
-    allow; returns the last logs given to a hook (or None)."""
+    allow (`run` returns how many steps it ran when it stopped early, else None);
+    returns the last logs given to a hook (or None)."""
     from pyfastfit.callbacks.callback_list import pythonify_logs
 
     bar, others = _observers(callbacks, kind)
@@ -166,7 +177,8 @@ def _run_chunks(model, callbacks, kind, num_steps, run, logs_of, stop_attr, per_
         if others:
             begin(step)
         t0 = time.perf_counter()
-        run(step, n)
+        ran = run(step, n)
+        n = n if ran is None else max(1, ran)
         step += n
         if others:
             logs = logs_of(step, n)
@@ -190,8 +202,13 @@ def train_epoch(model, prog, adapter, callbacks):
     src = source_of(adapter, "train")
     xs = prog.x_arrays(src.arrays)
     ys, sws = prog.targets(src.arrays)
-    order = _C.from_numpy(np.ascontiguousarray(src.pass_order(), dtype=np.int64))
-    batch = src.batch_size
+    order_np = np.ascontiguousarray(src.pass_order(), dtype=np.int64)
+    order = _C.from_numpy(order_np)
+    # As the eager loop: a batch larger than the data is the whole data (the Program
+    # must not size its buffers for 10**12 rows).
+    batch = max(1, min(src.batch_size, len(order_np)))
+    stoppers = nan_stoppers(callbacks)
+    prog.c.stop_on_nonfinite = bool(stoppers)
 
     def run(step, n):
         lrs = prog.learning_rates(n) if prog.optimizer is not None else [0.0] * n
@@ -203,6 +220,13 @@ def train_epoch(model, prog, adapter, callbacks):
             for layer in prog.dropouts:
                 layer._counter += prog.c.last_forwards
             prog.add_sums(prog.c.last_sums)
+        stopped = prog.c.nonfinite_step
+        if stopped < 0:
+            return None
+        # The step's hook, as the eager loop would have called it: the callback sets
+        # stop_training (or raises) and prints Keras's message.
+        _nan_hook(stoppers, step + stopped, model.get_metrics_result())
+        return stopped + 1
 
     _run_chunks(model, callbacks, "train", src.num_batches, run,
                 lambda step, n: model.get_metrics_result(), "stop_training",
@@ -211,12 +235,21 @@ def train_epoch(model, prog, adapter, callbacks):
     return model.get_metrics_result()
 
 
+def _nan_hook(stoppers, step, logs):
+    from pyfastfit.callbacks.callback_list import pythonify_logs
+
+    logs = pythonify_logs(logs)
+    for cb in stoppers:
+        cb.on_train_batch_end(step, logs)
+
+
 def test_epoch(model, prog, adapter, callbacks):
     """One evaluation pass through `prog` (metrics accumulate; the caller resets)."""
     src = source_of(adapter, "test")
     xs = prog.x_arrays(src.arrays)
     ys, sws = prog.targets(src.arrays)
     (first, stop), batch = src.rows, src.batch_size
+    batch = max(1, min(batch, stop - first))
 
     def run(step, n):
         sums = prog.c.evaluate(xs, ys, sws, first + step * batch,
@@ -241,6 +274,7 @@ def predict_epoch(model, prog, adapter, callbacks):
     if (first, stop) != (0, arrays.num_samples):  # a dataset's block of rows: views
         xs = [_C.from_numpy(np.asarray(x)[first:stop]) for x in xs]
     n_rows, batch = stop - first, src.batch_size
+    batch = max(1, min(batch, n_rows))
     outs = [np.empty((n_rows,) + tuple(s[1:]), np.float32) for s in prog.out_shapes]
     outs_c = [_C.from_numpy(o) for o in outs]
     if prog.pack is None:
