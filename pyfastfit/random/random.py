@@ -6,6 +6,7 @@ Tensors. `dropout` runs the C++ dropout kernel and is differentiable.
 """
 
 import math
+import operator
 
 import numpy as np
 
@@ -27,10 +28,14 @@ def _shape(shape):
                          f"of non-negative integers. Received: shape={shape!r}")
     out = []
     for d in shape:
-        if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 0:
+        try:  # ints, NumPy ints and 0-d integer tensors (e.g. from ops.shape)
+            d = -1 if isinstance(d, bool) else operator.index(d)
+        except TypeError:
+            d = -1
+        if d < 0:
             raise ValueError("Expected `shape` to be a tuple of non-negative integers. "
                              f"Received: shape={tuple(shape)!r}")
-        out.append(int(d))
+        out.append(d)
     return tuple(out)
 
 

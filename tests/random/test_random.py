@@ -199,3 +199,38 @@ def test_top_level_namespace():
     for name in ("normal", "uniform", "truncated_normal", "randint", "categorical",
                  "shuffle", "dropout", "gamma", "beta", "binomial", "SeedGenerator"):
         assert callable(getattr(keras.random, name))
+
+
+# inspect.signature of keras.random / keras.config functions in Keras 3.15.1.
+KERAS_SIGNATURES = {
+    "random.normal": "(shape, mean=0.0, stddev=1.0, dtype=None, seed=None)",
+    "random.uniform": "(shape, minval=0.0, maxval=1.0, dtype=None, seed=None)",
+    "random.truncated_normal": "(shape, mean=0.0, stddev=1.0, dtype=None, seed=None)",
+    "random.randint": "(shape, minval, maxval, dtype='int32', seed=None)",
+    "random.categorical": "(logits, num_samples, dtype='int32', seed=None)",
+    "random.shuffle": "(x, axis=0, seed=None)",
+    "random.dropout": "(inputs, rate, noise_shape=None, seed=None)",
+    "random.gamma": "(shape, alpha, dtype=None, seed=None)",
+    "random.beta": "(shape, alpha, beta, dtype=None, seed=None)",
+    "random.binomial": "(shape, counts, probabilities, dtype=None, seed=None)",
+    "config.backend": "()", "config.floatx": "()", "config.set_floatx": "(value)",
+    "config.epsilon": "()", "config.set_epsilon": "(value)",
+    "config.image_data_format": "()",
+    "config.set_image_data_format": "(data_format)",
+}
+
+
+@pytest.mark.parametrize("name", sorted(KERAS_SIGNATURES))
+def test_signatures_match_keras(name):
+    import inspect
+
+    module, fn = name.split(".")
+    assert str(inspect.signature(getattr(getattr(keras, module), fn))) == \
+        KERAS_SIGNATURES[name]
+
+
+def test_shape_accepts_integer_tensors():
+    n = keras.ops.convert_to_tensor(np.int32(2))
+    assert random.normal((n, np.int64(3)), seed=1).shape == (2, 3)
+    with pytest.raises(ValueError, match=r"shape=\(2.0, 3\)"):
+        random.normal((2.0, 3))
