@@ -141,7 +141,8 @@ def _public_module(cls):
     spaces = _namespaces()
     if cls.__name__ in ("Functional", "Sequential", "Model") and \
             spaces["models"].get(cls.__name__) is cls:
-        return "keras"
+        # Keras 3 writes Functional under its source module (not exported as a class)
+        return "keras.src.models.functional" if cls.__name__ == "Functional" else "keras"
     for family, module in _PUBLIC:
         ns = spaces[family]
         if ns.get(cls.__name__) is cls or (family == "optimizers" and
