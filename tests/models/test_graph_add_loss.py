@@ -45,6 +45,18 @@ def test_symbolic_ops_build_graph_nodes():
         ops.mean("not a tensor", axis="x")
 
 
+@pytest.mark.parametrize("namespace,name", [("numpy", "mean"), ("nn", "relu"),
+                                             ("math", "logsumexp")])
+def test_namespaced_ops_on_symbolic_tensors(namespace, name):
+    fn = getattr(getattr(ops, namespace, None), name, None)
+    if fn is None:
+        pytest.skip(f"ops.{namespace}.{name} is not available")
+    x = keras.Input((3,))
+    model = keras.Model(x, fn(x))
+    v = np.array([[1.0, -2.0, 3.0]], "float32")
+    assert np.allclose(np.asarray(model(v)), np.asarray(fn(v)))
+
+
 def test_added_loss_recomputed_each_call():
     model, hidden_model = _model(metric=False)
     x, _ = _data()
