@@ -252,3 +252,83 @@ def test_custom_loss_and_metric_survive(tmp_path):
     assert set(r2) == {"loss", "max_abs"}
     np.testing.assert_allclose(r1["loss"], r2["loss"], rtol=1e-6)
     np.testing.assert_allclose(r1["max_abs"], r2["max_abs"], rtol=1e-6)
+
+
+def test_custom_loss_function_needs_registration_or_custom_objects(tmp_path):
+    def scaled_abs(y_true, y_pred):
+        return 2.0 * keras.ops.mean(keras.ops.abs(y_true - y_pred), axis=-1)
+
+    x, y = _data()
+    model = keras.Sequential([keras.Input((4,)), layers.Dense(2)])
+    model.compile(optimizer="sgd", loss=scaled_abs)
+    model.fit(x, y, epochs=1, verbose=0)
+    model.save(tmp_path / "m.keras")
+    with pytest.raises(ValueError, match=r"'scaled_abs'.*register_keras_serializable"):
+        keras.saving.load_model(tmp_path / "m.keras")
+    loaded = keras.saving.load_model(tmp_path / "m.keras",
+                                     custom_objects={"scaled_abs": scaled_abs})
+    np.testing.assert_allclose(loaded.evaluate(x, y, verbose=0),
+                               model.evaluate(x, y, verbose=0), rtol=1e-6)
+    no_compile = keras.saving.load_model(tmp_path / "m.keras", compile=False)
+    _weights_equal(model, no_compile)
+
+
+def test_dict_inputs_and_outputs_round_trip(tmp_path):
+    a, b = keras.Input((3,), name="a"), keras.Input((2,), name="b")
+    h = layers.Concatenate()([a, b])
+    model = keras.Model({"a": a, "b": b},
+                        {"u": layers.Dense(2, name="u")(h), "v": layers.Dense(1, name="v")(h)})
+    model.compile(optimizer="adam", loss={"u": "mse", "v": "mae"},
+                  loss_weights={"u": 1.0, "v": 2.0})
+    rng = np.random.default_rng(0)
+    x = {"a": rng.normal(size=(16, 3)).astype("float32"),
+         "b": rng.normal(size=(16, 2)).astype("float32")}
+    y = {"u": rng.normal(size=(16, 2)).astype("float32"),
+         "v": rng.normal(size=(16, 1)).astype("float32")}
+    model.fit(x, y, epochs=1, batch_size=8, verbose=0)
+    model.save(tmp_path / "m.keras")
+    loaded = keras.saving.load_model(tmp_path / "m.keras")
+    p, q = model.predict(x, verbose=0), loaded.predict(x, verbose=0)
+    assert set(q) == {"u", "v"}
+    for k in p:
+        np.testing.assert_array_equal(p[k], q[k])
+    np.testing.assert_allclose(loaded.evaluate(x, y, verbose=0),
+                               model.evaluate(x, y, verbose=0), rtol=1e-6)
+
+
+def test_unregistered_subclassed_model_message(tmp_path):
+    class Plain(keras.Model):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.d = layers.Dense(2)
+
+        def call(self, x):
+            return self.d(x)
+
+    model = Plain()
+    model(np.ones((1, 3), "float32"))
+    model.save(tmp_path / "m.keras")
+    with pytest.raises(TypeError, match=r"Could not locate class 'Plain'"):
+        keras.saving.load_model(tmp_path / "m.keras")
+    loaded = keras.saving.load_model(tmp_path / "m.keras", custom_objects={"Plain": Plain})
+    _weights_equal(model, loaded)
+
+
+def test_shared_class_names_get_numbered_paths(tmp_path):
+    import h5py
+
+    inner = keras.Sequential([layers.Dense(3), layers.Dense(3)], name="inner")
+    inp = keras.Input((2,))
+    out = layers.Dense(1)(inner(layers.Dense(3)(inp)))
+    model = keras.Model(inp, out)
+    model.save_weights(tmp_path / "w.weights.h5")
+    with h5py.File(tmp_path / "w.weights.h5", "r") as f:
+        names = []
+        f.visit(names.append)
+    datasets = sorted(n for n in names if n.split("/")[-1].isdigit())
+    assert datasets == ["layers/dense/vars/0", "layers/dense/vars/1",
+                        "layers/dense_1/vars/0", "layers/dense_1/vars/1",
+                        "layers/sequential/layers/dense/vars/0",
+                        "layers/sequential/layers/dense/vars/1",
+                        "layers/sequential/layers/dense_1/vars/0",
+                        "layers/sequential/layers/dense_1/vars/1"]
