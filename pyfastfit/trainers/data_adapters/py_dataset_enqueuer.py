@@ -13,6 +13,7 @@ import concurrent.futures
 from concurrent.futures.process import BrokenProcessPool
 import itertools
 import multiprocessing
+import pickle
 import random
 import signal
 import sys
@@ -102,8 +103,19 @@ class OrderedEnqueuer:
 
     def _executor(self):
         if self.use_multiprocessing:
+            context = _process_context()
+            if context.get_start_method() != "fork":
+                try:  # what each worker would do, with a clearer error
+                    pickle.dumps(self.dataset)
+                except Exception as e:
+                    raise TypeError(
+                        "`use_multiprocessing=True` needs a picklable PyDataset here "
+                        f"(worker processes start with '{context.get_start_method()}'"
+                        f"). Received: {type(self.dataset).__name__}, which cannot be "
+                        f"pickled ({e}). Use threads (`use_multiprocessing=False`) or "
+                        "make the dataset picklable.") from e
             return concurrent.futures.ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=_process_context(),
+                max_workers=self.workers, mp_context=context,
                 initializer=_init_worker, initargs=(self.dataset,))
         return concurrent.futures.ThreadPoolExecutor(
             max_workers=self.workers, thread_name_prefix="pyfastfit_py_dataset")

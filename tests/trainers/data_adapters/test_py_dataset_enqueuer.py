@@ -155,3 +155,31 @@ def test_a_dead_worker_process_is_a_clear_error_not_a_hang():
                                            "loading batch 1"):
         list(gen)
     assert not multiprocessing.active_children()
+
+
+class Plain:
+    """A picklable dataset: `self[i]` is `(i, pid)`."""
+
+    def __len__(self):
+        return 4
+
+    def __getitem__(self, i):
+        return i, os.getpid()
+
+
+@pytest.mark.slow
+def test_processes_without_fork_receive_a_pickled_dataset(monkeypatch):
+    method = "forkserver"  # what Python >= 3.12 uses here (spawn pickles the same way)
+    if method not in multiprocessing.get_all_start_methods():
+        pytest.skip(f"no {method} start method here")
+    monkeypatch.setattr(pe, "_process_context",
+                        lambda: multiprocessing.get_context(method))
+    got = list(OrderedEnqueuer(Plain(), workers=2, use_multiprocessing=True).batches(
+        index_stream(4, False)))
+    assert [i for i, _ in got] == [0, 1, 2, 3] and os.getpid() not in {p for _, p in got}
+    assert not multiprocessing.active_children()
+    with pytest.raises(TypeError, match="needs a picklable PyDataset here .*'"
+                                        f"{method}'.*Received: Items"):
+        list(OrderedEnqueuer(Items(4), use_multiprocessing=True).batches(
+            index_stream(4, False)))
+    assert not multiprocessing.active_children()
