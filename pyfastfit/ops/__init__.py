@@ -1,18 +1,25 @@
-"""pyfastfit.ops: differentiable NumPy-named ops, as `keras.ops`.
+"""pyfastfit.ops: differentiable ops, as `keras.ops`.
 
-Every function here accepts Tensors, Variables, NumPy arrays and Python scalars, runs
-one C++ kernel, and records itself on active GradientTapes.
+Every function accepts Tensors, Variables, NumPy arrays and Python scalars, runs C++
+kernels (or LAPACK for `linalg`), and records itself on active GradientTapes.
+
+Namespaces as Keras 3 spells them: `ops.numpy`, `ops.nn`, `ops.linalg`, `ops.image`, and
+`ops.math`; everything except `image` is also exported flat (`ops.sum`, `ops.softmax`,
+`ops.inv`, ...). The implementation modules are private (`ops/_shape.py`, ...).
 """
 
-from pyfastfit.ops import _nn as nn
+from pyfastfit.ops import image, linalg, math, nn, numpy  # noqa: F401  (public namespaces)
 from pyfastfit.ops._core import *  # noqa: F401,F403
-from pyfastfit.ops._crossentropy import *  # noqa: F401,F403
-from pyfastfit.ops._linalg import *  # noqa: F401,F403
-from pyfastfit.ops._math import *  # noqa: F401,F403
-from pyfastfit.ops._nn import (  # noqa: F401
-    elu, gelu, hard_sigmoid, hard_silu, hard_swish, leaky_relu, log_sigmoid, log_softmax,
-    relu, relu6, selu, sigmoid, silu, softmax, softplus, softsign, swish, tanh,
+from pyfastfit.ops._shape import (  # noqa: F401,A004  (Keras's core ops)
+    cast, getitem, scatter, scatter_update, slice, slice_update, unstack,
 )
-from pyfastfit.ops._reduce import *  # noqa: F401,F403
-from pyfastfit.ops._shape import *  # noqa: F401,F403
+from pyfastfit.ops.linalg import *  # noqa: F401,F403
+from pyfastfit.ops.math import *  # noqa: F401,F403
+from pyfastfit.ops.nn import (  # noqa: F401  (not dense/exponential/tanh: no Keras flat names)
+    binary_crossentropy, categorical_crossentropy, elu, gelu, hard_sigmoid, hard_silu,
+    hard_swish, leaky_relu, log_sigmoid, log_softmax, one_hot, relu, relu6, selu, sigmoid,
+    silu, softmax, softplus, softsign, sparse_categorical_crossentropy, swish,
+)
+from pyfastfit.ops.numpy import *  # noqa: F401,F403
+from pyfastfit.ops.numpy import slogdet  # noqa: F401
 from pyfastfit.ops import _operators  # noqa: F401,E402  (installs Tensor operators)

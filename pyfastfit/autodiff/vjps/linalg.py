@@ -1,4 +1,6 @@
-"""Backward rules for matmul and the fused Dense op."""
+"""Backward rules for matmul, the fused Dense op and the dense linear-system ops."""
+
+import numpy as np
 
 from pyfastfit.core._c import _C
 
@@ -27,3 +29,72 @@ def _dense(node, g):
 
 
 RULES = {"matmul": _matmul, "dense": _dense}
+
+
+# Rules for the LAPACK-backed ops of ops/_solve.py: computed in float64 NumPy, as their
+# forward passes are.
+
+def _np(c):
+    return np.asarray(c, dtype=np.float64)
+
+
+def _c32(a):
+    return _C.from_numpy(np.array(a, dtype=np.float32, order="C"))
+
+
+def _mT(a):
+    return np.swapaxes(a, -1, -2)
+
+
+def _unbroadcast(a, shape):
+    """Sums the leading axes NumPy's batch broadcasting added or stretched."""
+    while a.ndim > len(shape):
+        a = a.sum(axis=0)
+    for i, n in enumerate(shape):
+        if n == 1 and a.shape[i] != 1:
+            a = a.sum(axis=i, keepdims=True)
+    return a
+
+
+def _inv(node, g):
+    b = _np(node.saved)
+    return (_c32(-_mT(b) @ _np(g) @ _mT(b)),)
+
+
+def _solve(node, g):
+    a_c, x_c = node.saved
+    vector, lower = node.attrs
+    a, x, g = _np(a_c), _np(x_c), _np(g)
+    if vector:
+        gb = np.linalg.solve(_mT(a), g[..., None])[..., 0]
+        ga = -np.multiply.outer(gb, x)
+    else:
+        gb = np.linalg.solve(_mT(a), g)
+        ga = -gb @ _mT(x)
+    if lower is not None:  # solve_triangular reads one triangle only
+        ga = np.tril(ga) if lower else np.triu(ga)
+    a_in, b_in = node.inputs
+    return _c32(_unbroadcast(ga, a_in.shape)), _c32(_unbroadcast(gb, b_in.shape))
+
+
+def _det_like(node, g):
+    # det: saved adj(A)^T; log|det|: saved inv(A)^T.
+    return (_c32(_np(g)[..., None, None] * _np(node.saved)),)
+
+
+def _cholesky(node, g):
+    lower = _np(node.saved)
+    gl = _np(g)
+    if node.attrs:  # the op returned L^T
+        gl = _mT(gl)
+    p = _mT(lower) @ gl
+    p = np.tril(p) - 0.5 * (np.eye(p.shape[-1]) * p)  # lower triangle, diagonal halved
+    linv = np.linalg.inv(lower)
+    s = _mT(linv) @ p @ linv
+    return (_c32(0.5 * (s + _mT(s))),)
+
+
+RULES.update({
+    "linalg_inv": _inv, "linalg_solve": _solve, "linalg_det": _det_like,
+    "linalg_logdet": _det_like, "linalg_cholesky": _cholesky,
+})

@@ -1,0 +1,22 @@
+"""`keras.ops.nn`: activations, softmax, cross-entropies, `one_hot`; plus pyfastfit's
+fused Dense op (`dense`), and `tanh`/`exponential` for activation lookups by name.
+
+The Keras-named functions are also in `ops` itself, as in Keras 3.
+"""
+
+from pyfastfit.ops._crossentropy import (  # noqa: F401
+    binary_crossentropy, categorical_crossentropy, sparse_categorical_crossentropy,
+)
+from pyfastfit.ops._nn import (  # noqa: F401
+    dense, elu, exponential, gelu, hard_sigmoid, hard_silu, hard_swish, leaky_relu,
+    log_sigmoid, log_softmax, relu, relu6, selu, sigmoid, silu, softmax, softplus, softsign,
+    swish, tanh,
+)
+from pyfastfit.ops._shape import one_hot  # noqa: F401
+
+__all__ = [
+    "binary_crossentropy", "categorical_crossentropy", "dense", "elu", "exponential", "gelu",
+    "hard_sigmoid", "hard_silu", "hard_swish", "leaky_relu", "log_sigmoid", "log_softmax",
+    "one_hot", "relu", "relu6", "selu", "sigmoid", "silu", "softmax", "softplus", "softsign",
+    "sparse_categorical_crossentropy", "swish", "tanh",
+]
