@@ -320,7 +320,8 @@ class EpochLoops:
             batch_size: defaults to 32.
             verbose: "auto" (= 1), 0 or 1 (progress bar), 2 (one line).
             sample_weight: per-sample weights.
-            steps: number of batches to evaluate.
+            steps: number of batches to evaluate; a dataset or generator that
+                runs out first stops there, with a `UserWarning`.
             callbacks: list of `Callback` instances.
             return_dict: return a `{name: value}` dict instead of a list.
 
@@ -353,7 +354,8 @@ class EpochLoops:
             x: input array(s) (same structures as `fit`).
             batch_size: defaults to 32.
             verbose: "auto" (= 1), 0, 1 or 2.
-            steps: number of batches to predict.
+            steps: number of batches to predict; a dataset or generator that
+                runs out first stops there, with a `UserWarning`.
             callbacks: list of `Callback` instances.
 
         Returns:

@@ -392,3 +392,38 @@ def test_validation_py_dataset_restarts_for_each_validation_run():
     val = Rows()
     _model().fit(X, Y, epochs=3, validation_data=val, validation_steps=2, verbose=0)
     assert val.read == [0, 1] * 3
+
+
+_EXIT_SCRIPT = """
+import numpy as np
+import pyfastfit as keras
+
+class Rows(keras.utils.PyDataset):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+    def __len__(self):
+        return 4
+    def __getitem__(self, i):
+        if i == 3 and self.workers == 3:
+            raise ValueError("worker failure in batch 3")
+        return np.ones((4, 3), "float32") * i, np.ones((4, 1), "float32")
+
+model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+model.compile(optimizer="sgd", loss="mse")
+model.fit(Rows(workers=2), epochs=2, verbose=0)
+model.fit(Rows(workers=2, use_multiprocessing=True), epochs=2, verbose=0)
+print("trained", flush=True)
+model.fit(Rows(workers=3, use_multiprocessing=True), epochs=2, verbose=0)
+"""
+
+
+def test_the_process_exits_after_fit_with_workers_even_on_an_uncaught_error():
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-c", _EXIT_SCRIPT], capture_output=True,
+                            text=True, timeout=120)  # a hang fails here
+    assert result.stdout == "trained\n"
+    assert result.returncode == 1
+    assert "ValueError: worker failure in batch 3" in result.stderr
+    assert "in __getitem__" in result.stderr  # the worker's traceback
