@@ -90,6 +90,60 @@ def test_real_functional_and_sequential_models():
     out = layers.Add(name="sum")([b, c])
     model = keras.Model(inputs, out)
     src = model_to_dot_source(model, show_shapes=True)
-    assert src.count("->") == 5 and "sum (Add)|Output shape: (None, 4)" in src
+    assert src.count("->") == 5
+    assert "sum (Add)|Input shape: [(None, 4), (None, 4)]|Output shape: (None, 4)" in src
     seq = keras.Sequential([keras.Input((3,)), layers.Dense(2), layers.Dense(1)])
     assert model_to_dot_source(seq).count("->") == 1
+
+
+def test_label_options_as_keras():
+    import pyfastfit as keras
+    from pyfastfit import layers
+
+    inputs = keras.Input((8,))
+    hidden = layers.Dense(4, name="a", activation="relu")
+    out = layers.Dense(2, name="b")(hidden(inputs))
+    model = keras.Model(inputs, out)
+    hidden.trainable = False
+    src = model_to_dot_source(model, show_shapes=True, show_dtype=True,
+                              show_layer_activations=True, show_trainable=True)
+    assert ("a (Dense)|Activation: relu|Input shape: (None, 8)|Output shape: (None, 4)|"
+            "Output dtype: float32|Trainable: False}") in src
+    assert "(InputLayer)|Output shape: (None, 8)|Output dtype: float32}" in src
+    assert "Activation" not in model_to_dot_source(model)
+
+
+def test_expand_nested_draws_a_cluster_wired_to_its_ends():
+    import pyfastfit as keras
+    from pyfastfit import layers
+
+    inner = keras.Sequential([keras.Input((4,)), layers.Dense(3, name="i1"),
+                              layers.Dense(2, name="i2")], name="inner")
+    o1, o2 = layers.Dense(4, name="o1"), layers.Dense(1, name="o2")
+    outer = keras.Sequential([keras.Input((5,)), o1, inner, o2], name="outer")
+    i1, i2 = inner.layers
+    src = model_to_dot_source(outer, expand_nested=True)
+    assert f"subgraph cluster_{id(inner)} {{" in src
+    edges = {line.strip() for line in src.splitlines() if "->" in line}
+    assert edges == {f"n{id(a)} -> n{id(b)};" for a, b in [(o1, i1), (i1, i2), (i2, o2)]}
+    flat = model_to_dot_source(outer)
+    assert "cluster" not in flat and "inner (Sequential)" in flat
+
+
+def test_plot_model_argument_errors(tmp_path):
+    model, _ = _functional()
+    with pytest.raises(ValueError, match="layer_range"):
+        utils.plot_model(model, to_file=tmp_path / "m.dot", layer_range=["a", "b"])
+    with pytest.raises(ValueError, match="Unrecognized keyword arguments"):
+        utils.plot_model(model, to_file=tmp_path / "m.dot", colour=True)
+    model.built = False
+    with pytest.raises(ValueError, match="has not yet been built"):
+        utils.plot_model(model, to_file=tmp_path / "m.dot")
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="graphviz `dot` not installed")
+def test_plot_model_returns_ipython_image_when_available(tmp_path):
+    ipython = pytest.importorskip("IPython.display")
+    model, _ = _functional()
+    img = utils.plot_model(model, to_file=tmp_path / "m.png")
+    assert isinstance(img, ipython.Image)
