@@ -173,8 +173,9 @@ class IterableDataAdapter:
                     elif step == 0 and hasattr(self.data, "__next__"):
                         self.exhausted = True  # a used-up generator
                     break
+                self.epoch_steps = step + 1
                 yield step, self._convert(element)
-                self.epoch_steps = step = step + 1
+                step += 1
         finally:
             if self._indexed and source is not None:
                 source.close()  # stops the workers; undelivered indices are kept
