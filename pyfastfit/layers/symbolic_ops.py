@@ -11,7 +11,7 @@ extra Python frame and no checks: the symbolic branch runs only after the TypeEr
 import functools
 import types
 
-from pyfastfit.layers.keras_tensor import KerasTensor, any_symbolic, flatten
+from pyfastfit.layers.keras_tensor import KerasTensor, any_symbolic, flatten, map_structure
 
 # Functions whose result is not a tensor, or that must not become graph nodes.
 _NOT_SYMBOLIC = frozenset({
@@ -20,9 +20,69 @@ _NOT_SYMBOLIC = frozenset({
 _WRAPPED = "_pyfastfit_symbolic"
 
 
-def _symbolic_call(fn, name, args, kwargs):
-    from pyfastfit.layers.layer import OpLayer
+def _spec(out, batch_dims):
+    """KerasTensors for the outputs of a stand-in run; dims in `batch_dims` are None."""
+    from pyfastfit.core import Tensor
 
+    if isinstance(out, (list, tuple)):
+        return type(out)(_spec(o, batch_dims) for o in out)
+    if isinstance(out, dict):
+        return {k: _spec(v, batch_dims) for k, v in out.items()}
+    if isinstance(out, Tensor):
+        shape = tuple(None if i in batch_dims else d for i, d in enumerate(out.shape))
+        return KerasTensor(shape, str(out.dtype))
+    return out
+
+
+def _shapes(out):
+    return [tuple(t.shape) for t in flatten(out) if hasattr(t, "shape")]
+
+
+def _op_layer_class():
+    from pyfastfit.layers.layer import OpLayer, _ctx
+
+    class SymbolicOp(OpLayer):
+        """An `ops` function applied to symbolic tensors. Its output spec comes from two
+        stand-in runs (unknown dims as 1, then as 2): the output dims that change are
+        the unknown ones, so reducing over the batch axis keeps the other sizes."""
+
+        def compute_output_spec(self, *args, **kwargs):
+            import numpy as np
+
+            from pyfastfit import ops
+
+            def run(size):
+                def real(t):
+                    if isinstance(t, KerasTensor):
+                        shape = tuple(size if d is None else d for d in t.shape)
+                        return ops.convert_to_tensor(np.zeros(shape, dtype=t.dtype))
+                    return t
+                prev = _ctx.in_standin
+                _ctx.in_standin = True
+                try:
+                    return self.call(*(map_structure(real, a) for a in args))
+                finally:
+                    _ctx.in_standin = prev
+
+            first = run(1)
+            try:
+                second = _shapes(run(2))
+            except Exception:  # the op needs the size-1 dims: fall back to the layer rule
+                return OpLayer.compute_output_spec(self, *args, **kwargs)
+            dims = set()
+            for a, b in zip(_shapes(first), second):
+                dims.update(i for i, (x, y) in enumerate(zip(a, b)) if x != y)
+            return _spec(first, dims)
+
+    return SymbolicOp
+
+
+_CLASS = []
+
+
+def _symbolic_call(fn, name, args, kwargs):
+    if not _CLASS:
+        _CLASS.append(_op_layer_class())
     tensor_keys = [k for k, v in kwargs.items()
                    if any(isinstance(t, KerasTensor) for t in flatten(v))]
     static = {k: v for k, v in kwargs.items() if k not in tensor_keys}
@@ -33,7 +93,7 @@ def _symbolic_call(fn, name, args, kwargs):
         kw.update(zip(tensor_keys, a[n:]))
         return fn(*a[:n], **kw)
 
-    return OpLayer(call, name)(*args, *(kwargs[k] for k in tensor_keys))
+    return _CLASS[0](call, name)(*args, *(kwargs[k] for k in tensor_keys))
 
 
 def _wrap(fn, name):
@@ -52,7 +112,9 @@ def _wrap(fn, name):
     def op(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
-        except TypeError:
+        except (TypeError, ValueError):
+            # A KerasTensor cannot become an array; a real error re-raises below, or
+            # from the stand-in run of the symbolic call.
             if not any_symbolic(args, kwargs):
                 raise
         return _symbolic_call(fn, name, args, kwargs)

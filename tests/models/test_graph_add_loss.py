@@ -247,3 +247,16 @@ def test_save_and_load_after_fit(tmp_path):
     # Symbolic losses/metrics are not part of the config (documented): none come back.
     loaded(x)
     assert loaded.losses == []
+
+
+def test_symbolic_shapes_keep_known_dims_when_reducing_the_batch():
+    x = keras.Input((3,))
+    assert ops.mean(x, axis=0).shape == (3,)
+    assert ops.sum(x, axis=0, keepdims=True).shape == (1, 3)
+    assert ops.concatenate([x, x], axis=0).shape == (None, 3)
+    pooled = ops.expand_dims(ops.mean(x, axis=0), 0)
+    model = keras.Model(x, layers.Dense(2)(pooled))  # Dense builds on the known size 3
+    v = np.arange(12, dtype="float32").reshape(4, 3)
+    assert np.asarray(model(v)).shape == (1, 2)
+    with pytest.raises(ValueError, match="axis"):
+        ops.softmax(x, axis=5)  # a real error on a symbolic input still surfaces
