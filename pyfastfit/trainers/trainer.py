@@ -11,6 +11,14 @@ import inspect
 from pyfastfit import ops
 from pyfastfit.autodiff import GradientTape
 from pyfastfit.trainers import _tree
+from pyfastfit.trainers.arguments import (
+    EVAL_COUNTS,
+    FIT_COUNTS,
+    check_count,
+    check_counts,
+    quick_predict,
+    standardize_rank,
+)
 from pyfastfit.trainers.compile_utils import CompileLoss, CompileMetrics
 from pyfastfit.trainers.data_adapters import (
     ArrayDataAdapter,
@@ -393,9 +401,48 @@ class Trainer(EpochLoops):
             _set(self, "predict_function", self.predict_step)
         return self.predict_function
 
+    # ------------------------------------------------------------------ entry points
+    # Thin wrappers over EpochLoops' loops: argument checks, and predict's one-batch
+    # shortcut. The signatures and docstrings are EpochLoops' own.
+    def fit(self, *args, **kwargs):
+        bound = _FIT_SIGNATURE.bind(self, *args, **kwargs)
+        check_counts(bound.arguments, FIT_COUNTS)
+        if "x" in bound.arguments:
+            bound.arguments["x"] = standardize_rank(self, bound.arguments["x"])
+        return EpochLoops.fit(*bound.args, **bound.kwargs)
+
+    def evaluate(self, *args, **kwargs):
+        bound = _EVALUATE_SIGNATURE.bind(self, *args, **kwargs)
+        check_counts(bound.arguments, EVAL_COUNTS)
+        if "x" in bound.arguments:
+            bound.arguments["x"] = standardize_rank(self, bound.arguments["x"])
+        return EpochLoops.evaluate(*bound.args, **bound.kwargs)
+
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None,
+                **kwargs):
+        batch_size = check_count("batch_size", batch_size, 1)
+        x = standardize_rank(self, x)
+        if verbose == 0 and steps is None and callbacks is None and not kwargs:
+            out = quick_predict(self, x, batch_size)
+            if out is not None:
+                return out
+        return EpochLoops.predict(self, x, batch_size=batch_size, verbose=verbose,
+                                  steps=steps, callbacks=callbacks, **kwargs)
+
+    fit.__doc__ = EpochLoops.fit.__doc__
+    evaluate.__doc__ = EpochLoops.evaluate.__doc__
+    predict.__doc__ = EpochLoops.predict.__doc__
+
     def _assert_compile_called(self, method_name):
         if not self.compiled:
             raise ValueError(f"You must call `compile()` before calling `{method_name}()`.")
+
+
+_FIT_SIGNATURE = inspect.signature(EpochLoops.fit)
+_EVALUATE_SIGNATURE = inspect.signature(EpochLoops.evaluate)
+Trainer.fit.__signature__ = _FIT_SIGNATURE
+Trainer.evaluate.__signature__ = _EVALUATE_SIGNATURE
+Trainer.predict.__signature__ = inspect.signature(EpochLoops.predict)
 
 
 __all__ = ["Trainer", "ArrayDataAdapter", "class_weight_to_sample_weights",

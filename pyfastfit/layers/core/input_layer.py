@@ -3,6 +3,37 @@
 from pyfastfit.layers.keras_tensor import KerasTensor, Node
 from pyfastfit.layers.layer import Layer
 
+_MAX_DIM = 2**63 - 1  # the C++ side holds dimensions as int64
+
+
+def _standardize_shape(batch_shape, shape):
+    """`batch_shape` as a tuple of None / int dims; a negative, non-integer or too large
+    dim is a ValueError quoting what the caller gave (`shape` when it was given)."""
+    given = batch_shape if shape is None else shape
+    try:
+        dims = tuple(batch_shape)
+    except TypeError:
+        raise ValueError(f"Cannot convert '{given!r}' to a shape. Received: "
+                         f"shape={given!r}") from None
+    out = []
+    for d in dims:
+        if d is None:
+            out.append(None)
+            continue
+        if isinstance(d, bool) or not hasattr(d, "__index__"):
+            raise ValueError(f"Cannot convert '{given!r}' to a shape. Found invalid "
+                             f"dimension '{d}' of type '{type(d)}'. Received: "
+                             f"shape={given!r}")
+        d = int(d.__index__())  # exact for NumPy integers, uint64 included
+        if d < 0:
+            raise ValueError(f"Cannot convert '{given!r}' to a shape. Negative dimensions "
+                             f"are not allowed. Received: shape={given!r}")
+        if d > _MAX_DIM:
+            raise ValueError(f"Cannot convert '{given!r}' to a shape. Dimension {d} is "
+                             f"larger than 2**63 - 1. Received: shape={given!r}")
+        out.append(d)
+    return tuple(out)
+
 
 class InputLayer(Layer):
     """The layer behind `Input`: holds the symbolic input tensor of a Functional model.
@@ -31,7 +62,7 @@ class InputLayer(Layer):
             if isinstance(shape, int):
                 shape = (shape,)
             batch_shape = (batch_size,) + tuple(shape)
-        self._batch_shape = tuple(None if d is None else int(d) for d in batch_shape)
+        self._batch_shape = _standardize_shape(batch_shape, shape)
         self.sparse = bool(sparse)
         self.built = True
         t = KerasTensor(self._batch_shape, self._dtype, name=self.name, history=(self, 0, 0))

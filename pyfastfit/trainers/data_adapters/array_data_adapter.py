@@ -40,6 +40,11 @@ def _to_numpy(a, arg):
         if a.dtype.kind == "f":
             a = a.astype(np.float32)
         elif a.dtype.kind in "iu":
+            if a.dtype == np.uint64 and a.size and int(a.max()) > 2**63 - 1:
+                # The int64 cast would wrap these to negatives: a silent wrong answer.
+                raise ValueError(f"`{arg}` holds uint64 values above 2**63 - 1 (max "
+                                 f"{int(a.max())}), which int64 cannot represent. "
+                                 f"Received: {arg} of dtype uint64")
             a = a.astype(np.int64 if a.dtype.itemsize >= 8 else np.int32)
         elif a.dtype.kind == "b":
             a = a.astype(bool)
