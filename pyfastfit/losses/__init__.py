@@ -42,14 +42,10 @@ _MODULE = "keras.losses"
 
 
 def _custom_objects():
-    try:
-        from pyfastfit.saving import get_custom_objects
-    except ImportError:
-        return {}
-    try:
-        return dict(get_custom_objects())
-    except Exception:  # a partially built saving package must not break losses
-        return {}
+    """The registered custom objects and those of the active `custom_object_scope`s."""
+    from pyfastfit.utils import registry as _registry
+
+    return _registry.custom_objects()
 
 
 def _lookup(name, custom_objects=None):

@@ -8,6 +8,16 @@ this module imports nothing from pyfastfit.
 import inspect
 
 
+def custom_objects():
+    """The registered custom objects (`"package>Name"` keys) merged with those of the
+    active `custom_object_scope`s (`pyfastfit.saving` keeps both)."""
+    from pyfastfit.saving import object_registration
+
+    out = dict(object_registration.get_custom_objects())
+    out.update(object_registration.scoped_custom_objects())
+    return out
+
+
 def serialize_object(obj, module, builtins=None, key=None):
     """The Keras 3 serialized dict of an object with a `get_config()`.
 
@@ -145,7 +155,8 @@ class NameRegistry:
         return serialize_object(obj, self.module)
 
     def _lookup(self, name, custom_objects=None):
-        return (custom_objects or {}).get(name) or self.names.get(name)
+        return (custom_objects or {}).get(name) or self.names.get(name) or \
+            globals()["custom_objects"]().get(name)
 
     def deserialize(self, config, custom_objects=None):
         return deserialize_object(

@@ -156,3 +156,26 @@ def test_plain_values_and_errors():
         keras.saving.serialize_keras_object(object())
     with pytest.raises(TypeError, match="Could not parse config"):
         keras.saving.deserialize_keras_object(object())
+
+
+def test_module_deserializers_see_registered_and_scoped_objects():
+    class Halve(keras.constraints.Constraint):
+        def __call__(self, w):
+            return w * 0.5
+
+        def get_config(self):
+            return {}
+
+    cfg = {"module": None, "class_name": "Halve", "config": {}, "registered_name": "Halve"}
+    with pytest.raises(ValueError, match="Unknown constraint: 'Halve'"):
+        keras.constraints.deserialize(cfg)
+    with keras.saving.custom_object_scope({"Halve": Halve}):
+        assert isinstance(keras.constraints.deserialize(cfg), Halve)
+
+    class Tiny(losses.Loss):
+        def call(self, y_true, y_pred):
+            return keras.ops.mean(y_pred - y_true, axis=-1)
+
+    with keras.saving.custom_object_scope({"Tiny": Tiny}):
+        assert isinstance(keras.losses.deserialize(
+            {"class_name": "Tiny", "config": {"name": "tiny"}}), Tiny)
