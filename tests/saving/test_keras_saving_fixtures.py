@@ -112,3 +112,20 @@ def test_keras_layout_matches_our_writer(tmp_path):
                 return sorted(items)
 
         assert listing(out) == listing(src), case
+
+
+def test_keras2_h5_weights_into_a_model(tmp_path):
+    data = np.load(os.path.join(FIX, "mlp_dropout.npz"))
+    L = keras.layers
+    model = keras.Sequential([keras.Input((4,)), L.Dense(8, activation="relu"),
+                              L.Dropout(0.25), L.Dense(3, activation="softmax")])
+    model.load_weights(os.path.join(FIX, "keras2_mlp.h5"))
+    np.testing.assert_allclose(model.predict(data["x0"], verbose=0), data["pred0"],
+                               rtol=1e-5, atol=1e-6)
+    wrong = keras.Sequential([keras.Input((4,)), L.Dense(8), L.Dense(2)])
+    with pytest.raises(ValueError, match=r"Shape mismatch in layer .* expected \(8, 2\), "
+                                         r"received \(8, 3\)"):
+        wrong.load_weights(os.path.join(FIX, "keras2_mlp.h5"))
+    fewer = keras.Sequential([keras.Input((4,)), L.Dense(8)])
+    with pytest.raises(ValueError, match="Layer count mismatch"):
+        fewer.load_weights(os.path.join(FIX, "keras2_mlp.h5"))
