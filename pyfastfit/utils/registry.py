@@ -32,11 +32,17 @@ def serialize_object(obj, module, builtins=None, key=None):
     Returns:
         `{"module", "class_name", "config", "registered_name"}`.
     """
+    from pyfastfit.saving import object_registration
+
     cls = type(obj)
     name = cls.__name__
     builtin = builtins is None or builtins.get(key(name) if key else name) is cls
-    return {"module": module if builtin else cls.__module__, "class_name": name,
-            "config": obj.get_config(), "registered_name": None if builtin else name}
+    if builtin:
+        return {"module": module, "class_name": name, "config": obj.get_config(),
+                "registered_name": None}
+    return {"module": None if cls.__module__ == "__main__" else cls.__module__,
+            "class_name": name, "config": obj.get_config(),
+            "registered_name": object_registration.get_registered_name(cls)}
 
 
 def deserialize_object(config, lookup, unknown, noun, custom_objects=None, function=None):

@@ -179,3 +179,15 @@ def test_module_deserializers_see_registered_and_scoped_objects():
     with keras.saving.custom_object_scope({"Tiny": Tiny}):
         assert isinstance(keras.losses.deserialize(
             {"class_name": "Tiny", "config": {"name": "tiny"}}), Tiny)
+
+
+def test_module_serializers_write_the_registered_name():
+    @keras.saving.register_keras_serializable(package="pff_mod")
+    class Doubled(losses.Loss):
+        def call(self, y_true, y_pred):
+            return 2.0 * keras.ops.mean(keras.ops.square(y_true - y_pred), axis=-1)
+
+    s = keras.losses.serialize(Doubled())
+    assert s["registered_name"] == "pff_mod>Doubled" and s["class_name"] == "Doubled"
+    assert isinstance(keras.losses.deserialize(s), Doubled)
+    assert keras.losses.serialize(losses.Huber())["registered_name"] is None
