@@ -208,7 +208,7 @@ class Sequential(Model):
         layers = [serialize_layer(layer) for layer in self._layers]
         config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype,
                   "layers": layers}
-        if self._functional is not None and not isinstance(self._layers[0], InputLayer):
+        if self._functional is not None:  # Keras 3 writes it with an InputLayer too
             config["build_input_shape"] = list(self._functional.inputs[0].shape)
         return config
 

@@ -224,6 +224,9 @@ def test_corrupt_members(tmp_path):
         _rewrite(src, bad, {member: data})
         with pytest.raises(ValueError, match=message):
             keras.saving.load_model(bad)
+    _rewrite(src, tmp_path / "gone.keras", {"config.json": None})
+    with pytest.raises(ValueError, match="it has no 'config.json'"):
+        keras.saving.load_model(tmp_path / "gone.keras")
     _rewrite(src, tmp_path / "noconf.keras", {"config.json": json.dumps([1]).encode()})
     with pytest.raises(ValueError, match="does not describe a model"):
         keras.saving.load_model(tmp_path / "noconf.keras")

@@ -92,6 +92,10 @@ def test_file_layout_is_keras(tmp_path):
     assert config["registered_name"] == "pff_saving>TwoLayer"
     assert config["build_config"] == {"input_shape": [None, 3]}
     assert config["compile_config"]["loss"] == "mae"
+    seq = _mlp()
+    seq_config = json.loads(seq.to_json())
+    assert seq_config["config"]["build_input_shape"] == [None, 4]  # as Keras 3 writes
+    assert seq_config["config"]["layers"][0]["class_name"] == "InputLayer"
     with h5py.File(tmp_path / "model.weights.h5", "r") as f:
         names = []
         f.visit(names.append)
