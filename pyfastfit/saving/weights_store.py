@@ -41,7 +41,7 @@ def _internal_names():
     global _INTERNAL
     if _INTERNAL is None:
         Layer, Model, graph_models, _, _ = _kinds()
-        names = set(dir(Model)) | set(Layer().__dict__)
+        names = set(dir(Model)) | set(Layer(name="pff_saving_probe").__dict__)
         names |= {"_layers", "_layers_list", "_functional", "_compile_loss",
                   "_compile_metrics", "_loss_tracker", "_cached_metrics", "_fast_programs",
                   "_metric_values", "_losses", "_regularized", "_own_weights", "history",
