@@ -146,7 +146,6 @@ def install():
     _wrap_namespace(ops, done)
     for value in list(vars(ops).values()):
         leaf = getattr(value, "__name__", "").rsplit(".", 1)[-1]
-        # ops.random holds the Dropout layer's kernel entry, never called symbolically.
         if isinstance(value, types.ModuleType) and value.__name__.startswith("pyfastfit.ops.") \
-                and not leaf.startswith("_") and leaf != "random":
+                and not leaf.startswith("_"):
             _wrap_namespace(value, done)

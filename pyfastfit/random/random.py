@@ -11,7 +11,7 @@ import operator
 import numpy as np
 
 from pyfastfit import backend, ops
-from pyfastfit.ops import random as random_ops
+from pyfastfit.ops import _random as random_ops
 from pyfastfit.random.seed_generator import draw_seed, generator
 
 _FLOATS = ("float16", "float32", "float64", "bfloat16")

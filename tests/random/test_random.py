@@ -196,6 +196,7 @@ def test_argument_errors():
 
 def test_top_level_namespace():
     assert keras.random is random
+    assert not hasattr(keras.ops, "random")  # as Keras 3: random lives at the top level
     for name in ("normal", "uniform", "truncated_normal", "randint", "categorical",
                  "shuffle", "dropout", "gamma", "beta", "binomial", "SeedGenerator"):
         assert callable(getattr(keras.random, name))

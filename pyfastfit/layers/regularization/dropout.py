@@ -1,7 +1,7 @@
 """Dropout: zeroes a fraction of the inputs during training."""
 
 from pyfastfit import backend, ops
-from pyfastfit.ops import random as random_ops
+from pyfastfit.ops import _random as random_ops
 from pyfastfit.layers.layer import Layer
 
 

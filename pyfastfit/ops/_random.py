@@ -1,6 +1,6 @@
-"""Random ops on the C++ counter-based generator (SplitMix64 of seed, counter, index)."""
-
-import numpy as np
+"""The dropout kernel entry on the C++ counter-based generator (SplitMix64 of seed,
+counter, index). Private: the public random API is `pyfastfit.random` (as
+`keras.random`), whose `dropout` and the Dropout layer call this."""
 
 from pyfastfit.autodiff.tape import _state, record
 from pyfastfit.core import wrap
@@ -22,7 +22,7 @@ def dropout(x, rate, seed, counter=0):
 
     Example:
 
-    >>> ops.random.dropout(np.ones((2, 3)), 0.5, seed=1).shape
+    >>> _random.dropout(np.ones((2, 3)), 0.5, seed=1).shape
     (2, 3)
     """
     x = convert_to_tensor(x)
@@ -36,22 +36,4 @@ def dropout(x, rate, seed, counter=0):
     return out
 
 
-def _rng(seed):
-    if seed is None:
-        from pyfastfit import backend
-
-        seed = backend.draw_seed()
-    return np.random.default_rng(seed)
-
-
-def normal(shape, mean=0.0, stddev=1.0, dtype="float32", seed=None):
-    """Samples from a normal distribution (NumPy generator; not differentiable)."""
-    return convert_to_tensor(_rng(seed).normal(mean, stddev, size=shape).astype(dtype))
-
-
-def uniform(shape, minval=0.0, maxval=1.0, dtype="float32", seed=None):
-    """Samples from a uniform distribution on [minval, maxval)."""
-    return convert_to_tensor(_rng(seed).uniform(minval, maxval, size=shape).astype(dtype))
-
-
-__all__ = ["dropout", "normal", "uniform"]
+__all__ = ["dropout"]
