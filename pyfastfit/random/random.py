@@ -142,6 +142,11 @@ def randint(shape, minval, maxval, dtype="int32", seed=None):
     if maxval <= minval:
         raise ValueError("`keras.random.randint` needs minval < maxval. "
                          f"Received: minval={minval}, maxval={maxval}")
+    info = np.iinfo(dtype)
+    if minval < info.min or maxval - 1 > info.max:
+        raise ValueError(f"`keras.random.randint`: [minval, maxval) must fit in {dtype} "
+                         f"[{info.min}, {info.max}]. Received: minval={minval}, "
+                         f"maxval={maxval}")
     out = generator(seed).integers(int(minval), int(maxval), size=shape, dtype=np.int64)
     return _out(out, dtype)
 
@@ -177,11 +182,19 @@ def categorical(logits, num_samples, dtype="int32", seed=None):
     if num_samples and bad.any():
         raise ValueError("Each row of `logits` needs at least one finite value and no NaN. "
                          f"Received: invalid rows {np.flatnonzero(bad)[:10].tolist()}")
-    # Gumbel-max: argmax(logits + Gumbel noise) is a draw from softmax(logits).
-    g = generator(seed).gumbel(size=(b, int(num_samples), c)) if c else None
-    if g is None:
-        return _out(np.zeros((b, int(num_samples)), dtype), dtype)
-    return _out(np.argmax(lg[:, None, :] + g, axis=-1), dtype)
+    num_samples = int(num_samples)
+    out = np.zeros((b, num_samples), dtype)
+    if not c:
+        return _out(out, dtype)
+    # Gumbel-max: argmax(logits + Gumbel noise) is a draw from softmax(logits). The
+    # noise is drawn in blocks of samples to bound memory at ~4M values.
+    rng = generator(seed)
+    step = max(1, (1 << 22) // max(1, b * c))
+    for start in range(0, num_samples, step):
+        n = min(step, num_samples - start)
+        g = rng.gumbel(size=(b, n, c))
+        out[:, start:start + n] = np.argmax(lg[:, None, :] + g, axis=-1)
+    return _out(out, dtype)
 
 
 def shuffle(x, axis=0, seed=None):
@@ -213,10 +226,14 @@ def dropout(inputs, rate, noise_shape=None, seed=None):
             (None entries take the input's size); default: `inputs`' shape.
         seed: an int, a `SeedGenerator`, or None.
     """
-    if isinstance(rate, bool) or not isinstance(rate, (int, float, np.number)) \
-            or not 0 <= rate <= 1 or math.isnan(rate):
+    try:  # a float, or a scalar tensor as Keras allows
+        r = None if isinstance(rate, (bool, str)) else float(rate)
+    except (TypeError, ValueError):
+        r = None
+    if r is None or not 0 <= r <= 1 or math.isnan(r):
         raise ValueError("`rate` must be a float in the range [0, 1]. "
                          f"Received: rate={rate!r}")
+    rate = r
     x = ops.convert_to_tensor(inputs)
     if x.dtype != "float32":
         x = ops.cast(x, "float32")

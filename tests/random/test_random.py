@@ -235,3 +235,27 @@ def test_shape_accepts_integer_tensors():
     assert random.normal((n, np.int64(3)), seed=1).shape == (2, 3)
     with pytest.raises(ValueError, match=r"shape=\(2.0, 3\)"):
         random.normal((2.0, 3))
+
+
+def test_randint_range_must_fit_the_dtype():
+    with pytest.raises(ValueError, match="must fit in int32"):
+        random.randint((2,), 0, 2**40)
+    v = _np(random.randint((100,), 2**40, 2**40 + 3, dtype="int64", seed=1))
+    assert v.min() >= 2**40 and v.max() < 2**40 + 3
+
+
+def test_categorical_in_blocks_matches_one_block():
+    # 2 rows x 300k classes: 7 noise blocks; the draws still follow the logits.
+    logits = np.full((2, 300000), -np.inf, "float32")
+    logits[0, 7] = 0.0
+    logits[1, [11, 12]] = 0.0
+    s = _np(random.categorical(logits, 40, seed=2))
+    assert np.all(s[0] == 7) and set(s[1]) == {11, 12}
+
+
+def test_dropout_rate_as_scalar_tensor():
+    rate = keras.ops.convert_to_tensor(np.float32(0.5))
+    y = _np(random.dropout(np.ones((10, 10), "float32"), rate, seed=1))
+    assert set(np.unique(y)) <= {0.0, 2.0}
+    with pytest.raises(ValueError, match="rate='a'"):
+        random.dropout(np.ones(3), "a")
