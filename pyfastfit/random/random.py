@@ -18,6 +18,7 @@ _FLOATS = ("float16", "float32", "float64", "bfloat16")
 _INTS = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64")
 # What pyfastfit Tensors hold; other widths would be silently changed, so they raise.
 _SUPPORTED = ("float32", "int32", "int64")
+_NOISE_BLOCK = 1 << 22  # categorical's Gumbel noise values per block
 
 
 def _shape(shape):
@@ -189,7 +190,7 @@ def categorical(logits, num_samples, dtype="int32", seed=None):
     # Gumbel-max: argmax(logits + Gumbel noise) is a draw from softmax(logits). The
     # noise is drawn in blocks of samples to bound memory at ~4M values.
     rng = generator(seed)
-    step = max(1, (1 << 22) // max(1, b * c))
+    step = max(1, _NOISE_BLOCK // max(1, b * c))
     for start in range(0, num_samples, step):
         n = min(step, num_samples - start)
         g = rng.gumbel(size=(b, n, c))

@@ -244,13 +244,16 @@ def test_randint_range_must_fit_the_dtype():
     assert v.min() >= 2**40 and v.max() < 2**40 + 3
 
 
-def test_categorical_in_blocks_matches_one_block():
-    # 2 rows x 300k classes: 7 noise blocks; the draws still follow the logits.
-    logits = np.full((2, 300000), -np.inf, "float32")
+def test_categorical_in_blocks(monkeypatch):
+    monkeypatch.setattr("pyfastfit.random.random._NOISE_BLOCK", 40)  # 2 samples per block
+    logits = np.full((2, 10), -np.inf, "float32")
     logits[0, 7] = 0.0
-    logits[1, [11, 12]] = 0.0
-    s = _np(random.categorical(logits, 40, seed=2))
-    assert np.all(s[0] == 7) and set(s[1]) == {11, 12}
+    logits[1, [1, 2]] = 0.0
+    s = _np(random.categorical(logits, 41, seed=2))
+    assert s.shape == (2, 41)
+    assert np.all(s[0] == 7) and set(s[1]) == {1, 2}
+    # Blocks draw fresh noise: the second row is not one block repeated.
+    assert len({tuple(s[1, i:i + 2]) for i in range(0, 40, 2)}) > 1
 
 
 def test_dropout_rate_as_scalar_tensor():
