@@ -260,3 +260,21 @@ def test_symbolic_shapes_keep_known_dims_when_reducing_the_batch():
     assert np.asarray(model(v)).shape == (1, 2)
     with pytest.raises(ValueError, match="axis"):
         ops.softmax(x, axis=5)  # a real error on a symbolic input still surfaces
+
+
+def test_metric_aggregation_over_unequal_batches():
+    # A per-sample tensor averages over every sample; a scalar per batch averages the
+    # batch values (Keras 2's Mean over what add_metric receives).
+    keras.utils.set_random_seed(4)
+    inputs = keras.Input((4,))
+    hidden = layers.Dense(3)(inputs)
+    model = keras.Model(inputs, layers.Dense(1)(hidden))
+    model.add_metric(ops.mean(hidden, axis=1), name="per_sample")
+    model.add_metric(ops.mean(hidden), name="batch_mean")
+    model.compile(optimizer="sgd", loss="mse")
+    x, y = _data(10)
+    logs = model.evaluate(x, y, batch_size=8, verbose=0, return_dict=True)
+    h = np.asarray(keras.Model(inputs, hidden)(x))
+    assert np.isclose(logs["per_sample"], h.mean(), rtol=1e-5, atol=1e-7)
+    assert np.isclose(logs["batch_mean"], (h[:8].mean() + h[8:].mean()) / 2,
+                      rtol=1e-5, atol=1e-7)
