@@ -44,7 +44,12 @@ def set_floatx(value):
         value: "float32". Keras's other names ("float16", "bfloat16", "float64")
             raise a ValueError saying only float32 is supported.
     """
-    name = getattr(value, "name", value)
+    name = value if isinstance(value, str) else None
+    if name is None and value is not None:
+        try:  # NumPy dtypes and scalar types
+            name = standardize_dtype(value)
+        except ValueError:
+            pass
     if name not in _KERAS_FLOATX:
         raise ValueError(f"Unknown `floatx` value: {value}. Expected one of "
                          f"{list(_KERAS_FLOATX)}")

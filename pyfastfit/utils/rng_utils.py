@@ -18,8 +18,9 @@ def set_random_seed(seed):
     """Sets all random seeds (Python `random`, NumPy, and pyfastfit's backend), as
     `keras.utils.set_random_seed`.
 
-    After this, weight initialization, `Dropout`, `fit(shuffle=True)` and
-    `Dataset.shuffle` without an explicit seed are reproducible.
+    After this, weight initialization, `Dropout`, `fit(shuffle=True)`,
+    `Dataset.shuffle`, and `keras.random` draws and `SeedGenerator`s without an
+    explicit seed are reproducible.
 
     Args:
         seed: a non-negative integer.

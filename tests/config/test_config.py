@@ -24,6 +24,11 @@ def test_floatx_only_float32():
     assert keras.config.floatx() == keras.backend.floatx() == "float32"
     keras.config.set_floatx("float32")
     keras.backend.set_floatx(np.dtype("float32"))
+    keras.backend.set_floatx(np.float32)
+    with pytest.raises(ValueError, match="only floatx='float32'"):
+        keras.backend.set_floatx(np.float16)
+    with pytest.raises(ValueError, match="Unknown `floatx` value: None"):
+        keras.backend.set_floatx(None)
     for value in ("float16", "bfloat16", "float64"):
         with pytest.raises(ValueError, match=f"only floatx='float32'.*value='{value}'"):
             keras.config.set_floatx(value)
