@@ -262,3 +262,18 @@ def test_dropout_rate_as_scalar_tensor():
     assert set(np.unique(y)) <= {0.0, 2.0}
     with pytest.raises(ValueError, match="rate='a'"):
         random.dropout(np.ones(3), "a")
+
+
+def test_seed_generator_is_thread_safe():
+    from tests.helpers import run_in_threads
+
+    gen = random.SeedGenerator(5)
+    seen = [[] for _ in range(4)]
+
+    def work(k):
+        for _ in range(200):
+            seen[k].append(int(gen.next()[1]))
+
+    run_in_threads(work, n=4)
+    counters = sorted(c for part in seen for c in part)
+    assert counters == list(range(800))  # every state handed out exactly once
