@@ -75,6 +75,10 @@ class GraphLossesMixin:
         new = []
 
         def visit(t, path):
+            if t._keras_history is None:
+                raise ValueError(f"Tensor {t.name} was not produced by `keras.Input` or a "
+                                 "layer/op call, so the model cannot compute it. "
+                                 f"Received: {t!r}")
             layer, node_index, _ = t._keras_history
             node = layer._inbound_nodes[node_index]
             if t._id in input_ids or id(node) in known:

@@ -168,9 +168,16 @@ def test_symbolic_errors():
         model.add_loss(ops.mean(other))
     with pytest.raises(ValueError, match="KerasTensors"):
         model.add_loss([ops.mean(hidden), ops.ones(())])
-    # The failed calls left the model as it was: one metric, no loss.
+    with pytest.raises(ValueError, match="not produced by"):
+        model.add_loss(layers.KerasTensor(()))
+    # A model input itself is a valid metric tensor (no nodes to add).
+    model.add_metric(model.inputs[0], name="mean_input")
+    # The failed calls added nothing: the two valid metrics, no loss.
     model(_data()[0])
-    assert model.losses == [] and [m[0] for m in model._added_metric_values] == ["m"]
+    assert model.losses == []
+    assert [m[0] for m in model._added_metric_values] == ["m", "mean_input"]
+    assert np.isclose(float(model._added_metric_values[1][1].numpy().mean()),
+                      _data()[0].mean(), rtol=1e-5)
 
 
 class _Stats(layers.Layer):
