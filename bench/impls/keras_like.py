@@ -80,10 +80,20 @@ def run_fit(keras, model, w, data, epochs):
         def on_epoch_end(self, epoch, logs=None):
             times.append(time.perf_counter() - self.t0)
 
+    callbacks = [EpochTimer()]
+    if os.environ.get("PFF_BENCH_CALLBACKS"):
+        # Issue 11's check: W1 with EarlyStopping + ModelCheckpoint + CSVLogger.
+        import tempfile
+
+        tmp = tempfile.mkdtemp(prefix="bench-callbacks-")
+        callbacks += [keras.callbacks.EarlyStopping(monitor="val_loss", patience=50),
+                      keras.callbacks.ModelCheckpoint(os.path.join(tmp, "w.weights.h5"),
+                                                      save_weights_only=True),
+                      keras.callbacks.CSVLogger(os.path.join(tmp, "log.csv"))]
     t0 = time.perf_counter()
     hist = model.fit(x, y, batch_size=w["batch_size"], epochs=1 + epochs,
                      validation_data=(xv, yv) if w["validation"] else None,
-                     verbose=0, callbacks=[EpochTimer()])
+                     verbose=0, callbacks=callbacks)
     total = time.perf_counter() - t0
     final = {k: float(v[-1]) for k, v in hist.history.items()}
     return dict(harness.summarize(times[1:], times[:1]), fit_total_s=total, final_logs=final)

@@ -6,6 +6,7 @@ import warnings
 
 import numpy as np
 
+from pyfastfit.callbacks.background_writer import BackgroundWriter
 from pyfastfit.callbacks.batch_counter import BatchCounter
 from pyfastfit.callbacks.monitor_callback import MonitorCallback
 from pyfastfit.utils.progbar import print_msg
@@ -18,6 +19,9 @@ class ModelCheckpoint(MonitorCallback):
     `filepath` may hold `str.format` fields: `{epoch}` (1-based), `{batch}` (1-based,
     with an int `save_freq`) and any log key, e.g.
     `"weights.{epoch:02d}-{val_loss:.2f}.weights.h5"`. Files are written atomically.
+    With `save_weights_only=True` and `verbose=0` the weights are serialized at the
+    hook and the file is written by a background thread while training goes on;
+    it is complete before the next save and when `fit` returns.
 
     Args:
         filepath: ending in `.keras` (or `.h5`), or `.weights.h5` with
@@ -58,6 +62,7 @@ class ModelCheckpoint(MonitorCallback):
                              "are 'epoch' or integer values")
         self._counter = BatchCounter(save_freq if save_freq != "epoch" else 1)
         self._current_epoch = 0
+        self._writer = BackgroundWriter()
         if save_weights_only:
             if not self.filepath.endswith(".weights.h5"):
                 raise ValueError(
@@ -79,6 +84,9 @@ class ModelCheckpoint(MonitorCallback):
     def on_epoch_begin(self, epoch, logs=None):
         self._current_epoch = epoch
         self._counter.new_epoch()
+
+    def on_train_end(self, logs=None):
+        self._writer.wait()
 
     def on_train_batch_end(self, batch, logs=None):
         if self.save_freq != "epoch" and self._counter.due(batch):
@@ -129,12 +137,32 @@ class ModelCheckpoint(MonitorCallback):
         dirname = os.path.dirname(filepath)
         if dirname:
             os.makedirs(dirname, exist_ok=True)
-        if self.save_weights_only:
+        if self.save_weights_only and self.verbose == 0 and self._plain_save_weights():
+            self._save_weights_in_background(filepath)
+        elif self.save_weights_only:
+            self._writer.wait()
             self.model.save_weights(filepath, overwrite=True)
         else:
+            self._writer.wait()
             self.model.save(filepath, overwrite=True)
         if self.verbose > 0:
             print_msg(f"\nEpoch {epoch + 1}: finished saving model to {filepath}")
+
+    def _plain_save_weights(self):
+        from pyfastfit.models.model import Model
+
+        return type(self.model).save_weights is Model.save_weights
+
+    def _save_weights_in_background(self, filepath):
+        # The bytes are this moment's weights and optimizer state (serialized here,
+        # so training cannot change them); only the atomic write runs in a thread.
+        from pyfastfit.saving import file_io, saving_lib
+
+        def write(path, data):
+            with file_io.atomic_write(path) as f:
+                f.write(data)
+
+        self._writer.submit(write, filepath, saving_lib.weights_bytes(self.model))
 
     def _get_file_path(self, epoch, batch, logs):
         try:
