@@ -138,6 +138,13 @@ class Layer:
     ```
     """
 
+    def __new__(cls, *args, **kwargs):
+        obj = super().__new__(cls)
+        # Keras 3's auto-config: the constructor arguments, when all are plain values, are
+        # the config of a subclass that does not override get_config (saving only).
+        obj.__dict__["_auto_config"] = _auto_config(cls, args, kwargs)
+        return obj
+
     def __init__(self, trainable=True, name=None, dtype=None, activity_regularizer=None,
                  input_shape=None, input_dim=None, batch_input_shape=None, batch_size=None,
                  input_dtype=None, **kwargs):
@@ -654,6 +661,29 @@ class Layer:
 
 
 _UNMODELLED_KEYS = ("quantization_config", "lora_rank", "lora_alpha")
+_INIT_ARGS = {}
+
+
+def _auto_config(cls, args, kwargs):
+    names = _INIT_ARGS.get(cls)
+    if names is None:
+        try:
+            names = _INIT_ARGS[cls] = inspect.getfullargspec(cls.__init__).args[1:]
+        except TypeError:
+            names = _INIT_ARGS[cls] = []
+    if len(args) > len(names):
+        return None
+    config = dict(zip(names, args))
+    config.update(kwargs)
+
+    def plain(v):
+        if isinstance(v, (list, tuple)):
+            return all(plain(x) for x in v)
+        if isinstance(v, dict):
+            return all(isinstance(k, str) and plain(x) for k, x in v.items())
+        return v is None or isinstance(v, (str, int, float, bool))
+
+    return config if plain(config) else None
 
 
 def _jsonable_shape(shape):

@@ -28,7 +28,7 @@ class Model(Trainer, Layer):
             from pyfastfit.models.functional import Functional
 
             return Functional.__new__(Functional)
-        return super().__new__(cls)
+        return super().__new__(cls, *args, **kwargs)
 
     def __init__(self, *args, **kwargs):
         if len(args) == 2 or "inputs" in kwargs or "outputs" in kwargs:

@@ -212,6 +212,8 @@ def serialize_keras_object(obj):
             f"Object {obj!r} of class {cls.__name__} does not implement `get_config()`, "
             "which is needed to save it. Implement `get_config()` (returning the "
             "constructor arguments) in your class.") from e
+    if isinstance(inner, dict):
+        inner = _with_init_arguments(obj, inner)
     inner = serialize_keras_object(inner) if not isinstance(inner, dict) else {
         k: _ser_value(v) for k, v in inner.items()}
     module = _public_module(cls)
@@ -235,6 +237,35 @@ def serialize_keras_object(obj):
         if compile_config is not None:
             out["compile_config"] = serialize_keras_object(compile_config)
     return out
+
+
+def _with_init_arguments(obj, config):
+    """`config` plus the constructor arguments of a layer subclass that takes arguments
+    its inherited `get_config()` does not return (Keras's auto-config); a clear error
+    when they are not plain values, instead of a file that loads with defaults."""
+    from pyfastfit.layers.layer import Layer
+
+    cls = type(obj)
+    if not isinstance(obj, Layer):
+        return config
+    owner_config = next(k for k in cls.__mro__ if "get_config" in k.__dict__)
+    owner_init = next(k for k in cls.__mro__ if "__init__" in k.__dict__)
+    if owner_init is owner_config or not issubclass(owner_init, owner_config):
+        return config
+    params = inspect.signature(cls.__init__).parameters
+    missing = [n for n, p in list(params.items())[1:]
+               if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD) and n not in config]
+    if not missing:
+        return config
+    auto = obj.__dict__.get("_auto_config")
+    if auto is None:
+        raise NotImplementedError(
+            f"Layer {cls.__name__} has arguments {missing} in `__init__()` and therefore "
+            "must override `get_config()` to be saved (its arguments are not all plain "
+            "values that could be recorded automatically).")
+    config = dict(config)
+    config.update({k: v for k, v in auto.items() if k in params})
+    return config
 
 
 def _ser_value(v):

@@ -336,3 +336,34 @@ def test_shared_class_names_get_numbered_paths(tmp_path):
                         "layers/sequential/layers/dense/vars/1",
                         "layers/sequential/layers/dense_1/vars/0",
                         "layers/sequential/layers/dense_1/vars/1"]
+
+
+def test_auto_config_of_plain_constructor_arguments(tmp_path):
+    # A subclass without get_config saves its plain constructor arguments (Keras 3's
+    # auto-config); arguments that are not plain values are a clear error at save time.
+    class Wide(keras.Model):
+        def __init__(self, units=3, scale=1.0, **kwargs):
+            super().__init__(**kwargs)
+            self.units, self.scale = units, scale
+            self.d = layers.Dense(units)
+
+        def call(self, x):
+            return self.d(x) * self.scale
+
+    model = Wide(5, scale=0.5)
+    x = np.ones((2, 3), "float32")
+    model(x)
+    model.save(tmp_path / "m.keras")
+    loaded = keras.saving.load_model(tmp_path / "m.keras", custom_objects={"Wide": Wide})
+    assert (loaded.units, loaded.scale) == (5, 0.5)
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+
+    class Holder(layers.Layer):
+        def __init__(self, fn, **kwargs):
+            super().__init__(**kwargs)
+            self.fn = fn
+
+    with pytest.raises(NotImplementedError, match=r"Holder has arguments \['fn'\].*"
+                                                  r"must override `get_config\(\)`"):
+        keras.Sequential([keras.Input((3,)), Holder(np.sin)]).save(tmp_path / "h.keras")
+    assert sorted(os.listdir(tmp_path)) == ["m.keras"]  # the failed save wrote nothing
