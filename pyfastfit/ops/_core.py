@@ -1,4 +1,5 @@
-"""Conversion and introspection ops: convert_to_tensor, convert_to_numpy, shape, size."""
+"""Conversion and introspection ops: convert_to_tensor, convert_to_numpy, shape, size,
+dtype."""
 
 import numpy as np
 
@@ -47,9 +48,16 @@ def size(x):
     return int(np.size(x))
 
 
+def dtype(x):
+    """The dtype name of `x` ("float32", "int32", ...), as `keras.ops.dtype`."""
+    if isinstance(x, Tensor):
+        return x.dtype
+    return convert_to_tensor(x).dtype
+
+
 def is_tensor(x):
     """True if `x` is a pyfastfit Tensor or Variable."""
     return isinstance(x, Tensor)
 
 
-__all__ = ["convert_to_numpy", "convert_to_tensor", "is_tensor", "shape", "size"]
+__all__ = ["convert_to_numpy", "convert_to_tensor", "dtype", "is_tensor", "shape", "size"]

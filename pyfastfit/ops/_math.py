@@ -527,9 +527,11 @@ def logaddexp(x1, x2):
     >>> float(ops.logaddexp(0.0, 0.0))  # log(2)
     0.6931471824645996
     """
+    # m + log(exp(x1 - m) + exp(x2 - m)) with the shift m held constant: the gradient is
+    # then exactly the softmax weights, 1/2 each at a tie (the max/abs form gave 1 and 0).
     m = maximum(x1, x2)
-    d = negative(abs(subtract(x1, x2)))
-    return add(m, log1p(exp(d)))
+    m = wrap(where(isfinite(m), m, 0.0)._c)  # a fresh wrapper: not on the tape
+    return add(m, log(add(exp(subtract(x1, m)), exp(subtract(x2, m)))))
 
 
 def isclose(x1, x2, rtol=1e-5, atol=1e-8, equal_nan=False):

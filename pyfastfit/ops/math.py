@@ -15,7 +15,10 @@ from pyfastfit.ops._shape import (  # noqa: F401
 from pyfastfit.ops._solve import (  # noqa: F401
     logdet,
 )
+from pyfastfit.ops._nn_extra import (  # noqa: F401
+    erfc, in_top_k,
+)
 
 __all__ = [
-    "erf", "logdet", "logsumexp", "rsqrt", "segment_sum", "top_k",
+    "erf", "erfc", "in_top_k", "logdet", "logsumexp", "rsqrt", "segment_sum", "top_k",
 ]

@@ -1,4 +1,5 @@
-"""`keras.ops.nn`: activations, softmax, cross-entropies, `one_hot`; plus pyfastfit's
+"""`keras.ops.nn`: activations, softmax, cross-entropies, `one_hot`, normalizations,
+`moments`, `multi_hot`, `psnr`; plus pyfastfit's
 fused Dense op (`dense`), and `tanh`/`exponential` for activation lookups by name.
 
 The Keras-named functions are also in `ops` itself, as in Keras 3.
@@ -12,9 +13,17 @@ from pyfastfit.ops._nn import (  # noqa: F401
     log_sigmoid, log_softmax, relu, relu6, selu, sigmoid, silu, softmax, softplus, softsign,
     swish, tanh,
 )
+from pyfastfit.ops._nn_extra import (  # noqa: F401
+    celu, glu, hard_shrink, hard_tanh, layer_normalization, moments, multi_hot, normalize,
+    psnr, rms_normalization, soft_shrink, sparse_plus, sparse_sigmoid, squareplus,
+    tanh_shrink, threshold,
+)
 from pyfastfit.ops._shape import one_hot  # noqa: F401
 
 __all__ = [
+    "celu", "glu", "hard_shrink", "hard_tanh", "layer_normalization", "moments", "multi_hot",
+    "normalize", "psnr", "rms_normalization", "soft_shrink", "sparse_plus", "sparse_sigmoid",
+    "squareplus", "tanh_shrink", "threshold",
     "binary_crossentropy", "categorical_crossentropy", "dense", "elu", "exponential", "gelu",
     "hard_sigmoid", "hard_silu", "hard_swish", "leaky_relu", "log_sigmoid", "log_softmax",
     "one_hot", "relu", "relu6", "selu", "sigmoid", "silu", "softmax", "softplus", "softsign",

@@ -40,6 +40,8 @@ SQ = (rng.standard_normal((2, 3, 3)) + 3 * np.eye(3)).astype(np.float32)
 SPD = (SQ @ np.swapaxes(SQ, -1, -2) + np.eye(3)).astype(np.float32)
 RHS = rng.standard_normal((2, 3, 2)).astype(np.float32)
 _erf = np.vectorize(math.erf)
+FN = F.copy()
+FN[0, 1] = FN[2, 3] = FN[2, 0] = np.nan  # NaN in some rows, never a whole row
 
 
 def _sig(x):
@@ -93,6 +95,30 @@ UNARY = {  # name: (input, NumPy reference)
     "convert_to_tensor": (F, np.asarray), "shape": (F, np.shape), "size": (F, np.size),
     "hstack": ([F, F2], np.hstack), "vstack": ([F, F2], np.vstack),
     "unstack": (F, list),
+    "conj": (F, np.conj), "conjugate": (F, np.conjugate), "copy": (F, np.copy),
+    "real": (F, np.real), "imag": (F, np.imag), "isreal": (F, np.isreal),
+    "fabs": (F, np.fabs), "deg2rad": (F, np.deg2rad), "rad2deg": (F, np.rad2deg),
+    "sinc": (np.array([0.0, 0.5, -1.5, 2.25], np.float32), np.sinc),
+    "signbit": (np.array([-1.0, -0.0, 0.0, 2.0, -np.inf], np.float32), np.signbit),
+    "isposinf": (np.array([1, np.inf, -np.inf, np.nan], np.float32), np.isposinf),
+    "isneginf": (np.array([1, np.inf, -np.inf, np.nan], np.float32), np.isneginf),
+    "fliplr": (F, np.fliplr), "flipud": (F, np.flipud), "rot90": (F, np.rot90),
+    "diagflat": (F[0], np.diagflat), "diff": (F, np.diff), "ptp": (F, np.ptp),
+    "array": (F, np.array), "empty_like": (F, np.zeros_like), "ndim": (SQ, np.ndim),
+    "trapezoid": (F, np.trapezoid), "stop_gradient": (F, np.asarray),
+    "erfc": (F, lambda x: 1 - _erf(x)), "hard_tanh": (F * 2, lambda x: np.clip(x, -1, 1)),
+    "hard_shrink": (F, lambda x: np.where(np.abs(x) > 0.5, x, 0)),
+    "soft_shrink": (F, lambda x: np.where(x > 0.5, x - 0.5, np.where(x < -0.5, x + 0.5, 0))),
+    "tanh_shrink": (F, lambda x: x - np.tanh(x)),
+    "sparse_plus": (F * 2, lambda x: np.where(x <= -1, 0, np.where(x >= 1, x, (x + 1) ** 2 / 4))),
+    "squareplus": (F, lambda x: (x + np.sqrt(x * x + 4)) / 2),
+    "sparse_sigmoid": (F * 2, lambda x: np.clip((x + 1) / 2, 0, 1)),
+    "celu": (F, lambda x: np.maximum(x, 0) + np.minimum(np.expm1(x), 0)),
+    "glu": (F, lambda x: x[:, :2] * _sig(x[:, 2:])),
+    "normalize": (F, lambda x: x / np.linalg.norm(x, axis=-1, keepdims=True)),
+    "rms_normalization": (F, lambda x: x / np.sqrt((x * x).mean(-1, keepdims=True) + 1e-7)),
+    "layer_normalization": (F, lambda x: (x - x.mean(-1, keepdims=True))
+                            / np.sqrt(x.var(-1, keepdims=True) + 1e-7)),
 }
 BINARY = {
     "add": (F, F2, np.add), "subtract": (F, F2, np.subtract), "multiply": (F, F2, np.multiply),
@@ -113,10 +139,20 @@ BINARY = {
     "divide_no_nan": (F, np.where(F2 > 0, F2, 0).astype(np.float32),
                       lambda a, b: np.where(b == 0, 0, a / np.where(b == 0, 1, b))),
     "solve": (SQ, RHS, np.linalg.solve),
+    "fmax": (FN, F2, np.fmax), "fmin": (FN, F2, np.fmin), "fmod": (F * 5, F2, np.fmod),
+    "heaviside": (np.array([-1, 0, 2], np.float32), np.array([0.5, 0.5, 0.5], np.float32),
+                  np.heaviside),
+    "logaddexp2": (F, F2, np.logaddexp2), "outer": (F[0], F2[1], np.outer),
+    "inner": (F, F2, np.inner), "vdot": (F, F2, np.vdot),
+    "tensordot": (SQ, SQ[0], lambda a, b: np.tensordot(a, b)),
+    "allclose": (F, F + np.float32(1e-7), np.allclose),
+    "append": (F, F2, np.append),
     "solve_triangular": (SQ, RHS, lambda a, b: np.linalg.solve(np.triu(a), b)),
 }
 REDUCTIONS = ("all", "amax", "amin", "any", "argmax", "argmin", "count_nonzero", "cumprod",
-              "cumsum", "max", "mean", "median", "min", "prod", "std", "sum", "var")
+              "cumsum", "max", "mean", "median", "min", "prod", "std", "sum", "var",
+              "nansum", "nanprod", "nanmean", "nanmax", "nanmin", "nanvar", "nanstd",
+              "nancumsum", "nancumprod")
 SPECIAL = {  # name: (call on pyfastfit's function, NumPy value)
     "arange": (lambda f: f(1, 10, 2), np.arange(1, 10, 2)),
     "average": (lambda f: f(F, axis=1, weights=P[0]), np.average(F, axis=1, weights=P[0])),
@@ -170,6 +206,22 @@ SPECIAL = {  # name: (call on pyfastfit's function, NumPy value)
     "slice_update": (lambda f: f(F, (1, 1), np.zeros((2, 2), np.float32)),
                      np.where((np.arange(3)[:, None] >= 1) & (np.arange(4) >= 1)
                               & (np.arange(4) < 3), 0.0, F)),
+    "dtype": (lambda f: (f(F), f(I1), f(np.array([True]))), ("float32", "int32", "bool")),
+    "get_item": (lambda f: f(F, (slice(1, None), slice(None, None, 2))), F[1:, ::2]),
+    "array_split": (lambda f: f(F, 3, axis=1), np.array_split(F, 3, axis=1)),
+    "empty": (lambda f: f((2, 3)).shape, (2, 3)),
+    "logspace": (lambda f: f(0.0, 2.0, 5), np.logspace(0.0, 2.0, 5)),
+    "geomspace": (lambda f: f(-1.0, -100.0, 4), np.geomspace(-1.0, -100.0, 4)),
+    "percentile": (lambda f: f(F, 30, axis=0), np.percentile(F, 30, axis=0)),
+    "tri": (lambda f: f(3, 4, 1), np.tri(3, 4, 1)),
+    "threshold": (lambda f: f(F, 0.1, -3.0), np.where(F > 0.1, F, -3.0)),
+    "moments": (lambda f: f(F, axes=[0]), (F.mean(0), F.var(0))),
+    "multi_hot": (lambda f: f(np.array([[0, 2], [1, 1]]), 4),
+                  np.array([[1, 0, 1, 0], [0, 1, 0, 0]])),
+    "psnr": (lambda f: f(P, P + 0.1, 2.0), 20 * np.log10(2.0) - 10 * np.log10(0.01)),
+    "in_top_k": (lambda f: f(np.array([1, 0, 2]), np.array([[0.1, 0.5, 0.5], [0.3, 0.3, 0.1],
+                                                            [0.9, 0.2, 0.1]]), 1),
+                 np.array([True, True, False])),
     "resize": (lambda f: f(np.arange(16, dtype=np.float32).reshape(1, 4, 4, 1), (2, 2)),
                np.array([2.5, 4.5, 10.5, 12.5]).reshape(1, 2, 2, 1)),
 }
@@ -181,8 +233,9 @@ def _close(got, want):
         for g, w in zip(got, want):
             _close(g, w)
         return
-    if isinstance(want, bool):
-        assert got is want
+    if isinstance(want, (bool, str)):
+        assert np.ndim(got) == 0 and (got == want if isinstance(want, str) else
+                                      bool(got) is want)
         return
     g = np.asarray(got)
     w = np.asarray(want)
@@ -203,7 +256,7 @@ def _check(name, fn):
         f64 = [np.asarray(v, np.float64) if v.dtype == np.float32 else v for v in (a, b)]
         _close(fn(a, b), ref(*f64))
     elif name in REDUCTIONS:
-        x = (F > 0) if name in ("all", "any") else F
+        x = (F > 0) if name in ("all", "any") else FN if name.startswith("nan") else F
         _close(fn(x, axis=1), getattr(np, name)(np.asarray(x, np.float64)
                                                 if x.dtype == np.float32 else x, axis=1))
     else:
