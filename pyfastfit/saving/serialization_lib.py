@@ -207,8 +207,10 @@ def serialize_keras_object(obj):
     cls = type(obj)
     try:
         inner = obj.get_config()
+    except _MissingConfig:
+        raise  # a nested object's own message names it
     except NotImplementedError as e:
-        raise NotImplementedError(
+        raise _MissingConfig(
             f"Object {obj!r} of class {cls.__name__} does not implement `get_config()`, "
             "which is needed to save it. Implement `get_config()` (returning the "
             "constructor arguments) in your class.") from e
@@ -239,6 +241,10 @@ def serialize_keras_object(obj):
     return out
 
 
+class _MissingConfig(NotImplementedError):
+    """An object cannot be saved because it lacks a usable `get_config()`."""
+
+
 def _with_init_arguments(obj, config):
     """`config` plus the constructor arguments of a layer subclass that takes arguments
     its inherited `get_config()` does not return (Keras's auto-config); a clear error
@@ -259,7 +265,7 @@ def _with_init_arguments(obj, config):
         return config
     auto = obj.__dict__.get("_auto_config")
     if auto is None:
-        raise NotImplementedError(
+        raise _MissingConfig(
             f"Layer {cls.__name__} has arguments {missing} in `__init__()` and therefore "
             "must override `get_config()` to be saved (its arguments are not all plain "
             "values that could be recorded automatically).")
