@@ -69,13 +69,14 @@ def standardize_rank(model, x):
     return x
 
 
-def quick_predict(model, x, batch_size):
+def quick_predict(model, x, batch_size, verbose=0):
     """Predictions for a float32 array `x` of at most one batch through one forward
     call, or None when the full `predict` loop is needed.
 
     `predict` sets up callbacks, a data adapter and an epoch loop; for one batch with
     no observers that is most of its time. `predict_step` still runs, so a model that
-    overrides it gets the same result as through the loop.
+    overrides it gets the same result as through the loop, and a verbose call prints
+    the same one-step progress bar (the loop's ProgbarLogger, driven directly).
     """
     from pyfastfit.trainers import _tree
 
@@ -92,10 +93,21 @@ def quick_predict(model, x, batch_size):
         return None
     if model.predict_function is None:
         model.make_predict_function()
+    bar = None
+    if verbose != 0:
+        from pyfastfit.callbacks.progbar_logger import ProgbarLogger
+
+        bar = ProgbarLogger()
+        bar.set_model(model)
+        bar.set_params({"verbose": verbose, "epochs": 1, "steps": 1})
+        bar.on_predict_begin()
     out = model.predict_function((x,))
     leaves = _tree.flatten(out)
     if any(getattr(leaf, "shape", None) is None for leaf in leaves):
         return None  # not arrays: let the loop's checks report it
+    if bar is not None:
+        bar.on_predict_batch_end(0, None)
+        bar.on_predict_end()
     # Fresh arrays, as the loop's concatenation returns (0-d outputs stacked to (1,)).
     leaves = [np.array(leaf) for leaf in leaves]
     return _tree.packer(out)([a if a.ndim else a[None] for a in leaves])

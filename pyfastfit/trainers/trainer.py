@@ -422,8 +422,8 @@ class Trainer(EpochLoops):
                 **kwargs):
         batch_size = check_count("batch_size", batch_size, 1)
         x = standardize_rank(self, x)
-        if verbose == 0 and steps is None and callbacks is None and not kwargs:
-            out = quick_predict(self, x, batch_size)
+        if steps is None and callbacks is None and not kwargs:
+            out = quick_predict(self, x, batch_size, verbose)
             if out is not None:
                 return out
         return EpochLoops.predict(self, x, batch_size=batch_size, verbose=verbose,

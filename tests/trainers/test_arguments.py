@@ -161,3 +161,24 @@ def test_one_batch_predict_from_several_threads():
     run_in_threads(work, len(xs))
     for g, w in zip(got, want):
         np.testing.assert_allclose(g, w, rtol=1e-6)
+
+
+@pytest.mark.parametrize("verbose", ["auto", 1, 2])
+def test_one_batch_predict_prints_the_loops_progress_bar(verbose, capsys):
+    import re
+
+    m = _model()
+    x = np.ones((2, 3), np.float32)
+    def norm(text):
+        # Times differ, and so do the backspaces erasing them and whether a frame
+        # before the final one was drawn (the bar throttles its refreshes): compare the
+        # final frame.
+        text = re.sub(r"\d+(\.\d+)?(ms|us|s)", "T", text.replace("\b", ""))
+        return text.split("\r")[-1]
+
+    quick = m.predict(x, verbose=verbose)
+    q_out = capsys.readouterr().out
+    loop = m.predict(x, verbose=verbose, callbacks=[keras.callbacks.Callback()])
+    l_out = capsys.readouterr().out
+    assert "1/1" in q_out and norm(q_out) == norm(l_out)
+    np.testing.assert_allclose(quick, loop, rtol=1e-5, atol=1e-6)
