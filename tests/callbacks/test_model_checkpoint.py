@@ -130,3 +130,34 @@ def test_most_recent_file_matching_pattern(tmp_path):
     assert found == str(tmp_path / "e02.keras")
     assert mc._get_most_recently_modified_file_matching_pattern(
         str(tmp_path / "none" / "x{epoch}.keras")) is None
+
+
+def test_background_write_error_reaches_the_caller(tmp_path, monkeypatch):
+    from pyfastfit.saving import file_io
+
+    def broken(path, mode="wb"):
+        raise OSError(f"disk full writing {path}")
+
+    monkeypatch.setattr(file_io, "atomic_write", broken)
+    x, y = data(64)
+    with pytest.raises(OSError, match="disk full writing"):
+        classifier().fit(x, y, epochs=2, verbose=0, callbacks=[
+            MC(str(tmp_path / "w.weights.h5"), save_weights_only=True)])
+
+
+def test_each_epoch_file_holds_that_epochs_weights_despite_background_writes(tmp_path):
+    x, y = data(256)
+    m = classifier()
+    snaps = []
+
+    class Snap(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            snaps.append(self.model.get_weights())
+
+    m.fit(x, y, epochs=4, batch_size=16, verbose=0, callbacks=[
+        MC(str(tmp_path / "w{epoch}.weights.h5"), save_weights_only=True), Snap()])
+    for epoch in range(1, 5):
+        m.load_weights(str(tmp_path / f"w{epoch}.weights.h5"))
+        for a, b in zip(m.get_weights(), snaps[epoch - 1]):
+            np.testing.assert_array_equal(a, b)
+    assert not [p for p in os.listdir(tmp_path) if p.endswith(".tmp")]
