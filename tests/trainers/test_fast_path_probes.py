@@ -229,3 +229,31 @@ def test_a_subclass_of_terminate_on_nan_gets_every_batch_hook():
           verbose=0, callbacks=[Counting()])
     assert Counting.seen == [0, 1, 2, 3]
     assert config.is_fast_path_enabled()
+
+
+@pytest.mark.parametrize("pace", [False, True])
+def test_terminate_on_nan_beside_other_batch_observers_prints_once(pace, capsys):
+    x, y = _nan_data()
+
+    class Seen(keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.batches = []
+
+        def on_train_batch_end(self, batch, logs=None):
+            self.batches.append(batch)
+
+    if pace:  # a callback pacing its hooks (chunks of several steps on the fast path)
+        Seen._steps_to_next_batch_hook = lambda self, kind: 3
+
+    def run(m):
+        seen = Seen()
+        m.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0,
+              callbacks=[keras.callbacks.TerminateOnNaN(), seen])
+        return int(np.asarray(m.optimizer.iterations)), seen.batches, m.fast_path_reason
+
+    fast, eager = twin(_small_model, run)
+    assert fast[2] is None
+    assert fast[0] == eager[0] == 3
+    assert fast[1][-1] == eager[1][-1] == 2
+    assert capsys.readouterr().out.count("Batch 2: Invalid loss, terminating training") == 2

@@ -209,6 +209,9 @@ def train_epoch(model, prog, adapter, callbacks):
     batch = max(1, min(src.batch_size, len(order_np)))
     stoppers = nan_stoppers(callbacks)
     prog.c.stop_on_nonfinite = bool(stoppers)
+    # With other batch observers the CallbackList's hook at the chunk's end reaches the
+    # stoppers too (the chunk ends at the tripped step); else they are called here.
+    hooked = bool(_observers(callbacks, "train")[1])
 
     def run(step, n):
         lrs = prog.learning_rates(n) if prog.optimizer is not None else [0.0] * n
@@ -225,7 +228,8 @@ def train_epoch(model, prog, adapter, callbacks):
             return None
         # The step's hook, as the eager loop would have called it: the callback sets
         # stop_training (or raises) and prints Keras's message.
-        _nan_hook(stoppers, step + stopped, model.get_metrics_result())
+        if not hooked:
+            _nan_hook(stoppers, step + stopped, model.get_metrics_result())
         return stopped + 1
 
     _run_chunks(model, callbacks, "train", src.num_batches, run,
