@@ -15,8 +15,11 @@ from pyfastfit.layers.keras_tensor import KerasTensor, any_symbolic, flatten, ma
 
 # Functions whose result is not a tensor, or that must not become graph nodes.
 _NOT_SYMBOLIC = frozenset({
-    "convert_to_numpy", "is_tensor", "dtype", "ndim", "size", "cond", "custom_gradient",
+    "convert_to_numpy", "is_tensor", "size", "cond", "custom_gradient",
 })
+# Functions that read a symbolic tensor's metadata directly, as Keras.
+_METADATA = {"shape": lambda x: x.shape, "ndim": lambda x: len(x.shape),
+             "dtype": lambda x: x.dtype}
 _WRAPPED = "_pyfastfit_symbolic"
 
 
@@ -99,14 +102,16 @@ def _symbolic_call(fn, name, args, kwargs):
 def _wrap(fn, name):
     if getattr(fn, _WRAPPED, False):
         return fn
-    if name == "shape":
+    if name in _METADATA:
+        read = _METADATA[name]
+
         @functools.wraps(fn)
-        def shape(x):
+        def metadata(x, *args, **kwargs):
             if isinstance(x, KerasTensor):
-                return x.shape  # None for unknown dims, as Keras
-            return fn(x)
-        setattr(shape, _WRAPPED, True)
-        return shape
+                return read(x)  # shape: None for unknown dims, as Keras
+            return fn(x, *args, **kwargs)
+        setattr(metadata, _WRAPPED, True)
+        return metadata
 
     @functools.wraps(fn)
     def op(*args, **kwargs):

@@ -32,6 +32,8 @@ def test_symbolic_ops_build_graph_nodes():
     m = ops.mean(ops.square(x), axis=-1)
     assert isinstance(m, layers.KerasTensor) and m.shape == (None,)
     assert ops.shape(x) == (None, 4)
+    if hasattr(ops, "ndim") and hasattr(ops, "dtype"):
+        assert ops.ndim(x) == 2 and ops.dtype(x) == "float32"
     c = ops.concatenate([x, x * 2.0], axis=-1)
     assert c.shape == (None, 8)
     model = keras.Model(x, [m, c])
