@@ -72,6 +72,40 @@ def is_fast_path_enabled():
     return _fast_path_enabled
 
 
+class _Float32Policy:
+    """The only dtype policy pyfastfit runs: float32 variables and computations."""
+
+    name = "float32"
+    compute_dtype = "float32"
+    variable_dtype = "float32"
+    quantization_mode = None
+
+    def __repr__(self):
+        return '<DTypePolicy "float32">'
+
+
+_FLOAT32_POLICY = _Float32Policy()
+
+
+def dtype_policy():
+    """The global dtype policy: always float32 (`.name`, `.compute_dtype`,
+    `.variable_dtype` are "float32")."""
+    return _FLOAT32_POLICY
+
+
+def set_dtype_policy(policy):
+    """Sets the global dtype policy; pyfastfit supports only "float32".
+
+    Args:
+        policy: "float32" (or a policy object whose `name` is "float32"). Mixed or
+            other precisions ("mixed_float16", "bfloat16", ...) raise a ValueError.
+    """
+    name = policy if isinstance(policy, str) else getattr(policy, "name", None)
+    if name != "float32":
+        raise ValueError("pyfastfit supports only the 'float32' dtype policy; its kernels "
+                         f"compute in float32. Received: policy={policy!r}")
+
+
 def enable_unsafe_deserialization():
     """Lets loading run Lambda bytecode and functions of other modules (trusted files
     only); see `pyfastfit.saving.load_model(safe_mode=...)`."""
@@ -80,7 +114,8 @@ def enable_unsafe_deserialization():
     serialization_lib.enable_unsafe_deserialization()
 
 
-__all__ = ["backend", "enable_unsafe_deserialization", "epsilon", "floatx", "get_device",
-           "get_num_threads", "image_data_format", "is_fast_path_enabled", "list_devices", "set_device",
-           "set_epsilon", "set_fast_path_enabled", "set_floatx", "set_image_data_format",
-           "set_num_threads"]
+__all__ = ["backend", "dtype_policy", "enable_unsafe_deserialization", "epsilon",
+           "floatx", "get_device", "get_num_threads", "image_data_format",
+           "is_fast_path_enabled", "list_devices", "set_device", "set_dtype_policy",
+           "set_epsilon", "set_fast_path_enabled", "set_floatx",
+           "set_image_data_format", "set_num_threads"]

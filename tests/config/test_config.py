@@ -72,3 +72,13 @@ def test_dtype_helpers():
         b.standardize_dtype("nope")
     assert b.is_keras_tensor(keras.Input((2,)))
     assert not b.is_keras_tensor(np.zeros(2)) and not b.is_keras_tensor(keras.ops.ones(2))
+
+
+def test_dtype_policy_float32_only():
+    policy = keras.config.dtype_policy()
+    assert policy.name == policy.compute_dtype == policy.variable_dtype == "float32"
+    keras.config.set_dtype_policy("float32")
+    keras.config.set_dtype_policy(policy)
+    for bad in ("mixed_float16", "mixed_bfloat16", "float16", None):
+        with pytest.raises(ValueError, match=f"only the 'float32' dtype policy.*{bad!r}"):
+            keras.config.set_dtype_policy(bad)
