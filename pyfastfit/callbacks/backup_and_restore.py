@@ -83,16 +83,17 @@ class BackupAndRestore(Callback):
                 "To use the BackupAndRestore callback, you model must be built before "
                 f"you call `fit()`. Model {self.model} is unbuilt. You can build it "
                 "beforehand by calling it on a batch of data.")
-        for meta_path in (self._meta_path, self._prev_meta_path):
-            if not os.path.exists(meta_path):
-                continue
+        candidates = [self._meta_path]
+        if self.double_checkpoint:
+            candidates.append(self._prev_meta_path)
+        candidates = [p for p in candidates if os.path.exists(p)]
+        for i, meta_path in enumerate(candidates):
             try:
                 self._restore(meta_path)
                 return
-            except (OSError, ValueError, KeyError) as e:
-                if not self.double_checkpoint or meta_path == self._prev_meta_path:
-                    raise
-                error = e  # noqa: F841 (fall back to the previous backup)
+            except (OSError, ValueError, KeyError):
+                if i == len(candidates) - 1:
+                    raise  # no older backup to fall back to
 
     def _restore(self, meta_path):
         with open(meta_path, encoding="utf-8") as f:

@@ -104,6 +104,18 @@ def _summary_value(tag, simple_value=None, histo=None):
     return _bytes_field(1, body)  # Summary.value (repeated, field 1)
 
 
+def _keras_model_value(tag, json_text):
+    """A `Summary.Value` holding the model's JSON config as a string tensor with the
+    `graph_keras_model` plugin metadata (what TensorBoard's graph view reads)."""
+    plugin = _bytes_field(1, b"graph_keras_model") + _bytes_field(2, b"1")
+    metadata = _bytes_field(1, plugin)
+    tensor = _key(1, 0) + _varint(7) + _bytes_field(2, b"") + _bytes_field(
+        8, json_text.encode("utf-8"))  # dtype DT_STRING, scalar shape, string_val
+    body = _bytes_field(1, tag.encode("utf-8")) + _bytes_field(8, tensor) + _bytes_field(
+        9, metadata)
+    return _bytes_field(1, body)
+
+
 def _event(step, wall_time, file_version=None, summary=None):
     out = _double_field(1, wall_time) + _key(2, 0) + _varint(int(step))
     if file_version is not None:
@@ -157,6 +169,10 @@ class EventFileWriter:
         self._write(_event(step, time.time(),
                            summary=_summary_value(tag, histo=histogram_proto(values,
                                                                              bins))))
+
+    def add_keras_model(self, tag, json_text, step=0):
+        """Writes a model's JSON config for TensorBoard's graph view."""
+        self._write(_event(step, time.time(), summary=_keras_model_value(tag, json_text)))
 
     def flush(self):
         if not self._file.closed:

@@ -100,5 +100,12 @@ def read_events(log_dir):
                         item["value"] = struct.unpack("<f", v)[0]
                     elif field == 5:
                         item["histogram"] = _histogram(v)
+                    elif field == 8:  # a string tensor (the Keras model config)
+                        item["strings"] = [s.decode("utf-8") for f, _, s in _fields(v)
+                                           if f == 8]
+                    elif field == 9:
+                        plugin = dict((f, x) for f, _, x in _fields(v)).get(1, b"")
+                        item["plugin"] = dict((f, x) for f, _, x in _fields(plugin)).get(
+                            1, b"").decode("utf-8")
                 out.append(item)
     return out

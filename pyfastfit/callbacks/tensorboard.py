@@ -23,10 +23,13 @@ class TensorBoard(Callback):
     Args:
         log_dir: the root log directory. Defaults to `"logs"`.
         histogram_freq: epochs between weight histograms (0: none).
-        write_graph, write_images, profile_batch, embeddings_freq,
-            embeddings_metadata: accepted for compatibility; graphs, images,
-            profiles and embeddings are not written (a non-zero `profile_batch` or
-            `embeddings_freq` raises).
+        write_graph: write the model's config (tag `keras`, step 0, in `train`) for
+            TensorBoard's graph view, as Keras does for Sequential and Functional
+            models. (TensorFlow's op graph does not exist here.)
+        write_images, embeddings_metadata: accepted for compatibility; weight
+            images are not written.
+        profile_batch, embeddings_freq: must be 0 (profiling and embedding
+            projections are not available).
         write_steps_per_second: also log `steps_per_second` (and
             `batch_steps_per_second` with a batch-level `update_freq`).
         update_freq: `"epoch"`, `"batch"` or an int N (write batch logs every N
@@ -79,6 +82,14 @@ class TensorBoard(Callback):
         self._train_dir = os.path.join(self.log_dir, "train")
         self._val_dir = os.path.join(self.log_dir, "validation")
         self._close_writers()
+        if self.write_graph and type(model).__name__ in ("Functional", "Sequential"):
+            try:
+                config = model.to_json()
+            except (AttributeError, TypeError, ValueError, NotImplementedError):
+                return  # a model that cannot be serialized has no graph to show
+            w = self._writer("train")
+            w.add_keras_model("keras", config, step=0)
+            w.flush()
 
     def _writer(self, which):
         # Created lazily, as Keras: no empty event files for unused directories.

@@ -77,6 +77,9 @@ def test_epoch_scalars_layout_and_fast_path(tmp_path, path):
     last = train[f"{kernel.path}/histogram"][-1]["histogram"]
     assert last["num"] == 48 and last["max"] == pytest.approx(np.max(kernel.numpy()))
     assert not any(t.startswith("batch_") for t in train)
+    graph = train["keras"][0]
+    assert graph["step"] == 0 and graph["plugin"] == "graph_keras_model"
+    assert json.loads(graph["strings"][0])["class_name"] == "Sequential"
     if path == "fast":
         assert m.fast_path_reason is None
 
@@ -129,7 +132,11 @@ for sub in ("train", "validation"):
     out[sub] = {"scalars": {t: [[e.step, e.value] for e in acc.Scalars(t)]
                             for t in tags["scalars"]},
                 "histograms": {t: [e.histogram_value.num for e in acc.Histograms(t)]
-                               for t in tags["histograms"]}}
+                               for t in tags["histograms"]},
+                "tensors": {t: [e.tensor_proto.string_val[0].decode()[:200]
+                                for e in acc.Tensors(t)] for t in tags["tensors"]},
+                "plugins": {t: acc.SummaryMetadata(t).plugin_data.plugin_name
+                            for t in tags["tensors"]}}
 print(json.dumps(out))
 """
 
@@ -157,3 +164,5 @@ def test_tensorboard_package_reads_our_files(tmp_path):
     assert "evaluation_loss_vs_iterations" in val["scalars"]
     kernel_tag = f"{m.layers[0].kernel.path}/histogram"
     assert train["histograms"][kernel_tag] == [48.0, 48.0]
+    assert train["plugins"]["keras"] == "graph_keras_model"
+    assert '"class_name": "Sequential"' in train["tensors"]["keras"][0]
