@@ -6,6 +6,7 @@ The same functions are also in `ops` itself, as in Keras 3.
 from pyfastfit.ops._core import (  # noqa: F401
     size,
 )
+from pyfastfit.ops._einsum import einsum  # noqa: F401
 from pyfastfit.ops._math import (  # noqa: F401
     abs, absolute, add, arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh,
     bitwise_and, bitwise_invert, bitwise_left_shift, bitwise_not, bitwise_or,
@@ -41,6 +42,7 @@ from pyfastfit.ops._numpy_extra import (  # noqa: F401
 )
 
 __all__ = [
+    "einsum",
     "abs", "absolute", "add", "all", "allclose", "amax", "amin", "any", "append", "arange",
     "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctan2", "arctanh", "argmax",
     "argmin", "argsort", "array", "array_split", "average", "bincount", "bitwise_and",

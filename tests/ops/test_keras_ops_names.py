@@ -222,6 +222,7 @@ SPECIAL = {  # name: (call on pyfastfit's function, NumPy value)
     "in_top_k": (lambda f: f(np.array([1, 0, 2]), np.array([[0.1, 0.5, 0.5], [0.3, 0.3, 0.1],
                                                             [0.9, 0.2, 0.1]]), 1),
                  np.array([True, True, False])),
+    "einsum": (lambda f: f("bij,bjk->bik", SQ, RHS), np.einsum("bij,bjk->bik", SQ, RHS)),
     "cond": (lambda f: f(ff.Tensor(np.array(False)), lambda: F, lambda: F2), F2),
     "switch": (lambda f: f(1, [lambda x: x + 1, lambda x: x * 2], F), F * 2),
     "while_loop": (lambda f: f(lambda i, x: i < 3, lambda i, x: (i + 1, x * 2), (0, F)),

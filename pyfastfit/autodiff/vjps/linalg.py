@@ -94,7 +94,37 @@ def _cholesky(node, g):
     return (_c32(0.5 * (s + _mT(s))),)
 
 
+def _einsum(node, g):
+    # d/dX_i of einsum(..., X_i, ...) = einsum(g, other operands -> X_i's subscripts).
+    terms, out_sub = node.attrs
+    arrays = [np.asarray(c) for c in node.saved]
+    gnp = np.asarray(g)
+    grads = []
+    for i, term in enumerate(terms):
+        if len(set(term)) != len(term):  # a diagonal: refused at record time if needed
+            grads.append(None)
+            continue
+        subs, args = [out_sub], [gnp]
+        for j, t in enumerate(terms):
+            if j != i:
+                subs.append(t)
+                args.append(arrays[j])
+        present = set("".join(subs))
+        for k, c in enumerate(term):
+            if c not in present:  # summed inside X_i only: the gradient broadcasts
+                subs.append(c)
+                args.append(np.ones(arrays[i].shape[k], np.float32))
+        gi = np.einsum(",".join(subs) + "->" + term, *args, optimize=True)
+        if gi.shape != arrays[i].shape:  # size-1 dims broadcast against the others
+            axes = tuple(k for k, (a, b) in enumerate(zip(gi.shape, arrays[i].shape))
+                         if b == 1 and a != 1)
+            gi = gi.sum(axis=axes, keepdims=True)
+        grads.append(_c32(gi))
+    return tuple(grads)
+
+
 RULES.update({
+    "einsum": _einsum,
     "linalg_inv": _inv, "linalg_solve": _solve, "linalg_det": _det_like,
     "linalg_logdet": _det_like, "linalg_cholesky": _cholesky,
 })
