@@ -16,6 +16,9 @@ It writes `tests/callbacks/fixtures/callbacks.json` (scalars, lists, file names)
   restored weights.
 - checkpoint_names: the files ModelCheckpoint wrote for filename templates with
   `{epoch:02d}`, `{batch}` and a log key, with save_freq "epoch" and an int.
+- tensorboard_tags: the subdirectories, tags and steps Keras's TensorBoard wrote
+  (histogram_freq=1, update_freq=2, write_steps_per_second=True; 2 epochs of 4
+  steps with validation), read with the tensorboard package's EventAccumulator.
 """
 
 import json
@@ -73,6 +76,25 @@ def _model():
     return m
 
 
+def _tensorboard_tags(x, y, xv, yv):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    with tempfile.TemporaryDirectory() as d:
+        m = _model()
+        m.fit(x, y, batch_size=16, epochs=2, shuffle=False, validation_data=(xv, yv),
+              verbose=0, callbacks=[keras.callbacks.TensorBoard(
+                  d, histogram_freq=1, update_freq=2, write_steps_per_second=True)])
+        out = {}
+        for sub in sorted(os.listdir(d)):
+            acc = EventAccumulator(os.path.join(d, sub), size_guidance={"tensors": 0})
+            acc.Reload()
+            # TF2 writes scalars and histograms as tensors tagged with their plugin.
+            out[sub] = {t: {"plugin": acc.SummaryMetadata(t).plugin_data.plugin_name,
+                            "steps": [e.step for e in acc.Tensors(t)]}
+                        for t in acc.Tags()["tensors"]}
+        return out
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     out = {"keras_version": keras.__version__, "reduce_lr": [], "early_stopping_scripted": []}
@@ -108,6 +130,7 @@ def main():
                   callbacks=[keras.callbacks.ModelCheckpoint(**kw)], verbose=0)
             out["checkpoint_names"].append({"kwargs": kwargs,
                                             "files": sorted(os.listdir(d))})
+    out["tensorboard_tags"] = _tensorboard_tags(x, y, xv, yv)
     with open(os.path.join(OUT, "callbacks.json"), "w") as f:
         json.dump(out, f, indent=1)
     np.savez(os.path.join(OUT, "callbacks.npz"), **arrays)

@@ -62,3 +62,31 @@ def test_early_stopping_fit_matches_keras(path):
         np.testing.assert_allclose(w, ARRAYS[f"es_restored_{i}"], rtol=1e-4, atol=1e-5)
     if path == "fast":
         assert m.fast_path_reason is None
+
+
+def test_tensorboard_layout_tags_and_steps_match_keras(tmp_path, path):
+    from pyfastfit.callbacks.event_reader import read_events
+
+    ref = FIX["tensorboard_tags"]
+    (x, y), (xv, yv) = fit_data()
+    m = _model()
+    m.fit(x, y, batch_size=16, epochs=2, shuffle=False, validation_data=(xv, yv),
+          verbose=0, callbacks=[keras.callbacks.TensorBoard(
+              str(tmp_path), histogram_freq=1, update_freq=2,
+              write_steps_per_second=True)])
+    assert sorted(os.listdir(tmp_path)) == sorted(ref)
+    for sub, tags in ref.items():
+        got = {}
+        for e in read_events(str(tmp_path / sub)):
+            got.setdefault(e["tag"], []).append(e["step"])
+
+        def plain(d):  # weight paths hold auto-generated model/layer names
+            return {t: v for t, v in d.items() if not t.endswith("/histogram")}
+
+        def hists(d):
+            return sorted((t.split("/")[-2], tuple(v)) for t, v in d.items()
+                          if t.endswith("/histogram"))
+
+        want = {t: v["steps"] for t, v in tags.items()}
+        assert plain(got) == plain(want)
+        assert hists(got) == hists(want)
