@@ -1,9 +1,7 @@
 """RemoteMonitor: POST each epoch's logs to an HTTP server (standard library)."""
 
 import json
-import urllib.error
 import urllib.parse
-import urllib.request
 import warnings
 
 import numpy as np
@@ -45,6 +43,9 @@ class RemoteMonitor(Callback):
         self.timeout = timeout
 
     def on_epoch_end(self, epoch, logs=None):
+        import urllib.error
+        import urllib.request  # lazily: it is slow to import and rarely needed
+
         send = {"epoch": epoch}
         for k, v in (logs or {}).items():
             send[k] = v.item() if isinstance(v, (np.ndarray, np.generic)) else v
