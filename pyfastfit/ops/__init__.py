@@ -13,6 +13,7 @@ from pyfastfit.ops._core import *  # noqa: F401,F403
 from pyfastfit.ops import _math, _shape, _reduce, _linalg, _nn  # noqa: F401,E402,I001
 from pyfastfit.ops import image, linalg, math, nn, numpy  # noqa: F401,E402  (namespaces)
 from pyfastfit.ops._control_flow import *  # noqa: F401,F403
+from pyfastfit.ops._custom_gradient import custom_gradient  # noqa: F401
 from pyfastfit.ops._numpy_array import saturate_cast  # noqa: F401
 from pyfastfit.ops._numpy_extra import get_item, stop_gradient  # noqa: F401
 from pyfastfit.ops._shape import (  # noqa: F401,A004  (Keras's core ops)
