@@ -165,3 +165,49 @@ def test_norm_errors():
         ops.linalg.norm(x, axis=2)
     with pytest.raises(ValueError, match="pair of ints"):
         ops.linalg.norm(np.ones((2, 3, 4), np.float32), axis=(0, 1, 2))
+
+
+def test_eigh_values_and_gradient():
+    def f(b):  # symmetric input built from b, so finite differences stay symmetric
+        a = ops.add(b, ops.transpose(b))
+        w, v = ops.linalg.eigh(a)
+        # eigenvectors are defined up to sign: use sign-invariant functions of them
+        return ops.concatenate([w, ops.reshape(ops.square(v), (-1,))], axis=0)
+
+    def ref(b):
+        w, v = np.linalg.eigh(b + b.T)
+        return np.concatenate([w, (v * v).ravel()])
+
+    check_op(f, ref, [A], atol=1e-4, rtol=1e-3)
+
+
+def test_pinv_lstsq_and_gradients():
+    tall = rng.standard_normal((4, 3)).astype(np.float32)
+    check_op(ops.linalg.pinv, np.linalg.pinv, [tall], atol=1e-4, rtol=1e-4)
+    check_op(ops.linalg.pinv, np.linalg.pinv, [tall.T.copy()], atol=1e-4, rtol=1e-4)
+    b = rng.standard_normal((4, 2)).astype(np.float32)
+    check_op(ops.linalg.lstsq, lambda a, y: np.linalg.lstsq(a, y)[0], [tall, b],
+             atol=1e-4, rtol=1e-4)
+    deficient = np.array([[1.0, 2.0], [2.0, 4.0], [0.0, 0.0]], np.float32)  # rank 1
+    np.testing.assert_allclose(ops.linalg.lstsq(deficient, np.ones(3, np.float32)).numpy(),
+                               np.linalg.lstsq(deficient, np.ones(3))[0], rtol=1e-5)
+    assert int(ops.linalg.matrix_rank(deficient)) == 1
+    assert ops.linalg.matrix_rank(np.stack([np.eye(3), np.zeros((3, 3))])).numpy().tolist() == [3, 0]
+
+
+def test_cholesky_inverse_and_gradient():
+    low = np.linalg.cholesky(A @ A.T + np.eye(3)).astype(np.float32)
+    for upper in (False, True):
+        x = low.T.copy() if upper else low
+        check_op(lambda v: ops.linalg.cholesky_inverse(v, upper=upper),
+                 lambda v: np.linalg.inv(v.T @ v if upper else v @ v.T), [x],
+                 atol=1e-4, rtol=1e-4)
+
+
+def test_spectral_errors():
+    with pytest.raises(ValueError, match="eigh.*square.*Received: x.shape=\\(2, 3\\)"):
+        ops.linalg.eigh(np.ones((2, 3), np.float32))
+    with pytest.raises(ValueError, match="pinv.*rank >= 2.*Received: x.shape=\\(3,\\)"):
+        ops.linalg.pinv(np.ones(3, np.float32))
+    with pytest.raises(ValueError, match="lstsq: `b` must be \\(3,\\).*Received: b.shape=\\(2,\\)"):
+        ops.linalg.lstsq(np.ones((3, 2), np.float32), np.ones(2, np.float32))

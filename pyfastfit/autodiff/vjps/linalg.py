@@ -123,8 +123,39 @@ def _einsum(node, g):
     return tuple(grads)
 
 
+def _eigh(node, gs):
+    # A = V diag(w) V^T: dA-bar = V (diag(gw) + F o (V^T gV)) V^T, F_ij = 1/(w_j - w_i).
+    w, v = (_np(c) for c in node.saved)
+    gw, gv = gs
+    n = w.shape[-1]
+    inner = np.zeros(v.shape)
+    if gv is not None:
+        diff = w[..., None, :] - w[..., :, None]
+        eye = np.eye(n, dtype=bool)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            f = np.where(eye, 0.0, 1.0 / np.where(eye, 1.0, diff))
+        inner = f * (_mT(v) @ _np(gv))
+    if gw is not None:
+        inner = inner + _np(gw)[..., :, None] * np.eye(n)
+    a = v @ inner @ _mT(v)
+    return (_c32(0.5 * (a + _mT(a))),)
+
+
+def _pinv(node, g):
+    # Golub & Pereyra's derivative of A+ (valid while the rank does not change).
+    a, p = (_np(c) for c in node.saved)
+    g = _np(g)
+    m, n = a.shape[-2], a.shape[-1]
+    ga = (-_mT(p) @ g @ _mT(p)
+          + (np.eye(m) - a @ p) @ _mT(g) @ p @ _mT(p)
+          + _mT(p) @ p @ _mT(g) @ (np.eye(n) - p @ a))
+    return (_c32(ga),)
+
+
 RULES.update({
     "einsum": _einsum,
+    "linalg_eigh": _eigh,
+    "linalg_pinv": _pinv,
     "linalg_inv": _inv, "linalg_solve": _solve, "linalg_det": _det_like,
     "linalg_logdet": _det_like, "linalg_cholesky": _cholesky,
 })
