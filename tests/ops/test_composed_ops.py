@@ -116,3 +116,24 @@ def test_errors():
         ops.in_top_k(np.array([0]), np.ones(4), 1)
     with pytest.raises(ValueError, match="multi_hot: `num_classes` is required"):
         ops.nn.multi_hot(np.array([1]))
+
+
+def test_segment_max_min_gradient_ties_empty_and_inf():
+    x = ff.Variable(np.array([1.0, 5.0, 5.0, 2.0, -np.inf], np.float32))
+    ids = np.array([0, 0, 0, 1, 1])
+    with ff.GradientTape() as tape:
+        y = ops.segment_max(x, ids, num_segments=3)
+        loss = ops.sum(ops.multiply(y, np.array([1.0, 2.0, 0.0], np.float32)))
+    lowest = np.finfo(np.float32).min
+    np.testing.assert_array_equal(y.numpy(), [5.0, 2.0, lowest])
+    # ties share the gradient (as TensorFlow); the -inf row gets none, and no NaN appears
+    np.testing.assert_array_equal(tape.gradient(loss, x).numpy(), [0, 0.5, 0.5, 2.0, 0])
+    data = rng.standard_normal((5, 2)).astype(np.float32)
+    seg = np.array([2, 0, 2, 1, 0])
+    check_op(lambda d: ops.segment_min(d, seg, num_segments=3),
+             lambda d: np.stack([d[seg == k].min(0) for k in range(3)]), [data])
+    assert ops.segment_max(np.array([1, 7, 3], np.int32), [0, 1, 1]).numpy().tolist() == [1, 7]
+    nan = ops.segment_max(np.array([1.0, np.nan, 2.0], np.float32), [0, 0, 1]).numpy()
+    assert np.isnan(nan[0]) and nan[1] == 2.0
+    with pytest.raises(ValueError, match="segment_max: `segment_ids` must be 1-D"):
+        ops.segment_max(np.ones(3, np.float32), [0, 1])
