@@ -84,3 +84,29 @@ def test_resize_errors():
         ops.image.resize(X, (2, 2), data_format="nhwc")
     with pytest.raises(ValueError, match="non-empty.*Received: images.shape=\\(1, 0, 3, 1\\)"):
         ops.image.resize(np.zeros((1, 0, 3, 1), np.float32), (2, 2))
+
+
+def test_crop_pad_grayscale_values_gradients_and_errors():
+    x = np.random.default_rng(3).standard_normal((2, 4, 5, 3)).astype(np.float32)
+    check_op(lambda v: ops.image.crop_images(v, 1, 2, bottom_cropping=1, target_width=2),
+             lambda v: v[:, 1:3, 2:4], [x])
+    check_op(lambda v: ops.image.pad_images(v, bottom_padding=2, left_padding=1,
+                                            target_height=7, right_padding=0),
+             lambda v: np.pad(v, ((0, 0), (1, 2), (1, 0), (0, 0))), [x])
+    check_op(ops.image.rgb_to_grayscale,
+             lambda v: (v @ np.array([0.2989, 0.587, 0.114]))[..., None], [x])
+    cf = np.moveaxis(x, -1, 1)
+    np.testing.assert_allclose(
+        ops.image.rgb_to_grayscale(cf, data_format="channels_first").numpy()[:, 0],
+        (x @ np.array([0.2989, 0.587, 0.114], np.float32)), rtol=1e-5)
+    u8 = (np.arange(2 * 3 * 4 * 3) * 7 % 256).reshape(2, 3, 4, 3).astype("uint8")
+    assert ops.image.rgb_to_grayscale(u8).numpy()[0, :, :, 0].tolist() == [
+        [5, 26, 47, 68], [89, 110, 131, 152], [173, 194, 215, 236]]  # Keras 3's output
+    with pytest.raises(ValueError, match="give exactly two of top_cropping, bottom_cropping"):
+        ops.image.crop_images(x, 1, 1, 1, 1, target_height=1)
+    with pytest.raises(ValueError, match="crop box \\[3, 6\\) does not fit the size 4"):
+        ops.image.crop_images(x, 3, 0, target_height=3, right_cropping=0)
+    with pytest.raises(ValueError, match="pad_images: the padding must be non-negative"):
+        ops.image.pad_images(x, 0, 0, target_height=2, target_width=5)
+    with pytest.raises(ValueError, match="3 channels.*Received: images.shape=\\(2, 4, 5, 1\\)"):
+        ops.image.rgb_to_grayscale(x[..., :1])
