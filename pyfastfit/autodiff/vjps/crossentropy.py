@@ -1,4 +1,4 @@
-"""Backward rules for the cross-entropy ops (pyfastfit/ops/crossentropy.py)."""
+"""Backward rules for the cross-entropy ops (pyfastfit/ops/_crossentropy.py)."""
 
 from pyfastfit.core._c import _C
 

@@ -1,4 +1,4 @@
-"""Backward rules for the fused loss ops (pyfastfit/ops/losses.py)."""
+"""Backward rules for the fused loss ops (pyfastfit/ops/_losses.py)."""
 
 from pyfastfit.core._c import _C
 
