@@ -9,6 +9,7 @@ from pyfastfit.ops._core import (  # noqa: F401
 from pyfastfit.ops._einsum import (  # noqa: F401
     einsum,
 )
+from pyfastfit.ops._nan_quantile import nanmedian, nanpercentile, nanquantile  # noqa: F401
 from pyfastfit.ops._math import (  # noqa: F401
     abs, absolute, add, arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh,
     bitwise_and, bitwise_invert, bitwise_left_shift, bitwise_not, bitwise_or,
@@ -51,6 +52,7 @@ from pyfastfit.ops._numpy_array import (  # noqa: F401
 )
 
 __all__ = [
+    "nanmedian", "nanpercentile", "nanquantile",
     "abs", "absolute", "add", "all", "allclose", "amax", "amin", "any", "append", "arange",
     "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctan2", "arctanh", "argmax",
     "argmin", "argpartition", "argsort", "array", "array_split", "average", "bartlett",

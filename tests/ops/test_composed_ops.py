@@ -137,3 +137,19 @@ def test_segment_max_min_gradient_ties_empty_and_inf():
     assert np.isnan(nan[0]) and nan[1] == 2.0
     with pytest.raises(ValueError, match="segment_max: `segment_ids` must be 1-D"):
         ops.segment_max(np.ones(3, np.float32), [0, 1])
+
+
+@pytest.mark.parametrize("method", ["linear", "lower", "higher", "midpoint", "nearest"])
+def test_nanquantile_values_gradient_and_all_nan(method):
+    x = rng.permutation(20).astype(np.float32).reshape(4, 5) / 3  # distinct: no sort ties
+    x[0, 1] = x[3, 0] = x[3, 4] = np.nan
+
+    def ref(v):
+        return np.nanquantile(v, [0.3, 0.9], axis=1, method=method)
+
+    check_op(lambda v: ops.nanquantile(v, [0.3, 0.9], axis=1, method=method), ref, [x],
+             atol=1e-5, rtol=1e-5)
+    out = ops.nanmedian(np.array([[np.nan, np.nan], [1.0, np.nan]], np.float32), axis=1)
+    assert np.isnan(out.numpy()[0]) and out.numpy()[1] == 1.0
+    with pytest.raises(ValueError, match="nanquantile: `q` must be.*Received: q=1.5"):
+        ops.nanquantile(x, 1.5)

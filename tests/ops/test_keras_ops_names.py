@@ -160,7 +160,7 @@ BINARY = {
 REDUCTIONS = ("all", "amax", "amin", "any", "argmax", "argmin", "count_nonzero", "cumprod",
               "cumsum", "max", "mean", "median", "min", "prod", "std", "sum", "var",
               "nansum", "nanprod", "nanmean", "nanmax", "nanmin", "nanvar", "nanstd",
-              "nancumsum", "nancumprod", "nanargmax", "nanargmin")
+              "nancumsum", "nancumprod", "nanargmax", "nanargmin", "nanmedian")
 SPECIAL = {  # name: (call on pyfastfit's function, NumPy value)
     "arange": (lambda f: f(1, 10, 2), np.arange(1, 10, 2)),
     "average": (lambda f: f(F, axis=1, weights=P[0]), np.average(F, axis=1, weights=P[0])),
@@ -253,6 +253,8 @@ SPECIAL = {  # name: (call on pyfastfit's function, NumPy value)
                     SQ[..., None][:, 1:3, 0:2]),
     "pad_images": (lambda f: f(SQ[..., None], 1, 2, target_height=5, target_width=6),
                    np.pad(SQ[..., None], ((0, 0), (1, 1), (2, 1), (0, 0)))),
+    "nanquantile": (lambda f: f(FN, [0.25, 0.5], axis=1), np.nanquantile(FN, [0.25, 0.5], axis=1)),
+    "nanpercentile": (lambda f: f(FN, 40, axis=0), np.nanpercentile(FN, 40, axis=0)),
     "eigh": (lambda f: f(SPD)[0], np.linalg.eigh(SPD)[0]),
     "pinv": (lambda f: f(F), np.linalg.pinv(F)),
     "lstsq": (lambda f: f(F.T, F2[0]), np.linalg.lstsq(F.T, F2[0])[0]),
