@@ -107,8 +107,20 @@ class EpochLoops:
         """Trains the model for a fixed number of epochs.
 
         Args:
-            x: input array, or list/tuple/dict of arrays (by position or input name).
-            y: target array(s), same structures (by output name for dicts).
+            x: the inputs, one of:
+                - a NumPy array (or anything with `__array__`: a pyfastfit
+                  `Tensor`, a pandas DataFrame/Series), or a list/tuple/dict of
+                  them, matched to the model's inputs by position or input name;
+                - a `pyfastfit.data.Dataset` yielding `(x, y)` or
+                  `(x, y, sample_weight)` batches;
+                - a `utils.PyDataset` (`utils.Sequence`) subclass;
+                - a Python generator, or any other iterable of batches (a
+                  `tf.data.Dataset` or a torch `DataLoader` when those are
+                  installed; their tensors are read through `.numpy()`).
+                With a dataset, PyDataset or generator, `y` and `sample_weight`
+                come from `x` and must not be given.
+            y: target array(s), same structures as `x` (by output name for
+                dicts); only with array inputs.
             batch_size: samples per gradient update. Defaults to 32.
             epochs: index of the last epoch to train.
             verbose: "auto" (= 1), 0 silent, 1 progress bar, 2 one line per epoch.
@@ -316,7 +328,9 @@ class EpochLoops:
         """Returns the loss and metric values of the model on the given data.
 
         Args:
-            x, y: inputs and targets (same structures as `fit`).
+            x, y: inputs and targets: arrays (or lists/tuples/dicts of them),
+                a `data.Dataset`, a `PyDataset`, a generator or another iterable
+                of batches, exactly as `fit` takes them (`y` only with arrays).
             batch_size: defaults to 32.
             verbose: "auto" (= 1), 0 or 1 (progress bar), 2 (one line).
             sample_weight: per-sample weights.
@@ -351,7 +365,10 @@ class EpochLoops:
         """Generates output predictions for the input samples.
 
         Args:
-            x: input array(s) (same structures as `fit`).
+            x: the inputs: an array (or a list/tuple/dict of arrays), a
+                `data.Dataset`, a `PyDataset`, a generator or another iterable of
+                batches (each batch `x`, `(x,)`, `[x]` or `(x, y, ...)`: the
+                targets are ignored), as `fit` takes them.
             batch_size: defaults to 32.
             verbose: "auto" (= 1), 0, 1 or 2.
             steps: number of batches to predict; a dataset or generator that
