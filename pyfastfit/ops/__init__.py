@@ -27,6 +27,7 @@ from pyfastfit.ops.nn import (  # noqa: F401  (not dense/exponential/tanh: no Ke
     silu, softmax, softplus, softsign, sparse_categorical_crossentropy, swish,
 )
 from pyfastfit.ops.nn import (  # noqa: F401
+    depth_to_space, space_to_depth,
     celu, glu, hard_shrink, hard_tanh, layer_normalization, moments, multi_hot, normalize,
     psnr, rms_normalization, soft_shrink, sparse_plus, sparse_sigmoid, squareplus,
     tanh_shrink, threshold,

@@ -176,7 +176,59 @@ def in_top_k(targets, predictions, k):
     return m.less(above, int(k))
 
 
+def _blocks_layout(x, block_size, data_format, op):
+    x = x if isinstance(x, Tensor) else convert_to_tensor(x)
+    if x.ndim != 4:
+        raise ValueError(f"{op}: `x` must be 4-D. Received: x.shape={x.shape}")
+    if data_format not in ("channels_last", "channels_first"):
+        raise ValueError(f"{op}: `data_format` must be 'channels_last' or 'channels_first'. "
+                         f"Received: data_format={data_format!r}")
+    b = int(block_size)
+    if b < 2:
+        raise ValueError(f"{op}: `block_size` must be at least 2. Received: block_size={b}")
+    if data_format == "channels_first":
+        x = s.transpose(x, (0, 2, 3, 1))
+    return x, b
+
+
+def depth_to_space(x, block_size, data_format="channels_last"):
+    """Moves blocks of channels into `block_size` x `block_size` spatial blocks (the
+    inverse of `space_to_depth`; TensorFlow's DCR order)."""
+    x, b = _blocks_layout(x, block_size, data_format, "depth_to_space")
+    n, h, w, c = x.shape
+    if c % (b * b):
+        raise ValueError(f"depth_to_space: channels ({c}) must be divisible by "
+                         f"block_size**2 ({b * b}). Received: x.shape={x.shape}")
+    c_out = c // (b * b)
+    y = s.reshape(s.transpose(s.reshape(x, (n, h, w, b, b, c_out)), (0, 1, 3, 2, 4, 5)),
+                  (n, h * b, w * b, c_out))
+    return s.transpose(y, (0, 3, 1, 2)) if data_format == "channels_first" else y
+
+
+def space_to_depth(x, block_size, data_format="channels_last"):
+    """Moves `block_size` x `block_size` spatial blocks into channels."""
+    x, b = _blocks_layout(x, block_size, data_format, "space_to_depth")
+    n, h, w, c = x.shape
+    if h % b or w % b:
+        raise ValueError(f"space_to_depth: height and width must be divisible by "
+                         f"block_size ({b}). Received: x.shape={x.shape}")
+    y = s.reshape(s.transpose(s.reshape(x, (n, h // b, b, w // b, b, c)), (0, 1, 3, 2, 4, 5)),
+                  (n, h // b, w // b, b * b * c))
+    return s.transpose(y, (0, 3, 1, 2)) if data_format == "channels_first" else y
+
+
+def cdist(x, y):
+    """Euclidean distances between the rows of `x` (..., P, M) and of `y` (..., R, M)."""
+    a, b = _f(x), _f(y)
+    if a.ndim < 2 or b.ndim < 2 or a.shape[-1] != b.shape[-1]:
+        raise ValueError(f"cdist: `x` and `y` must be (..., P, M) and (..., R, M). "
+                         f"Received: x.shape={a.shape}, y.shape={b.shape}")
+    d = m.subtract(s.expand_dims(a, -2), s.expand_dims(b, -3))
+    return m.sqrt(r.sum(m.square(d), axis=-1))
+
+
 __all__ = [
+    "cdist", "depth_to_space", "space_to_depth",
     "celu", "erfc", "glu", "hard_shrink", "hard_tanh", "in_top_k", "layer_normalization",
     "moments", "multi_hot", "normalize", "psnr", "rms_normalization", "soft_shrink",
     "sparse_plus", "sparse_sigmoid", "squareplus", "tanh_shrink", "threshold",

@@ -68,6 +68,11 @@ def isreal(x):
     return s.ones_like(x, dtype="bool")
 
 
+def angle(x):
+    """The argument of each (real) element: pi where negative, else 0 (as Keras 3)."""
+    return m.where(m.less(_f(x), 0.0), _pymath.pi, 0.0)
+
+
 def fabs(x):
     """Absolute value as float32."""
     return m.abs(_f(x))
@@ -381,7 +386,7 @@ def nancumprod(x, axis=None, dtype=None):
 
 
 __all__ = [
-    "allclose", "append", "array", "array_split", "conj", "conjugate", "copy", "deg2rad",
+    "angle", "allclose", "append", "array", "array_split", "conj", "conjugate", "copy", "deg2rad",
     "diagflat", "diff", "empty", "empty_like", "fabs", "fliplr", "flipud", "fmax", "fmin",
     "fmod", "geomspace", "get_item", "heaviside", "imag", "inner", "isneginf", "isposinf",
     "isreal", "logaddexp2", "logspace", "nancumprod", "nancumsum", "nanmax", "nanmean",

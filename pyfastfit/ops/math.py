@@ -9,6 +9,7 @@ from pyfastfit.ops._math import (  # noqa: F401
 from pyfastfit.ops._reduce import (  # noqa: F401
     logsumexp,
 )
+from pyfastfit.ops._nn_extra import cdist  # noqa: F401
 from pyfastfit.ops._segment import segment_max, segment_min  # noqa: F401
 from pyfastfit.ops._shape import (  # noqa: F401
     segment_sum, top_k,
@@ -21,6 +22,7 @@ from pyfastfit.ops._nn_extra import (  # noqa: F401
 )
 
 __all__ = [
+    "cdist",
     "segment_max", "segment_min",
     "erf", "erfc", "in_top_k", "logdet", "logsumexp", "rsqrt", "segment_sum", "top_k",
 ]

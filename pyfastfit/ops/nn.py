@@ -14,6 +14,7 @@ from pyfastfit.ops._nn import (  # noqa: F401
     swish, tanh,
 )
 from pyfastfit.ops._nn_extra import (  # noqa: F401
+    depth_to_space, space_to_depth,
     celu, glu, hard_shrink, hard_tanh, layer_normalization, moments, multi_hot, normalize,
     psnr, rms_normalization, soft_shrink, sparse_plus, sparse_sigmoid, squareplus,
     tanh_shrink, threshold,
@@ -21,6 +22,7 @@ from pyfastfit.ops._nn_extra import (  # noqa: F401
 from pyfastfit.ops._shape import one_hot  # noqa: F401
 
 __all__ = [
+    "depth_to_space", "space_to_depth",
     "celu", "glu", "hard_shrink", "hard_tanh", "layer_normalization", "moments", "multi_hot",
     "normalize", "psnr", "rms_normalization", "soft_shrink", "sparse_plus", "sparse_sigmoid",
     "squareplus", "tanh_shrink", "threshold",

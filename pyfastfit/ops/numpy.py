@@ -9,6 +9,7 @@ from pyfastfit.ops._core import (  # noqa: F401
 from pyfastfit.ops._einsum import (  # noqa: F401
     einsum,
 )
+from pyfastfit.ops._numpy_extra import angle  # noqa: F401
 from pyfastfit.ops._nan_quantile import nanmedian, nanpercentile, nanquantile  # noqa: F401
 from pyfastfit.ops._math import (  # noqa: F401
     abs, absolute, add, arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh,
@@ -52,6 +53,7 @@ from pyfastfit.ops._numpy_array import (  # noqa: F401
 )
 
 __all__ = [
+    "angle",
     "nanmedian", "nanpercentile", "nanquantile",
     "abs", "absolute", "add", "all", "allclose", "amax", "amin", "any", "append", "arange",
     "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctan2", "arctanh", "argmax",

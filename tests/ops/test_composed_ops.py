@@ -153,3 +153,29 @@ def test_nanquantile_values_gradient_and_all_nan(method):
     assert np.isnan(out.numpy()[0]) and out.numpy()[1] == 1.0
     with pytest.raises(ValueError, match="nanquantile: `q` must be.*Received: q=1.5"):
         ops.nanquantile(x, 1.5)
+
+
+def test_depth_space_cdist_angle():
+    x = np.arange(48, dtype=np.float32).reshape(1, 2, 3, 8)
+    y = ops.nn.depth_to_space(x, 2)
+    assert y.shape == (1, 4, 6, 2)
+    assert y.numpy()[0, :2, :2, :].ravel().tolist() == list(range(8))  # Keras 3's output
+    np.testing.assert_array_equal(ops.nn.space_to_depth(y, 2).numpy(), x)
+    cf = ops.nn.depth_to_space(np.moveaxis(x, -1, 1), 2, data_format="channels_first")
+    assert cf.numpy()[0, :, :2, :2].ravel().tolist() == [0, 2, 4, 6, 1, 3, 5, 7]
+    check_op(lambda v: ops.nn.depth_to_space(v, 2), lambda v: v.reshape(1, 2, 3, 2, 2, 2)
+             .transpose(0, 1, 3, 2, 4, 5).reshape(1, 4, 6, 2), [x / 10])
+    check_op(ops.cdist, lambda a, b: np.sqrt(((a[:, None] - b[None]) ** 2).sum(-1)),
+             [X, Y.T + 3.0])
+    np.testing.assert_allclose(ops.cdist([[0.0, 0.0], [1.0, 1.0]], [[3.0, 4.0]]).numpy(),
+                               [[5.0], [3.6055512]], rtol=1e-6)  # Keras 3's output
+    assert ops.angle(np.array([-1.0, -0.0, np.nan], np.float32)).numpy().tolist() == [
+        pytest.approx(np.pi), 0.0, 0.0]  # as Keras 3 (NumPy gives pi and nan for the last two)
+    with pytest.raises(ValueError, match="depth_to_space: channels \\(3\\) must be divisible"):
+        ops.nn.depth_to_space(np.ones((1, 2, 2, 3), np.float32), 2)
+    with pytest.raises(ValueError, match="space_to_depth: height and width must be divisible"):
+        ops.nn.space_to_depth(np.ones((1, 3, 2, 1), np.float32), 2)
+    with pytest.raises(ValueError, match="`block_size` must be at least 2"):
+        ops.nn.space_to_depth(x, 1)
+    with pytest.raises(ValueError, match="cdist: .*Received: x.shape=\\(3, 4\\), y.shape=\\(4, 2\\)"):
+        ops.cdist(X, Y)

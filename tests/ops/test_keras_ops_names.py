@@ -255,6 +255,14 @@ SPECIAL = {  # name: (call on pyfastfit's function, NumPy value)
                    np.pad(SQ[..., None], ((0, 0), (1, 1), (2, 1), (0, 0)))),
     "nanquantile": (lambda f: f(FN, [0.25, 0.5], axis=1), np.nanquantile(FN, [0.25, 0.5], axis=1)),
     "nanpercentile": (lambda f: f(FN, 40, axis=0), np.nanpercentile(FN, 40, axis=0)),
+    "angle": (lambda f: f(np.array([-1.0, 0.0, 2.0], np.float32)), np.angle([-1.0, 0.0, 2.0])),
+    "cdist": (lambda f: f(F, F2[:2]), np.sqrt(((F[:, None] - F2[None, :2]) ** 2).sum(-1))),
+    "depth_to_space": (lambda f: f(np.arange(48, dtype=np.float32).reshape(1, 2, 3, 8), 2),
+                       np.arange(48).reshape(1, 2, 3, 2, 2, 2).transpose(0, 1, 3, 2, 4, 5)
+                       .reshape(1, 4, 6, 2)),
+    "space_to_depth": (lambda f: f(np.arange(48, dtype=np.float32).reshape(1, 4, 6, 2), 2),
+                       np.arange(48).reshape(1, 2, 2, 3, 2, 2).transpose(0, 1, 3, 2, 4, 5)
+                       .reshape(1, 2, 3, 8)),
     "eigh": (lambda f: f(SPD)[0], np.linalg.eigh(SPD)[0]),
     "pinv": (lambda f: f(F), np.linalg.pinv(F)),
     "lstsq": (lambda f: f(F.T, F2[0]), np.linalg.lstsq(F.T, F2[0])[0]),
