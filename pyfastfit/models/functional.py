@@ -8,6 +8,7 @@ from pyfastfit.layers.core.input_layer import InputLayer
 from pyfastfit.layers.keras_tensor import KerasTensor, flatten, map_structure
 from pyfastfit.layers.layer import Layer, call_nested, deserialize_layer, serialize_layer
 from pyfastfit.models.graph_losses import GraphLossesMixin
+from pyfastfit.models.graph_walk import graph_nodes
 from pyfastfit.models.model import Model
 
 
@@ -53,37 +54,9 @@ class Functional(GraphLossesMixin, Model):
 
     def _build_graph(self):
         input_ids = {t._id for t in self.inputs}
-        order, seen, index = [], set(), {}
-
-        def visit(t, path):
-            layer, node_index, _ = t._keras_history
-            node = layer._inbound_nodes[node_index]
-            if id(node) in seen:
-                return
-            if t._id in input_ids:
-                seen.add(id(node))
-                index[id(node)] = len(order)
-                order.append(node)
-                return
-            if isinstance(layer, InputLayer):
-                raise ValueError(
-                    f"Graph disconnected: cannot obtain value for tensor {t.name} at layer "
-                    f"'{layer.name}'. It is not among the model's `inputs` "
-                    f"{[x.name for x in self.inputs]}.")
-            if id(node) in path:
-                raise ValueError("The Functional graph has a cycle.")
-            path.add(id(node))
-            for parent in node.inputs:
-                visit(parent, path)
-            path.discard(id(node))
-            seen.add(id(node))
-            index[id(node)] = len(order)
-            order.append(node)
-
-        for t in self.inputs:
-            visit(t, set())
-        for t in self.outputs:
-            visit(t, set())
+        order = graph_nodes(self.inputs + self.outputs, self.inputs, set(),
+                            include_inputs=True)
+        index = {id(n): i for i, n in enumerate(order)}
         depth = {id(n): 0 for n in order}
         for node in reversed(order):
             if node.outputs and node.outputs[0]._id in input_ids:

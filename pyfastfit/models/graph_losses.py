@@ -8,9 +8,9 @@ not run these nodes, so fit/evaluate take the eager path for such a model
 (`fast_path_reason` says why).
 """
 
-from pyfastfit.layers.core.input_layer import InputLayer
 from pyfastfit.layers.keras_tensor import KerasTensor, flatten, map_structure
 from pyfastfit.layers.layer import Layer, _check_metric_args
+from pyfastfit.models.graph_walk import graph_nodes
 
 
 def _check_tensors(struct, what):
@@ -71,35 +71,7 @@ class GraphLossesMixin:
     def _subgraph(self, tensors, known):
         """Nodes (topological order) that compute `tensors` from the inputs, except
         those in `known`."""
-        input_ids = {t._id for t in self.inputs}
-        new = []
-
-        def visit(t, path):
-            if t._keras_history is None:
-                raise ValueError(f"Tensor {t.name} was not produced by `keras.Input` or a "
-                                 "layer/op call, so the model cannot compute it. "
-                                 f"Received: {t!r}")
-            layer, node_index, _ = t._keras_history
-            node = layer._inbound_nodes[node_index]
-            if t._id in input_ids or id(node) in known:
-                return
-            if isinstance(layer, InputLayer):
-                raise ValueError(
-                    f"Graph disconnected: cannot obtain value for tensor {t.name} at layer "
-                    f"'{layer.name}'. It is not among the model's `inputs` "
-                    f"{[x.name for x in self.inputs]}.")
-            if id(node) in path:
-                raise ValueError("The Functional graph has a cycle.")
-            path.add(id(node))
-            for parent in node.inputs:
-                visit(parent, path)
-            path.discard(id(node))
-            known.add(id(node))
-            new.append(node)
-
-        for t in tensors:
-            visit(t, set())
-        return new
+        return graph_nodes(tensors, self.inputs, known)
 
     def _run_added(self, values):
         nodes, losses, metrics = self._added
