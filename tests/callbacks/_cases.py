@@ -1,5 +1,6 @@
 """The cases recorded from Keras by make_keras_fixtures.py (shared with the tests;
-imports NumPy only, so both Keras's and pyfastfit's interpreters can read it)."""
+imports NumPy only, and the model builder takes the keras module, so both Keras's and
+pyfastfit's interpreters can read it)."""
 
 import numpy as np
 
@@ -46,3 +47,16 @@ def initial_weights():
     rng = np.random.default_rng(11)
     return [rng.uniform(-0.6, 0.6, (6, 8)).astype("float32"), np.zeros(8, "float32"),
             rng.uniform(-0.7, 0.7, (8, 2)).astype("float32"), np.zeros(2, "float32")]
+
+
+def small_model(keras, optimizer=None):
+    """Dense(8, relu) -> Dense(2) on 6 features with `initial_weights()`, compiled with
+    `optimizer` (default SGD(0.5)), sparse CE from logits and accuracy. `keras` is the
+    module to build it with: Keras in the fixture script, pyfastfit in the tests."""
+    m = keras.Sequential([keras.Input((6,)), keras.layers.Dense(8, activation="relu"),
+                          keras.layers.Dense(2)])
+    m.set_weights(initial_weights())
+    m.compile(optimizer=optimizer or keras.optimizers.SGD(0.5),
+              loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+              metrics=["accuracy"])
+    return m

@@ -19,7 +19,7 @@ import numpy as np  # noqa: E402
 
 import pyfastfit as keras  # noqa: E402
 from pyfastfit import config  # noqa: E402
-from tests.callbacks._cases import fit_data, initial_weights  # noqa: E402
+from tests.callbacks._cases import fit_data, small_model  # noqa: E402
 
 
 def main():
@@ -28,12 +28,7 @@ def main():
     kill_at = int(kill_at)
     config.set_fast_path_enabled(fast == "1")
     (x, y), _ = fit_data()
-    m = keras.Sequential([keras.Input((6,)), keras.layers.Dense(8, activation="relu"),
-                          keras.layers.Dense(2)])
-    m.set_weights(initial_weights())
-    m.compile(optimizer=keras.optimizers.Adam(0.01),
-              loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-              metrics=["accuracy"])
+    m = small_model(keras, keras.optimizers.Adam(0.01))
     callbacks = [keras.callbacks.BackupAndRestore(backup_dir, save_freq=save_freq)]
     if kill_at and mode == "step":
         class Kill(keras.callbacks.Callback):

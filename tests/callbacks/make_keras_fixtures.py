@@ -37,7 +37,7 @@ OUT = os.path.join(HERE, "fixtures")
 sys.path.insert(0, HERE)
 
 from _cases import (CHECKPOINT_CASES, EARLY_STOPPING_CASES, REDUCE_LR_CASES,  # noqa: E402
-                    fit_data, initial_weights)
+                    fit_data, small_model)
 
 
 class _Opt:
@@ -67,13 +67,7 @@ def _drive(cb, values, key):
 
 
 def _model():
-    m = keras.Sequential([keras.Input((6,)), keras.layers.Dense(8, activation="relu"),
-                          keras.layers.Dense(2)])
-    m.set_weights(initial_weights())
-    m.compile(optimizer=keras.optimizers.SGD(0.5),
-              loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-              metrics=["accuracy"])
-    return m
+    return small_model(keras)
 
 
 def _tensorboard_tags(x, y, xv, yv):

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import pyfastfit as keras
-from tests.callbacks._cases import fit_data, initial_weights
+from tests.callbacks._cases import fit_data, small_model
 from tests.callbacks._models import FakeModel, drive, path  # noqa: F401
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -38,13 +38,7 @@ def test_early_stopping_epoch_matches_keras(case):
 
 
 def _model():
-    m = keras.Sequential([keras.Input((6,)), keras.layers.Dense(8, activation="relu"),
-                          keras.layers.Dense(2)])
-    m.set_weights(initial_weights())
-    m.compile(optimizer=keras.optimizers.SGD(0.5),
-              loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-              metrics=["accuracy"])
-    return m
+    return small_model(keras)
 
 
 def test_early_stopping_fit_matches_keras(path):
