@@ -2,6 +2,7 @@
 fixture script and by the subprocess that loads pyfastfit's files in Keras (never by
 the pyfastfit tests themselves); `custom_objects.py` holds the pyfastfit twins."""
 
+import interop_cases  # on sys.path: the scripts insert this directory
 import keras
 
 
@@ -42,52 +43,8 @@ class TwoLayer(keras.Model):
 
 
 def build(case):
-    """(model, inputs, targets) of an interop case, compiled, with Keras."""
-    import numpy as np
-
-    rng = np.random.default_rng(7)
-    L = keras.layers
-    if case == "mlp_dropout":
-        model = keras.Sequential([keras.Input((4,)), L.Dense(8, activation="relu"),
-                                  L.Dropout(0.25), L.Dense(3, activation="softmax")])
-        model.compile(optimizer=keras.optimizers.Adam(0.01),
-                      loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-        x = [rng.normal(size=(32, 4)).astype("float32")]
-        y = [rng.integers(0, 3, size=(32,)).astype("int64")]
-    elif case == "two_io":
-        a, b = keras.Input((3,), name="a"), keras.Input((2,), name="b")
-        h = L.Concatenate()([L.Dense(4, activation="relu")(a), b])
-        h = L.Dense(6, activation="tanh")(h)
-        out1 = L.Dense(2, name="reg")(h)
-        out2 = L.Dense(1, activation="sigmoid", name="cls")(h)
-        model = keras.Model([a, b], [out1, out2])
-        model.compile(optimizer=keras.optimizers.RMSprop(0.01, momentum=0.5),
-                      loss=["mse", "binary_crossentropy"], loss_weights=[1.0, 0.5])
-        x = [rng.normal(size=(32, 3)).astype("float32"),
-             rng.normal(size=(32, 2)).astype("float32")]
-        y = [rng.normal(size=(32, 2)).astype("float32"),
-             (rng.random((32, 1)) > 0.5).astype("float32")]
-    elif case == "nested":
-        tower = keras.Sequential([L.Dense(6, activation="relu"), L.Dense(4)], name="tower")
-        inp = keras.Input((5,))
-        out = L.Dense(1)(tower(inp))
-        model = keras.Model(inp, out)
-        model.compile(optimizer=keras.optimizers.SGD(0.05, momentum=0.9), loss="mse")
-        x = [rng.normal(size=(32, 5)).astype("float32")]
-        y = [rng.normal(size=(32, 1)).astype("float32")]
-    elif case == "subclassed":
-        model = TwoLayer(units=2)
-        model.compile(optimizer=keras.optimizers.Adam(0.01), loss="mae")
-        x = [rng.normal(size=(32, 3)).astype("float32")]
-        y = [rng.normal(size=(32, 2)).astype("float32")]
-    elif case == "custom_layer":
-        model = keras.Sequential([keras.Input((4,)), L.Dense(3), Scale(0.5), L.Dense(2)])
-        model.compile(optimizer=keras.optimizers.Adam(0.02), loss="mse")
-        x = [rng.normal(size=(32, 4)).astype("float32")]
-        y = [rng.normal(size=(32, 2)).astype("float32")]
-    else:
-        raise ValueError(case)
-    return model, x, y
+    """(model, inputs, targets) of an interop case, compiled, with Keras (seed 7)."""
+    return interop_cases.build(keras, case, 7, Scale, TwoLayer)
 
 
-CASES = ("mlp_dropout", "two_io", "nested", "subclassed", "custom_layer")
+CASES = interop_cases.CASES
