@@ -32,6 +32,9 @@ from pyfastfit.ops.nn import (  # noqa: F401
     psnr, rms_normalization, soft_shrink, sparse_plus, sparse_sigmoid, squareplus,
     tanh_shrink, threshold,
 )
+from pyfastfit.ops.nn import (  # noqa: F401
+    average_pool, conv, conv_transpose, depthwise_conv, max_pool, separable_conv,
+)
 from pyfastfit.ops.numpy import *  # noqa: F401,F403
 from pyfastfit.ops.numpy import slogdet  # noqa: F401
 from pyfastfit.ops import _operators  # noqa: F401,E402  (installs Tensor operators)

@@ -5,6 +5,10 @@ fused Dense op (`dense`), and `tanh`/`exponential` for activation lookups by nam
 The Keras-named functions are also in `ops` itself, as in Keras 3.
 """
 
+from pyfastfit.ops._conv import (  # noqa: F401
+    conv, conv_transpose, depthwise_conv, separable_conv,
+)
+from pyfastfit.ops._pool import average_pool, max_pool  # noqa: F401
 from pyfastfit.ops._crossentropy import (  # noqa: F401
     binary_crossentropy, categorical_crossentropy, sparse_categorical_crossentropy,
 )
@@ -22,6 +26,7 @@ from pyfastfit.ops._nn_extra import (  # noqa: F401
 from pyfastfit.ops._shape import one_hot  # noqa: F401
 
 __all__ = [
+    "average_pool", "conv", "conv_transpose", "depthwise_conv", "max_pool", "separable_conv",
     "depth_to_space", "space_to_depth",
     "celu", "glu", "hard_shrink", "hard_tanh", "layer_normalization", "moments", "multi_hot",
     "normalize", "psnr", "rms_normalization", "soft_shrink", "sparse_plus", "sparse_sigmoid",

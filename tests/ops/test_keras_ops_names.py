@@ -42,6 +42,8 @@ RHS = rng.standard_normal((2, 3, 2)).astype(np.float32)
 _erf = np.vectorize(math.erf)
 FN = F.copy()
 FN[0, 1] = FN[2, 3] = FN[2, 0] = np.nan  # NaN in some rows, never a whole row
+IMG = np.arange(16, dtype=np.float32).reshape(1, 4, 4, 1)  # conv/pool cases (NHWC)
+_BOX2 = IMG[:, :-1, :-1] + IMG[:, 1:, :-1] + IMG[:, :-1, 1:] + IMG[:, 1:, 1:]  # 2x2 sums
 
 
 def _sig(x):
@@ -282,6 +284,14 @@ SPECIAL = {  # name: (call on pyfastfit's function, NumPy value)
     "associative_scan": (lambda f: f(lambda a, b: a + b, F, axis=1), np.cumsum(F, 1)),
     "resize": (lambda f: f(np.arange(16, dtype=np.float32).reshape(1, 4, 4, 1), (2, 2)),
                np.array([2.5, 4.5, 10.5, 12.5]).reshape(1, 2, 2, 1)),
+    "conv": (lambda f: f(IMG, np.ones((2, 2, 1, 1))), _BOX2),
+    "depthwise_conv": (lambda f: f(IMG, np.ones((2, 2, 1, 1))), _BOX2),
+    "separable_conv": (lambda f: f(IMG, np.ones((2, 2, 1, 1)), np.array([[[[1.0, -1.0]]]])),
+                       np.concatenate([_BOX2, -_BOX2], -1)),
+    "conv_transpose": (lambda f: f(IMG, np.ones((1, 1, 1, 1)), 2),
+                       np.kron(IMG[0, :, :, 0], [[1, 0], [0, 0]])[None, :, :, None]),
+    "max_pool": (lambda f: f(IMG, 2), IMG.reshape(1, 2, 2, 2, 2, 1).max((2, 4))),
+    "average_pool": (lambda f: f(IMG, 2), IMG.reshape(1, 2, 2, 2, 2, 1).mean((2, 4))),
 }
 
 

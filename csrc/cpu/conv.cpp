@@ -1,0 +1,169 @@
+// im2col / col2im convolution over the OpenBLAS GEMM, split over the pool by batch rows.
+#include "cpu/conv.h"
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "core/threads.h"
+#include "cpu/gemm.h"
+#include "cpu/simd.h"
+
+namespace pyfastfit::cpu {
+namespace {
+
+// A patch matrix of at most this many floats per thread (1 MiB) stays in L2/L3 while
+// the GEMM reads it back.
+constexpr int64_t kColBudget = 1 << 18;
+
+/** A 1x1, stride-1, unpadded, ungrouped convolution is a plain GEMM on x itself. */
+bool is_pointwise(const ConvGeom& g) {
+  return g.KH == 1 && g.KW == 1 && g.sh == 1 && g.sw == 1 && g.pt == 0 && g.pl == 0 &&
+         g.groups == 1 && g.OH == g.H && g.OW == g.W;
+}
+
+/** Samples per im2col block, so one block's patch matrix fits kColBudget. */
+int64_t block_rows(const ConvGeom& g) {
+  int64_t per = std::max<int64_t>(g.OH * g.OW * g.patch(), 1);
+  return std::max<int64_t>(1, kColBudget / per);
+}
+
+// col is (nb * OH * OW, KH * KW * Cg): row (n, oh, ow), column (kh, kw, c) of group gi.
+PFF_HOT void im2col(const float* x, float* col, int64_t nb, int64_t gi, const ConvGeom& g) {
+  const int64_t cg = g.cg(), P = g.patch();
+  for (int64_t n = 0; n < nb; ++n) {
+    const float* xs = x + n * g.H * g.W * g.C + gi * cg;
+    for (int64_t oh = 0; oh < g.OH; ++oh) {
+      for (int64_t ow = 0; ow < g.OW; ++ow) {
+        float* dst = col + ((n * g.OH + oh) * g.OW + ow) * P;
+        for (int64_t kh = 0; kh < g.KH; ++kh) {
+          int64_t ih = oh * g.sh - g.pt + kh * g.dh;
+          for (int64_t kw = 0; kw < g.KW; ++kw, dst += cg) {
+            int64_t iw = ow * g.sw - g.pl + kw * g.dw;
+            if (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) {
+              std::memset(dst, 0, sizeof(float) * cg);
+            } else {
+              std::memcpy(dst, xs + (ih * g.W + iw) * g.C, sizeof(float) * cg);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// The adjoint of im2col: adds each patch entry back into dx (which the caller zeroed).
+PFF_HOT void col2im(const float* col, float* dx, int64_t nb, int64_t gi, const ConvGeom& g) {
+  const int64_t cg = g.cg(), P = g.patch();
+  for (int64_t n = 0; n < nb; ++n) {
+    float* xs = dx + n * g.H * g.W * g.C + gi * cg;
+    for (int64_t oh = 0; oh < g.OH; ++oh) {
+      for (int64_t ow = 0; ow < g.OW; ++ow) {
+        const float* src = col + ((n * g.OH + oh) * g.OW + ow) * P;
+        for (int64_t kh = 0; kh < g.KH; ++kh) {
+          int64_t ih = oh * g.sh - g.pt + kh * g.dh;
+          for (int64_t kw = 0; kw < g.KW; ++kw, src += cg) {
+            int64_t iw = ow * g.sw - g.pl + kw * g.dw;
+            if (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) continue;
+            float* d = xs + (ih * g.W + iw) * g.C;
+            for (int64_t c = 0; c < cg; ++c) d[c] += src[c];
+          }
+        }
+      }
+    }
+  }
+}
+
+/** Runs f(n0, nb, col) over blocks of batch rows, one chunk of rows per pool thread,
+ *  each with its own patch buffer. */
+template <typename F>
+void over_blocks(const ConvGeom& g, bool need_col, F&& f) {
+  const int64_t bs = block_rows(g);
+  parallel_for(g.N, 1, [&](int64_t b, int64_t e) {
+    std::vector<float> col(need_col ? static_cast<size_t>(std::min(bs, e - b) * g.OH *
+                                                          g.OW * g.patch())
+                                    : 0);
+    for (int64_t n0 = b; n0 < e; n0 += bs) f(n0, std::min(bs, e - n0), col.data());
+  });
+}
+
+}  // namespace
+
+void conv_forward(const float* x, const float* kernel, float* out, const ConvGeom& g) {
+  const bool pw = is_pointwise(g);
+  const int64_t P = g.patch(), og = g.og(), in_n = g.H * g.W * g.C, out_n = g.OH * g.OW * g.O;
+  over_blocks(g, !pw, [&](int64_t n0, int64_t nb, float* col) {
+    const int64_t M = nb * g.OH * g.OW;
+    if (pw) {
+      gemm(false, false, M, g.O, g.C, 1.f, x + n0 * in_n, g.C, kernel, g.O, 0.f,
+           out + n0 * out_n, g.O);
+      return;
+    }
+    for (int64_t gi = 0; gi < g.groups; ++gi) {
+      im2col(x + n0 * in_n, col, nb, gi, g);
+      // out[:, gi*og : (gi+1)*og] (M, og) = col (M, P) @ kernel[:, gi*og ...] (P, og)
+      gemm(false, false, M, og, P, 1.f, col, P, kernel + gi * og, g.O, 0.f,
+           out + n0 * out_n + gi * og, g.O);
+    }
+  });
+}
+
+void conv_backward_input(const float* dout, const float* kernel, float* dx,
+                         const ConvGeom& g) {
+  const bool pw = is_pointwise(g);
+  const int64_t P = g.patch(), og = g.og(), in_n = g.H * g.W * g.C, out_n = g.OH * g.OW * g.O;
+  over_blocks(g, !pw, [&](int64_t n0, int64_t nb, float* col) {
+    const int64_t M = nb * g.OH * g.OW;
+    if (pw) {
+      gemm(false, true, M, g.C, g.O, 1.f, dout + n0 * out_n, g.O, kernel, g.O, 0.f,
+           dx + n0 * in_n, g.C);
+      return;
+    }
+    std::memset(dx + n0 * in_n, 0, sizeof(float) * nb * in_n);
+    for (int64_t gi = 0; gi < g.groups; ++gi) {
+      // dcol (M, P) = dout[:, group] (M, og) @ kernel[:, group]^T (og, P)
+      gemm(false, true, M, P, og, 1.f, dout + n0 * out_n + gi * og, g.O, kernel + gi * og,
+           g.O, 0.f, col, P);
+      col2im(col, dx + n0 * in_n, nb, gi, g);
+    }
+  });
+}
+
+void conv_backward_kernel(const float* dout, const float* x, float* dkernel,
+                          const ConvGeom& g) {
+  const bool pw = is_pointwise(g);
+  const int64_t P = g.patch(), og = g.og(), in_n = g.H * g.W * g.C, out_n = g.OH * g.OW * g.O;
+  const int64_t K = P * g.O, bs = block_rows(g);
+  // One partial dkernel per chunk of batch rows, summed in chunk order afterwards.
+  const int64_t chunks = std::max<int64_t>(1, std::min<int64_t>(get_num_threads(), g.N));
+  std::vector<float> part(static_cast<size_t>(chunks * K), 0.f);
+  parallel_for(chunks, 1, [&](int64_t cb, int64_t ce) {
+    for (int64_t c = cb; c < ce; ++c) {
+      int64_t b = g.N * c / chunks, e = g.N * (c + 1) / chunks;
+      float* dk = part.data() + c * K;
+      std::vector<float> col(pw ? 0 : static_cast<size_t>(std::min(bs, std::max<int64_t>(e - b, 1)) *
+                                                          g.OH * g.OW * P));
+      for (int64_t n0 = b; n0 < e; n0 += bs) {
+        int64_t nb = std::min(bs, e - n0), M = nb * g.OH * g.OW;
+        if (pw) {
+          gemm(true, false, g.C, g.O, M, 1.f, x + n0 * in_n, g.C, dout + n0 * out_n, g.O,
+               1.f, dk, g.O);
+          continue;
+        }
+        for (int64_t gi = 0; gi < g.groups; ++gi) {
+          im2col(x + n0 * in_n, col.data(), nb, gi, g);
+          // dk[:, group] (P, og) += col^T (P, M) @ dout[:, group] (M, og)
+          gemm(true, false, P, og, M, 1.f, col.data(), P, dout + n0 * out_n + gi * og, g.O,
+               1.f, dk + gi * og, g.O);
+        }
+      }
+    }
+  });
+  std::memcpy(dkernel, part.data(), sizeof(float) * K);
+  for (int64_t c = 1; c < chunks; ++c) {
+    const float* p = part.data() + c * K;
+    for (int64_t i = 0; i < K; ++i) dkernel[i] += p[i];
+  }
+}
+
+}  // namespace pyfastfit::cpu

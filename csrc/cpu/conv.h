@@ -1,0 +1,33 @@
+// Convolution kernels over NHWC tensors (1-D runs as H = 1): im2col per block of batch
+// rows + the OpenBLAS GEMM forward, col2im for the input gradient, one GEMM per block
+// for the kernel gradient. Bias and activation are the caller's (the layer adds them).
+#pragma once
+#include <cstdint>
+
+namespace pyfastfit::cpu {
+
+/** Sizes of one convolution. x is (N, H, W, C), the kernel (KH, KW, C / groups, O) as
+ *  Keras lays it out, out is (N, OH, OW, O). Output (oh, ow) reads input rows
+ *  oh * sh - pt + kh * dh and columns ow * sw - pl + kw * dw; reads outside the input
+ *  are zeros (the padding), so the end padding is implied by OH and OW. */
+struct ConvGeom {
+  int64_t N, H, W, C, OH, OW, O, KH, KW, sh, sw, dh, dw, pt, pl, groups;
+  int64_t cg() const { return C / groups; }
+  int64_t og() const { return O / groups; }
+  /** Rows of a patch matrix: KH * KW * C / groups. */
+  int64_t patch() const { return KH * KW * cg(); }
+};
+
+/** out(N, OH, OW, O) = conv(x, kernel). */
+void conv_forward(const float* x, const float* kernel, float* out, const ConvGeom& g);
+
+/** dx(N, H, W, C) from dout(N, OH, OW, O): the transpose of conv_forward in x (also
+ *  the forward of a transposed convolution). */
+void conv_backward_input(const float* dout, const float* kernel, float* dx,
+                         const ConvGeom& g);
+
+/** dkernel(KH, KW, C / groups, O) from dout(N, OH, OW, O) and x(N, H, W, C). */
+void conv_backward_kernel(const float* dout, const float* x, float* dkernel,
+                          const ConvGeom& g);
+
+}  // namespace pyfastfit::cpu

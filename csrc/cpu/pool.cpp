@@ -1,0 +1,143 @@
+// Pooling kernels, split over the pool by batch rows.
+#include "cpu/pool.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "core/threads.h"
+#include "cpu/simd.h"
+
+namespace pyfastfit::cpu {
+namespace {
+
+/** The window's input range [b, e) along one axis: start o * s - p, clipped. */
+inline void window(int64_t o, int64_t s, int64_t p, int64_t k, int64_t n, int64_t& b,
+                   int64_t& e) {
+  int64_t start = o * s - p;
+  b = std::max<int64_t>(start, 0);
+  e = std::min<int64_t>(start + k, n);
+}
+
+// Samples per chunk: enough work per chunk that the pool's hand-off pays.
+int64_t grain(const PoolGeom& g) {
+  int64_t per = std::max<int64_t>(g.OH * g.OW * g.C * g.KH * g.KW, 1);
+  return std::max<int64_t>(1, (1 << 14) / per);
+}
+
+}  // namespace
+
+PFF_HOT void max_pool_forward(const float* x, float* out, int32_t* idx, const PoolGeom& g) {
+  const int64_t in_n = g.H * g.W * g.C, out_n = g.OH * g.OW * g.C;
+  parallel_for(g.N, grain(g), [&](int64_t nb, int64_t ne) {
+    for (int64_t n = nb; n < ne; ++n) {
+      const float* xs = x + n * in_n;
+      for (int64_t oh = 0; oh < g.OH; ++oh) {
+        int64_t hb, he;
+        window(oh, g.sh, g.pt, g.KH, g.H, hb, he);
+        for (int64_t ow = 0; ow < g.OW; ++ow) {
+          int64_t wb, we;
+          window(ow, g.sw, g.pl, g.KW, g.W, wb, we);
+          float* o = out + n * out_n + (oh * g.OW + ow) * g.C;
+          int32_t* id = idx + n * out_n + (oh * g.OW + ow) * g.C;
+          if (hb >= he || wb >= we) {
+            std::fill(o, o + g.C, 0.f);
+            std::fill(id, id + g.C, -1);
+            continue;
+          }
+          // The first window position seeds every channel; later ones replace it when
+          // larger, and a NaN replaces anything but an earlier NaN (it propagates).
+          int32_t first = static_cast<int32_t>(hb * g.W + wb);
+          std::memcpy(o, xs + first * g.C, sizeof(float) * g.C);
+          std::fill(id, id + g.C, first);
+          for (int64_t h = hb; h < he; ++h) {
+            for (int64_t w = wb; w < we; ++w) {
+              int32_t p = static_cast<int32_t>(h * g.W + w);
+              if (p == first) continue;
+              const float* v = xs + p * g.C;
+              for (int64_t c = 0; c < g.C; ++c) {
+                if (v[c] > o[c] || (std::isnan(v[c]) && !std::isnan(o[c]))) {
+                  o[c] = v[c];
+                  id[c] = p;
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  });
+}
+
+void max_pool_backward(const float* dout, const int32_t* idx, float* dx, const PoolGeom& g) {
+  const int64_t in_n = g.H * g.W * g.C, out_n = g.OH * g.OW * g.C;
+  parallel_for(g.N, grain(g), [&](int64_t nb, int64_t ne) {
+    for (int64_t n = nb; n < ne; ++n) {
+      float* d = dx + n * in_n;
+      std::memset(d, 0, sizeof(float) * in_n);
+      const float* go = dout + n * out_n;
+      const int32_t* id = idx + n * out_n;
+      for (int64_t i = 0; i < out_n; ++i) {
+        if (id[i] >= 0) d[id[i] * g.C + i % g.C] += go[i];
+      }
+    }
+  });
+}
+
+PFF_HOT void average_pool_forward(const float* x, float* out, const PoolGeom& g) {
+  const int64_t in_n = g.H * g.W * g.C, out_n = g.OH * g.OW * g.C;
+  parallel_for(g.N, grain(g), [&](int64_t nb, int64_t ne) {
+    for (int64_t n = nb; n < ne; ++n) {
+      const float* xs = x + n * in_n;
+      for (int64_t oh = 0; oh < g.OH; ++oh) {
+        int64_t hb, he;
+        window(oh, g.sh, g.pt, g.KH, g.H, hb, he);
+        for (int64_t ow = 0; ow < g.OW; ++ow) {
+          int64_t wb, we;
+          window(ow, g.sw, g.pl, g.KW, g.W, wb, we);
+          float* o = out + n * out_n + (oh * g.OW + ow) * g.C;
+          std::fill(o, o + g.C, 0.f);
+          int64_t count = std::max<int64_t>(he - hb, 0) * std::max<int64_t>(we - wb, 0);
+          if (count == 0) continue;
+          for (int64_t h = hb; h < he; ++h)
+            for (int64_t w = wb; w < we; ++w) {
+              const float* v = xs + (h * g.W + w) * g.C;
+              for (int64_t c = 0; c < g.C; ++c) o[c] += v[c];
+            }
+          float inv = 1.f / static_cast<float>(count);
+          for (int64_t c = 0; c < g.C; ++c) o[c] *= inv;
+        }
+      }
+    }
+  });
+}
+
+PFF_HOT void average_pool_backward(const float* dout, float* dx, const PoolGeom& g) {
+  const int64_t in_n = g.H * g.W * g.C, out_n = g.OH * g.OW * g.C;
+  parallel_for(g.N, grain(g), [&](int64_t nb, int64_t ne) {
+    for (int64_t n = nb; n < ne; ++n) {
+      float* d = dx + n * in_n;
+      std::memset(d, 0, sizeof(float) * in_n);
+      for (int64_t oh = 0; oh < g.OH; ++oh) {
+        int64_t hb, he;
+        window(oh, g.sh, g.pt, g.KH, g.H, hb, he);
+        for (int64_t ow = 0; ow < g.OW; ++ow) {
+          int64_t wb, we;
+          window(ow, g.sw, g.pl, g.KW, g.W, wb, we);
+          int64_t count = std::max<int64_t>(he - hb, 0) * std::max<int64_t>(we - wb, 0);
+          if (count == 0) continue;
+          const float* go = dout + n * out_n + (oh * g.OW + ow) * g.C;
+          float inv = 1.f / static_cast<float>(count);
+          for (int64_t h = hb; h < he; ++h)
+            for (int64_t w = wb; w < we; ++w) {
+              float* v = d + (h * g.W + w) * g.C;
+              for (int64_t c = 0; c < g.C; ++c) v[c] += go[c] * inv;
+            }
+        }
+      }
+    }
+  });
+}
+
+}  // namespace pyfastfit::cpu

@@ -1,0 +1,185 @@
+// Convolutions: argument checks, output allocation, dispatch to cpu::.
+#include "ops/conv.h"
+
+#include "cpu/conv.h"
+
+namespace pyfastfit {
+namespace {
+
+/** Checks one per-spatial-dim argument (strides, dilation, pads) and lifts it to 2-D:
+ *  1-D tensors run as H = 1, which takes `lift` (1 for strides/dilation, 0 for pads). */
+void lift2(const Shape& v, int64_t S, int64_t lo, int64_t lift, const char* op,
+           const char* name, int64_t& a, int64_t& b) {
+  PFF_CHECK(static_cast<int64_t>(v.size()) == S, "[", op, "] ", name, " must have ", S,
+            " entries (one per spatial dim), got ", shape_str(v), ".");
+  for (int64_t e : v)
+    PFF_CHECK(e >= lo, "[", op, "] ", name, " must be ", lo == 0 ? "non-negative" : "positive",
+              ", got ", shape_str(v), ".");
+  a = S == 2 ? v[0] : lift;
+  b = v[S - 1];
+}
+
+int64_t spatial_rank(const Tensor& x, const Tensor& kernel, const char* op) {
+  check_float32(x, op, "inputs");
+  check_float32(kernel, op, "kernel");
+  PFF_CHECK(x.ndim() == 3 || x.ndim() == 4, "[", op,
+            "] inputs must be 3-D (batch, width, channels) or 4-D (batch, height, width, "
+            "channels), got shape ", shape_str(x.shape()), ".");
+  PFF_CHECK(kernel.ndim() == x.ndim(), "[", op, "] kernel must have rank ", x.ndim(),
+            " for inputs of shape ", shape_str(x.shape()), ", got shape ",
+            shape_str(kernel.shape()), ".");
+  for (int64_t d : kernel.shape())
+    PFF_CHECK(d >= 1, "[", op, "] kernel dims must be positive, got shape ",
+              shape_str(kernel.shape()), ".");
+  return x.ndim() - 2;
+}
+
+/** Output size along one dim, or a ValueError when the (dilated) kernel does not fit. */
+int64_t out_len(int64_t L, int64_t k, int64_t s, int64_t d, int64_t pb, int64_t pe,
+                const char* op, const Shape& xs, const Shape& ks) {
+  int64_t keff = (k - 1) * d + 1;
+  PFF_CHECK(keff <= L + pb + pe, "[", op, "] the kernel (effective size ", keff,
+            " with dilation ", d, ") is larger than the padded input (size ", L, " + padding ",
+            pb + pe, "); inputs shape ", shape_str(xs), ", kernel shape ", shape_str(ks), ".");
+  return (L + pb + pe - keff) / s + 1;
+}
+
+/** The geometry of conv(x, kernel) with explicit pads. */
+cpu::ConvGeom conv_geom(const Tensor& x, const Tensor& kernel, const Shape& strides,
+                        const Shape& pb, const Shape& pe, const Shape& dil, const char* op) {
+  int64_t S = spatial_rank(x, kernel, op);
+  cpu::ConvGeom g{};
+  int64_t pbh, pbw, peh, pew;
+  lift2(strides, S, 1, 1, op, "strides", g.sh, g.sw);
+  lift2(dil, S, 1, 1, op, "dilation_rate", g.dh, g.dw);
+  lift2(pb, S, 0, 0, op, "padding", pbh, pbw);
+  lift2(pe, S, 0, 0, op, "padding", peh, pew);
+  g.N = x.dim(0);
+  g.H = S == 2 ? x.dim(1) : 1;
+  g.W = x.dim(-2);
+  g.C = x.dim(-1);
+  g.KH = S == 2 ? kernel.dim(0) : 1;
+  g.KW = kernel.dim(-3);
+  int64_t cg = kernel.dim(-2);
+  g.O = kernel.dim(-1);
+  PFF_CHECK(g.C >= 1 && g.C % cg == 0, "[", op, "] inputs have ", g.C,
+            " channels, which is not a multiple of the kernel's input channels ", cg,
+            " (kernel.shape[-2]); inputs shape ", shape_str(x.shape()), ", kernel shape ",
+            shape_str(kernel.shape()), ".");
+  g.groups = g.C / cg;
+  PFF_CHECK(g.O % g.groups == 0, "[", op, "] the kernel's output channels ", g.O,
+            " must be a multiple of groups=", g.groups, " (inputs channels ", g.C,
+            " / kernel.shape[-2] ", cg, ").");
+  g.pt = pbh;
+  g.pl = pbw;
+  g.OH = out_len(g.H, g.KH, g.sh, g.dh, pbh, peh, op, x.shape(), kernel.shape());
+  g.OW = out_len(g.W, g.KW, g.sw, g.dw, pbw, pew, op, x.shape(), kernel.shape());
+  return g;
+}
+
+Shape out_shape(const cpu::ConvGeom& g, int64_t S) {
+  return S == 2 ? Shape{g.N, g.OH, g.OW, g.O} : Shape{g.N, g.OW, g.O};
+}
+
+/** The geometry of the convolution whose input gradient conv_transpose(x, kernel) is:
+ *  its input is the transposed conv's output (output_spatial, kernel.shape[-2] channels)
+ *  and its output has x's spatial shape and kernel.shape[-1] = x's channels. */
+cpu::ConvGeom transpose_geom(const Tensor& x, const Tensor& kernel, const Shape& out_sp,
+                             const Shape& strides, const Shape& pb, const Shape& dil,
+                             const char* op) {
+  int64_t S = spatial_rank(x, kernel, op);
+  PFF_CHECK(kernel.dim(-1) == x.dim(-1), "[", op, "] kernel.shape[-1] must equal the inputs' ",
+            "channels ", x.dim(-1), "; inputs shape ", shape_str(x.shape()),
+            ", kernel shape ", shape_str(kernel.shape()), ".");
+  cpu::ConvGeom g{};
+  lift2(strides, S, 1, 1, op, "strides", g.sh, g.sw);
+  lift2(dil, S, 1, 1, op, "dilation_rate", g.dh, g.dw);
+  lift2(pb, S, 0, 0, op, "padding", g.pt, g.pl);
+  lift2(out_sp, S, 1, 1, op, "output shape", g.H, g.W);
+  g.N = x.dim(0);
+  g.OH = S == 2 ? x.dim(1) : 1;
+  g.OW = x.dim(-2);
+  g.KH = S == 2 ? kernel.dim(0) : 1;
+  g.KW = kernel.dim(-3);
+  g.C = kernel.dim(-2);
+  g.O = kernel.dim(-1);
+  g.groups = 1;
+  PFF_CHECK(g.OH >= 1 && g.OW >= 1, "[", op, "] inputs must have positive spatial dims, got ",
+            shape_str(x.shape()), ".");
+  return g;
+}
+
+}  // namespace
+
+Tensor conv_forward(const Tensor& x, const Tensor& kernel, const Shape& strides,
+                    const Shape& pad_begin, const Shape& pad_end, const Shape& dilation) {
+  cpu::ConvGeom g = conv_geom(x, kernel, strides, pad_begin, pad_end, dilation, "conv");
+  Tensor out = Tensor::empty(out_shape(g, x.ndim() - 2));
+  cpu::conv_forward(x.f32(), kernel.f32(), out.f32(), g);
+  return out;
+}
+
+std::tuple<Tensor, Tensor> conv_backward(const Tensor& dout, const Tensor& x,
+                                         const Tensor& kernel, const Shape& strides,
+                                         const Shape& pad_begin, const Shape& pad_end,
+                                         const Shape& dilation, bool need_dx,
+                                         bool need_dkernel) {
+  const char* op = "conv_backward";
+  cpu::ConvGeom g = conv_geom(x, kernel, strides, pad_begin, pad_end, dilation, op);
+  check_float32(dout, op, "dout");
+  PFF_CHECK(dout.shape() == out_shape(g, x.ndim() - 2), "[", op, "] dout has shape ",
+            shape_str(dout.shape()), " but the convolution's output has shape ",
+            shape_str(out_shape(g, x.ndim() - 2)), ".");
+  Tensor dx, dk;
+  if (need_dx) {
+    dx = Tensor::empty(x.shape());
+    cpu::conv_backward_input(dout.f32(), kernel.f32(), dx.f32(), g);
+  }
+  if (need_dkernel) {
+    dk = Tensor::empty(kernel.shape());
+    cpu::conv_backward_kernel(dout.f32(), x.f32(), dk.f32(), g);
+  }
+  return {dx, dk};
+}
+
+Tensor conv_transpose_forward(const Tensor& x, const Tensor& kernel,
+                              const Shape& output_spatial, const Shape& strides,
+                              const Shape& pad_begin, const Shape& dilation) {
+  cpu::ConvGeom g =
+      transpose_geom(x, kernel, output_spatial, strides, pad_begin, dilation, "conv_transpose");
+  Shape os = x.ndim() == 4 ? Shape{g.N, g.H, g.W, g.C} : Shape{g.N, g.W, g.C};
+  Tensor out = Tensor::empty(os);
+  cpu::conv_backward_input(x.f32(), kernel.f32(), out.f32(), g);
+  return out;
+}
+
+std::tuple<Tensor, Tensor> conv_transpose_backward(const Tensor& dout, const Tensor& x,
+                                                   const Tensor& kernel,
+                                                   const Shape& strides,
+                                                   const Shape& pad_begin,
+                                                   const Shape& dilation, bool need_dx,
+                                                   bool need_dkernel) {
+  const char* op = "conv_transpose_backward";
+  check_float32(dout, op, "dout");
+  PFF_CHECK(dout.ndim() == x.ndim() && dout.dim(0) == x.dim(0) &&
+                dout.dim(-1) == kernel.dim(-2),
+            "[", op, "] dout of shape ", shape_str(dout.shape()),
+            " does not match inputs of shape ", shape_str(x.shape()), " and kernel of shape ",
+            shape_str(kernel.shape()), ".");
+  Shape sp(dout.shape().begin() + 1, dout.shape().end() - 1);
+  cpu::ConvGeom g = transpose_geom(x, kernel, sp, strides, pad_begin, dilation, op);
+  Tensor dx, dk;
+  if (need_dx) {
+    dx = Tensor::empty(x.shape());
+    cpu::conv_forward(dout.f32(), kernel.f32(), dx.f32(), g);
+  }
+  if (need_dkernel) {
+    // The kernel gradient of the underlying convolution, whose input is dout and whose
+    // output gradient is x.
+    dk = Tensor::empty(kernel.shape());
+    cpu::conv_backward_kernel(x.f32(), dout.f32(), dk.f32(), g);
+  }
+  return {dx, dk};
+}
+
+}  // namespace pyfastfit

@@ -1,0 +1,38 @@
+// Op layer for convolutions: checks shapes, strides, padding and dilation, allocates
+// outputs, dispatches to the device kernels. Tensors are channels-last with 1 or 2
+// spatial dims; "same"/"valid" are resolved into explicit pads by Python.
+#pragma once
+#include <tuple>
+
+#include "core/tensor.h"
+
+namespace pyfastfit {
+
+/** out = conv(x, kernel): x (N, [H,] W, C), kernel ([KH,] KW, C / groups, O) with groups
+ *  = C / kernel.shape[-2]; pads per spatial dim at the start (pad_begin) and end. */
+Tensor conv_forward(const Tensor& x, const Tensor& kernel, const Shape& strides,
+                    const Shape& pad_begin, const Shape& pad_end, const Shape& dilation);
+
+/** (dx, dkernel): gradients of conv_forward; either is empty when not asked. */
+std::tuple<Tensor, Tensor> conv_backward(const Tensor& dout, const Tensor& x,
+                                         const Tensor& kernel, const Shape& strides,
+                                         const Shape& pad_begin, const Shape& pad_end,
+                                         const Shape& dilation, bool need_dx,
+                                         bool need_dkernel);
+
+/** Transposed convolution: x (N, [H,] W, I), kernel ([KH,] KW, O, I), out (N,
+ *  output_spatial..., O); input position i and tap t write output i * s + t * d -
+ *  pad_begin (positions outside the output are dropped). */
+Tensor conv_transpose_forward(const Tensor& x, const Tensor& kernel,
+                              const Shape& output_spatial, const Shape& strides,
+                              const Shape& pad_begin, const Shape& dilation);
+
+/** (dx, dkernel): gradients of conv_transpose_forward; either empty when not asked. */
+std::tuple<Tensor, Tensor> conv_transpose_backward(const Tensor& dout, const Tensor& x,
+                                                   const Tensor& kernel,
+                                                   const Shape& strides,
+                                                   const Shape& pad_begin,
+                                                   const Shape& dilation, bool need_dx,
+                                                   bool need_dkernel);
+
+}  // namespace pyfastfit

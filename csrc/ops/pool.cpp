@@ -1,0 +1,120 @@
+// Pooling: argument checks, output allocation, dispatch to cpu::.
+#include "ops/pool.h"
+
+#include <climits>
+
+#include "cpu/pool.h"
+
+namespace pyfastfit {
+namespace {
+
+void lift2(const Shape& v, int64_t S, int64_t lo, int64_t lift, const char* op,
+           const char* name, int64_t& a, int64_t& b) {
+  PFF_CHECK(static_cast<int64_t>(v.size()) == S, "[", op, "] ", name, " must have ", S,
+            " entries (one per spatial dim), got ", shape_str(v), ".");
+  for (int64_t e : v)
+    PFF_CHECK(e >= lo, "[", op, "] ", name, " must be ", lo == 0 ? "non-negative" : "positive",
+              ", got ", shape_str(v), ".");
+  a = S == 2 ? v[0] : lift;
+  b = v[S - 1];
+}
+
+cpu::PoolGeom pool_geom(const Shape& xs, const Shape& pool, const Shape& strides,
+                        const Shape& pb, const Shape& pe, const char* op) {
+  PFF_CHECK(xs.size() == 3 || xs.size() == 4, "[", op,
+            "] inputs must be 3-D (batch, width, channels) or 4-D (batch, height, width, "
+            "channels), got shape ", shape_str(xs), ".");
+  int64_t S = static_cast<int64_t>(xs.size()) - 2;
+  cpu::PoolGeom g{};
+  int64_t peh, pew;
+  lift2(pool, S, 1, 1, op, "pool_size", g.KH, g.KW);
+  lift2(strides, S, 1, 1, op, "strides", g.sh, g.sw);
+  lift2(pb, S, 0, 0, op, "padding", g.pt, g.pl);
+  lift2(pe, S, 0, 0, op, "padding", peh, pew);
+  g.N = xs[0];
+  g.H = S == 2 ? xs[1] : 1;
+  g.W = xs[S];
+  g.C = xs.back();
+  PFF_CHECK(g.H * g.W <= INT32_MAX, "[", op, "] spatial size ", g.H * g.W,
+            " exceeds the int32 index range.");
+  PFF_CHECK(g.KH <= g.H + g.pt + peh && g.KW <= g.W + g.pl + pew, "[", op, "] pool_size ",
+            shape_str(pool), " is larger than the padded input; inputs shape ", shape_str(xs),
+            ".");
+  // Every window must hold an input position, else its max/mean is undefined.
+  PFF_CHECK(g.pt < g.KH && g.pl < g.KW && peh < g.KH && pew < g.KW, "[", op,
+            "] padding must be smaller than pool_size, got pool_size ", shape_str(pool),
+            " with padding ", shape_str(pb), " / ", shape_str(pe), ".");
+  g.OH = (g.H + g.pt + peh - g.KH) / g.sh + 1;
+  g.OW = (g.W + g.pl + pew - g.KW) / g.sw + 1;
+  return g;
+}
+
+Shape out_shape(const cpu::PoolGeom& g, size_t rank) {
+  return rank == 4 ? Shape{g.N, g.OH, g.OW, g.C} : Shape{g.N, g.OW, g.C};
+}
+
+}  // namespace
+
+std::tuple<Tensor, Tensor> max_pool_forward(const Tensor& x, const Shape& pool_size,
+                                            const Shape& strides, const Shape& pad_begin,
+                                            const Shape& pad_end) {
+  check_float32(x, "max_pool", "inputs");
+  cpu::PoolGeom g = pool_geom(x.shape(), pool_size, strides, pad_begin, pad_end, "max_pool");
+  Shape os = out_shape(g, x.shape().size());
+  Tensor out = Tensor::empty(os), idx = Tensor::empty(os, DType::int32);
+  cpu::max_pool_forward(x.f32(), out.f32(), idx.data<int32_t>(), g);
+  return {out, idx};
+}
+
+Tensor max_pool_backward(const Tensor& dout, const Tensor& argmax, const Shape& x_shape) {
+  const char* op = "max_pool_backward";
+  check_float32(dout, op, "dout");
+  PFF_CHECK(argmax.dtype() == DType::int32 && argmax.shape() == dout.shape(), "[", op,
+            "] argmax must be int32 of dout's shape ", shape_str(dout.shape()), ", got ",
+            dtype_name(argmax.dtype()), " ", shape_str(argmax.shape()), ".");
+  PFF_CHECK(x_shape.size() == dout.shape().size() && (x_shape.size() == 3 || x_shape.size() == 4) &&
+                x_shape[0] == dout.dim(0) && x_shape.back() == dout.dim(-1),
+            "[", op, "] x_shape ", shape_str(x_shape), " does not match dout of shape ",
+            shape_str(dout.shape()), ".");
+  cpu::PoolGeom g{};
+  g.N = x_shape[0];
+  g.H = x_shape.size() == 4 ? x_shape[1] : 1;
+  g.W = x_shape[x_shape.size() - 2];
+  g.C = x_shape.back();
+  g.OH = dout.ndim() == 4 ? dout.dim(1) : 1;
+  g.OW = dout.dim(-2);
+  // Indices come from max_pool_forward, but a bad one must not write outside dx.
+  const int32_t* id = argmax.data<int32_t>();
+  for (int64_t i = 0, n = argmax.numel(); i < n; ++i)
+    PFF_CHECK(id[i] >= -1 && id[i] < g.H * g.W, "[", op, "] argmax entry ", id[i],
+              " is outside the input's ", g.H * g.W, " spatial positions.");
+  Tensor dx = Tensor::empty(x_shape);
+  cpu::max_pool_backward(dout.f32(), id, dx.f32(), g);
+  return dx;
+}
+
+Tensor average_pool_forward(const Tensor& x, const Shape& pool_size, const Shape& strides,
+                            const Shape& pad_begin, const Shape& pad_end) {
+  check_float32(x, "average_pool", "inputs");
+  cpu::PoolGeom g =
+      pool_geom(x.shape(), pool_size, strides, pad_begin, pad_end, "average_pool");
+  Tensor out = Tensor::empty(out_shape(g, x.shape().size()));
+  cpu::average_pool_forward(x.f32(), out.f32(), g);
+  return out;
+}
+
+Tensor average_pool_backward(const Tensor& dout, const Shape& x_shape, const Shape& pool_size,
+                             const Shape& strides, const Shape& pad_begin,
+                             const Shape& pad_end) {
+  const char* op = "average_pool_backward";
+  check_float32(dout, op, "dout");
+  cpu::PoolGeom g = pool_geom(x_shape, pool_size, strides, pad_begin, pad_end, op);
+  PFF_CHECK(dout.shape() == out_shape(g, x_shape.size()), "[", op, "] dout has shape ",
+            shape_str(dout.shape()), " but the pooling's output has shape ",
+            shape_str(out_shape(g, x_shape.size())), ".");
+  Tensor dx = Tensor::empty(x_shape);
+  cpu::average_pool_backward(dout.f32(), dx.f32(), g);
+  return dx;
+}
+
+}  // namespace pyfastfit

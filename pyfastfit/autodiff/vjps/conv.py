@@ -1,0 +1,31 @@
+"""Backward rules for the convolution and pooling ops (each one C++ backward call)."""
+
+from pyfastfit.core._c import _C
+
+
+def _conv(node, g):
+    x, kernel = node.saved
+    strides, begin, end, dilation, need_dx, need_dk = node.attrs
+    dx, dk = _C.conv_backward(g, x, kernel, strides, begin, end, dilation, need_dx, need_dk)
+    return (dx if need_dx else None), (dk if need_dk else None)
+
+
+def _conv_transpose(node, g):
+    x, kernel = node.saved
+    strides, begin, dilation, need_dx, need_dk = node.attrs
+    dx, dk = _C.conv_transpose_backward(g, x, kernel, strides, begin, dilation, need_dx,
+                                        need_dk)
+    return (dx if need_dx else None), (dk if need_dk else None)
+
+
+def _max_pool(node, g):
+    (argmax,) = node.saved
+    return (_C.max_pool_backward(g, argmax, node.attrs[0]),)
+
+
+def _average_pool(node, g):
+    return (_C.average_pool_backward(g, *node.attrs),)
+
+
+RULES = {"conv": _conv, "conv_transpose": _conv_transpose, "max_pool": _max_pool,
+         "average_pool": _average_pool}
