@@ -19,6 +19,22 @@ from pyfastfit.layers.regularization.dropout import Dropout
 from pyfastfit.layers.reshaping.flatten import Flatten
 from pyfastfit.layers.reshaping.permute import Permute
 from pyfastfit.layers.reshaping.reshape import Reshape
+from pyfastfit.layers.core.embedding import Embedding
+from pyfastfit.layers.normalization.batch_normalization import BatchNormalization
+from pyfastfit.layers.normalization.layer_normalization import LayerNormalization
+from pyfastfit.layers.pooling.global_average_pooling import (
+    GlobalAveragePooling1D, GlobalAveragePooling2D,
+)
+from pyfastfit.layers.pooling.global_max_pooling import GlobalMaxPooling1D, GlobalMaxPooling2D
+from pyfastfit.layers.regularization.gaussian_noise import GaussianNoise
+from pyfastfit.layers.regularization.spatial_dropout import SpatialDropout1D, SpatialDropout2D
+from pyfastfit.layers.reshaping.cropping1d import Cropping1D
+from pyfastfit.layers.reshaping.cropping2d import Cropping2D
+from pyfastfit.layers.reshaping.repeat_vector import RepeatVector
+from pyfastfit.layers.reshaping.up_sampling1d import UpSampling1D
+from pyfastfit.layers.reshaping.up_sampling2d import UpSampling2D
+from pyfastfit.layers.reshaping.zero_padding1d import ZeroPadding1D
+from pyfastfit.layers.reshaping.zero_padding2d import ZeroPadding2D
 
 
 def serialize(layer):
@@ -37,4 +53,8 @@ __all__ = [
     "LeakyReLU", "Maximum", "Minimum", "Multiply", "Permute", "ReLU", "Rescaling",
     "Reshape", "Softmax", "Subtract", "add", "average", "concatenate", "deserialize",
     "maximum", "minimum", "multiply", "serialize", "subtract",
+    "BatchNormalization", "Cropping1D", "Cropping2D", "Embedding", "GaussianNoise",
+    "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling1D",
+    "GlobalMaxPooling2D", "LayerNormalization", "RepeatVector", "SpatialDropout1D",
+    "SpatialDropout2D", "UpSampling1D", "UpSampling2D", "ZeroPadding1D", "ZeroPadding2D",
 ]

@@ -1,0 +1,59 @@
+"""Keras-style input checks shared by built-in layers (what `InputSpec` checks in Keras)."""
+
+from pyfastfit import backend
+
+
+def check_ndim(layer, shape, ndim):
+    """Raises Keras's ValueError when an input of `shape` is not of rank `ndim`."""
+    if len(shape) != ndim:
+        raise ValueError(f'Input 0 of layer "{layer.name}" is incompatible with the layer: '
+                         f"expected ndim={ndim}, found ndim={len(shape)}. "
+                         f"Full shape received: {tuple(shape)}")
+
+
+def standardize_data_format(data_format):
+    """`data_format` or the configured default; ValueError for any other string."""
+    if data_format is None:
+        return backend.image_data_format()
+    value = str(data_format).lower()
+    if value not in ("channels_first", "channels_last"):
+        raise ValueError("The `data_format` argument must be one of {'channels_first', "
+                         f"'channels_last'}}. Received: data_format={data_format}")
+    return value
+
+
+def normalize_tuple(value, n, name, allow_zero=False):
+    """`value` (an int or n ints) as a tuple of n ints, each > 0 (>= 0 with allow_zero)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        values = (value,) * n
+    else:
+        try:
+            values = tuple(value)
+        except TypeError:
+            values = None
+        if values is None or len(values) != n or not all(
+                isinstance(v, int) and not isinstance(v, bool) for v in values):
+            raise ValueError(f"The `{name}` argument must be a tuple of {n} integers. "
+                             f"Received {name}={value}")
+    low = 0 if allow_zero else 1
+    if any(v < low for v in values):
+        what = "non-negative" if allow_zero else "positive"
+        raise ValueError(f"The `{name}` argument must be a tuple of {n} {what} integers. "
+                         f"Received {name}={value}")
+    return values
+
+
+def normalize_pairs(value, name):
+    """2D padding/cropping: an int, 2 ints or 2 pairs of ints -> ((top, bottom),
+    (left, right)) of non-negative ints."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        if value < 0:
+            raise ValueError(f"`{name}` cannot be negative. Received: {name}={value}.")
+        return ((value, value), (value, value))
+    if hasattr(value, "__len__") and len(value) == 2:
+        return (normalize_tuple(value[0], 2, f"1st entry of {name}", allow_zero=True),
+                normalize_tuple(value[1], 2, f"2nd entry of {name}", allow_zero=True))
+    raise ValueError(f"`{name}` should be either an int, a tuple of 2 ints "
+                     "(symmetric_height, symmetric_width), or a tuple of 2 tuples of 2 "
+                     "ints ((top, bottom), (left, right)). "
+                     f"Received: {name}={value}.")

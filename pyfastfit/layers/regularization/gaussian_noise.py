@@ -1,0 +1,48 @@
+"""GaussianNoise: adds zero-mean Gaussian noise during training."""
+
+from pyfastfit import ops, random
+from pyfastfit.layers.layer import Layer
+
+
+class GaussianNoise(Layer):
+    """Adds `N(0, stddev^2)` noise to the inputs in training; the identity otherwise.
+
+    The noise comes from a `keras.random.SeedGenerator(seed)`, so with a seed (or
+    after `utils.set_random_seed`) runs draw the same noise.
+
+    Args:
+        stddev: float in [0, 1], the standard deviation of the noise.
+        seed: optional integer seed.
+
+    Example:
+
+    >>> layer = keras.layers.GaussianNoise(0.1, seed=1)
+    >>> layer(np.zeros((2, 3)), training=True).shape
+    (2, 3)
+    """
+
+    def __init__(self, stddev, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(stddev, bool) or not 0 <= stddev <= 1:
+            raise ValueError("Invalid value received for argument `stddev`. Expected a "
+                             f"float value between 0 and 1. Received: stddev={stddev}")
+        self.stddev = stddev
+        self.seed = seed
+        self.seed_generator = random.SeedGenerator(seed) if stddev > 0 else None
+        self.supports_masking = True
+        self.built = True
+
+    def call(self, inputs, training=False):
+        if training and self.stddev > 0:
+            noise = random.normal(tuple(inputs.shape), mean=0.0, stddev=self.stddev,
+                                  dtype=inputs.dtype, seed=self.seed_generator)
+            return ops.add(inputs, noise)
+        return inputs
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"stddev": self.stddev, "seed": self.seed})
+        return config
