@@ -1,0 +1,97 @@
+"""Embedding: lookups against NumPy, the table's gradient (repeated indices add up),
+out-of-range indices, masks, config and Keras 3 fixtures."""
+
+import os
+
+import numpy as np
+import pytest
+
+import pyfastfit as keras
+from pyfastfit import ops
+from tests.layers.layer_test_utils import check_layer
+
+FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures", "keras_norm.npz")
+
+
+def test_lookup_and_gradient_match_numpy():
+    layer = keras.layers.Embedding(6, 4)
+    idx = np.array([[0, 5, 2], [2, 2, 1]], dtype=np.int64)
+    out = np.asarray(layer(idx))
+    table = layer.embeddings.numpy()
+    np.testing.assert_array_equal(out, table[idx])
+    w = np.random.default_rng(0).standard_normal(out.shape).astype(np.float32)
+    with keras.GradientTape() as tape:
+        loss = ops.sum(ops.multiply(layer(idx), w))
+    g = np.asarray(tape.gradient(loss, layer.embeddings))
+    ref = np.zeros_like(table, dtype=np.float64)
+    np.add.at(ref, idx.ravel(), w.reshape(-1, 4))
+    np.testing.assert_allclose(g, ref, rtol=1e-6, atol=1e-6)
+    assert (g[[3, 4]] == 0).all()
+
+
+def test_defaults_shapes_and_battery():
+    layer = keras.layers.Embedding(10, 3)
+    assert tuple(layer(np.array([7])).shape) == (1, 3)
+    table = layer.embeddings.numpy()
+    assert table.shape == (10, 3) and np.abs(table).max() <= 0.05
+    assert [w.name for w in layer.weights] == ["embeddings"]
+    sym = keras.layers.Embedding(10, 3)(keras.Input((5,), dtype="int32"))
+    assert tuple(sym.shape) == (None, 5, 3)
+    check_layer(keras.layers.Embedding, {"input_dim": 4, "output_dim": 2}, (2, 3),
+                (2, 3, 2), num_weights=1, num_trainable=1,
+                input_data=np.array([[0, 1, 3], [3, 2, 0]]))
+    # Float indices are truncated as Keras casts them; an empty batch gives no rows.
+    np.testing.assert_array_equal(np.asarray(layer(np.array([2.7]))), table[[2]])
+    assert tuple(layer(np.zeros((0, 2), np.int32)).shape) == (0, 2, 3)
+
+
+@pytest.mark.parametrize("bad", [[[0, 10]], [[-1, 2]], [[np.nan, 1.0]]])
+def test_out_of_range_indices_raise(bad):
+    layer = keras.layers.Embedding(10, 3)
+    with pytest.raises(ValueError, match="indices|NaN"):
+        layer(np.array(bad))
+
+
+@pytest.mark.parametrize("kwargs", [{"input_dim": 0, "output_dim": 2},
+                                    {"input_dim": 3, "output_dim": -1},
+                                    {"input_dim": 2.5, "output_dim": 2}])
+def test_bad_sizes_raise(kwargs):
+    with pytest.raises(ValueError, match="input_dim"):
+        keras.layers.Embedding(**kwargs)
+
+
+def test_mask_zero_regularizer_constraint_and_weights_argument():
+    layer = keras.layers.Embedding(5, 2, mask_zero=True,
+                                   embeddings_regularizer=keras.regularizers.L2(0.1),
+                                   embeddings_constraint="non_neg",
+                                   weights=[np.arange(10, dtype=np.float32).reshape(5, 2)])
+    idx = np.array([[0, 3, 0]])
+    np.testing.assert_array_equal(np.asarray(layer.compute_mask(idx)),
+                                  [[False, True, False]])
+    assert keras.layers.Embedding(5, 2).compute_mask(idx) is None
+    np.testing.assert_array_equal(np.asarray(layer(idx))[0, 1], [6, 7])
+    np.testing.assert_allclose(float(np.asarray(layer.losses[0])),
+                               0.1 * np.sum(np.arange(10.0) ** 2), rtol=1e-6)
+    config = layer.get_config()
+    assert config["mask_zero"] is True and config["embeddings_constraint"] is not None
+    assert keras.layers.Embedding.from_config(config).get_config() == config
+    with pytest.raises(ValueError, match="shape"):
+        layer.set_weights([np.zeros((4, 2))])
+
+
+def test_keras_parity_and_training():
+    fx = np.load(FIXTURES)
+    layer = keras.layers.Embedding(7, 3)
+    layer.build()
+    layer.set_weights([fx["emb_table"]])
+    np.testing.assert_array_equal(np.asarray(layer(fx["emb_idx"])), fx["emb_out"])
+    rng = np.random.default_rng(1)
+    x = rng.integers(0, 20, (32, 4))
+    y = (x.sum(1) % 2).astype(np.float32)
+    model = keras.Sequential([keras.Input((4,), dtype="int32"), keras.layers.Embedding(20, 4),
+                              keras.layers.GlobalAveragePooling1D(),
+                              keras.layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    hist = model.fit(x, y, epochs=2, batch_size=8, verbose=0)
+    assert "Embedding" in model.fast_path_reason
+    assert np.isfinite(hist.history["loss"]).all()
