@@ -21,6 +21,10 @@ Keras saw. Recorded:
 - emb_*: Embedding outputs for a given table.
 - gp_*: GlobalMax/AveragePooling1D/2D outputs (channels_last and channels_first).
 - up_*: UpSampling2D nearest and bilinear outputs, and UpSampling1D.
+- `fixtures/keras_norm_model.keras`: a Keras-saved model Embedding -> LayerNormalization
+  -> GlobalAveragePooling1D -> Dense -> BatchNormalization -> Dense, fit one epoch so the
+  moving statistics are not at their initial values; `saved_x` / `saved_predict` in the
+  npz are its inputs and predictions.
 """
 
 import os
@@ -69,7 +73,7 @@ def fit_case(rng, out):
         keras.layers.Dense(3, activation="softmax"),
     ])
     init = [f32(rng.standard_normal(w.shape) * 0.5) for w in model.get_weights()]
-    init[3] = f32(np.abs(init[3]) + 0.5)  # moving_variance > 0
+    init[4] = f32(np.abs(init[4]) + 0.5)  # moving_variance > 0 (Keras order)
     model.set_weights(init)
     model.compile(optimizer=keras.optimizers.SGD(0.1),
                   loss="sparse_categorical_crossentropy")
@@ -134,6 +138,25 @@ def upsampling_cases(rng, out):
     out["up_1d"] = np.asarray(keras.layers.UpSampling1D(3)(x[:, :, :, 0]))
 
 
+def saved_model_case(rng, out):
+    x = rng.integers(0, 10, (16, 4)).astype(np.int32)
+    y = f32(rng.standard_normal((16, 2)))
+    model = keras.Sequential([
+        keras.Input((4,), dtype="int32"),
+        keras.layers.Embedding(10, 3),
+        keras.layers.LayerNormalization(),
+        keras.layers.GlobalAveragePooling1D(),
+        keras.layers.Dense(4),
+        keras.layers.BatchNormalization(),
+        keras.layers.Dense(2),
+    ])
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(x, y, batch_size=4, epochs=1, shuffle=False, verbose=0)
+    model.save(os.path.join(os.path.dirname(OUT), "keras_norm_model.keras"))
+    out["saved_x"] = x
+    out["saved_predict"] = model.predict(x, verbose=0)
+
+
 def main():
     keras.utils.set_random_seed(0)
     rng = np.random.default_rng(12)
@@ -144,6 +167,7 @@ def main():
     embedding_case(rng, out)
     pooling_cases(rng, out)
     upsampling_cases(rng, out)
+    saved_model_case(rng, out)
     out["keras_version"] = np.array(keras.__version__)
     os.makedirs(os.path.dirname(OUT), exist_ok=True)
     np.savez_compressed(OUT, **out)

@@ -257,5 +257,27 @@ def test_batch_norm_example_fit_matches_keras(fx):
         for w, i in zip(layer.get_weights(), idx):
             np.testing.assert_allclose(w, fx[f"fit_final{i}"], atol=1e-4, rtol=1e-4,
                                        err_msg=f"weight {i}")
-    np.testing.assert_allclose(model.predict(fx["fit_x"], verbose=0), fx["fit_predict"],
-                               atol=1e-4)
+    predicted = model.predict(fx["fit_x"], verbose=0)
+    assert np.isfinite(predicted).all()
+    np.testing.assert_allclose(predicted, fx["fit_predict"], atol=1e-4)
+
+
+def test_keras_saved_model_loads_and_round_trips(fx, tmp_path):
+    """A `.keras` file written by Keras 3 (Embedding, LayerNormalization, global pooling,
+    BatchNormalization with trained moving statistics) loads and predicts as Keras did;
+    pyfastfit's own save/load keeps every weight, moving statistics included."""
+    path = os.path.join(os.path.dirname(FIXTURES), "keras_norm_model.keras")
+    model = keras.saving.load_model(path)
+    bn = model.layers[4]
+    assert type(bn) is keras.layers.BatchNormalization
+    assert not np.allclose(bn.moving_variance.numpy(), 1.0)
+    np.testing.assert_allclose(model.predict(fx["saved_x"], verbose=0),
+                               fx["saved_predict"], atol=1e-5, rtol=1e-5)
+    again_path = str(tmp_path / "again.keras")
+    model.save(again_path)
+    again = keras.saving.load_model(again_path)
+    for a, b in zip(model.weights, again.weights):
+        assert a.name == b.name
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    np.testing.assert_array_equal(again.predict(fx["saved_x"], verbose=0),
+                                  model.predict(fx["saved_x"], verbose=0))
