@@ -30,6 +30,7 @@ DEFAULT_PEER_PYTHON = "/work/venvs/peers/bin/python"
 # impl -> (script, extra args, which python, which peer package must import)
 IMPLS = {
     "pyfastfit": ("keras_like.py", ["--backend", "pyfastfit"], "self", None),
+    "pyfastfit-pinned": ("keras_like.py", ["--backend", "pyfastfit"], "self", None),
     "pyfastfit-eager": ("keras_like.py", ["--backend", "pyfastfit", "--eager"], "self", None),
     "keras": ("keras_like.py", ["--backend", "keras"], "peer", "keras"),
     "keras-tf.function": ("keras_like.py", ["--backend", "keras", "--tf-function"], "peer",
@@ -37,6 +38,17 @@ IMPLS = {
     "torch": ("torch_impl.py", [], "peer", "torch"),
 }
 PEERS = ("keras", "torch")
+# OpenBLAS kernel selection per implementation (None = unset in its subprocess; an impl not
+# listed keeps the machine's environment). The dev machines pin AVX2 kernels and a 512 KB
+# L2 in their environment; users' machines do not, so `pyfastfit` runs with both unset
+# (OpenBLAS picks this CPU's own kernels) and `pyfastfit-pinned` with the pinned values.
+BLAS_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+UNPINNED = dict.fromkeys(BLAS_VARS)
+IMPL_ENV = {
+    "pyfastfit": UNPINNED,
+    "pyfastfit-eager": UNPINNED,
+    "pyfastfit-pinned": {"OPENBLAS_CORETYPE": "Haswell", "OPENBLAS_L2_SIZE": "512"},
+}
 
 
 def impls_for(workload, requested):
@@ -75,6 +87,11 @@ def run_impl(name, workload, epochs, peer_python, timeout):
            "--epochs", str(epochs), *extra]
     env = dict(os.environ, PYTHONPATH=ROOT, TF_CPP_MIN_LOG_LEVEL="3",
                KERAS_BACKEND="tensorflow")
+    for var, value in IMPL_ENV.get(name, {}).items():
+        if value is None:
+            env.pop(var, None)
+        else:
+            env[var] = value
     load_before = os.getloadavg()[0]
     try:
         r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env,
@@ -121,8 +138,29 @@ def table(workload, results, peak_gflops):
             f"{res['maxrss_mb'] - res['rss_after_data_mb']:+.0f}"
             if res.get("rss_after_data_mb") else "?",
             f"{res['loadavg_1min_before']:.1f}/{res['loadavg_at_end'][0]:.1f}"]) + " |")
-    target = workloads.TARGETS.get(workload, {})
-    ours = results.get("pyfastfit", {})
+    for impl, targets in (("pyfastfit", workloads.TARGETS),
+                          ("pyfastfit-pinned", workloads.PINNED_TARGETS)):
+        lines += target_lines(impl, targets.get(workload, {}), results, roof)
+    lines.append("")
+    for name, res in results.items():
+        if name.startswith("pyfastfit") and res["status"] == "ok":
+            lines.append(f"{name}: fast_path_reason = {res.get('fast_path_info', '?')} "
+                         f"(None = C++ fast path); OpenBLAS env {res.get('openblas_env')}, "
+                         f"kernels {res.get('openblas_core')}")
+    lines.append("")
+    lines.append(f"(ratios of the medians: peer time / this time, >1 = faster than the peer; "
+                 f"best = fastest timed {unit}; peak - RSS after data = memory the framework "
+                 f"added after its imports and the {workloads.data_mb(workload):.0f} MB of "
+                 f"arrays (a lower bound); times are medians of the timed {unit}s after one "
+                 f"warm-up {unit}; samples/s counts "
+                 f"{workloads.samples(workload):,} samples per {unit}; load = 1-minute load "
+                 f"average of the machine ({os.cpu_count()} cores) before/after the run)")
+    return "\n".join(lines)
+
+
+def target_lines(impl, target, results, roof):
+    ours = results.get(impl, {})
+    lines = []
     if target and ours.get("status") == "ok":
         checks = []
         for peer, want in target.items():
@@ -135,16 +173,8 @@ def table(workload, results, peak_gflops):
                 checks.append(f"{got:.2f}x vs {peer} (target >= {want}x) "
                               f"{'met' if got >= want else 'NOT met'}")
         lines.append("")
-        lines.append("Issue 4 targets for pyfastfit: " + "; ".join(checks))
-    lines.append("")
-    lines.append(f"(ratios of the medians: peer time / this time, >1 = faster than the peer; "
-                 f"best = fastest timed {unit}; peak - RSS after data = memory the framework "
-                 f"added after its imports and the {workloads.data_mb():.0f} MB of arrays "
-                 f"(a lower bound); times are medians of the timed {unit}s after one warm-up "
-                 f"{unit}; samples/s counts "
-                 f"{workloads.samples(workload):,} samples per {unit}; load = 1-minute load "
-                 f"average of the machine ({os.cpu_count()} cores) before/after the run)")
-    return "\n".join(lines)
+        lines.append(f"Issue targets for {impl}: " + "; ".join(checks))
+    return lines
 
 
 def main():

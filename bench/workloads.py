@@ -1,4 +1,5 @@
-"""Benchmark workloads: seeded synthetic data (MNIST-like) and GEMM FLOP counts.
+"""Benchmark workloads: seeded synthetic data (MNIST-like, and the multi-input model's
+images and time series) and GEMM FLOP counts (convolutions counted as their im2col GEMMs).
 
 Imported by `run.py` and by every implementation under `impls/` (NumPy only, no
 framework), so all implementations see exactly the same arrays.
@@ -30,7 +31,32 @@ WORKLOADS = {
     "predict": dict(
         label="W1's model predict() on 10,000 samples, batch 64",
         layers=(64, 64, CLASSES), batch_size=64, validation=False, kind="predict"),
+    "cnn": dict(
+        label="W3 fit epoch: MNIST CNN Conv2D(32,3,relu)-MaxPooling2D(2)-Conv2D(64,3,relu)-"
+              "MaxPooling2D(2)-Flatten-Dense(10,softmax), adam, sparse CE + accuracy, "
+              "batch 128, 10,000 samples of 28x28x1, no validation",
+        batch_size=128, validation=False, kind="fit", n_train=10_000),
+    "multi_io": dict(
+        label="W4 fit epoch: the guide's multi-input/multi-output model: img 32x32x3 -> "
+              "Conv2D(3,3) -> GlobalMaxPooling2D, series 100x10 -> Conv1D(3,3) -> "
+              "GlobalMaxPooling1D, concatenate -> Dense(1) score (MSE, weight 2) + "
+              "Dense(5,softmax) class (CCE, weight 1), RMSprop(1e-3), metrics MAPE+MAE / "
+              "categorical accuracy, batch 32, 2,000 samples, no validation",
+        batch_size=32, validation=False, kind="fit", n_train=2_000),
 }
+
+# W3 (`cnn`) shapes, NHWC, "valid" convolutions:
+#   28x28x1 -Conv2D(32,3)-> 26x26x32 -MaxPool2-> 13x13x32 -Conv2D(64,3)-> 11x11x64
+#   -MaxPool2-> 5x5x64 -Flatten-> 1600 -Dense-> 10
+IMAGE = (28, 28, 1)
+CNN_CONVS = ((26 * 26, 3 * 3 * 1, 32), (11 * 11, 3 * 3 * 32, 64))  # (positions, k*k*cin, cout)
+CNN_DENSE = (5 * 5 * 64, CLASSES)
+# W4 (`multi_io`) shapes: the guide's Conv2D(3, 3) / Conv1D(3, 3) on a 32x32x3 image and a
+# time series of 100 steps x 10 channels (the guide declares the length as None; a fixed
+# length is given here so a fast path can take the model), heads Dense(1) and Dense(5).
+MIO_IMAGE, MIO_SERIES, MIO_CLASSES = (32, 32, 3), (100, 10), 5
+MIO_CONVS = ((30 * 30, 3 * 3 * 3, 3), (98, 3 * 10, 3))
+MIO_DENSE = ((6, 1), (6, MIO_CLASSES))
 
 # Issue 4's "done when" targets for the `pyfastfit` row: minimum speed-up vs each peer
 # (median time ratio), and the most times the roofline allowed.
@@ -40,10 +66,15 @@ TARGETS = {
     "custom_loop": {"torch": 2},
     "evaluate": {"keras": 10, "torch": 1.5},
     "predict": {"keras": 15, "torch": 1.5},
+    # issue 12: on `pyfastfit` (OpenBLAS picks this CPU's own kernels)
+    "cnn": {"keras": 1.5, "torch": 3},
+    "multi_io": {"keras": 15, "torch": 8},
 }
+# issue 12: with the machine's pinned OpenBLAS (AVX2 kernels), W3 at least as fast as Keras.
+PINNED_TARGETS = {"cnn": {"keras": 1.0}}
 
 
-def make_data(seed=0):
+def make_data(seed=0, n_train=N_TRAIN, n_val=N_VAL):
     """Returns (x_train, y_train, x_val, y_val): float32 in [0, 1), int64 labels 0-9.
 
     Labels come from a fixed random linear teacher, so the models actually learn.
@@ -59,9 +90,38 @@ def make_data(seed=0):
             y[s:s + 10_000] = np.argmax((x[s:s + 10_000] - 0.5) @ teacher, axis=1)
         return x, y
 
-    x_train, y_train = split(N_TRAIN)
-    x_val, y_val = split(N_VAL)
+    x_train, y_train = split(n_train)
+    x_val, y_val = split(n_val)
     return x_train, y_train, x_val, y_val
+
+
+def make_multi_io_data(n, seed=0):
+    """W4's arrays: ([images (n,32,32,3), series (n,100,10)], [score (n,1), one-hot (n,5)]),
+    float32. Both targets come from fixed linear teachers on the 13 per-channel means
+    (standardized), so the model has something to learn."""
+    rng = np.random.default_rng(seed)
+    img = rng.random((n,) + MIO_IMAGE, dtype=np.float32)
+    ts = rng.random((n,) + MIO_SERIES, dtype=np.float32)
+    feats = np.concatenate([img.mean(axis=(1, 2)), ts.mean(axis=1)], axis=1)
+    feats = (feats - feats.mean(0)) / feats.std(0)
+    w_score = rng.standard_normal((feats.shape[1], 1)).astype(np.float32)
+    w_class = rng.standard_normal((feats.shape[1], MIO_CLASSES)).astype(np.float32)
+    score = (feats @ w_score).astype(np.float32)
+    classes = np.eye(MIO_CLASSES, dtype=np.float32)[np.argmax(feats @ w_class, axis=1)]
+    return [img, ts], [score, classes]
+
+
+def make_workload_data(name, seed=0):
+    """(x, y, x_val, y_val) for the workload; x/y are lists for `multi_io`, x_val/y_val
+    None without validation. `cnn` takes make_data's first 10,000 training rows (the same
+    generator), reshaped to 28x28x1 images."""
+    if name == "cnn":
+        x, y, _, _ = make_data(seed, n_train=WORKLOADS[name]["n_train"], n_val=0)
+        return x.reshape((-1,) + IMAGE), y, None, None
+    if name == "multi_io":
+        x, y = make_multi_io_data(WORKLOADS[name]["n_train"], seed)
+        return x, y, None, None
+    return make_data(seed)
 
 
 def dense_shapes(layers):
@@ -86,9 +146,33 @@ def train_flops_per_sample(layers):
     return total
 
 
+def conv_train_flops_per_sample(convs, dense, first_has_input_grad=False):
+    """A convolution as its im2col GEMM: (positions x k*k*cin) @ (k*k*cin x cout), so
+    2*positions*k*k*cin*cout FLOPs forward, as many for the kernel gradient and for the
+    input gradient (col2im's GEMM), the latter skipped for a layer fed by the data.
+    Dense layers: 6*in*out (forward, weight and input gradient). Pooling, bias,
+    activations, losses and the optimizer are not counted."""
+    total = 0
+    for k, (pos, kk, cout) in enumerate(convs):
+        total += (6 if (k > 0 or first_has_input_grad) else 4) * pos * kk * cout
+    return total + sum(6 * i * o for i, o in dense)
+
+
 def flops(name):
-    """GEMM FLOPs of one timed unit of the workload (an epoch, or one evaluate/predict)."""
+    """GEMM FLOPs of one timed unit of the workload (an epoch, or one evaluate/predict).
+
+    W3 (`cnn`) per sample: conv1 4*676*9*32 = 778,752 (forward + kernel gradient), conv2
+    6*121*288*64 = 13,381,632, Dense 6*1600*10 = 96,000: 14.26 MFLOP, x 10,000 samples =
+    142.6 GFLOP per epoch. W4 (`multi_io`) per sample: Conv2D 4*900*27*3 = 291,600, Conv1D
+    4*98*30*3 = 35,280 (both fed by the data), Dense heads 6*6*1 + 6*6*5 = 216: 0.327 MFLOP,
+    x 2,000 = 0.654 GFLOP per epoch (its time is all per-step overhead)."""
     w = WORKLOADS[name]
+    if name == "cnn":
+        return w["n_train"] * conv_train_flops_per_sample(CNN_CONVS, [CNN_DENSE])
+    if name == "multi_io":
+        # Two separate branches, each fed by its own input: no input gradient for either.
+        return w["n_train"] * (conv_train_flops_per_sample(MIO_CONVS[:1], [])
+                               + conv_train_flops_per_sample(MIO_CONVS[1:], MIO_DENSE))
     if w["kind"] in ("fit", "custom_loop"):
         total = N_TRAIN * train_flops_per_sample(w["layers"])
         if w["validation"]:
@@ -99,9 +183,17 @@ def flops(name):
 
 def samples(name):
     """Samples processed per timed unit used for samples/s (training samples for fit)."""
-    return N_TRAIN if WORKLOADS[name]["kind"] in ("fit", "custom_loop") else N_VAL
+    w = WORKLOADS[name]
+    if "n_train" in w:
+        return w["n_train"]
+    return N_TRAIN if w["kind"] in ("fit", "custom_loop") else N_VAL
 
 
-def data_mb():
-    """Size of make_data()'s arrays in MB."""
+def data_mb(name=None):
+    """Size of the workload's arrays in MB (make_data()'s when no name is given)."""
+    if name == "cnn":
+        return WORKLOADS[name]["n_train"] * (FEATURES * 4 + 8) / 2**20
+    if name == "multi_io":
+        per = 4 * (np.prod(MIO_IMAGE) + np.prod(MIO_SERIES) + 1 + MIO_CLASSES)
+        return WORKLOADS[name]["n_train"] * float(per) / 2**20
     return (N_TRAIN + N_VAL) * (FEATURES * 4 + 8) / 2**20

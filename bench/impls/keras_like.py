@@ -20,6 +20,35 @@ import harness  # noqa: E402
 import workloads  # noqa: E402
 
 
+BLAS_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+
+
+def openblas_core():
+    """The kernel sets the OpenBLAS libraries loaded in this process picked (NumPy's and
+    pyfastfit's; shows whether OPENBLAS_CORETYPE took effect), or None."""
+    import ctypes
+
+    try:
+        with open("/proc/self/maps") as f:
+            libs = {line.split()[-1] for line in f if "openblas" in line.lower()
+                    and ".so" in line}
+    except OSError:
+        return None
+    found = []
+    for lib in sorted(libs):
+        try:
+            handle = ctypes.CDLL(lib)
+        except OSError:
+            continue
+        for fn in ("scipy_openblas_get_corename", "openblas_get_corename",
+                   "scipy_openblas_get_corename64_", "openblas_get_corename64_"):
+            if hasattr(handle, fn):
+                getattr(handle, fn).restype = ctypes.c_char_p
+                found.append(f"{os.path.basename(lib)}: {getattr(handle, fn)().decode()}")
+                break
+    return "; ".join(found) or None
+
+
 def parse():
     p = argparse.ArgumentParser()
     p.add_argument("--backend", choices=["keras", "pyfastfit"], required=True)
@@ -45,7 +74,44 @@ def import_backend(name):
     return keras, None, {"pyfastfit": keras.__version__}
 
 
-def build_model(keras, w, logits=False):
+def build_cnn(keras):
+    """W3: the Keras MNIST convnet example without its Dropout."""
+    layers = keras.layers
+    return keras.Sequential([
+        keras.Input(shape=workloads.IMAGE),
+        layers.Conv2D(32, kernel_size=(3, 3), activation="relu"),
+        layers.MaxPooling2D(pool_size=(2, 2)),
+        layers.Conv2D(64, kernel_size=(3, 3), activation="relu"),
+        layers.MaxPooling2D(pool_size=(2, 2)),
+        layers.Flatten(),
+        layers.Dense(workloads.CLASSES, activation="softmax"),
+    ])
+
+
+def build_multi_io(keras):
+    """W4: the training & evaluation guide's multi-input/multi-output model. The guide's
+    class head has no activation under CategoricalCrossentropy(from_logits=False); a
+    softmax makes that loss well defined (and equal to PyTorch's log_softmax loss)."""
+    layers = keras.layers
+    image_input = keras.Input(shape=workloads.MIO_IMAGE, name="img_input")
+    timeseries_input = keras.Input(shape=workloads.MIO_SERIES, name="ts_input")
+    x1 = layers.Conv2D(3, 3)(image_input)
+    x1 = layers.GlobalMaxPooling2D()(x1)
+    x2 = layers.Conv1D(3, 3)(timeseries_input)
+    x2 = layers.GlobalMaxPooling1D()(x2)
+    x = layers.concatenate([x1, x2])
+    score_output = layers.Dense(1, name="score_output")(x)
+    class_output = layers.Dense(workloads.MIO_CLASSES, activation="softmax",
+                                name="class_output")(x)
+    return keras.Model(inputs=[image_input, timeseries_input],
+                       outputs=[score_output, class_output])
+
+
+def build_model(keras, w, logits=False, name=None):
+    if name == "cnn":
+        return build_cnn(keras)
+    if name == "multi_io":
+        return build_multi_io(keras)
     layers = keras.layers
     inputs = keras.Input(shape=(workloads.FEATURES,), name="digits")
     x = inputs
@@ -60,7 +126,19 @@ def build_model(keras, w, logits=False):
 
 def compile_model(keras, model, name, eager):
     kwargs = {"run_eagerly": True} if eager else {}
-    if name == "mlp512":  # chapter 7: compile(optimizer="rmsprop", ...)
+    if name == "cnn":  # the MNIST convnet example
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
+                      metrics=["accuracy"], **kwargs)
+    elif name == "multi_io":  # the guide's loss_weights example
+        model.compile(
+            optimizer=keras.optimizers.RMSprop(1e-3),
+            loss={"score_output": keras.losses.MeanSquaredError(),
+                  "class_output": keras.losses.CategoricalCrossentropy()},
+            metrics={"score_output": [keras.metrics.MeanAbsolutePercentageError(),
+                                      keras.metrics.MeanAbsoluteError()],
+                     "class_output": [keras.metrics.CategoricalAccuracy()]},
+            loss_weights={"score_output": 2.0, "class_output": 1.0}, **kwargs)
+    elif name == "mlp512":  # chapter 7: compile(optimizer="rmsprop", ...)
         model.compile(optimizer="rmsprop", loss="sparse_categorical_crossentropy",
                       metrics=["accuracy"], **kwargs)
     else:  # the guide's first example
@@ -155,7 +233,7 @@ def main():
     args = parse()
     keras, tf, versions = import_backend(args.backend)
     w = workloads.WORKLOADS[args.workload]
-    data = workloads.make_data()
+    data = workloads.make_workload_data(args.workload)
     rss_after_data = harness.rss_mb()
     if hasattr(keras, "utils") and hasattr(keras.utils, "set_random_seed"):
         keras.utils.set_random_seed(0)
@@ -163,7 +241,7 @@ def main():
         model = build_model(keras, w, logits=True)
         res = run_custom_loop(keras, tf, model, w, data, args.epochs + 1, args.tf_function)
     else:
-        model = build_model(keras, w)
+        model = build_model(keras, w, name=args.workload)
         compile_model(keras, model, args.workload, args.eager)
         if w["kind"] == "fit":
             res = run_fit(keras, model, w, data, args.epochs)
@@ -183,6 +261,9 @@ def main():
             res["fast_path_info"] = repr(getattr(model, attr))[:200]
     res["versions"] = versions
     res["rss_after_data_mb"] = rss_after_data
+    res["openblas_env"] = {v: os.environ.get(v) for v in BLAS_VARS}
+    if args.backend == "pyfastfit":
+        res["openblas_core"] = openblas_core()
     harness.emit(res)
 
 

@@ -8,6 +8,12 @@ epsilon), SGD(1e-3); the model outputs logits and nn.CrossEntropyLoss applies
 log-softmax (the same loss as softmax + sparse CE). fit-like epochs shuffle with
 torch.randperm and track loss + accuracy as Keras's progress logs do; W1 adds a
 no_grad validation pass over the 10,000 validation samples.
+
+W3 (`cnn`) and W4 (`multi_io`) take the same NHWC arrays, permuted once to NCHW / NCL
+(outside the timing) as torch's convolutions need; Adam(lr=1e-3, eps=1e-7) and
+RMSprop(lr=1e-3, alpha=0.9, eps=1e-7) as Keras's defaults. W4's loss is
+2 * MSE + 1 * categorical CE on log_softmax, its logs MSE, MAPE, MAE, CE and accuracy
+per step as Keras's metrics do.
 """
 
 import argparse
@@ -33,6 +39,96 @@ def build(w):
         fan_in = units
     mods.append(nn.Linear(fan_in, w["layers"][-1]))
     return nn.Sequential(*mods)
+
+
+def build_cnn():
+    """W3: Conv(32,3,relu)-MaxPool2-Conv(64,3,relu)-MaxPool2-Flatten-Linear(1600, 10)."""
+    return nn.Sequential(
+        nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(workloads.CNN_DENSE[0], workloads.CLASSES))
+
+
+class MultiIO(nn.Module):
+    """W4: Conv2d(3,3) + global max pool on the image, Conv1d(3,3) + global max pool on
+    the series, concatenated, a linear score head and a linear class head (logits)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv2d = nn.Conv2d(workloads.MIO_IMAGE[2], 3, 3)
+        self.conv1d = nn.Conv1d(workloads.MIO_SERIES[1], 3, 3)
+        self.score = nn.Linear(6, 1)
+        self.classes = nn.Linear(6, workloads.MIO_CLASSES)
+
+    def forward(self, img, ts):
+        x1 = self.conv2d(img).amax(dim=(2, 3))
+        x2 = self.conv1d(ts).amax(dim=2)
+        x = torch.cat([x1, x2], dim=1)
+        return self.score(x), self.classes(x)
+
+
+def fit_conv(name, w, epochs):
+    """One fit-like epoch per call for W3/W4 (randperm batches, logs as Keras's)."""
+    x, y, _, _ = workloads.make_workload_data(name)
+    rss_after_data = harness.rss_mb()
+    bs = w["batch_size"]
+    logs = {}
+    if name == "cnn":
+        xs = [torch.from_numpy(x).permute(0, 3, 1, 2).contiguous()]
+        ys = [torch.from_numpy(y)]
+        model = build_cnn()
+        opt = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
+        crit = nn.CrossEntropyLoss()
+
+        def step(xb, yb):
+            out = model(*xb)
+            loss = crit(out, yb[0])
+            return loss, (loss.detach(), (out.argmax(1) == yb[0]).sum())
+
+        names = ("loss", "accuracy")
+    else:
+        xs = [torch.from_numpy(x[0]).permute(0, 3, 1, 2).contiguous(),
+              torch.from_numpy(x[1]).permute(0, 2, 1).contiguous()]
+        ys = [torch.from_numpy(t) for t in y]
+        model = MultiIO()
+        opt = torch.optim.RMSprop(model.parameters(), lr=1e-3, alpha=0.9, eps=1e-7)
+
+        def step(xb, yb):
+            score, logits = model(*xb)
+            mse = ((score - yb[0]) ** 2).mean()
+            cce = -(yb[1] * torch.log_softmax(logits, 1)).sum(1).mean()
+            loss = 2.0 * mse + cce
+            with torch.no_grad():
+                err = (score - yb[0]).abs()
+                mape = (100 * err / yb[0].abs().clamp_min(1e-7)).mean()
+                acc = (logits.argmax(1) == yb[1].argmax(1)).sum()
+            return loss, (loss.detach(), mse.detach(), cce.detach(), mape, err.mean(), acc)
+
+        names = ("loss", "score_output_loss", "class_output_loss",
+                 "score_output_mean_absolute_percentage_error",
+                 "score_output_mean_absolute_error", "class_output_categorical_accuracy")
+    n = len(ys[0])
+
+    def epoch():
+        model.train()
+        perm = torch.randperm(n)
+        sums = [torch.zeros(()) for _ in names]
+        for s in range(0, n, bs):
+            idx = perm[s:s + bs]
+            opt.zero_grad()
+            loss, stats = step([t[idx] for t in xs], [t[idx] for t in ys])
+            loss.backward()
+            opt.step()
+            for k, v in enumerate(stats):
+                # accuracy stats are counts; the others batch means
+                sums[k] += v if v.dtype == torch.int64 else v * len(idx)
+        logs.update({k: float(v) / n for k, v in zip(names, sums)})
+
+    times = harness.time_calls(epoch, epochs + 1, warmup=0)
+    res = harness.summarize(times[1:], times[:1])
+    res["final_logs"] = logs
+    res["rss_after_data_mb"] = rss_after_data
+    return res
 
 
 def evaluate(model, crit, x, y, bs):
@@ -61,6 +157,11 @@ def main():
     torch.set_num_threads(2)
     torch.manual_seed(0)
     w = workloads.WORKLOADS[args.workload]
+    if args.workload in ("cnn", "multi_io"):
+        res = fit_conv(args.workload, w, args.epochs)
+        res["versions"] = {"torch": torch.__version__, "threads": torch.get_num_threads()}
+        harness.emit(res)
+        return
     xn, yn, xvn, yvn = workloads.make_data()
     rss_after_data = harness.rss_mb()
     x, y = torch.from_numpy(xn), torch.from_numpy(yn)
