@@ -17,6 +17,10 @@ Keras saw. Recorded:
   softmax), with given initial weights, compiled with SGD(0.1) and sparse categorical
   cross-entropy, `fit` 3 epochs of 4 batches (batch 8, shuffle=False): the history and
   all final weights (gamma, beta, moving_mean, moving_variance included), and `predict`.
+- conv_fit_*: the same pattern with convolutions (DLwP's image example),
+  Conv2D(4, 3, use_bias=False) -> BatchNormalization -> Activation("relu") ->
+  GlobalAveragePooling2D -> Dense(3, softmax) on (16, 6, 6, 2) images, SGD(0.1),
+  2 epochs of batch 8, shuffle=False: history and final weights, per layer.
 - ln_*: LayerNormalization outputs for axis=-1, axis=[1, 2] and center=False.
 - emb_*: Embedding outputs for a given table.
 - gp_*: GlobalMax/AveragePooling1D/2D outputs (channels_last and channels_first).
@@ -85,6 +89,31 @@ def fit_case(rng, out):
         out[f"fit_final{i}"] = w
     out["fit_loss"] = f32(hist.history["loss"])
     out["fit_predict"] = model.predict(x, verbose=0)
+
+
+def conv_fit_case(rng, out):
+    x = f32(rng.standard_normal((16, 6, 6, 2)))
+    y = rng.integers(0, 3, 16).astype(np.int32)
+    model = keras.Sequential([
+        keras.Input((6, 6, 2)),
+        keras.layers.Conv2D(4, 3, use_bias=False),
+        keras.layers.BatchNormalization(),
+        keras.layers.Activation("relu"),
+        keras.layers.GlobalAveragePooling2D(),
+        keras.layers.Dense(3, activation="softmax"),
+    ])
+    init = [f32(rng.standard_normal(w.shape) * 0.5) for w in model.get_weights()]
+    init[4] = f32(np.abs(init[4]) + 0.5)  # moving_variance > 0 (Keras order)
+    model.set_weights(init)
+    model.compile(optimizer=keras.optimizers.SGD(0.1),
+                  loss="sparse_categorical_crossentropy")
+    hist = model.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0)
+    out["conv_fit_x"], out["conv_fit_y"] = x, y
+    for i, w in enumerate(init):
+        out[f"conv_fit_init{i}"] = w
+    for i, w in enumerate(model.get_weights()):
+        out[f"conv_fit_final{i}"] = w
+    out["conv_fit_loss"] = f32(hist.history["loss"])
 
 
 def layer_norm_cases(rng, out):
@@ -168,6 +197,7 @@ def main():
     pooling_cases(rng, out)
     upsampling_cases(rng, out)
     saved_model_case(rng, out)
+    conv_fit_case(rng, out)
     out["keras_version"] = np.array(keras.__version__)
     os.makedirs(os.path.dirname(OUT), exist_ok=True)
     np.savez_compressed(OUT, **out)

@@ -281,3 +281,31 @@ def test_keras_saved_model_loads_and_round_trips(fx, tmp_path):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
     np.testing.assert_array_equal(again.predict(fx["saved_x"], verbose=0),
                                   model.predict(fx["saved_x"], verbose=0))
+
+
+def test_conv_batch_norm_example_fit_matches_keras(fx):
+    """DLwP's image pattern, Conv2D -> BatchNormalization -> Activation, fit on the
+    eager path; needs the Conv2D layer (issue 12's convolution part)."""
+    if not hasattr(keras.layers, "Conv2D"):
+        pytest.skip("Conv2D is not in pyfastfit.layers yet")
+    model = keras.Sequential([
+        keras.Input((6, 6, 2)),
+        keras.layers.Conv2D(4, 3, use_bias=False),
+        keras.layers.BatchNormalization(),
+        keras.layers.Activation("relu"),
+        keras.layers.GlobalAveragePooling2D(),
+        keras.layers.Dense(3, activation="softmax"),
+    ])
+    per_layer = [[0], [1, 2, 3, 4], [], [], [5, 6]]
+    for layer, idx in zip(model.layers, per_layer):
+        layer.set_weights([fx[f"conv_fit_init{i}"] for i in idx])
+    model.compile(optimizer=keras.optimizers.SGD(0.1),
+                  loss="sparse_categorical_crossentropy")
+    hist = model.fit(fx["conv_fit_x"], fx["conv_fit_y"], batch_size=8, epochs=2,
+                     shuffle=False, verbose=0)
+    np.testing.assert_allclose(hist.history["loss"], fx["conv_fit_loss"], rtol=1e-4,
+                               atol=1e-5)
+    for layer, idx in zip(model.layers, per_layer):
+        for w, i in zip(layer.get_weights(), idx):
+            np.testing.assert_allclose(w, fx[f"conv_fit_final{i}"], atol=1e-4, rtol=1e-4,
+                                       err_msg=f"weight {i}")
