@@ -16,6 +16,8 @@ def _r(*shape):
     return rng.standard_normal(shape).astype(np.float32)
 
 
+# Depthwise kernels (one input channel per group) run a direct loop, the others im2col +
+# GEMM (1x1 stride-1 ones a plain GEMM): the cases cover each path.
 CONV_CASES = [  # id, x shape, kernel shape, kwargs
     ("valid", (2, 5, 6, 2), (3, 3, 2, 3), {}),
     ("same_odd", (1, 5, 7, 2), (3, 2, 2, 2), {"padding": "same"}),
@@ -24,6 +26,10 @@ CONV_CASES = [  # id, x shape, kernel shape, kwargs
     ("dilation", (1, 7, 7, 2), (2, 3, 2, 2), {"dilation_rate": (2, 1), "padding": "same"}),
     ("groups", (2, 4, 4, 4), (3, 3, 2, 6), {"padding": "same"}),
     ("pointwise", (2, 3, 4, 3), (1, 1, 3, 2), {}),
+    ("pointwise_gemm", (2, 3, 2, 17), (1, 1, 17, 2), {}),
+    ("same_stride2_im2col", (2, 5, 5, 3), (3, 3, 3, 2), {"padding": "same", "strides": 2}),
+    ("dilation_im2col", (1, 7, 6, 4), (2, 3, 4, 2), {"dilation_rate": 2, "padding": "same"}),
+    ("depthwise_grouped", (1, 5, 5, 3), (3, 3, 1, 6), {"padding": "same"}),
     ("1d", (2, 7, 3), (3, 3, 2), {"padding": "same", "strides": 2}),
     ("1d_dilated_groups", (1, 9, 4), (2, 2, 4), {"dilation_rate": 3}),
     ("size1", (1, 1, 1, 2), (1, 1, 2, 1), {}),
@@ -47,9 +53,10 @@ def test_conv_channels_first_is_transposed_channels_last():
              atol=1e-4, rtol=1e-4)
 
 
-def test_conv_larger_batch_splits_over_threads():
+@pytest.mark.parametrize("channels", [1, 3])
+def test_conv_larger_batch_splits_over_threads(channels):
     # Several chunks of batch rows (and several im2col blocks) against the reference.
-    x, k = _r(9, 12, 12, 3), _r(3, 3, 3, 5)
+    x, k = _r(9, 12, 12, channels), _r(3, 3, channels, 5)
     np.testing.assert_allclose(np.asarray(ops.conv(x, k, padding="same")),
                                R.conv(x.astype(np.float64), k, padding="same"), atol=1e-4)
     v = ff.Variable(k)
@@ -60,6 +67,11 @@ def test_conv_larger_batch_splits_over_threads():
     p = R._patches(x.astype(np.float64), (3, 3), (1, 1), (1, 1), 0)
     np.testing.assert_allclose(np.asarray(tape.gradient(loss, v)),
                                np.einsum("nhwijc,nhwo->ijco", p, w), rtol=1e-4, atol=1e-3)
+    vx = ff.Variable(x)
+    with ff.GradientTape() as tape:
+        loss = ops.sum(ops.multiply(ops.conv(vx, k), w))
+    ref = R.conv_transpose(w.astype(np.float64), k, output_padding=0)
+    np.testing.assert_allclose(np.asarray(tape.gradient(loss, vx)), ref, rtol=1e-4, atol=1e-4)
 
 
 def test_conv_empty_batch_and_nan():
@@ -77,8 +89,10 @@ def test_depthwise_conv():
     check_op(lambda x, k: ops.depthwise_conv(x, k, strides=2, padding="same"),
              lambda x, k: R.conv(x, grouped(k), strides=2, padding="same"), [x, k],
              atol=1e-4, rtol=1e-4)
-    out = ops.depthwise_conv(_r(1, 8, 3), _r(3, 3, 1), dilation_rate=2)
-    assert out.shape == (1, 4, 3)
+    # depth_multiplier 1 (the per-channel loop), 1-D, dilated, "same".
+    check_op(lambda x, k: ops.depthwise_conv(x, k, padding="same", dilation_rate=2),
+             lambda x, k: R.conv(x, k.reshape(3, 1, 3), padding="same", dilation=2),
+             [_r(2, 8, 3), _r(3, 3, 1)], atol=1e-4, rtol=1e-4)
 
 
 def test_separable_conv():
