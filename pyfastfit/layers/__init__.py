@@ -4,6 +4,9 @@ from pyfastfit.layers.activations.leaky_relu import LeakyReLU
 from pyfastfit.layers.activations.relu import ReLU
 from pyfastfit.layers.activations.softmax import Softmax
 from pyfastfit.layers.core.activation import Activation
+from pyfastfit.layers.convolutional import (
+    Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D,
+)
 from pyfastfit.layers.core.dense import Dense
 from pyfastfit.layers.core.input_layer import Input, InputLayer
 from pyfastfit.layers.core.lambda_layer import Lambda
@@ -13,6 +16,10 @@ from pyfastfit.layers.merging.merge import (
     Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract, add, average,
     concatenate, maximum, minimum, multiply, subtract,
 )
+from pyfastfit.layers.pooling.average_pooling1d import AveragePooling1D
+from pyfastfit.layers.pooling.average_pooling2d import AveragePooling2D
+from pyfastfit.layers.pooling.max_pooling1d import MaxPooling1D
+from pyfastfit.layers.pooling.max_pooling2d import MaxPooling2D
 from pyfastfit.layers.preprocessing.rescaling import Rescaling
 from pyfastfit.layers.regularization.activity_regularization import ActivityRegularization
 from pyfastfit.layers.regularization.dropout import Dropout
@@ -53,6 +60,8 @@ __all__ = [
     "LeakyReLU", "Maximum", "Minimum", "Multiply", "Permute", "ReLU", "Rescaling",
     "Reshape", "Softmax", "Subtract", "add", "average", "concatenate", "deserialize",
     "maximum", "minimum", "multiply", "serialize", "subtract",
+    "AveragePooling1D", "AveragePooling2D", "Conv1D", "Conv2D", "Conv2DTranspose",
+    "DepthwiseConv2D", "MaxPooling1D", "MaxPooling2D", "SeparableConv2D",
     "BatchNormalization", "Cropping1D", "Cropping2D", "Embedding", "GaussianNoise",
     "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling1D",
     "GlobalMaxPooling2D", "LayerNormalization", "RepeatVector", "SpatialDropout1D",

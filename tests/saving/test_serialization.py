@@ -16,6 +16,8 @@ from pyfastfit.saving import serialization_lib
 _ARGS = {
     "Activation": ("tanh",), "Dense": (3,), "Dropout": (0.3,), "Rescaling": (0.5, 1.0),
     "Permute": ((2, 1),), "Reshape": ((2, 3),), "InputLayer": (), "Lambda": (),
+    "Conv1D": (2, 3), "Conv2D": (2, 3), "Conv2DTranspose": (2, 3), "SeparableConv2D": (2, 3),
+    "DepthwiseConv2D": (3,), "AveragePooling1D": (2,), "AveragePooling2D": (2,),
     "Embedding": (5, 3), "GaussianNoise": (0.1,), "SpatialDropout1D": (0.3,),
     "SpatialDropout2D": (0.3,), "RepeatVector": (3,),
     "LossFunctionWrapper": (losses.mean_squared_error,),

@@ -17,6 +17,9 @@ class Unsupported(Exception):
 
 
 def _width(shape):
+    if any(d is None for d in shape[1:]):
+        # e.g. a time series Input(shape=(None, 10)): the Program needs fixed widths
+        raise Unsupported(f"a tensor of the graph has unknown dimensions {tuple(shape)}")
     return math.prod(d for d in shape[1:]) if len(shape) > 1 else 1
 
 

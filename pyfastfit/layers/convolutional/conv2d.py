@@ -1,0 +1,44 @@
+"""Conv2D: spatial convolution over images."""
+
+from pyfastfit.layers.convolutional.base_conv import BaseConv
+
+
+class Conv2D(BaseConv):
+    """2D convolution: `activation(conv2d(inputs, kernel) + bias)`.
+
+    Args:
+        filters: positive int, number of output channels.
+        kernel_size: int or tuple of 2 ints, the window's height and width.
+        strides: int or tuple of 2 ints. Defaults to 1.
+        padding: "valid" (no padding) or "same" (output size = ceil(input / strides)).
+        data_format: "channels_last" `(batch, height, width, channels)` or
+            "channels_first" `(batch, channels, height, width)`.
+        dilation_rate: int or tuple of 2 ints (not with strides > 1).
+        groups: positive int dividing the input channels and `filters`.
+        activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
+        bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint:
+            as in `Dense`.
+
+    The kernel has shape `kernel_size + (input_channels // groups, filters)`.
+
+    Example:
+
+    >>> keras.layers.Conv2D(8, 3, padding="same")(np.ones((2, 5, 5, 3))).shape
+    (2, 5, 5, 8)
+    """
+
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid",
+                 data_format=None, dilation_rate=(1, 1), groups=1, activation=None,
+                 use_bias=True, kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(2, filters, kernel_size, strides=strides, padding=padding,
+                         data_format=data_format, dilation_rate=dilation_rate, groups=groups,
+                         activation=activation, use_bias=use_bias,
+                         kernel_initializer=kernel_initializer,
+                         bias_initializer=bias_initializer,
+                         kernel_regularizer=kernel_regularizer,
+                         bias_regularizer=bias_regularizer,
+                         activity_regularizer=activity_regularizer,
+                         kernel_constraint=kernel_constraint,
+                         bias_constraint=bias_constraint, **kwargs)
