@@ -172,8 +172,9 @@ def target_lines(impl, target, results, roof):
                 got = results[peer]["median_s"] / ours["median_s"]
                 checks.append(f"{got:.2f}x vs {peer} (target >= {want}x) "
                               f"{'met' if got >= want else 'NOT met'}")
-        lines.append("")
-        lines.append(f"Issue targets for {impl}: " + "; ".join(checks))
+        if checks:
+            lines.append("")
+            lines.append(f"Issue targets for {impl}: " + "; ".join(checks))
     return lines
 
 
