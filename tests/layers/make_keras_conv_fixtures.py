@@ -76,6 +76,16 @@ CASES = [
     ("avgpool1d_same", (8, 2), [("Conv1D", {"filters": 2, "kernel_size": 2}),
                                 ("AveragePooling1D", {"pool_size": 3, "strides": 2,
                                                       "padding": "same"})]),
+    # strides larger than the kernel (input cells skipped), odd sizes
+    ("conv2d_stride_gt_kernel", (7, 8, 2), [("Conv2D", {"filters": 2, "kernel_size": 2,
+                                                        "strides": 3})]),
+    ("conv2dT_stride_gt_kernel", (3, 2, 1), [("Conv2DTranspose", {"filters": 2,
+                                                                  "kernel_size": 2,
+                                                                  "strides": 3,
+                                                                  "padding": "same"})]),
+    ("depthwise_stride_gt_kernel", (5, 7, 2), [("DepthwiseConv2D", {"kernel_size": (1, 3),
+                                                                    "strides": 3,
+                                                                    "padding": "same"})]),
 ]
 
 

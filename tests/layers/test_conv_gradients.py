@@ -68,6 +68,9 @@ def _check(layer, x):
     (lambda: layers.DepthwiseConv2D(3, strides=2, padding="same"), (1, 4, 3, 2)),
     (lambda: layers.SeparableConv2D(2, 2, depth_multiplier=2), (1, 3, 3, 2)),
     (lambda: layers.SeparableConv2D(1, 3, strides=2, padding="same"), (1, 3, 4, 2)),
+    (lambda: layers.Conv2D(2, 2, strides=3), (1, 5, 5, 1)),          # stride > kernel
+    (lambda: layers.Conv2DTranspose(1, 2, strides=3), (1, 2, 2, 1)),
+    (lambda: layers.AveragePooling2D(2, strides=3), (1, 5, 5, 1)),
     (lambda: layers.AveragePooling2D(2), (1, 4, 4, 2)),
     (lambda: layers.AveragePooling2D(3, strides=2, padding="same"), (1, 5, 4, 1)),
     (lambda: layers.AveragePooling1D(2, strides=1), (2, 4, 2)),
@@ -86,6 +89,7 @@ def test_layer_gradients(make, shape):
     (lambda: layers.MaxPooling2D(3, strides=2, padding="same"), (1, 5, 4, 1)),
     (lambda: layers.MaxPooling2D(2, data_format="channels_first"), (1, 2, 4, 3)),
     (lambda: layers.MaxPooling1D(3, strides=2), (2, 7, 1)),
+    (lambda: layers.MaxPooling2D(2, strides=3), (1, 5, 5, 1)),
     (lambda: layers.MaxPooling1D(2, strides=1, padding="same"), (1, 5, 2)),
 ])
 def test_max_pooling_gradients(make, shape):
