@@ -202,3 +202,26 @@ def test_size_one_and_1x1_kernels():
     assert tuple(out.shape) == (1, 1, 2)
     out = layers.Conv2DTranspose(2, 1)(_x(1, 1, 1, 3))
     assert tuple(out.shape) == (1, 1, 1, 2)
+
+
+@pytest.mark.parametrize("cls,args,kwargs,shape", [
+    (layers.Conv1D, (3, 3), {"padding": "causal", "dilation_rate": 2}, (2, 7, 2)),
+    (layers.Conv1D, (2, 2), {"strides": 2, "padding": "same"}, (1, 5, 3)),
+    (layers.Conv2D, (4, 3), {"groups": 2, "strides": (1, 2)}, (2, 5, 6, 2)),
+    (layers.Conv2DTranspose, (2, 3), {"strides": 2, "padding": "same"}, (1, 3, 4, 2)),
+    (layers.DepthwiseConv2D, (2,), {"depth_multiplier": 2}, (1, 4, 3, 2)),
+    (layers.SeparableConv2D, (3, 2), {"padding": "same"}, (1, 3, 5, 2)),
+])
+def test_channels_first_equals_channels_last_transposed(cls, args, kwargs, shape):
+    x = _x(*shape)
+    last = cls(*args, **kwargs)
+    first = cls(*args, data_format="channels_first", **kwargs)
+    last(x)
+    first(np.moveaxis(x, -1, 1))
+    first.set_weights([w + 0.1 if w.ndim == 1 else w for w in last.get_weights()])
+    last.set_weights(first.get_weights())  # non-zero biases on both
+    y_last = np.asarray(last(x))
+    y_first = np.asarray(first(np.moveaxis(x, -1, 1)))
+    np.testing.assert_allclose(y_first, np.moveaxis(y_last, -1, 1), atol=1e-5, rtol=1e-5)
+    xf_shape = (None,) + np.moveaxis(x, -1, 1).shape[1:]
+    assert first.compute_output_shape(xf_shape) == (None,) + y_first.shape[1:]
