@@ -178,3 +178,15 @@ def test_backward_kernel_rejects_mismatched_gradient():
 def test_names_in_both_namespaces():
     for name in ("conv", "depthwise_conv", "separable_conv", "conv_transpose"):
         assert getattr(ops, name) is getattr(ops.nn, name)
+
+
+@pytest.mark.parametrize("name", ["depthwise_conv", "conv_transpose", "separable_conv"])
+def test_channels_first_variants_are_transposed_channels_last(name):
+    x = _r(2, 3, 5, 4)
+    args = {"depthwise_conv": (_r(3, 3, 3, 2),), "conv_transpose": (_r(3, 3, 2, 3),),
+            "separable_conv": (_r(3, 3, 3, 2), _r(1, 1, 6, 4))}[name]
+    fn = getattr(ops, name)
+    first = fn(x, *args, strides=2, padding="same", data_format="channels_first")
+    last = fn(x.transpose(0, 2, 3, 1), *args, strides=2, padding="same")
+    np.testing.assert_allclose(np.asarray(first), np.asarray(last).transpose(0, 3, 1, 2),
+                               atol=1e-5)
