@@ -109,6 +109,10 @@ def machine_description():
 
 
 def git_commit(repo):
+    """Short HEAD of `repo` (+ "-dirty" when pyfastfit/ or csrc/ differ from it), or
+    $PFF_BENCH_COMMIT when set (a run from a copy of the tree, which has no .git)."""
+    if os.environ.get("PFF_BENCH_COMMIT"):
+        return os.environ["PFF_BENCH_COMMIT"]
     try:
         out = subprocess.run(["git", "-C", repo, "rev-parse", "--short", "HEAD"],
                              capture_output=True, text=True, check=True).stdout.strip()
