@@ -1,5 +1,6 @@
 """`keras.ops.nn`: activations, softmax, cross-entropies, `one_hot`, normalizations,
-`moments`, `multi_hot`, `psnr`; plus pyfastfit's
+`moments`, `multi_hot`, `psnr`, convolutions (`conv`, `depthwise_conv`, `separable_conv`,
+`conv_transpose`) and pooling (`max_pool`, `average_pool`); plus pyfastfit's
 fused Dense op (`dense`), and `tanh`/`exponential` for activation lookups by name.
 
 The Keras-named functions are also in `ops` itself, as in Keras 3.

@@ -190,3 +190,25 @@ def test_channels_first_variants_are_transposed_channels_last(name):
     last = fn(x.transpose(0, 2, 3, 1), *args, strides=2, padding="same")
     np.testing.assert_allclose(np.asarray(first), np.asarray(last).transpose(0, 3, 1, 2),
                                atol=1e-5)
+
+
+@pytest.mark.parametrize("threads", [1, 3])
+def test_thread_count_changes_no_result_beyond_rounding(threads):
+    # The batch is split over the pool and the kernel gradient summed per chunk, so the
+    # thread count may change rounding, never values.
+    x, k, w = _r(7, 6, 6, 3), _r(3, 3, 3, 4), _r(7, 4, 4, 4)
+
+    def run():
+        vx, vk = ff.Variable(x), ff.Variable(k)
+        with ff.GradientTape() as tape:
+            loss = ops.sum(ops.multiply(ops.conv(vx, vk), w))
+        return [np.asarray(g) for g in tape.gradient(loss, [vx, vk])]
+
+    old = ff.config.get_num_threads()
+    try:
+        base = run()
+        ff.config.set_num_threads(threads)
+        for a, b in zip(run(), base):
+            np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
+    finally:
+        ff.config.set_num_threads(old)
