@@ -1,6 +1,8 @@
 """Max and average pooling (`keras.ops.max_pool`, `average_pool`) over the C++ kernels,
 for 1 and 2 spatial dims. With "same" padding the padded positions are ignored: not a
-max candidate and not counted in the mean (Keras/TensorFlow semantics)."""
+max candidate and not counted in the mean (Keras/TensorFlow semantics). A NaN in a window
+makes its max NaN, as with Keras's torch and JAX backends (TensorFlow's kernel skips
+NaN), so a NaN is never silently dropped."""
 
 from pyfastfit.autodiff.tape import _state, record
 from pyfastfit.core import wrap
