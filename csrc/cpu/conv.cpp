@@ -139,6 +139,16 @@ PFF_HOT void im2col(const float* x, float* col, int64_t nb, int64_t gi, const Co
             continue;
           }
           const float* row = xs + ih * g.W * g.C;
+          if (cg == 1) {
+            // One channel per group: a gather, without a copy loop (and its alias check)
+            // per tap.
+            for (int64_t kw = 0; kw < g.KW; ++kw) {
+              int64_t iw = ow * g.sw - g.pl + kw * g.dw;
+              dst[kw] = iw < 0 || iw >= g.W ? 0.f : row[iw * g.C];
+            }
+            dst += g.KW;
+            continue;
+          }
           for (int64_t kw = 0; kw < g.KW; ++kw, dst += cg) {
             int64_t iw = ow * g.sw - g.pl + kw * g.dw;
             if (iw < 0 || iw >= g.W) {
