@@ -225,3 +225,17 @@ def test_channels_first_equals_channels_last_transposed(cls, args, kwargs, shape
     np.testing.assert_allclose(y_first, np.moveaxis(y_last, -1, 1), atol=1e-5, rtol=1e-5)
     xf_shape = (None,) + np.moveaxis(x, -1, 1).shape[1:]
     assert first.compute_output_shape(xf_shape) == (None,) + y_first.shape[1:]
+
+
+def test_call_with_other_channels_than_built_raises():
+    # 6 channels on a layer built for 3 would otherwise pass as a 2-group convolution
+    for layer, good, bad in [
+            (layers.Conv2D(2, 3), (1, 5, 5, 3), (1, 5, 5, 6)),
+            (layers.Conv1D(2, 2, data_format="channels_first"), (1, 3, 4), (1, 6, 4)),
+            (layers.DepthwiseConv2D(2), (1, 3, 3, 2), (1, 3, 3, 4)),
+            (layers.SeparableConv2D(2, 2), (1, 3, 3, 2), (1, 3, 3, 4)),
+            (layers.Conv2DTranspose(2, 2), (1, 3, 3, 2), (1, 3, 3, 4))]:
+        layer(_x(*good))
+        with pytest.raises(ValueError, match=r"expected axis -?\d of input shape to have "
+                                             r"value \d, but received input with shape"):
+            layer(_x(*bad))

@@ -56,8 +56,16 @@ class ConvCommon(Layer):
                              self.strides, self.padding, self.dilation_rate)
 
     def _check_call_rank(self, inputs):
-        if len(inputs.shape) != self.rank + 2:
-            cu.check_rank(self, tuple(inputs.shape), self.rank)
+        shape = tuple(inputs.shape)
+        if len(shape) != self.rank + 2:
+            cu.check_rank(self, shape, self.rank)
+        axis = -1 if self.data_format == "channels_last" else 1
+        built = self.__dict__.get("_in_channels")
+        # A multiple of the built channel count would pass ops.conv as more groups.
+        if built is not None and shape[axis] != built:
+            raise ValueError(f"Input 0 of layer '{self.name}' is incompatible with the layer: "
+                             f"expected axis {axis} of input shape to have value {built}, "
+                             f"but received input with shape {shape}")
 
     def _epilogue(self, outputs):
         """Adds the bias (over the channel axis) and applies the activation."""
@@ -120,6 +128,7 @@ class BaseConv(ConvCommon):
 
     def build(self, input_shape):
         _, _, channels = self._input_parts(input_shape)
+        self._in_channels = channels
         if channels % self.groups:
             raise ValueError("The number of input channels must be evenly divisible by the "
                              f"number of groups. Received groups={self.groups}, but the "

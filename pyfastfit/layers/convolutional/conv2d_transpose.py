@@ -59,6 +59,7 @@ class Conv2DTranspose(BaseConv):
 
     def build(self, input_shape):
         _, _, channels = self._input_parts(input_shape)
+        self._in_channels = channels
         self.kernel = self.add_weight(
             shape=self.kernel_size + (self.filters, channels), name="kernel",
             initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,

@@ -50,6 +50,7 @@ class DepthwiseConv2D(ConvCommon):
 
     def build(self, input_shape):
         _, _, channels = self._input_parts(input_shape)
+        self._in_channels = channels
         self._check_output(input_shape)
         self.kernel = self.add_weight(
             shape=self.kernel_size + (channels, self.depth_multiplier), name="kernel",
