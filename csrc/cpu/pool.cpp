@@ -56,11 +56,12 @@ PFF_HOT void max_pool_forward(const float* x, float* out, int32_t* idx, const Po
               int32_t p = static_cast<int32_t>(h * g.W + w);
               if (p == first) continue;
               const float* v = xs + p * g.C;
-              for (int64_t c = 0; c < g.C; ++c) {
-                if (v[c] > o[c] || (std::isnan(v[c]) && !std::isnan(o[c]))) {
-                  o[c] = v[c];
-                  id[c] = p;
-                }
+              // Branch-free selects, so the channel loop vectorises (x != x is NaN).
+              _Pragma("GCC ivdep") for (int64_t c = 0; c < g.C; ++c) {
+                const float a = v[c], b = o[c];
+                const bool take = a > b || (a != a && b == b);
+                o[c] = take ? a : b;
+                id[c] = take ? p : id[c];
               }
             }
           }
@@ -78,8 +79,9 @@ void max_pool_backward(const float* dout, const int32_t* idx, float* dx, const P
       std::memset(d, 0, sizeof(float) * in_n);
       const float* go = dout + n * out_n;
       const int32_t* id = idx + n * out_n;
-      for (int64_t i = 0; i < out_n; ++i) {
-        if (id[i] >= 0) d[id[i] * g.C + i % g.C] += go[i];
+      for (int64_t q = 0; q < g.OH * g.OW; ++q, go += g.C, id += g.C) {
+        for (int64_t c = 0; c < g.C; ++c)
+          if (id[c] >= 0) d[id[c] * g.C + c] += go[c];
       }
     }
   });
