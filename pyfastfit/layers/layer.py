@@ -224,7 +224,13 @@ class Layer:
         flat = self._flatten_layers_uncached()
         out, seen = [], set()
         for layer in flat:
-            for v in layer._own_and_sub()[0]:
+            own = layer._own_and_sub()[0]
+            # Keras's order: layer by layer, each layer's weights created trainable
+            # first (BatchNormalization: gamma, beta, moving_mean, moving_variance).
+            created = layer.__dict__.get("_created_trainable", ())
+            own = ([v for v in own if id(v) in created]
+                   + [v for v in own if id(v) not in created])
+            for v in own:
                 if id(v) not in seen:
                     seen.add(id(v))
                     out.append(v)
@@ -259,8 +265,10 @@ class Layer:
 
     @property
     def weights(self):
-        """All weights (trainable first, as in Keras), of this layer and nested layers."""
-        return self.trainable_weights + self.non_trainable_weights
+        """All weights of this layer and nested layers, in Keras's order: layer by layer
+        (depth first), each layer's trainable weights before its non-trainable ones, so
+        `get_weights()` / `set_weights()` line up with Keras's."""
+        return self._all_variables()
 
     @property
     def variables(self):

@@ -238,3 +238,31 @@ def test_layer_order_is_keras_order(build, expected):
     # Weights follow the layers (a shared layer's once).
     assert [id(w) for w in model.weights] == [id(w) for la in model.layers
                                               for w in la.weights]
+
+
+def test_weights_are_in_keras_order_layer_by_layer():
+    """Keras orders `weights` layer by layer, each layer's trainable weights before its
+    non-trainable ones; a frozen layer keeps its place. The paths below were printed by
+    Keras 3.15.1 for the same model (pyfastfit used to put every non-trainable weight
+    last, so `set_weights(keras_model.get_weights())` misassigned BatchNormalization)."""
+    inp = keras.Input((6,))
+    h = layers.BatchNormalization(name="bn")(layers.Dense(5, name="d1")(inp))
+    frozen = layers.Dense(4, name="fr")
+    tower = keras.Sequential([layers.Dense(3, name="t1"),
+                              layers.BatchNormalization(name="tbn")], name="tower")
+    model = keras.Model(inp, layers.Dense(2, name="d2")(tower(frozen(h))))
+    frozen.trainable = False
+    assert [w.path for w in model.weights] == [
+        "d1/kernel", "d1/bias", "bn/gamma", "bn/beta", "bn/moving_mean",
+        "bn/moving_variance", "fr/kernel", "fr/bias", "tower/t1/kernel", "tower/t1/bias",
+        "tower/tbn/gamma", "tower/tbn/beta", "tower/tbn/moving_mean",
+        "tower/tbn/moving_variance", "d2/kernel", "d2/bias"]
+    assert [w.path for w in model.trainable_weights] == [
+        "d1/kernel", "d1/bias", "bn/gamma", "bn/beta", "tower/t1/kernel", "tower/t1/bias",
+        "tower/tbn/gamma", "tower/tbn/beta", "d2/kernel", "d2/bias"]
+    assert [w.path for w in model.non_trainable_weights] == [
+        "bn/moving_mean", "bn/moving_variance", "fr/kernel", "fr/bias",
+        "tower/tbn/moving_mean", "tower/tbn/moving_variance"]
+    values = [np.full(w.shape, i, "float32") for i, w in enumerate(model.weights)]
+    model.set_weights(values)
+    assert [float(w.numpy().flat[0]) for w in model.weights] == list(range(16))
