@@ -221,7 +221,8 @@ class Optimizer:
 
     def _hyper(self):
         """Hyper-parameters in the order the C++ kernel expects."""
-        raise NotImplementedError
+        raise NotImplementedError(
+            f"Optimizer subclass {type(self).__name__} must implement `_hyper()`.")
 
     # -------------------------------------------------------------- learning rate
     def _set_learning_rate(self, learning_rate, initial=False):
