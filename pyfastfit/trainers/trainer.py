@@ -404,19 +404,19 @@ class Trainer(EpochLoops):
     # ------------------------------------------------------------------ entry points
     # Thin wrappers over EpochLoops' loops: argument checks, and predict's one-batch
     # shortcut. The signatures and docstrings are EpochLoops' own.
-    def fit(self, *args, **kwargs):
-        bound = _FIT_SIGNATURE.bind(self, *args, **kwargs)
-        check_counts(bound.arguments, FIT_COUNTS)
+    def _checked(self, loop, signature, counts, args, kwargs):
+        bound = signature.bind(self, *args, **kwargs)
+        check_counts(bound.arguments, counts)
         if "x" in bound.arguments:
             bound.arguments["x"] = standardize_rank(self, bound.arguments["x"])
-        return EpochLoops.fit(*bound.args, **bound.kwargs)
+        return loop(*bound.args, **bound.kwargs)
+
+    def fit(self, *args, **kwargs):
+        return self._checked(EpochLoops.fit, _FIT_SIGNATURE, FIT_COUNTS, args, kwargs)
 
     def evaluate(self, *args, **kwargs):
-        bound = _EVALUATE_SIGNATURE.bind(self, *args, **kwargs)
-        check_counts(bound.arguments, EVAL_COUNTS)
-        if "x" in bound.arguments:
-            bound.arguments["x"] = standardize_rank(self, bound.arguments["x"])
-        return EpochLoops.evaluate(*bound.args, **bound.kwargs)
+        return self._checked(EpochLoops.evaluate, _EVALUATE_SIGNATURE, EVAL_COUNTS, args,
+                             kwargs)
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None,
                 **kwargs):
