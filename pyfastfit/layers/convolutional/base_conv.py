@@ -10,6 +10,16 @@ def _ser(module, obj):
     return module.serialize(obj) if obj is not None else None
 
 
+def forwarded_args(init_locals, *own):
+    """The arguments of a subclass `__init__` (its `locals()`), ready to pass on to
+    `super().__init__(rank, **...)`, less the names in `own` that the subclass handles: each
+    layer keeps Keras's explicit signature without spelling every argument twice."""
+    args = {k: v for k, v in init_locals.items()
+            if k not in ("self", "__class__", "kwargs") + own}
+    args.update(init_locals.get("kwargs", {}))
+    return args
+
+
 class ConvCommon(Layer):
     """Arguments every convolution layer takes: `kernel_size`, `strides`, `padding`,
     `data_format`, `dilation_rate`, `activation`, `use_bias`. Not used directly."""

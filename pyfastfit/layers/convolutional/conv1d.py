@@ -1,6 +1,6 @@
 """Conv1D: temporal convolution, with Keras's "causal" padding."""
 
-from pyfastfit.layers.convolutional.base_conv import BaseConv
+from pyfastfit.layers.convolutional.base_conv import BaseConv, forwarded_args
 
 
 class Conv1D(BaseConv):
@@ -33,13 +33,4 @@ class Conv1D(BaseConv):
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  kernel_constraint=None, bias_constraint=None, **kwargs):
-        super().__init__(1, filters, kernel_size, strides=strides, padding=padding,
-                         data_format=data_format, dilation_rate=dilation_rate, groups=groups,
-                         activation=activation, use_bias=use_bias,
-                         kernel_initializer=kernel_initializer,
-                         bias_initializer=bias_initializer,
-                         kernel_regularizer=kernel_regularizer,
-                         bias_regularizer=bias_regularizer,
-                         activity_regularizer=activity_regularizer,
-                         kernel_constraint=kernel_constraint,
-                         bias_constraint=bias_constraint, **kwargs)
+        super().__init__(1, **forwarded_args(locals()))

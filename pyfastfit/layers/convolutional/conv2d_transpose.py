@@ -2,7 +2,7 @@
 
 from pyfastfit import ops
 from pyfastfit.layers.convolutional import conv_utils as cu
-from pyfastfit.layers.convolutional.base_conv import BaseConv
+from pyfastfit.layers.convolutional.base_conv import BaseConv, forwarded_args
 
 
 class Conv2DTranspose(BaseConv):
@@ -35,16 +35,7 @@ class Conv2DTranspose(BaseConv):
                  use_bias=True, kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  kernel_constraint=None, bias_constraint=None, **kwargs):
-        super().__init__(2, filters, kernel_size, strides=strides, padding=padding,
-                         data_format=data_format, dilation_rate=dilation_rate,
-                         activation=activation, use_bias=use_bias,
-                         kernel_initializer=kernel_initializer,
-                         bias_initializer=bias_initializer,
-                         kernel_regularizer=kernel_regularizer,
-                         bias_regularizer=bias_regularizer,
-                         activity_regularizer=activity_regularizer,
-                         kernel_constraint=kernel_constraint,
-                         bias_constraint=bias_constraint, **kwargs)
+        super().__init__(2, **forwarded_args(locals(), "output_padding"))
         self.output_padding = None
         if output_padding is not None:
             self.output_padding = cu.standardize_tuple(output_padding, 2, "output_padding",
