@@ -209,62 +209,76 @@ void over_blocks(const ConvGeom& g, bool need_col, F&& f) {
   });
 }
 
+/** One sample's sizes and one group's patch/output widths, shared by the GEMM paths. */
+struct GemmDims {
+  int64_t P, og, in_n, out_n;
+  explicit GemmDims(const ConvGeom& g)
+      : P(g.patch()), og(g.og()), in_n(g.H * g.W * g.C), out_n(g.OH * g.OW * g.O) {}
+};
+
+/** conv_forward's and conv_backward_input's dispatch: direct(b, e) over samples for
+ *  depthwise geometries, else block(n0, nb, M, col) per block of batch rows, M its
+ *  rows of output positions (col is empty for a pointwise conv, which needs none). */
+template <typename Direct, typename Block>
+void by_rows(const ConvGeom& g, Direct&& direct, Block&& block) {
+  if (is_direct(g)) {
+    parallel_for(g.N, 1, [&](int64_t b, int64_t e) { direct(b, e); });
+    return;
+  }
+  over_blocks(g, !is_pointwise(g), [&](int64_t n0, int64_t nb, float* col) {
+    block(n0, nb, nb * g.OH * g.OW, col);
+  });
+}
+
 }  // namespace
 
 void conv_forward(const float* x, const float* kernel, float* out, const ConvGeom& g) {
-  if (is_direct(g)) {
-    parallel_for(g.N, 1, [&](int64_t b, int64_t e) { direct_forward(x, kernel, out, b, e, g); });
-    return;
-  }
   const bool pw = is_pointwise(g);
-  const int64_t P = g.patch(), og = g.og(), in_n = g.H * g.W * g.C, out_n = g.OH * g.OW * g.O;
-  over_blocks(g, !pw, [&](int64_t n0, int64_t nb, float* col) {
-    const int64_t M = nb * g.OH * g.OW;
-    if (pw) {
-      gemm(false, false, M, g.O, g.C, 1.f, x + n0 * in_n, g.C, kernel, g.O, 0.f,
-           out + n0 * out_n, g.O);
-      return;
-    }
-    for (int64_t gi = 0; gi < g.groups; ++gi) {
-      im2col(x + n0 * in_n, col, nb, gi, g);
-      // out[:, gi*og : (gi+1)*og] (M, og) = col (M, P) @ kernel[:, gi*og ...] (P, og)
-      gemm(false, false, M, og, P, 1.f, col, P, kernel + gi * og, g.O, 0.f,
-           out + n0 * out_n + gi * og, g.O);
-    }
-  });
+  const GemmDims d(g);
+  by_rows(
+      g, [&](int64_t b, int64_t e) { direct_forward(x, kernel, out, b, e, g); },
+      [&](int64_t n0, int64_t nb, int64_t M, float* col) {
+        if (pw) {
+          gemm(false, false, M, g.O, g.C, 1.f, x + n0 * d.in_n, g.C, kernel, g.O, 0.f,
+               out + n0 * d.out_n, g.O);
+          return;
+        }
+        for (int64_t gi = 0; gi < g.groups; ++gi) {
+          im2col(x + n0 * d.in_n, col, nb, gi, g);
+          // out[:, gi*og : (gi+1)*og] (M, og) = col (M, P) @ kernel[:, gi*og ...] (P, og)
+          gemm(false, false, M, d.og, d.P, 1.f, col, d.P, kernel + gi * d.og, g.O, 0.f,
+               out + n0 * d.out_n + gi * d.og, g.O);
+        }
+      });
 }
 
 void conv_backward_input(const float* dout, const float* kernel, float* dx,
                          const ConvGeom& g) {
-  if (is_direct(g)) {
-    parallel_for(g.N, 1,
-                 [&](int64_t b, int64_t e) { direct_backward_input(dout, kernel, dx, b, e, g); });
-    return;
-  }
   const bool pw = is_pointwise(g);
-  const int64_t P = g.patch(), og = g.og(), in_n = g.H * g.W * g.C, out_n = g.OH * g.OW * g.O;
-  over_blocks(g, !pw, [&](int64_t n0, int64_t nb, float* col) {
-    const int64_t M = nb * g.OH * g.OW;
-    if (pw) {
-      gemm(false, true, M, g.C, g.O, 1.f, dout + n0 * out_n, g.O, kernel, g.O, 0.f,
-           dx + n0 * in_n, g.C);
-      return;
-    }
-    std::memset(dx + n0 * in_n, 0, sizeof(float) * nb * in_n);
-    for (int64_t gi = 0; gi < g.groups; ++gi) {
-      // dcol (M, P) = dout[:, group] (M, og) @ kernel[:, group]^T (og, P)
-      gemm(false, true, M, P, og, 1.f, dout + n0 * out_n + gi * og, g.O, kernel + gi * og,
-           g.O, 0.f, col, P);
-      col2im(col, dx + n0 * in_n, nb, gi, g);
-    }
-  });
+  const GemmDims d(g);
+  by_rows(
+      g, [&](int64_t b, int64_t e) { direct_backward_input(dout, kernel, dx, b, e, g); },
+      [&](int64_t n0, int64_t nb, int64_t M, float* col) {
+        if (pw) {
+          gemm(false, true, M, g.C, g.O, 1.f, dout + n0 * d.out_n, g.O, kernel, g.O, 0.f,
+               dx + n0 * d.in_n, g.C);
+          return;
+        }
+        std::memset(dx + n0 * d.in_n, 0, sizeof(float) * nb * d.in_n);
+        for (int64_t gi = 0; gi < g.groups; ++gi) {
+          // dcol (M, P) = dout[:, group] (M, og) @ kernel[:, group]^T (og, P)
+          gemm(false, true, M, d.P, d.og, 1.f, dout + n0 * d.out_n + gi * d.og, g.O,
+               kernel + gi * d.og, g.O, 0.f, col, d.P);
+          col2im(col, dx + n0 * d.in_n, nb, gi, g);
+        }
+      });
 }
 
 void conv_backward_kernel(const float* dout, const float* x, float* dkernel,
                           const ConvGeom& g) {
   const bool pw = is_pointwise(g);
-  const int64_t P = g.patch(), og = g.og(), in_n = g.H * g.W * g.C, out_n = g.OH * g.OW * g.O;
-  const int64_t K = P * g.O, bs = block_rows(g);
+  const GemmDims d(g);
+  const int64_t K = d.P * g.O, bs = block_rows(g);
   // One partial dkernel per chunk of batch rows, summed in chunk order afterwards.
   const int64_t chunks = std::max<int64_t>(1, std::min<int64_t>(get_num_threads(), g.N));
   std::vector<float> part(static_cast<size_t>(chunks * K), 0.f);
@@ -276,20 +290,21 @@ void conv_backward_kernel(const float* dout, const float* x, float* dkernel,
         direct_backward_kernel(dout, x, dk, b, e, g);
         continue;
       }
-      std::vector<float> col(
-          pw ? 0 : static_cast<size_t>(std::min(bs, std::max<int64_t>(e - b, 1)) * g.OH * g.OW * P));
+      std::vector<float> col(pw ? 0
+                                : static_cast<size_t>(std::min(bs, std::max<int64_t>(e - b, 1)) *
+                                                      g.OH * g.OW * d.P));
       for (int64_t n0 = b; n0 < e; n0 += bs) {
         int64_t nb = std::min(bs, e - n0), M = nb * g.OH * g.OW;
         if (pw) {
-          gemm(true, false, g.C, g.O, M, 1.f, x + n0 * in_n, g.C, dout + n0 * out_n, g.O,
+          gemm(true, false, g.C, g.O, M, 1.f, x + n0 * d.in_n, g.C, dout + n0 * d.out_n, g.O,
                1.f, dk, g.O);
           continue;
         }
         for (int64_t gi = 0; gi < g.groups; ++gi) {
-          im2col(x + n0 * in_n, col.data(), nb, gi, g);
+          im2col(x + n0 * d.in_n, col.data(), nb, gi, g);
           // dk[:, group] (P, og) += col^T (P, M) @ dout[:, group] (M, og)
-          gemm(true, false, P, og, M, 1.f, col.data(), P, dout + n0 * out_n + gi * og, g.O,
-               1.f, dk + gi * og, g.O);
+          gemm(true, false, d.P, d.og, M, 1.f, col.data(), d.P,
+               dout + n0 * d.out_n + gi * d.og, g.O, 1.f, dk + gi * d.og, g.O);
         }
       }
     }
