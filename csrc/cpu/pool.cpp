@@ -28,118 +28,117 @@ int64_t grain(const PoolGeom& g) {
 
 }  // namespace
 
+// The kernels' loops are macros (as in cpu/conv.cpp) rather than lambdas, so they stay
+// written out inside each PFF_HOT kernel.
+
+// Runs the statements once per sample n, the batch split over the pool; in_n and out_n
+// are one sample's input and output sizes.
+#define PFF_POOL_SAMPLES(g, ...)                                      \
+  const int64_t in_n = g.H * g.W * g.C, out_n = g.OH * g.OW * g.C;    \
+  parallel_for(g.N, grain(g), [&](int64_t nb, int64_t ne) {           \
+    for (int64_t n = nb; n < ne; ++n) {                               \
+      __VA_ARGS__                                                     \
+    }                                                                 \
+  });
+
+// Runs the statements once per output position (oh, ow) of one sample, with its window's
+// clipped input rows [hb, he) and columns [wb, we).
+#define PFF_POOL_WINDOWS(g, ...)                                      \
+  for (int64_t oh = 0; oh < g.OH; ++oh) {                             \
+    int64_t hb, he;                                                   \
+    window(oh, g.sh, g.pt, g.KH, g.H, hb, he);                        \
+    for (int64_t ow = 0; ow < g.OW; ++ow) {                           \
+      int64_t wb, we;                                                 \
+      window(ow, g.sw, g.pl, g.KW, g.W, wb, we);                      \
+      __VA_ARGS__                                                     \
+    }                                                                 \
+  }
+
 PFF_HOT void max_pool_forward(const float* x, float* out, int32_t* idx, const PoolGeom& g) {
-  const int64_t in_n = g.H * g.W * g.C, out_n = g.OH * g.OW * g.C;
-  parallel_for(g.N, grain(g), [&](int64_t nb, int64_t ne) {
-    for (int64_t n = nb; n < ne; ++n) {
-      const float* xs = x + n * in_n;
-      for (int64_t oh = 0; oh < g.OH; ++oh) {
-        int64_t hb, he;
-        window(oh, g.sh, g.pt, g.KH, g.H, hb, he);
-        for (int64_t ow = 0; ow < g.OW; ++ow) {
-          int64_t wb, we;
-          window(ow, g.sw, g.pl, g.KW, g.W, wb, we);
-          float* o = out + n * out_n + (oh * g.OW + ow) * g.C;
-          int32_t* id = idx + n * out_n + (oh * g.OW + ow) * g.C;
-          if (hb >= he || wb >= we) {
-            std::fill(o, o + g.C, 0.f);
-            std::fill(id, id + g.C, -1);
-            continue;
-          }
-          // The first window position seeds every channel; later ones replace it when
-          // larger, and a NaN replaces anything but an earlier NaN (it propagates).
-          int32_t first = static_cast<int32_t>(hb * g.W + wb);
-          std::memcpy(o, xs + first * g.C, sizeof(float) * g.C);
-          std::fill(id, id + g.C, first);
-          for (int64_t h = hb; h < he; ++h) {
-            for (int64_t w = wb; w < we; ++w) {
-              int32_t p = static_cast<int32_t>(h * g.W + w);
-              if (p == first) continue;
-              const float* v = xs + p * g.C;
-              // Branch-free selects, so the channel loop vectorises (x != x is NaN).
-              _Pragma("GCC ivdep") for (int64_t c = 0; c < g.C; ++c) {
-                const float a = v[c], b = o[c];
-                const bool take = a > b || (a != a && b == b);
-                o[c] = take ? a : b;
-                id[c] = take ? p : id[c];
-              }
-            }
+  PFF_POOL_SAMPLES(g, {
+    const float* xs = x + n * in_n;
+    PFF_POOL_WINDOWS(g, {
+      float* o = out + n * out_n + (oh * g.OW + ow) * g.C;
+      int32_t* id = idx + n * out_n + (oh * g.OW + ow) * g.C;
+      if (hb >= he || wb >= we) {
+        std::fill(o, o + g.C, 0.f);
+        std::fill(id, id + g.C, -1);
+        continue;
+      }
+      // The first window position seeds every channel; later ones replace it when
+      // larger, and a NaN replaces anything but an earlier NaN (it propagates).
+      int32_t first = static_cast<int32_t>(hb * g.W + wb);
+      std::memcpy(o, xs + first * g.C, sizeof(float) * g.C);
+      std::fill(id, id + g.C, first);
+      for (int64_t h = hb; h < he; ++h) {
+        for (int64_t w = wb; w < we; ++w) {
+          int32_t p = static_cast<int32_t>(h * g.W + w);
+          if (p == first) continue;
+          const float* v = xs + p * g.C;
+          // Branch-free selects, so the channel loop vectorises (x != x is NaN).
+          _Pragma("GCC ivdep") for (int64_t c = 0; c < g.C; ++c) {
+            const float a = v[c], b = o[c];
+            const bool take = a > b || (a != a && b == b);
+            o[c] = take ? a : b;
+            id[c] = take ? p : id[c];
           }
         }
       }
-    }
-  });
+    })
+  })
 }
 
 void max_pool_backward(const float* dout, const int32_t* idx, float* dx, const PoolGeom& g) {
-  const int64_t in_n = g.H * g.W * g.C, out_n = g.OH * g.OW * g.C;
-  parallel_for(g.N, grain(g), [&](int64_t nb, int64_t ne) {
-    for (int64_t n = nb; n < ne; ++n) {
-      float* d = dx + n * in_n;
-      std::memset(d, 0, sizeof(float) * in_n);
-      const float* go = dout + n * out_n;
-      const int32_t* id = idx + n * out_n;
-      for (int64_t q = 0; q < g.OH * g.OW; ++q, go += g.C, id += g.C) {
-        for (int64_t c = 0; c < g.C; ++c)
-          if (id[c] >= 0) d[id[c] * g.C + c] += go[c];
-      }
+  PFF_POOL_SAMPLES(g, {
+    float* d = dx + n * in_n;
+    std::memset(d, 0, sizeof(float) * in_n);
+    const float* go = dout + n * out_n;
+    const int32_t* id = idx + n * out_n;
+    for (int64_t q = 0; q < g.OH * g.OW; ++q, go += g.C, id += g.C) {
+      for (int64_t c = 0; c < g.C; ++c)
+        if (id[c] >= 0) d[id[c] * g.C + c] += go[c];
     }
-  });
+  })
 }
 
 PFF_HOT void average_pool_forward(const float* x, float* out, const PoolGeom& g) {
-  const int64_t in_n = g.H * g.W * g.C, out_n = g.OH * g.OW * g.C;
-  parallel_for(g.N, grain(g), [&](int64_t nb, int64_t ne) {
-    for (int64_t n = nb; n < ne; ++n) {
-      const float* xs = x + n * in_n;
-      for (int64_t oh = 0; oh < g.OH; ++oh) {
-        int64_t hb, he;
-        window(oh, g.sh, g.pt, g.KH, g.H, hb, he);
-        for (int64_t ow = 0; ow < g.OW; ++ow) {
-          int64_t wb, we;
-          window(ow, g.sw, g.pl, g.KW, g.W, wb, we);
-          float* o = out + n * out_n + (oh * g.OW + ow) * g.C;
-          std::fill(o, o + g.C, 0.f);
-          int64_t count = std::max<int64_t>(he - hb, 0) * std::max<int64_t>(we - wb, 0);
-          if (count == 0) continue;
-          for (int64_t h = hb; h < he; ++h)
-            for (int64_t w = wb; w < we; ++w) {
-              const float* v = xs + (h * g.W + w) * g.C;
-              for (int64_t c = 0; c < g.C; ++c) o[c] += v[c];
-            }
-          float inv = 1.f / static_cast<float>(count);
-          for (int64_t c = 0; c < g.C; ++c) o[c] *= inv;
+  PFF_POOL_SAMPLES(g, {
+    const float* xs = x + n * in_n;
+    PFF_POOL_WINDOWS(g, {
+      float* o = out + n * out_n + (oh * g.OW + ow) * g.C;
+      std::fill(o, o + g.C, 0.f);
+      int64_t count = std::max<int64_t>(he - hb, 0) * std::max<int64_t>(we - wb, 0);
+      if (count == 0) continue;
+      for (int64_t h = hb; h < he; ++h)
+        for (int64_t w = wb; w < we; ++w) {
+          const float* v = xs + (h * g.W + w) * g.C;
+          for (int64_t c = 0; c < g.C; ++c) o[c] += v[c];
         }
-      }
-    }
-  });
+      float inv = 1.f / static_cast<float>(count);
+      for (int64_t c = 0; c < g.C; ++c) o[c] *= inv;
+    })
+  })
 }
 
 PFF_HOT void average_pool_backward(const float* dout, float* dx, const PoolGeom& g) {
-  const int64_t in_n = g.H * g.W * g.C, out_n = g.OH * g.OW * g.C;
-  parallel_for(g.N, grain(g), [&](int64_t nb, int64_t ne) {
-    for (int64_t n = nb; n < ne; ++n) {
-      float* d = dx + n * in_n;
-      std::memset(d, 0, sizeof(float) * in_n);
-      for (int64_t oh = 0; oh < g.OH; ++oh) {
-        int64_t hb, he;
-        window(oh, g.sh, g.pt, g.KH, g.H, hb, he);
-        for (int64_t ow = 0; ow < g.OW; ++ow) {
-          int64_t wb, we;
-          window(ow, g.sw, g.pl, g.KW, g.W, wb, we);
-          int64_t count = std::max<int64_t>(he - hb, 0) * std::max<int64_t>(we - wb, 0);
-          if (count == 0) continue;
-          const float* go = dout + n * out_n + (oh * g.OW + ow) * g.C;
-          float inv = 1.f / static_cast<float>(count);
-          for (int64_t h = hb; h < he; ++h)
-            for (int64_t w = wb; w < we; ++w) {
-              float* v = d + (h * g.W + w) * g.C;
-              for (int64_t c = 0; c < g.C; ++c) v[c] += go[c] * inv;
-            }
+  PFF_POOL_SAMPLES(g, {
+    float* d = dx + n * in_n;
+    std::memset(d, 0, sizeof(float) * in_n);
+    PFF_POOL_WINDOWS(g, {
+      int64_t count = std::max<int64_t>(he - hb, 0) * std::max<int64_t>(we - wb, 0);
+      if (count == 0) continue;
+      const float* go = dout + n * out_n + (oh * g.OW + ow) * g.C;
+      float inv = 1.f / static_cast<float>(count);
+      for (int64_t h = hb; h < he; ++h)
+        for (int64_t w = wb; w < we; ++w) {
+          float* v = d + (h * g.W + w) * g.C;
+          for (int64_t c = 0; c < g.C; ++c) v[c] += go[c] * inv;
         }
-      }
-    }
-  });
+    })
+  })
 }
+
+#undef PFF_POOL_WINDOWS
+#undef PFF_POOL_SAMPLES
 
 }  // namespace pyfastfit::cpu
