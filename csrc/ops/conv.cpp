@@ -2,22 +2,10 @@
 #include "ops/conv.h"
 
 #include "cpu/conv.h"
+#include "ops/spatial_args.h"
 
 namespace pyfastfit {
 namespace {
-
-/** Checks one per-spatial-dim argument (strides, dilation, pads) and lifts it to 2-D:
- *  1-D tensors run as H = 1, which takes `lift` (1 for strides/dilation, 0 for pads). */
-void lift2(const Shape& v, int64_t S, int64_t lo, int64_t lift, const char* op,
-           const char* name, int64_t& a, int64_t& b) {
-  PFF_CHECK(static_cast<int64_t>(v.size()) == S, "[", op, "] ", name, " must have ", S,
-            " entries (one per spatial dim), got ", shape_str(v), ".");
-  for (int64_t e : v)
-    PFF_CHECK(e >= lo, "[", op, "] ", name, " must be ", lo == 0 ? "non-negative" : "positive",
-              ", got ", shape_str(v), ".");
-  a = S == 2 ? v[0] : lift;
-  b = v[S - 1];
-}
 
 int64_t spatial_rank(const Tensor& x, const Tensor& kernel, const char* op) {
   check_float32(x, op, "inputs");

@@ -4,20 +4,10 @@
 #include <climits>
 
 #include "cpu/pool.h"
+#include "ops/spatial_args.h"
 
 namespace pyfastfit {
 namespace {
-
-void lift2(const Shape& v, int64_t S, int64_t lo, int64_t lift, const char* op,
-           const char* name, int64_t& a, int64_t& b) {
-  PFF_CHECK(static_cast<int64_t>(v.size()) == S, "[", op, "] ", name, " must have ", S,
-            " entries (one per spatial dim), got ", shape_str(v), ".");
-  for (int64_t e : v)
-    PFF_CHECK(e >= lo, "[", op, "] ", name, " must be ", lo == 0 ? "non-negative" : "positive",
-              ", got ", shape_str(v), ".");
-  a = S == 2 ? v[0] : lift;
-  b = v[S - 1];
-}
 
 cpu::PoolGeom pool_geom(const Shape& xs, const Shape& pool, const Shape& strides,
                         const Shape& pb, const Shape& pe, const char* op) {
