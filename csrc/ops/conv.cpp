@@ -97,6 +97,23 @@ cpu::ConvGeom transpose_geom(const Tensor& x, const Tensor& kernel, const Shape&
   return g;
 }
 
+/** The (dx, dkernel) pair of a backward pass, dx of x's shape and dkernel of kernel's,
+ *  each computed (by fill_dx / fill_dk into its buffer) only when asked for. */
+template <typename Dx, typename Dk>
+std::tuple<Tensor, Tensor> grads(const Tensor& x, const Tensor& kernel, bool need_dx,
+                                 bool need_dkernel, Dx&& fill_dx, Dk&& fill_dk) {
+  Tensor dx, dk;
+  if (need_dx) {
+    dx = Tensor::empty(x.shape());
+    fill_dx(dx.f32());
+  }
+  if (need_dkernel) {
+    dk = Tensor::empty(kernel.shape());
+    fill_dk(dk.f32());
+  }
+  return {dx, dk};
+}
+
 }  // namespace
 
 Tensor conv_forward(const Tensor& x, const Tensor& kernel, const Shape& strides,
@@ -118,16 +135,10 @@ std::tuple<Tensor, Tensor> conv_backward(const Tensor& dout, const Tensor& x,
   PFF_CHECK(dout.shape() == out_shape(g, x.ndim() - 2), "[", op, "] dout has shape ",
             shape_str(dout.shape()), " but the convolution's output has shape ",
             shape_str(out_shape(g, x.ndim() - 2)), ".");
-  Tensor dx, dk;
-  if (need_dx) {
-    dx = Tensor::empty(x.shape());
-    cpu::conv_backward_input(dout.f32(), kernel.f32(), dx.f32(), g);
-  }
-  if (need_dkernel) {
-    dk = Tensor::empty(kernel.shape());
-    cpu::conv_backward_kernel(dout.f32(), x.f32(), dk.f32(), g);
-  }
-  return {dx, dk};
+  return grads(
+      x, kernel, need_dx, need_dkernel,
+      [&](float* dx) { cpu::conv_backward_input(dout.f32(), kernel.f32(), dx, g); },
+      [&](float* dk) { cpu::conv_backward_kernel(dout.f32(), x.f32(), dk, g); });
 }
 
 Tensor conv_transpose_forward(const Tensor& x, const Tensor& kernel,
@@ -156,18 +167,12 @@ std::tuple<Tensor, Tensor> conv_transpose_backward(const Tensor& dout, const Ten
             shape_str(kernel.shape()), ".");
   Shape sp(dout.shape().begin() + 1, dout.shape().end() - 1);
   cpu::ConvGeom g = transpose_geom(x, kernel, sp, strides, pad_begin, dilation, op);
-  Tensor dx, dk;
-  if (need_dx) {
-    dx = Tensor::empty(x.shape());
-    cpu::conv_forward(dout.f32(), kernel.f32(), dx.f32(), g);
-  }
-  if (need_dkernel) {
-    // The kernel gradient of the underlying convolution, whose input is dout and whose
-    // output gradient is x.
-    dk = Tensor::empty(kernel.shape());
-    cpu::conv_backward_kernel(x.f32(), dout.f32(), dk.f32(), g);
-  }
-  return {dx, dk};
+  // dkernel is the kernel gradient of the underlying convolution, whose input is dout and
+  // whose output gradient is x.
+  return grads(
+      x, kernel, need_dx, need_dkernel,
+      [&](float* dx) { cpu::conv_forward(dout.f32(), kernel.f32(), dx, g); },
+      [&](float* dk) { cpu::conv_backward_kernel(x.f32(), dout.f32(), dk, g); });
 }
 
 }  // namespace pyfastfit
