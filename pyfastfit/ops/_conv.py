@@ -101,6 +101,18 @@ def to_first(x, data_format):
     return s.transpose(x, (0, x.ndim - 1) + tuple(range(1, x.ndim - 1)))
 
 
+def _conv_args(inputs, kernel, strides, padding, data_format, dilation_rate, op):
+    """The checked arguments of a convolution op, with the inputs made channels-last:
+    `(x, kernel, data_format, strides, padding, dilation)`."""
+    x, k = _float(inputs), _float(kernel)
+    fmt = data_format_of(data_format)
+    n = spatial_rank(x, op)
+    strides = int_tuple(strides, n, "strides")
+    dilation = int_tuple(dilation_rate, n, "dilation_rate")
+    padding = padding_of(padding)
+    return to_last(x, fmt), k, fmt, strides, padding, dilation
+
+
 def _conv_last(x, kernel, strides, padding, dilation):
     """Channels-last convolution with the tape record; groups from the channel counts."""
     n = x.ndim - 2
@@ -138,13 +150,9 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
     >>> ops.conv(np.ones((1, 5, 5, 2)), np.ones((3, 3, 2, 4))).shape
     (1, 3, 3, 4)
     """
-    x, k = _float(inputs), _float(kernel)
-    fmt = data_format_of(data_format)
-    n = spatial_rank(x, "conv")
-    strides = int_tuple(strides, n, "strides")
-    dilation = int_tuple(dilation_rate, n, "dilation_rate")
-    padding = padding_of(padding)
-    out = _conv_last(to_last(x, fmt), k, strides, padding, dilation)
+    x, k, fmt, strides, padding, dilation = _conv_args(
+        inputs, kernel, strides, padding, data_format, dilation_rate, "conv")
+    out = _conv_last(x, k, strides, padding, dilation)
     return to_first(out, fmt)
 
 
@@ -163,13 +171,9 @@ def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None,
     >>> ops.depthwise_conv(np.ones((1, 5, 5, 2)), np.ones((3, 3, 2, 2))).shape
     (1, 3, 3, 4)
     """
-    x, k = _float(inputs), _float(kernel)
-    fmt = data_format_of(data_format)
-    n = spatial_rank(x, "depthwise_conv")
-    strides = int_tuple(strides, n, "strides")
-    dilation = int_tuple(dilation_rate, n, "dilation_rate")
-    padding = padding_of(padding)
-    x = to_last(x, fmt)
+    x, k, fmt, strides, padding, dilation = _conv_args(
+        inputs, kernel, strides, padding, data_format, dilation_rate, "depthwise_conv")
+    n = x.ndim - 2
     channels = x.shape[-1]
     if k.ndim != x.ndim or k.shape[-2] != channels:
         raise ValueError(f"`kernel` must have shape (spatial..., {channels}, "
@@ -219,13 +223,9 @@ def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=No
     >>> ops.conv_transpose(np.ones((1, 3, 3, 2)), np.ones((3, 3, 4, 2)), 2).shape
     (1, 7, 7, 4)
     """
-    x, k = _float(inputs), _float(kernel)
-    fmt = data_format_of(data_format)
-    n = spatial_rank(x, "conv_transpose")
-    strides = int_tuple(strides, n, "strides")
-    dilation = int_tuple(dilation_rate, n, "dilation_rate")
-    padding = padding_of(padding)
-    x = to_last(x, fmt)
+    x, k, fmt, strides, padding, dilation = _conv_args(
+        inputs, kernel, strides, padding, data_format, dilation_rate, "conv_transpose")
+    n = x.ndim - 2
     if k.ndim != x.ndim or k.shape[-1] != x.shape[-1]:
         raise ValueError(f"`kernel` must have shape (spatial..., filters, {x.shape[-1]}) for "
                          f"inputs with {x.shape[-1]} channels. Received: "
