@@ -23,34 +23,33 @@ PFF_BINDINGS(program, 20) {
       .def_readwrite("rate", &cpu::ConstraintSpec::rate)
       .def_readwrite("keep", &cpu::ConstraintSpec::keep)
       .def_readwrite("axis", &cpu::ConstraintSpec::axis);
+  py::class_<ParamSpec>(m, "ProgramParam")
+      .def(py::init([](Tensor weight, int slot, float l1, float l2, cpu::ConstraintSpec c) {
+             return ParamSpec{std::move(weight), slot, l1, l2, c};
+           }),
+           py::arg("weight"), py::arg("slot"), py::arg("l1") = 0.f, py::arg("l2") = 0.f,
+           py::arg("constraint") = cpu::ConstraintSpec{})
+      .def_readonly("slot", &ParamSpec::slot);
   py::class_<NodeSpec>(m, "ProgramNode")
-      .def(py::init([](const std::string& kind, std::vector<int> inputs, int64_t width) {
+      .def(py::init([](const std::string& kind, std::vector<int> inputs,
+                       std::vector<int64_t> shape) {
              NodeSpec n;
-             n.kind = parse_node_kind(kind);
+             n.kind = kind;
              n.inputs = std::move(inputs);
-             n.width = width;
+             n.shape = std::move(shape);
              return n;
            }),
-           py::arg("kind"), py::arg("inputs"), py::arg("width"))
-      .def_readonly("width", &NodeSpec::width)
-      .def_property_readonly("kind", [](const NodeSpec& n) { return node_kind_name(n.kind); })
-      .def_readwrite("kernel", &NodeSpec::kernel)
-      .def_readwrite("bias", &NodeSpec::bias)
-      .def_readwrite("kernel_param", &NodeSpec::kernel_param)
-      .def_readwrite("bias_param", &NodeSpec::bias_param)
-      .def_readwrite("kernel_l1", &NodeSpec::kernel_l1)
-      .def_readwrite("kernel_l2", &NodeSpec::kernel_l2)
-      .def_readwrite("bias_l1", &NodeSpec::bias_l1)
-      .def_readwrite("bias_l2", &NodeSpec::bias_l2)
+           py::arg("kind"), py::arg("inputs"), py::arg("shape"))
+      .def_readonly("kind", &NodeSpec::kind)
+      .def_readonly("shape", &NodeSpec::shape)
+      .def_property_readonly("width", &NodeSpec::width)
+      .def_readwrite("numbers", &NodeSpec::numbers)
+      .def_readwrite("names", &NodeSpec::names)
+      .def_readwrite("tensors", &NodeSpec::tensors)
+      .def_readwrite("params", &NodeSpec::params)
       .def_readwrite("activity_l1", &NodeSpec::activity_l1)
       .def_readwrite("activity_l2", &NodeSpec::activity_l2)
-      .def_readwrite("kernel_constraint", &NodeSpec::kernel_constraint)
-      .def_readwrite("bias_constraint", &NodeSpec::bias_constraint)
-      .def_readwrite("alpha", &NodeSpec::alpha)
-      .def_readwrite("rate", &NodeSpec::rate)
-      .def_readwrite("seed", &NodeSpec::seed)
-      .def_property("activation", [](const NodeSpec& n) { return cpu::activation_name(n.act); },
-                    [](NodeSpec& n, const std::string& a) { n.act = cpu::parse_activation(a); });
+      .def_readwrite("seed", &NodeSpec::seed);
   py::class_<HeadSpec>(m, "ProgramHead")
       .def(py::init([](int node, const std::string& loss) {
              HeadSpec h;
@@ -126,7 +125,7 @@ PFF_BINDINGS(program, 20) {
                             first_step, steps, batch, lrs, counters);
            },
            py::arg("xs"), py::arg("ys"), py::arg("sws"), py::arg("order"), py::arg("first_step"),
-           py::arg("steps"), py::arg("batch"), py::arg("lrs"), py::arg("dropout_counters"),
+           py::arg("steps"), py::arg("batch"), py::arg("lrs"), py::arg("counters"),
            release())
       .def("evaluate",
            [](Program& p, std::vector<Tensor> xs, std::vector<Tensor> ys,

@@ -68,17 +68,13 @@ void Program::poll_interrupt(Clock::time_point& last) {
   last = Clock::now();
 }
 
-Program::Program(std::vector<NodeSpec> nodes, std::vector<int> outputs,
+Program::Program(std::vector<NodeSpec> specs, std::vector<int> outputs,
                  std::vector<HeadSpec> heads, std::vector<MetricSpec> metrics,
                  OptimizerSpec optimizer, int64_t max_batch)
-    : nodes_(std::move(nodes)), outputs_(std::move(outputs)), heads_(std::move(heads)),
-      metrics_(std::move(metrics)), opt_(std::move(optimizer)) {
-  int n = static_cast<int>(nodes_.size());
-  while (num_inputs_ < n && nodes_[num_inputs_].kind == NodeKind::input) {
-    PFF_CHECK(nodes_[num_inputs_].width >= 1, "[program] input node ", num_inputs_,
-              " has width ", nodes_[num_inputs_].width, ".");
-    input_width_ += nodes_[num_inputs_++].width;
-  }
+    : outputs_(std::move(outputs)), heads_(std::move(heads)), metrics_(std::move(metrics)),
+      opt_(std::move(optimizer)) {
+  int n = static_cast<int>(specs.size());
+  while (num_inputs_ < n && specs[num_inputs_].kind == "input") ++num_inputs_;
   PFF_CHECK(num_inputs_ >= 1 && num_inputs_ < n,
             "[program] the graph must start with its input nodes and at least one layer "
             "must follow.");
@@ -88,63 +84,39 @@ Program::Program(std::vector<NodeSpec> nodes, std::vector<int> outputs,
               num_inputs_, ", ", n, ").");
   consumers_.assign(n, 0);
   needs_grad_.assign(n, false);
-  dropout_index_.assign(n, -1);
-  int drops = 0;
-  for (int i = num_inputs_; i < n; ++i) {
-    auto& nd = nodes_[i];
-    PFF_CHECK(nd.kind != NodeKind::input, "[program] input nodes must come first (node ", i,
-              " is an input).");
-    PFF_CHECK(!nd.inputs.empty(), "[program] node ", i, " has no inputs.");
-    PFF_CHECK(nd.width >= 1, "[program] node ", i, " has width ", nd.width, ".");
-    for (int j : nd.inputs) {
+  random_index_.assign(n, -1);
+  int draws = 0;
+  int num_params = static_cast<int>(opt_.params.size());
+  for (int i = 0; i < n; ++i) {
+    auto& spec = specs[i];
+    PFF_CHECK(i < num_inputs_ || spec.kind != "input",
+              "[program] input nodes must come first (node ", i, " is an input).");
+    PFF_CHECK(i < num_inputs_ || !spec.inputs.empty(), "[program] node ", i,
+              " has no inputs.");
+    std::vector<std::vector<int64_t>> in_shapes;
+    for (int j : spec.inputs) {
       PFF_CHECK(j >= 0 && j < i, "[program] node ", i, " reads node ", j,
                 " which is not before it.");
       consumers_[j]++;
       if (needs_grad_[j]) needs_grad_[i] = true;
+      in_shapes.push_back(nodes_[j]->spec().shape);
     }
-    bool single = nd.kind == NodeKind::dense || nd.kind == NodeKind::activation ||
-                  nd.kind == NodeKind::dropout || nd.kind == NodeKind::identity;
-    PFF_CHECK(!single || nd.inputs.size() == 1, "[program] node ", i, " takes one input.");
-    int64_t in_w = nodes_[nd.inputs[0]].width;
-    if (nd.kind == NodeKind::dense) {
-      PFF_CHECK(nd.kernel.ndim() == 2 && nd.kernel.dim(0) == in_w && nd.kernel.dim(1) == nd.width,
-                "[program] dense node ", i, " has kernel ", shape_str(nd.kernel.shape()),
-                "; expected (", in_w, ", ", nd.width, ").");
-      check_float32(nd.kernel, "program", "kernel");
-      PFF_CHECK(!has(nd.bias) || nd.bias.numel() == nd.width, "[program] dense node ", i,
-                " has ", nd.bias.numel(), " biases for ", nd.width, " units.");
-      for (int p : {nd.kernel_param, nd.bias_param})
-        PFF_CHECK(p < static_cast<int>(opt_.params.size()), "[program] dense node ", i,
-                  " names parameter ", p, " of ", opt_.params.size(), ".");
-      if (nd.kernel_param >= 0 || nd.bias_param >= 0) needs_grad_[i] = true;
-      for (float c : {nd.kernel_l1, nd.kernel_l2, nd.bias_l1, nd.bias_l2})
-        PFF_CHECK(c >= 0.f && c < std::numeric_limits<float>::infinity(),
-                  "[program] dense node ", i, " has a penalty coefficient ", c,
-                  "; expected a finite number >= 0.");
-      PFF_CHECK(has(nd.bias) || (nd.bias_l1 == 0.f && nd.bias_l2 == 0.f),
-                "[program] dense node ", i, " has a bias penalty but no bias.");
-      PFF_CHECK(nd.activity_l1 >= 0.f && nd.activity_l2 >= 0.f, "[program] dense node ", i,
-                " has a negative activity penalty.");
-      if (nd.activity_l1 != 0.f || nd.activity_l2 != 0.f) activity_nodes_.push_back(i);
-    } else if (nd.kind == NodeKind::concatenate) {
-      int64_t total = 0;
-      for (int j : nd.inputs) total += nodes_[j].width;
-      PFF_CHECK(total == nd.width, "[program] concatenate node ", i, " has width ", nd.width,
-                " but its inputs add up to ", total, ".");
-    } else {
-      for (int j : nd.inputs)
-        PFF_CHECK(nodes_[j].width == nd.width, "[program] node ", i, " (width ", nd.width,
-                  ") reads node ", j, " of width ", nodes_[j].width, ".");
-      if (nd.kind == NodeKind::dropout) {
-        PFF_CHECK(nd.rate >= 0.f && nd.rate < 1.f, "[program] dropout rate ", nd.rate,
-                  " must be in [0, 1).");
-        dropout_index_[i] = drops++;
-      }
+    for (auto& p : spec.params) {
+      PFF_CHECK(p.slot < num_params, "[program] node ", i, " names parameter ", p.slot,
+                " of ", num_params, ".");
+      if (p.slot >= 0) needs_grad_[i] = true;
     }
+    if (spec.activity_l1 != 0.f || spec.activity_l2 != 0.f) activity_nodes_.push_back(i);
+    nodes_.push_back(make_node(std::move(spec), in_shapes));
+    if (i < num_inputs_) input_width_ += nodes_[i]->width();
+    if (nodes_[i]->random()) random_index_[i] = draws++;
   }
   for (auto& h : heads_) {
     PFF_CHECK(std::find(outputs_.begin(), outputs_.end(), h.node) != outputs_.end(),
               "[program] a loss reads node ", h.node, " which is not an output.");
+    // The loss is one more source of the node's gradient: a node consuming it must not
+    // write its input gradient over the loss's.
+    consumers_[h.node]++;
   }
   for (size_t k = 0; k < metrics_.size(); ++k) {
     auto& m = metrics_[k];
@@ -153,64 +125,50 @@ Program::Program(std::vector<NodeSpec> nodes, std::vector<int> outputs,
     if (m.confusion) check_confusion_metric(m, heads_[m.head], k);
   }
   for (auto& p : opt_.params) param_grads_.push_back(Tensor::empty(p.shape()));
-  param_uses_.assign(opt_.params.size(), 0);
-  for (auto& nd : nodes_)
-    if (nd.kind == NodeKind::dense)
-      for (int p : {nd.kernel_param, nd.bias_param})
-        if (p >= 0) param_uses_[p]++;
-  param_seen_.assign(opt_.params.size(), 0);
-  param_scratch_.resize(opt_.params.size());
-  for (size_t p = 0; p < opt_.params.size(); ++p)
+  param_uses_.assign(num_params, 0);
+  for (auto& node : nodes_)
+    for (auto& p : node->spec().params)
+      if (p.slot >= 0) param_uses_[p.slot]++;
+  param_seen_.assign(num_params, 0);
+  param_scratch_.resize(num_params);
+  for (int p = 0; p < num_params; ++p)
     if (param_uses_[p] > 1) param_scratch_[p] = Tensor::empty(opt_.params[p].shape());
-  frozen_grads_.resize(2 * n);
-  for (int i = 1; i < n; ++i) {
-    auto& nd = nodes_[i];
-    if (nd.kind != NodeKind::dense || !needs_grad_[i]) continue;
-    if (nd.kernel_param < 0) frozen_grads_[2 * i] = Tensor::empty(nd.kernel.shape());
-    if (nd.bias_param < 0 && has(nd.bias)) frozen_grads_[2 * i + 1] = Tensor::empty({nd.width});
-  }
-  // A large trainable Dense kernel is updated block by block as the backward produces
-  // its gradient (the block is still in cache, and each core updates what it computed).
-  fused_param_.assign(opt_.params.size(), false);
-  fused_node_.assign(n, false);
-  if (!opt_.algo.empty() && optimizer_updates_slices(opt_.algo, opt_.clip_mode)) {
-    for (int i = 1; i < n; ++i) {
-      auto& nd = nodes_[i];
-      if (nd.kind == NodeKind::dense && nd.kernel_param >= 0 &&
-          param_uses_[nd.kernel_param] == 1 && nd.kernel.numel() >= (int64_t{1} << 15)) {
-        fused_node_[i] = true;
-        fused_param_[nd.kernel_param] = true;
-      }
+  // A large trained weight is updated block by block as the backward produces its
+  // gradient, when its node can and the optimizer updates slices.
+  fused_param_.assign(num_params, false);
+  bool slices = !opt_.algo.empty() && optimizer_updates_slices(opt_.algo, opt_.clip_mode);
+  frozen_grads_.resize(n);
+  first_use_.resize(n);
+  std::unordered_set<const void*> seen;  // a shared layer's weights count once
+  int64_t most = 1, most_weights = 1;
+  for (int i = 0; i < n; ++i) {
+    auto& params = nodes_[i]->spec().params;
+    frozen_grads_[i].resize(params.size());
+    for (size_t k = 0; k < params.size(); ++k) {
+      auto& p = params[k];
+      if (p.slot < 0 && needs_grad_[i]) frozen_grads_[i][k] = Tensor::empty(p.weight.shape());
+      if (slices && p.slot >= 0 && param_uses_[p.slot] == 1 &&
+          nodes_[i]->can_fuse_update(static_cast<int>(k)))
+        fused_param_[p.slot] = true;
+      bool first = seen.insert(p.weight.raw()).second;
+      first_use_[i].push_back(first);
+      if (!first || p.constraint.kind == cpu::ConstraintKind::none) continue;
+      has_constraints_ = true;
+      auto [rows, cols] = nodes_[i]->constraint_dims(static_cast<int>(k));
+      most = std::max({most, rows, cols});
+      most_weights = std::max(most_weights, p.weight.numel());
     }
   }
   rest_opt_ = without_params(opt_, fused_param_);
-  for (size_t p = 0; p < opt_.params.size(); ++p)
+  for (int p = 0; p < num_params; ++p)
     if (!fused_param_[p]) rest_grads_.push_back(param_grads_[p]);
-  // A shared layer's weights (the same kernel in several dense nodes) are penalized once.
-  first_call_.assign(n, false);
-  for (int i = num_inputs_; i < n; ++i) {
-    if (nodes_[i].kind != NodeKind::dense) continue;
-    first_call_[i] = true;
-    for (int j = num_inputs_; j < i; ++j)
-      if (nodes_[j].kind == NodeKind::dense && nodes_[j].kernel.raw() == nodes_[i].kernel.raw())
-        first_call_[i] = false;
-  }
-  int64_t most = 1, most_weights = 1;
-  for (auto& nd : nodes_) {
-    if (nd.kind != NodeKind::dense) continue;
-    bool any = nd.kernel_constraint.kind != cpu::ConstraintKind::none ||
-               nd.bias_constraint.kind != cpu::ConstraintKind::none;
-    has_constraints_ = has_constraints_ || any;
-    if (!any) continue;
-    most = std::max({most, nd.kernel.dim(0), nd.width});
-    most_weights = std::max(most_weights, nd.kernel.numel());
-  }
   if (has_constraints_) {
     constraint_squares_ = Tensor::empty({most_weights});
     constraint_norms_ = Tensor::empty({most});
   }
   received_.assign(n, 0);
-  value_.resize(n); pre_.resize(n); mask_.resize(n); grad_.resize(n);
+  value_.resize(n);
+  grad_.resize(n);
   value_ptr_.assign(n, nullptr);
   grad_ptr_.assign(n, nullptr);
   head_bufs_.resize(heads_.size());
@@ -228,17 +186,15 @@ void Program::reserve(int64_t batch) {
   }
   max_batch_ = batch;
   int n = static_cast<int>(nodes_.size());
-  for (int j = 0; j < num_inputs_; ++j) value_[j] = Tensor::empty({batch, nodes_[j].width});
   int64_t maxw = 1;
-  for (int i = num_inputs_; i < n; ++i) {
-    auto& nd = nodes_[i];
-    Shape s{batch, nd.width};
-    maxw = std::max(maxw, nd.width);
-    if (nd.kind != NodeKind::identity) value_[i] = Tensor::empty(s);
-    value_ptr_[i] = ptr_or_null(value_[i]);
-    bool keeps_z = nd.kind == NodeKind::dense || nd.kind == NodeKind::activation;
-    if (keeps_z && cpu::activation_backward_needs_input(nd.act)) pre_[i] = Tensor::empty(s);
-    if (nd.kind == NodeKind::dropout) mask_[i] = Tensor::empty(s);
+  for (int i = 0; i < n; ++i) {
+    auto& node = *nodes_[i];
+    Shape s{batch, node.width()};
+    maxw = std::max(maxw, node.width());
+    if (!node.aliases_input()) value_[i] = Tensor::empty(s);
+    value_ptr_[i] = detail::ptr_or_null(value_[i]);
+    if (i < num_inputs_) continue;
+    node.reserve(batch);
     bool is_head = std::any_of(heads_.begin(), heads_.end(),
                                [&](const HeadSpec& h) { return h.node == i; });
     if (needs_grad_[i] || is_head) {
@@ -246,7 +202,6 @@ void Program::reserve(int64_t batch) {
       grad_ptr_[i] = grad_[i].f32();
     }
   }
-  for (int i = 0; i < n; ++i) maxw = std::max(maxw, nodes_[i].width);
   scratch_ = Tensor::empty({batch, maxw});
   for (size_t h = 0; h < heads_.size(); ++h) {
     int64_t C = width(heads_[h].node);
@@ -269,8 +224,8 @@ int64_t Program::check_data(const Data& d, bool with_targets) const {
     const Tensor& x = d.xs[j];
     check_float32(x, "program", "x");
     int64_t rows = x.ndim() ? x.dim(0) : 0;
-    PFF_CHECK(x.ndim() >= 1 && x.numel() == rows * nodes_[j].width, "[program] input ", j,
-              " must have ", nodes_[j].width, " features per sample, got shape ",
+    PFF_CHECK(x.ndim() >= 1 && x.numel() == rows * width(j), "[program] input ", j,
+              " must have ", width(j), " features per sample, got shape ",
               shape_str(x.shape()), ".");
     PFF_CHECK(j == 0 || rows == N, "[program] input ", j, " has ", rows,
               " rows but input 0 has ", N, ".");
@@ -303,9 +258,9 @@ void Program::losses_and_metrics(const Data& d, int64_t first, int64_t b, bool w
   // compute_loss adds model.losses last: the layers' activity penalties of this batch,
   // then the weight penalties.
   for (int i : activity_nodes_) {
-    auto& nd = nodes_[i];
-    float p = cpu::weight_penalty(value_ptr_[i] + first * nd.width, b * nd.width,
-                                  nd.activity_l1, nd.activity_l2);
+    auto& spec = nodes_[i]->spec();
+    float p = cpu::weight_penalty(value_ptr_[i] + first * width(i), b * width(i),
+                                  spec.activity_l1, spec.activity_l2);
     total = total + p / static_cast<float>(b);
   }
   for (float p : penalties_) total = total + p;
@@ -324,14 +279,12 @@ void Program::losses_and_metrics(const Data& d, int64_t first, int64_t b, bool w
 void Program::compute_penalties() {
   penalties_.clear();
   for (size_t i = 0; i < nodes_.size(); ++i) {
-    auto& nd = nodes_[i];
-    if (nd.kind != NodeKind::dense || !first_call_[i]) continue;
-    if (nd.kernel_l1 != 0.f || nd.kernel_l2 != 0.f)
-      penalties_.push_back(cpu::weight_penalty(nd.kernel.f32(), nd.kernel.numel(),
-                                               nd.kernel_l1, nd.kernel_l2));
-    if (nd.bias_l1 != 0.f || nd.bias_l2 != 0.f)
-      penalties_.push_back(cpu::weight_penalty(nd.bias.f32(), nd.width, nd.bias_l1,
-                                               nd.bias_l2));
+    auto& params = nodes_[i]->spec().params;
+    for (size_t k = 0; k < params.size(); ++k) {
+      auto& p = params[k];
+      if (!first_use_[i][k] || (p.l1 == 0.f && p.l2 == 0.f)) continue;
+      penalties_.push_back(cpu::weight_penalty(p.weight.f32(), p.weight.numel(), p.l1, p.l2));
+    }
   }
 }
 
@@ -351,10 +304,10 @@ std::vector<double> Program::train(const Data& d, const Tensor& order, int64_t f
             "[program] need one learning rate per step: ", lrs.size(), " for ", steps, ".");
   PFF_CHECK(order.dtype() == DType::int64 && order.ndim() == 1,
             "[program] order must be a 1-D int64 array.");
-  int64_t drops = std::count_if(dropout_index_.begin(), dropout_index_.end(),
+  int64_t draws = std::count_if(random_index_.begin(), random_index_.end(),
                                 [](int k) { return k >= 0; });
-  PFF_CHECK(static_cast<int64_t>(counters.size()) == drops, "[program] expected ", drops,
-            " dropout counters, got ", counters.size(), ".");
+  PFF_CHECK(static_cast<int64_t>(counters.size()) == draws, "[program] expected ", draws,
+            " random-node counters, got ", counters.size(), ".");
   reserve(batch);
   int64_t N = order.numel();
   const int64_t* ord = order.data<int64_t>();

@@ -10,12 +10,12 @@
 #include <vector>
 
 #include "core/tensor.h"
-#include "program/graph.h"
+#include "program/node.h"
 #include "program/step_parts.h"
 
 namespace pyfastfit::program {
 
-/** The data of one call: one x array (N, features) per input node, one target array
+/** The data of one call: one x array (N, per-sample shape...) per input node, one target array
  *  and one sample-weight array (empty: none) per head. Arrays are used in place, never
  *  copied. */
 struct Data {
@@ -26,7 +26,8 @@ struct Data {
 
 class Program {
  public:
-  /** `nodes` in topological order, the input nodes first; `outputs` the model's output
+  /** `nodes` in topological order, the input nodes first (each built by its kind's
+   *  registered class, program/nodes/); `outputs` the model's output
    *  nodes; `heads` the outputs with a loss (none for a predict-only program, whose
    *  optimizer algo is empty). Buffers grow when a call brings a larger batch. */
   Program(std::vector<NodeSpec> nodes, std::vector<int> outputs, std::vector<HeadSpec> heads,
@@ -34,11 +35,12 @@ class Program {
 
   /** Runs `steps` training steps; step s uses rows order[(first_step + s) * batch ...]
    *  (the last batch of the order may be short). `lrs[s]` is step s's learning rate;
-   *  `dropout_counters` holds each Dropout node's call counter before the call.
+   *  `counters` holds each random node's call counter before the call (in node
+   *  order); step s of the call draws with counter + s + 1, as the eager layer.
    *  Returns the sums: [loss * b, b, per-head loss * b..., metric (total, count)...]. */
   std::vector<double> train(const Data& data, const Tensor& order, int64_t first_step,
                             int64_t steps, int64_t batch, const std::vector<float>& lrs,
-                            const std::vector<uint64_t>& dropout_counters);
+                            const std::vector<uint64_t>& counters);
 
   /** Forward, losses and metrics over rows [begin, end) in batches; sums as train. */
   std::vector<double> evaluate(const Data& data, int64_t begin, int64_t end, int64_t batch);
@@ -64,13 +66,14 @@ class Program {
   int64_t nonfinite_step() const { return nonfinite_step_; }
 
   int64_t max_batch() const { return max_batch_; }
-  /** Training forward passes the last train() call ran (Dropout draws one mask each),
+  /** Training forward passes the last train() call ran (random nodes draw once each),
    *  and its sums so far: read after an exception to account for the steps done. */
   int64_t last_forwards() const { return last_forwards_; }
   std::vector<double> last_sums() const { return last_sums_; }
   size_t num_sums() const { return 2 + heads_.size() + 2 * metrics_.size(); }
 
  private:
+  class NodeBackward;
   void reserve(int64_t batch);
   /** Checks the data's arrays; returns their number of rows. */
   int64_t check_data(const Data& data, bool with_targets) const;
@@ -81,26 +84,21 @@ class Program {
    *  gather_rows[r] of xs[j] into the input buffer. */
   void forward(int64_t b, bool training, const std::vector<uint64_t>* counters, int64_t step,
                const int64_t* gather_rows = nullptr, const std::vector<Tensor>* xs = nullptr);
-  void forward_rows(int64_t r0, int64_t r1, bool training,
-                    const std::vector<uint64_t>* counters, int64_t step);
+  /** Nodes [first, last) over rows [r0, r1). */
+  void forward_nodes(int first, int last, int64_t r0, int64_t r1, int64_t b, bool training,
+                     const std::vector<uint64_t>* counters, int64_t step);
   void backward(int64_t b);
-  void dense_backward_fused(int i, int64_t b, float* dx);
-  /** Where a dense node's gradient for parameter p (-1: frozen, use `frozen`) goes. */
-  float* param_grad_target(int p, const Tensor& frozen);
-  /** After a gradient for p was written to `grad`: adds it in if it went to the
-   *  scratch of a shared parameter, else adds the weight penalty's gradient (once per
-   *  parameter and step). */
-  void finish_param_grad(int p, const float* grad, const Tensor& weight, float l1, float l2);
   void losses_and_metrics(const Data& data, int64_t first, int64_t b, bool with_grad,
                           std::vector<double>& sums);
-  /** The weight penalties of the current weights, into penalties_ (node order, kernel
-   *  before bias). */
+  /** The weight penalties of the current weights, into penalties_ (node order, each
+   *  node's parameters in order, a shared weight once). */
   void compute_penalties();
   /** The trained weights' constraints, after a step's updates (as the optimizer). */
   void apply_constraints();
-  int64_t width(int node) const { return nodes_[node].width; }
+  int64_t width(int node) const { return nodes_[node]->width(); }
+  const ParamSpec& param(int node, int k) const { return nodes_[node]->spec().params[k]; }
 
-  std::vector<NodeSpec> nodes_;
+  std::vector<std::unique_ptr<Node>> nodes_;
   std::vector<int> outputs_;
   std::vector<HeadSpec> heads_;
   std::vector<MetricSpec> metrics_;
@@ -109,14 +107,17 @@ class Program {
   int64_t input_width_ = 0;  // their widths added up
   int64_t max_batch_ = 0;
 
-  // Per node: forward value, pre-activation (when its backward needs it), dropout mask,
-  // gradient. Identity nodes alias their input's buffers.
-  std::vector<Tensor> value_, pre_, mask_, grad_;
+  // Per node: forward value and gradient (aliasing nodes share their input's value).
+  std::vector<Tensor> value_, grad_;
   std::vector<float*> value_ptr_, grad_ptr_;
-  std::vector<int> consumers_, received_, dropout_index_;
+  std::vector<int> consumers_, received_, random_index_;
   std::vector<bool> needs_grad_;
   std::vector<Tensor> param_grads_;  // parallel to opt_.params
-  std::vector<Tensor> frozen_grads_;  // per dense node: dW/db scratch for frozen params
+  // Per node and parameter: gradient scratch of a parameter that is not trained (its
+  // node still computes the gradient with its input's), and whether it is the first
+  // use of that weight (penalties and constraints apply once per weight).
+  std::vector<std::vector<Tensor>> frozen_grads_;
+  std::vector<std::vector<bool>> first_use_;
   // A parameter of a shared layer gets one gradient per call: the first is written to
   // param_grads_, the others to param_scratch_ and added (param_seen_ counts per step).
   std::vector<int> param_uses_, param_seen_;
@@ -126,12 +127,10 @@ class Program {
   std::vector<bool> fused_param_;
   OptimizerSpec rest_opt_;            // opt_ without the fused parameters
   std::vector<Tensor> rest_grads_;    // their gradients, parallel to rest_opt_.params
-  std::vector<bool> fused_node_;
   float step_lr_ = 0.f;
   int64_t step_done_ = 0;
   std::vector<float> penalties_;  // regularization terms the loss adds this step
-  std::vector<int> activity_nodes_;  // dense nodes with an activity penalty
-  std::vector<bool> first_call_;  // dense nodes whose kernel no earlier node uses
+  std::vector<int> activity_nodes_;  // nodes with an activity penalty
   bool has_constraints_ = false;
   Tensor constraint_squares_, constraint_norms_;  // apply_constraint's scratch
   std::vector<HeadBuffers> head_bufs_;

@@ -10,7 +10,6 @@
 #include "core/tensor.h"
 #include "cpu/losses.h"
 #include "cpu/metrics.h"
-#include "program/graph.h"
 
 namespace pyfastfit::program {
 
@@ -112,14 +111,5 @@ OptimizerSpec without_params(const OptimizerSpec& opt, const std::vector<bool>& 
 /** One optimizer update of every parameter of `opt` from `grads` (parallel to
  *  opt.params) at learning rate `lr`; advances iterations. */
 void optimizer_step(OptimizerSpec& opt, const std::vector<Tensor>& grads, float lr);
-
-/** out[0, n) = merge of the inputs' elements [off, off + n) (add, subtract, multiply,
- *  average, maximum, minimum). */
-void merge_forward(NodeKind kind, const std::vector<int>& inputs,
-                   const std::vector<float*>& values, int64_t off, float* out, int64_t n);
-/** dst = gradient of a merge node w.r.t. its k-th input, given the node's gradient g. */
-void merge_backward(NodeKind kind, const std::vector<int>& inputs, size_t k,
-                    const std::vector<float*>& values, const float* out, const float* g,
-                    float* dst, int64_t n);
 
 }  // namespace pyfastfit::program

@@ -311,10 +311,6 @@ FALLBACKS = {
     "custom_activity_regularizer": (lambda: _seq(
         K.Dense(8, activity_regularizer=MyRegularizer()), K.Dense(3, activation="softmax")),
         {}, {}, "sparse", r"custom activity_regularizer"),
-    "activation_activity_regularizer": (lambda: _seq(
-        K.Dense(8), K.Activation("tanh", activity_regularizer="l2"),
-        K.Dense(3, activation="softmax")), {}, {}, "sparse",
-        r"\(Activation\) has an activity_regularizer"),
     "kernel_constraint": (lambda: _seq(K.Dense(8, kernel_constraint=lambda w: w),
                                        K.Dense(3, activation="softmax")),
                           {}, {}, "sparse", r"custom kernel constraint"),

@@ -573,6 +573,22 @@ def test_weight_regularizers(name, optimizer):
     assert_same(fast, eager)
 
 
+def test_activity_regularizer_on_an_activation_layer():
+    """Any layer's activity penalty joins the loss on the fast path, not only Dense's."""
+    x = features(200, 16, seed=5)
+    y = class_labels(x, 3)
+
+    def build():
+        m = keras.Sequential([keras.Input((16,)), K.Dense(8),
+                              K.Activation("tanh", activity_regularizer="l2"),
+                              K.Dense(3, activation="softmax")])
+        m.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+        return m
+
+    fast, eager = twin(build, lambda m: record(m, x, y, validation_split=0.2))
+    assert_same(fast, eager)
+
+
 CONSTRAINTS = {
     "max_norm": lambda C: dict(kernel_constraint=C.MaxNorm(0.4), bias_constraint="non_neg"),
     "max_norm_rows": lambda C: dict(kernel_constraint=C.MaxNorm(0.3, axis=1)),
@@ -907,6 +923,20 @@ def test_multi_output_with_merged_heads():
         return m
 
     assert_same(*twin(build, lambda m: record(m, X, [Y3, Y_REG])))
+
+
+def test_output_feeding_a_dense_layer():
+    """An output read by one more layer gets its loss's gradient plus that layer's (the
+    layer must not write over the loss's gradient)."""
+    def build():
+        inp = keras.Input((8,))
+        first = K.Dense(3, name="first")(K.Dense(10, activation="relu")(inp))
+        second = K.Dense(2, name="second")(first)
+        m = keras.Model(inp, [first, second])
+        m.compile(optimizer="sgd", loss=["mse", "mae"])
+        return m
+
+    assert_same(*twin(build, lambda m: record(m, X, [Y_REG[:, :1].repeat(3, 1), Y_REG])))
 
 
 @pytest.mark.parametrize("layer", ["Softmax", "Activation_softmax"])

@@ -13,6 +13,7 @@ import time
 import numpy as np
 
 from pyfastfit import config
+from pyfastfit.trainers.fast_path import translators
 from pyfastfit.trainers.fast_path.graph import Unsupported
 from pyfastfit.trainers.fast_path.program import FastProgram
 from pyfastfit.trainers.fast_path.sources import source_of
@@ -53,14 +54,10 @@ def structural_reason(model, purpose):
     return None
 
 
-_LAYER_ATTRS = ("trainable", "rate", "noise_shape", "activation", "_fused", "_fused_alpha",
-                "negative_slope", "max_value", "threshold", "axis")
-
-
 def _key(model, purpose):
     """What a cached Program depends on: the variables, the layers' settings, and for
     training/evaluation the trainable set and the compiled objects."""
-    layers = tuple((id(layer),) + tuple(getattr(layer, a, None) for a in _LAYER_ATTRS)
+    layers = tuple(translators.layer_key(layer)
                    for layer in model._flatten_layers(include_self=False))
     base = (tuple(id(w) for w in model.weights), layers)
     if purpose == "predict":

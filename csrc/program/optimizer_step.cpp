@@ -1,4 +1,4 @@
-// Name parsing and the optimizer step of a Program.
+// The optimizer step of a Program.
 #include <algorithm>
 
 #include "core/check.h"
@@ -6,28 +6,6 @@
 #include "program/step_parts.h"
 
 namespace pyfastfit::program {
-
-namespace {
-const std::pair<const char*, NodeKind> kNodeKinds[] = {
-    {"input", NodeKind::input},       {"identity", NodeKind::identity},
-    {"dense", NodeKind::dense},       {"activation", NodeKind::activation},
-    {"dropout", NodeKind::dropout},   {"add", NodeKind::add},
-    {"subtract", NodeKind::subtract}, {"multiply", NodeKind::multiply},
-    {"average", NodeKind::average},   {"maximum", NodeKind::maximum},
-    {"minimum", NodeKind::minimum},   {"concatenate", NodeKind::concatenate}};
-}  // namespace
-
-NodeKind parse_node_kind(const std::string& n) {
-  for (auto& [name, k] : kNodeKinds)
-    if (n == name) return k;
-  throw std::invalid_argument(str("[program] unknown node kind '", n, "'."));
-}
-
-std::string node_kind_name(NodeKind kind) {
-  for (auto& [name, k] : kNodeKinds)
-    if (k == kind) return name;
-  return "?";
-}
 
 OptimizerSpec without_params(const OptimizerSpec& opt, const std::vector<bool>& skip) {
   // Nothing skipped (always so for nadam, whose u_product slot is not per parameter).

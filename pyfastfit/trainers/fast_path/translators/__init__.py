@@ -1,0 +1,59 @@
+"""Per-layer translators: one function per layer type turns a call of that layer into a
+`_C.ProgramNode` of the C++ Program (program/nodes/<kind>.cpp on the other side).
+
+A translator is registered with the attributes of the layer it reads; they, with the
+layer's weights and their constraints and regularizers, form the layer's part of the
+cache key of a built Program (`layer_key`), so changing any of them rebuilds it.
+Adding a layer to the fast path is one translator here and one node class in C++.
+"""
+
+from pyfastfit.trainers.fast_path.translators.common import (  # noqa: F401
+    Call, Unsupported, layer_name)
+
+_REGISTRY = {}
+
+
+def translator(*classes, attrs=()):
+    """Registers the decorated `fn(layer, call) -> _C.ProgramNode` for exactly these
+    layer classes (a subclass may override call(), so it is not covered)."""
+    def register(fn):
+        for cls in classes:
+            _REGISTRY[cls] = (fn, ("trainable",) + tuple(attrs))
+        return fn
+    return register
+
+
+def _ensure_loaded():
+    if not _REGISTRY:
+        from pyfastfit.trainers.fast_path.translators import core, merging  # noqa: F401
+
+
+def lookup(layer):
+    """The translator function of `layer`'s exact class, or None."""
+    _ensure_loaded()
+    entry = _REGISTRY.get(type(layer))
+    return entry[0] if entry else None
+
+
+def _hashable(value):
+    if isinstance(value, (list, tuple)):
+        return tuple(_hashable(v) for v in value)
+    if isinstance(value, dict):
+        return tuple(sorted((k, _hashable(v)) for k, v in value.items()))
+    try:
+        hash(value)
+    except TypeError:
+        return id(value)
+    return value
+
+
+def layer_key(layer):
+    """What a Program built from `layer` depends on besides its weights' identity."""
+    _ensure_loaded()
+    entry = _REGISTRY.get(type(layer))
+    attrs = entry[1] if entry else ("trainable",)
+    values = tuple(_hashable(getattr(layer, a, None)) for a in attrs)
+    weights = tuple((id(v), id(getattr(v, "constraint", None))) for v in layer.weights)
+    regs = tuple((id(v), id(r)) for v, r in getattr(layer, "_regularized", ()))
+    return (id(layer), type(layer), values, weights, regs,
+            id(getattr(layer, "activity_regularizer", None)))

@@ -1,0 +1,84 @@
+"""Translators of the core layers: Dense, the activation layers, Dropout, and the layers
+that only change the per-sample shape (identities over row-major buffers)."""
+
+from pyfastfit import activations, layers
+from pyfastfit.trainers.fast_path.translators import translator
+from pyfastfit.trainers.fast_path.translators.common import Unsupported, layer_name
+
+
+@translator(layers.Dense, attrs=("activation", "_fused", "_fused_alpha", "use_bias"))
+def dense(layer, call):
+    if getattr(layer, "_fused", None) is None:
+        raise Unsupported(f"{layer_name(layer)} uses a custom activation")
+    call.one_input(rank=2)
+    node = call.node("dense")
+    params = [call.param(layer.kernel, "kernel")]
+    if layer.bias is not None:
+        params.append(call.param(layer.bias, "bias"))
+    node.params = params
+    node.names = {"activation": layer._fused}
+    node.numbers = {"alpha": [float(layer._fused_alpha)]}
+    return node
+
+
+@translator(layers.Flatten, layers.Reshape, attrs=("data_format", "target_shape"))
+def reshape(layer, call):
+    shape = call.one_input()
+    if type(layer) is layers.Flatten and layer.data_format == "channels_first" and \
+            len(shape) > 2:
+        raise Unsupported(f"{layer_name(layer)} moves the channels (data_format="
+                          "'channels_first')")
+    return call.node("identity")
+
+
+@translator(layers.Dropout, attrs=("rate", "noise_shape", "_seed"))
+def dropout(layer, call):
+    call.one_input()
+    if layer.noise_shape is not None:
+        raise Unsupported(f"{layer_name(layer)} has a noise_shape")
+    if not 0 <= layer.rate < 1:
+        raise Unsupported(f"{layer_name(layer)} has rate={layer.rate}")
+    if layer.rate == 0:  # the layer returns its input and draws no mask
+        return call.node("identity")
+    node = call.node("dropout")
+    node.numbers = {"rate": [float(layer.rate)]}
+    node.seed = int(layer._seed)
+    call.draws = True
+    return node
+
+
+def _activation(call, name, alpha=0.0):
+    shape = call.one_input()
+    if name in ("softmax", "log_softmax") and len(shape) < 2:
+        raise Unsupported(f"{layer_name(call.layer)} is applied to a rank-{len(shape)} input")
+    node = call.node("activation")
+    node.names = {"activation": name}
+    node.numbers = {"alpha": [float(alpha)]}
+    return node
+
+
+@translator(layers.Activation, attrs=("activation",))
+def activation(layer, call):
+    name = activations.FUSED.get(layer.activation)
+    if name is None:
+        raise Unsupported(f"{layer_name(layer)} uses a custom activation")
+    return _activation(call, name, activations.FUSED_ALPHA.get(name, 0.0))
+
+
+@translator(layers.ReLU, attrs=("max_value", "negative_slope", "threshold"))
+def relu(layer, call):
+    if layer.max_value is None and not layer.negative_slope and not layer.threshold:
+        return _activation(call, "relu")
+    raise Unsupported(f"{layer_name(layer)} has max_value/negative_slope/threshold")
+
+
+@translator(layers.LeakyReLU, attrs=("negative_slope",))
+def leaky_relu(layer, call):
+    return _activation(call, "leaky_relu", float(layer.negative_slope))
+
+
+@translator(layers.Softmax, attrs=("axis",))
+def softmax(layer, call):
+    if layer.axis in (-1, [-1], (-1,)):
+        return _activation(call, "softmax")
+    raise Unsupported(f"{layer_name(layer)} has axis={layer.axis}")
