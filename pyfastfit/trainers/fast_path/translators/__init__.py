@@ -25,7 +25,8 @@ def translator(*classes, attrs=()):
 
 def _ensure_loaded():
     if not _REGISTRY:
-        from pyfastfit.trainers.fast_path.translators import core, merging  # noqa: F401
+        from pyfastfit.trainers.fast_path.translators import (  # noqa: F401
+            convolutional, core, merging, pooling)
 
 
 def lookup(layer):

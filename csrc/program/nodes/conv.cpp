@@ -1,0 +1,125 @@
+// Convolution node (Conv1D, Conv2D, DepthwiseConv2D as a grouped convolution; NHWC,
+// 1-D as H = 1): cpu/conv.h's im2col + GEMM per share of the batch's rows, then the
+// bias and the activation in place; backward on the whole batch (col2im for the input
+// gradient, one GEMM for the kernel's).
+#include <algorithm>
+#include <cstring>
+
+#include "core/check.h"
+#include "cpu/activation.h"
+#include "cpu/conv.h"
+#include "cpu/dense.h"
+#include "program/node.h"
+#include "program/node_helpers.h"
+
+namespace pyfastfit::program {
+namespace {
+
+using detail::act_cols;
+using detail::act_rows;
+
+/** The geometry numbers a conv-like node reads: "in" (H, W, C), "out" (OH, OW, O),
+ *  "kernel" (KH, KW), "strides", "dilation", "pads" (top, left) and "groups". */
+cpu::ConvGeom conv_geom(const NodeSpec& s) {
+  auto in = s.ints("in", 3), out = s.ints("out", 3), k = s.ints("kernel", 2);
+  auto st = s.ints("strides", 2), dil = s.ints("dilation", 2), pad = s.ints("pads", 2);
+  cpu::ConvGeom g{0, in[0], in[1], in[2], out[0], out[1], out[2], k[0], k[1],
+                  st[0], st[1], dil[0], dil[1], pad[0], pad[1],
+                  static_cast<int64_t>(s.number("groups"))};
+  for (int64_t v : {g.H, g.W, g.C, g.OH, g.OW, g.O, g.KH, g.KW, g.sh, g.sw, g.dh, g.dw, g.groups})
+    PFF_CHECK(v >= 1, "[program] ", s.kind, " node has a size, stride or dilation < 1.");
+  PFF_CHECK(g.pt >= 0 && g.pl >= 0, "[program] ", s.kind, " node has negative padding.");
+  PFF_CHECK(g.C % g.groups == 0 && g.O % g.groups == 0, "[program] ", s.kind,
+            " node: groups=", g.groups, " must divide the channels ", g.C, " and ", g.O, ".");
+  return g;
+}
+
+int64_t numel(const std::vector<int64_t>& shape) {
+  int64_t n = 1;
+  for (int64_t d : shape) n *= d;
+  return n;
+}
+
+class ConvNode final : public Node {
+ public:
+  ConvNode(NodeSpec s, const std::vector<std::vector<int64_t>>& in) : Node(std::move(s)) {
+    geom_ = conv_geom(spec_);
+    PFF_CHECK(in.size() == 1 && numel(in[0]) == geom_.H * geom_.W * geom_.C,
+              "[program] conv node reads an input of shape ",
+              shape_str(in.empty() ? std::vector<int64_t>{} : in[0]), "; expected ",
+              geom_.H * geom_.W * geom_.C, " values per sample.");
+    PFF_CHECK(spec_.width() == geom_.OH * geom_.OW * geom_.O,
+              "[program] conv node's shape ", shape_str(spec_.shape),
+              " does not hold its output.");
+    PFF_CHECK(!spec_.params.empty() && spec_.params.size() <= 2,
+              "[program] conv node needs a kernel and at most a bias.");
+    PFF_CHECK(spec_.params[0].weight.numel() == geom_.patch() * geom_.O,
+              "[program] conv node's kernel has ", spec_.params[0].weight.numel(),
+              " values; expected ", geom_.patch() * geom_.O, ".");
+    PFF_CHECK(spec_.params.size() < 2 || spec_.params[1].weight.numel() == geom_.O,
+              "[program] conv node has ", spec_.params[1].weight.numel(), " biases for ",
+              geom_.O, " filters.");
+    act_ = cpu::parse_activation(spec_.name("activation"));
+    alpha_ = static_cast<float>(spec_.number("alpha", 0.0));
+  }
+
+  void reserve(int64_t batch) override {
+    if (act_ != cpu::Activation::linear) pre_ = Tensor::empty({batch, width()});
+  }
+
+  void forward(const Pass& p) override {
+    int64_t rows = p.r1 - p.r0, w = width();
+    cpu::ConvGeom g = geom_;
+    g.N = rows;
+    float* y = out(p) + p.r0 * w;
+    float* z = has(pre_) ? pre_.f32() + p.r0 * w : y;
+    cpu::conv_forward(in(p) + p.r0 * g.H * g.W * g.C, kernel(), z, g);
+    if (const float* b = bias()) {
+      int64_t positions = rows * g.OH * g.OW;
+      for (int64_t q = 0; q < positions; ++q) {
+        float* row = z + q * g.O;
+        for (int64_t o = 0; o < g.O; ++o) row[o] += b[o];
+      }
+    }
+    if (has(pre_)) {
+      int64_t r = rows * g.OH * g.OW;  // softmax runs over the filters of each position
+      cpu::activation_forward(act_, z, y, act_rows(act_, r), act_cols(act_, r, g.O), alpha_);
+    }
+  }
+
+  void backward(Backward& b) override {
+    cpu::ConvGeom g = geom_;
+    g.N = b.batch;
+    int64_t positions = b.batch * g.OH * g.OW;
+    if (act_ != cpu::Activation::linear)
+      cpu::activation_backward(act_, b.g, pre_.f32(), out(b), b.g, act_rows(act_, positions),
+                               act_cols(act_, positions, g.O), alpha_);
+    if (bias()) {
+      float* db = b.param_grad(1);
+      cpu::column_sums(b.g, db, positions, g.O);
+      b.finish_param_grad(1, db);
+    }
+    float* dk = b.param_grad(0);
+    cpu::conv_backward_kernel(b.g, in(b), dk, g);
+    b.finish_param_grad(0, dk);
+    if (float* dx = b.input_grad(0)) {
+      cpu::conv_backward_input(b.g, kernel(), dx, g);
+      b.add_input_grad(0, dx);
+    }
+  }
+
+ private:
+  float* kernel() const { return spec_.params[0].weight.f32(); }
+  float* bias() const { return spec_.params.size() > 1 ? spec_.params[1].weight.f32() : nullptr; }
+
+  cpu::ConvGeom geom_{};
+  cpu::Activation act_ = cpu::Activation::linear;
+  float alpha_ = 0.f;
+  Tensor pre_;
+};
+
+}  // namespace
+
+PFF_NODE("conv", ConvNode);
+
+}  // namespace pyfastfit::program

@@ -1,0 +1,33 @@
+"""Translators of the pooling layers: Max/AveragePooling1D/2D and the global poolings
+(channels_last)."""
+
+from pyfastfit import layers
+from pyfastfit.trainers.fast_path.translators import translator
+from pyfastfit.trainers.fast_path.translators.common import Unsupported, layer_name
+from pyfastfit.trainers.fast_path.translators.convolutional import spatial_geometry
+
+_POOLS = {layers.MaxPooling1D: "max_pool", layers.MaxPooling2D: "max_pool",
+          layers.AveragePooling1D: "average_pool", layers.AveragePooling2D: "average_pool"}
+
+
+@translator(*_POOLS, attrs=("pool_size", "strides", "padding", "data_format"))
+def pool(layer, call):
+    window = tuple(layer.pool_size)
+    numbers = spatial_geometry(layer, call, window, layer.strides, (1,) * len(window),
+                               layer.padding)
+    node = call.node(_POOLS[type(layer)])
+    node.numbers = {"in": numbers["in"], "out": numbers["out"][:2], "pool": numbers["kernel"],
+                    "strides": numbers["strides"], "pads": numbers["pads"]}
+    return node
+
+
+@translator(layers.GlobalMaxPooling1D, layers.GlobalMaxPooling2D,
+            layers.GlobalAveragePooling1D, layers.GlobalAveragePooling2D,
+            attrs=("data_format", "keepdims"))
+def global_pool(layer, call):
+    if layer.data_format != "channels_last":
+        raise Unsupported(f"{layer_name(layer)} has data_format='channels_first'")
+    call.one_input(rank=layer._rank + 2)
+    node = call.node("global_pool")
+    node.names = {"op": layer._reduce}
+    return node
