@@ -1,7 +1,8 @@
-// Convolution node (Conv1D, Conv2D, DepthwiseConv2D as a grouped convolution; NHWC,
-// 1-D as H = 1): cpu/conv.h's im2col + GEMM per share of the batch's rows, then the
-// bias and the activation in place; backward on the whole batch (col2im for the input
-// gradient, one GEMM for the kernel's).
+// Convolution nodes (NHWC, 1-D as H = 1): "conv" (Conv1D, Conv2D, DepthwiseConv2D as a
+// grouped convolution, the halves of SeparableConv2D) runs cpu/conv.h's im2col + GEMM per
+// share of the batch's rows; "conv_transpose" (Conv2DTranspose) is the input gradient
+// of the convolution it describes (col2im), as ops.conv_transpose. Then the bias and the
+// activation; backward on the whole batch.
 #include <algorithm>
 #include <cstring>
 
@@ -40,25 +41,30 @@ int64_t numel(const std::vector<int64_t>& shape) {
   return n;
 }
 
+/** transpose: the node's input is the described convolution's output and its output
+ *  that convolution's input (numbers "in"/"out" describe the convolution). */
+template <bool transpose>
 class ConvNode final : public Node {
  public:
   ConvNode(NodeSpec s, const std::vector<std::vector<int64_t>>& in) : Node(std::move(s)) {
     geom_ = conv_geom(spec_);
-    PFF_CHECK(in.size() == 1 && numel(in[0]) == geom_.H * geom_.W * geom_.C,
-              "[program] conv node reads an input of shape ",
-              shape_str(in.empty() ? std::vector<int64_t>{} : in[0]), "; expected ",
-              geom_.H * geom_.W * geom_.C, " values per sample.");
-    PFF_CHECK(spec_.width() == geom_.OH * geom_.OW * geom_.O,
-              "[program] conv node's shape ", shape_str(spec_.shape),
-              " does not hold its output.");
+    int64_t conv_in = geom_.H * geom_.W * geom_.C, conv_out = geom_.OH * geom_.OW * geom_.O;
+    in_n_ = transpose ? conv_out : conv_in;
+    channels_ = transpose ? geom_.C : geom_.O;
+    PFF_CHECK(in.size() == 1 && numel(in[0]) == in_n_, "[program] ", spec_.kind,
+              " node reads an input of shape ",
+              shape_str(in.empty() ? std::vector<int64_t>{} : in[0]), "; expected ", in_n_,
+              " values per sample.");
+    PFF_CHECK(spec_.width() == (transpose ? conv_in : conv_out), "[program] ", spec_.kind,
+              " node's shape ", shape_str(spec_.shape), " does not hold its output.");
     PFF_CHECK(!spec_.params.empty() && spec_.params.size() <= 2,
               "[program] conv node needs a kernel and at most a bias.");
     PFF_CHECK(spec_.params[0].weight.numel() == geom_.patch() * geom_.O,
               "[program] conv node's kernel has ", spec_.params[0].weight.numel(),
               " values; expected ", geom_.patch() * geom_.O, ".");
-    PFF_CHECK(spec_.params.size() < 2 || spec_.params[1].weight.numel() == geom_.O,
+    PFF_CHECK(spec_.params.size() < 2 || spec_.params[1].weight.numel() == channels_,
               "[program] conv node has ", spec_.params[1].weight.numel(), " biases for ",
-              geom_.O, " filters.");
+              channels_, " filters.");
     act_ = cpu::parse_activation(spec_.name("activation"));
     alpha_ = static_cast<float>(spec_.number("alpha", 0.0));
   }
@@ -71,39 +77,50 @@ class ConvNode final : public Node {
     int64_t rows = p.r1 - p.r0, w = width();
     cpu::ConvGeom g = geom_;
     g.N = rows;
+    const float* x = in(p) + p.r0 * in_n_;
     float* y = out(p) + p.r0 * w;
     float* z = has(pre_) ? pre_.f32() + p.r0 * w : y;
-    cpu::conv_forward(in(p) + p.r0 * g.H * g.W * g.C, kernel(), z, g);
+    if (transpose)
+      cpu::conv_backward_input(x, kernel(), z, g);
+    else
+      cpu::conv_forward(x, kernel(), z, g);
+    int64_t positions = rows * w / channels_;
     if (const float* b = bias()) {
-      int64_t positions = rows * g.OH * g.OW;
       for (int64_t q = 0; q < positions; ++q) {
-        float* row = z + q * g.O;
-        for (int64_t o = 0; o < g.O; ++o) row[o] += b[o];
+        float* row = z + q * channels_;
+        for (int64_t o = 0; o < channels_; ++o) row[o] += b[o];
       }
     }
-    if (has(pre_)) {
-      int64_t r = rows * g.OH * g.OW;  // softmax runs over the filters of each position
-      cpu::activation_forward(act_, z, y, act_rows(act_, r), act_cols(act_, r, g.O), alpha_);
-    }
+    if (has(pre_))  // softmax runs over the filters of each position
+      cpu::activation_forward(act_, z, y, act_rows(act_, positions),
+                              act_cols(act_, positions, channels_), alpha_);
   }
 
   void backward(Backward& b) override {
     cpu::ConvGeom g = geom_;
     g.N = b.batch;
-    int64_t positions = b.batch * g.OH * g.OW;
+    int64_t positions = b.batch * width() / channels_;
     if (act_ != cpu::Activation::linear)
       cpu::activation_backward(act_, b.g, pre_.f32(), out(b), b.g, act_rows(act_, positions),
-                               act_cols(act_, positions, g.O), alpha_);
+                               act_cols(act_, positions, channels_), alpha_);
     if (bias()) {
       float* db = b.param_grad(1);
-      cpu::column_sums(b.g, db, positions, g.O);
+      cpu::column_sums(b.g, db, positions, channels_);
       b.finish_param_grad(1, db);
     }
     float* dk = b.param_grad(0);
-    cpu::conv_backward_kernel(b.g, in(b), dk, g);
+    // The transposed node's kernel gradient is the described convolution's, whose input
+    // is this node's output gradient and whose output gradient is this node's input.
+    if (transpose)
+      cpu::conv_backward_kernel(in(b), b.g, dk, g);
+    else
+      cpu::conv_backward_kernel(b.g, in(b), dk, g);
     b.finish_param_grad(0, dk);
     if (float* dx = b.input_grad(0)) {
-      cpu::conv_backward_input(b.g, kernel(), dx, g);
+      if (transpose)
+        cpu::conv_forward(b.g, kernel(), dx, g);
+      else
+        cpu::conv_backward_input(b.g, kernel(), dx, g);
       b.add_input_grad(0, dx);
     }
   }
@@ -113,13 +130,18 @@ class ConvNode final : public Node {
   float* bias() const { return spec_.params.size() > 1 ? spec_.params[1].weight.f32() : nullptr; }
 
   cpu::ConvGeom geom_{};
+  int64_t in_n_ = 0, channels_ = 1;  // input values per sample; output channels
   cpu::Activation act_ = cpu::Activation::linear;
   float alpha_ = 0.f;
   Tensor pre_;
 };
 
+using ForwardConvNode = ConvNode<false>;
+using TransposedConvNode = ConvNode<true>;
+
 }  // namespace
 
-PFF_NODE("conv", ConvNode);
+PFF_NODE("conv", ForwardConvNode);
+PFF_NODE("conv_transpose", TransposedConvNode);
 
 }  // namespace pyfastfit::program

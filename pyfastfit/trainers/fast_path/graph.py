@@ -11,14 +11,16 @@ from pyfastfit.trainers.fast_path.translators.common import (
     Call, Unsupported, activity_penalty, layer_name, sample_shape)
 
 
-def _layer_node(call):
-    """One `_C.ProgramNode` for a call of a built-in layer (raises Unsupported)."""
+def _layer_nodes(call):
+    """The `_C.ProgramNode`s of a call of a built-in layer, in order, the last one
+    giving the layer's output (raises Unsupported)."""
     fn = translators.lookup(call.layer)
     if fn is None:
         raise Unsupported(f"{layer_name(call.layer)} has no fast-path kernel")
-    node = fn(call.layer, call)
-    node.activity_l1, node.activity_l2 = activity_penalty(call.layer)
-    return node
+    nodes = fn(call.layer, call)
+    nodes = nodes if isinstance(nodes, list) else [nodes]
+    nodes[-1].activity_l1, nodes[-1].activity_l2 = activity_penalty(call.layer)
+    return nodes
 
 
 def _add_calls(calls, shapes, index, state):
@@ -52,8 +54,10 @@ def _add_calls(calls, shapes, index, state):
             raise Unsupported(f"{layer_name(layer)} has {len(out_ids)} outputs")
         call = Call(layer, [index[i] for i in in_ids], [shapes[i] for i in in_ids],
                     shapes[out_ids[0]], state["params"])
-        node = _layer_node(call)
-        state["used"].update(p.slot for p in node.params if p.slot >= 0)
+        call.first_index = len(nodes)
+        new = _layer_nodes(call)
+        for node in new:
+            state["used"].update(p.slot for p in node.params if p.slot >= 0)
         if call.draws:
             # A shared layer is one node per call (a Dense's calls share its weights and
             # add up their gradients), but a random layer draws once per call of a step
@@ -61,8 +65,8 @@ def _add_calls(calls, shapes, index, state):
             if shared:
                 raise Unsupported(f"{layer_name(layer)} is shared (called more than once)")
             state["dropouts"].append(layer)
-        index[out_ids[0]] = len(nodes)
-        nodes.append(node)
+        nodes.extend(new)
+        index[out_ids[0]] = len(nodes) - 1
 
 
 def build_nodes(model, with_params=True):

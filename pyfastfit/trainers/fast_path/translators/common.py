@@ -39,6 +39,9 @@ class Call:
         self.out_shape = tuple(out_shape)
         self.slots = slots
         self.draws = False  # set by translators of layers drawing random numbers
+        # The index the call's first node gets: a translator returning several nodes
+        # chains them through it (node k reads first_index + k - 1).
+        self.first_index = -1
 
     def node(self, kind, inputs=None, shape=None):
         """A ProgramNode of `kind` reading `inputs` (default: every input of the call)

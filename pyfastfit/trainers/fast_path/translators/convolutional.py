@@ -1,6 +1,7 @@
-"""Translators of the convolution layers: Conv1D, Conv2D and DepthwiseConv2D (a grouped
-convolution with one group per input channel), channels_last. 1-D layers run as 2-D
-with a height of 1."""
+"""Translators of the convolution layers, channels_last: Conv1D, Conv2D, DepthwiseConv2D
+(a grouped convolution with one group per input channel), SeparableConv2D (that, then a
+1x1 convolution: two nodes) and Conv2DTranspose. 1-D layers run as 2-D with a height
+of 1."""
 
 from pyfastfit import activations, layers
 from pyfastfit.ops._conv import pads
@@ -34,22 +35,32 @@ def spatial_geometry(layer, call, window, strides, dilation, padding):
             "dilation": list(_to_2d(dilation, 1)), "pads": list(_to_2d(begin, 0))}
 
 
-def _conv(layer, call, groups):
+def _activation(layer):
     name = activations.FUSED.get(layer.activation)
     if name is None:
         raise Unsupported(f"{layer_name(layer)} uses a custom activation")
-    numbers = spatial_geometry(layer, call, layer.kernel_size, layer.strides,
-                               layer.dilation_rate, layer.padding)
-    numbers["groups"] = [groups]
-    numbers["alpha"] = [float(activations.FUSED_ALPHA.get(name, 0.0))]
-    node = call.node("conv")
-    params = [call.param(layer.kernel, "kernel", norm_ok=False)]
-    if layer.bias is not None:
-        params.append(call.param(layer.bias, "bias"))
+    return name
+
+
+def _conv_node(call, kind, numbers, groups, kernel, bias, activation, **node_kw):
+    """A conv node: `kernel`/`bias` are (variable, what) pairs or None."""
+    numbers = dict(numbers, groups=[groups],
+                   alpha=[activations.FUSED_ALPHA.get(activation, 0.0)])
+    node = call.node(kind, **node_kw)
+    params = [call.param(kernel[0], kernel[1], norm_ok=False)]
+    if bias is not None:
+        params.append(call.param(bias, "bias"))
     node.params = params
     node.numbers = {k: [float(v) for v in vs] for k, vs in numbers.items()}
-    node.names = {"activation": name}
+    node.names = {"activation": activation}
     return node
+
+
+def _conv(layer, call, groups):
+    numbers = spatial_geometry(layer, call, layer.kernel_size, layer.strides,
+                               layer.dilation_rate, layer.padding)
+    return _conv_node(call, "conv", numbers, groups, (layer.kernel, "kernel"), layer.bias,
+                      _activation(layer))
 
 
 @translator(layers.Conv1D, layers.Conv2D, attrs=_CONV_ATTRS + ("groups",))
@@ -60,3 +71,44 @@ def conv(layer, call):
 @translator(layers.DepthwiseConv2D, attrs=_CONV_ATTRS + ("depth_multiplier",))
 def depthwise_conv(layer, call):
     return _conv(layer, call, int(call.in_shapes[0][-1]))
+
+
+@translator(layers.SeparableConv2D, attrs=_CONV_ATTRS + ("depth_multiplier",))
+def separable_conv(layer, call):
+    channels = int(call.in_shapes[0][-1])
+    inner = channels * layer.depth_multiplier
+    numbers = spatial_geometry(layer, call, layer.kernel_size, layer.strides,
+                               layer.dilation_rate, layer.padding)
+    oh, ow, filters = numbers["out"]
+    depthwise = dict(numbers, out=[oh, ow, inner])
+    first = _conv_node(call, "conv", depthwise, channels,
+                       (layer.depthwise_kernel, "depthwise_kernel"), None, "linear",
+                       shape=(None, oh, ow, inner))
+    pointwise = {"in": [oh, ow, inner], "out": [oh, ow, filters], "kernel": [1, 1],
+                 "strides": [1, 1], "dilation": [1, 1], "pads": [0, 0]}
+    second = _conv_node(call, "conv", pointwise, 1,
+                        (layer.pointwise_kernel, "pointwise_kernel"), layer.bias,
+                        _activation(layer), inputs=[call.first_index])
+    return [first, second]
+
+
+@translator(layers.Conv2DTranspose, attrs=_CONV_ATTRS + ("output_padding",))
+def conv_transpose(layer, call):
+    """Described as the convolution whose input gradient it is (ops.conv_transpose):
+    that convolution reads this layer's output and produces its input."""
+    if layer.data_format != "channels_last":
+        raise Unsupported(f"{layer_name(layer)} has data_format='channels_first'")
+    in_shape = call.one_input(rank=4)
+    out = call.out_shape
+    begin = []
+    for size, length, k, st, d in zip(in_shape[1:3], out[1:3], layer.kernel_size,
+                                      layer.strides, layer.dilation_rate):
+        keff = (k - 1) * d + 1
+        # TensorFlow's placement, as ops.conv_transpose: the forward convolution's pads.
+        total = max((size - 1) * st + keff - length, 0) if layer.padding == "same" else 0
+        begin.append(total // 2)
+    numbers = {"in": list(out[1:]), "out": list(in_shape[1:]),
+               "kernel": list(layer.kernel_size), "strides": list(layer.strides),
+               "dilation": list(layer.dilation_rate), "pads": begin}
+    return _conv_node(call, "conv_transpose", numbers, 1, (layer.kernel, "kernel"),
+                      layer.bias, _activation(layer))

@@ -31,17 +31,33 @@ def reshape(layer, call):
     return call.node("identity")
 
 
-@translator(layers.Dropout, attrs=("rate", "noise_shape", "_seed"))
+def _mask_shape(layer, shape):
+    """The per-sample mask shape of a noise_shape (None: one value per element)."""
+    noise = layer.noise_shape
+    if noise is None:
+        return None
+    if len(noise) != len(shape) or noise[0] is not None:
+        raise Unsupported(f"{layer_name(layer)} has noise_shape={noise} (the fast path "
+                          "draws per-sample masks)")
+    mask = [shape[i] if d is None else int(d) for i, d in enumerate(noise)][1:]
+    if any(m not in (1, s) for m, s in zip(mask, shape[1:])):
+        raise Unsupported(f"{layer_name(layer)} has noise_shape={noise} for inputs of "
+                          f"shape {shape}")
+    return mask
+
+
+@translator(layers.Dropout, layers.SpatialDropout1D, layers.SpatialDropout2D,
+            attrs=("rate", "noise_shape", "_seed", "data_format"))
 def dropout(layer, call):
-    call.one_input()
-    if layer.noise_shape is not None:
-        raise Unsupported(f"{layer_name(layer)} has a noise_shape")
+    shape = call.one_input()
     if not 0 <= layer.rate < 1:
         raise Unsupported(f"{layer_name(layer)} has rate={layer.rate}")
     if layer.rate == 0:  # the layer returns its input and draws no mask
         return call.node("identity")
     node = call.node("dropout")
-    node.numbers = {"rate": [float(layer.rate)]}
+    mask = _mask_shape(layer, shape)
+    node.numbers = {"rate": [float(layer.rate)]} if mask is None else \
+        {"rate": [float(layer.rate)], "mask": [float(m) for m in mask]}
     node.seed = int(layer._seed)
     call.draws = True
     return node
@@ -82,3 +98,18 @@ def softmax(layer, call):
     if layer.axis in (-1, [-1], (-1,)):
         return _activation(call, "softmax")
     raise Unsupported(f"{layer_name(layer)} has axis={layer.axis}")
+
+
+@translator(layers.Embedding, attrs=("input_dim", "output_dim", "mask_zero"))
+def embedding(layer, call):
+    call.one_input()
+    if layer.mask_zero:
+        raise Unsupported(f"{layer_name(layer)} has mask_zero=True (the fast path does not "
+                          "carry masks)")
+    if layer.input_dim > 1 << 24:
+        raise Unsupported(f"{layer_name(layer)} has input_dim > 2**24 (the fast path reads "
+                          "indices as float32)")
+    node = call.node("embedding")
+    node.params = [call.param(layer.embeddings, "embeddings")]
+    node.names = {"layer": layer.name}
+    return node

@@ -1,0 +1,75 @@
+"""Translators of the reshaping layers that move values without arithmetic:
+ZeroPadding1D/2D and Cropping1D/2D (window nodes), UpSampling1D/2D ("nearest") and
+RepeatVector (upsample nodes). Channels-last; 1-D layers run as 2-D of height 1."""
+
+from pyfastfit import layers
+from pyfastfit.trainers.fast_path.translators import translator
+from pyfastfit.trainers.fast_path.translators.common import Unsupported, layer_name
+
+
+def _nhwc(layer, call, rank):
+    """(H, W, C) of the input and (OH, OW) of the output, 1-D lifted to height 1."""
+    if getattr(layer, "data_format", "channels_last") != "channels_last":
+        raise Unsupported(f"{layer_name(layer)} has data_format='channels_first'")
+    shape = call.one_input(rank=rank + 2)
+    out = call.out_shape
+    if rank == 1:
+        return [1, shape[1], shape[2]], [1, out[1]]
+    return [shape[1], shape[2], shape[3]], [out[1], out[2]]
+
+
+def _window(call, hwc, out, top, left):
+    node = call.node("window")
+    node.numbers = {"in": [float(v) for v in hwc], "out": [float(v) for v in out],
+                    "offset": [float(top), float(left)]}
+    return node
+
+
+@translator(layers.ZeroPadding1D, attrs=("padding", "data_format"))
+def zero_padding1d(layer, call):
+    hwc, out = _nhwc(layer, call, 1)
+    return _window(call, hwc, out, 0, layer.padding[0])
+
+
+@translator(layers.ZeroPadding2D, attrs=("padding", "data_format"))
+def zero_padding2d(layer, call):
+    hwc, out = _nhwc(layer, call, 2)
+    return _window(call, hwc, out, layer.padding[0][0], layer.padding[1][0])
+
+
+@translator(layers.Cropping1D, attrs=("cropping",))
+def cropping1d(layer, call):
+    hwc, out = _nhwc(layer, call, 1)
+    return _window(call, hwc, out, 0, -layer.cropping[0])
+
+
+@translator(layers.Cropping2D, attrs=("cropping", "data_format"))
+def cropping2d(layer, call):
+    hwc, out = _nhwc(layer, call, 2)
+    return _window(call, hwc, out, -layer.cropping[0][0], -layer.cropping[1][0])
+
+
+def _upsample(call, hwc, size):
+    node = call.node("upsample")
+    node.numbers = {"in": [float(v) for v in hwc], "size": [float(s) for s in size]}
+    return node
+
+
+@translator(layers.UpSampling1D, attrs=("size",))
+def up_sampling1d(layer, call):
+    hwc, _ = _nhwc(layer, call, 1)
+    return _upsample(call, hwc, (1, int(layer.size)))
+
+
+@translator(layers.UpSampling2D, attrs=("size", "data_format", "interpolation"))
+def up_sampling2d(layer, call):
+    if layer.interpolation != "nearest":
+        raise Unsupported(f"{layer_name(layer)} has interpolation={layer.interpolation!r}")
+    hwc, _ = _nhwc(layer, call, 2)
+    return _upsample(call, hwc, layer.size)
+
+
+@translator(layers.RepeatVector, attrs=("n",))
+def repeat_vector(layer, call):
+    shape = call.one_input(rank=2)
+    return _upsample(call, (1, 1, shape[1]), (1, int(layer.n)))

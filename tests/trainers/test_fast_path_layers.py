@@ -1,0 +1,105 @@
+"""More layers on the fast path (transposed and separable convolutions, reshaping,
+spatial dropout, embeddings): with one seed, the eager path's results to float32
+round-off; and the errors and fallbacks of their corners."""
+
+import numpy as np
+import pytest
+
+import pyfastfit as keras
+from tests.trainers._fast_path_twins import assert_same, record, twin
+
+K = keras.layers
+
+
+def _data(shape, n=36, seed=0):
+    rng = np.random.default_rng(seed)
+    return (rng.standard_normal((n,) + shape).astype(np.float32),
+            rng.integers(0, 3, n))
+
+
+def _check(input_shape, layers_, x, y, optimizer="adam", **fit_kw):
+    def build():
+        m = keras.Sequential([keras.Input(input_shape), *[f() for f in layers_],
+                              K.Flatten(), K.Dense(3, activation="softmax")])
+        m.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+        return m
+    fit_kw.setdefault("batch_size", 8)
+    assert_same(*twin(build, lambda m: record(m, x, y, **fit_kw)))
+
+
+MODELS_2D = {
+    "transpose_same_strided": [lambda: K.Conv2DTranspose(4, 3, strides=2, padding="same",
+                                                         activation="relu")],
+    "transpose_valid_dilated": [lambda: K.Conv2DTranspose(3, (2, 3), dilation_rate=2)],
+    "transpose_output_padding": [lambda: K.Conv2DTranspose(2, 3, strides=2,
+                                                           output_padding=1)],
+    "separable": [lambda: K.SeparableConv2D(5, 3, depth_multiplier=2, activation="tanh",
+                                            padding="same")],
+    "separable_strided_no_bias": [lambda: K.SeparableConv2D(4, 2, strides=2,
+                                                            use_bias=False)],
+    "pad_crop_upsample": [lambda: K.ZeroPadding2D(((1, 2), (0, 3))),
+                          lambda: K.Conv2D(3, 3, activation="relu"),
+                          lambda: K.Cropping2D(((2, 0), (1, 1))),
+                          lambda: K.UpSampling2D((2, 3))],
+    "spatial_dropout": [lambda: K.Conv2D(4, 3), lambda: K.SpatialDropout2D(0.5),
+                        lambda: K.Dropout(0.2, noise_shape=(None, 1, 7, 1))],
+}
+
+
+@pytest.mark.parametrize("name", sorted(MODELS_2D))
+def test_2d_layers_match_eager(name):
+    x, y = _data((7, 9, 2))
+    _check((7, 9, 2), MODELS_2D[name], x, y)
+
+
+MODELS_1D = {
+    "pad_crop_upsample_1d": [lambda: K.ZeroPadding1D((2, 1)), lambda: K.Conv1D(3, 2),
+                             lambda: K.Cropping1D((1, 2)), lambda: K.UpSampling1D(3)],
+    "spatial_dropout_1d": [lambda: K.Conv1D(4, 3, activation="relu"),
+                           lambda: K.SpatialDropout1D(0.4)],
+}
+
+
+@pytest.mark.parametrize("name", sorted(MODELS_1D))
+def test_1d_layers_match_eager(name):
+    x, y = _data((11, 3))
+    _check((11, 3), MODELS_1D[name], x, y, optimizer="rmsprop")
+
+
+def test_repeat_vector_and_embedding_match_eager():
+    rng = np.random.default_rng(2)
+    tokens = rng.integers(0, 20, (40, 6))
+    y = rng.integers(0, 3, 40)
+    _check((6,), [lambda: K.Embedding(20, 4), lambda: K.Flatten(),
+                  lambda: K.Dense(5, activation="relu"), lambda: K.RepeatVector(3),
+                  lambda: K.Conv1D(2, 2)], tokens, y, shuffle=True)
+
+
+def test_embedding_index_out_of_range_is_a_clear_error():
+    m = keras.Sequential([keras.Input((3,)), K.Embedding(5, 2, name="emb"), K.Flatten(),
+                          K.Dense(1)])
+    m.compile(optimizer="sgd", loss="mse")
+    x = np.array([[0, 1, 2], [3, 4, 5]])
+    with pytest.raises(ValueError, match=r"Embedding 'emb': indices must lie in \[0, "
+                                         r"input_dim=5\)"):
+        m.fit(x, np.zeros((2, 1)), epochs=1, verbose=0)
+    assert m.fast_path_reason is None  # raised by the fast path's node, as eagerly
+    with pytest.raises(ValueError, match="indices must lie in"):
+        m.predict(x, verbose=0)
+
+
+def test_embedding_mask_zero_falls_back():
+    m = keras.Sequential([keras.Input((3,)), K.Embedding(5, 2, mask_zero=True),
+                          K.GlobalAveragePooling1D(), K.Dense(1)])
+    m.compile(optimizer="sgd", loss="mse")
+    m.fit(np.array([[0, 1, 2], [3, 4, 0]]), np.zeros((2, 1)), epochs=1, verbose=0)
+    assert "mask_zero" in m.fast_path_reason
+
+
+def test_bilinear_upsampling_falls_back():
+    m = keras.Sequential([keras.Input((4, 4, 1)), K.UpSampling2D(2, interpolation="bilinear"),
+                          K.Flatten(), K.Dense(1)])
+    m.compile(optimizer="sgd", loss="mse")
+    m.fit(np.ones((2, 4, 4, 1)), np.zeros((2, 1)), epochs=1, verbose=0)
+    assert "interpolation='bilinear'" in m.fast_path_reason
