@@ -52,9 +52,9 @@ WORKLOADS = {
         layers=(64, 64, CLASSES), batch_size=64, validation=False, kind="fit",
         custom_train_step=True),
     "sweep": dict(
-        label="W7 sweep: 20 MLPs 64-w-w-10 relu/softmax (w in SWEEP_WIDTHS x Adam lr in "
-              "SWEEP_LRS), each built, compiled (sparse CE + accuracy), fit 2 epochs on "
-              "8,000 samples at batch 32 and evaluated on 2,000",
+        label="W7 sweep: 20 MLPs 64-w-w-10 relu/softmax (w in 16, 32, 48, 64, 96, 128, "
+              "192, 256, 320, 384 x Adam lr 1e-3, 1e-2), each built, compiled (sparse CE + "
+              "accuracy), fit 2 epochs on 8,000 samples at batch 32 and evaluated on 2,000",
         batch_size=32, validation=False, kind="sweep", n_train=8_000, n_test=2_000,
         epochs=2),
 }
