@@ -1,13 +1,17 @@
-"""Benchmark driver: pyfastfit against Keras 3 (TensorFlow backend) and plain PyTorch.
+"""Benchmark driver: pyfastfit against Keras 3 (TensorFlow and JAX backends) and PyTorch.
 
     python bench/run.py --workload mlp --impl all
-    python bench/run.py --workload all --impl keras,torch --epochs 3
+    python bench/run.py --workload all --impl keras,keras-jax,torch --epochs 3
+    python bench/run.py --workload all --impl all --epochs 1 --quick   # smoke test
 
 Each implementation runs in its own subprocess, back to back, on the same seeded data
 (bench/workloads.py). pyfastfit runs under this interpreter; the peers under
 --peer-python (default /work/venvs/peers/bin/python), and a peer that cannot be imported
-there is skipped with a note. Prints one table per workload and writes
-bench/results/<date>-<workload>.json with the machine description.
+there is skipped with a note. Prints one table per workload (every implementation's time,
+its ratio to the fastest peer and to each peer), then a summary (per workload: the fastest
+peer against both pyfastfit columns, `pyfastfit` with OpenBLAS choosing its kernels and
+`pyfastfit-pinned`), and writes bench/results/<date>-<workload>.json with the machine
+description.
 
 Roofline: GEMM FLOPs of the timed unit (bench/workloads.py:flops) / peak fp32 GEMM rate,
 where the peak is NumPy's OpenBLAS sgemm 2048^3 on ONE thread times the core count.
@@ -35,9 +39,12 @@ IMPLS = {
     "keras": ("keras_like.py", ["--backend", "keras"], "peer", "keras"),
     "keras-tf.function": ("keras_like.py", ["--backend", "keras", "--tf-function"], "peer",
                           "keras"),
+    "keras-jax": ("keras_like.py", ["--backend", "keras-jax"], "peer", "keras, jax"),
     "torch": ("torch_impl.py", [], "peer", "torch"),
 }
-PEERS = ("keras", "torch")
+# The implementations pyfastfit is measured against ("fastest peer" = the lowest median).
+PEERS = ("keras", "keras-jax", "keras-tf.function", "torch")
+OURS = ("pyfastfit", "pyfastfit-pinned")
 # OpenBLAS kernel selection per implementation (None = unset in its subprocess; an impl not
 # listed keeps the machine's environment). The dev machines pin AVX2 kernels and a 512 KB
 # L2 in their environment; users' machines do not, so `pyfastfit` runs with both unset
@@ -48,6 +55,9 @@ IMPL_ENV = {
     "pyfastfit": UNPINNED,
     "pyfastfit-eager": UNPINNED,
     "pyfastfit-pinned": {"OPENBLAS_CORETYPE": "Haswell", "OPENBLAS_L2_SIZE": "512"},
+    # Keras 3 on JAX with its defaults (fit/evaluate/predict jit-compiled); keras_like.py
+    # sets the backend itself too, this keeps the subprocess environment truthful.
+    "keras-jax": {"KERAS_BACKEND": "jax"},
 }
 
 
@@ -57,8 +67,11 @@ def impls_for(workload, requested):
     for name in requested:
         if name == "keras-tf.function" and kind != "custom_loop":
             continue
-        if name == "pyfastfit-eager" and kind == "custom_loop":
-            continue  # a custom GradientTape loop is always eager: same as "pyfastfit"
+        if name == "pyfastfit-eager" and (
+                kind == "custom_loop" or workloads.WORKLOADS[workload].get("custom_train_step")):
+            # a custom GradientTape loop, and fit with an overridden train_step, are always
+            # eager in pyfastfit: the same as the "pyfastfit" row
+            continue
         out.append(name)
     return out
 
@@ -75,7 +88,7 @@ def peer_available(python, module, cache={}):
     return cache[key]
 
 
-def run_impl(name, workload, epochs, peer_python, timeout):
+def run_impl(name, workload, epochs, peer_python, timeout, quick=False):
     script, extra, which, module = IMPLS[name]
     python = sys.executable if which == "self" else peer_python
     if module is not None:
@@ -84,7 +97,7 @@ def run_impl(name, workload, epochs, peer_python, timeout):
             return {"status": "skipped", "why": f"`import {module}` failed under {python}: "
                     f"{why[0]}"}
     cmd = [python, os.path.join(BENCH, "impls", script), "--workload", workload,
-           "--epochs", str(epochs), *extra]
+           "--epochs", str(epochs), *extra, *(["--quick"] if quick else [])]
     env = dict(os.environ, PYTHONPATH=ROOT, TF_CPP_MIN_LOG_LEVEL="3",
                KERAS_BACKEND="tensorflow")
     for var, value in IMPL_ENV.get(name, {}).items():
@@ -112,16 +125,31 @@ def fmt_time(s):
     return f"{s * 1e3:.1f} ms" if s < 1 else f"{s:.2f} s"
 
 
+def unit_of(workload):
+    kind = workloads.WORKLOADS[workload]["kind"]
+    return {"fit": "epoch", "custom_loop": "epoch", "sweep": "sweep"}.get(kind, "call")
+
+
+def fastest_peer(results):
+    """(name, median seconds) of the fastest peer that ran, or None."""
+    ok = [(results[p]["median_s"], p) for p in PEERS
+          if results.get(p, {}).get("status") == "ok"]
+    return (min(ok)[1], min(ok)[0]) if ok else None
+
+
 def table(workload, results, peak_gflops):
     w = workloads.WORKLOADS[workload]
     fl = workloads.flops(workload)
     roof = fl / (peak_gflops * 1e9)
-    unit = "epoch" if w["kind"] in ("fit", "custom_loop") else "call"
+    unit = unit_of(workload)
     lines = [f"## {workload}: {w['label']}",
              f"GEMM FLOPs per {unit}: {fl / 1e9:.2f} GFLOP; peak {peak_gflops:.0f} GFLOP/s "
              f"-> roofline {fmt_time(roof)} per {unit}", ""]
-    peers = [p for p in results if p.split("-")[0] in PEERS and results[p]["status"] == "ok"]
-    head = ["impl", f"s/{unit} (median)", "best", "samples/s", *[f"vs {p}" for p in peers],
+    peers = [p for p in PEERS if results.get(p, {}).get("status") == "ok"]
+    fastest = fastest_peer(results)
+    head = ["impl", f"s/{unit} (median)", "best", "samples/s",
+            f"vs fastest peer ({fastest[0] if fastest else 'none'})",
+            *[f"vs {p}" for p in peers],
             "% roofline", "peak RSS MB", "peak - RSS after data", "load before/after"]
     lines.append("| " + " | ".join(head) + " |")
     lines.append("|" + "---|" * len(head))
@@ -133,7 +161,8 @@ def table(workload, results, peak_gflops):
         ratios = [f"{results[p]['median_s'] / t:.2f}x" for p in peers]
         lines.append("| " + " | ".join([
             name, fmt_time(t), fmt_time(min(res["times_s"])),
-            f"{workloads.samples(workload) / t:,.0f}", *ratios,
+            f"{workloads.samples(workload) / t:,.0f}",
+            f"{fastest[1] / t:.2f}x" if fastest else "-", *ratios,
             f"{100 * roof / t:.1f}%", f"{res['maxrss_mb']:.0f}",
             f"{res['maxrss_mb'] - res['rss_after_data_mb']:+.0f}"
             if res.get("rss_after_data_mb") else "?",
@@ -149,12 +178,40 @@ def table(workload, results, peak_gflops):
                          f"kernels {res.get('openblas_core')}")
     lines.append("")
     lines.append(f"(ratios of the medians: peer time / this time, >1 = faster than the peer; "
+                 f"fastest peer = the lowest median among {', '.join(PEERS)}; "
                  f"best = fastest timed {unit}; peak - RSS after data = memory the framework "
                  f"added after its imports and the {workloads.data_mb(workload):.0f} MB of "
                  f"arrays (a lower bound); times are medians of the timed {unit}s after one "
                  f"warm-up {unit}; samples/s counts "
                  f"{workloads.samples(workload):,} samples per {unit}; load = 1-minute load "
                  f"average of the machine ({os.cpu_count()} cores) before/after the run)")
+    return "\n".join(lines)
+
+
+def summary(all_results, peak_gflops):
+    """One row per workload: the fastest peer against both pyfastfit columns."""
+    head = ["workload", "unit", "fastest peer", "its median"]
+    for impl in OURS:
+        head += [impl, "vs fastest peer", "% roofline"]
+    lines = ["## Summary: pyfastfit against the fastest peer",
+             f"(peers: {', '.join(PEERS)}; `pyfastfit` runs with OPENBLAS_CORETYPE and "
+             f"OPENBLAS_L2_SIZE unset, `pyfastfit-pinned` with {IMPL_ENV['pyfastfit-pinned']}; "
+             f"ratio = fastest peer's median / ours, >1 = we are faster)", "",
+             "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for workload, results in all_results.items():
+        fastest = fastest_peer(results)
+        roof = workloads.flops(workload) / (peak_gflops * 1e9)
+        row = [workload, unit_of(workload), fastest[0] if fastest else "none ran",
+               fmt_time(fastest[1]) if fastest else "-"]
+        for impl in OURS:
+            res = results.get(impl)
+            if res is None or res["status"] != "ok":
+                row += [res["status"] if res else "not run", "-", "-"]
+                continue
+            t = res["median_s"]
+            row += [fmt_time(t), f"{fastest[1] / t:.2f}x" if fastest else "-",
+                    f"{100 * roof / t:.1f}%"]
+        lines.append("| " + " | ".join(row) + " |")
     return "\n".join(lines)
 
 
@@ -195,7 +252,13 @@ def main():
     p.add_argument("--no-save", action="store_true", help="do not write the JSON")
     p.add_argument("--peak-gflops", type=float, default=None,
                    help="skip the peak measurement and use this value")
+    p.add_argument("--quick", action="store_true",
+                   help="smoke test: tiny sample counts in every implementation "
+                        "(workloads.set_quick); implies --no-save, times mean nothing")
     args = p.parse_args()
+    if args.quick:
+        workloads.set_quick()
+        args.no_save = True
 
     names = list(workloads.WORKLOADS) if args.workload == "all" else args.workload.split(",")
     for n in names:
@@ -219,6 +282,7 @@ def main():
     print(f"peak fp32 GEMM: {peak:.0f} GFLOP/s = {how}\n")
     commit = harness.git_commit(ROOT)
     date = datetime.datetime.now(datetime.timezone.utc)
+    all_results = {}
     for workload in names:
         rounds = {name: [] for name in impls_for(workload, requested)}
         for r in range(args.rounds):
@@ -226,7 +290,7 @@ def main():
                 print(f"[{workload}] round {r + 1}/{args.rounds}: running {name} ...",
                       file=sys.stderr, flush=True)
                 rounds[name].append(run_impl(name, workload, args.epochs,
-                                             args.peer_python, args.timeout))
+                                             args.peer_python, args.timeout, args.quick))
         results = {}
         for name, runs in rounds.items():
             ok = [res for res in runs if res["status"] == "ok"]
@@ -234,7 +298,8 @@ def main():
             results[name] = dict(min(ok, key=lambda res: res["median_s"]) if ok else runs[0])
             if len(runs) > 1:
                 results[name]["rounds"] = runs
-        print(table(workload, results, peak))
+        all_results[workload] = results
+        print(table(workload, results, peak), flush=True)
         print()
         if not args.no_save:
             out = {
@@ -252,6 +317,10 @@ def main():
             with open(path, "w") as f:
                 json.dump(out, f, indent=1)
             print(f"wrote {os.path.relpath(path, ROOT)}", file=sys.stderr)
+    print(summary(all_results, peak))
+    if args.quick:
+        print("\n(--quick: tiny sample counts, a smoke test of the harness; the times above "
+              "are not benchmark results)")
 
 
 if __name__ == "__main__":

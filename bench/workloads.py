@@ -2,7 +2,8 @@
 images and time series) and GEMM FLOP counts (convolutions counted as their im2col GEMMs).
 
 Imported by `run.py` and by every implementation under `impls/` (NumPy only, no
-framework), so all implementations see exactly the same arrays.
+framework), so all implementations see exactly the same arrays. `set_quick()` shrinks
+every sample count (and W7's sweep to 4 models) for smoke tests of the whole harness.
 """
 
 import numpy as np
@@ -43,6 +44,19 @@ WORKLOADS = {
               "Dense(5,softmax) class (CCE, weight 1), RMSprop(1e-3), metrics MAPE+MAE / "
               "categorical accuracy, batch 32, 2,000 samples, no validation",
         batch_size=32, validation=False, kind="fit", n_train=2_000),
+    "custom_fit": dict(
+        label="W6 fit epoch: chapter 7's CustomModel (train_step with a GradientTape, or "
+              "stateless_call + jax.value_and_grad + stateless_apply under JAX, and a Mean "
+              "loss tracker) on W1's model, RMSprop(), batch 64, 50,000 samples, "
+              "no validation",
+        layers=(64, 64, CLASSES), batch_size=64, validation=False, kind="fit",
+        custom_train_step=True),
+    "sweep": dict(
+        label="W7 sweep: 20 MLPs 64-w-w-10 relu/softmax (w in 16, 32, 48, 64, 96, 128, "
+              "192, 256, 320, 384 x Adam lr 1e-3, 1e-2), each built, compiled (sparse CE + "
+              "accuracy), fit 2 epochs on 8,000 samples at batch 32 and evaluated on 2,000",
+        batch_size=32, validation=False, kind="sweep", n_train=8_000, n_test=2_000,
+        epochs=2),
 }
 
 # W3 (`cnn`) shapes, NHWC, "valid" convolutions:
@@ -57,6 +71,18 @@ CNN_DENSE = (5 * 5 * 64, CLASSES)
 MIO_IMAGE, MIO_SERIES, MIO_CLASSES = (32, 32, 3), (100, 10), 5
 MIO_CONVS = ((30 * 30, 3 * 3 * 3, 3), (98, 3 * 10, 3))
 MIO_DENSE = ((6, 1), (6, MIO_CLASSES))
+
+# W7 (`sweep`): the benchmark-sweep user's grid, 64 input features (the size of the 8x8
+# digits), two hidden layers of width w, Adam at each learning rate.
+SWEEP_FEATURES = 64
+SWEEP_WIDTHS = (16, 32, 48, 64, 96, 128, 192, 256, 320, 384)
+SWEEP_LRS = (1e-3, 1e-2)
+
+
+def sweep_grid():
+    """[(width, learning_rate), ...] in the order every implementation runs them."""
+    return [(wd, lr) for wd in SWEEP_WIDTHS for lr in SWEEP_LRS]
+
 
 # Issue 4's "done when" targets for the `pyfastfit` row: minimum speed-up vs each peer
 # (median time ratio), and the most times the roofline allowed.
@@ -74,17 +100,31 @@ TARGETS = {
 PINNED_TARGETS = {"cnn": {"keras": 1.0}}
 
 
-def make_data(seed=0, n_train=N_TRAIN, n_val=N_VAL):
+def set_quick():
+    """Shrinks every workload for a smoke test of the harness (`run.py --quick`): 2,000
+    training / 500 validation samples, 256 for W3/W4, W7 with 2 widths x 2 learning rates
+    on 800 / 200 samples. Timings from it say nothing about speed."""
+    global N_TRAIN, N_VAL, SWEEP_WIDTHS
+    N_TRAIN, N_VAL = 2_000, 500
+    WORKLOADS["cnn"]["n_train"] = WORKLOADS["multi_io"]["n_train"] = 256
+    WORKLOADS["sweep"].update(n_train=800, n_test=200)
+    SWEEP_WIDTHS = (SWEEP_WIDTHS[0], SWEEP_WIDTHS[-1])
+
+
+def make_data(seed=0, n_train=None, n_val=None, features=FEATURES):
     """Returns (x_train, y_train, x_val, y_val): float32 in [0, 1), int64 labels 0-9.
 
-    Labels come from a fixed random linear teacher, so the models actually learn.
-    Built in float32 chunks to keep the peak memory at the size of the data.
+    `n_train` / `n_val` default to N_TRAIN / N_VAL (50,000 / 10,000). Labels come from a
+    fixed random linear teacher, so the models actually learn. Built in float32 chunks to
+    keep the peak memory at the size of the data.
     """
+    n_train = N_TRAIN if n_train is None else n_train
+    n_val = N_VAL if n_val is None else n_val
     rng = np.random.default_rng(seed)
-    teacher = rng.standard_normal((FEATURES, CLASSES), dtype=np.float32)
+    teacher = rng.standard_normal((features, CLASSES), dtype=np.float32)
 
     def split(n):
-        x = rng.random((n, FEATURES), dtype=np.float32)
+        x = rng.random((n, features), dtype=np.float32)
         y = np.empty(n, dtype=np.int64)
         for s in range(0, n, 10_000):
             y[s:s + 10_000] = np.argmax((x[s:s + 10_000] - 0.5) @ teacher, axis=1)
@@ -121,27 +161,30 @@ def make_workload_data(name, seed=0):
     if name == "multi_io":
         x, y = make_multi_io_data(WORKLOADS[name]["n_train"], seed)
         return x, y, None, None
+    if name == "sweep":  # (x_test, y_test) in the validation slots
+        w = WORKLOADS[name]
+        return make_data(seed, w["n_train"], w["n_test"], features=SWEEP_FEATURES)
     return make_data(seed)
 
 
-def dense_shapes(layers):
-    shapes, fan_in = [], FEATURES
+def dense_shapes(layers, fan_in=FEATURES):
+    shapes = []
     for units in layers:
         shapes.append((fan_in, units))
         fan_in = units
     return shapes
 
 
-def forward_flops_per_sample(layers):
-    return sum(2 * i * o for i, o in dense_shapes(layers))
+def forward_flops_per_sample(layers, fan_in=FEATURES):
+    return sum(2 * i * o for i, o in dense_shapes(layers, fan_in))
 
 
-def train_flops_per_sample(layers):
+def train_flops_per_sample(layers, fan_in=FEATURES):
     """GEMM FLOPs of one training sample: forward (2io) + weight gradient (2io) + input
     gradient (2io) for every Dense layer except the first (no gradient w.r.t. the data).
     Elementwise work (bias, activations, softmax, optimizer) is not counted."""
     total = 0
-    for k, (i, o) in enumerate(dense_shapes(layers)):
+    for k, (i, o) in enumerate(dense_shapes(layers, fan_in)):
         total += (4 if k == 0 else 6) * i * o
     return total
 
@@ -165,8 +208,17 @@ def flops(name):
     6*121*288*64 = 13,381,632, Dense 6*1600*10 = 96,000: 14.26 MFLOP, x 10,000 samples =
     142.6 GFLOP per epoch. W4 (`multi_io`) per sample: Conv2D 4*900*27*3 = 291,600, Conv1D
     4*98*30*3 = 35,280 (both fed by the data), Dense heads 6*6*1 + 6*6*5 = 216: 0.327 MFLOP,
-    x 2,000 = 0.654 GFLOP per epoch (its time is all per-step overhead)."""
+    x 2,000 = 0.654 GFLOP per epoch (its time is all per-step overhead). W7 (`sweep`): the
+    sum over its 20 models of 2 epochs x 8,000 training samples and 2,000 evaluated ones
+    (93.5 GFLOP; each 64-384-384-10 model alone is 16.8)."""
     w = WORKLOADS[name]
+    if name == "sweep":
+        total = 0
+        for wd, _ in sweep_grid():
+            layers = (wd, wd, CLASSES)
+            total += (w["epochs"] * w["n_train"] * train_flops_per_sample(layers, SWEEP_FEATURES)
+                      + w["n_test"] * forward_flops_per_sample(layers, SWEEP_FEATURES))
+        return total
     if name == "cnn":
         return w["n_train"] * conv_train_flops_per_sample(CNN_CONVS, [CNN_DENSE])
     if name == "multi_io":
@@ -182,8 +234,11 @@ def flops(name):
 
 
 def samples(name):
-    """Samples processed per timed unit used for samples/s (training samples for fit)."""
+    """Samples processed per timed unit used for samples/s (training samples for fit; for
+    W7 the training samples of all its models and epochs)."""
     w = WORKLOADS[name]
+    if name == "sweep":
+        return len(sweep_grid()) * w["epochs"] * w["n_train"]
     if "n_train" in w:
         return w["n_train"]
     return N_TRAIN if w["kind"] in ("fit", "custom_loop") else N_VAL
@@ -196,4 +251,7 @@ def data_mb(name=None):
     if name == "multi_io":
         per = 4 * (np.prod(MIO_IMAGE) + np.prod(MIO_SERIES) + 1 + MIO_CLASSES)
         return WORKLOADS[name]["n_train"] * float(per) / 2**20
+    if name == "sweep":
+        w = WORKLOADS[name]
+        return (w["n_train"] + w["n_test"]) * (SWEEP_FEATURES * 4 + 8) / 2**20
     return (N_TRAIN + N_VAL) * (FEATURES * 4 + 8) / 2**20

@@ -1,8 +1,11 @@
-"""Keras-API implementation of the workloads, run either with Keras 3 (TensorFlow backend)
-or with pyfastfit: the same code, only the import differs (`import pyfastfit as keras`).
+"""Keras-API implementation of the workloads, run with Keras 3 (TensorFlow backend, or
+JAX backend with `--backend keras-jax`) or with pyfastfit: the same code, only the import
+differs (`import pyfastfit as keras`). W5/W6 (keras_custom.py) are written as each
+backend's guide writes them; W7 is keras_sweep.py.
 
     python bench/impls/keras_like.py --backend pyfastfit --workload mlp --epochs 3
     /work/venvs/peers/bin/python bench/impls/keras_like.py --backend keras --workload mlp
+    /work/venvs/peers/bin/python bench/impls/keras_like.py --backend keras-jax --workload mlp
 
 Prints one `BENCH_RESULT {json}` line (see harness.emit). Times come from
 `time.perf_counter`; fit epochs are timed by a callback (on_epoch_begin -> on_epoch_end,
@@ -18,6 +21,9 @@ BENCH = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, BENCH)
 import harness  # noqa: E402
 import workloads  # noqa: E402
+from keras_custom import (jax_custom_model_class, run_custom_loop,  # noqa: E402
+                          run_custom_loop_jax, tape_custom_model_class)
+from keras_sweep import run_sweep  # noqa: E402
 
 
 BLAS_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
@@ -51,23 +57,33 @@ def openblas_core():
 
 def parse():
     p = argparse.ArgumentParser()
-    p.add_argument("--backend", choices=["keras", "pyfastfit"], required=True)
+    p.add_argument("--backend", choices=["keras", "keras-jax", "pyfastfit"], required=True)
     p.add_argument("--workload", choices=sorted(workloads.WORKLOADS), required=True)
     p.add_argument("--epochs", type=int, default=3, help="timed epochs/calls after warm-up")
     p.add_argument("--eager", action="store_true", help="compile(run_eagerly=True)")
     p.add_argument("--tf-function", action="store_true",
                    help="custom_loop: wrap the step in tf.function (keras only)")
+    p.add_argument("--quick", action="store_true",
+                   help="tiny sample counts (workloads.set_quick), for smoke tests")
     return p.parse_args()
 
 
 def import_backend(name):
-    if name == "keras":
-        os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    """(keras module, tensorflow or None, versions). Keras's backend is fixed here, not
+    left to the caller's environment: "keras" is TensorFlow, "keras-jax" JAX (whose W5
+    still reads its batches from tf.data, as the JAX guide does)."""
+    if name in ("keras", "keras-jax"):
+        backend = "jax" if name == "keras-jax" else "tensorflow"
+        os.environ["KERAS_BACKEND"] = backend
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
         import keras
-        assert keras.backend.backend() == "tensorflow", keras.backend.backend()
+        assert keras.backend.backend() == backend, keras.backend.backend()
         import tensorflow as tf
         versions = {"keras": keras.__version__, "tensorflow": tf.__version__}
+        if backend == "jax":
+            import jax
+
+            versions.update(jax=jax.__version__, jax_devices=str(jax.devices()))
         return keras, tf, versions
     sys.path.insert(0, os.path.dirname(BENCH))
     import pyfastfit as keras
@@ -107,7 +123,7 @@ def build_multi_io(keras):
                        outputs=[score_output, class_output])
 
 
-def build_model(keras, w, logits=False, name=None):
+def build_model(keras, w, logits=False, name=None, model_cls=None):
     if name == "cnn":
         return build_cnn(keras)
     if name == "multi_io":
@@ -121,12 +137,14 @@ def build_model(keras, w, logits=False, name=None):
             x = layers.Dropout(w["dropout"])(x)
     outputs = layers.Dense(w["layers"][-1], activation=None if logits else "softmax",
                            name="predictions")(x)
-    return keras.Model(inputs=inputs, outputs=outputs)
+    return (model_cls or keras.Model)(inputs=inputs, outputs=outputs)
 
 
 def compile_model(keras, model, name, eager):
     kwargs = {"run_eagerly": True} if eager else {}
-    if name == "cnn":  # the MNIST convnet example
+    if name == "custom_fit":  # chapter 7: the train_step has its own loss and tracker
+        model.compile(optimizer=keras.optimizers.RMSprop(), **kwargs)
+    elif name == "cnn":  # the MNIST convnet example
         model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
                       metrics=["accuracy"], **kwargs)
     elif name == "multi_io":  # the guide's loss_weights example
@@ -177,61 +195,12 @@ def run_fit(keras, model, w, data, epochs):
     return dict(harness.summarize(times[1:], times[:1]), fit_total_s=total, final_logs=final)
 
 
-def run_custom_loop(keras, tf, model, w, data, epochs, tf_function):
-    x, y, _, _ = data
-    bs = w["batch_size"]
-    optimizer = keras.optimizers.SGD(learning_rate=1e-3)
-    loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
-    train_acc_metric = keras.metrics.SparseCategoricalAccuracy()  # as the guide's loop
-    if tf is not None:
-        dataset = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(1024).batch(bs)
-        tape_cls = tf.GradientTape
-        data_note = "tf.data.Dataset.from_tensor_slices.shuffle(1024).batch(64)"
-    else:
-        tape_cls = keras.GradientTape
-        try:
-            dataset = keras.data.Dataset.from_tensor_slices((x, y)).shuffle(1024).batch(bs)
-            data_note = "pyfastfit.data.Dataset.from_tensor_slices.shuffle(1024).batch(64)"
-        except (AttributeError, ImportError):
-            import numpy as np
-
-            class Batches:
-                def __iter__(self):
-                    idx = np.random.permutation(len(x))
-                    for s in range(0, len(x), bs):
-                        j = idx[s:s + bs]
-                        yield x[j], y[j]
-            dataset = Batches()
-            data_note = "NumPy batches of a per-epoch permutation (no pyfastfit.data)"
-
-    def train_step(xb, yb):
-        with tape_cls() as tape:
-            logits = model(xb, training=True)
-            loss_value = loss_fn(yb, logits)
-        grads = tape.gradient(loss_value, model.trainable_weights)
-        optimizer.apply_gradients(zip(grads, model.trainable_weights))
-        train_acc_metric.update_state(yb, logits)
-        return loss_value
-
-    if tf_function:
-        train_step = tf.function(train_step)
-    last = []
-
-    def epoch():
-        for xb, yb in dataset:
-            loss_value = train_step(xb, yb)
-        last[:] = [float(loss_value), float(train_acc_metric.result())]
-        train_acc_metric.reset_state()
-
-    times = harness.time_calls(epoch, epochs, warmup=0)
-    warm, times = times[:1], times[1:]
-    return dict(harness.summarize(times, warm), data=data_note, final_loss=last[0],
-                final_accuracy=last[1])
-
-
 def main():
     args = parse()
+    if args.quick:
+        workloads.set_quick()
     keras, tf, versions = import_backend(args.backend)
+    jax_backend = args.backend == "keras-jax"
     w = workloads.WORKLOADS[args.workload]
     data = workloads.make_workload_data(args.workload)
     rss_after_data = harness.rss_mb()
@@ -239,9 +208,21 @@ def main():
         keras.utils.set_random_seed(0)
     if w["kind"] == "custom_loop":
         model = build_model(keras, w, logits=True)
-        res = run_custom_loop(keras, tf, model, w, data, args.epochs + 1, args.tf_function)
+        if jax_backend:
+            res = run_custom_loop_jax(keras, tf, model, w, data, args.epochs + 1)
+        else:
+            res = run_custom_loop(keras, tf, model, w, data, args.epochs + 1,
+                                  args.tf_function)
+    elif w["kind"] == "sweep":
+        res = run_sweep(keras, w, data, args.epochs + 1, args.eager)
+        model = res.pop("model")
     else:
-        model = build_model(keras, w, name=args.workload)
+        model_cls = None
+        if w.get("custom_train_step"):
+            model_cls = (jax_custom_model_class(keras) if jax_backend else
+                         tape_custom_model_class(keras, tf.GradientTape if tf is not None
+                                                 else keras.GradientTape))
+        model = build_model(keras, w, name=args.workload, model_cls=model_cls)
         compile_model(keras, model, args.workload, args.eager)
         if w["kind"] == "fit":
             res = run_fit(keras, model, w, data, args.epochs)
@@ -259,13 +240,14 @@ def main():
     for attr in ("fast_path_reason", "_fast_path_reason", "_fast_path"):
         if hasattr(model, attr):
             res["fast_path_info"] = repr(getattr(model, attr))[:200]
+    if jax_backend and w["kind"] != "custom_loop":  # the loop is under its own jax.jit
+        res["jit_compile"] = getattr(model, "jit_compile", None)
     res["versions"] = versions
     res["rss_after_data_mb"] = rss_after_data
     res["openblas_env"] = {v: os.environ.get(v) for v in BLAS_VARS}
     if args.backend == "pyfastfit":
         res["openblas_core"] = openblas_core()
     harness.emit(res)
-
 
 if __name__ == "__main__":
     main()

@@ -14,6 +14,12 @@ W3 (`cnn`) and W4 (`multi_io`) take the same NHWC arrays, permuted once to NCHW 
 RMSprop(lr=1e-3, alpha=0.9, eps=1e-7) as Keras's defaults. W4's loss is
 2 * MSE + 1 * categorical CE on log_softmax, its logs MSE, MAPE, MAE, CE and accuracy
 per step as Keras's metrics do.
+
+W6 (`custom_fit`) has no `fit` to customize in PyTorch: it is W1's loop without
+validation, tracking only the mean loss as chapter 7's `train_step` does. W7 (`sweep`)
+is the same grid as the Keras one: per (width, lr) a new 64-w-w-10 MLP, Adam(lr,
+eps=1e-7), 2 epochs at batch 32 (loss + accuracy tracked), a no_grad evaluation at
+batch 32.
 """
 
 import argparse
@@ -131,6 +137,53 @@ def fit_conv(name, w, epochs):
     return res
 
 
+def sweep(w, units):
+    """W7: `units` runs of the whole grid (the first untimed)."""
+    xn, yn, xtn, ytn = workloads.make_workload_data("sweep")
+    rss_after_data = harness.rss_mb()
+    x, y = torch.from_numpy(xn), torch.from_numpy(yn)
+    xt, yt = torch.from_numpy(xtn), torch.from_numpy(ytn)
+    bs = w["batch_size"]
+    crit = nn.CrossEntropyLoss()
+    last = []
+
+    def grid():
+        rows = []
+        for width, lr in workloads.sweep_grid():
+            model = nn.Sequential(
+                nn.Linear(workloads.SWEEP_FEATURES, width), nn.ReLU(),
+                nn.Linear(width, width), nn.ReLU(), nn.Linear(width, workloads.CLASSES))
+            opt = torch.optim.Adam(model.parameters(), lr=lr, eps=1e-7)
+            for _ in range(w["epochs"]):
+                model.train()
+                perm = torch.randperm(len(x))
+                total, correct = torch.zeros(()), torch.zeros((), dtype=torch.int64)
+                for s in range(0, len(x), bs):
+                    idx = perm[s:s + bs]
+                    xb, yb = x[idx], y[idx]
+                    opt.zero_grad()
+                    out = model(xb)
+                    loss = crit(out, yb)
+                    loss.backward()
+                    opt.step()
+                    total += loss.detach() * len(idx)
+                    correct += (out.argmax(1) == yb).sum()
+            loss, acc = evaluate(model, crit, xt, yt, bs)
+            rows.append([width, lr, loss, acc])
+        last[:] = rows
+
+    times = harness.time_calls(grid, units, warmup=0)
+    res = harness.summarize(times[1:], times[:1])
+    best = max(last, key=lambda r: r[3])
+    res["final_logs"] = {"best_width": best[0], "best_lr": best[1],
+                         "best_test_accuracy": best[3],
+                         "mean_test_accuracy": sum(r[3] for r in last) / len(last)}
+    res["sweep"] = last
+    res["models_per_unit"] = len(last)
+    res["rss_after_data_mb"] = rss_after_data
+    return res
+
+
 def evaluate(model, crit, x, y, bs):
     model.eval()
     total, correct = torch.zeros(()), torch.zeros((), dtype=torch.int64)
@@ -153,12 +206,21 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--workload", choices=sorted(workloads.WORKLOADS), required=True)
     p.add_argument("--epochs", type=int, default=3)
+    p.add_argument("--quick", action="store_true",
+                   help="tiny sample counts (workloads.set_quick), for smoke tests")
     args = p.parse_args()
+    if args.quick:
+        workloads.set_quick()
     torch.set_num_threads(2)
     torch.manual_seed(0)
     w = workloads.WORKLOADS[args.workload]
     if args.workload in ("cnn", "multi_io"):
         res = fit_conv(args.workload, w, args.epochs)
+        res["versions"] = {"torch": torch.__version__, "threads": torch.get_num_threads()}
+        harness.emit(res)
+        return
+    if args.workload == "sweep":
+        res = sweep(w, args.epochs + 1)
         res["versions"] = {"torch": torch.__version__, "threads": torch.get_num_threads()}
         harness.emit(res)
         return
@@ -175,7 +237,9 @@ def main():
             opt = torch.optim.RMSprop(model.parameters(), lr=1e-3, alpha=0.9, eps=1e-7)
         else:
             opt = torch.optim.SGD(model.parameters(), lr=1e-3)
-        track = True  # fit logs loss and accuracy; the guide's custom loop tracks accuracy
+        # fit logs loss and accuracy; the guide's custom loop tracks accuracy; chapter 7's
+        # train_step (W6) only the mean loss
+        track_acc = not w.get("custom_train_step")
         logs = {}
 
         def epoch():
@@ -190,11 +254,11 @@ def main():
                 loss = crit(out, yb)
                 loss.backward()
                 opt.step()
-                if track:
-                    total += loss.detach() * len(idx)
+                total += loss.detach() * len(idx)
+                if track_acc:
                     correct += (out.argmax(1) == yb).sum()
-            logs["loss"] = float(total) / len(x) if track else float(loss)
-            if track:
+            logs["loss"] = float(total) / len(x)
+            if track_acc:
                 logs["accuracy"] = float(correct) / len(x)
             if w["validation"]:
                 logs["val_loss"], logs["val_accuracy"] = evaluate(model, crit, xv, yv, bs)
