@@ -11,24 +11,24 @@ using namespace pyfastfit::program;
 
 PFF_BINDINGS(program, 20) {
   using release = py::call_guard<py::gil_scoped_release>;
-  py::class_<cpu::ConstraintSpec>(m, "ProgramConstraint")
+  py::class_<ConstraintSpec>(m, "ProgramConstraint")
       .def(py::init([](const std::string& kind) {
-             cpu::ConstraintSpec c;
-             c.kind = cpu::parse_constraint_kind(kind);
+             ConstraintSpec c;
+             c.kind = parse_constraint_kind(kind);
              return c;
            }),
            py::arg("kind"))
-      .def_readwrite("min_value", &cpu::ConstraintSpec::min_value)
-      .def_readwrite("max_value", &cpu::ConstraintSpec::max_value)
-      .def_readwrite("rate", &cpu::ConstraintSpec::rate)
-      .def_readwrite("keep", &cpu::ConstraintSpec::keep)
-      .def_readwrite("axis", &cpu::ConstraintSpec::axis);
+      .def_readwrite("min_value", &ConstraintSpec::min_value)
+      .def_readwrite("max_value", &ConstraintSpec::max_value)
+      .def_readwrite("rate", &ConstraintSpec::rate)
+      .def_readwrite("keep", &ConstraintSpec::keep)
+      .def_readwrite("axis", &ConstraintSpec::axis);
   py::class_<ParamSpec>(m, "ProgramParam")
-      .def(py::init([](Tensor weight, int slot, float l1, float l2, cpu::ConstraintSpec c) {
+      .def(py::init([](Tensor weight, int slot, float l1, float l2, ConstraintSpec c) {
              return ParamSpec{std::move(weight), slot, l1, l2, c};
            }),
            py::arg("weight"), py::arg("slot"), py::arg("l1") = 0.f, py::arg("l2") = 0.f,
-           py::arg("constraint") = cpu::ConstraintSpec{})
+           py::arg("constraint") = ConstraintSpec{})
       .def_readonly("slot", &ParamSpec::slot);
   py::class_<NodeSpec>(m, "ProgramNode")
       .def(py::init([](const std::string& kind, std::vector<int> inputs,
@@ -60,7 +60,7 @@ PFF_BINDINGS(program, 20) {
            py::arg("node"), py::arg("loss"))
       .def_readwrite("from_logits", &HeadSpec::from_logits)
       .def_property("point", [](const HeadSpec&) { return py::none(); },
-                    [](HeadSpec& h, const std::string& p) { h.point = cpu::parse_point_loss(p); })
+                    [](HeadSpec& h, const std::string& p) { h.point = parse_point_loss(p); })
       .def_readwrite("param", &HeadSpec::param)
       .def_readwrite("sum_reduction", &HeadSpec::sum_reduction)
       .def_readwrite("has_weight", &HeadSpec::has_weight)
@@ -75,7 +75,7 @@ PFF_BINDINGS(program, 20) {
              s.weighted = weighted;
              if (kind.rfind("point:", 0) == 0) {
                s.point = true;
-               s.point_kind = cpu::parse_point_loss(kind.substr(6));
+               s.point_kind = parse_point_loss(kind.substr(6));
              } else if (kind == "confusion") {
                s.confusion = true;
              } else {

@@ -201,40 +201,6 @@ PFF_HOT void softmax_rows_backward(const float* g, const float* o, float* dz, in
 
 }  // namespace
 
-Activation parse_activation(const std::string& name) {
-  static const std::pair<const char*, Activation> table[] = {
-      {"linear", Activation::linear},       {"relu", Activation::relu},
-      {"sigmoid", Activation::sigmoid},     {"tanh", Activation::tanh},
-      {"softmax", Activation::softmax},     {"log_softmax", Activation::log_softmax},
-      {"gelu", Activation::gelu},           {"gelu_approximate", Activation::gelu_approximate},
-      {"elu", Activation::elu},             {"selu", Activation::selu},
-      {"softplus", Activation::softplus},   {"softsign", Activation::softsign},
-      {"swish", Activation::swish},         {"silu", Activation::swish},
-      {"leaky_relu", Activation::leaky_relu}, {"exponential", Activation::exponential},
-      {"relu6", Activation::relu6},         {"hard_sigmoid", Activation::hard_sigmoid}};
-  for (auto& [n, a] : table)
-    if (name == n) return a;
-  throw std::invalid_argument(str("[activation] unknown activation '", name, "'."));
-}
-
-std::string activation_name(Activation a) {
-  static const char* names[] = {"linear", "relu", "sigmoid", "tanh", "softmax",
-                                "log_softmax", "gelu", "gelu_approximate", "elu", "selu",
-                                "softplus", "softsign", "swish", "leaky_relu",
-                                "exponential", "relu6", "hard_sigmoid"};
-  return names[static_cast<int>(a)];
-}
-
-bool activation_backward_needs_input(Activation a) {
-  switch (a) {
-    case Activation::gelu: case Activation::gelu_approximate: case Activation::elu:
-    case Activation::selu: case Activation::softplus: case Activation::softsign:
-    case Activation::swish: case Activation::leaky_relu:
-      return true;
-    default:
-      return false;
-  }
-}
 
 void activation_forward(Activation a, const float* z, float* out, int64_t rows,
                         int64_t cols, float alpha) {

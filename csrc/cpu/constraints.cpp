@@ -35,15 +35,6 @@ void rescale(const ConstraintSpec& c, float* w, int64_t n, int64_t stride, float
 
 }  // namespace
 
-ConstraintKind parse_constraint_kind(const std::string& name) {
-  if (name == "none") return ConstraintKind::none;
-  if (name == "max_norm") return ConstraintKind::max_norm;
-  if (name == "min_max_norm") return ConstraintKind::min_max_norm;
-  if (name == "non_neg") return ConstraintKind::non_neg;
-  if (name == "unit_norm") return ConstraintKind::unit_norm;
-  throw std::invalid_argument("[constraint] unknown kind '" + name +
-                              "'; expected max_norm, min_max_norm, non_neg or unit_norm.");
-}
 
 void apply_constraint(const ConstraintSpec& c, float* w, int64_t rows, int64_t cols,
                       float* squares, float* norms) {

@@ -167,22 +167,6 @@ int64_t row_grain(int64_t cols) { return std::max<int64_t>(1, kGrain / std::max<
 
 }  // namespace
 
-PointLoss parse_point_loss(const std::string& n) {
-  if (n == "mean_squared_error" || n == "mse") return PointLoss::mse;
-  if (n == "mean_absolute_error" || n == "mae") return PointLoss::mae;
-  if (n == "mean_absolute_percentage_error" || n == "mape") return PointLoss::mape;
-  if (n == "mean_squared_logarithmic_error" || n == "msle") return PointLoss::msle;
-  if (n == "huber") return PointLoss::huber;
-  if (n == "log_cosh") return PointLoss::log_cosh;
-  if (n == "hinge") return PointLoss::hinge;
-  if (n == "squared_hinge") return PointLoss::squared_hinge;
-  if (n == "poisson") return PointLoss::poisson;
-  PFF_CHECK(false, "[point_loss] unknown loss '", n,
-            "'; expected one of mean_squared_error, mean_absolute_error, "
-            "mean_absolute_percentage_error, mean_squared_logarithmic_error, huber, "
-            "log_cosh, hinge, squared_hinge, poisson.");
-  return PointLoss::mse;
-}
 
 void point_loss_forward(PointLoss k, const float* t, const float* p, float* out,
                         int64_t rows, int64_t cols, float param) {

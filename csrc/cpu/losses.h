@@ -2,17 +2,13 @@
 // elementwise f(y_true, y_pred), forward and backward in one pass each. Raw pointers,
 // shared by the eager ops and the fast-path programs.
 #pragma once
+#include "core/kinds.h"
 #include <cstdint>
 #include <string>
 
 namespace pyfastfit::cpu {
 
-enum class PointLoss {
-  mse, mae, mape, msle, huber, log_cosh, hinge, squared_hinge, poisson
-};
-
-/** Parses a Keras loss name ("mean_squared_error"/"mse", "huber", ...); throws on others. */
-PointLoss parse_point_loss(const std::string& name);
+using ::pyfastfit::PointLoss;  // core/kinds.h
 
 /** out[r] = mean_c f(t[r, c], p[r, c]) for `rows` x `cols`; `param` is Huber's delta.
  * Hinge losses map {0, 1} labels to {-1, 1} when every label is 0 or 1 (as Keras). */

@@ -1,19 +1,12 @@
 // Metric accumulators: weighted accuracy counts and thresholded confusion counts, in one
 // pass over a batch. Raw pointers, shared by the eager metrics and the fast path.
 #pragma once
+#include "core/kinds.h"
 #include <cstdint>
 
 namespace pyfastfit::cpu {
 
-enum class AccuracyKind {
-  values,        // v = y_pred itself (Mean over precomputed values); y_true unused
-  exact,         // v = (y_true == y_pred)
-  binary,        // v = (y_true == (y_pred > threshold))
-  categorical,   // v = (argmax y_true == argmax y_pred), per row of `cols`
-  sparse,        // v = (y_true[r] == argmax y_pred[r]), labels compared as floats
-  top_k,         // v = argmax y_true in the top k of y_pred[r] (ties count as in)
-  sparse_top_k,  // v = int(y_true[r]) in the top k of y_pred[r]
-};
+using ::pyfastfit::AccuracyKind;  // core/kinds.h
 
 /** Weighted sums of one batch: total = sum_i v_i * w_i / per_sample, count likewise
  * (Keras `Mean` over per-sample means). */

@@ -267,19 +267,6 @@ std::vector<double> means(const float* x, int64_t outer, int64_t r, int64_t inne
 
 }  // namespace
 
-Reduce parse_reduce(const std::string& n) {
-  if (n == "sum") return Reduce::sum;
-  if (n == "mean") return Reduce::mean;
-  if (n == "max") return Reduce::max;
-  if (n == "min") return Reduce::min;
-  if (n == "prod") return Reduce::prod;
-  if (n == "var") return Reduce::var;
-  if (n == "std") return Reduce::std_;
-  if (n == "logsumexp") return Reduce::logsumexp;
-  PFF_CHECK(false, "[reduce] unknown reduction '", n,
-            "': expected sum, mean, max, min, prod, var, std or logsumexp.");
-  return Reduce::sum;
-}
 
 void reduce_f32(Reduce op, const float* x, float* out, int64_t outer, int64_t r,
                 int64_t inner, int64_t ddof) {

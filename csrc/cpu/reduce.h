@@ -2,15 +2,13 @@
 // axis is inner == 1 (row reductions), axis 0 of a matrix is outer == 1 (column sums).
 // Sums accumulate in double. NaN propagates as in NumPy.
 #pragma once
+#include "core/kinds.h"
 #include <cstdint>
 #include <string>
 
 namespace pyfastfit::cpu {
 
-enum class Reduce { sum, mean, max, min, prod, var, std_, logsumexp };
-
-/** Parses "sum", "mean", "max", "min", "prod", "var", "std", "logsumexp". */
-Reduce parse_reduce(const std::string& name);
+using ::pyfastfit::Reduce;  // core/kinds.h
 
 /** out (outer, inner) = op over r of x (outer, r, inner); ddof for var/std. */
 void reduce_f32(Reduce op, const float* x, float* out, int64_t outer, int64_t r,

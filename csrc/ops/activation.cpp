@@ -5,8 +5,8 @@
 
 namespace pyfastfit {
 namespace {
-std::pair<int64_t, int64_t> rows_cols(const Tensor& x, cpu::Activation a) {
-  bool rowwise = a == cpu::Activation::softmax || a == cpu::Activation::log_softmax;
+std::pair<int64_t, int64_t> rows_cols(const Tensor& x, Activation a) {
+  bool rowwise = a == Activation::softmax || a == Activation::log_softmax;
   if (!rowwise) return {1, x.numel()};
   int64_t cols = x.ndim() ? x.dim(-1) : 1;
   return {cols ? x.numel() / cols : 0, cols};
@@ -15,7 +15,7 @@ std::pair<int64_t, int64_t> rows_cols(const Tensor& x, cpu::Activation a) {
 
 Tensor activation_forward(const Tensor& x, const std::string& activation, float alpha) {
   check_float32(x, activation.c_str(), "x");
-  auto a = cpu::parse_activation(activation);
+  auto a = parse_activation(activation);
   Tensor out = Tensor::empty(x.shape());
   auto [rows, cols] = rows_cols(x, a);
   cpu::activation_forward(a, x.f32(), out.f32(), rows, cols, alpha);
@@ -27,7 +27,7 @@ Tensor activation_backward(const Tensor& dout, const Tensor& x, const Tensor& ou
   check_float32(dout, activation.c_str(), "dout");
   PFF_CHECK(dout.shape() == out.shape(), "[", activation, "_backward] dout has shape ",
             shape_str(dout.shape()), ", expected ", shape_str(out.shape()), ".");
-  auto a = cpu::parse_activation(activation);
+  auto a = parse_activation(activation);
   Tensor dx = Tensor::empty(x.shape());
   auto [rows, cols] = rows_cols(x, a);
   cpu::activation_backward(a, dout.f32(), x.f32(), out.f32(), dx.f32(), rows, cols, alpha);

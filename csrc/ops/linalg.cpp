@@ -59,13 +59,13 @@ std::tuple<Tensor, Tensor> dense_forward(const Tensor& x, const Tensor& kernel,
     PFF_CHECK(bias->ndim() == 1 && bias->dim(0) == OUT, "[dense] bias must have shape (",
               OUT, ",), got ", shape_str(bias->shape()), ".");
   }
-  cpu::Activation act = cpu::parse_activation(activation);
+  Activation act = parse_activation(activation);
   Shape os(x.shape().begin(), x.shape().end() - 1);
   int64_t B = numel_of(os);
   os.push_back(OUT);
   Tensor out = Tensor::empty(os);
   Tensor z;
-  if (cpu::activation_backward_needs_input(act)) z = Tensor::empty(os);
+  if (activation_backward_needs_input(act)) z = Tensor::empty(os);
   cpu::dense_forward(x.f32(), kernel.f32(), bias ? bias->f32() : nullptr,
                      z.numel() ? z.f32() : nullptr, out.f32(), B, IN, OUT, act, alpha);
   return {out, z};
@@ -80,10 +80,10 @@ std::tuple<Tensor, Tensor, Tensor> dense_backward(const Tensor& dout, const Tens
   check_float32(dout, "dense_backward", "dout");
   PFF_CHECK(dout.shape() == out.shape(), "[dense_backward] dout has shape ",
             shape_str(dout.shape()), " but the output has shape ", shape_str(out.shape()), ".");
-  cpu::Activation act = cpu::parse_activation(activation);
+  Activation act = parse_activation(activation);
   int64_t IN = kernel.dim(0), OUT = kernel.dim(1), B = out.numel() / std::max<int64_t>(OUT, 1);
   if (OUT == 0) B = numel_of(Shape(out.shape().begin(), out.shape().end() - 1));
-  Tensor dz = act == cpu::Activation::linear ? Tensor() : Tensor::empty(out.shape());
+  Tensor dz = act == Activation::linear ? Tensor() : Tensor::empty(out.shape());
   Tensor dx = need_dx ? Tensor::empty(x.shape()) : Tensor();
   Tensor dW = Tensor::empty(kernel.shape());
   Tensor db = need_dbias ? Tensor::empty({OUT}) : Tensor();

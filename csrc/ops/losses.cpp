@@ -42,7 +42,7 @@ float scalar_of(const char* op, const Tensor& g) {
 
 Tensor point_loss_forward(const std::string& loss, const Tensor& y_true, const Tensor& y_pred,
                           float param) {
-  auto k = cpu::parse_point_loss(loss);
+  auto k = parse_point_loss(loss);
   auto rc = check_pair("point_loss_forward", y_true, y_pred);
   Tensor out = Tensor::empty(rc.out_shape);
   cpu::point_loss_forward(k, y_true.f32(), y_pred.f32(), out.f32(), rc.rows, rc.cols, param);
@@ -51,7 +51,7 @@ Tensor point_loss_forward(const std::string& loss, const Tensor& y_true, const T
 
 Tensor point_loss_backward(const std::string& loss, const Tensor& dout, const Tensor& y_true,
                            const Tensor& y_pred, float param) {
-  auto k = cpu::parse_point_loss(loss);
+  auto k = parse_point_loss(loss);
   auto rc = check_pair("point_loss_backward", y_true, y_pred);
   check_float32(dout, "point_loss_backward", "dout");
   PFF_CHECK(dout.numel() == rc.rows, "[point_loss_backward] dout has shape ",
@@ -65,7 +65,7 @@ Tensor point_loss_backward(const std::string& loss, const Tensor& dout, const Te
 Tensor point_loss_reduced_forward(const std::string& loss, const Tensor& y_true,
                                   const Tensor& y_pred, const std::optional<Tensor>& weights,
                                   float param, double scale) {
-  auto k = cpu::parse_point_loss(loss);
+  auto k = parse_point_loss(loss);
   auto rc = check_pair("point_loss_reduced_forward", y_true, y_pred);
   const float* w = weights_ptr("point_loss_reduced_forward", weights, rc.rows);
   Tensor out = Tensor::empty(Shape{});
@@ -78,7 +78,7 @@ Tensor point_loss_reduced_backward(const std::string& loss, const Tensor& dout,
                                    const Tensor& y_true, const Tensor& y_pred,
                                    const std::optional<Tensor>& weights, float param,
                                    double scale) {
-  auto k = cpu::parse_point_loss(loss);
+  auto k = parse_point_loss(loss);
   auto rc = check_pair("point_loss_reduced_backward", y_true, y_pred);
   const float* w = weights_ptr("point_loss_reduced_backward", weights, rc.rows);
   float g = scalar_of("point_loss_reduced_backward", dout);

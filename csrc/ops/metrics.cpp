@@ -7,8 +7,8 @@
 namespace pyfastfit {
 namespace {
 
-cpu::AccuracyKind parse_kind(const std::string& k) {
-  using K = cpu::AccuracyKind;
+AccuracyKind parse_kind(const std::string& k) {
+  using K = AccuracyKind;
   if (k == "values") return K::values;
   if (k == "exact") return K::exact;
   if (k == "binary") return K::binary;
@@ -44,7 +44,7 @@ void dispatch_labels(const Tensor& t, const char* op, F&& f) {
 void accuracy_update_(Tensor& total, Tensor& count, const std::optional<Tensor>& y_true,
                       const Tensor& y_pred, const std::optional<Tensor>& weights,
                       const std::string& kind, float threshold, int64_t k) {
-  using K = cpu::AccuracyKind;
+  using K = AccuracyKind;
   const char* op = "accuracy_update_";
   auto kd = parse_kind(kind);
   check_scalar_state(total, "total");

@@ -65,11 +65,11 @@ Plan plan(const Shape& s, const std::vector<int64_t>& axes, const char* op) {
 
 Tensor reduce(const Tensor& x, const std::vector<int64_t>& axes, const std::string& op,
               bool keepdims, int64_t ddof) {
-  auto kind = cpu::parse_reduce(op);
+  auto kind = parse_reduce(op);
   Plan p = plan(x.shape(), axes, op.c_str());
   Tensor src = p.permute ? transpose(x, p.perm) : x;
   const Shape& os = keepdims ? p.keep_shape : p.out_shape;
-  if ((kind == cpu::Reduce::max || kind == cpu::Reduce::min) && p.outer * p.inner > 0)
+  if ((kind == Reduce::max || kind == Reduce::min) && p.outer * p.inner > 0)
     PFF_CHECK(p.r > 0, "[", op, "] cannot reduce over an empty axis (a zero-size reduction has "
               "no identity); got a tensor of shape ", shape_str(x.shape()), ".");
   if (x.dtype() == DType::float32) {
@@ -77,8 +77,8 @@ Tensor reduce(const Tensor& x, const std::vector<int64_t>& axes, const std::stri
     cpu::reduce_f32(kind, src.f32(), out.f32(), p.outer, p.r, p.inner, ddof);
     return out;
   }
-  bool int_op = kind == cpu::Reduce::sum || kind == cpu::Reduce::prod ||
-                kind == cpu::Reduce::max || kind == cpu::Reduce::min;
+  bool int_op = kind == Reduce::sum || kind == Reduce::prod ||
+                kind == Reduce::max || kind == Reduce::min;
   if (!int_op) return reduce(cast(x, "float32"), axes, op, keepdims, ddof);
   Tensor wide = cast(src, "int64");
   Tensor out = Tensor::empty(os, DType::int64);
@@ -86,7 +86,7 @@ Tensor reduce(const Tensor& x, const std::vector<int64_t>& axes, const std::stri
   // Sums and products of small ints are int32 (as Keras); max/min keep the dtype.
   DType dt = x.dtype();
   if (dt == DType::bool_ || dt == DType::uint8)
-    dt = (kind == cpu::Reduce::sum || kind == cpu::Reduce::prod) ? DType::int32 : dt;
+    dt = (kind == Reduce::sum || kind == Reduce::prod) ? DType::int32 : dt;
   return cast(out, dtype_name(dt));
 }
 
@@ -94,7 +94,7 @@ Tensor reduce_backward(const Tensor& g, const Tensor& x, const Tensor& out,
                        const std::vector<int64_t>& axes, const std::string& op, int64_t ddof) {
   check_float32(g, "reduce_backward", "g");
   check_float32(x, "reduce_backward", "x");
-  auto kind = cpu::parse_reduce(op);
+  auto kind = parse_reduce(op);
   Plan p = plan(x.shape(), axes, op.c_str());
   PFF_CHECK(g.numel() == p.outer * p.inner && out.numel() == g.numel(),
             "[", op, "_backward] g has shape ", shape_str(g.shape()), ", expected ",

@@ -107,7 +107,7 @@ void Program::apply_constraints() {
     auto& params = nodes_[i]->spec().params;
     for (size_t k = 0; k < params.size(); ++k) {
       auto& p = params[k];
-      if (p.slot < 0 || !first_use_[i][k] || p.constraint.kind == cpu::ConstraintKind::none)
+      if (p.slot < 0 || !first_use_[i][k] || p.constraint.kind == ConstraintKind::none)
         continue;
       auto [rows, cols] = nodes_[i]->constraint_dims(static_cast<int>(k));
       cpu::apply_constraint(p.constraint, p.weight.f32(), rows, cols, sq, norms);

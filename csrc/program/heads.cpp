@@ -17,15 +17,6 @@ LossKind parse_loss_kind(const std::string& n) {
   throw std::invalid_argument(str("[program] unsupported loss kind '", n, "'."));
 }
 
-cpu::AccuracyKind parse_accuracy_kind(const std::string& n) {
-  using K = cpu::AccuracyKind;
-  static const std::pair<const char*, K> table[] = {
-      {"exact", K::exact},   {"binary", K::binary},   {"categorical", K::categorical},
-      {"sparse", K::sparse}, {"top_k", K::top_k},     {"sparse_top_k", K::sparse_top_k}};
-  for (auto& [name, k] : table)
-    if (n == name) return k;
-  throw std::invalid_argument(str("[program] unsupported accuracy kind '", n, "'."));
-}
 
 namespace {
 bool sparse_targets(const HeadSpec& h) {
@@ -165,7 +156,7 @@ void check_confusion_metric(const MetricSpec& m, const HeadSpec& h, size_t index
 
 void metric_update(const MetricSpec& m, const HeadSpec& h, const float* pred, int64_t b,
                    int64_t C, HeadBuffers& buf, double* sums) {
-  using K = cpu::AccuracyKind;
+  using K = AccuracyKind;
   const float* w = m.weighted && buf.has_weights ? buf.weights.f32() : nullptr;
   if (m.confusion) {  // one weight per sample, C items each
     auto ptr = [](const Tensor& t) { return t.raw() ? t.f32() : nullptr; };

@@ -22,7 +22,7 @@ struct ParamSpec {
   // Weight penalty l1 * sum|w| + l2 * sum w^2 (the L1 / L2 / L1L2 regularizers), added
   // to the loss once per step and its gradient to the parameter's.
   float l1 = 0.f, l2 = 0.f;
-  cpu::ConstraintSpec constraint;  // applied after each update
+  ConstraintSpec constraint;  // applied after each update
 };
 
 /** What the Python translator of a layer call hands over: the kind, the input nodes,

@@ -7,13 +7,13 @@
 
 namespace pyfastfit::program::detail {
 
-inline bool rowwise(cpu::Activation a) {
-  return a == cpu::Activation::softmax || a == cpu::Activation::log_softmax;
+inline bool rowwise(Activation a) {
+  return a == Activation::softmax || a == Activation::log_softmax;
 }
 // activation_forward/backward take (rows, cols): row-wise activations need the batch
 // shape, elementwise ones treat the whole buffer as one row.
-inline int64_t act_rows(cpu::Activation a, int64_t b) { return rowwise(a) ? b : 1; }
-inline int64_t act_cols(cpu::Activation a, int64_t b, int64_t w) {
+inline int64_t act_rows(Activation a, int64_t b) { return rowwise(a) ? b : 1; }
+inline int64_t act_cols(Activation a, int64_t b, int64_t w) {
   return rowwise(a) ? w : b * w;
 }
 // Whether an optional buffer was allocated (a default Tensor is an empty scalar).

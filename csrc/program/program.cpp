@@ -152,7 +152,7 @@ Program::Program(std::vector<NodeSpec> specs, std::vector<int> outputs,
         fused_param_[p.slot] = true;
       bool first = seen.insert(p.weight.raw()).second;
       first_use_[i].push_back(first);
-      if (!first || p.constraint.kind == cpu::ConstraintKind::none) continue;
+      if (!first || p.constraint.kind == ConstraintKind::none) continue;
       has_constraints_ = true;
       auto [rows, cols] = nodes_[i]->constraint_dims(static_cast<int>(k));
       most = std::max({most, rows, cols});

@@ -22,7 +22,7 @@ struct HeadSpec {
   int node = -1;
   LossKind loss = LossKind::point;
   bool from_logits = false;
-  cpu::PointLoss point = cpu::PointLoss::mse;  // for LossKind::point
+  PointLoss point = PointLoss::mse;  // for LossKind::point
   float param = 0.f;                           // Huber's delta
   bool sum_reduction = false;                  // "sum" instead of "sum_over_batch_size"
   bool has_weight = false;                     // a loss_weights entry multiplies the loss
@@ -39,8 +39,8 @@ struct HeadSpec {
 struct MetricSpec {
   int head = 0;
   bool point = false;                          // mean of a point loss (the MSE metric...)
-  cpu::AccuracyKind accuracy = cpu::AccuracyKind::sparse;
-  cpu::PointLoss point_kind = cpu::PointLoss::mse;
+  AccuracyKind accuracy = AccuracyKind::sparse;
+  PointLoss point_kind = PointLoss::mse;
   float threshold = 0.5f;
   int64_t k = 5;
   bool weighted = false;                       // `weighted_metrics` see sample weights
@@ -85,7 +85,6 @@ struct HeadBuffers {
 
 /** Parses loss and metric names used by the Python builder; throws on others. */
 LossKind parse_loss_kind(const std::string& name);
-cpu::AccuracyKind parse_accuracy_kind(const std::string& name);
 
 /** Checks the targets and sample weights of one head against x's N rows. */
 void check_head_data(const HeadSpec& head, int64_t width, const Tensor& y, const Tensor& sw,

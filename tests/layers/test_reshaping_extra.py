@@ -113,7 +113,7 @@ def test_repeat_vector():
         L.RepeatVector("2")
 
 
-def test_model_with_reshaping_layers_runs_eager_and_trains():
+def test_model_with_reshaping_layers_runs_on_the_fast_path_and_trains():
     x = RNG.standard_normal((8, 4, 4, 2)).astype(np.float32)
     y = RNG.standard_normal((8, 3)).astype(np.float32)
     model = keras.Sequential([keras.Input((4, 4, 2)), L.ZeroPadding2D(1), L.Cropping2D(1),
@@ -121,5 +121,5 @@ def test_model_with_reshaping_layers_runs_eager_and_trains():
                               L.RepeatVector(2), L.Flatten(), L.Dense(3)])
     model.compile(optimizer="sgd", loss="mse")
     hist = model.fit(x, y, epochs=2, batch_size=4, verbose=0)
-    assert "ZeroPadding2D" in model.fast_path_reason
+    assert model.fast_path_reason is None
     assert np.isfinite(hist.history["loss"]).all()

@@ -320,7 +320,7 @@ FALLBACKS = {
     "relu_max_value": (lambda: _seq(K.Dense(8), K.ReLU(max_value=1.0),
                                     K.Dense(3, activation="softmax")),
                        {}, {}, "sparse", r"max_value"),
-    "dropout_noise_shape": (lambda: _seq(K.Dense(8), K.Dropout(0.3, noise_shape=(None, 1)),
+    "dropout_noise_shape": (lambda: _seq(K.Dense(8), K.Dropout(0.3, noise_shape=(1, 8)),
                                          K.Dense(3, activation="softmax")),
                             {}, {}, "sparse", r"noise_shape"),
     "dense_on_rank3": (lambda: keras.Sequential([keras.Input((2, 4)), K.Dense(4), K.Flatten(),

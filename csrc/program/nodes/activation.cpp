@@ -20,13 +20,13 @@ class ActivationNode final : public Node {
     PFF_CHECK(in.size() == 1, "[program] activation node takes one input.");
     PFF_CHECK(in[0] == spec_.shape, "[program] activation node of shape ",
               shape_str(spec_.shape), " reads an input of shape ", shape_str(in[0]), ".");
-    act_ = cpu::parse_activation(spec_.name("activation"));
+    act_ = parse_activation(spec_.name("activation"));
     alpha_ = static_cast<float>(spec_.number("alpha", 0.0));
     // Row-wise activations (softmax) normalize over the last axis: rows of `last_`.
     last_ = spec_.shape.empty() ? 1 : spec_.shape.back();
   }
   void reserve(int64_t batch) override {
-    if (cpu::activation_backward_needs_input(act_)) pre_ = Tensor::empty({batch, width()});
+    if (activation_backward_needs_input(act_)) pre_ = Tensor::empty({batch, width()});
   }
   void forward(const Pass& p) override {
     int64_t w = width(), off = p.r0 * w, cnt = (p.r1 - p.r0) * w;
@@ -46,7 +46,7 @@ class ActivationNode final : public Node {
   }
 
  private:
-  cpu::Activation act_ = cpu::Activation::linear;
+  Activation act_ = Activation::linear;
   float alpha_ = 0.f;
   int64_t last_ = 1;
   Tensor pre_;

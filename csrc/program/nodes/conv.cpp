@@ -65,12 +65,12 @@ class ConvNode final : public Node {
     PFF_CHECK(spec_.params.size() < 2 || spec_.params[1].weight.numel() == channels_,
               "[program] conv node has ", spec_.params[1].weight.numel(), " biases for ",
               channels_, " filters.");
-    act_ = cpu::parse_activation(spec_.name("activation"));
+    act_ = parse_activation(spec_.name("activation"));
     alpha_ = static_cast<float>(spec_.number("alpha", 0.0));
   }
 
   void reserve(int64_t batch) override {
-    if (act_ != cpu::Activation::linear) pre_ = Tensor::empty({batch, width()});
+    if (act_ != Activation::linear) pre_ = Tensor::empty({batch, width()});
   }
 
   void forward(const Pass& p) override {
@@ -100,7 +100,7 @@ class ConvNode final : public Node {
     cpu::ConvGeom g = geom_;
     g.N = b.batch;
     int64_t positions = b.batch * width() / channels_;
-    if (act_ != cpu::Activation::linear)
+    if (act_ != Activation::linear)
       cpu::activation_backward(act_, b.g, pre_.f32(), out(b), b.g, act_rows(act_, positions),
                                act_cols(act_, positions, channels_), alpha_);
     if (bias()) {
@@ -131,7 +131,7 @@ class ConvNode final : public Node {
 
   cpu::ConvGeom geom_{};
   int64_t in_n_ = 0, channels_ = 1;  // input values per sample; output channels
-  cpu::Activation act_ = cpu::Activation::linear;
+  Activation act_ = Activation::linear;
   float alpha_ = 0.f;
   Tensor pre_;
 };

@@ -31,12 +31,12 @@ class DenseNode final : public Node {
     PFF_CHECK(spec_.params.size() < 2 || spec_.params[1].weight.numel() == spec_.width(),
               "[program] dense node has ", spec_.params[1].weight.numel(), " biases for ",
               spec_.width(), " units.");
-    act_ = cpu::parse_activation(spec_.name("activation"));
+    act_ = parse_activation(spec_.name("activation"));
     alpha_ = static_cast<float>(spec_.number("alpha", 0.0));
   }
 
   void reserve(int64_t batch) override {
-    if (cpu::activation_backward_needs_input(act_)) pre_ = Tensor::empty({batch, width()});
+    if (activation_backward_needs_input(act_)) pre_ = Tensor::empty({batch, width()});
   }
   bool can_fuse_update(int k) const override {
     return k == 0 && spec_.params[0].weight.numel() >= (int64_t{1} << 15);
@@ -69,7 +69,7 @@ class DenseNode final : public Node {
     float* g = b.g;
     const float* x = in(b);
     int64_t IN = in_w_, OUT = width(), B = b.batch;
-    if (act_ != cpu::Activation::linear)
+    if (act_ != Activation::linear)
       cpu::activation_backward(act_, g, detail::ptr_or_null(pre_), out(b), g,
                                act_rows(act_, B), act_cols(act_, B, OUT), alpha_);
     if (bias()) {
@@ -101,7 +101,7 @@ class DenseNode final : public Node {
   }
 
   int64_t in_w_ = 0;
-  cpu::Activation act_ = cpu::Activation::linear;
+  Activation act_ = Activation::linear;
   float alpha_ = 0.f;
   Tensor pre_;
 };

@@ -75,7 +75,7 @@ class GlobalPoolNode final : public Node {
     const std::string& op = spec_.name("op");
     PFF_CHECK(op == "max" || op == "mean", "[program] global_pool op '", op,
               "' is not max or mean.");
-    op_ = cpu::parse_reduce(op);
+    op_ = parse_reduce(op);
     channels_ = spec_.width();
     PFF_CHECK(in.size() == 1 && !in[0].empty() && in[0].back() == channels_,
               "[program] global_pool node of ", channels_, " channels reads an input of shape ",
@@ -96,7 +96,7 @@ class GlobalPoolNode final : public Node {
   }
 
  private:
-  cpu::Reduce op_ = cpu::Reduce::mean;
+  Reduce op_ = Reduce::mean;
   int64_t channels_ = 1, positions_ = 1;
 };
 
