@@ -10,6 +10,7 @@ flatten axes at their edges and fall back to composed ops where that does not ma
 from pyfastfit.autodiff.tape import _state, needs_grad, record
 from pyfastfit.core import Tensor, wrap
 from pyfastfit.core._c import _C
+from pyfastfit.ops import _shape as s
 from pyfastfit.ops._core import convert_to_tensor
 
 
@@ -107,8 +108,6 @@ def _size(shape):
 def leading_moments(x, axes, keepdims):
     """`moments` over `axes` by the fused kernel when they are the leading axes of `x`
     (x viewed as (rows, features)); None when they are not."""
-    from pyfastfit.ops import _shape as s
-
     ax = s._norm_axes(axes, x.ndim)
     k = len(ax)
     feat = tuple(x.shape[k:])
@@ -122,8 +121,6 @@ def leading_moments(x, axes, keepdims):
 def trailing_layer_norm(x, gamma, beta, axes, epsilon):
     """Layer normalization over `axes` by the fused kernel when they are the trailing
     axes of `x` and gamma/beta (when given) have their shape; None otherwise."""
-    from pyfastfit.ops import _shape as s
-
     ax = s._norm_axes(axes, x.ndim)
     k = x.ndim - len(ax)
     feat = tuple(x.shape[k:])
@@ -162,8 +159,6 @@ def batch_normalization(x, mean, variance, axis, offset=None, scale=None, epsilo
     >>> ops.batch_normalization(x, [0.4, 0.5, 0.6], [0.67] * 3, axis=-1).shape
     (3, 3)
     """
-    from pyfastfit.ops import _shape as s
-
     x = _float(x)
     if x.ndim == 0:
         raise ValueError(f"`x` must have at least one axis. Received: x.shape={x.shape}")
