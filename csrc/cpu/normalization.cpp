@@ -1,7 +1,8 @@
 // BatchNormalization and LayerNormalization kernels. Column sums (a channel over the
-// rows) add fixed blocks of kBlockRows rows directly, then the block partials in a
-// pairwise tree; row sums (a row over its features) are pairwise too. Block boundaries
-// never depend on the thread count, so eager ops and Programs get the same bits.
+// rows) add leaf blocks of kBlockRows rows directly, leaves pairwise within super-blocks
+// of kSpan rows, and super-blocks pairwise; threads take (super-block, channel tile)
+// tasks. Row sums (a row over its features) are pairwise too. No boundary depends on the
+// thread count, so eager ops and Programs get the same bits.
 #include "cpu/normalization.h"
 
 #include <algorithm>
@@ -14,32 +15,71 @@
 namespace pyfastfit::cpu {
 namespace {
 
-constexpr int64_t kBlockRows = 32;   // rows summed directly before the pairwise tree
+constexpr int64_t kBlockRows = 32;   // rows a leaf block sums directly
+constexpr int64_t kLeaves = 64;      // leaf blocks per super-block, added pairwise
+constexpr int kLevels = 7;           // log2(kLeaves) + 1 levels of partial sums
+constexpr int64_t kSpan = kBlockRows * kLeaves;  // rows per super-block
+constexpr int64_t kColTile = 64;     // channels per task of a column sum
 constexpr int64_t kLeaf = 256;       // row terms summed directly (8 lanes) in row sums
 constexpr int64_t kGrain = 1 << 15;  // elements per thread chunk
 
 int64_t row_grain(int64_t C) { return std::max<int64_t>(1, kGrain / std::max<int64_t>(C, 1)); }
 
-/** Sums K per-channel quantities over the R rows: block(r0, r1, acc) adds rows
- *  [r0, r1) into acc[k * C + c] (zeroed). Writes the K * C totals to out. */
-template <int K, typename Block>
-void column_sums(int64_t R, int64_t C, Block&& block, float* out) {
-  const int64_t w = K * C;
-  const int64_t nb = (R + kBlockRows - 1) / kBlockRows;
-  if (nb <= 1) {
-    std::fill(out, out + w, 0.f);
-    if (nb == 1) block(int64_t{0}, R, out);
-    return;
+/** Sums the leaf blocks of rows [r0, r1) (at most kLeaves of them) pairwise into res
+ *  (w floats): a binary counter of partial sums, so each leaf's sum meets its
+ *  neighbour's before either meets older ones. scratch holds kLevels + 1 rows of w. */
+template <typename Block>
+void super_block_sum(int64_t r0, int64_t r1, int64_t c0, int64_t cw, int64_t w,
+                     Block& block, float* scratch, float* res) {
+  float* cur = scratch + kLevels * w;
+  bool full[kLevels + 1] = {};
+  for (int64_t r = r0; r < r1; r += kBlockRows) {
+    std::fill(cur, cur + w, 0.f);
+    block(r, std::min(r1, r + kBlockRows), c0, cw, cur);
+    int l = 0;
+    for (; l < kLevels && full[l]; ++l) {
+      const float* older = scratch + l * w;
+      for (int64_t j = 0; j < w; ++j) cur[j] = older[j] + cur[j];
+      full[l] = false;
+    }
+    std::copy(cur, cur + w, scratch + l * w);
+    full[l] = true;
   }
-  std::vector<float> part(static_cast<size_t>(nb * w), 0.f);
-  float* p = part.data();
-  const int64_t grain = std::max<int64_t>(1, kGrain / (kBlockRows * std::max<int64_t>(C, 1)));
-  parallel_for(nb, grain, [&](int64_t b0, int64_t b1) {
-    for (int64_t b = b0; b < b1; ++b)
-      block(b * kBlockRows, std::min(R, (b + 1) * kBlockRows), p + b * w);
+  std::fill(res, res + w, 0.f);
+  for (int l = kLevels - 1; l >= 0; --l)
+    if (full[l])
+      for (int64_t j = 0; j < w; ++j) res[j] += scratch[l * w + j];
+}
+
+/** Sums K per-channel quantities over the R rows into out[k * C + c]:
+ *  block(r0, r1, c0, cw, acc) adds rows [r0, r1) of channels [c0, c0 + cw) into
+ *  acc[k * cw + c - c0] (zeroed). Tasks are (super-block of kSpan rows, tile of `tile`
+ *  channels); leaf blocks, super-blocks and tiles never depend on the thread count, and
+ *  super-block partials are added in a fixed pairwise tree. */
+template <int K, typename Block>
+void column_sums(int64_t R, int64_t C, int64_t tile, Block&& block, float* out) {
+  const int64_t w = K * C;
+  const int64_t ns = std::max<int64_t>(1, (R + kSpan - 1) / kSpan);
+  const int64_t nt = (C + tile - 1) / tile;
+  std::vector<float> part(static_cast<size_t>(ns > 1 ? ns * w : 0));
+  float* dst0 = ns > 1 ? part.data() : out;
+  const int64_t cw_max = std::min(C, tile);
+  const int64_t task = std::max<int64_t>(std::min(R, kSpan) * cw_max, 1);
+  parallel_for(ns * nt, std::max<int64_t>(1, kGrain / task), [&](int64_t t0, int64_t t1) {
+    std::vector<float> scratch(static_cast<size_t>((kLevels + 2) * K * cw_max));
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t sb = t / nt, c0 = (t % nt) * tile, cw = std::min(tile, C - c0);
+      float* res = scratch.data() + (kLevels + 1) * K * cw;
+      super_block_sum(sb * kSpan, std::min(R, (sb + 1) * kSpan), c0, cw, K * cw, block,
+                      scratch.data(), res);
+      for (int k = 0; k < K; ++k)
+        std::copy(res + k * cw, res + (k + 1) * cw, dst0 + sb * w + k * C + c0);
+    }
   });
-  for (int64_t s = 1; s < nb; s *= 2)
-    for (int64_t b = 0; b + s < nb; b += 2 * s) {
+  if (ns == 1) return;
+  float* p = part.data();
+  for (int64_t s = 1; s < ns; s *= 2)
+    for (int64_t b = 0; b + s < ns; b += 2 * s) {
       float* dst = p + b * w;
       const float* src = p + (b + s) * w;
       for (int64_t j = 0; j < w; ++j) dst[j] += src[j];
@@ -68,29 +108,42 @@ float pairwise(int64_t b, int64_t e, const F& term) {
 
 // The hot loops, non-template so PFF_HOT compiles them for AVX2 too; x rows are C wide.
 
-PFF_HOT void add_rows(const float* x, int64_t rows, int64_t C, float* acc) {
+// Column-sum leaves read `cw` channels of rows that are `ld` floats apart.
+
+PFF_HOT void add_rows(const float* x, int64_t rows, int64_t ld, int64_t cw, float* acc) {
   for (int64_t r = 0; r < rows; ++r)
-    for (int64_t c = 0; c < C; ++c) acc[c] += x[r * C + c];
+    for (int64_t c = 0; c < cw; ++c) acc[c] += x[r * ld + c];
 }
 
 /** acc1 += x - mean, acc2 += (x - mean)^2. */
-PFF_HOT void add_deviations(const float* x, int64_t rows, int64_t C, const float* mean,
-                            float* acc1, float* acc2) {
+PFF_HOT void add_deviations(const float* x, int64_t rows, int64_t ld, int64_t cw,
+                            const float* mean, float* acc1, float* acc2) {
   for (int64_t r = 0; r < rows; ++r)
-    for (int64_t c = 0; c < C; ++c) {
-      const float d = x[r * C + c] - mean[c];
+    for (int64_t c = 0; c < cw; ++c) {
+      const float d = x[r * ld + c] - mean[c];
       acc1[c] += d;
       acc2[c] += d * d;
     }
 }
 
 /** acc1 += dy, acc2 += dy * (x - mean). */
-PFF_HOT void add_grad_terms(const float* dy, const float* x, int64_t rows, int64_t C,
-                            const float* mean, float* acc1, float* acc2) {
+PFF_HOT void add_grad_terms(const float* dy, const float* x, int64_t rows, int64_t ld,
+                            int64_t cw, const float* mean, float* acc1, float* acc2) {
   for (int64_t r = 0; r < rows; ++r)
-    for (int64_t c = 0; c < C; ++c) {
-      acc1[c] += dy[r * C + c];
-      acc2[c] += dy[r * C + c] * (x[r * C + c] - mean[c]);
+    for (int64_t c = 0; c < cw; ++c) {
+      acc1[c] += dy[r * ld + c];
+      acc2[c] += dy[r * ld + c] * (x[r * ld + c] - mean[c]);
+    }
+}
+
+/** acc1 += dy, acc2 += dy * (x - mean_r) * inv_r: LayerNormalization's dbeta, dgamma. */
+PFF_HOT void add_ln_grad_terms(const float* dy, const float* x, int64_t rows, int64_t ld,
+                               int64_t cw, const float* mean, const float* inv, float* acc1,
+                               float* acc2) {
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < cw; ++c) {
+      acc1[c] += dy[r * ld + c];
+      acc2[c] += dy[r * ld + c] * ((x[r * ld + c] - mean[r]) * inv[r]);
     }
 }
 
@@ -162,14 +215,17 @@ void batch_norm_statistics(const float* x, int64_t R, int64_t C, float* mean, fl
   if (C <= 0) return;
   const float n = static_cast<float>(R);
   column_sums<1>(
-      R, C, [&](int64_t r0, int64_t r1, float* acc) { add_rows(x + r0 * C, r1 - r0, C, acc); },
+      R, C, kColTile,
+      [&](int64_t r0, int64_t r1, int64_t c0, int64_t cw, float* acc) {
+        add_rows(x + r0 * C + c0, r1 - r0, C, cw, acc);
+      },
       mean);
   for (int64_t c = 0; c < C; ++c) mean[c] /= n;
   std::vector<float> s(static_cast<size_t>(2 * C));
   column_sums<2>(
-      R, C,
-      [&](int64_t r0, int64_t r1, float* acc) {
-        add_deviations(x + r0 * C, r1 - r0, C, mean, acc, acc + C);
+      R, C, kColTile,
+      [&](int64_t r0, int64_t r1, int64_t c0, int64_t cw, float* acc) {
+        add_deviations(x + r0 * C + c0, r1 - r0, C, cw, mean + c0, acc, acc + cw);
       },
       s.data());
   // Corrected two-pass: s1 is the first mean's residual (Chan, Golub & LeVeque 1983).
@@ -207,9 +263,10 @@ void batch_norm_backward(const float* dy, const float* x, const float* mean,
   std::vector<float> s(static_cast<size_t>(2 * C), 0.f);
   if (dgamma || dbeta || (dx && batch_stats)) {
     column_sums<2>(
-        R, C,
-        [&](int64_t r0, int64_t r1, float* acc) {
-          add_grad_terms(dy + r0 * C, x + r0 * C, r1 - r0, C, mean, acc, acc + C);
+        R, C, kColTile,
+        [&](int64_t r0, int64_t r1, int64_t c0, int64_t cw, float* acc) {
+          add_grad_terms(dy + r0 * C + c0, x + r0 * C + c0, r1 - r0, C, cw, mean + c0, acc,
+                         acc + cw);
         },
         s.data());
     for (int64_t c = 0; c < C; ++c) s[C + c] *= inv[c];
@@ -276,29 +333,18 @@ void layer_norm_backward(const float* dy, const float* x, const float* mean,
                          float* dx, float* dgamma, float* dbeta) {
   // dy, x, dx are (R, C); mean and inv_std (R); gamma, dgamma, dbeta (C).
   if (C <= 0) return;
-  auto dx_rows = [&](int64_t r0, int64_t r1) {
-    for (int64_t r = r0; r < r1; ++r)
-      ln_dx_row(dy + r * C, x + r * C, C, mean[r], inv_std[r], gamma, dx + r * C);
-  };
-  if (!dgamma && !dbeta) {
-    if (dx) parallel_for(R, row_grain(C), dx_rows);
-    return;
-  }
-  // One pass over each block of rows: its dx rows and its parts of dbeta and dgamma.
+  if (dx)
+    parallel_for(R, row_grain(C), [&](int64_t r0, int64_t r1) {
+      for (int64_t r = r0; r < r1; ++r)
+        ln_dx_row(dy + r * C, x + r * C, C, mean[r], inv_std[r], gamma, dx + r * C);
+    });
+  if (!dgamma && !dbeta) return;
   std::vector<float> s(static_cast<size_t>(2 * C));
   column_sums<2>(
-      R, C,
-      [&](int64_t r0, int64_t r1, float* acc) {
-        if (dx) dx_rows(r0, r1);
-        for (int64_t r = r0; r < r1; ++r) {
-          const float* d = dy + r * C;
-          const float* xr = x + r * C;
-          const float m = mean[r], inv = inv_std[r];
-          for (int64_t c = 0; c < C; ++c) {
-            acc[c] += d[c];
-            acc[C + c] += d[c] * ((xr[c] - m) * inv);
-          }
-        }
+      R, C, kColTile,
+      [&](int64_t r0, int64_t r1, int64_t c0, int64_t cw, float* acc) {
+        add_ln_grad_terms(dy + r0 * C + c0, x + r0 * C + c0, r1 - r0, C, cw, mean + r0,
+                          inv_std + r0, acc, acc + cw);
       },
       s.data());
   if (dbeta) std::copy(s.begin(), s.begin() + C, dbeta);

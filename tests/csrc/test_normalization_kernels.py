@@ -10,9 +10,10 @@ import pyfastfit as ff
 from pyfastfit.core._c import _C
 
 T = _C.from_numpy
-# (R, C): single row/column, odd sizes, and sizes that split into many row blocks and
-# thread chunks (R * C above the kernels' 32K-element grain).
-SIZES = [(1, 1), (1, 5), (7, 1), (33, 3), (100, 17), (5000, 16), (3, 300)]
+# (R, C): single row/column, odd sizes, and sizes that split into several super-blocks
+# of 2048 rows, channel tiles of 64 and thread chunks (R * C above the 32K grain).
+SIZES = [(1, 1), (1, 5), (7, 1), (33, 3), (100, 17), (2049, 3), (5000, 16), (3, 300),
+         (4100, 70)]
 EPS = 1e-3
 
 
