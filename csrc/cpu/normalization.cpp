@@ -19,7 +19,7 @@ constexpr int64_t kBlockRows = 32;   // rows a leaf block sums directly
 constexpr int64_t kLeaves = 64;      // leaf blocks per super-block, added pairwise
 constexpr int kLevels = 7;           // log2(kLeaves) + 1 levels of partial sums
 constexpr int64_t kSpan = kBlockRows * kLeaves;  // rows per super-block
-constexpr int64_t kColTile = 64;     // channels per task of a column sum
+constexpr int64_t kColTile = 1024;   // channels per task of a column sum
 constexpr int64_t kLeaf = 256;       // row terms summed directly (8 lanes) in row sums
 constexpr int64_t kGrain = 1 << 15;  // elements per thread chunk
 
@@ -87,15 +87,11 @@ void column_sums(int64_t R, int64_t C, int64_t tile, Block&& block, float* out) 
   std::copy(p, p + w, out);
 }
 
-/** Sum of term(j) for j in [b, e): 8 lanes over leaves of kLeaf terms, leaves added
- *  pairwise. */
+#define PFF_INLINE __attribute__((always_inline)) inline
+
+/** Sum of term(j) for j in [b, e) in 8 interleaved lanes. */
 template <typename F>
-float pairwise(int64_t b, int64_t e, const F& term) {
-  const int64_t n = e - b;
-  if (n > kLeaf) {
-    const int64_t half = ((n / 2) + 7) / 8 * 8;
-    return pairwise(b, b + half, term) + pairwise(b + half, e, term);
-  }
+PFF_INLINE float leaf_sum(int64_t b, int64_t e, const F& term) {
   float lane[8] = {0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f};
   int64_t j = b;
   for (; j + 8 <= e; j += 8)
@@ -106,9 +102,28 @@ float pairwise(int64_t b, int64_t e, const F& term) {
          ((lane[4] + lane[5]) + (lane[6] + lane[7])) + tail;
 }
 
-// The hot loops, non-template so PFF_HOT compiles them for AVX2 too; x rows are C wide.
+/** Sum of term(j) for j in [0, n): leaves of kLeaf terms in 8 lanes, leaves added
+ *  pairwise by a binary counter (a loop, so it inlines into the PFF_HOT callers). */
+template <typename F>
+PFF_INLINE float pairwise(int64_t n, const F& term) {
+  if (n <= kLeaf) return leaf_sum(0, n, term);
+  float level[48];
+  uint64_t full = 0;  // bit l: level[l] holds the sum of 2^l leaves
+  for (int64_t b = 0; b < n; b += kLeaf) {
+    float v = leaf_sum(b, std::min(n, b + kLeaf), term);
+    int l = 0;
+    for (; full >> l & 1; ++l) v = level[l] + v;
+    full = (full >> l | 1) << l;  // levels below l emptied, l filled
+    level[l] = v;
+  }
+  float total = 0.f;
+  for (int l = 47; l >= 0; --l)
+    if (full >> l & 1) total += level[l];
+  return total;
+}
 
-// Column-sum leaves read `cw` channels of rows that are `ld` floats apart.
+// The hot loops are non-template so PFF_HOT compiles them for AVX2 too. Column-sum
+// leaves read `cw` channels of rows that are `ld` floats apart.
 
 PFF_HOT void add_rows(const float* x, int64_t rows, int64_t ld, int64_t cw, float* acc) {
   for (int64_t r = 0; r < rows; ++r)
@@ -173,11 +188,12 @@ PFF_HOT void bn_dx_rows(const float* dy, const float* x, int64_t rows, int64_t C
 
 /** Mean and inv_std of one row of C features (two passes, with the first pass's
  *  residual folded back into the mean and the variance). */
-void row_stats(const float* x, int64_t C, float eps, float& mean, float& inv_std) {
+PFF_INLINE void row_stats(const float* x, int64_t C, float eps, float& mean,
+                          float& inv_std) {
   const float n = static_cast<float>(C);
-  float m = pairwise(0, C, [x](int64_t j) { return x[j]; }) / n;
-  const float s1 = pairwise(0, C, [x, m](int64_t j) { return x[j] - m; });
-  const float s2 = pairwise(0, C, [x, m](int64_t j) {
+  const float m = pairwise(C, [x](int64_t j) { return x[j]; }) / n;
+  const float s1 = pairwise(C, [x, m](int64_t j) { return x[j] - m; });
+  const float s2 = pairwise(C, [x, m](int64_t j) {
     const float d = x[j] - m;
     return d * d;
   });
@@ -187,25 +203,42 @@ void row_stats(const float* x, int64_t C, float eps, float& mean, float& inv_std
   inv_std = 1.f / std::sqrt(var + eps);
 }
 
-PFF_HOT void ln_apply_row(const float* x, int64_t C, float mean, float inv,
-                          const float* gamma, const float* beta, float* y) {
-  for (int64_t c = 0; c < C; ++c) {
-    float v = (x[c] - mean) * inv;
-    if (gamma) v *= gamma[c];
-    if (beta) v += beta[c];
-    y[c] = v;
+/** Rows [r0, r1) of layer_norm_forward. */
+PFF_HOT void ln_forward_rows(const float* x, int64_t r0, int64_t r1, int64_t C, float eps,
+                             const float* gamma, const float* beta, float* y, float* mean,
+                             float* inv_std) {
+  for (int64_t r = r0; r < r1; ++r) {
+    const float* xr = x + r * C;
+    float* yr = y + r * C;
+    float m, inv;
+    row_stats(xr, C, eps, m, inv);
+    for (int64_t c = 0; c < C; ++c) {
+      float v = (xr[c] - m) * inv;
+      if (gamma) v *= gamma[c];
+      if (beta) v += beta[c];
+      yr[c] = v;
+    }
+    if (mean) mean[r] = m;
+    if (inv_std) inv_std[r] = inv;
   }
 }
 
-/** dx of one row of layer_norm_forward. */
-void ln_dx_row(const float* dy, const float* x, int64_t C, float mean, float inv,
-               const float* gamma, float* dx) {
+/** Rows [r0, r1) of layer_norm_backward's dx: with g = dy * gamma,
+ *  dx = inv * (g - mean(g) - xhat * mean(g * xhat)). */
+PFF_HOT void ln_dx_rows(const float* dy, const float* x, int64_t r0, int64_t r1, int64_t C,
+                        const float* mean, const float* inv_std, const float* gamma,
+                        float* dx) {
   const float n = static_cast<float>(C);
-  auto g = [dy, gamma](int64_t j) { return gamma ? dy[j] * gamma[j] : dy[j]; };
-  const float mg = pairwise(0, C, g) / n;
-  const float mgx =
-      pairwise(0, C, [&](int64_t j) { return g(j) * ((x[j] - mean) * inv); }) / n;
-  for (int64_t c = 0; c < C; ++c) dx[c] = inv * (g(c) - mg - (x[c] - mean) * inv * mgx);
+  for (int64_t r = r0; r < r1; ++r) {
+    const float* d = dy + r * C;
+    const float* xr = x + r * C;
+    float* out = dx + r * C;
+    const float m = mean[r], inv = inv_std[r];
+    auto g = [d, gamma](int64_t j) { return gamma ? d[j] * gamma[j] : d[j]; };
+    const float mg = pairwise(C, g) / n;
+    const float mgx = pairwise(C, [&](int64_t j) { return g(j) * ((xr[j] - m) * inv); }) / n;
+    for (int64_t c = 0; c < C; ++c) out[c] = inv * (g(c) - mg - (xr[c] - m) * inv * mgx);
+  }
 }
 
 }  // namespace
@@ -318,13 +351,7 @@ void layer_norm_forward(const float* x, const float* gamma, const float* beta, f
   // x and y are (R, C); gamma and beta (C); mean and inv_std (R).
   if (C <= 0) return;
   parallel_for(R, row_grain(C), [&](int64_t r0, int64_t r1) {
-    for (int64_t r = r0; r < r1; ++r) {
-      float m, inv;
-      row_stats(x + r * C, C, eps, m, inv);
-      ln_apply_row(x + r * C, C, m, inv, gamma, beta, y + r * C);
-      if (mean) mean[r] = m;
-      if (inv_std) inv_std[r] = inv;
-    }
+    ln_forward_rows(x, r0, r1, C, eps, gamma, beta, y, mean, inv_std);
   });
 }
 
@@ -335,8 +362,7 @@ void layer_norm_backward(const float* dy, const float* x, const float* mean,
   if (C <= 0) return;
   if (dx)
     parallel_for(R, row_grain(C), [&](int64_t r0, int64_t r1) {
-      for (int64_t r = r0; r < r1; ++r)
-        ln_dx_row(dy + r * C, x + r * C, C, mean[r], inv_std[r], gamma, dx + r * C);
+      ln_dx_rows(dy, x, r0, r1, C, mean, inv_std, gamma, dx);
     });
   if (!dgamma && !dbeta) return;
   std::vector<float> s(static_cast<size_t>(2 * C));

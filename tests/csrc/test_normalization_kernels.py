@@ -11,9 +11,10 @@ from pyfastfit.core._c import _C
 
 T = _C.from_numpy
 # (R, C): single row/column, odd sizes, and sizes that split into several super-blocks
-# of 2048 rows, channel tiles of 64 and thread chunks (R * C above the 32K grain).
+# of 2048 rows, channel tiles of 1024, rows of several 256-term leaves, and thread
+# chunks (R * C above the 32K grain).
 SIZES = [(1, 1), (1, 5), (7, 1), (33, 3), (100, 17), (2049, 3), (5000, 16), (3, 300),
-         (4100, 70)]
+         (4100, 70), (2, 2100)]
 EPS = 1e-3
 
 
