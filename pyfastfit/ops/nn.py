@@ -29,7 +29,8 @@ from pyfastfit.ops._normalization import batch_normalization  # noqa: F401
 from pyfastfit.ops._shape import one_hot  # noqa: F401
 
 __all__ = [
-    "average_pool", "batch_normalization", "conv", "conv_transpose", "depthwise_conv", "max_pool", "separable_conv",
+    "average_pool", "batch_normalization", "conv", "conv_transpose", "depthwise_conv",
+    "max_pool", "separable_conv",
     "depth_to_space", "space_to_depth",
     "celu", "glu", "hard_shrink", "hard_tanh", "layer_normalization", "moments", "multi_hot",
     "normalize", "psnr", "rms_normalization", "soft_shrink", "sparse_plus", "sparse_sigmoid",

@@ -239,8 +239,8 @@ def f32(*shape):
 
 
 @pytest.mark.parametrize("call,match", [
-    (lambda: _C.batch_norm_statistics(T(np.ones((2, 3), np.int32))), r"\[batch_norm_statistics\] x "
-                                                            "must be float32"),
+    (lambda: _C.batch_norm_statistics(T(np.ones((2, 3), np.int32))),
+     r"\[batch_norm_statistics\] x must be float32"),
     (lambda: _C.batch_norm_statistics(T(np.array(1, np.float32))), "at least one axis"),
     (lambda: _C.batch_norm_statistics(f32(2, 0)), "at least one feature"),
     (lambda: _C.batch_norm_forward(f32(2, 3), f32(3), f32(4), None, None, EPS),
