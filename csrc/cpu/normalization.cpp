@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <vector>
 
 #include "core/threads.h"
@@ -89,28 +90,50 @@ void column_sums(int64_t R, int64_t C, int64_t tile, Block&& block, float* out) 
 
 #define PFF_INLINE __attribute__((always_inline)) inline
 
-/** Sum of term(j) for j in [b, e) in 8 interleaved lanes. */
-template <typename F>
-PFF_INLINE float leaf_sum(int64_t b, int64_t e, const F& term) {
-  float lane[8] = {0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f};
-  int64_t j = b;
-  for (; j + 8 <= e; j += 8)
-    for (int k = 0; k < 8; ++k) lane[k] += term(j + k);
-  float tail = 0.f;
-  for (; j < e; ++j) tail += term(j);
-  return ((lane[0] + lane[1]) + (lane[2] + lane[3])) +
-         ((lane[4] + lane[5]) + (lane[6] + lane[7])) + tail;
+// 8-float vectors (GCC vector extension) for the row sums; they only live inside the
+// inlined helpers of PFF_HOT functions, so the ABI note is moot.
+#pragma GCC diagnostic ignored "-Wpsabi"
+typedef float v8f __attribute__((vector_size(32)));
+
+PFF_INLINE v8f load8(const float* p) {
+  v8f v;
+  std::memcpy(&v, p, sizeof(v));
+  return v;
 }
 
-/** Sum of term(j) for j in [0, n): leaves of kLeaf terms in 8 lanes, leaves added
- *  pairwise by a binary counter (a loop, so it inlines into the PFF_HOT callers). */
-template <typename F>
-PFF_INLINE float pairwise(int64_t n, const F& term) {
-  if (n <= kLeaf) return leaf_sum(0, n, term);
+PFF_INLINE float lanes_total(v8f a) {
+  return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
+}
+
+/** sum(a[j]) (b null) or sum(a[j] * b[j]) for j in [0, n <= kLeaf): four 8-lane
+ *  accumulators (independent add chains), then lanes and tail. */
+PFF_INLINE float leaf_sum(const float* a, const float* b, int64_t n) {
+  const v8f zero = {0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f};
+  v8f acc[4] = {zero, zero, zero, zero};
+  int64_t j = 0;
+  float tail = 0.f;
+  if (b) {
+    for (; j + 32 <= n; j += 32)
+      for (int k = 0; k < 4; ++k) acc[k] += load8(a + j + 8 * k) * load8(b + j + 8 * k);
+    for (; j + 8 <= n; j += 8) acc[0] += load8(a + j) * load8(b + j);
+    for (; j < n; ++j) tail += a[j] * b[j];
+  } else {
+    for (; j + 32 <= n; j += 32)
+      for (int k = 0; k < 4; ++k) acc[k] += load8(a + j + 8 * k);
+    for (; j + 8 <= n; j += 8) acc[0] += load8(a + j);
+    for (; j < n; ++j) tail += a[j];
+  }
+  return lanes_total((acc[0] + acc[1]) + (acc[2] + acc[3])) + tail;
+}
+
+/** sum(a) or sum(a * b) over [0, n): leaves of kLeaf terms, added pairwise by a binary
+ *  counter (a loop, so it inlines into the PFF_HOT callers). */
+PFF_INLINE float pairwise(const float* a, const float* b, int64_t n) {
+  if (n <= kLeaf) return leaf_sum(a, b, n);
   float level[48];
   uint64_t full = 0;  // bit l: level[l] holds the sum of 2^l leaves
-  for (int64_t b = 0; b < n; b += kLeaf) {
-    float v = leaf_sum(b, std::min(n, b + kLeaf), term);
+  for (int64_t j = 0; j < n; j += kLeaf) {
+    float v = leaf_sum(a + j, b ? b + j : nullptr, std::min(kLeaf, n - j));
     int l = 0;
     for (; full >> l & 1; ++l) v = level[l] + v;
     full = (full >> l | 1) << l;  // levels below l emptied, l filled
@@ -186,32 +209,23 @@ PFF_HOT void bn_dx_rows(const float* dy, const float* x, int64_t rows, int64_t C
     }
 }
 
-/** Mean and inv_std of one row of C features (two passes, with the first pass's
- *  residual folded back into the mean and the variance). */
-PFF_INLINE void row_stats(const float* x, int64_t C, float eps, float& mean,
-                          float& inv_std) {
-  const float n = static_cast<float>(C);
-  const float m = pairwise(C, [x](int64_t j) { return x[j]; }) / n;
-  const float s1 = pairwise(C, [x, m](int64_t j) { return x[j] - m; });
-  const float s2 = pairwise(C, [x, m](int64_t j) {
-    const float d = x[j] - m;
-    return d * d;
-  });
-  float var = (s2 - s1 * s1 / n) / n;
-  var = var < 0.f ? 0.f : var;  // NaN stays NaN
-  mean = m + s1 / n;
-  inv_std = 1.f / std::sqrt(var + eps);
-}
-
-/** Rows [r0, r1) of layer_norm_forward. */
+/** Rows [r0, r1) of layer_norm_forward; tmp holds C floats. Each row's statistics are
+ *  two-pass, the first pass's residual folded back into the mean and the variance. */
 PFF_HOT void ln_forward_rows(const float* x, int64_t r0, int64_t r1, int64_t C, float eps,
                              const float* gamma, const float* beta, float* y, float* mean,
-                             float* inv_std) {
+                             float* inv_std, float* tmp) {
+  const float n = static_cast<float>(C);
   for (int64_t r = r0; r < r1; ++r) {
     const float* xr = x + r * C;
     float* yr = y + r * C;
-    float m, inv;
-    row_stats(xr, C, eps, m, inv);
+    const float m0 = pairwise(xr, nullptr, C) / n;
+    for (int64_t c = 0; c < C; ++c) tmp[c] = xr[c] - m0;
+    const float s1 = pairwise(tmp, nullptr, C);
+    const float s2 = pairwise(tmp, tmp, C);
+    float var = (s2 - s1 * s1 / n) / n;
+    var = var < 0.f ? 0.f : var;  // NaN stays NaN
+    const float m = m0 + s1 / n;
+    const float inv = 1.f / std::sqrt(var + eps);
     for (int64_t c = 0; c < C; ++c) {
       float v = (xr[c] - m) * inv;
       if (gamma) v *= gamma[c];
@@ -224,20 +238,25 @@ PFF_HOT void ln_forward_rows(const float* x, int64_t r0, int64_t r1, int64_t C, 
 }
 
 /** Rows [r0, r1) of layer_norm_backward's dx: with g = dy * gamma,
- *  dx = inv * (g - mean(g) - xhat * mean(g * xhat)). */
+ *  dx = inv * (g - mean(g) - xhat * mean(g * xhat)); tmp holds 2 C floats. */
 PFF_HOT void ln_dx_rows(const float* dy, const float* x, int64_t r0, int64_t r1, int64_t C,
                         const float* mean, const float* inv_std, const float* gamma,
-                        float* dx) {
+                        float* dx, float* tmp) {
   const float n = static_cast<float>(C);
+  float* g = tmp;
+  float* xhat = tmp + C;
   for (int64_t r = r0; r < r1; ++r) {
     const float* d = dy + r * C;
     const float* xr = x + r * C;
     float* out = dx + r * C;
     const float m = mean[r], inv = inv_std[r];
-    auto g = [d, gamma](int64_t j) { return gamma ? d[j] * gamma[j] : d[j]; };
-    const float mg = pairwise(C, g) / n;
-    const float mgx = pairwise(C, [&](int64_t j) { return g(j) * ((xr[j] - m) * inv); }) / n;
-    for (int64_t c = 0; c < C; ++c) out[c] = inv * (g(c) - mg - (xr[c] - m) * inv * mgx);
+    for (int64_t c = 0; c < C; ++c) {
+      g[c] = gamma ? d[c] * gamma[c] : d[c];
+      xhat[c] = (xr[c] - m) * inv;
+    }
+    const float mg = pairwise(g, nullptr, C) / n;
+    const float mgx = pairwise(g, xhat, C) / n;
+    for (int64_t c = 0; c < C; ++c) out[c] = inv * (g[c] - mg - xhat[c] * mgx);
   }
 }
 
@@ -351,7 +370,8 @@ void layer_norm_forward(const float* x, const float* gamma, const float* beta, f
   // x and y are (R, C); gamma and beta (C); mean and inv_std (R).
   if (C <= 0) return;
   parallel_for(R, row_grain(C), [&](int64_t r0, int64_t r1) {
-    ln_forward_rows(x, r0, r1, C, eps, gamma, beta, y, mean, inv_std);
+    std::vector<float> tmp(static_cast<size_t>(C));
+    ln_forward_rows(x, r0, r1, C, eps, gamma, beta, y, mean, inv_std, tmp.data());
   });
 }
 
@@ -362,7 +382,8 @@ void layer_norm_backward(const float* dy, const float* x, const float* mean,
   if (C <= 0) return;
   if (dx)
     parallel_for(R, row_grain(C), [&](int64_t r0, int64_t r1) {
-      ln_dx_rows(dy, x, r0, r1, C, mean, inv_std, gamma, dx);
+      std::vector<float> tmp(static_cast<size_t>(2 * C));
+      ln_dx_rows(dy, x, r0, r1, C, mean, inv_std, gamma, dx, tmp.data());
     });
   if (!dgamma && !dbeta) return;
   std::vector<float> s(static_cast<size_t>(2 * C));
