@@ -21,7 +21,7 @@ constexpr int64_t kLeaves = 64;      // leaf blocks per super-block, added pairw
 constexpr int kLevels = 7;           // log2(kLeaves) + 1 levels of partial sums
 constexpr int64_t kSpan = kBlockRows * kLeaves;  // rows per super-block
 constexpr int64_t kColTile = 1024;   // channels per task of a column sum
-constexpr int64_t kLeaf = 256;       // row terms summed directly (8 lanes) in row sums
+constexpr int64_t kLeaf = 256;       // row terms summed directly (in 4 x 8 lanes)
 constexpr int64_t kGrain = 1 << 15;  // elements per thread chunk
 
 int64_t row_grain(int64_t C) { return std::max<int64_t>(1, kGrain / std::max<int64_t>(C, 1)); }

@@ -156,8 +156,7 @@ class BatchNormalization(Layer):
                                                         self.epsilon)
             else:
                 axes = tuple(i for i in range(ndim) if i != axis)
-                mean, var = self._masked_moments(ops.convert_to_tensor(inputs, "float32"),
-                                                 axes, mask)
+                mean, var = self._masked_moments(inputs, axes, mask)
                 out = _norm.batch_norm(x, mean, var, self.gamma, self.beta, self.epsilon)
             if not layer_module._ctx.in_standin:
                 _norm.moving_average_update_(self.moving_mean, ops.stop_gradient(mean),
