@@ -33,7 +33,8 @@ from pyfastfit.ops.nn import (  # noqa: F401
     tanh_shrink, threshold,
 )
 from pyfastfit.ops.nn import (  # noqa: F401
-    average_pool, conv, conv_transpose, depthwise_conv, max_pool, separable_conv,
+    average_pool, batch_normalization, conv, conv_transpose, depthwise_conv, max_pool,
+    separable_conv,
 )
 from pyfastfit.ops.numpy import *  # noqa: F401,F403
 from pyfastfit.ops.numpy import slogdet  # noqa: F401

@@ -96,8 +96,14 @@ def sparse_sigmoid(x):
 
 
 def moments(x, axes, keepdims=False, synchronized=False):
-    """(mean, variance) of `x` over `axes`."""
+    """(mean, variance) of `x` over `axes` (one fused C++ op when `axes` are the leading
+    axes of `x`, as BatchNormalization's are)."""
+    from pyfastfit.ops._normalization import leading_moments
+
     x = _f(x)
+    fused = leading_moments(x, axes, keepdims)
+    if fused is not None:
+        return fused
     mean = r.mean(x, axis=axes, keepdims=True)
     var = r.mean(m.square(m.subtract(x, mean)), axis=axes, keepdims=keepdims)
     if not keepdims:
@@ -123,10 +129,16 @@ def rms_normalization(x, scale=None, axis=-1, epsilon=None):
 
 
 def layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon=None, **kwargs):
-    """(x - mean) / sqrt(var + epsilon) over `axis`, then `* gamma + beta`."""
+    """(x - mean) / sqrt(var + epsilon) over `axis`, then `* gamma + beta` (one fused C++
+    op when `axis` are the trailing axes and gamma/beta have their shape)."""
+    from pyfastfit.ops._normalization import trailing_layer_norm
+
     if kwargs.get("rms_scaling"):
         return rms_normalization(x, gamma, axis, epsilon)
     x = _f(x)
+    fused = trailing_layer_norm(x, gamma, beta, axis, _epsilon(epsilon))
+    if fused is not None:
+        return fused
     mean, var = moments(x, axis, keepdims=True)
     out = m.multiply(m.subtract(x, mean), m.rsqrt(m.add(var, _epsilon(epsilon))))
     if gamma is not None:

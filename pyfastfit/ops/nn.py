@@ -1,4 +1,5 @@
-"""`keras.ops.nn`: activations, softmax, cross-entropies, `one_hot`, normalizations,
+"""`keras.ops.nn`: activations, softmax, cross-entropies, `one_hot`, normalizations
+(`batch_normalization`, `layer_normalization`, ...),
 `moments`, `multi_hot`, `psnr`, convolutions (`conv`, `depthwise_conv`, `separable_conv`,
 `conv_transpose`) and pooling (`max_pool`, `average_pool`); plus pyfastfit's
 fused Dense op (`dense`), and `tanh`/`exponential` for activation lookups by name.
@@ -24,10 +25,12 @@ from pyfastfit.ops._nn_extra import (  # noqa: F401
     psnr, rms_normalization, soft_shrink, sparse_plus, sparse_sigmoid, squareplus,
     tanh_shrink, threshold,
 )
+from pyfastfit.ops._normalization import batch_normalization  # noqa: F401
 from pyfastfit.ops._shape import one_hot  # noqa: F401
 
 __all__ = [
-    "average_pool", "conv", "conv_transpose", "depthwise_conv", "max_pool", "separable_conv",
+    "average_pool", "batch_normalization", "conv", "conv_transpose", "depthwise_conv",
+    "max_pool", "separable_conv",
     "depth_to_space", "space_to_depth",
     "celu", "glu", "hard_shrink", "hard_tanh", "layer_normalization", "moments", "multi_hot",
     "normalize", "psnr", "rms_normalization", "soft_shrink", "sparse_plus", "sparse_sigmoid",

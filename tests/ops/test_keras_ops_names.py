@@ -226,6 +226,8 @@ SPECIAL = {  # name: (call on pyfastfit's function, NumPy value)
     "tri": (lambda f: f(3, 4, 1), np.tri(3, 4, 1)),
     "threshold": (lambda f: f(F, 0.1, -3.0), np.where(F > 0.1, F, -3.0)),
     "moments": (lambda f: f(F, axes=[0]), (F.mean(0), F.var(0))),
+    "batch_normalization": (lambda f: f(F, F2[0], P[0], axis=1, offset=F2[1], scale=P[1]),
+                            (F - F2[0]) / np.sqrt(P[0] + 1e-3) * P[1] + F2[1]),
     "multi_hot": (lambda f: f(np.array([[0, 2], [1, 1]]), 4),
                   np.array([[1, 0, 1, 0], [0, 1, 0, 0]])),
     "psnr": (lambda f: f(P, P + 0.1, 2.0), 20 * np.log10(2.0) - 10 * np.log10(0.01)),

@@ -6,11 +6,13 @@ multi-output ops). Each family module holds its part of the table in `RULES`.
 """
 
 from pyfastfit.autodiff.vjps import (
-    conv, crossentropy, custom, linalg, losses, math, nn, random, reduce, shape,
+    conv, crossentropy, custom, linalg, losses, math, nn, normalization, random, reduce,
+    shape,
 )
 
 VJPS = {}
-for _family in (conv, crossentropy, custom, linalg, losses, math, nn, random, reduce, shape):
+for _family in (conv, crossentropy, custom, linalg, losses, math, nn, normalization, random,
+                reduce, shape):
     VJPS.update(_family.RULES)
 
 __all__ = ["VJPS"]

@@ -3,6 +3,7 @@
 from pyfastfit import constraints, initializers, ops, regularizers
 from pyfastfit.layers import layer as layer_module
 from pyfastfit.layers.layer import Layer
+from pyfastfit.ops import _normalization as _norm
 
 
 def _serialize(module, obj):
@@ -17,7 +18,8 @@ class BatchNormalization(Layer):
     `moving = moving * momentum + batch * (1 - momentum)`. Otherwise (inference, or a
     layer with `trainable=False`, which Keras 3 runs in inference mode) the moving
     statistics are used and nothing is updated. The output is
-    `gamma * (x - mean) / sqrt(var + epsilon) + beta`.
+    `gamma * (x - mean) / sqrt(var + epsilon) + beta`, computed by one fused C++ op
+    forward (statistics included) and one backward.
 
     Args:
         axis: int, the features axis. Defaults to `-1`.
@@ -125,12 +127,9 @@ class BatchNormalization(Layer):
                              f"value {self._dim}, but received input with shape {shape}")
         return axis
 
-    def _moments(self, inputs, axes, mask):
-        if mask is None:
-            mean = ops.mean(inputs, axis=axes, keepdims=True)
-            var = ops.mean(ops.square(ops.subtract(inputs, mean)), axis=axes,
-                           keepdims=True)
-            return mean, var
+    def _masked_moments(self, inputs, axes, mask):
+        """(mean, var) as (C,) vectors over the unmasked positions (composed ops, so the
+        gradient flows through them into the fused normalization)."""
         if len(mask.shape) != len(inputs.shape) - 1:
             raise ValueError("The mask provided should be one dimension less than the "
                              f"inputs. Received: mask.shape={tuple(mask.shape)}, "
@@ -143,34 +142,33 @@ class BatchNormalization(Layer):
                                   keepdims=True), count)
         dev = ops.multiply(ops.subtract(inputs, mean), weights)
         var = ops.divide(ops.sum(ops.square(dev), axis=axes, keepdims=True), count)
-        return mean, var
+        return ops.reshape(mean, (self._dim,)), ops.reshape(var, (self._dim,))
 
     def call(self, inputs, training=None, mask=None):
         axis = self._check_input(inputs)
         ndim = len(inputs.shape)
-        bshape = tuple(self._dim if i == axis else 1 for i in range(ndim))
-        axes = tuple(i for i in range(ndim) if i != axis)
+        # The fused kernels are channels-last: another axis is moved last and back.
+        perm = tuple(i for i in range(ndim) if i != axis) + (axis,)
+        x = inputs if axis == ndim - 1 else ops.transpose(inputs, perm)
         if training and self.trainable:
-            mean, var = self._moments(inputs, axes, mask)
+            if mask is None:
+                out, mean, var = _norm.batch_norm_train(x, self.gamma, self.beta,
+                                                        self.epsilon)
+            else:
+                axes = tuple(i for i in range(ndim) if i != axis)
+                mean, var = self._masked_moments(inputs, axes, mask)
+                out = _norm.batch_norm(x, mean, var, self.gamma, self.beta, self.epsilon)
             if not layer_module._ctx.in_standin:
-                m = self.momentum
-                batch_mean = ops.reshape(ops.stop_gradient(mean), (self._dim,))
-                batch_var = ops.reshape(ops.stop_gradient(var), (self._dim,))
-                self.moving_mean.assign(ops.add(ops.multiply(self.moving_mean.value, m),
-                                                ops.multiply(batch_mean, 1.0 - m)))
-                self.moving_variance.assign(
-                    ops.add(ops.multiply(self.moving_variance.value, m),
-                            ops.multiply(batch_var, 1.0 - m)))
+                _norm.moving_average_update_(self.moving_mean, ops.stop_gradient(mean),
+                                             self.momentum)
+                _norm.moving_average_update_(self.moving_variance,
+                                             ops.stop_gradient(var), self.momentum)
         else:
-            mean = ops.reshape(self.moving_mean.value, bshape)
-            var = ops.reshape(self.moving_variance.value, bshape)
-        inv = ops.rsqrt(ops.add(var, self.epsilon))
-        if self.gamma is not None:
-            inv = ops.multiply(inv, ops.reshape(self.gamma, bshape))
-        out = ops.multiply(ops.subtract(inputs, mean), inv)
-        if self.beta is not None:
-            out = ops.add(out, ops.reshape(self.beta, bshape))
-        return out
+            out = _norm.batch_norm(x, self.moving_mean, self.moving_variance, self.gamma,
+                                   self.beta, self.epsilon)
+        if axis == ndim - 1:
+            return out
+        return ops.transpose(out, tuple(perm.index(i) for i in range(ndim)))
 
     def compute_output_shape(self, input_shape):
         self._check_axis(input_shape)

@@ -4,6 +4,7 @@ import warnings
 
 from pyfastfit import constraints, initializers, ops, regularizers
 from pyfastfit.layers.layer import Layer
+from pyfastfit.ops import _normalization as _norm
 
 
 def _serialize(module, obj):
@@ -14,7 +15,8 @@ class LayerNormalization(Layer):
     """Normalizes each sample over `axis`: `gamma * (x - mean) / sqrt(var + eps) + beta`.
 
     The statistics are those of one sample (biased variance), so training and inference
-    compute the same thing.
+    compute the same thing. When `axis` are the trailing axes (the usual `-1`), forward
+    and backward are each one fused C++ op; other axes use composed ops.
 
     Args:
         axis: int or list of ints, the axes normalized (and the shape of `gamma`/`beta`).
@@ -114,6 +116,16 @@ class LayerNormalization(Layer):
         if tuple(shape[a] for a in axes) != self._shape:
             raise ValueError(f"LayerNormalization was built for normalized dims "
                              f"{self._shape} but received an input of shape {shape}")
+        if not self.rms_scaling and axes == list(range(len(shape) - len(axes), len(shape))):
+            # Trailing axes: one fused C++ op over (rows, prod(normalized dims)).
+            c = 1
+            for d in self._shape:
+                c *= d
+            x = ops.reshape(inputs, (-1, c))
+            gamma, beta = (None if w is None else ops.reshape(w, (c,))
+                           for w in (self.gamma, self.beta))
+            out = _norm.layer_norm(x, gamma, beta, self.epsilon)
+            return ops.reshape(out, shape)
         bshape = tuple(d if i in axes else 1 for i, d in enumerate(shape))
         mean = ops.mean(inputs, axis=tuple(axes), keepdims=True)
         centered = ops.subtract(inputs, mean)
