@@ -26,7 +26,7 @@ def translator(*classes, attrs=()):
 def _ensure_loaded():
     if not _REGISTRY:
         from pyfastfit.trainers.fast_path.translators import (  # noqa: F401
-            convolutional, core, merging, pooling, reshaping)
+            convolutional, core, merging, normalization, pooling, reshaping)
 
 
 def lookup(layer):

@@ -1,0 +1,57 @@
+"""Translators of BatchNormalization (over the last axis) and LayerNormalization (over
+trailing axes, without rms_scaling)."""
+
+import math
+
+from pyfastfit import layers
+from pyfastfit.trainers.fast_path.translators import translator
+from pyfastfit.trainers.fast_path.translators.common import Unsupported, layer_name
+
+
+def _affine(layer, call, node):
+    params = []
+    if layer.gamma is not None:
+        params.append(call.param(layer.gamma, "gamma"))
+    if layer.beta is not None:
+        params.append(call.param(layer.beta, "beta"))
+    node.params = params
+    return {"scale": [float(layer.gamma is not None)],
+            "center": [float(layer.beta is not None)],
+            "epsilon": [float(layer.epsilon)]}
+
+
+@translator(layers.BatchNormalization, attrs=("axis", "momentum", "epsilon", "center",
+                                              "scale"))
+def batch_normalization(layer, call):
+    shape = call.one_input()
+    if layer.axis not in (-1, len(shape) - 1):
+        raise Unsupported(f"{layer_name(layer)} normalizes axis {layer.axis} (the fast path "
+                          "normalizes the last axis)")
+    node = call.node("batch_norm")
+    numbers = _affine(layer, call, node)
+    # Keras 3: a layer with trainable=False runs in inference mode, also in fit.
+    numbers.update(features=[float(shape[-1])], momentum=[float(layer.momentum)],
+                   batch_stats=[float(bool(layer.trainable))])
+    node.numbers = numbers
+    node.tensors = {"moving_mean": layer.moving_mean._c,
+                    "moving_variance": layer.moving_variance._c}
+    return node
+
+
+@translator(layers.LayerNormalization, attrs=("axis", "epsilon", "center", "scale",
+                                              "rms_scaling"))
+def layer_normalization(layer, call):
+    shape = call.one_input()
+    rank = len(shape)
+    axes = sorted(a % rank for a in (layer.axis if isinstance(layer.axis, list)
+                                     else [layer.axis]))
+    if getattr(layer, "rms_scaling", False):
+        raise Unsupported(f"{layer_name(layer)} has rms_scaling=True")
+    if axes != list(range(rank - len(axes), rank)) or 0 in axes:
+        raise Unsupported(f"{layer_name(layer)} normalizes axes {layer.axis} (the fast path "
+                          "normalizes trailing axes)")
+    node = call.node("layer_norm")
+    numbers = _affine(layer, call, node)
+    numbers["features"] = [float(math.prod(shape[a] for a in axes))]
+    node.numbers = numbers
+    return node
