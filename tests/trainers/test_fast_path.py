@@ -305,9 +305,6 @@ FALLBACKS = {
     "custom_regularizer": (lambda: _seq(K.Dense(8, kernel_regularizer=MyRegularizer()),
                                         K.Dense(3, activation="softmax")),
                            {}, {}, "sparse", r"custom kernel_regularizer"),
-    "flatten_channels_first": (lambda: keras.Sequential([
-        keras.Input((2, 4)), K.Flatten(data_format="channels_first"),
-        K.Dense(3, activation="softmax")]), {}, {}, "sparse", r"channels_first"),
     "custom_activity_regularizer": (lambda: _seq(
         K.Dense(8, activity_regularizer=MyRegularizer()), K.Dense(3, activation="softmax")),
         {}, {}, "sparse", r"custom activity_regularizer"),
@@ -401,7 +398,7 @@ def test_fallback_reason_and_still_trains(name):
     compile_kw, fit_kw = dict(compile_kw), dict(fit_kw)
     keras.utils.set_random_seed(3)
     x = X
-    if name in ("dense_on_rank3", "flatten_channels_first"):
+    if name == "dense_on_rank3":
         x = X.reshape(-1, 2, 4)
     model = build()
     opt = compile_kw.pop("optimizer", "adam")

@@ -126,15 +126,32 @@ def test_multi_input_multi_output_conv_model():
                                               batch_size=8)))
 
 
-def test_channels_first_conv_falls_back_and_trains():
-    x = _images(shape=(2, 6, 6))
+CHANNELS_FIRST = {
+    "conv_pool_flatten": [lambda: K.Conv2D(4, 3, data_format="channels_first",
+                                           activation="relu"),
+                          lambda: K.MaxPooling2D(2, data_format="channels_first"),
+                          lambda: K.Flatten(data_format="channels_first")],
+    "separable_global": [lambda: K.SeparableConv2D(3, 2, data_format="channels_first"),
+                         lambda: K.ZeroPadding2D(1, data_format="channels_first"),
+                         lambda: K.GlobalAveragePooling2D(data_format="channels_first",
+                                                          keepdims=True),
+                         lambda: K.Flatten()],
+    "transpose_depthwise": [lambda: K.Conv2DTranspose(2, 3, strides=2,
+                                                      data_format="channels_first"),
+                            lambda: K.DepthwiseConv2D(2, data_format="channels_first"),
+                            lambda: K.Permute((3, 1, 2)), lambda: K.Flatten()],
+    "conv1d": [lambda: K.Conv1D(3, 2, data_format="channels_first"),
+               lambda: K.GlobalMaxPooling1D(data_format="channels_first")],
+}
+
+
+@pytest.mark.parametrize("name", sorted(CHANNELS_FIRST))
+def test_channels_first_layers_run_between_permutes(name):
+    shape = (3, 5) if name == "conv1d" else (2, 6, 7)
+    x = _images(shape=shape)
     y = _labels(len(x))
-    m = _seq((2, 6, 6), lambda: K.Conv2D(3, 3, data_format="channels_first"),
-             lambda: K.Flatten(), lambda: K.Dense(3, activation="softmax"))()
-    before = [np.array(w) for w in m.get_weights()]
-    m.fit(x, y, epochs=1, verbose=0)
-    assert "channels_first" in m.fast_path_reason
-    assert any(not np.array_equal(a, b) for a, b in zip(before, m.get_weights()))
+    build = _seq(shape, *CHANNELS_FIRST[name], lambda: K.Dense(3, activation="softmax"))
+    assert_same(*twin(build, lambda m: record(m, x, y, batch_size=8)))
 
 
 def test_changing_a_conv_setting_rebuilds_the_program():

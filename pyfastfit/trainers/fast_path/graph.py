@@ -7,6 +7,7 @@ shape...) buffers, so reshapes are identities.
 
 from pyfastfit.core._c import _C
 from pyfastfit.trainers.fast_path import translators
+from pyfastfit.trainers.fast_path.translators import layout
 from pyfastfit.trainers.fast_path.translators.common import (
     Call, Unsupported, activity_penalty, layer_name, sample_shape)
 
@@ -14,11 +15,15 @@ from pyfastfit.trainers.fast_path.translators.common import (
 def _layer_nodes(call):
     """The `_C.ProgramNode`s of a call of a built-in layer, in order, the last one
     giving the layer's output (raises Unsupported)."""
-    fn = translators.lookup(call.layer)
-    if fn is None:
+    entry = translators.lookup(call.layer)
+    if entry is None:
         raise Unsupported(f"{layer_name(call.layer)} has no fast-path kernel")
-    nodes = fn(call.layer, call)
-    nodes = nodes if isinstance(nodes, list) else [nodes]
+    fn, permutes = entry
+    if permutes and call.data_format == "channels_first":
+        nodes = layout.channels_first_nodes(fn, call)
+    else:
+        nodes = fn(call.layer, call)
+        nodes = nodes if isinstance(nodes, list) else [nodes]
     nodes[-1].activity_l1, nodes[-1].activity_l2 = activity_penalty(call.layer)
     return nodes
 

@@ -13,27 +13,36 @@ from pyfastfit.trainers.fast_path.translators.common import (  # noqa: F401
 _REGISTRY = {}
 
 
-def translator(*classes, attrs=()):
-    """Registers the decorated `fn(layer, call) -> _C.ProgramNode` for exactly these
-    layer classes (a subclass may override call(), so it is not covered)."""
+def translator(*classes, attrs=(), channels_first=False):
+    """Registers the decorated `fn(layer, call) -> _C.ProgramNode` (or a list of chained
+    nodes) for exactly these layer classes (a subclass may override call(), so it is not
+    covered). With `channels_first=True` the translator handles channels_last calls, and
+    a layer with data_format="channels_first" runs them between two permute nodes."""
     def register(fn):
         for cls in classes:
-            _REGISTRY[cls] = (fn, ("trainable",) + tuple(attrs))
+            _REGISTRY[cls] = (fn, ("trainable",) + tuple(attrs), channels_first)
         return fn
     return register
 
 
+_loaded = []
+
+
 def _ensure_loaded():
-    if not _REGISTRY:
+    # Imported on first use (not at import time), as a flag: graph.py imports layout
+    # itself, which registers Permute first.
+    if not _loaded:
+        _loaded.append(True)
         from pyfastfit.trainers.fast_path.translators import (  # noqa: F401
-            convolutional, core, merging, normalization, pooling, reshaping)
+            convolutional, core, layout, merging, normalization, pooling, reshaping)
 
 
 def lookup(layer):
-    """The translator function of `layer`'s exact class, or None."""
+    """(translator function, handles channels_first by permutes) of `layer`'s exact
+    class, or None."""
     _ensure_loaded()
     entry = _REGISTRY.get(type(layer))
-    return entry[0] if entry else None
+    return (entry[0], entry[2]) if entry else None
 
 
 def _hashable(value):

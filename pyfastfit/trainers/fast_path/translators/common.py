@@ -42,6 +42,9 @@ class Call:
         # The index the call's first node gets: a translator returning several nodes
         # chains them through it (node k reads first_index + k - 1).
         self.first_index = -1
+        # The layout the translator sees: "channels_first" layers are handed over as a
+        # channels_last call between two permute nodes (translators/layout.py).
+        self.data_format = getattr(layer, "data_format", "channels_last")
 
     def node(self, kind, inputs=None, shape=None):
         """A ProgramNode of `kind` reading `inputs` (default: every input of the call)

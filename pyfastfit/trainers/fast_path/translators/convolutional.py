@@ -20,7 +20,7 @@ def _to_2d(values, fill):
 
 def spatial_geometry(layer, call, window, strides, dilation, padding):
     """The numbers a conv-like node reads for this call (see program/nodes/conv.cpp)."""
-    if layer.data_format != "channels_last":
+    if call.data_format != "channels_last":
         raise Unsupported(f"{layer_name(layer)} has data_format='channels_first'")
     in_shape = call.one_input(rank=len(window) + 2)
     spatial = tuple(in_shape[1:-1])
@@ -63,17 +63,20 @@ def _conv(layer, call, groups):
                       _activation(layer))
 
 
-@translator(layers.Conv1D, layers.Conv2D, attrs=_CONV_ATTRS + ("groups",))
+@translator(layers.Conv1D, layers.Conv2D, attrs=_CONV_ATTRS + ("groups",),
+            channels_first=True)
 def conv(layer, call):
     return _conv(layer, call, layer.groups)
 
 
-@translator(layers.DepthwiseConv2D, attrs=_CONV_ATTRS + ("depth_multiplier",))
+@translator(layers.DepthwiseConv2D, attrs=_CONV_ATTRS + ("depth_multiplier",),
+            channels_first=True)
 def depthwise_conv(layer, call):
     return _conv(layer, call, int(call.in_shapes[0][-1]))
 
 
-@translator(layers.SeparableConv2D, attrs=_CONV_ATTRS + ("depth_multiplier",))
+@translator(layers.SeparableConv2D, attrs=_CONV_ATTRS + ("depth_multiplier",),
+            channels_first=True)
 def separable_conv(layer, call):
     channels = int(call.in_shapes[0][-1])
     inner = channels * layer.depth_multiplier
@@ -92,11 +95,12 @@ def separable_conv(layer, call):
     return [first, second]
 
 
-@translator(layers.Conv2DTranspose, attrs=_CONV_ATTRS + ("output_padding",))
+@translator(layers.Conv2DTranspose, attrs=_CONV_ATTRS + ("output_padding",),
+            channels_first=True)
 def conv_transpose(layer, call):
     """Described as the convolution whose input gradient it is (ops.conv_transpose):
     that convolution reads this layer's output and produces its input."""
-    if layer.data_format != "channels_last":
+    if call.data_format != "channels_last":
         raise Unsupported(f"{layer_name(layer)} has data_format='channels_first'")
     in_shape = call.one_input(rank=4)
     out = call.out_shape

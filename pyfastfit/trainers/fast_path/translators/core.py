@@ -2,7 +2,7 @@
 that only change the per-sample shape (identities over row-major buffers)."""
 
 from pyfastfit import activations, layers
-from pyfastfit.trainers.fast_path.translators import translator
+from pyfastfit.trainers.fast_path.translators import layout, translator
 from pyfastfit.trainers.fast_path.translators.common import Unsupported, layer_name
 
 
@@ -26,8 +26,7 @@ def reshape(layer, call):
     shape = call.one_input()
     if type(layer) is layers.Flatten and layer.data_format == "channels_first" and \
             len(shape) > 2:
-        raise Unsupported(f"{layer_name(layer)} moves the channels (data_format="
-                          "'channels_first')")
+        return layout.flatten_channels_first(call)
     return call.node("identity")
 
 

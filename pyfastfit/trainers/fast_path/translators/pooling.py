@@ -10,7 +10,8 @@ _POOLS = {layers.MaxPooling1D: "max_pool", layers.MaxPooling2D: "max_pool",
           layers.AveragePooling1D: "average_pool", layers.AveragePooling2D: "average_pool"}
 
 
-@translator(*_POOLS, attrs=("pool_size", "strides", "padding", "data_format"))
+@translator(*_POOLS, attrs=("pool_size", "strides", "padding", "data_format"),
+            channels_first=True)
 def pool(layer, call):
     window = tuple(layer.pool_size)
     numbers = spatial_geometry(layer, call, window, layer.strides, (1,) * len(window),
@@ -23,9 +24,9 @@ def pool(layer, call):
 
 @translator(layers.GlobalMaxPooling1D, layers.GlobalMaxPooling2D,
             layers.GlobalAveragePooling1D, layers.GlobalAveragePooling2D,
-            attrs=("data_format", "keepdims"))
+            attrs=("data_format", "keepdims"), channels_first=True)
 def global_pool(layer, call):
-    if layer.data_format != "channels_last":
+    if call.data_format != "channels_last":
         raise Unsupported(f"{layer_name(layer)} has data_format='channels_first'")
     call.one_input(rank=layer._rank + 2)
     node = call.node("global_pool")

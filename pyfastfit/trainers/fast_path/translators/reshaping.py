@@ -9,7 +9,7 @@ from pyfastfit.trainers.fast_path.translators.common import Unsupported, layer_n
 
 def _nhwc(layer, call, rank):
     """(H, W, C) of the input and (OH, OW) of the output, 1-D lifted to height 1."""
-    if getattr(layer, "data_format", "channels_last") != "channels_last":
+    if call.data_format != "channels_last":
         raise Unsupported(f"{layer_name(layer)} has data_format='channels_first'")
     shape = call.one_input(rank=rank + 2)
     out = call.out_shape
@@ -25,13 +25,13 @@ def _window(call, hwc, out, top, left):
     return node
 
 
-@translator(layers.ZeroPadding1D, attrs=("padding", "data_format"))
+@translator(layers.ZeroPadding1D, attrs=("padding", "data_format"), channels_first=True)
 def zero_padding1d(layer, call):
     hwc, out = _nhwc(layer, call, 1)
     return _window(call, hwc, out, 0, layer.padding[0])
 
 
-@translator(layers.ZeroPadding2D, attrs=("padding", "data_format"))
+@translator(layers.ZeroPadding2D, attrs=("padding", "data_format"), channels_first=True)
 def zero_padding2d(layer, call):
     hwc, out = _nhwc(layer, call, 2)
     return _window(call, hwc, out, layer.padding[0][0], layer.padding[1][0])
@@ -43,7 +43,7 @@ def cropping1d(layer, call):
     return _window(call, hwc, out, 0, -layer.cropping[0])
 
 
-@translator(layers.Cropping2D, attrs=("cropping", "data_format"))
+@translator(layers.Cropping2D, attrs=("cropping", "data_format"), channels_first=True)
 def cropping2d(layer, call):
     hwc, out = _nhwc(layer, call, 2)
     return _window(call, hwc, out, -layer.cropping[0][0], -layer.cropping[1][0])
@@ -61,7 +61,8 @@ def up_sampling1d(layer, call):
     return _upsample(call, hwc, (1, int(layer.size)))
 
 
-@translator(layers.UpSampling2D, attrs=("size", "data_format", "interpolation"))
+@translator(layers.UpSampling2D, attrs=("size", "data_format", "interpolation"),
+            channels_first=True)
 def up_sampling2d(layer, call):
     if layer.interpolation != "nearest":
         raise Unsupported(f"{layer_name(layer)} has interpolation={layer.interpolation!r}")
