@@ -11,4 +11,6 @@ PFF_BINDINGS(random, 10) {
   using release = py::call_guard<py::gil_scoped_release>;
   m.def("dropout_forward", &dropout_forward, py::arg("x"), py::arg("rate"), py::arg("seed"),
         py::arg("counter"), release());
+  m.def("gaussian_noise_forward", &gaussian_noise_forward, py::arg("x"), py::arg("stddev"),
+        py::arg("seed"), py::arg("counter"), release());
 }

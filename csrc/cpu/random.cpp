@@ -1,6 +1,8 @@
 // Dropout kernel on the counter-based generator of random.h.
 #include "cpu/random.h"
 
+#include <cmath>
+
 #include "core/threads.h"
 
 namespace pyfastfit::cpu {
@@ -39,6 +41,25 @@ void dropout_forward(const float* x, float* out, float* mask, int64_t n, float r
   const float scale = rate < 1.f ? 1.f / (1.f - rate) : 0.f;
   parallel_for(n, 1 << 15, [&](int64_t begin, int64_t end) {
     dropout_range(x, out, mask, begin, end, rate, scale, seed, counter);
+  });
+}
+
+void gaussian_noise_range(const float* x, float* out, int64_t begin, int64_t end,
+                          float stddev, uint64_t seed, uint64_t counter) {
+  const float two_pi = 6.28318530717958647692f, inv24 = 1.0f / 16777216.0f;
+  for (int64_t i = begin; i < end; ++i) {
+    uint64_t z = random_bits(seed, counter, static_cast<uint64_t>(i));
+    float u1 = static_cast<float>((z >> 40) + 1) * inv24;  // (0, 1]: log(u1) is finite
+    float u2 = static_cast<float>((z >> 16) & 0xFFFFFF) * inv24;
+    float normal = std::sqrt(-2.f * std::log(u1)) * std::cos(two_pi * u2);
+    out[i] = x[i] + stddev * normal;
+  }
+}
+
+void gaussian_noise(const float* x, float* out, int64_t n, float stddev, uint64_t seed,
+                    uint64_t counter) {
+  parallel_for(n, 1 << 14, [&](int64_t begin, int64_t end) {
+    gaussian_noise_range(x, out, begin, end, stddev, seed, counter);
   });
 }
 

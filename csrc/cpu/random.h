@@ -28,4 +28,14 @@ void dropout_forward_range(const float* x, float* out, float* mask, int64_t begi
 void dropout_forward(const float* x, float* out, float* mask, int64_t n, float rate,
                      uint64_t seed, uint64_t counter);
 
+/** out[i] = x[i] + stddev * z_i for elements [begin, end) on the calling thread, with
+ *  z_i a standard normal from random_bits(seed, counter, i) (Box-Muller on its two
+ *  24-bit halves), so the eager GaussianNoise layer and a Program add the same noise. */
+void gaussian_noise_range(const float* x, float* out, int64_t begin, int64_t end,
+                          float stddev, uint64_t seed, uint64_t counter);
+
+/** gaussian_noise_range over all n elements, split over the thread pool. */
+void gaussian_noise(const float* x, float* out, int64_t n, float stddev, uint64_t seed,
+                    uint64_t counter);
+
 }  // namespace pyfastfit::cpu

@@ -1,5 +1,7 @@
-// Random ops: checks and dispatch to cpu::dropout_forward.
+// Random ops: checks and dispatch to cpu::dropout_forward and cpu::gaussian_noise.
 #include "ops/random.h"
+
+#include <cmath>
 
 #include "core/check.h"
 #include "cpu/random.h"
@@ -14,6 +16,16 @@ std::pair<Tensor, Tensor> dropout_forward(const Tensor& x, float rate, uint64_t 
   Tensor mask = Tensor::empty(x.shape());
   cpu::dropout_forward(x.f32(), out.f32(), mask.f32(), x.numel(), rate, seed, counter);
   return {out, mask};
+}
+
+Tensor gaussian_noise_forward(const Tensor& x, float stddev, uint64_t seed,
+                              uint64_t counter) {
+  check_float32(x, "gaussian_noise", "x");
+  PFF_CHECK(stddev >= 0.f && std::isfinite(stddev),
+            "[gaussian_noise] stddev must be a finite number >= 0, got ", stddev, ".");
+  Tensor out = Tensor::empty(x.shape());
+  cpu::gaussian_noise(x.f32(), out.f32(), x.numel(), stddev, seed, counter);
+  return out;
 }
 
 }  // namespace pyfastfit

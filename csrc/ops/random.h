@@ -12,4 +12,7 @@ namespace pyfastfit {
 std::pair<Tensor, Tensor> dropout_forward(const Tensor& x, float rate, uint64_t seed,
                                           uint64_t counter);
 
+/** x + stddev * N(0, 1) noise drawn from (seed, counter, element index). */
+Tensor gaussian_noise_forward(const Tensor& x, float stddev, uint64_t seed, uint64_t counter);
+
 }  // namespace pyfastfit

@@ -1,6 +1,7 @@
-"""The dropout kernel entry on the C++ counter-based generator (SplitMix64 of seed,
-counter, index). Private: the public random API is `pyfastfit.random` (as
-`keras.random`), whose `dropout` and the Dropout layer call this."""
+"""The dropout and Gaussian-noise kernel entries on the C++ counter-based generator
+(SplitMix64 of seed, counter, index). Private: the public random API is
+`pyfastfit.random` (as `keras.random`); the Dropout and GaussianNoise layers call these,
+so the C++ fast path draws the same values."""
 
 from pyfastfit.autodiff.tape import _state, record
 from pyfastfit.core import wrap
@@ -36,4 +37,24 @@ def dropout(x, rate, seed, counter=0):
     return out
 
 
-__all__ = ["dropout"]
+def gaussian_noise(x, stddev, seed, counter=0):
+    """`x + stddev * N(0, 1)` noise, a pure function of `(seed, counter, element index)`
+    (differentiable in `x`: the noise does not depend on it).
+
+    Args:
+        x: float32 input.
+        stddev: standard deviation of the noise (>= 0).
+        seed: integer seed.
+        counter: integer call counter (use a new one for each call).
+    """
+    x = convert_to_tensor(x)
+    if x.dtype != "float32":
+        x = convert_to_tensor(x, "float32")
+    out = wrap(_C.gaussian_noise_forward(x._c, float(stddev), int(seed) & (2**64 - 1),
+                                         int(counter) & (2**64 - 1)))
+    if _state.tapes:
+        record("gaussian_noise", (x,), out, (), None)
+    return out
+
+
+__all__ = ["dropout", "gaussian_noise"]

@@ -58,6 +58,8 @@ MODELS_1D = {
                              lambda: K.Cropping1D((1, 2)), lambda: K.UpSampling1D(3)],
     "spatial_dropout_1d": [lambda: K.Conv1D(4, 3, activation="relu"),
                            lambda: K.SpatialDropout1D(0.4)],
+    "gaussian_noise": [lambda: K.GaussianNoise(0.3), lambda: K.Conv1D(4, 3),
+                       lambda: K.GaussianNoise(0.1, seed=5)],
 }
 
 

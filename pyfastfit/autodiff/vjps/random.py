@@ -8,4 +8,8 @@ def _dropout(node, g):
     return (_C.multiply(g, mask),)
 
 
-RULES = {"dropout": _dropout}
+def _gaussian_noise(node, g):
+    return (g,)
+
+
+RULES = {"dropout": _dropout, "gaussian_noise": _gaussian_noise}

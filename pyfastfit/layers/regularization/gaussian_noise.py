@@ -1,14 +1,17 @@
 """GaussianNoise: adds zero-mean Gaussian noise during training."""
 
-from pyfastfit import ops, random
+from pyfastfit import backend
 from pyfastfit.layers.layer import Layer
+from pyfastfit.ops import _random as random_ops
 
 
 class GaussianNoise(Layer):
     """Adds `N(0, stddev^2)` noise to the inputs in training; the identity otherwise.
 
-    The noise comes from a `keras.random.SeedGenerator(seed)`, so with a seed (or
-    after `utils.set_random_seed`) runs draw the same noise.
+    The noise is a pure function of the layer's seed, its call counter and the
+    element's index (the counter-based generator Dropout uses), so with a seed (or after
+    `utils.set_random_seed`) runs draw the same noise, on the eager path and in fit's
+    C++ fast path alike.
 
     Args:
         stddev: float in [0, 1], the standard deviation of the noise.
@@ -28,15 +31,15 @@ class GaussianNoise(Layer):
                              f"float value between 0 and 1. Received: stddev={stddev}")
         self.stddev = stddev
         self.seed = seed
-        self.seed_generator = random.SeedGenerator(seed) if stddev > 0 else None
+        self._seed = seed if seed is not None else backend.draw_seed()
+        self._counter = 0
         self.supports_masking = True
         self.built = True
 
     def call(self, inputs, training=False):
         if training and self.stddev > 0:
-            noise = random.normal(tuple(inputs.shape), mean=0.0, stddev=self.stddev,
-                                  dtype=inputs.dtype, seed=self.seed_generator)
-            return ops.add(inputs, noise)
+            self._counter += 1
+            return random_ops.gaussian_noise(inputs, self.stddev, self._seed, self._counter)
         return inputs
 
     def compute_output_shape(self, input_shape):

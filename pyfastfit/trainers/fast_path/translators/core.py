@@ -112,3 +112,15 @@ def embedding(layer, call):
     node.params = [call.param(layer.embeddings, "embeddings")]
     node.names = {"layer": layer.name}
     return node
+
+
+@translator(layers.GaussianNoise, attrs=("stddev", "_seed"))
+def gaussian_noise(layer, call):
+    call.one_input()
+    if layer.stddev == 0:  # the layer returns its input and draws nothing
+        return call.node("identity")
+    node = call.node("gaussian_noise")
+    node.numbers = {"stddev": [float(layer.stddev)]}
+    node.seed = int(layer._seed)
+    call.draws = True
+    return node
