@@ -67,7 +67,8 @@ PFF_BINDINGS(program, 20) {
       .def_readwrite("weight", &HeadSpec::weight)
       .def_readwrite("smoothing", &HeadSpec::smoothing)
       .def_readwrite("smooth_scale", &HeadSpec::smooth_scale)
-      .def_readwrite("smooth_offset", &HeadSpec::smooth_offset);
+      .def_readwrite("smooth_offset", &HeadSpec::smooth_offset)
+      .def_readwrite("positions", &HeadSpec::positions);
   py::class_<MetricSpec>(m, "ProgramMetric")
       .def(py::init([](int head, const std::string& kind, bool weighted) {
              MetricSpec s;

@@ -29,8 +29,9 @@ void check_head_data(const HeadSpec& head, int64_t width, const Tensor& y, const
   if (sparse_targets(head)) {
     PFF_CHECK(y.dtype() == DType::int64, "[program] targets of output ", index,
               " must be int64 class indices, got ", dtype_name(y.dtype()), ".");
-    PFF_CHECK(y.numel() == n, "[program] targets of output ", index, " have shape ",
-              shape_str(y.shape()), "; expected ", n, " class indices.");
+    PFF_CHECK(y.numel() == n * head.positions, "[program] targets of output ", index,
+              " have shape ", shape_str(y.shape()), "; expected ", n * head.positions,
+              " class indices.");
   } else {
     check_float32(y, "program", "y");
     PFF_CHECK(y.numel() == n * width, "[program] targets of output ", index, " have shape ",
@@ -45,10 +46,12 @@ void check_head_data(const HeadSpec& head, int64_t width, const Tensor& y, const
 
 void gather_head(const HeadSpec& head, int64_t width, const Tensor& y, const Tensor& sw,
                  const int64_t* rows, int64_t b, HeadBuffers& buf) {
+  int64_t P = head.positions;
   if (sparse_targets(head)) {
     const int64_t* src = y.data<int64_t>();
     int64_t* dst = buf.labels.data<int64_t>();
-    for (int64_t i = 0; i < b; ++i) dst[i] = src[rows[i]];
+    for (int64_t i = 0; i < b; ++i)
+      for (int64_t j = 0; j < P; ++j) dst[i * P + j] = src[rows[i] * P + j];
   } else {
     const float* src = y.f32();
     float* dst = buf.target.f32();
@@ -59,7 +62,8 @@ void gather_head(const HeadSpec& head, int64_t width, const Tensor& y, const Ten
   if (buf.has_weights) {
     const float* src = sw.f32();
     float* dst = buf.weights.f32();
-    for (int64_t i = 0; i < b; ++i) dst[i] = src[rows[i]];
+    for (int64_t i = 0; i < b; ++i)
+      for (int64_t j = 0; j < P; ++j) dst[i * P + j] = src[rows[i]];
   }
 }
 

@@ -114,6 +114,9 @@ Program::Program(std::vector<NodeSpec> specs, std::vector<int> outputs,
   for (auto& h : heads_) {
     PFF_CHECK(std::find(outputs_.begin(), outputs_.end(), h.node) != outputs_.end(),
               "[program] a loss reads node ", h.node, " which is not an output.");
+    PFF_CHECK(h.positions >= 1 && width(h.node) % h.positions == 0, "[program] a loss ",
+              "reads node ", h.node, " of width ", width(h.node), " as ", h.positions,
+              " positions.");
     // The loss is one more source of the node's gradient: a node consuming it must not
     // write its input gradient over the loss's.
     consumers_[h.node]++;
@@ -204,14 +207,14 @@ void Program::reserve(int64_t batch) {
   }
   scratch_ = Tensor::empty({batch, maxw});
   for (size_t h = 0; h < heads_.size(); ++h) {
-    int64_t C = width(heads_[h].node);
+    int64_t C = width(heads_[h].node), R = batch * heads_[h].positions;
     auto& buf = head_bufs_[h];
-    buf.labels = Tensor::empty({batch}, DType::int64);
+    buf.labels = Tensor::empty({R}, DType::int64);
     buf.target = Tensor::empty({batch, C});
     if (heads_[h].smoothing) buf.smoothed = Tensor::empty({batch, C});
-    buf.weights = Tensor::empty({batch});
-    buf.loss_rows = Tensor::empty({batch});
-    buf.dloss = Tensor::empty({batch});
+    buf.weights = Tensor::empty({R});
+    buf.loss_rows = Tensor::empty({R});
+    buf.dloss = Tensor::empty({R});
     buf.scratch = Tensor::empty({batch, C});
   }
 }
@@ -248,8 +251,9 @@ void Program::losses_and_metrics(const Data& d, int64_t first, int64_t b, bool w
     int node = head.node;
     gather_head(head, width(node), d.ys[h], d.sws[h], rows_.data() + first, b, head_bufs_[h]);
     float* dpred = with_grad ? grad_ptr_[node] : nullptr;
-    float value = head_loss(head, value_ptr_[node] + first * width(node), b, width(node),
-                            head_bufs_[h], dpred);
+    int64_t P = head.positions;
+    float value = head_loss(head, value_ptr_[node] + first * width(node), b * P,
+                            width(node) / P, head_bufs_[h], dpred);
     if (dpred) received_[node] = 1;
     sums[2 + h] += static_cast<double>(value) * b;
     float weighted = head.has_weight ? value * head.weight : value;
@@ -271,8 +275,9 @@ void Program::losses_and_metrics(const Data& d, int64_t first, int64_t b, bool w
   for (size_t m = 0; m < metrics_.size(); ++m) {
     auto& spec = metrics_[m];
     int node = heads_[spec.head].node;
-    metric_update(spec, heads_[spec.head], value_ptr_[node] + first * width(node), b,
-                  width(node), head_bufs_[spec.head], &sums[base + 2 * m]);
+    int64_t P = heads_[spec.head].positions;
+    metric_update(spec, heads_[spec.head], value_ptr_[node] + first * width(node), b * P,
+                  width(node) / P, head_bufs_[spec.head], &sums[base + 2 * m]);
   }
 }
 

@@ -31,6 +31,10 @@ struct HeadSpec {
   // targets * smooth_scale + smooth_offset (metrics read the targets as given).
   bool smoothing = false;
   float smooth_scale = 1.f, smooth_offset = 0.f;
+  // Positions per sample of an N-D output (batch, positions..., C): the loss and the
+  // metrics see batch * positions rows of C values (Keras reduces the last axis, then
+  // averages over every remaining element), and a sample's weight covers its rows.
+  int64_t positions = 1;
 };
 
 /** One compiled metric of one head: a Keras `Mean` over per-sample values (its total
@@ -71,14 +75,15 @@ struct OptimizerSpec {
   Tensor learning_rate;  // a float32 scalar owned by the program, set per step
 };
 
-/** Per-head buffers for one batch (allocated once for the largest batch). */
+/** Per-head buffers for one batch (allocated once for the largest batch); R = B times
+ *  the head's positions. */
 struct HeadBuffers {
-  Tensor labels;     // int64 (B,) for sparse losses
-  Tensor target;     // float32 (B, C) otherwise
-  Tensor smoothed;   // float32 (B, C): the label-smoothed targets (when the head smooths)
-  Tensor weights;    // float32 (B,)
-  Tensor loss_rows;  // float32 (B,)
-  Tensor dloss;      // float32 (B,) d loss / d per-sample loss
+  Tensor labels;     // int64 (R,) for sparse losses
+  Tensor target;     // float32 (R, C) otherwise
+  Tensor smoothed;   // float32 (R, C): the label-smoothed targets (when the head smooths)
+  Tensor weights;    // float32 (R,)
+  Tensor loss_rows;  // float32 (R,)
+  Tensor dloss;      // float32 (R,) d loss / d per-row loss
   Tensor scratch;    // float32 (B, C): softmax of logits, or elementwise gradients
   bool has_weights = false;
 };

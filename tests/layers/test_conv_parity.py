@@ -38,24 +38,27 @@ def test_outputs_and_one_sgd_step_match_keras(case):
         np.testing.assert_allclose(got, want, atol=1e-5, rtol=1e-5)
 
 
+@pytest.mark.parametrize("flatten", [False, True], ids=["nd_output", "flattened"])
 @pytest.mark.parametrize("case", fx.CASES, ids=[c[0] for c in fx.CASES])
-def test_fit_step_on_the_fast_path_matches_keras(case):
-    """The fixture's model with a Flatten after it: the MSE of the flattened output is
-    the mean over the same elements, so one SGD step gives Keras's weights, and it has
-    the (batch, features) output the fast path's losses take."""
+def test_fit_step_on_the_fast_path_matches_keras(case, flatten):
+    """One full-batch fit step on the fast path gives Keras's weights: with the
+    fixture's N-D output (MSE over its last axis, averaged over positions) and with a
+    Flatten after it (the mean over the same elements)."""
     model = fx.build(keras, case)
     model.set_weights(_weights(case[0], "w0"))
-    flat = keras.Sequential([model, keras.layers.Flatten()])
-    flat.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
     x, y = _DATA[f"{case[0]}/x"], _DATA[f"{case[0]}/y"]
-    y = y.reshape(len(y), -1)
-    history = flat.fit(x, y, batch_size=len(x), epochs=1, shuffle=False, verbose=0)
-    assert flat.fast_path_reason is None, flat.fast_path_reason
+    fitted = keras.Sequential([model, keras.layers.Flatten()]) if flatten else model
+    if flatten:
+        y = y.reshape(len(y), -1)
+    fitted.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
+    history = fitted.fit(x, y, batch_size=len(x), epochs=1, shuffle=False, verbose=0)
+    assert fitted.fast_path_reason is None, fitted.fast_path_reason
     # one full batch of fit = one train_on_batch step: Keras's weights after it
     for got, want in zip(model.get_weights(), _weights(case[0], "w1")):
         np.testing.assert_allclose(got, want, atol=1e-5, rtol=1e-5)
     assert np.isfinite(history.history["loss"][0])
-    np.testing.assert_allclose(flat.predict(x, verbose=0), np.asarray(flat(x)), atol=1e-6)
+    np.testing.assert_allclose(fitted.predict(x, verbose=0), np.asarray(fitted(x)),
+                               atol=1e-6)
 
 
 def test_keras_saved_model_loads_and_round_trips(tmp_path):

@@ -166,3 +166,31 @@ def test_changing_a_conv_setting_rebuilds_the_program():
     assert m.fast_path_reason is None
     np.testing.assert_allclose(second, m(x), rtol=1e-6, atol=1e-6)
     assert not np.allclose(first, second)
+
+
+def test_image_outputs_autoencoder_and_per_pixel_classes():
+    """Losses and metrics on N-D outputs (Keras reduces the last axis, then averages
+    every position; a sample weight covers its positions): a convolutional autoencoder
+    (binary cross-entropy on images) and a per-pixel classifier (sparse labels)."""
+    rng = np.random.default_rng(6)
+    images = rng.random((24, 8, 8, 1)).astype(np.float32)
+    pixels = rng.integers(0, 3, (24, 8, 8))
+    weights = rng.random(24).astype(np.float32)
+
+    def build():
+        inp = keras.Input((8, 8, 1))
+        h = K.Conv2D(4, 3, strides=2, padding="same", activation="relu")(inp)
+        recon = K.Conv2DTranspose(1, 3, strides=2, padding="same", activation="sigmoid",
+                                  name="recon")(h)
+        classes = K.Conv2D(3, 1, activation="softmax", name="classes")(
+            K.UpSampling2D(2)(h))
+        m = keras.Model(inp, [recon, classes])
+        m.compile(optimizer="adam",
+                  loss={"recon": "binary_crossentropy",
+                        "classes": "sparse_categorical_crossentropy"},
+                  metrics={"recon": ["mae"], "classes": ["accuracy"]},
+                  weighted_metrics={"classes": ["accuracy"]})
+        return m
+
+    assert_same(*twin(build, lambda m: record(m, images, [images, pixels],
+                                              sample_weight=weights, batch_size=8)))

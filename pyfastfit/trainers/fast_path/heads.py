@@ -137,28 +137,32 @@ def _confusion_metric(m, head_index, sparse_head, weighted, label):
     return spec
 
 
-def target_array(head_kind, y, n, width):
-    """One output's targets as the program reads them (int64 labels or float32 rows);
-    converted once per fit, or raises Unsupported."""
+def target_array(head_kind, y, n, out_shape):
+    """One output's targets as the program reads them (int64 labels, one per position,
+    or float32 rows of the output's width); converted once per fit, or raises
+    Unsupported."""
     y = np.asarray(y)
+    positions = tuple(out_shape[1:-1])
+    width = int(np.prod(out_shape[1:], dtype=np.int64))
     if head_kind == _SPARSE:
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = y.reshape(-1)
-        if y.shape != (n,):
+        if y.shape == (n,) + positions + (1,):  # a trailing 1, as Keras squeezes it
+            y = y.reshape(y.shape[:-1])
+        if y.shape != (n,) + positions:
             raise Unsupported(f"sparse targets of shape {y.shape}")
         if y.dtype.kind == "f":
             if not np.array_equal(y, np.round(y)):
                 raise Unsupported("sparse targets are not whole numbers")
         elif y.dtype.kind not in "iu":
             raise Unsupported(f"sparse targets of dtype {y.dtype}")
-        return np.ascontiguousarray(y, dtype=np.int64)
+        return np.ascontiguousarray(y, dtype=np.int64).reshape(-1)
     if y.ndim == 1 and width == 1:
         y = y.reshape(n, 1)
-    if y.shape != (n, width):
-        raise Unsupported(f"targets of shape {y.shape} for an output of width {width}")
+    if y.shape != (n,) + tuple(out_shape[1:]):
+        raise Unsupported(f"targets of shape {y.shape} for an output of shape "
+                          f"{tuple(out_shape)}")
     if y.dtype.kind not in "fiub":
         raise Unsupported(f"targets of dtype {y.dtype}")
-    return np.ascontiguousarray(y, dtype=np.float32)
+    return np.ascontiguousarray(y, dtype=np.float32).reshape(n, width)
 
 
 def weight_array(sw, n):

@@ -75,10 +75,9 @@ class FastProgram:
             raise Unsupported("an output of the model has no loss")
         heads = []
         for node, shape, (i, fn, weight, _) in zip(outputs, out_shapes, cl._flat):
-            if len(shape) != 2:
-                raise Unsupported(f"output {i} has rank {len(shape)} (losses run on 2-D "
-                                  "outputs)")
-            head = heads_mod.make_head(fn, node, weight, shape[1])
+            head = heads_mod.make_head(fn, node, weight, shape[-1])
+            # An N-D output: the loss sees each position's last axis as a row.
+            head.positions = int(np.prod(shape[1:-1], dtype=np.int64))
             heads.append(head)
             self.head_kinds.append(heads_mod.loss_kind(fn)[0])
         self.names = cl._names
@@ -139,7 +138,7 @@ class FastProgram:
             flat_sw = [None] * n_out
         ys, sws = [], []
         for kind, y, sw, shape in zip(self.head_kinds, flat_y, flat_sw, self.out_shapes):
-            ys.append(_C.from_numpy(heads_mod.target_array(kind, y, n, shape[1])))
+            ys.append(_C.from_numpy(heads_mod.target_array(kind, y, n, shape)))
             sws.append(_C.from_numpy(heads_mod.weight_array(sw, n)))
         cache["ys"], cache["sws"] = ys, sws
         return ys, sws
