@@ -320,9 +320,6 @@ FALLBACKS = {
     "dropout_noise_shape": (lambda: _seq(K.Dense(8), K.Dropout(0.3, noise_shape=(1, 8)),
                                          K.Dense(3, activation="softmax")),
                             {}, {}, "sparse", r"noise_shape"),
-    "dense_on_rank3": (lambda: keras.Sequential([keras.Input((2, 4)), K.Dense(4), K.Flatten(),
-                                                 K.Dense(3, activation="softmax")]),
-                       {}, {}, "sparse", r"rank-3"),
     "shared_dropout": (_shared_dropout, {}, {}, "sparse",
                        r"layer 'dropout\w*' \(Dropout\) is shared"),
     "nested_custom_call": (_nested_custom_call, {}, {}, "sparse",
@@ -398,8 +395,6 @@ def test_fallback_reason_and_still_trains(name):
     compile_kw, fit_kw = dict(compile_kw), dict(fit_kw)
     keras.utils.set_random_seed(3)
     x = X
-    if name == "dense_on_rank3":
-        x = X.reshape(-1, 2, 4)
     model = build()
     opt = compile_kw.pop("optimizer", "adam")
     model.compile(optimizer=opt() if callable(opt) else opt,

@@ -105,3 +105,14 @@ def test_bilinear_upsampling_falls_back():
     m.compile(optimizer="sgd", loss="mse")
     m.fit(np.ones((2, 4, 4, 1)), np.zeros((2, 1)), epochs=1, verbose=0)
     assert "interpolation='bilinear'" in m.fast_path_reason
+
+
+def test_dense_on_sequences_matches_eager():
+    """Dense over the last axis of a rank-3 input (batch * steps rows), a softmax per
+    step included, as in a text classifier: Embedding -> Dense -> pooling."""
+    rng = np.random.default_rng(8)
+    tokens = rng.integers(0, 30, (40, 7))
+    y = rng.integers(0, 3, 40)
+    _check((7,), [lambda: K.Embedding(30, 6), lambda: K.Dense(5, activation="relu"),
+                  lambda: K.Dense(4, activation="softmax"),
+                  lambda: K.GlobalAveragePooling1D()], tokens, y)

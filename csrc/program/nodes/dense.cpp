@@ -1,6 +1,7 @@
-// Dense node: act(x @ kernel + bias) on cpu/dense.h's fused kernels. A large trained
-// kernel is updated block by block as its gradient is produced (the block is still in
-// cache, and each core updates the rows it computed).
+// Dense node: act(x @ kernel + bias) on cpu/dense.h's fused kernels, over the last axis
+// (an input of shape (positions..., features) is batch * positions rows). A large
+// trained kernel is updated block by block as its gradient is produced (the block is
+// still in cache, and each core updates the rows it computed).
 #include <algorithm>
 
 #include "core/check.h"
@@ -22,15 +23,22 @@ class DenseNode final : public Node {
     PFF_CHECK(in.size() == 1, "[program] dense node takes one input.");
     PFF_CHECK(!spec_.params.empty() && spec_.params.size() <= 2,
               "[program] dense node needs a kernel and at most a bias.");
-    in_w_ = 1;
-    for (int64_t d : in[0]) in_w_ *= d;
+    PFF_CHECK(!in[0].empty() && !spec_.shape.empty(), "[program] dense node needs inputs "
+              "and outputs with a features axis.");
+    in_w_ = in[0].back();
+    units_ = spec_.shape.back();
+    positions_ = spec_.width() / units_;
+    int64_t in_n = 1;
+    for (int64_t d : in[0]) in_n *= d;
     const Tensor& k = spec_.params[0].weight;
-    PFF_CHECK(k.ndim() == 2 && k.dim(0) == in_w_ && k.dim(1) == spec_.width(),
-              "[program] dense node has kernel ", shape_str(k.shape()), "; expected (", in_w_,
-              ", ", spec_.width(), ").");
-    PFF_CHECK(spec_.params.size() < 2 || spec_.params[1].weight.numel() == spec_.width(),
+    PFF_CHECK(k.ndim() == 2 && k.dim(0) == in_w_ && k.dim(1) == units_ &&
+                  in_n == in_w_ * positions_,
+              "[program] dense node has kernel ", shape_str(k.shape()), " for inputs of "
+              "shape ", shape_str(in[0]), " and outputs of shape ", shape_str(spec_.shape),
+              ".");
+    PFF_CHECK(spec_.params.size() < 2 || spec_.params[1].weight.numel() == units_,
               "[program] dense node has ", spec_.params[1].weight.numel(), " biases for ",
-              spec_.width(), " units.");
+              units_, " units.");
     act_ = parse_activation(spec_.name("activation"));
     alpha_ = static_cast<float>(spec_.number("alpha", 0.0));
   }
@@ -43,10 +51,10 @@ class DenseNode final : public Node {
   }
 
   void forward(const Pass& p) override {
-    int64_t rows = p.r1 - p.r0, w = width();
-    cpu::dense_forward(in(p) + p.r0 * in_w_, kernel(), bias(),
-                       has(pre_) ? pre_.f32() + p.r0 * w : nullptr, out(p) + p.r0 * w, rows,
-                       in_w_, w, act_, alpha_);
+    int64_t rows = (p.r1 - p.r0) * positions_, r0 = p.r0 * positions_;
+    cpu::dense_forward(in(p) + r0 * in_w_, kernel(), bias(),
+                       has(pre_) ? pre_.f32() + r0 * units_ : nullptr, out(p) + r0 * units_,
+                       rows, in_w_, units_, act_, alpha_);
   }
 
   void backward(Backward& b) override {
@@ -55,7 +63,7 @@ class DenseNode final : public Node {
     float* db = bias() ? b.param_grad(1) : nullptr;
     float* dx = b.input_grad(0);
     cpu::dense_backward(b.g, in(b), kernel(), detail::ptr_or_null(pre_), out(b), b.g, dx, dW,
-                        db, b.batch, in_w_, width(), act_, alpha_);
+                        db, b.batch * positions_, in_w_, units_, act_, alpha_);
     b.finish_param_grad(0, dW);
     if (db) b.finish_param_grad(1, db);
     if (dx) b.add_input_grad(0, dx);
@@ -68,7 +76,7 @@ class DenseNode final : public Node {
   void backward_fused(Backward& b) {
     float* g = b.g;
     const float* x = in(b);
-    int64_t IN = in_w_, OUT = width(), B = b.batch;
+    int64_t IN = in_w_, OUT = units_, B = b.batch * positions_;
     if (act_ != Activation::linear)
       cpu::activation_backward(act_, g, detail::ptr_or_null(pre_), out(b), g,
                                act_rows(act_, B), act_cols(act_, B, OUT), alpha_);
@@ -100,7 +108,7 @@ class DenseNode final : public Node {
     if (dx) b.add_input_grad(0, dx);
   }
 
-  int64_t in_w_ = 0;
+  int64_t in_w_ = 0, units_ = 0, positions_ = 1;  // per row: inputs, units; rows per sample
   Activation act_ = Activation::linear;
   float alpha_ = 0.f;
   Tensor pre_;

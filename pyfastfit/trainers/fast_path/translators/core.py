@@ -10,7 +10,7 @@ from pyfastfit.trainers.fast_path.translators.common import Unsupported, layer_n
 def dense(layer, call):
     if getattr(layer, "_fused", None) is None:
         raise Unsupported(f"{layer_name(layer)} uses a custom activation")
-    call.one_input(rank=2)
+    call.one_input()
     node = call.node("dense")
     params = [call.param(layer.kernel, "kernel")]
     if layer.bias is not None:
