@@ -44,10 +44,22 @@ std::pair<int64_t, int64_t> Node::constraint_dims(int k) const {
   return {rows, rows ? w.numel() / rows : 0};
 }
 
-int64_t NodeSpec::width() const {
-  int64_t w = 1;
-  for (int64_t d : shape) w *= d;
-  return w;
+int64_t shape_numel(const std::vector<int64_t>& shape) {
+  int64_t n = 1;
+  for (int64_t d : shape) n *= d;
+  return n;
+}
+
+int64_t NodeSpec::width() const { return shape_numel(shape); }
+
+void check_kernel_and_bias(const NodeSpec& s, int64_t kernel_values, int64_t units) {
+  PFF_CHECK(!s.params.empty() && s.params.size() <= 2, "[program] ", s.kind,
+            " node needs a kernel and at most a bias.");
+  PFF_CHECK(s.params[0].weight.numel() == kernel_values, "[program] ", s.kind,
+            " node's kernel has ", s.params[0].weight.numel(), " values; expected ",
+            kernel_values, ".");
+  PFF_CHECK(s.params.size() < 2 || s.params[1].weight.numel() == units, "[program] ", s.kind,
+            " node has ", s.params[1].weight.numel(), " biases for ", units, " units.");
 }
 
 double NodeSpec::number(const std::string& key) const {

@@ -132,6 +132,13 @@ class Node {
   friend std::unique_ptr<Node> make_node(NodeSpec, const std::vector<std::vector<int64_t>>&);
 };
 
+/** The number of values of a per-sample shape. */
+int64_t shape_numel(const std::vector<int64_t>& shape);
+
+/** Checks a kernel-and-optional-bias parameter list (Dense, convolutions): params[0]
+ *  holds `kernel_values`, params[1] (if any) `units` biases. */
+void check_kernel_and_bias(const NodeSpec& spec, int64_t kernel_values, int64_t units);
+
 /** Builds a node of spec.kind for inputs of the given per-sample shapes; the kind's
  *  constructor checks the spec and throws ValueError on a mismatch. */
 std::unique_ptr<Node> make_node(NodeSpec spec,

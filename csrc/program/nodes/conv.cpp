@@ -35,12 +35,6 @@ cpu::ConvGeom conv_geom(const NodeSpec& s) {
   return g;
 }
 
-int64_t numel(const std::vector<int64_t>& shape) {
-  int64_t n = 1;
-  for (int64_t d : shape) n *= d;
-  return n;
-}
-
 /** transpose: the node's input is the described convolution's output and its output
  *  that convolution's input (numbers "in"/"out" describe the convolution). */
 template <bool transpose>
@@ -51,20 +45,13 @@ class ConvNode final : public Node {
     int64_t conv_in = geom_.H * geom_.W * geom_.C, conv_out = geom_.OH * geom_.OW * geom_.O;
     in_n_ = transpose ? conv_out : conv_in;
     channels_ = transpose ? geom_.C : geom_.O;
-    PFF_CHECK(in.size() == 1 && numel(in[0]) == in_n_, "[program] ", spec_.kind,
+    PFF_CHECK(in.size() == 1 && shape_numel(in[0]) == in_n_, "[program] ", spec_.kind,
               " node reads an input of shape ",
               shape_str(in.empty() ? std::vector<int64_t>{} : in[0]), "; expected ", in_n_,
               " values per sample.");
     PFF_CHECK(spec_.width() == (transpose ? conv_in : conv_out), "[program] ", spec_.kind,
               " node's shape ", shape_str(spec_.shape), " does not hold its output.");
-    PFF_CHECK(!spec_.params.empty() && spec_.params.size() <= 2,
-              "[program] conv node needs a kernel and at most a bias.");
-    PFF_CHECK(spec_.params[0].weight.numel() == geom_.patch() * geom_.O,
-              "[program] conv node's kernel has ", spec_.params[0].weight.numel(),
-              " values; expected ", geom_.patch() * geom_.O, ".");
-    PFF_CHECK(spec_.params.size() < 2 || spec_.params[1].weight.numel() == channels_,
-              "[program] conv node has ", spec_.params[1].weight.numel(), " biases for ",
-              channels_, " filters.");
+    check_kernel_and_bias(spec_, geom_.patch() * geom_.O, channels_);
     act_ = parse_activation(spec_.name("activation"));
     alpha_ = static_cast<float>(spec_.number("alpha", 0.0));
   }

@@ -21,24 +21,18 @@ class DenseNode final : public Node {
  public:
   DenseNode(NodeSpec s, const std::vector<std::vector<int64_t>>& in) : Node(std::move(s)) {
     PFF_CHECK(in.size() == 1, "[program] dense node takes one input.");
-    PFF_CHECK(!spec_.params.empty() && spec_.params.size() <= 2,
-              "[program] dense node needs a kernel and at most a bias.");
     PFF_CHECK(!in[0].empty() && !spec_.shape.empty(), "[program] dense node needs inputs "
               "and outputs with a features axis.");
     in_w_ = in[0].back();
     units_ = spec_.shape.back();
     positions_ = spec_.width() / units_;
-    int64_t in_n = 1;
-    for (int64_t d : in[0]) in_n *= d;
+    check_kernel_and_bias(spec_, in_w_ * units_, units_);
     const Tensor& k = spec_.params[0].weight;
     PFF_CHECK(k.ndim() == 2 && k.dim(0) == in_w_ && k.dim(1) == units_ &&
-                  in_n == in_w_ * positions_,
+                  shape_numel(in[0]) == in_w_ * positions_,
               "[program] dense node has kernel ", shape_str(k.shape()), " for inputs of "
               "shape ", shape_str(in[0]), " and outputs of shape ", shape_str(spec_.shape),
               ".");
-    PFF_CHECK(spec_.params.size() < 2 || spec_.params[1].weight.numel() == units_,
-              "[program] dense node has ", spec_.params[1].weight.numel(), " biases for ",
-              units_, " units.");
     act_ = parse_activation(spec_.name("activation"));
     alpha_ = static_cast<float>(spec_.number("alpha", 0.0));
   }

@@ -21,8 +21,7 @@ class EmbeddingNode final : public Node {
               "one (input_dim, output_dim) table.");
     rows_ = table.dim(0), dim_ = table.dim(1);
     PFF_CHECK(in.size() == 1, "[program] embedding node takes one input.");
-    positions_ = 1;
-    for (int64_t d : in[0]) positions_ *= d;
+    positions_ = shape_numel(in[0]);
     PFF_CHECK(spec_.width() == positions_ * dim_, "[program] embedding node's shape ",
               shape_str(spec_.shape), " does not hold ", positions_, " rows of ", dim_, ".");
   }

@@ -20,9 +20,7 @@ class IdentityNode final : public Node {
  public:
   IdentityNode(NodeSpec s, const std::vector<std::vector<int64_t>>& in) : Node(std::move(s)) {
     PFF_CHECK(in.size() == 1, "[program] identity node takes one input.");
-    int64_t w = 1;
-    for (int64_t d : in[0]) w *= d;
-    PFF_CHECK(w == spec_.width(), "[program] identity node of shape ", shape_str(spec_.shape),
+    PFF_CHECK(shape_numel(in[0]) == spec_.width(), "[program] identity node of shape ", shape_str(spec_.shape),
               " reads an input of shape ", shape_str(in[0]), ".");
   }
   bool aliases_input() const override { return true; }

@@ -8,12 +8,6 @@
 namespace pyfastfit::program {
 namespace {
 
-int64_t numel(const std::vector<int64_t>& shape) {
-  int64_t n = 1;
-  for (int64_t d : shape) n *= d;
-  return n;
-}
-
 /** Reads "in" (H, W, C), "out" (OH, OW), "pool" (KH, KW), "strides" and "pads". */
 cpu::PoolGeom pool_geom(const NodeSpec& s, const std::vector<std::vector<int64_t>>& in) {
   auto i = s.ints("in", 3), o = s.ints("out", 2), k = s.ints("pool", 2);
@@ -22,7 +16,7 @@ cpu::PoolGeom pool_geom(const NodeSpec& s, const std::vector<std::vector<int64_t
   for (int64_t v : {g.H, g.W, g.C, g.OH, g.OW, g.KH, g.KW, g.sh, g.sw})
     PFF_CHECK(v >= 1, "[program] ", s.kind, " node has a size or stride < 1.");
   PFF_CHECK(g.pt >= 0 && g.pl >= 0, "[program] ", s.kind, " node has negative padding.");
-  PFF_CHECK(in.size() == 1 && numel(in[0]) == g.H * g.W * g.C, "[program] ", s.kind,
+  PFF_CHECK(in.size() == 1 && shape_numel(in[0]) == g.H * g.W * g.C, "[program] ", s.kind,
             " node reads an input that is not (", g.H, ", ", g.W, ", ", g.C, ").");
   PFF_CHECK(s.width() == g.OH * g.OW * g.C, "[program] ", s.kind, " node's shape ",
             shape_str(s.shape), " does not hold its output.");
@@ -80,7 +74,7 @@ class GlobalPoolNode final : public Node {
     PFF_CHECK(in.size() == 1 && !in[0].empty() && in[0].back() == channels_,
               "[program] global_pool node of ", channels_, " channels reads an input of shape ",
               shape_str(in.empty() ? std::vector<int64_t>{} : in[0]), ".");
-    positions_ = numel(in[0]) / channels_;
+    positions_ = shape_numel(in[0]) / channels_;
   }
 
   void forward(const Pass& p) override {

@@ -16,9 +16,7 @@ class UpsampleNode final : public Node {
     H_ = i[0], W_ = i[1], C_ = i[2], sh_ = sz[0], sw_ = sz[1];
     PFF_CHECK(H_ >= 1 && W_ >= 1 && C_ >= 1 && sh_ >= 1 && sw_ >= 1,
               "[program] upsample node has an empty input or a size < 1.");
-    int64_t n = 1;
-    for (int64_t d : in.at(0)) n *= d;
-    PFF_CHECK(in.size() == 1 && n == H_ * W_ * C_, "[program] upsample node reads an input ",
+    PFF_CHECK(in.size() == 1 && shape_numel(in[0]) == H_ * W_ * C_, "[program] upsample node reads an input ",
               "that is not (", H_, ", ", W_, ", ", C_, ").");
     PFF_CHECK(spec_.width() == H_ * sh_ * W_ * sw_ * C_, "[program] upsample node's shape ",
               shape_str(spec_.shape), " does not hold its output.");

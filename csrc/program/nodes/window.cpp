@@ -17,9 +17,7 @@ class WindowNode final : public Node {
     H_ = i[0], W_ = i[1], C_ = i[2], OH_ = o[0], OW_ = o[1], top_ = off[0], left_ = off[1];
     PFF_CHECK(H_ >= 1 && W_ >= 1 && C_ >= 1 && OH_ >= 1 && OW_ >= 1,
               "[program] window node has an empty input or output.");
-    int64_t n = 1;
-    for (int64_t d : in.at(0)) n *= d;
-    PFF_CHECK(in.size() == 1 && n == H_ * W_ * C_, "[program] window node reads an input ",
+    PFF_CHECK(in.size() == 1 && shape_numel(in[0]) == H_ * W_ * C_, "[program] window node reads an input ",
               "that is not (", H_, ", ", W_, ", ", C_, ").");
     PFF_CHECK(spec_.width() == OH_ * OW_ * C_, "[program] window node's shape ",
               shape_str(spec_.shape), " does not hold its output.");
