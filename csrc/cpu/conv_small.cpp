@@ -18,14 +18,18 @@
 namespace pyfastfit::cpu {
 namespace {
 
-constexpr int64_t kL = 8;      // floats per vector (one AVX2 register)
-constexpr int64_t kMaxOg = 8;  // conv_small_applies' limit (see its note)
+constexpr int64_t kL = 8;                 // floats per vector (one AVX2 register)
+constexpr int64_t kMaxOg = 8;             // conv_small_applies' limits (see its note)
+constexpr int64_t kMaxTapWeights = 128;
 
 typedef float v8 __attribute__((vector_size(32)));
 typedef int32_t v8i __attribute__((vector_size(32)));
 
 #define PFF_INLINE __attribute__((always_inline)) inline
 #define PFF_UNROLL _Pragma("GCC unroll 16")
+// A broadcast written in place: from a helper function GCC lowers the vector constructor
+// before inlining, into a chain of inserts, where in place it is one vbroadcastss.
+#define PFF_SPLAT(s) (v8{(s), (s), (s), (s), (s), (s), (s), (s)})
 
 PFF_INLINE v8 load(const float* p) {
   v8 v;
@@ -97,18 +101,15 @@ PFF_HOT void grad_planes(const float* gs, float* q, int64_t width, int64_t lead,
     }
 }
 
-/** The kernel (KH, KW, cg, O) as [group][c][kh][kw][og][lane]: each weight repeated
- *  over a vector's lanes, so the kernels read it with one load. (A broadcast written
- *  with vector extensions compiles to a chain of inserts in the inlined helpers.) */
+/** The kernel (KH, KW, cg, O) as [group][c][kh][kw][og]: a tap's og weights adjacent. */
 std::vector<float> pack_kernel(const float* k, const ConvGeom& g) {
   const int64_t cg = g.cg(), og = g.og();
-  std::vector<float> kg(static_cast<size_t>(g.patch() * g.O * kL));
+  std::vector<float> kg(static_cast<size_t>(g.patch() * g.O));
   float* d = kg.data();
   for (int64_t gi = 0; gi < g.groups; ++gi)
     for (int64_t c = 0; c < cg; ++c)
       for (int64_t t = 0; t < g.KH * g.KW; ++t)
-        for (int64_t o = 0; o < og; ++o, d += kL)
-          std::fill(d, d + kL, k[(t * cg + c) * g.O + gi * og + o]);
+        for (int64_t o = 0; o < og; ++o) *d++ = k[(t * cg + c) * g.O + gi * og + o];
   return kg;
 }
 
@@ -139,16 +140,14 @@ PFF_INLINE void fwd_block(const float* q, const float* kg, const int64_t* rows,
   for (int64_t c = 0; c < cg; ++c)
     for (int64_t r = 0; r < nr; ++r) {
       const float* xr = q + c * PS + rows[r];
-      const float* kk = kg + (c * KH + khs[r]) * KW * OG * kL;
-      for (int64_t kw = 0; kw < KW; ++kw, kk += OG * kL) {
+      const float* kk = kg + (c * KH + khs[r]) * KW * OG;
+      for (int64_t kw = 0; kw < KW; ++kw, kk += OG) {
         const float* xp = xr + off[kw];
-        // One x vector live at a time: with B * OG accumulators that leaves the
-        // registers to the weights (or to their loads folded into the FMAs).
-        v8 kv[OG];
-        PFF_UNROLL for (int o = 0; o < OG; ++o) kv[o] = load(kk + o * kL);
-        PFF_UNROLL for (int b = 0; b < B; ++b) {
-          const v8 xv = load(xp + b * kL);
-          PFF_UNROLL for (int o = 0; o < OG; ++o) acc[b][o] += xv * kv[o];
+        v8 xv[B];
+        PFF_UNROLL for (int b = 0; b < B; ++b) xv[b] = load(xp + b * kL);
+        PFF_UNROLL for (int o = 0; o < OG; ++o) {
+          const v8 kv = PFF_SPLAT(kk[o]);
+          PFF_UNROLL for (int b = 0; b < B; ++b) acc[b][o] += xv[b] * kv;
         }
       }
     }
@@ -167,22 +166,33 @@ PFF_INLINE void fwd_put(const float* tmp, int nb, int64_t v, float* orow, const 
   }
 }
 
+/** One block of b vectors (1 <= b <= BM) at column v: b picks the instantiation. */
+template <int OG, int BM>
+PFF_INLINE void fwd_blocks(int b, int64_t v, const float* q, const float* kg,
+                           const int64_t* rows, const int64_t* khs, int64_t nr,
+                           const Planes& P, const ConvGeom& g, float* orow, float* tmp) {
+  if constexpr (BM > 1) {
+    if (b < BM) return fwd_blocks<OG, BM - 1>(b, v, q, kg, rows, khs, nr, P, g, orow, tmp);
+  }
+  fwd_block<OG, BM>(q + v * kL, kg, rows, khs, nr, P.off.data(), g, P.PS, tmp);
+  fwd_put<OG>(tmp, BM, v, orow, g);
+}
+
 template <int OG>
 PFF_INLINE void fwd_row(const float* q, const float* kg, const int64_t* rows,
                         const int64_t* khs, int64_t nr, const Planes& P, const ConvGeom& g,
                         float* orow) {
-  // As many accumulators as leave registers for the loads: 8-12 of the 16.
-  constexpr int B = std::min(8, std::max(1, 12 / OG));
-  alignas(32) float tmp[B * OG * kL];
-  const int64_t* off = P.off.data();
-  int64_t v = 0;
-  for (; v + B <= P.OWv; v += B) {
-    fwd_block<OG, B>(q + v * kL, kg, rows, khs, nr, off, g, P.PS, tmp);
-    fwd_put<OG>(tmp, B, v, orow, g);
-  }
-  for (; v < P.OWv; ++v) {
-    fwd_block<OG, 1>(q + v * kL, kg, rows, khs, nr, off, g, P.PS, tmp);
-    fwd_put<OG>(tmp, 1, v, orow, g);
+  // B * OG accumulators, B x vectors and one weight in the 16 registers (more spills
+  // an accumulator, and its FMA chain then runs through memory).
+  constexpr int BM = std::min(8, std::max(1, 15 / (OG + 1)));
+  alignas(32) float tmp[BM * OG * kL];
+  // Blocks of near-equal size: a lone 1-vector tail block would be one latency chain.
+  const int64_t nblocks = (P.OWv + BM - 1) / BM, base = P.OWv / nblocks;
+  const int64_t extra = P.OWv % nblocks;
+  for (int64_t i = 0, v = 0; i < nblocks; ++i) {
+    const int b = static_cast<int>(base + (i < extra));
+    fwd_blocks<OG, BM>(b, v, q, kg, rows, khs, nr, P, g, orow, tmp);
+    v += b;
   }
 }
 
@@ -192,7 +202,7 @@ PFF_HOT void fwd_sample(const float* q, const float* kg, float* out, int64_t n,
   const int64_t cg = g.cg(), og = g.og();
   for (int64_t gi = 0; gi < g.groups; ++gi) {
     const float* qg = q + gi * cg * P.PS;
-    const float* kgg = kg + gi * cg * g.KH * g.KW * og * kL;
+    const float* kgg = kg + gi * cg * g.KH * g.KW * og;
     for (int64_t oh = 0; oh < g.OH; ++oh) {
       int64_t nr = 0;
       for (int64_t kh = 0; kh < g.KH; ++kh) {
@@ -315,12 +325,12 @@ PFF_INLINE void bi_block(const float* gg, int64_t GS, int64_t GW, const int64_t*
   PFF_UNROLL for (int b = 0; b < B; ++b) acc[b] = v8{};
   for (int64_t p = 0; p < np; ++p) {
     const float* gr = gg + ohs[p] * GW;
-    const float* kk = kc + khs[p] * g.KW * OG * kL;
+    const float* kk = kc + khs[p] * g.KW * OG;
     for (int64_t i = 0; i < nkw; ++i) {
       const float* gp = gr - shifts[i];
-      const float* k2 = kk + kws[i] * OG * kL;
+      const float* k2 = kk + kws[i] * OG;
       PFF_UNROLL for (int o = 0; o < OG; ++o) {
-        const v8 kv = load(k2 + o * kL);
+        const v8 kv = PFF_SPLAT(k2[o]);
         PFF_UNROLL for (int b = 0; b < B; ++b) acc[b] += load(gp + o * GS + b * kL) * kv;
       }
     }
@@ -348,7 +358,7 @@ PFF_INLINE void bi_row(const float* gq, const float* kg, float* dxs, int64_t ih,
   for (int64_t gi = 0; gi < g.groups; ++gi)
     for (int64_t c = 0; c < cg; ++c) {
       const float* gg = gq + gi * OG * GS + lead;
-      const float* kc = kg + (gi * cg + c) * g.KH * g.KW * OG * kL;
+      const float* kc = kg + (gi * cg + c) * g.KH * g.KW * OG;
       float* d = dxs + gi * cg + c;
       for (int64_t m0 = m_lo / kL * kL; m0 <= m_hi;) {
         const int nb = m0 + B * kL <= m_hi + 1 ? B : 1;
@@ -395,14 +405,18 @@ PFF_HOT void bi_sample(const float* gq, const float* kg, float* dxs, const ConvG
 
 }  // namespace
 
-// Above 8 output channels per group the accumulators no longer fit the registers, and the
-// GEMM path has enough columns to run near its peak (see the bench table in the report
-// of issue 12 item 7). Depthwise and pointwise geometries keep their own paths.
+// Measured against im2col + GEMM at batch 32 (bench/bench_conv_small.py and the report
+// of issue 12 item 7): the direct kernels win 2-10x while a group's weights per tap,
+// cg * og, are at most 128 (3 -> 8 channels, 16 -> 8, 32 -> 4); beyond that (64 -> 8,
+// 128 -> 2) the GEMM has enough work per copied patch and the input gradient here, one
+// input channel at a time, falls behind it. Above 8 output channels the accumulators
+// no longer fit the registers. Depthwise and pointwise geometries keep their own paths.
 bool conv_small_applies(const ConvGeom& g) {
   const bool pointwise = g.KH == 1 && g.KW == 1 && g.sh == 1 && g.sw == 1 && g.pt == 0 &&
                          g.pl == 0 && g.groups == 1 && g.OH == g.H && g.OW == g.W;
-  return g.groups >= 1 && g.og() >= 1 && g.og() <= kMaxOg && !(g.cg() == 1 && g.groups > 1) &&
-         !pointwise && g.H > 0 && g.W > 0 && g.OH > 0 && g.OW > 0 && g.KH > 0 && g.KW > 0;
+  return g.groups >= 1 && g.og() >= 1 && g.og() <= kMaxOg &&
+         g.cg() * g.og() <= kMaxTapWeights && !(g.cg() == 1 && g.groups > 1) && !pointwise && g.H > 0 && g.W > 0 && g.OH > 0 &&
+         g.OW > 0 && g.KH > 0 && g.KW > 0;
 }
 
 void conv_small_forward(const float* x, const float* kernel, float* out, const ConvGeom& g) {

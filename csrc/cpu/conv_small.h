@@ -8,8 +8,9 @@
 namespace pyfastfit::cpu {
 
 /** True when the direct kernels below take this geometry: at most 8 output channels per
- *  group, and neither a pointwise (a plain GEMM) nor a depthwise (conv.cpp's own direct
- *  loop over channels) convolution, nor an empty one. */
+ *  group and at most 128 weights per tap and group (cg * og), and neither a pointwise
+ *  (a plain GEMM) nor a depthwise (conv.cpp's own direct loop over channels) convolution,
+ *  nor an empty one. */
 bool conv_small_applies(const ConvGeom& g);
 
 /** out(N, OH, OW, O) = conv(x, kernel), as conv_forward. */
