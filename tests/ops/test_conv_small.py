@@ -86,6 +86,11 @@ CASES = [  # id, x shape, kernel shape, kwargs
     ("stride2_same_c10", (1, 12, 17, 10), (3, 3, 10, 8), {"strides": 2, "padding": "same"}),
     ("dilation", (2, 11, 10, 3), (3, 2, 3, 3), {"dilation_rate": (2, 3), "padding": "same"}),
     ("dilation_valid", (1, 9, 20, 1), (2, 3, 1, 4), {"dilation_rate": (3, 4)}),
+    # Taps kw * dw land on different phases of the stride: every phase's run is used.
+    ("stride_and_dilation", (1, 13, 15, 3), (2, 3, 3, 2), {"strides": (2, 3),
+                                                          "dilation_rate": 2}),
+    ("stride7_dilation3_same", (2, 4, 30, 2), (1, 4, 2, 3),
+     {"strides": (1, 7), "dilation_rate": (1, 3), "padding": "same"}),
     ("groups", (2, 6, 7, 6), (3, 3, 2, 6), {"padding": "same"}),
     ("groups_og8", (1, 5, 9, 4), (3, 3, 2, 16), {}),
     ("groups3_og1", (2, 5, 19, 9), (2, 3, 3, 3), {"strides": (1, 2)}),
