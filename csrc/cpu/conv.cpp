@@ -1,5 +1,6 @@
 // im2col / col2im convolution over the OpenBLAS GEMM, split over the pool by batch rows.
 #include "cpu/conv.h"
+#include "cpu/conv_small.h"
 
 #include <algorithm>
 #include <cstring>
@@ -233,6 +234,7 @@ void by_rows(const ConvGeom& g, Direct&& direct, Block&& block) {
 }  // namespace
 
 void conv_forward(const float* x, const float* kernel, float* out, const ConvGeom& g) {
+  if (conv_small_applies(g)) return conv_small_forward(x, kernel, out, g);
   const bool pw = is_pointwise(g);
   const GemmDims d(g);
   by_rows(
@@ -254,6 +256,7 @@ void conv_forward(const float* x, const float* kernel, float* out, const ConvGeo
 
 void conv_backward_input(const float* dout, const float* kernel, float* dx,
                          const ConvGeom& g) {
+  if (conv_small_applies(g)) return conv_small_backward_input(dout, kernel, dx, g);
   const bool pw = is_pointwise(g);
   const GemmDims d(g);
   by_rows(
@@ -276,6 +279,7 @@ void conv_backward_input(const float* dout, const float* kernel, float* dx,
 
 void conv_backward_kernel(const float* dout, const float* x, float* dkernel,
                           const ConvGeom& g) {
+  if (conv_small_applies(g)) return conv_small_backward_kernel(dout, x, dkernel, g);
   const bool pw = is_pointwise(g);
   const GemmDims d(g);
   const int64_t K = d.P * g.O, bs = block_rows(g);
