@@ -6,11 +6,80 @@
 #include <vector>
 
 #include "core/threads.h"
+#include "cpu/conv_detail.h"
 #include "cpu/gemm.h"
 #include "cpu/simd.h"
 
 namespace pyfastfit::cpu {
+namespace conv_detail {
+
+float* scratch(int64_t n, int slot) {
+  // Grown, never shrunk: at most kColBudget floats per thread on the GEMM paths.
+  thread_local std::vector<float> bufs[2];
+  std::vector<float>& b = bufs[slot];
+  if (static_cast<int64_t>(b.size()) < n) b.resize(static_cast<size_t>(n));
+  return b.data();
+}
+
+// col is (nb * OH * OW, KH * KW * Cg): row (n, oh, ow), column (kh, kw, c) of group gi.
+// Plain loops rather than memcpy: with few channels per group (the first layer of an
+// image model has one) a library call per tap costs more than the copy.
+PFF_HOT void im2col(const float* x, float* col, int64_t nb, int64_t gi, const ConvGeom& g) {
+  const int64_t cg = g.cg(), P = g.patch();
+  for (int64_t n = 0; n < nb; ++n) {
+    const float* xs = x + n * g.H * g.W * g.C + gi * cg;
+    for (int64_t oh = 0; oh < g.OH; ++oh) {
+      for (int64_t ow = 0; ow < g.OW; ++ow) {
+        float* dst = col + ((n * g.OH + oh) * g.OW + ow) * P;
+        for (int64_t kh = 0; kh < g.KH; ++kh) {
+          int64_t ih = oh * g.sh - g.pt + kh * g.dh;
+          if (ih < 0 || ih >= g.H) {
+            for (int64_t i = 0; i < g.KW * cg; ++i) dst[i] = 0.f;
+            dst += g.KW * cg;
+            continue;
+          }
+          const float* row = xs + ih * g.W * g.C;
+          if (cg == 1) {
+            // One channel per group: a gather, without a copy loop (and its alias check)
+            // per tap.
+            for (int64_t kw = 0; kw < g.KW; ++kw) {
+              int64_t iw = ow * g.sw - g.pl + kw * g.dw;
+              dst[kw] = iw < 0 || iw >= g.W ? 0.f : row[iw * g.C];
+            }
+            dst += g.KW;
+            continue;
+          }
+          for (int64_t kw = 0; kw < g.KW; ++kw, dst += cg) {
+            int64_t iw = ow * g.sw - g.pl + kw * g.dw;
+            if (iw < 0 || iw >= g.W) {
+              for (int64_t c = 0; c < cg; ++c) dst[c] = 0.f;
+            } else {
+              const float* src = row + iw * g.C;
+              for (int64_t c = 0; c < cg; ++c) dst[c] = src[c];
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+PFF_HOT void epilogue(float* z, float* out, int64_t rows, int64_t O, const float* bias,
+                      Activation act, float alpha) {
+  if (bias) {
+    for (int64_t r = 0; r < rows; ++r) {
+      float* __restrict zr = z + r * O;
+      for (int64_t j = 0; j < O; ++j) zr[j] += bias[j];
+    }
+  }
+  if (act != Activation::linear || z != out) activation_forward(act, z, out, rows, O, alpha);
+}
+
+}  // namespace conv_detail
+
 namespace {
+
+using namespace conv_detail;
 
 // A patch matrix of at most this many floats per thread (1 MiB) stays in L2/L3 while
 // the GEMM reads it back.
@@ -131,49 +200,6 @@ int64_t block_rows(const ConvGeom& g) {
   return std::max<int64_t>(1, kColBudget / per);
 }
 
-// col is (nb * OH * OW, KH * KW * Cg): row (n, oh, ow), column (kh, kw, c) of group gi.
-// Plain loops rather than memcpy: with few channels per group (the first layer of an
-// image model has one) a library call per tap costs more than the copy.
-PFF_HOT void im2col(const float* x, float* col, int64_t nb, int64_t gi, const ConvGeom& g) {
-  const int64_t cg = g.cg(), P = g.patch();
-  for (int64_t n = 0; n < nb; ++n) {
-    const float* xs = x + n * g.H * g.W * g.C + gi * cg;
-    for (int64_t oh = 0; oh < g.OH; ++oh) {
-      for (int64_t ow = 0; ow < g.OW; ++ow) {
-        float* dst = col + ((n * g.OH + oh) * g.OW + ow) * P;
-        for (int64_t kh = 0; kh < g.KH; ++kh) {
-          int64_t ih = oh * g.sh - g.pt + kh * g.dh;
-          if (ih < 0 || ih >= g.H) {
-            for (int64_t i = 0; i < g.KW * cg; ++i) dst[i] = 0.f;
-            dst += g.KW * cg;
-            continue;
-          }
-          const float* row = xs + ih * g.W * g.C;
-          if (cg == 1) {
-            // One channel per group: a gather, without a copy loop (and its alias check)
-            // per tap.
-            for (int64_t kw = 0; kw < g.KW; ++kw) {
-              int64_t iw = ow * g.sw - g.pl + kw * g.dw;
-              dst[kw] = iw < 0 || iw >= g.W ? 0.f : row[iw * g.C];
-            }
-            dst += g.KW;
-            continue;
-          }
-          for (int64_t kw = 0; kw < g.KW; ++kw, dst += cg) {
-            int64_t iw = ow * g.sw - g.pl + kw * g.dw;
-            if (iw < 0 || iw >= g.W) {
-              for (int64_t c = 0; c < cg; ++c) dst[c] = 0.f;
-            } else {
-              const float* src = row + iw * g.C;
-              for (int64_t c = 0; c < cg; ++c) dst[c] = src[c];
-            }
-          }
-        }
-      }
-    }
-  }
-}
-
 // The adjoint of im2col: adds each patch entry back into dx (which the caller zeroed).
 PFF_HOT void col2im(const float* col, float* dx, int64_t nb, int64_t gi, const ConvGeom& g) {
   const int64_t cg = g.cg(), P = g.patch();
@@ -202,10 +228,8 @@ template <typename F>
 void over_blocks(const ConvGeom& g, bool need_col, F&& f) {
   const int64_t bs = block_rows(g);
   parallel_for(g.N, 1, [&](int64_t b, int64_t e) {
-    std::vector<float> col(need_col ? static_cast<size_t>(std::min(bs, e - b) * g.OH *
-                                                          g.OW * g.patch())
-                                    : 0);
-    for (int64_t n0 = b; n0 < e; n0 += bs) f(n0, std::min(bs, e - n0), col.data());
+    float* col = need_col ? scratch(std::min(bs, e - b) * g.OH * g.OW * g.patch()) : nullptr;
+    for (int64_t n0 = b; n0 < e; n0 += bs) f(n0, std::min(bs, e - n0), col);
   });
 }
 
@@ -233,22 +257,44 @@ void by_rows(const ConvGeom& g, Direct&& direct, Block&& block) {
 }  // namespace
 
 void conv_forward(const float* x, const float* kernel, float* out, const ConvGeom& g) {
+  conv_forward_fused(x, kernel, nullptr, Activation::linear, 0.f, nullptr, out, g);
+}
+
+void conv_forward_fused(const float* x, const float* kernel, const float* bias,
+                        Activation act, float alpha, float* pre, float* out,
+                        const ConvGeom& g) {
+  // z: where the pre-activation goes; the output itself when the caller keeps none.
+  float* z = pre ? pre : out;
+  if (is_small_patch(g)) {
+    parallel_for(g.N, 1, [&](int64_t b, int64_t e) {
+      small_forward(x, kernel, bias, act, alpha, z, out, b, e, g);
+    });
+    return;
+  }
   const bool pw = is_pointwise(g);
   const GemmDims d(g);
   by_rows(
-      g, [&](int64_t b, int64_t e) { direct_forward(x, kernel, out, b, e, g); },
+      g,
+      [&](int64_t b, int64_t e) {
+        direct_forward(x, kernel, z, b, e, g);
+        epilogue(z + b * d.out_n, out + b * d.out_n, (e - b) * g.OH * g.OW, g.O, bias, act,
+                 alpha);
+      },
       [&](int64_t n0, int64_t nb, int64_t M, float* col) {
+        float* zb = z + n0 * d.out_n;
         if (pw) {
-          gemm(false, false, M, g.O, g.C, 1.f, x + n0 * d.in_n, g.C, kernel, g.O, 0.f,
-               out + n0 * d.out_n, g.O);
-          return;
+          gemm(false, false, M, g.O, g.C, 1.f, x + n0 * d.in_n, g.C, kernel, g.O, 0.f, zb,
+               g.O);
+        } else {
+          for (int64_t gi = 0; gi < g.groups; ++gi) {
+            im2col(x + n0 * d.in_n, col, nb, gi, g);
+            // z[:, gi*og : (gi+1)*og] (M, og) = col (M, P) @ kernel[:, gi*og ...] (P, og)
+            gemm(false, false, M, d.og, d.P, 1.f, col, d.P, kernel + gi * d.og, g.O, 0.f,
+                 zb + gi * d.og, g.O);
+          }
         }
-        for (int64_t gi = 0; gi < g.groups; ++gi) {
-          im2col(x + n0 * d.in_n, col, nb, gi, g);
-          // out[:, gi*og : (gi+1)*og] (M, og) = col (M, P) @ kernel[:, gi*og ...] (P, og)
-          gemm(false, false, M, d.og, d.P, 1.f, col, d.P, kernel + gi * d.og, g.O, 0.f,
-               out + n0 * d.out_n + gi * d.og, g.O);
-        }
+        // Bias and activation on this block while it is in cache.
+        epilogue(zb, out + n0 * d.out_n, M, g.O, bias, act, alpha);
       });
 }
 
@@ -290,9 +336,12 @@ void conv_backward_kernel(const float* dout, const float* x, float* dkernel,
         direct_backward_kernel(dout, x, dk, b, e, g);
         continue;
       }
-      std::vector<float> col(pw ? 0
-                                : static_cast<size_t>(std::min(bs, std::max<int64_t>(e - b, 1)) *
-                                                      g.OH * g.OW * d.P));
+      if (is_small_patch(g)) {
+        small_backward_kernel(dout, x, dk, b, e, g);
+        continue;
+      }
+      float* col = pw ? nullptr : scratch(std::min(bs, std::max<int64_t>(e - b, 1)) * g.OH *
+                                          g.OW * d.P);
       for (int64_t n0 = b; n0 < e; n0 += bs) {
         int64_t nb = std::min(bs, e - n0), M = nb * g.OH * g.OW;
         if (pw) {
@@ -301,9 +350,9 @@ void conv_backward_kernel(const float* dout, const float* x, float* dkernel,
           continue;
         }
         for (int64_t gi = 0; gi < g.groups; ++gi) {
-          im2col(x + n0 * d.in_n, col.data(), nb, gi, g);
+          im2col(x + n0 * d.in_n, col, nb, gi, g);
           // dk[:, group] (P, og) += col^T (P, M) @ dout[:, group] (M, og)
-          gemm(true, false, d.P, d.og, M, 1.f, col.data(), d.P,
+          gemm(true, false, d.P, d.og, M, 1.f, col, d.P,
                dout + n0 * d.out_n + gi * d.og, g.O, 1.f, dk + gi * d.og, g.O);
         }
       }

@@ -1,0 +1,38 @@
+// Internals shared by the convolution kernel files (cpu/conv.cpp, cpu/conv_small.cpp);
+// not part of the kernel API.
+#pragma once
+#include <cstdint>
+
+#include "cpu/activation.h"
+#include "cpu/conv.h"
+
+namespace pyfastfit::cpu::conv_detail {
+
+/** A per-thread buffer of at least n floats, reused across calls (contents undefined):
+ *  a fresh vector per call would zero it and, past malloc's mmap threshold, fault its
+ *  pages in again every time. Valid until this thread's next call. */
+float* scratch(int64_t n, int slot = 0);
+
+/** col (nb * OH * OW, patch) = the patches of nb samples from x (group gi). */
+void im2col(const float* x, float* col, int64_t nb, int64_t gi, const ConvGeom& g);
+
+/** The forward epilogue on `rows` output rows of O channels, in place in z: z += bias
+ *  (when given), then out = act(z); z keeps the pre-activation. z may equal out (then the
+ *  pre-activation is overwritten). */
+void epilogue(float* z, float* out, int64_t rows, int64_t O, const float* bias,
+              Activation act, float alpha);
+
+/** Convolutions whose patch is a few floats (a first layer on 1-3 channels): im2col +
+ *  GEMM there is memory-bound (K = patch), so they run as register-blocked direct loops. */
+bool is_small_patch(const ConvGeom& g);
+
+/** z/out of samples [n0, n1) for a small-patch convolution, with the epilogue. */
+void small_forward(const float* x, const float* kernel, const float* bias, Activation act,
+                   float alpha, float* z, float* out, int64_t n0, int64_t n1,
+                   const ConvGeom& g);
+
+/** dk (patch, O) += the kernel gradient of samples [n0, n1), small-patch convolutions. */
+void small_backward_kernel(const float* dout, const float* x, float* dk, int64_t n0,
+                           int64_t n1, const ConvGeom& g);
+
+}  // namespace pyfastfit::cpu::conv_detail
