@@ -101,12 +101,12 @@ def conv_cases(_C, rng, fused):
                       lambda colc=colc, kmc=kmc: _C.matmul(colc, kmc)))
         if fused:
             fz = lambda xc=xc, kc=kc, bc=bc: _C.conv_forward_fused(  # noqa: E731
-                xc, kc, bc, "relu", *CONV_ARGS)
+                xc, kc, bc, "relu", 0.0, *CONV_ARGS)
             check(f"{name} fused forward", np.asarray(fz()[0]).reshape(m, cout),
                   np.maximum(ref + bias, 0))
             # The unfused chain as the eager layer ran it: conv, bias add, relu.
-            chain = lambda xc=xc, kc=kc, bc=bc: _C.relu(_C.add(  # noqa: E731
-                _C.conv_forward(xc, kc, *CONV_ARGS), bc))
+            chain = lambda xc=xc, kc=kc, bc=bc: _C.activation_forward(_C.add(  # noqa: E731
+                _C.conv_forward(xc, kc, *CONV_ARGS), bc), "relu")
             cases.append((name, "fwd+bias+relu fused", flop, in_b + out_b + k_b, fz, chain))
         if need_dx:
             dcols = (dout.astype(np.float64) @ kmat.T).reshape(BATCH, ho, wo, K, K, c)

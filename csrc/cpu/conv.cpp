@@ -7,6 +7,7 @@
 
 #include "core/threads.h"
 #include "cpu/conv_detail.h"
+#include "cpu/dense.h"
 #include "cpu/gemm.h"
 #include "cpu/simd.h"
 
@@ -296,6 +297,29 @@ void conv_forward_fused(const float* x, const float* kernel, const float* bias,
         // Bias and activation on this block while it is in cache.
         epilogue(zb, out + n0 * d.out_n, M, g.O, bias, act, alpha);
       });
+}
+
+void conv_epilogue_backward(Activation act, float alpha, const float* dout, const float* z,
+                            const float* out, float* dz, float* dbias, int64_t rows,
+                            int64_t O) {
+  // Chunks of whole rows, at least kColBudget floats each, one partial bias sum each.
+  const int64_t grain = std::max<int64_t>(1, kColBudget / std::max<int64_t>(O, 1));
+  const int64_t chunks = std::max<int64_t>(
+      1, std::min<int64_t>(get_num_threads(), (rows + grain - 1) / grain));
+  std::vector<float> part(dbias ? static_cast<size_t>(chunks * O) : 0);
+  parallel_for(chunks, 1, [&](int64_t cb, int64_t ce) {
+    for (int64_t c = cb; c < ce; ++c) {
+      const int64_t b = rows * c / chunks, e = rows * (c + 1) / chunks;
+      if (act != Activation::linear || dz != dout)
+        activation_backward(act, dout + b * O, z ? z + b * O : nullptr, out + b * O,
+                            dz + b * O, e - b, O, alpha);
+      if (dbias) column_sums(dz + b * O, part.data() + c * O, e - b, O);
+    }
+  });
+  if (!dbias) return;
+  std::fill(dbias, dbias + O, 0.f);
+  for (int64_t c = 0; c < chunks; ++c)
+    for (int64_t j = 0; j < O; ++j) dbias[j] += part[c * O + j];
 }
 
 void conv_backward_input(const float* dout, const float* kernel, float* dx,

@@ -33,6 +33,14 @@ void conv_forward_fused(const float* x, const float* kernel, const float* bias,
                         Activation act, float alpha, float* pre, float* out,
                         const ConvGeom& g);
 
+/** The backward of conv_forward_fused's epilogue over rows (N * OH * OW) of O channels:
+ *  dz = dout * act'(z), reading z (pre) or out as act needs (z may be null when
+ *  !activation_backward_needs_input(act)), and dbias (nullable) = dz summed over rows
+ *  (per-thread partials added in a fixed order). dz may be dout itself. */
+void conv_epilogue_backward(Activation act, float alpha, const float* dout, const float* z,
+                            const float* out, float* dz, float* dbias, int64_t rows,
+                            int64_t O);
+
 /** dx(N, H, W, C) from dout(N, OH, OW, O): the transpose of conv_forward in x (also
  *  the forward of a transposed convolution). */
 void conv_backward_input(const float* dout, const float* kernel, float* dx,
