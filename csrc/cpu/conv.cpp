@@ -322,6 +322,38 @@ void conv_epilogue_backward(Activation act, float alpha, const float* dout, cons
     for (int64_t j = 0; j < O; ++j) dbias[j] += part[c * O + j];
 }
 
+void conv_backward_kernel_fused(Activation act, float alpha, const float* dout,
+                                const float* z, const float* out, const float* x,
+                                float* dkernel, float* dbias, const ConvGeom& g) {
+  const int64_t rows = g.N * g.OH * g.OW, O = g.O;
+  if (!is_small_patch(g)) {
+    std::vector<float> dz(static_cast<size_t>(rows * O));
+    conv_epilogue_backward(act, alpha, dout, z, out, dz.data(), dbias, rows, O);
+    conv_backward_kernel(dz.data(), x, dkernel, g);
+    return;
+  }
+  // As conv_backward_kernel: one partial dkernel (and dbias) per chunk of batch rows,
+  // summed in chunk order.
+  const int64_t K = g.patch() * O;
+  const int64_t chunks = std::max<int64_t>(1, std::min<int64_t>(get_num_threads(), g.N));
+  std::vector<float> part(static_cast<size_t>(chunks * (K + O)), 0.f);
+  parallel_for(chunks, 1, [&](int64_t cb, int64_t ce) {
+    for (int64_t c = cb; c < ce; ++c) {
+      float* dk = part.data() + c * (K + O);
+      const EpilogueGrad eg{act, alpha, z, out, dbias ? dk + K : nullptr};
+      small_backward_kernel(dout, x, dk, g.N * c / chunks, g.N * (c + 1) / chunks, g, &eg);
+    }
+  });
+  std::fill(dkernel, dkernel + K, 0.f);
+  if (dbias) std::fill(dbias, dbias + O, 0.f);
+  for (int64_t c = 0; c < chunks; ++c) {
+    const float* p = part.data() + c * (K + O);
+    for (int64_t i = 0; i < K; ++i) dkernel[i] += p[i];
+    if (dbias)
+      for (int64_t j = 0; j < O; ++j) dbias[j] += p[K + j];
+  }
+}
+
 void conv_backward_input(const float* dout, const float* kernel, float* dx,
                          const ConvGeom& g) {
   const bool pw = is_pointwise(g);

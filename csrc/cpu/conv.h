@@ -41,6 +41,15 @@ void conv_epilogue_backward(Activation act, float alpha, const float* dout, cons
                             const float* out, float* dz, float* dbias, int64_t rows,
                             int64_t O);
 
+/** dkernel and dbias (nullable) of conv_forward_fused from dout, given its z (null
+ *  when act's backward does not need it) and out: conv_epilogue_backward then
+ *  conv_backward_kernel, except that the few-float-patch kernels apply the epilogue's
+ *  backward per output row in cache, without a dz buffer. For callers that need no input
+ *  gradient (a first layer). */
+void conv_backward_kernel_fused(Activation act, float alpha, const float* dout,
+                                const float* z, const float* out, const float* x,
+                                float* dkernel, float* dbias, const ConvGeom& g);
+
 /** dx(N, H, W, C) from dout(N, OH, OW, O): the transpose of conv_forward in x (also
  *  the forward of a transposed convolution). */
 void conv_backward_input(const float* dout, const float* kernel, float* dx,

@@ -31,8 +31,20 @@ void small_forward(const float* x, const float* kernel, const float* bias, Activ
                    float alpha, float* z, float* out, int64_t n0, int64_t n1,
                    const ConvGeom& g);
 
-/** dk (patch, O) += the kernel gradient of samples [n0, n1), small-patch convolutions. */
+/** The forward epilogue's backward, for kernels that apply it per output row in cache:
+ *  dz = dout * act'(z or out); dbias (nullable) accumulates dz's column sums. z, out
+ *  address the whole output, as dout does. */
+struct EpilogueGrad {
+  Activation act;
+  float alpha;
+  const float* z;
+  const float* out;
+  float* dbias;
+};
+
+/** dk (patch, O) += the kernel gradient of samples [n0, n1), small-patch convolutions;
+ *  with eg, of the fused forward (dout taken through eg's epilogue backward per row). */
 void small_backward_kernel(const float* dout, const float* x, float* dk, int64_t n0,
-                           int64_t n1, const ConvGeom& g);
+                           int64_t n1, const ConvGeom& g, const EpilogueGrad* eg = nullptr);
 
 }  // namespace pyfastfit::cpu::conv_detail

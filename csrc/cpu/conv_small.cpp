@@ -191,7 +191,7 @@ PFF_HOT void small_forward(const float* x, const float* kernel, const float* bia
 }
 
 PFF_HOT void small_backward_kernel(const float* dout, const float* x, float* dk, int64_t n0,
-                                   int64_t n1, const ConvGeom& g) {
+                                   int64_t n1, const ConvGeom& g, const EpilogueGrad* eg) {
   const int64_t P = g.patch(), O = g.O, C = g.C;
   const Taps tp(g);
   // Taps split into passes of at most kTapGroup, as even as possible (9 -> 5 + 4).
@@ -204,7 +204,21 @@ PFF_HOT void small_backward_kernel(const float* dout, const float* x, float* dk,
       int64_t a, b;
       tp.interior(ih0, g, a, b);
       const float* corner = xs + (ih0 * g.W - g.pl) * C;
-      const float* go = dout + (n * g.OH + oh) * g.OW * O;
+      const int64_t row = (n * g.OH + oh) * g.OW * O;
+      const float* go = dout + row;
+      if (eg) {
+        // This row's dz, in cache for the passes below: no dz tensor goes through memory.
+        float* dz = scratch(g.OW * O, 1);
+        activation_backward(eg->act, go, eg->z ? eg->z + row : nullptr, eg->out + row, dz,
+                            g.OW, O, eg->alpha);
+        if (eg->dbias) {
+          float* __restrict db = eg->dbias;
+          const float* __restrict d = dz;
+          for (int64_t q = 0; q < g.OW; ++q)
+            for (int64_t j = 0; j < O; ++j) db[j] += d[q * O + j];
+        }
+        go = dz;
+      }
       for (int64_t j = 0; j + 8 <= O; j += 16) {
         for (int64_t s = 0; s < passes; ++s) {
           const int64_t t0 = P * s / passes, nt = P * (s + 1) / passes - t0;

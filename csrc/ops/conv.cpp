@@ -182,12 +182,18 @@ std::tuple<Tensor, Tensor, Tensor> conv_backward_fused(
     PFF_CHECK(z.shape() == os, "[", op, "] z (the pre-activation) must have shape ",
               shape_str(os), ", got ", shape_str(z.shape()), ".");
   }
+  Tensor db = need_dbias ? Tensor::empty({g.O}) : Tensor();
+  const float* zp = needs_z ? z.f32() : nullptr;
+  if (!need_dx && need_dkernel) {  // a first layer: dz need not exist as a tensor
+    Tensor dk = Tensor::empty(kernel.shape());
+    cpu::conv_backward_kernel_fused(act, alpha, dout.f32(), zp, out.f32(), x.f32(), dk.f32(),
+                                    need_dbias ? db.f32() : nullptr, g);
+    return {Tensor(), dk, db};
+  }
   // dz is dout itself for a linear activation (nothing to multiply).
   Tensor dz = act == cpu::Activation::linear ? dout : Tensor::empty(os);
-  Tensor db = need_dbias ? Tensor::empty({g.O}) : Tensor();
-  cpu::conv_epilogue_backward(act, alpha, dout.f32(), needs_z ? z.f32() : nullptr, out.f32(),
-                              dz.f32(), need_dbias ? db.f32() : nullptr,
-                              g.N * g.OH * g.OW, g.O);
+  cpu::conv_epilogue_backward(act, alpha, dout.f32(), zp, out.f32(), dz.f32(),
+                              need_dbias ? db.f32() : nullptr, g.N * g.OH * g.OW, g.O);
   auto [dx, dk] = grads(
       x, kernel, need_dx, need_dkernel,
       [&](float* p) { cpu::conv_backward_input(dz.f32(), kernel.f32(), p, g); },

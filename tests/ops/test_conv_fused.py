@@ -9,6 +9,7 @@ from scipy.special import erf
 import pyfastfit as ff
 from pyfastfit import ops
 from pyfastfit.core._c import _C
+from pyfastfit.ops import _nn as nn_ops
 from pyfastfit.ops._conv import conv_fused
 from tests.helpers import check_op
 from tests.ops import _conv_ref as R
@@ -131,7 +132,7 @@ SMALL_CASES = [  # x shape, kernel shape, kwargs
 
 @pytest.mark.parametrize("xs,ks,kw", SMALL_CASES, ids=[str(i) for i in range(len(SMALL_CASES))])
 def test_small_patch_kernels_match_reference(xs, ks, kw):
-    x, k, b, w = _r(*xs), _r(*ks), _r(ks[-1]), None
+    x, k, b = _r(*xs), _r(*ks), _r(ks[-1])
     rkw = {a.replace("dilation_rate", "dilation"): v for a, v in kw.items()}
     ref = R.conv(x.astype(np.float64), k, **rkw)
     np.testing.assert_allclose(np.asarray(ops.conv(x, k, **kw)), ref, atol=1e-4, rtol=1e-5)
@@ -181,3 +182,28 @@ def test_fused_backward_op_checks_shapes():
         _C.conv_backward_fused(bad, x, k, out, out, "relu", 0.0, *args)
     with pytest.raises(ValueError, match=r"\[conv_fused_backward\] z \(the pre-activation\)"):
         _C.conv_backward_fused(out, x, k, bad, out, "gelu", 0.0, *args)
+
+
+@pytest.mark.parametrize("act", ["relu", "gelu", "softmax", "linear"])
+@pytest.mark.parametrize("xs,ks,kw", [((3, 8, 9, 1), (3, 3, 1, 13), {"padding": "same"}),
+                                      ((2, 6, 6, 2), (2, 2, 2, 32), {"strides": 2}),
+                                      ((2, 5, 5, 3), (3, 3, 3, 8), {})],
+                         ids=["small_tail", "small_strided", "gemm"])
+def test_fused_kernel_and_bias_gradients_without_input_gradient(xs, ks, kw, act):
+    # A first layer (inputs not watched) takes the kernel-only backward, which applies the
+    # activation's backward per output row inside the kernel-gradient loop.
+    x, k, b = _r(*xs), _r(*ks), _r(ks[-1])
+    alpha = ACTS[act][0]
+    out_shape = np.asarray(conv_fused(x, k, b, act, alpha, **kw)).shape
+    w = _r(*out_shape)
+
+    def grads(fused):
+        vk, vb = ff.Variable(k), ff.Variable(b)
+        with ff.GradientTape() as tape:
+            y = (conv_fused(x, vk, vb, act, alpha, **kw) if fused else
+                 nn_ops.activation(ops.add(ops.conv(x, vk, **kw), vb), act, alpha))
+            loss = ops.sum(ops.multiply(y, w))
+        return [np.asarray(g) for g in tape.gradient(loss, [vk, vb])]
+
+    for a, c, name in zip(grads(True), grads(False), ["dkernel", "dbias"]):
+        np.testing.assert_allclose(a, c, rtol=1e-4, atol=1e-4, err_msg=name)
