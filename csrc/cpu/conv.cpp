@@ -1,4 +1,6 @@
-// im2col / col2im convolution over the OpenBLAS GEMM, split over the pool by batch rows.
+// im2col / col2im convolution over the OpenBLAS GEMM, split over the pool by batch rows;
+// the fused forward's epilogue and its backward. Few-float patches run the direct
+// kernels of cpu/conv_small.cpp.
 #include "cpu/conv.h"
 
 #include <algorithm>
@@ -20,49 +22,6 @@ float* scratch(int64_t n, int slot) {
   std::vector<float>& b = bufs[slot];
   if (static_cast<int64_t>(b.size()) < n) b.resize(static_cast<size_t>(n));
   return b.data();
-}
-
-// col is (nb * OH * OW, KH * KW * Cg): row (n, oh, ow), column (kh, kw, c) of group gi.
-// Plain loops rather than memcpy: with few channels per group (the first layer of an
-// image model has one) a library call per tap costs more than the copy.
-PFF_HOT void im2col(const float* x, float* col, int64_t nb, int64_t gi, const ConvGeom& g) {
-  const int64_t cg = g.cg(), P = g.patch();
-  for (int64_t n = 0; n < nb; ++n) {
-    const float* xs = x + n * g.H * g.W * g.C + gi * cg;
-    for (int64_t oh = 0; oh < g.OH; ++oh) {
-      for (int64_t ow = 0; ow < g.OW; ++ow) {
-        float* dst = col + ((n * g.OH + oh) * g.OW + ow) * P;
-        for (int64_t kh = 0; kh < g.KH; ++kh) {
-          int64_t ih = oh * g.sh - g.pt + kh * g.dh;
-          if (ih < 0 || ih >= g.H) {
-            for (int64_t i = 0; i < g.KW * cg; ++i) dst[i] = 0.f;
-            dst += g.KW * cg;
-            continue;
-          }
-          const float* row = xs + ih * g.W * g.C;
-          if (cg == 1) {
-            // One channel per group: a gather, without a copy loop (and its alias check)
-            // per tap.
-            for (int64_t kw = 0; kw < g.KW; ++kw) {
-              int64_t iw = ow * g.sw - g.pl + kw * g.dw;
-              dst[kw] = iw < 0 || iw >= g.W ? 0.f : row[iw * g.C];
-            }
-            dst += g.KW;
-            continue;
-          }
-          for (int64_t kw = 0; kw < g.KW; ++kw, dst += cg) {
-            int64_t iw = ow * g.sw - g.pl + kw * g.dw;
-            if (iw < 0 || iw >= g.W) {
-              for (int64_t c = 0; c < cg; ++c) dst[c] = 0.f;
-            } else {
-              const float* src = row + iw * g.C;
-              for (int64_t c = 0; c < cg; ++c) dst[c] = src[c];
-            }
-          }
-        }
-      }
-    }
-  }
 }
 
 PFF_HOT void epilogue(float* z, float* out, int64_t rows, int64_t O, const float* bias,
@@ -98,8 +57,8 @@ bool is_pointwise(const ConvGeom& g) {
 }
 
 /** Depthwise convolutions (one input channel per group) run as a direct loop: im2col +
- *  GEMM would be one tiny GEMM per channel. Small patches (a first layer on one channel)
- *  stay on im2col + GEMM, which measured 3-4x faster than this loop there. */
+ *  GEMM would be one tiny GEMM per channel. (An ungrouped first layer on one channel is
+ *  not one: it takes the few-float-patch kernels, which this loop is 3-4x slower than.) */
 bool is_direct(const ConvGeom& g) {
   return g.cg() == 1 && g.groups > 1;
 }
@@ -194,6 +153,49 @@ PFF_HOT void direct_backward_kernel(const float* dout, const float* x, float* dk
 }
 
 #undef PFF_CONV_TAPS
+
+// col is (nb * OH * OW, KH * KW * Cg): row (n, oh, ow), column (kh, kw, c) of group gi.
+// Plain loops rather than memcpy: with few channels per group (the first layer of an
+// image model has one) a library call per tap costs more than the copy.
+PFF_HOT void im2col(const float* x, float* col, int64_t nb, int64_t gi, const ConvGeom& g) {
+  const int64_t cg = g.cg(), P = g.patch();
+  for (int64_t n = 0; n < nb; ++n) {
+    const float* xs = x + n * g.H * g.W * g.C + gi * cg;
+    for (int64_t oh = 0; oh < g.OH; ++oh) {
+      for (int64_t ow = 0; ow < g.OW; ++ow) {
+        float* dst = col + ((n * g.OH + oh) * g.OW + ow) * P;
+        for (int64_t kh = 0; kh < g.KH; ++kh) {
+          int64_t ih = oh * g.sh - g.pt + kh * g.dh;
+          if (ih < 0 || ih >= g.H) {
+            for (int64_t i = 0; i < g.KW * cg; ++i) dst[i] = 0.f;
+            dst += g.KW * cg;
+            continue;
+          }
+          const float* row = xs + ih * g.W * g.C;
+          if (cg == 1) {
+            // One channel per group: a gather, without a copy loop (and its alias check)
+            // per tap.
+            for (int64_t kw = 0; kw < g.KW; ++kw) {
+              int64_t iw = ow * g.sw - g.pl + kw * g.dw;
+              dst[kw] = iw < 0 || iw >= g.W ? 0.f : row[iw * g.C];
+            }
+            dst += g.KW;
+            continue;
+          }
+          for (int64_t kw = 0; kw < g.KW; ++kw, dst += cg) {
+            int64_t iw = ow * g.sw - g.pl + kw * g.dw;
+            if (iw < 0 || iw >= g.W) {
+              for (int64_t c = 0; c < cg; ++c) dst[c] = 0.f;
+            } else {
+              const float* src = row + iw * g.C;
+              for (int64_t c = 0; c < cg; ++c) dst[c] = src[c];
+            }
+          }
+        }
+      }
+    }
+  }
+}
 
 /** Samples per im2col block, so one block's patch matrix fits kColBudget. */
 int64_t block_rows(const ConvGeom& g) {

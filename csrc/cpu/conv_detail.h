@@ -13,9 +13,6 @@ namespace pyfastfit::cpu::conv_detail {
  *  pages in again every time. Valid until this thread's next call. */
 float* scratch(int64_t n, int slot = 0);
 
-/** col (nb * OH * OW, patch) = the patches of nb samples from x (group gi). */
-void im2col(const float* x, float* col, int64_t nb, int64_t gi, const ConvGeom& g);
-
 /** The forward epilogue on `rows` output rows of O channels, in place in z: z += bias
  *  (when given), then out = act(z); z keeps the pre-activation. z may equal out (then the
  *  pre-activation is overwritten). */
