@@ -207,3 +207,26 @@ def test_fused_kernel_and_bias_gradients_without_input_gradient(xs, ks, kw, act)
 
     for a, c, name in zip(grads(True), grads(False), ["dkernel", "dbias"]):
         np.testing.assert_allclose(a, c, rtol=1e-4, atol=1e-4, err_msg=name)
+
+
+@pytest.mark.parametrize("threads", [1, 3])
+def test_small_patch_thread_count_changes_no_result_beyond_rounding(threads):
+    # Samples split over the pool, kernel and bias gradients summed per chunk: the thread
+    # count may change rounding, never values.
+    x, k, b, w = _r(7, 10, 9, 1), _r(3, 3, 1, 24), _r(24), _r(7, 10, 9, 24)
+
+    def run():
+        vk, vb = ff.Variable(k), ff.Variable(b)
+        with ff.GradientTape() as tape:
+            y = conv_fused(x, vk, vb, "relu", padding="same")
+            loss = ops.sum(ops.multiply(y, w))
+        return [np.asarray(y)] + [np.asarray(g) for g in tape.gradient(loss, [vk, vb])]
+
+    old = ff.config.get_num_threads()
+    try:
+        base = run()
+        ff.config.set_num_threads(threads)
+        for a, c in zip(run(), base):
+            np.testing.assert_allclose(a, c, rtol=1e-5, atol=1e-5)
+    finally:
+        ff.config.set_num_threads(old)
