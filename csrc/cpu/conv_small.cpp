@@ -2,7 +2,9 @@
 // layer: 3x3 on one channel, patch 9). im2col + GEMM there runs at a fraction of the GEMM
 // rate: K = 9 leaves the GEMM streaming its output through memory, with the im2col copy
 // on top. Here each output pixel's O channels stay in registers across the taps, the
-// bias starts the accumulators and the activation runs on the sample while in cache.
+// bias starts the accumulators and the activation runs on the sample while in cache; the
+// kernel gradient keeps taps x channels in registers across a row's pixels, and can take
+// the activation's backward per row on the way in.
 #include <algorithm>
 #include <cstring>
 
@@ -169,14 +171,16 @@ PFF_HOT void small_forward(const float* x, const float* kernel, const float* bia
       int64_t a, b;
       tp.interior(ih0, g, a, b);
       float* zr = zs + oh * g.OW * O;
-      const float* corner = xs + (ih0 * g.W - g.pl) * C;
+      // The window corner of output column ow is xs + corner + ow * step (an offset, not
+      // a pointer: for a border row it lies outside x, and only interior ones are read).
+      const int64_t corner = (ih0 * g.W - g.pl) * C;
       for (int64_t ow = 0; ow < g.OW;) {
         if (ow >= a && ow + kPixelTile <= b) {
-          fwd_pixels<kPixelTile>(corner + ow * step, step, off, P, kernel, O, bias,
+          fwd_pixels<kPixelTile>(xs + (corner + ow * step), step, off, P, kernel, O, bias,
                                  zr + ow * O);
           ow += kPixelTile;
         } else if (ow >= a && ow < b) {
-          fwd_pixels<1>(corner + ow * step, step, off, P, kernel, O, bias, zr + ow * O);
+          fwd_pixels<1>(xs + (corner + ow * step), step, off, P, kernel, O, bias, zr + ow * O);
           ++ow;
         } else {
           gather(xs, ih0, ow, pv, g);
@@ -203,7 +207,7 @@ PFF_HOT void small_backward_kernel(const float* dout, const float* x, float* dk,
       const int64_t ih0 = oh * g.sh - g.pt;
       int64_t a, b;
       tp.interior(ih0, g, a, b);
-      const float* corner = xs + (ih0 * g.W - g.pl) * C;
+      const int64_t corner = (ih0 * g.W - g.pl) * C;  // as in small_forward
       const int64_t row = (n * g.OH + oh) * g.OW * O;
       const float* go = dout + row;
       if (eg) {
@@ -236,7 +240,7 @@ PFF_HOT void small_backward_kernel(const float* dout, const float* x, float* dk,
             gather(xs, ih0, ow, pv, g);
             PFF_BWD_RUN(pv, 0, tp.iota, ow, 1)
           }
-          if (a < b) PFF_BWD_RUN(corner + a * tp.step, tp.step, tp.off, a, b - a)
+          if (a < b) PFF_BWD_RUN(xs + (corner + a * tp.step), tp.step, tp.off, a, b - a)
           for (int64_t ow = b; ow < g.OW; ++ow) {
             gather(xs, ih0, ow, pv, g);
             PFF_BWD_RUN(pv, 0, tp.iota, ow, 1)
@@ -248,7 +252,7 @@ PFF_HOT void small_backward_kernel(const float* dout, const float* x, float* dk,
         for (int64_t ow = 0; ow < g.OW; ++ow) {
           const bool inside = ow >= a && ow < b;
           if (!inside) gather(xs, ih0, ow, pv, g);
-          const float* in = inside ? corner + ow * tp.step : pv;
+          const float* in = inside ? xs + (corner + ow * tp.step) : pv;
           const int64_t* of = inside ? tp.off : tp.iota;
           const float gv = go[ow * O + j];
           for (int64_t t = 0; t < P; ++t) dk[t * O + j] += in[of[t]] * gv;
