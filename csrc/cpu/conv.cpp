@@ -16,12 +16,22 @@
 namespace pyfastfit::cpu {
 namespace conv_detail {
 
-float* scratch(int64_t n, int slot) {
-  // Grown, never shrunk: at most kColBudget floats per thread on the GEMM paths.
+namespace {
+std::vector<float>& scratch_buffer(int slot) {
   thread_local std::vector<float> bufs[2];
-  std::vector<float>& b = bufs[slot];
+  return bufs[slot];
+}
+}  // namespace
+
+Scratch::Scratch(int64_t n, int slot) : slot_(slot) {
+  std::vector<float>& b = scratch_buffer(slot);
   if (static_cast<int64_t>(b.size()) < n) b.resize(static_cast<size_t>(n));
-  return b.data();
+  data_ = b.data();
+}
+
+Scratch::~Scratch() {
+  std::vector<float>& b = scratch_buffer(slot_);
+  if (static_cast<int64_t>(b.size()) > kScratchKeep) std::vector<float>().swap(b);
 }
 
 PFF_HOT void epilogue(float* z, float* out, int64_t rows, int64_t O, const float* bias,
@@ -231,8 +241,8 @@ template <typename F>
 void over_blocks(const ConvGeom& g, bool need_col, F&& f) {
   const int64_t bs = block_rows(g);
   parallel_for(g.N, 1, [&](int64_t b, int64_t e) {
-    float* col = need_col ? scratch(std::min(bs, e - b) * g.OH * g.OW * g.patch()) : nullptr;
-    for (int64_t n0 = b; n0 < e; n0 += bs) f(n0, std::min(bs, e - n0), col);
+    Scratch col(need_col ? std::min(bs, e - b) * g.OH * g.OW * g.patch() : 0, 0);
+    for (int64_t n0 = b; n0 < e; n0 += bs) f(n0, std::min(bs, e - n0), col.data());
   });
 }
 
@@ -398,8 +408,8 @@ void conv_backward_kernel(const float* dout, const float* x, float* dkernel,
         small_backward_kernel(dout, x, dk, b, e, g);
         continue;
       }
-      float* col = pw ? nullptr : scratch(std::min(bs, std::max<int64_t>(e - b, 1)) * g.OH *
-                                          g.OW * d.P);
+      Scratch buf(pw ? 0 : std::min(bs, std::max<int64_t>(e - b, 1)) * g.OH * g.OW * d.P, 0);
+      float* col = buf.data();
       for (int64_t n0 = b; n0 < e; n0 += bs) {
         int64_t nb = std::min(bs, e - n0), M = nb * g.OH * g.OW;
         if (pw) {

@@ -8,10 +8,26 @@
 
 namespace pyfastfit::cpu::conv_detail {
 
-/** A per-thread buffer of at least n floats, reused across calls (contents undefined):
+/** A per-thread buffer of at least n floats (contents undefined), reused across calls:
  *  a fresh vector per call would zero it and, past malloc's mmap threshold, fault its
- *  pages in again every time. Valid until this thread's next call. */
-float* scratch(int64_t n, int slot = 0);
+ *  pages in again every time. One per slot and thread; valid while this object lives.
+ *  A buffer grown past kScratchKeep floats is released again when the object goes, so a
+ *  one-off large convolution does not pin its memory to the pool's threads. */
+class Scratch {
+ public:
+  Scratch(int64_t n, int slot);
+  ~Scratch();
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+  float* data() const { return data_; }
+
+ private:
+  float* data_;
+  int slot_;
+};
+
+/** Floats a thread keeps per scratch slot between calls (16 MiB). */
+constexpr int64_t kScratchKeep = int64_t{1} << 22;
 
 /** The forward epilogue on `rows` output rows of O channels, in place in z: z += bias
  *  (when given), then out = act(z); z keeps the pre-activation. z may equal out (then the

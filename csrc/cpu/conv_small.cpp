@@ -201,6 +201,7 @@ PFF_HOT void small_backward_kernel(const float* dout, const float* x, float* dk,
   // Taps split into passes of at most kTapGroup, as even as possible (9 -> 5 + 4).
   const int64_t passes = (P + kTapGroup - 1) / kTapGroup;
   float pv[kMaxPatch];
+  Scratch dz_row(eg ? g.OW * O : 0, 1);
   for (int64_t n = n0; n < n1; ++n) {
     const float* xs = x + n * g.H * g.W * C;
     for (int64_t oh = 0; oh < g.OH; ++oh) {
@@ -212,7 +213,7 @@ PFF_HOT void small_backward_kernel(const float* dout, const float* x, float* dk,
       const float* go = dout + row;
       if (eg) {
         // This row's dz, in cache for the passes below: no dz tensor goes through memory.
-        float* dz = scratch(g.OW * O, 1);
+        float* dz = dz_row.data();
         activation_backward(eg->act, go, eg->z ? eg->z + row : nullptr, eg->out + row, dz,
                             g.OW, O, eg->alpha);
         if (eg->dbias) {
