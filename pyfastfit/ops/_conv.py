@@ -113,13 +113,17 @@ def _conv_args(inputs, kernel, strides, padding, data_format, dilation_rate, op)
     return to_last(x, fmt), k, fmt, strides, padding, dilation
 
 
-def _conv_last(x, kernel, strides, padding, dilation):
-    """Channels-last convolution with the tape record; groups from the channel counts."""
-    n = x.ndim - 2
+def _check_kernel_rank(x, kernel):
     if kernel.ndim != x.ndim:
         raise ValueError(f"`kernel` must have rank {x.ndim} (spatial dims, input channels / "
                          f"groups, output channels) for inputs of rank {x.ndim}. Received: "
                          f"kernel.shape={tuple(kernel.shape)}")
+
+
+def _conv_last(x, kernel, strides, padding, dilation):
+    """Channels-last convolution with the tape record; groups from the channel counts."""
+    n = x.ndim - 2
+    _check_kernel_rank(x, kernel)
     begin, end = pads(x.shape[1:-1], kernel.shape[:n], strides, dilation, padding)
     out = wrap(_C.conv_forward(x._c, kernel._c, strides, begin, end, dilation))
     if _state.tapes:
@@ -177,10 +181,7 @@ def conv_fused(inputs, kernel, bias=None, activation="linear", alpha=0.0, stride
     x, k, fmt, strides, padding, dilation = _conv_args(
         inputs, kernel, strides, padding, data_format, dilation_rate, "conv")
     n = x.ndim - 2
-    if k.ndim != x.ndim:
-        raise ValueError(f"`kernel` must have rank {x.ndim} (spatial dims, input channels / "
-                         f"groups, output channels) for inputs of rank {x.ndim}. Received: "
-                         f"kernel.shape={tuple(k.shape)}")
+    _check_kernel_rank(x, k)
     if bias is not None:
         bias = _float(bias)
     begin, end = pads(x.shape[1:-1], k.shape[:n], strides, dilation, padding)

@@ -36,5 +36,5 @@ def _average_pool(node, g):
     return (_C.average_pool_backward(g, *node.attrs),)
 
 
-RULES = {"conv": _conv, "conv_fused": _conv_fused, "conv_transpose": _conv_transpose, "max_pool": _max_pool,
-         "average_pool": _average_pool}
+RULES = {"conv": _conv, "conv_fused": _conv_fused, "conv_transpose": _conv_transpose,
+         "max_pool": _max_pool, "average_pool": _average_pool}
