@@ -95,6 +95,13 @@ def test_conv_fused_without_bias_and_channels_first():
 def test_conv_fused_nan_empty_and_size1():
     out = conv_fused(np.zeros((0, 5, 5, 1), np.float32), _r(3, 3, 1, 8), _r(8), "relu")
     assert out.shape == (0, 3, 3, 8)
+    for kshape in [(3, 3, 1, 8), (3, 3, 4, 8)]:  # direct kernels and im2col + GEMM
+        vk, vb = ff.Variable(_r(*kshape)), ff.Variable(_r(8))
+        with ff.GradientTape() as tape:
+            y = conv_fused(np.zeros((0, 5, 5, kshape[2]), np.float32), vk, vb, "gelu")
+            loss = ops.sum(y)
+        dk, db = tape.gradient(loss, [vk, vb])
+        assert not np.asarray(dk).any() and not np.asarray(db).any()
     x = np.zeros((1, 4, 4, 1), np.float32)
     x[0, 0, 0, 0] = np.nan
     out = np.asarray(conv_fused(x, np.ones((3, 3, 1, 8), np.float32), np.zeros(8, np.float32),
