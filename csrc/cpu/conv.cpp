@@ -1,6 +1,6 @@
 // im2col / col2im convolution over the OpenBLAS GEMM, split over the pool by batch rows;
 // the fused forward's epilogue and its backward. Few-float patches run the direct
-// kernels of cpu/conv_small.cpp.
+// kernels of cpu/conv_patch.cpp.
 #include "cpu/conv.h"
 
 #include <algorithm>

@@ -1,4 +1,4 @@
-// Internals shared by the convolution kernel files (cpu/conv.cpp, cpu/conv_small.cpp);
+// Internals shared by the convolution kernel files (cpu/conv.cpp, cpu/conv_patch.cpp);
 // not part of the kernel API.
 #pragma once
 #include <cstdint>
