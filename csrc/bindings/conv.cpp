@@ -15,6 +15,14 @@ PFF_BINDINGS(conv, 10) {
   m.def("conv_backward", &conv_backward, py::arg("dout"), py::arg("x"), py::arg("kernel"),
         py::arg("strides"), py::arg("pad_begin"), py::arg("pad_end"), py::arg("dilation"),
         py::arg("need_dx"), py::arg("need_dkernel"), release());
+  m.def("conv_forward_fused", &conv_forward_fused, py::arg("x"), py::arg("kernel"),
+        py::arg("bias"), py::arg("activation"), py::arg("alpha"), py::arg("strides"),
+        py::arg("pad_begin"), py::arg("pad_end"), py::arg("dilation"), release());
+  m.def("conv_backward_fused", &conv_backward_fused, py::arg("dout"), py::arg("x"),
+        py::arg("kernel"), py::arg("z"), py::arg("out"), py::arg("activation"),
+        py::arg("alpha"), py::arg("strides"), py::arg("pad_begin"), py::arg("pad_end"),
+        py::arg("dilation"), py::arg("need_dx"), py::arg("need_dkernel"),
+        py::arg("need_dbias"), release());
   m.def("conv_transpose_forward", &conv_transpose_forward, py::arg("x"), py::arg("kernel"),
         py::arg("output_spatial"), py::arg("strides"), py::arg("pad_begin"),
         py::arg("dilation"), release());

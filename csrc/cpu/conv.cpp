@@ -1,17 +1,56 @@
-// im2col / col2im convolution over the OpenBLAS GEMM, split over the pool by batch rows.
+// im2col / col2im convolution over the OpenBLAS GEMM, split over the pool by batch rows;
+// the fused forward's epilogue and its backward. Few-float patches run the direct
+// kernels of cpu/conv_patch.cpp, few filters per group those of cpu/conv_small.cpp.
 #include "cpu/conv.h"
-#include "cpu/conv_small.h"
 
 #include <algorithm>
 #include <cstring>
 #include <vector>
 
 #include "core/threads.h"
+#include "cpu/conv_detail.h"
+#include "cpu/conv_small.h"
+#include "cpu/dense.h"
 #include "cpu/gemm.h"
 #include "cpu/simd.h"
 
 namespace pyfastfit::cpu {
+namespace conv_detail {
+
 namespace {
+std::vector<float>& scratch_buffer(int slot) {
+  thread_local std::vector<float> bufs[2];
+  return bufs[slot];
+}
+}  // namespace
+
+Scratch::Scratch(int64_t n, int slot) : slot_(slot) {
+  std::vector<float>& b = scratch_buffer(slot);
+  if (static_cast<int64_t>(b.size()) < n) b.resize(static_cast<size_t>(n));
+  data_ = b.data();
+}
+
+Scratch::~Scratch() {
+  std::vector<float>& b = scratch_buffer(slot_);
+  if (static_cast<int64_t>(b.size()) > kScratchKeep) std::vector<float>().swap(b);
+}
+
+PFF_HOT void epilogue(float* z, float* out, int64_t rows, int64_t O, const float* bias,
+                      Activation act, float alpha) {
+  if (bias) {
+    for (int64_t r = 0; r < rows; ++r) {
+      float* __restrict zr = z + r * O;
+      for (int64_t j = 0; j < O; ++j) zr[j] += bias[j];
+    }
+  }
+  if (act != Activation::linear || z != out) activation_forward(act, z, out, rows, O, alpha);
+}
+
+}  // namespace conv_detail
+
+namespace {
+
+using namespace conv_detail;
 
 // A patch matrix of at most this many floats per thread (1 MiB) stays in L2/L3 while
 // the GEMM reads it back.
@@ -29,8 +68,8 @@ bool is_pointwise(const ConvGeom& g) {
 }
 
 /** Depthwise convolutions (one input channel per group) run as a direct loop: im2col +
- *  GEMM would be one tiny GEMM per channel. Small patches (a first layer on one channel)
- *  stay on im2col + GEMM, which measured 3-4x faster than this loop there. */
+ *  GEMM would be one tiny GEMM per channel. (An ungrouped first layer on one channel is
+ *  not one: it takes the few-float-patch kernels, which this loop is 3-4x slower than.) */
 bool is_direct(const ConvGeom& g) {
   return g.cg() == 1 && g.groups > 1;
 }
@@ -126,12 +165,6 @@ PFF_HOT void direct_backward_kernel(const float* dout, const float* x, float* dk
 
 #undef PFF_CONV_TAPS
 
-/** Samples per im2col block, so one block's patch matrix fits kColBudget. */
-int64_t block_rows(const ConvGeom& g) {
-  int64_t per = std::max<int64_t>(g.OH * g.OW * g.patch(), 1);
-  return std::max<int64_t>(1, kColBudget / per);
-}
-
 // col is (nb * OH * OW, KH * KW * Cg): row (n, oh, ow), column (kh, kw, c) of group gi.
 // Plain loops rather than memcpy: with few channels per group (the first layer of an
 // image model has one) a library call per tap costs more than the copy.
@@ -175,6 +208,12 @@ PFF_HOT void im2col(const float* x, float* col, int64_t nb, int64_t gi, const Co
   }
 }
 
+/** Samples per im2col block, so one block's patch matrix fits kColBudget. */
+int64_t block_rows(const ConvGeom& g) {
+  int64_t per = std::max<int64_t>(g.OH * g.OW * g.patch(), 1);
+  return std::max<int64_t>(1, kColBudget / per);
+}
+
 // The adjoint of im2col: adds each patch entry back into dx (which the caller zeroed).
 PFF_HOT void col2im(const float* col, float* dx, int64_t nb, int64_t gi, const ConvGeom& g) {
   const int64_t cg = g.cg(), P = g.patch();
@@ -203,9 +242,7 @@ template <typename F>
 void over_blocks(const ConvGeom& g, bool need_col, F&& f) {
   const int64_t bs = block_rows(g);
   parallel_for(g.N, 1, [&](int64_t b, int64_t e) {
-    std::vector<float> col(need_col ? static_cast<size_t>(std::min(bs, e - b) * g.OH *
-                                                          g.OW * g.patch())
-                                    : 0);
+    Scratch col(need_col ? std::min(bs, e - b) * g.OH * g.OW * g.patch() : 0, 0);
     for (int64_t n0 = b; n0 < e; n0 += bs) f(n0, std::min(bs, e - n0), col.data());
   });
 }
@@ -234,24 +271,105 @@ void by_rows(const ConvGeom& g, Direct&& direct, Block&& block) {
 }  // namespace
 
 void conv_forward(const float* x, const float* kernel, float* out, const ConvGeom& g) {
-  if (conv_small_applies(g)) return conv_small_forward(x, kernel, out, g);
+  conv_forward_fused(x, kernel, nullptr, Activation::linear, 0.f, nullptr, out, g);
+}
+
+void conv_forward_fused(const float* x, const float* kernel, const float* bias,
+                        Activation act, float alpha, float* pre, float* out,
+                        const ConvGeom& g) {
+  // z: where the pre-activation goes; the output itself when the caller keeps none.
+  float* z = pre ? pre : out;
+  if (conv_small_applies(g)) {  // few filters: conv_small.cpp, then bias and activation
+    conv_small_forward(x, kernel, z, g);
+    epilogue(z, out, g.N * g.OH * g.OW, g.O, bias, act, alpha);
+    return;
+  }
+  if (is_small_patch(g)) {
+    parallel_for(g.N, 1, [&](int64_t b, int64_t e) {
+      small_forward(x, kernel, bias, act, alpha, z, out, b, e, g);
+    });
+    return;
+  }
   const bool pw = is_pointwise(g);
   const GemmDims d(g);
   by_rows(
-      g, [&](int64_t b, int64_t e) { direct_forward(x, kernel, out, b, e, g); },
+      g,
+      [&](int64_t b, int64_t e) {
+        direct_forward(x, kernel, z, b, e, g);
+        epilogue(z + b * d.out_n, out + b * d.out_n, (e - b) * g.OH * g.OW, g.O, bias, act,
+                 alpha);
+      },
       [&](int64_t n0, int64_t nb, int64_t M, float* col) {
+        float* zb = z + n0 * d.out_n;
         if (pw) {
-          gemm(false, false, M, g.O, g.C, 1.f, x + n0 * d.in_n, g.C, kernel, g.O, 0.f,
-               out + n0 * d.out_n, g.O);
-          return;
+          gemm(false, false, M, g.O, g.C, 1.f, x + n0 * d.in_n, g.C, kernel, g.O, 0.f, zb,
+               g.O);
+        } else {
+          for (int64_t gi = 0; gi < g.groups; ++gi) {
+            im2col(x + n0 * d.in_n, col, nb, gi, g);
+            // z[:, gi*og : (gi+1)*og] (M, og) = col (M, P) @ kernel[:, gi*og ...] (P, og)
+            gemm(false, false, M, d.og, d.P, 1.f, col, d.P, kernel + gi * d.og, g.O, 0.f,
+                 zb + gi * d.og, g.O);
+          }
         }
-        for (int64_t gi = 0; gi < g.groups; ++gi) {
-          im2col(x + n0 * d.in_n, col, nb, gi, g);
-          // out[:, gi*og : (gi+1)*og] (M, og) = col (M, P) @ kernel[:, gi*og ...] (P, og)
-          gemm(false, false, M, d.og, d.P, 1.f, col, d.P, kernel + gi * d.og, g.O, 0.f,
-               out + n0 * d.out_n + gi * d.og, g.O);
-        }
+        // Bias and activation on this block while it is in cache.
+        epilogue(zb, out + n0 * d.out_n, M, g.O, bias, act, alpha);
       });
+}
+
+void conv_epilogue_backward(Activation act, float alpha, const float* dout, const float* z,
+                            const float* out, float* dz, float* dbias, int64_t rows,
+                            int64_t O) {
+  // Chunks of whole rows, at least kColBudget floats each, one partial bias sum each.
+  const int64_t grain = std::max<int64_t>(1, kColBudget / std::max<int64_t>(O, 1));
+  const int64_t chunks = std::max<int64_t>(
+      1, std::min<int64_t>(get_num_threads(), (rows + grain - 1) / grain));
+  std::vector<float> part(dbias ? static_cast<size_t>(chunks * O) : 0);
+  parallel_for(chunks, 1, [&](int64_t cb, int64_t ce) {
+    for (int64_t c = cb; c < ce; ++c) {
+      const int64_t b = rows * c / chunks, e = rows * (c + 1) / chunks;
+      if (act != Activation::linear || dz != dout)
+        activation_backward(act, dout + b * O, z ? z + b * O : nullptr, out + b * O,
+                            dz + b * O, e - b, O, alpha);
+      if (dbias) column_sums(dz + b * O, part.data() + c * O, e - b, O);
+    }
+  });
+  if (!dbias) return;
+  std::fill(dbias, dbias + O, 0.f);
+  for (int64_t c = 0; c < chunks; ++c)
+    for (int64_t j = 0; j < O; ++j) dbias[j] += part[c * O + j];
+}
+
+void conv_backward_kernel_fused(Activation act, float alpha, const float* dout,
+                                const float* z, const float* out, const float* x,
+                                float* dkernel, float* dbias, const ConvGeom& g) {
+  const int64_t rows = g.N * g.OH * g.OW, O = g.O;
+  if (!is_small_patch(g)) {
+    std::vector<float> dz(static_cast<size_t>(rows * O));
+    conv_epilogue_backward(act, alpha, dout, z, out, dz.data(), dbias, rows, O);
+    conv_backward_kernel(dz.data(), x, dkernel, g);
+    return;
+  }
+  // As conv_backward_kernel: one partial dkernel (and dbias) per chunk of batch rows,
+  // summed in chunk order.
+  const int64_t K = g.patch() * O;
+  const int64_t chunks = std::max<int64_t>(1, std::min<int64_t>(get_num_threads(), g.N));
+  std::vector<float> part(static_cast<size_t>(chunks * (K + O)), 0.f);
+  parallel_for(chunks, 1, [&](int64_t cb, int64_t ce) {
+    for (int64_t c = cb; c < ce; ++c) {
+      float* dk = part.data() + c * (K + O);
+      const EpilogueGrad eg{act, alpha, z, out, dbias ? dk + K : nullptr};
+      small_backward_kernel(dout, x, dk, g.N * c / chunks, g.N * (c + 1) / chunks, g, &eg);
+    }
+  });
+  std::fill(dkernel, dkernel + K, 0.f);
+  if (dbias) std::fill(dbias, dbias + O, 0.f);
+  for (int64_t c = 0; c < chunks; ++c) {
+    const float* p = part.data() + c * (K + O);
+    for (int64_t i = 0; i < K; ++i) dkernel[i] += p[i];
+    if (dbias)
+      for (int64_t j = 0; j < O; ++j) dbias[j] += p[K + j];
+  }
 }
 
 void conv_backward_input(const float* dout, const float* kernel, float* dx,
@@ -294,9 +412,12 @@ void conv_backward_kernel(const float* dout, const float* x, float* dkernel,
         direct_backward_kernel(dout, x, dk, b, e, g);
         continue;
       }
-      std::vector<float> col(pw ? 0
-                                : static_cast<size_t>(std::min(bs, std::max<int64_t>(e - b, 1)) *
-                                                      g.OH * g.OW * d.P));
+      if (is_small_patch(g)) {
+        small_backward_kernel(dout, x, dk, b, e, g);
+        continue;
+      }
+      Scratch buf(pw ? 0 : std::min(bs, std::max<int64_t>(e - b, 1)) * g.OH * g.OW * d.P, 0);
+      float* col = buf.data();
       for (int64_t n0 = b; n0 < e; n0 += bs) {
         int64_t nb = std::min(bs, e - n0), M = nb * g.OH * g.OW;
         if (pw) {
@@ -305,9 +426,9 @@ void conv_backward_kernel(const float* dout, const float* x, float* dkernel,
           continue;
         }
         for (int64_t gi = 0; gi < g.groups; ++gi) {
-          im2col(x + n0 * d.in_n, col.data(), nb, gi, g);
+          im2col(x + n0 * d.in_n, col, nb, gi, g);
           // dk[:, group] (P, og) += col^T (P, M) @ dout[:, group] (M, og)
-          gemm(true, false, d.P, d.og, M, 1.f, col.data(), d.P,
+          gemm(true, false, d.P, d.og, M, 1.f, col, d.P,
                dout + n0 * d.out_n + gi * d.og, g.O, 1.f, dk + gi * d.og, g.O);
         }
       }

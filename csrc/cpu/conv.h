@@ -1,8 +1,12 @@
 // Convolution kernels over NHWC tensors (1-D runs as H = 1): im2col per block of batch
 // rows + the OpenBLAS GEMM forward, col2im for the input gradient, one GEMM per block
-// for the kernel gradient. Bias and activation are the caller's (the layer adds them).
+// for the kernel gradient; register-blocked direct loops for few-float patches (a first
+// layer on 1-3 channels) and for depthwise convolutions. conv_forward_fused adds the bias
+// and activation per block while the block is in cache.
 #pragma once
 #include <cstdint>
+
+#include "cpu/activation.h"
 
 namespace pyfastfit::cpu {
 
@@ -20,6 +24,31 @@ struct ConvGeom {
 
 /** out(N, OH, OW, O) = conv(x, kernel). */
 void conv_forward(const float* x, const float* kernel, float* out, const ConvGeom& g);
+
+/** out(N, OH, OW, O) = act(conv(x, kernel) + bias), bias (O) nullable. pre (nullable, of
+ *  out's size) receives z = conv + bias, as act's backward needs when
+ *  activation_backward_needs_input(act); alpha is leaky_relu's slope / elu's alpha.
+ *  Softmax-like activations act over O. */
+void conv_forward_fused(const float* x, const float* kernel, const float* bias,
+                        Activation act, float alpha, float* pre, float* out,
+                        const ConvGeom& g);
+
+/** The backward of conv_forward_fused's epilogue over rows (N * OH * OW) of O channels:
+ *  dz = dout * act'(z), reading z (pre) or out as act needs (z may be null when
+ *  !activation_backward_needs_input(act)), and dbias (nullable) = dz summed over rows
+ *  (per-thread partials added in a fixed order). dz may be dout itself. */
+void conv_epilogue_backward(Activation act, float alpha, const float* dout, const float* z,
+                            const float* out, float* dz, float* dbias, int64_t rows,
+                            int64_t O);
+
+/** dkernel and dbias (nullable) of conv_forward_fused from dout, given its z (null
+ *  when act's backward does not need it) and out: conv_epilogue_backward then
+ *  conv_backward_kernel, except that the few-float-patch kernels apply the epilogue's
+ *  backward per output row in cache, without a dz buffer. For callers that need no input
+ *  gradient (a first layer). */
+void conv_backward_kernel_fused(Activation act, float alpha, const float* dout,
+                                const float* z, const float* out, const float* x,
+                                float* dkernel, float* dbias, const ConvGeom& g);
 
 /** dx(N, H, W, C) from dout(N, OH, OW, O): the transpose of conv_forward in x (also
  *  the forward of a transposed convolution). */

@@ -28,18 +28,18 @@ int64_t grain(const PoolGeom& g) {
 
 }  // namespace
 
-// The kernels' loops are macros (as in cpu/conv.cpp) rather than lambdas, so they stay
-// written out inside each PFF_HOT kernel.
+// Each kernel is a PFF_HOT function over samples [nb, ne), which the public function
+// splits over the pool: the loops must not live in the parallel_for lambda, whose body
+// GCC compiles outside the AVX2 clone (it ran SSE-only there). The loops are macros
+// rather than lambdas for the same reason.
 
-// Runs the statements once per sample n, the batch split over the pool; in_n and out_n
-// are one sample's input and output sizes.
+// Runs the statements once per sample n in [nb, ne); in_n and out_n are one sample's
+// input and output sizes.
 #define PFF_POOL_SAMPLES(g, ...)                                      \
   const int64_t in_n = g.H * g.W * g.C, out_n = g.OH * g.OW * g.C;    \
-  parallel_for(g.N, grain(g), [&](int64_t nb, int64_t ne) {           \
-    for (int64_t n = nb; n < ne; ++n) {                               \
-      __VA_ARGS__                                                     \
-    }                                                                 \
-  });
+  for (int64_t n = nb; n < ne; ++n) {                                 \
+    __VA_ARGS__                                                       \
+  }
 
 // Runs the statements once per output position (oh, ow) of one sample, with its window's
 // clipped input rows [hb, he) and columns [wb, we).
@@ -54,7 +54,10 @@ int64_t grain(const PoolGeom& g) {
     }                                                                 \
   }
 
-PFF_HOT void max_pool_forward(const float* x, float* out, int32_t* idx, const PoolGeom& g) {
+namespace {
+
+PFF_HOT void max_pool_forward_samples(const float* x, float* out, int32_t* idx, int64_t nb,
+                                      int64_t ne, const PoolGeom& g) {
   PFF_POOL_SAMPLES(g, {
     const float* xs = x + n * in_n;
     PFF_POOL_WINDOWS(g, {
@@ -88,7 +91,8 @@ PFF_HOT void max_pool_forward(const float* x, float* out, int32_t* idx, const Po
   })
 }
 
-void max_pool_backward(const float* dout, const int32_t* idx, float* dx, const PoolGeom& g) {
+PFF_HOT void max_pool_backward_samples(const float* dout, const int32_t* idx, float* dx,
+                                       int64_t nb, int64_t ne, const PoolGeom& g) {
   PFF_POOL_SAMPLES(g, {
     float* d = dx + n * in_n;
     std::memset(d, 0, sizeof(float) * in_n);
@@ -101,7 +105,8 @@ void max_pool_backward(const float* dout, const int32_t* idx, float* dx, const P
   })
 }
 
-PFF_HOT void average_pool_forward(const float* x, float* out, const PoolGeom& g) {
+PFF_HOT void average_pool_forward_samples(const float* x, float* out, int64_t nb, int64_t ne,
+                                          const PoolGeom& g) {
   PFF_POOL_SAMPLES(g, {
     const float* xs = x + n * in_n;
     PFF_POOL_WINDOWS(g, {
@@ -120,7 +125,8 @@ PFF_HOT void average_pool_forward(const float* x, float* out, const PoolGeom& g)
   })
 }
 
-PFF_HOT void average_pool_backward(const float* dout, float* dx, const PoolGeom& g) {
+PFF_HOT void average_pool_backward_samples(const float* dout, float* dx, int64_t nb,
+                                           int64_t ne, const PoolGeom& g) {
   PFF_POOL_SAMPLES(g, {
     float* d = dx + n * in_n;
     std::memset(d, 0, sizeof(float) * in_n);
@@ -136,6 +142,32 @@ PFF_HOT void average_pool_backward(const float* dout, float* dx, const PoolGeom&
         }
     })
   })
+}
+
+}  // namespace
+
+void max_pool_forward(const float* x, float* out, int32_t* idx, const PoolGeom& g) {
+  parallel_for(g.N, grain(g), [&](int64_t nb, int64_t ne) {
+    max_pool_forward_samples(x, out, idx, nb, ne, g);
+  });
+}
+
+void max_pool_backward(const float* dout, const int32_t* idx, float* dx, const PoolGeom& g) {
+  parallel_for(g.N, grain(g), [&](int64_t nb, int64_t ne) {
+    max_pool_backward_samples(dout, idx, dx, nb, ne, g);
+  });
+}
+
+void average_pool_forward(const float* x, float* out, const PoolGeom& g) {
+  parallel_for(g.N, grain(g), [&](int64_t nb, int64_t ne) {
+    average_pool_forward_samples(x, out, nb, ne, g);
+  });
+}
+
+void average_pool_backward(const float* dout, float* dx, const PoolGeom& g) {
+  parallel_for(g.N, grain(g), [&](int64_t nb, int64_t ne) {
+    average_pool_backward_samples(dout, dx, nb, ne, g);
+  });
 }
 
 #undef PFF_POOL_WINDOWS

@@ -113,13 +113,17 @@ def _conv_args(inputs, kernel, strides, padding, data_format, dilation_rate, op)
     return to_last(x, fmt), k, fmt, strides, padding, dilation
 
 
-def _conv_last(x, kernel, strides, padding, dilation):
-    """Channels-last convolution with the tape record; groups from the channel counts."""
-    n = x.ndim - 2
+def _check_kernel_rank(x, kernel):
     if kernel.ndim != x.ndim:
         raise ValueError(f"`kernel` must have rank {x.ndim} (spatial dims, input channels / "
                          f"groups, output channels) for inputs of rank {x.ndim}. Received: "
                          f"kernel.shape={tuple(kernel.shape)}")
+
+
+def _conv_last(x, kernel, strides, padding, dilation):
+    """Channels-last convolution with the tape record; groups from the channel counts."""
+    n = x.ndim - 2
+    _check_kernel_rank(x, kernel)
     begin, end = pads(x.shape[1:-1], kernel.shape[:n], strides, dilation, padding)
     out = wrap(_C.conv_forward(x._c, kernel._c, strides, begin, end, dilation))
     if _state.tapes:
@@ -153,6 +157,43 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
     x, k, fmt, strides, padding, dilation = _conv_args(
         inputs, kernel, strides, padding, data_format, dilation_rate, "conv")
     out = _conv_last(x, k, strides, padding, dilation)
+    return to_first(out, fmt)
+
+
+def conv_fused(inputs, kernel, bias=None, activation="linear", alpha=0.0, strides=1,
+               padding="valid", data_format=None, dilation_rate=1):
+    """Fused `activation(conv(inputs, kernel) + bias)`: one C++ call forward (bias and
+    activation applied per block while in cache), one backward. An internal op of the
+    convolution layers.
+
+    Args:
+        inputs, kernel, strides, padding, data_format, dilation_rate: as for `conv`.
+        bias: `(filters,)` or None.
+        activation: a fused activation name ("relu", ...); softmax-like ones act over the
+            channels, whatever `data_format`.
+        alpha: slope for leaky_relu / alpha for elu.
+
+    Example:
+
+    >>> conv_fused(np.ones((1, 5, 5, 2)), np.ones((3, 3, 2, 4)), np.zeros(4), "relu").shape
+    (1, 3, 3, 4)
+    """
+    x, k, fmt, strides, padding, dilation = _conv_args(
+        inputs, kernel, strides, padding, data_format, dilation_rate, "conv")
+    n = x.ndim - 2
+    _check_kernel_rank(x, k)
+    if bias is not None:
+        bias = _float(bias)
+    begin, end = pads(x.shape[1:-1], k.shape[:n], strides, dilation, padding)
+    out_c, z_c = _C.conv_forward_fused(x._c, k._c, None if bias is None else bias._c,
+                                       activation, alpha, strides, begin, end, dilation)
+    out = wrap(out_c)
+    if _state.tapes:
+        has_bias = bias is not None
+        record("conv_fused", (x, k, bias) if has_bias else (x, k), out,
+               (x._c, k._c, z_c, out_c),
+               (activation, alpha, strides, begin, end, dilation, needs_grad(x),
+                needs_grad(k), has_bias))
     return to_first(out, fmt)
 
 

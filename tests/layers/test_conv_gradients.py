@@ -99,3 +99,42 @@ def test_max_pooling_gradients(make, shape):
     layer = make()
     layer(x)
     _check(layer, x)
+
+
+@pytest.mark.parametrize("activation,fmt", [
+    ("relu", "channels_last"), ("gelu", "channels_last"), ("elu", "channels_first"),
+    ("softmax", "channels_last"), ("softmax", "channels_first"), ("tanh", "channels_first"),
+])
+@pytest.mark.parametrize("cls,in_shape,kwargs", [
+    (layers.Conv2D, (3, 7, 6, 1), {"padding": "same"}),  # few-float patch: direct kernels
+    (layers.Conv2D, (2, 6, 5, 3), {"strides": 2}),  # im2col + GEMM
+    (layers.Conv1D, (2, 8, 2), {"padding": "causal", "dilation_rate": 2}),
+])
+def test_activation_inside_the_kernel_equals_activation_after(cls, in_shape, kwargs,
+                                                              activation, fmt):
+    # Conv layers with a built-in activation run bias + activation inside the convolution
+    # kernel (softmax-like ones only where their axis, the last, is the channels); values
+    # and gradients must equal the linear layer followed by the activation.
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal(in_shape).astype("float32")
+    if fmt == "channels_first":
+        x = np.ascontiguousarray(np.moveaxis(x, -1, 1))
+    fused = cls(9, 3, activation=activation, data_format=fmt,
+                bias_initializer="random_normal", **kwargs)
+    plain = cls(9, 3, data_format=fmt, **kwargs)
+    fused.build(x.shape)
+    plain.build(x.shape)
+    plain.set_weights(fused.get_weights())
+    act = keras.activations.get(activation)
+    w_out = rng.standard_normal(np.asarray(fused(x)).shape).astype("float32")
+    results = []
+    for run in (lambda v: fused(v), lambda v: act(plain(v))):
+        xv = keras.Variable(x)
+        weights = fused.trainable_weights if not results else plain.trainable_weights
+        with keras.GradientTape() as tape:
+            y = run(xv)
+            loss = ops.sum(ops.multiply(y, w_out))
+        results.append([np.asarray(y)] + [np.asarray(g) for g in
+                                          tape.gradient(loss, [xv] + list(weights))])
+    for name, a, b in zip(["output", "dx", "dkernel", "dbias"], *results):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5, err_msg=name)

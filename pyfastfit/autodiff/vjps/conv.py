@@ -10,6 +10,15 @@ def _conv(node, g):
     return (dx if need_dx else None), (dk if need_dk else None)
 
 
+def _conv_fused(node, g):
+    x, kernel, z, out = node.saved
+    activation, alpha, strides, begin, end, dilation, need_dx, need_dk, has_bias = node.attrs
+    dx, dk, db = _C.conv_backward_fused(g, x, kernel, z, out, activation, alpha, strides,
+                                        begin, end, dilation, need_dx, need_dk, has_bias)
+    grads = (dx if need_dx else None), (dk if need_dk else None)
+    return grads + (db,) if has_bias else grads
+
+
 def _conv_transpose(node, g):
     x, kernel = node.saved
     strides, begin, dilation, need_dx, need_dk = node.attrs
@@ -27,5 +36,5 @@ def _average_pool(node, g):
     return (_C.average_pool_backward(g, *node.attrs),)
 
 
-RULES = {"conv": _conv, "conv_transpose": _conv_transpose, "max_pool": _max_pool,
-         "average_pool": _average_pool}
+RULES = {"conv": _conv, "conv_fused": _conv_fused, "conv_transpose": _conv_transpose,
+         "max_pool": _max_pool, "average_pool": _average_pool}

@@ -2,6 +2,7 @@
 activation epilogue and the common config (as Keras 3's BaseConv)."""
 
 from pyfastfit import activations, constraints, initializers, ops, regularizers
+from pyfastfit.ops import _conv as conv_ops
 from pyfastfit.layers.convolutional import conv_utils as cu
 from pyfastfit.layers.layer import Layer
 
@@ -152,22 +153,42 @@ class BaseConv(ConvCommon):
         self._add_bias(self.filters)
         self.built = True
 
+    def _causal(self, inputs):
+        """(inputs, padding) for the convolution: causal = left padding by the dilated
+        kernel's reach, then a valid conv."""
+        if self.padding != "causal":
+            return inputs, self.padding
+        reach = self.dilation_rate[0] * (self.kernel_size[0] - 1)
+        pads = [(0, 0), (reach, 0), (0, 0)]
+        if self.data_format == "channels_first":
+            pads = [(0, 0), (0, 0), (reach, 0)]
+        return ops.pad(inputs, pads), "valid"
+
     def _conv(self, inputs, kernel):
-        padding = self.padding
-        if padding == "causal":
-            # Causal = left padding by the dilated kernel's reach, then a valid conv.
-            reach = self.dilation_rate[0] * (self.kernel_size[0] - 1)
-            pads = [(0, 0), (reach, 0), (0, 0)]
-            if self.data_format == "channels_first":
-                pads = [(0, 0), (0, 0), (reach, 0)]
-            inputs, padding = ops.pad(inputs, pads), "valid"
+        inputs, padding = self._causal(inputs)
         return ops.conv(inputs, kernel, strides=self.strides, padding=padding,
                         data_format=self.data_format, dilation_rate=self.dilation_rate)
 
+    def _fused_activation(self):
+        """(name, alpha) of the activation when the bias and activation can run inside the
+        convolution kernel (a built-in one; softmax-like ones only where their axis, the
+        last, is the channels), else None."""
+        name = activations.FUSED.get(self.activation)
+        if name in ("softmax", "log_softmax") and self.data_format == "channels_first":
+            return None
+        return None if name is None else (name, activations.FUSED_ALPHA.get(name, 0.0))
+
     def call(self, inputs):
         self._check_call_rank(inputs)
-        # groups need no splitting: ops.conv reads them from the kernel's input channels
-        return self._epilogue(self._conv(inputs, self.kernel))
+        # groups need no splitting: the ops read them from the kernel's input channels
+        fused = self._fused_activation()
+        if fused is None:
+            return self._epilogue(self._conv(inputs, self.kernel))
+        inputs, padding = self._causal(inputs)
+        return conv_ops.conv_fused(inputs, self.kernel, self.bias, *fused,
+                                   strides=self.strides, padding=padding,
+                                   data_format=self.data_format,
+                                   dilation_rate=self.dilation_rate)
 
     def compute_output_shape(self, input_shape):
         batch, spatial, _ = self._input_parts(input_shape)
