@@ -9,7 +9,6 @@
 #include "core/check.h"
 #include "cpu/activation.h"
 #include "cpu/conv.h"
-#include "cpu/dense.h"
 #include "program/node.h"
 #include "program/node_helpers.h"
 
@@ -57,7 +56,8 @@ class ConvNode final : public Node {
   }
 
   void reserve(int64_t batch) override {
-    if (act_ != Activation::linear) pre_ = Tensor::empty({batch, width()});
+    // The pre-activation is kept only for activations whose backward reads it.
+    if (activation_backward_needs_input(act_)) pre_ = Tensor::empty({batch, width()});
   }
 
   void forward(const Pass& p) override {
@@ -66,20 +66,22 @@ class ConvNode final : public Node {
     g.N = rows;
     const float* x = in(p) + p.r0 * in_n_;
     float* y = out(p) + p.r0 * w;
-    float* z = has(pre_) ? pre_.f32() + p.r0 * w : y;
-    if (transpose)
-      cpu::conv_backward_input(x, kernel(), z, g);
-    else
-      cpu::conv_forward(x, kernel(), z, g);
+    float* z = has(pre_) ? pre_.f32() + p.r0 * w : nullptr;
+    if (!transpose) {  // as the eager layer's fused op
+      cpu::conv_forward_fused(x, kernel(), bias(), act_, alpha_, z, y, g);
+      return;
+    }
+    float* zt = z ? z : y;
+    cpu::conv_backward_input(x, kernel(), zt, g);
     int64_t positions = rows * w / channels_;
     if (const float* b = bias()) {
       for (int64_t q = 0; q < positions; ++q) {
-        float* row = z + q * channels_;
+        float* row = zt + q * channels_;
         for (int64_t o = 0; o < channels_; ++o) row[o] += b[o];
       }
     }
-    if (has(pre_))  // softmax runs over the filters of each position
-      cpu::activation_forward(act_, z, y, act_rows(act_, positions),
+    if (act_ != Activation::linear || zt != y)  // softmax: over each position's filters
+      cpu::activation_forward(act_, zt, y, act_rows(act_, positions),
                               act_cols(act_, positions, channels_), alpha_);
   }
 
@@ -87,29 +89,32 @@ class ConvNode final : public Node {
     cpu::ConvGeom g = geom_;
     g.N = b.batch;
     int64_t positions = b.batch * width() / channels_;
-    if (act_ != Activation::linear)
-      cpu::activation_backward(act_, b.g, pre_.f32(), out(b), b.g, act_rows(act_, positions),
-                               act_cols(act_, positions, channels_), alpha_);
-    if (bias()) {
-      float* db = b.param_grad(1);
-      cpu::column_sums(b.g, db, positions, channels_);
-      b.finish_param_grad(1, db);
-    }
+    const float* z = detail::ptr_or_null(pre_);
+    float* db = bias() ? b.param_grad(1) : nullptr;
     float* dk = b.param_grad(0);
-    // The transposed node's kernel gradient is the described convolution's, whose input
-    // is this node's output gradient and whose output gradient is this node's input.
-    if (transpose)
-      cpu::conv_backward_kernel(in(b), b.g, dk, g);
-    else
-      cpu::conv_backward_kernel(b.g, in(b), dk, g);
-    b.finish_param_grad(0, dk);
-    if (float* dx = b.input_grad(0)) {
+    float* dx = b.input_grad(0);
+    if (!transpose && !dx) {  // a first layer: the eager op's kernel-only backward
+      cpu::conv_backward_kernel_fused(act_, alpha_, b.g, z, out(b), in(b), dk, db, g);
+    } else {
+      // dz in place of the node's gradient (which nothing reads afterwards).
+      cpu::conv_epilogue_backward(act_, alpha_, b.g, z, out(b), b.g, db, positions,
+                                  channels_);
+      // The transposed node's kernel gradient is the described convolution's, whose
+      // input is this node's output gradient and whose output gradient its input.
       if (transpose)
-        cpu::conv_forward(b.g, kernel(), dx, g);
+        cpu::conv_backward_kernel(in(b), b.g, dk, g);
       else
-        cpu::conv_backward_input(b.g, kernel(), dx, g);
-      b.add_input_grad(0, dx);
+        cpu::conv_backward_kernel(b.g, in(b), dk, g);
+      if (dx) {
+        if (transpose)
+          cpu::conv_forward(b.g, kernel(), dx, g);
+        else
+          cpu::conv_backward_input(b.g, kernel(), dx, g);
+      }
     }
+    if (db) b.finish_param_grad(1, db);
+    b.finish_param_grad(0, dk);
+    if (dx) b.add_input_grad(0, dx);
   }
 
  private:
