@@ -148,7 +148,7 @@ std::tuple<Tensor, Tensor> conv_forward_fused(const Tensor& x, const Tensor& ker
                                               const Shape& pad_end, const Shape& dilation) {
   const char* op = "conv_fused";
   cpu::ConvGeom g = conv_geom(x, kernel, strides, pad_begin, pad_end, dilation, op);
-  cpu::Activation act = cpu::parse_activation(activation);
+  Activation act = parse_activation(activation);
   if (bias) {
     check_float32(*bias, op, "bias");
     PFF_CHECK(bias->shape() == Shape{g.O}, "[", op, "] bias must have shape (", g.O,
@@ -156,7 +156,7 @@ std::tuple<Tensor, Tensor> conv_forward_fused(const Tensor& x, const Tensor& ker
   }
   Shape os = out_shape(g, x.ndim() - 2);
   Tensor out = Tensor::empty(os);
-  Tensor z = cpu::activation_backward_needs_input(act) ? Tensor::empty(os) : Tensor();
+  Tensor z = activation_backward_needs_input(act) ? Tensor::empty(os) : Tensor();
   cpu::conv_forward_fused(x.f32(), kernel.f32(), bias ? bias->f32() : nullptr, act, alpha,
                           z.numel() ? z.f32() : nullptr, out.f32(), g);
   return {out, z};
@@ -169,14 +169,14 @@ std::tuple<Tensor, Tensor, Tensor> conv_backward_fused(
     bool need_dkernel, bool need_dbias) {
   const char* op = "conv_fused_backward";
   cpu::ConvGeom g = conv_geom(x, kernel, strides, pad_begin, pad_end, dilation, op);
-  cpu::Activation act = cpu::parse_activation(activation);
+  Activation act = parse_activation(activation);
   Shape os = out_shape(g, x.ndim() - 2);
   check_float32(dout, op, "dout");
   check_float32(out, op, "out");
   PFF_CHECK(dout.shape() == os && out.shape() == os, "[", op, "] dout and out must have the ",
             "convolution's output shape ", shape_str(os), ", got ", shape_str(dout.shape()),
             " and ", shape_str(out.shape()), ".");
-  const bool needs_z = cpu::activation_backward_needs_input(act);
+  const bool needs_z = activation_backward_needs_input(act);
   if (needs_z) {
     check_float32(z, op, "z");
     PFF_CHECK(z.shape() == os, "[", op, "] z (the pre-activation) must have shape ",
@@ -191,7 +191,7 @@ std::tuple<Tensor, Tensor, Tensor> conv_backward_fused(
     return {Tensor(), dk, db};
   }
   // dz is dout itself for a linear activation (nothing to multiply).
-  Tensor dz = act == cpu::Activation::linear ? dout : Tensor::empty(os);
+  Tensor dz = act == Activation::linear ? dout : Tensor::empty(os);
   cpu::conv_epilogue_backward(act, alpha, dout.f32(), zp, out.f32(), dz.f32(),
                               need_dbias ? db.f32() : nullptr, g.N * g.OH * g.OW, g.O);
   auto [dx, dk] = grads(
