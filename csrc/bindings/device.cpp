@@ -6,6 +6,14 @@
 namespace py = pybind11;
 using namespace pyfastfit;
 
+#ifndef PYFASTFIT_WITH_CUDA
+namespace pyfastfit::cuda {
+// Declared and deliberately never defined: _dispatch_probe_for_tests links only because a
+// build without CUDA never calls on_device's cuda lambda (the contract in core/device.h).
+const char* undefined_without_cuda();
+}  // namespace pyfastfit::cuda
+#endif
+
 PFF_BINDINGS(device, 1) {
   m.def("built_with_cuda", &built_with_cuda,
         "True when this _C was built with the CUDA backend (PYFASTFIT_CUDA=ON).");
@@ -22,4 +30,18 @@ PFF_BINDINGS(device, 1) {
       },
       py::arg("tensor"), py::arg("device"),
       "Test only: `tensor`'s storage tagged as `device`. Never use outside tests.");
+  m.def(
+      "_dispatch_probe_for_tests",
+      [](const Tensor& t) -> std::string {
+        return on_device(
+            "dispatch_probe", t.device(), [] { return "cpu"; },
+            [] {
+#ifdef PYFASTFIT_WITH_CUDA
+              return "cuda";
+#else
+              return cuda::undefined_without_cuda();
+#endif
+            });
+      },
+      py::arg("tensor"), "Test only: which lambda of the two-lambda on_device ran.");
 }

@@ -107,7 +107,8 @@ std::tuple<Tensor, Tensor> softmax_cross_entropy_backward(const Tensor& probs,
                                                           const Tensor& g,
                                                           bool need_dtarget) {
   const char* op = "categorical_crossentropy_backward";
-  Device dev = common_device(op, {{"probs", probs}, {"target", target}, {"logits", logits}, {"g", g}});
+  Device dev = common_device(op, {{"probs", probs}, {"target", target}, {"logits", logits},
+                                {"g", g}});
   Rows r = class_rows(probs, op, "probs");
   check_same(probs, target, op, "probs", "target");
   check_same(probs, logits, op, "probs", "logits");

@@ -217,7 +217,8 @@ Tensor unary(cpu::UnaryOp op, const Tensor& x) {
       if (dt == DType::bool_) dt = odt = DType::int32;
       break;
     case U::round:
-      if (is_int) return x.clone();  // a new tensor: x may be a Variable (clone dispatches)
+      // A new tensor: x may be a Variable.
+      if (is_int) return on_device(name, d, [&] { return x.clone(); });
       break;
     case U::logical_not:
       odt = DType::bool_;
@@ -298,8 +299,8 @@ Tensor clip_backward(const Tensor& g, const Tensor& x, double lo, double hi) {
 }
 
 Tensor nan_to_num(const Tensor& x, double nan, double posinf, double neginf) {
-  if (x.dtype() != DType::float32) return x.clone();
   return on_device("nan_to_num", x.device(), [&] {
+    if (x.dtype() != DType::float32) return x.clone();
     Tensor out = Tensor::empty(x.shape());
     cpu::nan_to_num(x.f32(), static_cast<float>(nan), static_cast<float>(posinf),
                     static_cast<float>(neginf), out.f32(), x.numel());

@@ -76,7 +76,9 @@ Tensor reduce(const Tensor& x, const std::vector<int64_t>& axes, const std::stri
   bool int_op = kind == Reduce::sum || kind == Reduce::prod ||
                 kind == Reduce::max || kind == Reduce::min;
   if (x.dtype() != DType::float32 && !int_op)
-    return reduce(cast(x, "float32"), axes, op, keepdims, ddof);
+    return on_device(op.c_str(), d, [&] {
+      return reduce(cast(x, "float32"), axes, op, keepdims, ddof);
+    });
   return on_device(op.c_str(), d, [&] {
     Tensor src = p.permute ? transpose(x, p.perm) : x;
     if (x.dtype() == DType::float32) {

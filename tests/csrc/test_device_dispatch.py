@@ -74,6 +74,9 @@ CASES = [
      lambda: [B["multiply"], f32(2, 3), f32(2, 3), f32(3), f32(2, 3)]),
     ("exp", _C.unary, lambda: [U["exp"], f32(5)]),
     ("isnan", _C.unary, lambda: [U["isnan"], i64([1, 2])]),
+    ("round", _C.unary, lambda: [U["round"], i64([1, 2])]),
+    ("nan_to_num", _C.nan_to_num, lambda: [i64([1, 2]), 0.0, 1.0, -1.0]),
+    ("mean", _C.reduce, lambda: [i64([[1, 2], [3, 4]]), [0], "mean"]),
     ("exp_backward", _C.unary_backward, lambda: [U["exp"], f32(5), f32(5), f32(5)]),
     ("where", _C.where, lambda: [T(np.array([True, False])), f32(2), f32(2)]),
     ("clip", _C.clip, lambda: [f32(3), 0.2, 0.8]),
@@ -180,7 +183,8 @@ INPLACE = [
     ("optimizer", _C.optimizer_update_, opt_args),
     ("moving_average_update", _C.moving_average_update_, lambda: [f32(3), f32(3), 0.9]),
     ("accuracy_update_", _C.accuracy_update_,
-     lambda: [T(np.array(0, np.float32)), T(np.array(0, np.float32)), f32(4), f32(4), None, "binary"]),
+     lambda: [T(np.array(0, np.float32)), T(np.array(0, np.float32)), f32(4), f32(4), None,
+              "binary"]),
     ("confusion_update_", _C.confusion_update_,
      lambda: [f32(2), f32(2), None, f32(2), f32(5), f32(5), f32(2), None]),
 ]
@@ -241,7 +245,8 @@ def test_mixed_device_message_names_both_arguments():
     a, b = f32(2, 3), f32(3)
     with pytest.raises(ValueError) as info:
         _C.binary(B["add"], a, tag(b))
-    assert str(info.value) == "[add] expects all tensors on one device, got x1 on cpu and x2 on cuda."
+    assert str(info.value) == (
+        "[add] expects all tensors on one device, got x1 on cpu and x2 on cuda.")
     with pytest.raises(ValueError) as info:
         _C.dense_forward(tag(f32(2, 3)), tag(f32(3, 4)), f32(4))
     assert str(info.value) == (
@@ -300,3 +305,11 @@ def test_built_with_cuda_is_false_and_cpu_results_unchanged():
     assert _C.binary(B["add"], T(a), T(b)).device == "cpu"
     z = _C.pad(T(a), [1, 0], [0, 1], 9.0)
     np.testing.assert_array_equal(np.asarray(z), np.pad(a, ((1, 0), (0, 1)), constant_values=9))
+
+
+def test_two_lambda_dispatch_never_calls_the_cuda_lambda_without_cuda():
+    # The probe's cuda lambda calls a function that is declared but defined nowhere: this
+    # module imports at all only because a build without CUDA never references it.
+    assert _C._dispatch_probe_for_tests(f32(2)) == "cpu"
+    with pytest.raises(RuntimeError, match=re.escape("[dispatch_probe] built without CUDA")):
+        _C._dispatch_probe_for_tests(tag(f32(2)))
