@@ -79,7 +79,8 @@ Tensor binary(cpu::BinaryOp op, const Tensor& a, const Tensor& b) {
   DType dt = compute_dtype(op, promote_types(a.dtype(), b.dtype()));
   DType odt = cpu::binary_is_predicate(op) ? DType::bool_ : dt;
   bool same = a.shape() == b.shape();
-  Shape os = same ? a.shape() : broadcast_shapes(a.shape(), b.shape(), name);
+  Shape bs = same ? Shape() : broadcast_shapes(a.shape(), b.shape(), name);
+  const Shape& os = same ? a.shape() : bs;  // no copy on the common same-shape path
   return on_device(name, d, [&] {
     Tensor ca = astype(a, dt), cb = astype(b, dt);
     Tensor out = Tensor::empty(os, odt);
