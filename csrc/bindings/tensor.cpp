@@ -83,6 +83,9 @@ Tensor from_numpy(py::array arr) {
 PFF_BINDINGS(tensor, 0) {
   py::class_<Tensor>(m, "Tensor", py::buffer_protocol())
       .def_buffer([](Tensor& t) {
+        // Host memory only: a device tensor needs an explicit copy (DESIGN.md 7.2).
+        PFF_CHECK(t.device() == Device::cpu, "[numpy] cannot view a tensor on ",
+                  device_name(t.device()), " as host memory.");
         std::vector<py::ssize_t> shape(t.shape().begin(), t.shape().end());
         std::vector<py::ssize_t> strides(shape.size());
         py::ssize_t s = static_cast<py::ssize_t>(itemsize(t.dtype()));
@@ -115,11 +118,4 @@ PFF_BINDINGS(tensor, 0) {
         py::arg("shape"), py::arg("dtype") = "float32");
   m.def("set_num_threads", &set_num_threads, py::arg("n"));
   m.def("get_num_threads", &get_num_threads);
-  m.def("has_cuda", []() {
-#ifdef PYFASTFIT_WITH_CUDA
-    return true;
-#else
-    return false;
-#endif
-  });
 }

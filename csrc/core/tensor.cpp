@@ -4,6 +4,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "core/device.h"
+
 namespace pyfastfit {
 
 Tensor::Tensor(std::shared_ptr<void> holder, void* data, Shape shape, DType dtype,
@@ -42,9 +44,11 @@ Tensor Tensor::zeros(const Shape& shape, DType dtype) {
 }
 
 Tensor Tensor::clone() const {
-  Tensor t = empty(shape_, dtype_);
-  if (nbytes()) std::memcpy(t.raw(), data_, nbytes());
-  return t;
+  return on_device("clone", device_, [&] {
+    Tensor t = empty(shape_, dtype_);
+    if (nbytes()) std::memcpy(t.raw(), data_, nbytes());
+    return t;
+  });
 }
 
 Tensor Tensor::reshaped(const Shape& shape) const {

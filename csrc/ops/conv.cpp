@@ -1,6 +1,7 @@
 // Convolutions: argument checks, output allocation, dispatch to cpu::.
 #include "ops/conv.h"
 
+#include "core/device.h"
 #include "cpu/conv.h"
 #include "ops/spatial_args.h"
 
@@ -118,10 +119,13 @@ std::tuple<Tensor, Tensor> grads(const Tensor& x, const Tensor& kernel, bool nee
 
 Tensor conv_forward(const Tensor& x, const Tensor& kernel, const Shape& strides,
                     const Shape& pad_begin, const Shape& pad_end, const Shape& dilation) {
+  Device d = common_device("conv", {{"inputs", x}, {"kernel", kernel}});
   cpu::ConvGeom g = conv_geom(x, kernel, strides, pad_begin, pad_end, dilation, "conv");
-  Tensor out = Tensor::empty(out_shape(g, x.ndim() - 2));
-  cpu::conv_forward(x.f32(), kernel.f32(), out.f32(), g);
-  return out;
+  return on_device("conv", d, [&] {
+    Tensor out = Tensor::empty(out_shape(g, x.ndim() - 2));
+    cpu::conv_forward(x.f32(), kernel.f32(), out.f32(), g);
+    return out;
+  });
 }
 
 std::tuple<Tensor, Tensor> conv_backward(const Tensor& dout, const Tensor& x,
@@ -130,15 +134,18 @@ std::tuple<Tensor, Tensor> conv_backward(const Tensor& dout, const Tensor& x,
                                          const Shape& dilation, bool need_dx,
                                          bool need_dkernel) {
   const char* op = "conv_backward";
+  Device d = common_device(op, {{"dout", dout}, {"inputs", x}, {"kernel", kernel}});
   cpu::ConvGeom g = conv_geom(x, kernel, strides, pad_begin, pad_end, dilation, op);
   check_float32(dout, op, "dout");
   PFF_CHECK(dout.shape() == out_shape(g, x.ndim() - 2), "[", op, "] dout has shape ",
             shape_str(dout.shape()), " but the convolution's output has shape ",
             shape_str(out_shape(g, x.ndim() - 2)), ".");
-  return grads(
-      x, kernel, need_dx, need_dkernel,
-      [&](float* dx) { cpu::conv_backward_input(dout.f32(), kernel.f32(), dx, g); },
-      [&](float* dk) { cpu::conv_backward_kernel(dout.f32(), x.f32(), dk, g); });
+  return on_device(op, d, [&] {
+    return grads(
+        x, kernel, need_dx, need_dkernel,
+        [&](float* dx) { cpu::conv_backward_input(dout.f32(), kernel.f32(), dx, g); },
+        [&](float* dk) { cpu::conv_backward_kernel(dout.f32(), x.f32(), dk, g); });
+  });
 }
 
 std::tuple<Tensor, Tensor> conv_forward_fused(const Tensor& x, const Tensor& kernel,
@@ -204,12 +211,15 @@ std::tuple<Tensor, Tensor, Tensor> conv_backward_fused(
 Tensor conv_transpose_forward(const Tensor& x, const Tensor& kernel,
                               const Shape& output_spatial, const Shape& strides,
                               const Shape& pad_begin, const Shape& dilation) {
+  Device d = common_device("conv_transpose", {{"inputs", x}, {"kernel", kernel}});
   cpu::ConvGeom g =
       transpose_geom(x, kernel, output_spatial, strides, pad_begin, dilation, "conv_transpose");
   Shape os = x.ndim() == 4 ? Shape{g.N, g.H, g.W, g.C} : Shape{g.N, g.W, g.C};
-  Tensor out = Tensor::empty(os);
-  cpu::conv_backward_input(x.f32(), kernel.f32(), out.f32(), g);
-  return out;
+  return on_device("conv_transpose", d, [&] {
+    Tensor out = Tensor::empty(os);
+    cpu::conv_backward_input(x.f32(), kernel.f32(), out.f32(), g);
+    return out;
+  });
 }
 
 std::tuple<Tensor, Tensor> conv_transpose_backward(const Tensor& dout, const Tensor& x,
@@ -219,6 +229,7 @@ std::tuple<Tensor, Tensor> conv_transpose_backward(const Tensor& dout, const Ten
                                                    const Shape& dilation, bool need_dx,
                                                    bool need_dkernel) {
   const char* op = "conv_transpose_backward";
+  Device d = common_device(op, {{"dout", dout}, {"inputs", x}, {"kernel", kernel}});
   check_float32(dout, op, "dout");
   PFF_CHECK(dout.ndim() == x.ndim() && dout.dim(0) == x.dim(0) &&
                 dout.dim(-1) == kernel.dim(-2),
@@ -229,10 +240,12 @@ std::tuple<Tensor, Tensor> conv_transpose_backward(const Tensor& dout, const Ten
   cpu::ConvGeom g = transpose_geom(x, kernel, sp, strides, pad_begin, dilation, op);
   // dkernel is the kernel gradient of the underlying convolution, whose input is dout and
   // whose output gradient is x.
-  return grads(
-      x, kernel, need_dx, need_dkernel,
-      [&](float* dx) { cpu::conv_forward(dout.f32(), kernel.f32(), dx, g); },
-      [&](float* dk) { cpu::conv_backward_kernel(x.f32(), dout.f32(), dk, g); });
+  return on_device(op, d, [&] {
+    return grads(
+        x, kernel, need_dx, need_dkernel,
+        [&](float* dx) { cpu::conv_forward(dout.f32(), kernel.f32(), dx, g); },
+        [&](float* dk) { cpu::conv_backward_kernel(x.f32(), dout.f32(), dk, g); });
+  });
 }
 
 }  // namespace pyfastfit

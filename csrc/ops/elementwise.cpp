@@ -5,6 +5,8 @@
 #include <cstring>
 #include <string>
 
+#include "core/device.h"
+
 namespace pyfastfit {
 namespace {
 
@@ -42,10 +44,6 @@ DType compute_dtype(cpu::BinaryOp op, DType dt) {
   return dt;
 }
 
-void check_cpu(const Tensor& t, const char* op, const char* name) {
-  PFF_CHECK(t.device() == Device::cpu, "[", op, "] ", name, " must be on the cpu.");
-}
-
 }  // namespace
 
 Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op) {
@@ -66,46 +64,49 @@ DType promote_types(DType a, DType b) { return rank(a) >= rank(b) ? a : b; }
 
 Tensor astype(const Tensor& x, DType dt) {
   if (x.dtype() == dt) return x;
-  Tensor out = Tensor::empty(x.shape(), dt);
-  cpu::cast(x.dtype(), x.raw(), dt, out.raw(), x.numel());
-  return out;
+  return on_device("astype", x.device(), [&] {
+    Tensor out = Tensor::empty(x.shape(), dt);
+    cpu::cast(x.dtype(), x.raw(), dt, out.raw(), x.numel());
+    return out;
+  });
 }
 
 Tensor binary(cpu::BinaryOp op, const Tensor& a, const Tensor& b) {
   const char* name = cpu::binary_name(op);
   PFF_CHECK(op >= cpu::BinaryOp::add && op < cpu::BinaryOp::count, "[binary] unknown op code ",
             static_cast<int>(op), ".");
-  check_cpu(a, name, "x1");
-  check_cpu(b, name, "x2");
+  Device d = common_device(name, {{"x1", a}, {"x2", b}});
   DType dt = compute_dtype(op, promote_types(a.dtype(), b.dtype()));
-  Tensor ca = astype(a, dt), cb = astype(b, dt);
   DType odt = cpu::binary_is_predicate(op) ? DType::bool_ : dt;
-  if (a.shape() == b.shape()) {
-    // Same shape: one contiguous run.
-    Tensor out = Tensor::empty(a.shape(), odt);
-    int64_t n = a.numel();
+  bool same = a.shape() == b.shape();
+  Shape bs = same ? Shape() : broadcast_shapes(a.shape(), b.shape(), name);
+  const Shape& os = same ? a.shape() : bs;  // no copy on the common same-shape path
+  return on_device(name, d, [&] {
+    Tensor ca = astype(a, dt), cb = astype(b, dt);
+    Tensor out = Tensor::empty(os, odt);
     cpu::Plan plan;
-    plan.operands = 3;
-    plan.numel = n;
-    if (n != 1 || a.ndim()) {
-      plan.shape = {n};
-      for (auto& s : plan.strides) s = {1};
+    if (same) {
+      // Same shape: one contiguous run.
+      int64_t n = a.numel();
+      plan.operands = 3;
+      plan.numel = n;
+      if (n != 1 || a.ndim()) {
+        plan.shape = {n};
+        for (auto& s : plan.strides) s = {1};
+      }
+    } else {
+      plan = cpu::make_plan(os, {&a.shape(), &b.shape()});
     }
     cpu::binary(op, dt, ca.raw(), cb.raw(), out.raw(), plan);
     return out;
-  }
-  Shape os = broadcast_shapes(a.shape(), b.shape(), name);
-  Tensor out = Tensor::empty(os, odt);
-  cpu::Plan plan = cpu::make_plan(os, {&a.shape(), &b.shape()});
-  cpu::binary(op, dt, ca.raw(), cb.raw(), out.raw(), plan);
-  return out;
+  });
 }
 
 Tensor binary_scalar(cpu::BinaryOp op, const Tensor& a, double s, bool s_is_int, bool reverse) {
   const char* name = cpu::binary_name(op);
   PFF_CHECK(op >= cpu::BinaryOp::add && op < cpu::BinaryOp::count, "[binary] unknown op code ",
             static_cast<int>(op), ".");
-  check_cpu(a, name, "x");
+  Device d = common_device(name, {{"x", a}});
   DType dt = a.dtype();
   if (!s_is_int) {
     if (!is_logical(op)) dt = DType::float32;  // int tensor + 2.5 -> float32
@@ -123,16 +124,20 @@ Tensor binary_scalar(cpu::BinaryOp op, const Tensor& a, double s, bool s_is_int,
     // logical ops only test "nonzero": fold the float scalar to 0/1.
     s = s != 0.0 ? 1.0 : 0.0;
   }
-  Tensor ca = astype(a, dt);
   DType odt = cpu::binary_is_predicate(op) ? DType::bool_ : dt;
-  Tensor out = Tensor::empty(a.shape(), odt);
-  cpu::binary_scalar(op, dt, ca.raw(), s, reverse, out.raw(), a.numel());
-  return out;
+  return on_device(name, d, [&] {
+    Tensor ca = astype(a, dt);
+    Tensor out = Tensor::empty(a.shape(), odt);
+    cpu::binary_scalar(op, dt, ca.raw(), s, reverse, out.raw(), a.numel());
+    return out;
+  });
 }
 
 std::pair<std::optional<Tensor>, std::optional<Tensor>> binary_backward(
     cpu::BinaryOp op, const Tensor& g, const Tensor& a, const Tensor& b, const Tensor& out) {
   using B = cpu::BinaryOp;
+  // Composite: each op below dispatches on its own; one device check names this op.
+  common_device("binary_backward", {{"g", g}, {"x1", a}, {"x2", b}, {"out", out}});
   check_float32(g, "binary_backward", "g");
   bool wa = a.dtype() == DType::float32, wb = b.dtype() == DType::float32;
   auto reduce = [](const Tensor& t, const Tensor& x) -> std::optional<Tensor> {
@@ -204,7 +209,7 @@ Tensor unary(cpu::UnaryOp op, const Tensor& x) {
   const char* name = cpu::unary_name(op);
   PFF_CHECK(op >= U::negative && op < U::count, "[unary] unknown op code ",
             static_cast<int>(op), ".");
-  check_cpu(x, name, "x");
+  Device d = common_device(name, {{"x", x}});
   DType dt = x.dtype();
   bool is_int = dt != DType::float32;
   DType odt = dt;
@@ -213,7 +218,8 @@ Tensor unary(cpu::UnaryOp op, const Tensor& x) {
       if (dt == DType::bool_) dt = odt = DType::int32;
       break;
     case U::round:
-      if (is_int) return x.clone();  // a new tensor: x may be a Variable
+      // A new tensor: x may be a Variable.
+      if (is_int) return on_device(name, d, [&] { return x.clone(); });
       break;
     case U::logical_not:
       odt = DType::bool_;
@@ -221,70 +227,86 @@ Tensor unary(cpu::UnaryOp op, const Tensor& x) {
     case U::isnan: case U::isinf: case U::isfinite:
       odt = DType::bool_;
       if (is_int) {
-        Tensor out = Tensor::empty(x.shape(), DType::bool_);
-        std::memset(out.raw(), op == U::isfinite ? 1 : 0, out.nbytes());
-        return out;
+        return on_device(name, d, [&] {
+          Tensor out = Tensor::empty(x.shape(), DType::bool_);
+          std::memset(out.raw(), op == U::isfinite ? 1 : 0, out.nbytes());
+          return out;
+        });
       }
       break;
     default:  // float functions
       dt = odt = DType::float32;
       break;
   }
-  Tensor cx = astype(x, dt);
-  Tensor out = Tensor::empty(x.shape(), odt);
-  cpu::unary(op, dt, cx.raw(), out.raw(), x.numel());
-  return out;
+  return on_device(name, d, [&] {
+    Tensor cx = astype(x, dt);
+    Tensor out = Tensor::empty(x.shape(), odt);
+    cpu::unary(op, dt, cx.raw(), out.raw(), x.numel());
+    return out;
+  });
 }
 
 Tensor unary_backward(cpu::UnaryOp op, const Tensor& g, const Tensor& x, const Tensor& out) {
   std::string name = std::string(cpu::unary_name(op)) + "_backward";
+  Device d = common_device(name.c_str(), {{"g", g}, {"x", x}, {"out", out}});
   check_float32(g, name.c_str(), "g");
   PFF_CHECK(g.shape() == x.shape(), "[", name, "] g has shape ", shape_str(g.shape()),
             ", expected ", shape_str(x.shape()), ".");
-  Tensor cx = astype(x, DType::float32);
-  Tensor co = out.defined() && out.numel() == x.numel() ? astype(out, DType::float32) : cx;
-  Tensor dx = Tensor::empty(x.shape());
-  cpu::unary_backward(op, g.f32(), cx.f32(), co.f32(), dx.f32(), x.numel());
-  return dx;
+  return on_device(name.c_str(), d, [&] {
+    Tensor cx = astype(x, DType::float32);
+    Tensor co = out.defined() && out.numel() == x.numel() ? astype(out, DType::float32) : cx;
+    Tensor dx = Tensor::empty(x.shape());
+    cpu::unary_backward(op, g.f32(), cx.f32(), co.f32(), dx.f32(), x.numel());
+    return dx;
+  });
 }
 
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
-  check_cpu(cond, "where", "condition");
+  Device d = common_device("where", {{"condition", cond}, {"x1", a}, {"x2", b}});
   DType dt = promote_types(a.dtype(), b.dtype());
-  Tensor ca = astype(a, dt), cb = astype(b, dt), cc = astype(cond, DType::bool_);
   Shape os = broadcast_shapes(broadcast_shapes(cond.shape(), a.shape(), "where"), b.shape(),
                               "where");
-  Tensor out = Tensor::empty(os, dt);
-  cpu::Plan plan = cpu::make_plan(os, {&cond.shape(), &a.shape(), &b.shape()});
-  cpu::where(dt, cc.data<uint8_t>(), ca.raw(), cb.raw(), out.raw(), plan);
-  return out;
+  return on_device("where", d, [&] {
+    Tensor ca = astype(a, dt), cb = astype(b, dt), cc = astype(cond, DType::bool_);
+    Tensor out = Tensor::empty(os, dt);
+    cpu::Plan plan = cpu::make_plan(os, {&cond.shape(), &a.shape(), &b.shape()});
+    cpu::where(dt, cc.data<uint8_t>(), ca.raw(), cb.raw(), out.raw(), plan);
+    return out;
+  });
 }
 
 Tensor clip(const Tensor& x, double lo, double hi) {
-  check_cpu(x, "clip", "x");
+  Device d = common_device("clip", {{"x", x}});
   DType dt = x.dtype() == DType::bool_ ? DType::int32 : x.dtype();
-  Tensor cx = astype(x, dt);
-  Tensor out = Tensor::empty(x.shape(), dt);
-  cpu::clip(dt, cx.raw(), lo, hi, out.raw(), x.numel());
-  return out;
+  return on_device("clip", d, [&] {
+    Tensor cx = astype(x, dt);
+    Tensor out = Tensor::empty(x.shape(), dt);
+    cpu::clip(dt, cx.raw(), lo, hi, out.raw(), x.numel());
+    return out;
+  });
 }
 
 Tensor clip_backward(const Tensor& g, const Tensor& x, double lo, double hi) {
+  Device d = common_device("clip_backward", {{"g", g}, {"x", x}});
   check_float32(g, "clip_backward", "g");
   PFF_CHECK(g.shape() == x.shape(), "[clip_backward] g has shape ", shape_str(g.shape()),
             ", expected ", shape_str(x.shape()), ".");
-  Tensor cx = astype(x, DType::float32);
-  Tensor dx = Tensor::empty(x.shape());
-  cpu::clip_backward(g.f32(), cx.f32(), lo, hi, dx.f32(), x.numel());
-  return dx;
+  return on_device("clip_backward", d, [&] {
+    Tensor cx = astype(x, DType::float32);
+    Tensor dx = Tensor::empty(x.shape());
+    cpu::clip_backward(g.f32(), cx.f32(), lo, hi, dx.f32(), x.numel());
+    return dx;
+  });
 }
 
 Tensor nan_to_num(const Tensor& x, double nan, double posinf, double neginf) {
-  if (x.dtype() != DType::float32) return x.clone();
-  Tensor out = Tensor::empty(x.shape());
-  cpu::nan_to_num(x.f32(), static_cast<float>(nan), static_cast<float>(posinf),
-                  static_cast<float>(neginf), out.f32(), x.numel());
-  return out;
+  return on_device("nan_to_num", x.device(), [&] {
+    if (x.dtype() != DType::float32) return x.clone();
+    Tensor out = Tensor::empty(x.shape());
+    cpu::nan_to_num(x.f32(), static_cast<float>(nan), static_cast<float>(posinf),
+                    static_cast<float>(neginf), out.f32(), x.numel());
+    return out;
+  });
 }
 
 Tensor sum_to_shape(const Tensor& g, const Shape& shape) {
@@ -298,10 +320,12 @@ Tensor sum_to_shape(const Tensor& g, const Shape& shape) {
   }
   PFF_CHECK(ok, "[sum_to_shape] cannot sum a gradient of shape ", shape_str(g.shape()),
             " down to shape ", shape_str(shape), ".");
-  Tensor out = Tensor::zeros(shape);
-  cpu::Plan plan = cpu::make_plan(g.shape(), {&shape});
-  cpu::sum_to(g.f32(), out.f32(), plan);
-  return out;
+  return on_device("sum_to_shape", g.device(), [&] {
+    Tensor out = Tensor::zeros(shape);
+    cpu::Plan plan = cpu::make_plan(g.shape(), {&shape});
+    cpu::sum_to(g.f32(), out.f32(), plan);
+    return out;
+  });
 }
 
 }  // namespace pyfastfit

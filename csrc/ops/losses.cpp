@@ -2,6 +2,7 @@
 #include "ops/losses.h"
 
 #include "core/check.h"
+#include "core/device.h"
 #include "cpu/losses.h"
 
 namespace pyfastfit {
@@ -31,79 +32,105 @@ const float* weights_ptr(const char* op, const std::optional<Tensor>& w, int64_t
   return w->f32();
 }
 
-float scalar_of(const char* op, const Tensor& g) {
+void check_scalar(const char* op, const Tensor& g) {
   check_float32(g, op, "dout");
   PFF_CHECK(g.numel() == 1, "[", op, "] dout must be a scalar, got shape ",
             shape_str(g.shape()), ".");
-  return g.f32()[0];
 }
 
 }  // namespace
 
 Tensor point_loss_forward(const std::string& loss, const Tensor& y_true, const Tensor& y_pred,
                           float param) {
+  const char* op = "point_loss_forward";
+  Device d = common_device(op, {{"y_true", y_true}, {"y_pred", y_pred}});
   auto k = parse_point_loss(loss);
-  auto rc = check_pair("point_loss_forward", y_true, y_pred);
-  Tensor out = Tensor::empty(rc.out_shape);
-  cpu::point_loss_forward(k, y_true.f32(), y_pred.f32(), out.f32(), rc.rows, rc.cols, param);
-  return out;
+  auto rc = check_pair(op, y_true, y_pred);
+  return on_device(op, d, [&] {
+    Tensor out = Tensor::empty(rc.out_shape);
+    cpu::point_loss_forward(k, y_true.f32(), y_pred.f32(), out.f32(), rc.rows, rc.cols, param);
+    return out;
+  });
 }
 
 Tensor point_loss_backward(const std::string& loss, const Tensor& dout, const Tensor& y_true,
                            const Tensor& y_pred, float param) {
+  const char* op = "point_loss_backward";
+  Device d = common_device(op, {{"dout", dout}, {"y_true", y_true}, {"y_pred", y_pred}});
   auto k = parse_point_loss(loss);
-  auto rc = check_pair("point_loss_backward", y_true, y_pred);
+  auto rc = check_pair(op, y_true, y_pred);
   check_float32(dout, "point_loss_backward", "dout");
   PFF_CHECK(dout.numel() == rc.rows, "[point_loss_backward] dout has shape ",
             shape_str(dout.shape()), ", expected ", shape_str(rc.out_shape), ".");
-  Tensor dp = Tensor::empty(y_pred.shape());
-  cpu::point_loss_backward(k, dout.f32(), 1.f, y_true.f32(), y_pred.f32(), dp.f32(), rc.rows,
-                           rc.cols, param);
-  return dp;
+  return on_device(op, d, [&] {
+    Tensor dp = Tensor::empty(y_pred.shape());
+    cpu::point_loss_backward(k, dout.f32(), 1.f, y_true.f32(), y_pred.f32(), dp.f32(), rc.rows,
+                             rc.cols, param);
+    return dp;
+  });
 }
 
 Tensor point_loss_reduced_forward(const std::string& loss, const Tensor& y_true,
                                   const Tensor& y_pred, const std::optional<Tensor>& weights,
                                   float param, double scale) {
+  const char* op = "point_loss_reduced_forward";
+  Device d = common_device(op, {{"y_true", y_true}, {"y_pred", y_pred}, {"weights", weights}});
   auto k = parse_point_loss(loss);
-  auto rc = check_pair("point_loss_reduced_forward", y_true, y_pred);
-  const float* w = weights_ptr("point_loss_reduced_forward", weights, rc.rows);
-  Tensor out = Tensor::empty(Shape{});
-  out.f32()[0] = static_cast<float>(cpu::point_loss_reduced(
-      k, y_true.f32(), y_pred.f32(), w, rc.rows, rc.cols, param, scale));
-  return out;
+  auto rc = check_pair(op, y_true, y_pred);
+  const float* w = weights_ptr(op, weights, rc.rows);
+  return on_device(op, d, [&] {
+    Tensor out = Tensor::empty(Shape{});
+    out.f32()[0] = static_cast<float>(cpu::point_loss_reduced(
+        k, y_true.f32(), y_pred.f32(), w, rc.rows, rc.cols, param, scale));
+    return out;
+  });
 }
 
 Tensor point_loss_reduced_backward(const std::string& loss, const Tensor& dout,
                                    const Tensor& y_true, const Tensor& y_pred,
                                    const std::optional<Tensor>& weights, float param,
                                    double scale) {
+  const char* op = "point_loss_reduced_backward";
+  Device d = common_device(op, {{"dout", dout}, {"y_true", y_true}, {"y_pred", y_pred},
+                                {"weights", weights}});
   auto k = parse_point_loss(loss);
-  auto rc = check_pair("point_loss_reduced_backward", y_true, y_pred);
-  const float* w = weights_ptr("point_loss_reduced_backward", weights, rc.rows);
-  float g = scalar_of("point_loss_reduced_backward", dout);
-  Tensor dp = Tensor::empty(y_pred.shape());
-  cpu::point_loss_backward(k, w, static_cast<float>(g * scale), y_true.f32(), y_pred.f32(),
-                           dp.f32(), rc.rows, rc.cols, param);
-  return dp;
+  auto rc = check_pair(op, y_true, y_pred);
+  const float* w = weights_ptr(op, weights, rc.rows);
+  check_scalar(op, dout);
+  return on_device(op, d, [&] {
+    float g = dout.f32()[0];
+    Tensor dp = Tensor::empty(y_pred.shape());
+    cpu::point_loss_backward(k, w, static_cast<float>(g * scale), y_true.f32(), y_pred.f32(),
+                             dp.f32(), rc.rows, rc.cols, param);
+    return dp;
+  });
 }
 
 Tensor weighted_sum_forward(const Tensor& values, const std::optional<Tensor>& weights,
                             double scale) {
+  const char* op = "weighted_sum_forward";
+  Device d = common_device(op, {{"values", values}, {"weights", weights}});
   check_float32(values, "weighted_sum_forward", "values");
-  const float* w = weights_ptr("weighted_sum_forward", weights, values.numel());
-  Tensor out = Tensor::empty(Shape{});
-  out.f32()[0] = static_cast<float>(cpu::weighted_sum(values.f32(), w, values.numel(), scale));
-  return out;
+  const float* w = weights_ptr(op, weights, values.numel());
+  return on_device(op, d, [&] {
+    Tensor out = Tensor::empty(Shape{});
+    out.f32()[0] = static_cast<float>(cpu::weighted_sum(values.f32(), w, values.numel(), scale));
+    return out;
+  });
 }
 
 Tensor weighted_sum_backward(const Tensor& dout, const std::optional<Tensor>& weights,
                              const Tensor& values, double scale) {
-  float g = scalar_of("weighted_sum_backward", dout);
-  const float* w = weights_ptr("weighted_sum_backward", weights, values.numel());
-  Tensor dv = Tensor::empty(values.shape());
-  cpu::weighted_sum_backward(g, w, dv.f32(), values.numel(), scale);
-  return dv;
+  const char* op = "weighted_sum_backward";
+  Device d = common_device(op, {{"dout", dout}, {"weights", weights}, {"values", values}});
+  check_scalar(op, dout);
+  const float* w = weights_ptr(op, weights, values.numel());
+  return on_device(op, d, [&] {
+    float g = dout.f32()[0];
+    Tensor dv = Tensor::empty(values.shape());
+    cpu::weighted_sum_backward(g, w, dv.f32(), values.numel(), scale);
+    return dv;
+  });
 }
 
 }  // namespace pyfastfit

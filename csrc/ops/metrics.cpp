@@ -2,6 +2,7 @@
 #include "ops/metrics.h"
 
 #include "core/check.h"
+#include "core/device.h"
 #include "cpu/metrics.h"
 
 namespace pyfastfit {
@@ -46,6 +47,8 @@ void accuracy_update_(Tensor& total, Tensor& count, const std::optional<Tensor>&
                       const std::string& kind, float threshold, int64_t k) {
   using K = AccuracyKind;
   const char* op = "accuracy_update_";
+  Device dev = common_device(op, {{"total", total}, {"count", count}, {"y_true", y_true},
+                                {"y_pred", y_pred}, {"sample_weight", weights}});
   auto kd = parse_kind(kind);
   check_scalar_state(total, "total");
   check_scalar_state(count, "count");
@@ -82,19 +85,21 @@ void accuracy_update_(Tensor& total, Tensor& count, const std::optional<Tensor>&
                    shape_str(items_shape), ".");
     w = weights->f32();
   }
-  if (items == 0) return;
-  cpu::MeanCounts c;
-  if (!yt) {
-    c = cpu::accuracy_counts<float>(kd, nullptr, y_pred.f32(), items, cols, per_sample, w,
-                                    w_div, threshold, k);
-  } else {
-    dispatch_labels(*yt, op, [&](auto* lab) {
-      c = cpu::accuracy_counts(kd, lab, y_pred.f32(), items, cols, per_sample, w, w_div,
-                               threshold, k);
-    });
-  }
-  total.f32()[0] += static_cast<float>(c.total);
-  count.f32()[0] += static_cast<float>(c.count);
+  return on_device(op, dev, [&] {
+    if (items == 0) return;
+    cpu::MeanCounts c;
+    if (!yt) {
+      c = cpu::accuracy_counts<float>(kd, nullptr, y_pred.f32(), items, cols, per_sample, w,
+                                      w_div, threshold, k);
+    } else {
+      dispatch_labels(*yt, op, [&](auto* lab) {
+        c = cpu::accuracy_counts(kd, lab, y_pred.f32(), items, cols, per_sample, w, w_div,
+                                 threshold, k);
+      });
+    }
+    total.f32()[0] += static_cast<float>(c.total);
+    count.f32()[0] += static_cast<float>(c.count);
+  });
 }
 
 void confusion_update_(const std::optional<Tensor>& tp, const std::optional<Tensor>& fp,
@@ -102,6 +107,10 @@ void confusion_update_(const std::optional<Tensor>& tp, const std::optional<Tens
                        const Tensor& y_true, const Tensor& y_pred, const Tensor& thresholds,
                        const std::optional<Tensor>& weights) {
   const char* op = "confusion_update_";
+  Device dev = common_device(op, {{"true_positives", tp}, {"false_positives", fp},
+                                {"true_negatives", tn}, {"false_negatives", fn},
+                                {"y_true", y_true}, {"y_pred", y_pred},
+                                {"thresholds", thresholds}, {"sample_weight", weights}});
   check_float32(y_pred, op, "y_pred");
   check_float32(thresholds, op, "thresholds");
   int64_t T = thresholds.numel();
@@ -131,10 +140,12 @@ void confusion_update_(const std::optional<Tensor>& tp, const std::optional<Tens
     w_div = wn ? n / wn : 1;
     w = weights->f32();
   }
-  if (n == 0 || T == 0) return;
-  dispatch_labels(y_true, op, [&](auto* lab) {
-    cpu::confusion_update(lab, y_pred.f32(), n, w, w_div, thresholds.f32(), T, acc[0], acc[1],
-                          acc[2], acc[3]);
+  return on_device(op, dev, [&] {
+    if (n == 0 || T == 0) return;
+    dispatch_labels(y_true, op, [&](auto* lab) {
+      cpu::confusion_update(lab, y_pred.f32(), n, w, w_div, thresholds.f32(), T, acc[0], acc[1],
+                            acc[2], acc[3]);
+    });
   });
 }
 

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "core/check.h"
+#include "core/device.h"
 #include "cpu/normalization.h"
 
 namespace pyfastfit {
@@ -59,52 +60,66 @@ float* data_if(Tensor& t, bool need, const Shape& shape) {
 }  // namespace
 
 std::tuple<Tensor, Tensor> batch_norm_statistics(const Tensor& x) {
-  Rows s = rows_of(x, "batch_norm_statistics");
-  Tensor mean = Tensor::empty({s.C}), var = Tensor::empty({s.C});
-  cpu::batch_norm_statistics(x.f32(), s.R, s.C, mean.f32(), var.f32());
-  return {mean, var};
+  const char* op = "batch_norm_statistics";
+  Device dev = common_device(op, {{"x", x}});
+  Rows s = rows_of(x, op);
+  return on_device(op, dev, [&] {
+    Tensor mean = Tensor::empty({s.C}), var = Tensor::empty({s.C});
+    cpu::batch_norm_statistics(x.f32(), s.R, s.C, mean.f32(), var.f32());
+    return std::tuple<Tensor, Tensor>{mean, var};
+  });
 }
 
 Tensor batch_norm_statistics_backward(const std::optional<Tensor>& dmean,
                                       const std::optional<Tensor>& dvar, const Tensor& x,
                                       const Tensor& mean) {
   const char* op = "batch_norm_statistics_backward";
+  Device dev = common_device(op, {{"dmean", dmean}, {"dvar", dvar}, {"x", x}, {"mean", mean}});
   Rows s = rows_of(x, op);
   check_vector(mean, s.C, op, "mean");
   const float* dm = optional_vector(dmean, s.C, op, "dmean");
   const float* dv = optional_vector(dvar, s.C, op, "dvar");
-  Tensor dx = Tensor::empty(x.shape());
-  cpu::batch_norm_statistics_backward(dm, dv, x.f32(), mean.f32(), s.R, s.C, dx.f32());
-  return dx;
+  return on_device(op, dev, [&] {
+    Tensor dx = Tensor::empty(x.shape());
+    cpu::batch_norm_statistics_backward(dm, dv, x.f32(), mean.f32(), s.R, s.C, dx.f32());
+    return dx;
+  });
 }
 
 std::tuple<Tensor, Tensor, Tensor> batch_norm_train_forward(
     const Tensor& x, const std::optional<Tensor>& gamma, const std::optional<Tensor>& beta,
     float epsilon) {
   const char* op = "batch_norm";
+  Device dev = common_device(op, {{"x", x}, {"gamma", gamma}, {"beta", beta}});
   Rows s = rows_of(x, op);
   const float* g = optional_vector(gamma, s.C, op, "gamma");
   const float* b = optional_vector(beta, s.C, op, "beta");
   check_epsilon(epsilon, op);
-  Tensor mean = Tensor::empty({s.C}), var = Tensor::empty({s.C}), y = Tensor::empty(x.shape());
-  cpu::batch_norm_statistics(x.f32(), s.R, s.C, mean.f32(), var.f32());
-  cpu::batch_norm_forward(x.f32(), mean.f32(), var.f32(), g, b, epsilon, s.R, s.C, y.f32());
-  return {y, mean, var};
+  return on_device(op, dev, [&] {
+    Tensor mean = Tensor::empty({s.C}), var = Tensor::empty({s.C}), y = Tensor::empty(x.shape());
+    cpu::batch_norm_statistics(x.f32(), s.R, s.C, mean.f32(), var.f32());
+    cpu::batch_norm_forward(x.f32(), mean.f32(), var.f32(), g, b, epsilon, s.R, s.C, y.f32());
+    return std::tuple<Tensor, Tensor, Tensor>{y, mean, var};
+  });
 }
 
 Tensor batch_norm_forward(const Tensor& x, const Tensor& mean, const Tensor& var,
                           const std::optional<Tensor>& gamma,
                           const std::optional<Tensor>& beta, float epsilon) {
   const char* op = "batch_norm";
+  Device dev = common_device(op, {{"x", x}, {"mean", mean}, {"variance", var}, {"gamma", gamma},
+                                {"beta", beta}});
   Rows s = rows_of(x, op);
   check_vector(mean, s.C, op, "mean");
   check_vector(var, s.C, op, "variance");
   const float* g = optional_vector(gamma, s.C, op, "gamma");
   const float* b = optional_vector(beta, s.C, op, "beta");
   check_epsilon(epsilon, op);
-  Tensor y = Tensor::empty(x.shape());
-  cpu::batch_norm_forward(x.f32(), mean.f32(), var.f32(), g, b, epsilon, s.R, s.C, y.f32());
-  return y;
+  return on_device(op, dev, [&] {
+    Tensor y = Tensor::empty(x.shape());
+    cpu::batch_norm_forward(x.f32(), mean.f32(), var.f32(), g, b, epsilon, s.R, s.C, y.f32());
+    return y;
+  });
 }
 
 std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor> batch_norm_backward(
@@ -112,6 +127,8 @@ std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor> batch_norm_backward(
     const std::optional<Tensor>& gamma, float epsilon, bool batch_stats, bool need_dx,
     bool need_dgamma, bool need_dbeta, bool need_dmean, bool need_dvar) {
   const char* op = "batch_norm_backward";
+  Device dev = common_device(op, {{"dy", dy}, {"x", x}, {"mean", mean}, {"variance", var},
+                                {"gamma", gamma}});
   Rows s = rows_of(x, op);
   check_same_shape(dy, x, op);
   check_vector(mean, s.C, op, "mean");
@@ -121,37 +138,42 @@ std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor> batch_norm_backward(
   PFF_CHECK(!(batch_stats && (need_dmean || need_dvar)), "[", op,
             "] the batch statistics are computed from x: they have no gradient of their "
             "own (need_dmean and need_dvar must be false when batch_stats is true).");
-  Tensor dx, dgamma, dbeta, dmean, dvar;
-  float* pdx = data_if(dx, need_dx, x.shape());
-  // dmean and dvar come from the same sums as dbeta and dgamma.
-  float* pdg = data_if(dgamma, need_dgamma || need_dvar, {s.C});
-  float* pdb = data_if(dbeta, need_dbeta || need_dmean, {s.C});
-  cpu::batch_norm_backward(dy.f32(), x.f32(), mean.f32(), var.f32(), g, epsilon, s.R, s.C,
-                           batch_stats, pdx, pdg, pdb);
-  if (need_dmean || need_dvar) {
-    // y = (x - mean) * inv * gamma + beta with inv = (var + eps)^-1/2, so
-    // dy/dmean = -gamma * inv and dy/dvar = -gamma * inv^2 * xhat / 2.
-    float* pdm = data_if(dmean, need_dmean, {s.C});
-    float* pdv = data_if(dvar, need_dvar, {s.C});
-    for (int64_t c = 0; c < s.C; ++c) {
-      const float inv = 1.f / std::sqrt(var.f32()[c] + epsilon);
-      const float a = g ? g[c] * inv : inv;
-      if (pdm) pdm[c] = -a * pdb[c];
-      if (pdv) pdv[c] = -0.5f * a * inv * pdg[c];
+  return on_device(op, dev, [&] {
+    Tensor dx, dgamma, dbeta, dmean, dvar;
+    float* pdx = data_if(dx, need_dx, x.shape());
+    // dmean and dvar come from the same sums as dbeta and dgamma.
+    float* pdg = data_if(dgamma, need_dgamma || need_dvar, {s.C});
+    float* pdb = data_if(dbeta, need_dbeta || need_dmean, {s.C});
+    cpu::batch_norm_backward(dy.f32(), x.f32(), mean.f32(), var.f32(), g, epsilon, s.R, s.C,
+                             batch_stats, pdx, pdg, pdb);
+    if (need_dmean || need_dvar) {
+      // y = (x - mean) * inv * gamma + beta with inv = (var + eps)^-1/2, so
+      // dy/dmean = -gamma * inv and dy/dvar = -gamma * inv^2 * xhat / 2.
+      float* pdm = data_if(dmean, need_dmean, {s.C});
+      float* pdv = data_if(dvar, need_dvar, {s.C});
+      for (int64_t c = 0; c < s.C; ++c) {
+        const float inv = 1.f / std::sqrt(var.f32()[c] + epsilon);
+        const float a = g ? g[c] * inv : inv;
+        if (pdm) pdm[c] = -a * pdb[c];
+        if (pdv) pdv[c] = -0.5f * a * inv * pdg[c];
+      }
     }
-  }
-  if (!need_dgamma) dgamma = Tensor();
-  if (!need_dbeta) dbeta = Tensor();
-  return {dx, dgamma, dbeta, dmean, dvar};
+    if (!need_dgamma) dgamma = Tensor();
+    if (!need_dbeta) dbeta = Tensor();
+    return std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor>{dx, dgamma, dbeta, dmean, dvar};
+  });
 }
 
 void moving_average_update_(const Tensor& moving, const Tensor& batch, float momentum) {
   const char* op = "moving_average_update";
+  Device dev = common_device(op, {{"moving", moving}, {"batch", batch}});
   check_float32(moving, op, "moving");
   PFF_CHECK(moving.ndim() == 1, "[", op, "] moving must be a vector, got shape ",
             shape_str(moving.shape()), ".");
   check_vector(batch, moving.dim(0), op, "batch");
-  cpu::moving_average_update(moving.f32(), batch.f32(), momentum, moving.dim(0));
+  return on_device(op, dev, [&] {
+    cpu::moving_average_update(moving.f32(), batch.f32(), momentum, moving.dim(0));
+  });
 }
 
 std::tuple<Tensor, Tensor, Tensor> layer_norm_forward(const Tensor& x,
@@ -159,22 +181,27 @@ std::tuple<Tensor, Tensor, Tensor> layer_norm_forward(const Tensor& x,
                                                       const std::optional<Tensor>& beta,
                                                       float epsilon) {
   const char* op = "layer_norm";
+  Device dev = common_device(op, {{"x", x}, {"gamma", gamma}, {"beta", beta}});
   Rows s = rows_of(x, op);
   const float* g = optional_vector(gamma, s.C, op, "gamma");
   const float* b = optional_vector(beta, s.C, op, "beta");
   check_epsilon(epsilon, op);
   Shape rows(x.shape().begin(), x.shape().end() - 1);
-  Tensor y = Tensor::empty(x.shape()), mean = Tensor::empty(rows),
-         inv_std = Tensor::empty(rows);
-  cpu::layer_norm_forward(x.f32(), g, b, epsilon, s.R, s.C, y.f32(), mean.f32(),
-                          inv_std.f32());
-  return {y, mean, inv_std};
+  return on_device(op, dev, [&] {
+    Tensor y = Tensor::empty(x.shape()), mean = Tensor::empty(rows),
+           inv_std = Tensor::empty(rows);
+    cpu::layer_norm_forward(x.f32(), g, b, epsilon, s.R, s.C, y.f32(), mean.f32(),
+                            inv_std.f32());
+    return std::tuple<Tensor, Tensor, Tensor>{y, mean, inv_std};
+  });
 }
 
 std::tuple<Tensor, Tensor, Tensor> layer_norm_backward(
     const Tensor& dy, const Tensor& x, const Tensor& mean, const Tensor& inv_std,
     const std::optional<Tensor>& gamma, bool need_dx, bool need_dgamma, bool need_dbeta) {
   const char* op = "layer_norm_backward";
+  Device dev = common_device(op, {{"dy", dy}, {"x", x}, {"mean", mean}, {"inv_std", inv_std},
+                                {"gamma", gamma}});
   Rows s = rows_of(x, op);
   check_same_shape(dy, x, op);
   Shape rows(x.shape().begin(), x.shape().end() - 1);
@@ -185,13 +212,15 @@ std::tuple<Tensor, Tensor, Tensor> layer_norm_backward(
               "got shape ", shape_str(t->shape()), ".");
   }
   const float* g = optional_vector(gamma, s.C, op, "gamma");
-  Tensor dx, dgamma, dbeta;
-  float* pdx = data_if(dx, need_dx, x.shape());
-  float* pdg = data_if(dgamma, need_dgamma, {s.C});
-  float* pdb = data_if(dbeta, need_dbeta, {s.C});
-  cpu::layer_norm_backward(dy.f32(), x.f32(), mean.f32(), inv_std.f32(), g, s.R, s.C, pdx,
-                           pdg, pdb);
-  return {dx, dgamma, dbeta};
+  return on_device(op, dev, [&] {
+    Tensor dx, dgamma, dbeta;
+    float* pdx = data_if(dx, need_dx, x.shape());
+    float* pdg = data_if(dgamma, need_dgamma, {s.C});
+    float* pdb = data_if(dbeta, need_dbeta, {s.C});
+    cpu::layer_norm_backward(dy.f32(), x.f32(), mean.f32(), inv_std.f32(), g, s.R, s.C, pdx,
+                             pdg, pdb);
+    return std::tuple<Tensor, Tensor, Tensor>{dx, dgamma, dbeta};
+  });
 }
 
 }  // namespace pyfastfit

@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "core/device.h"
 #include "cpu/optim.h"
 
 namespace pyfastfit {
@@ -86,7 +87,9 @@ void update_range(const std::string& algo, const std::vector<double>& hyper, flo
 
 }  // namespace
 
-int64_t iterations_done(const Tensor& iterations) { return read_int_scalar(iterations); }
+int64_t iterations_done(const Tensor& iterations) {
+  return on_device("optimizer", iterations.device(), [&] { return read_int_scalar(iterations); });
+}
 
 bool optimizer_updates_slices(const std::string& algo, const std::string& clip_mode) {
   return algo != "nadam" && (clip_mode == "none" || clip_mode == "clipvalue");
@@ -96,6 +99,7 @@ void optimizer_update_slice_(const std::string& algo, const std::vector<double>&
                              float lr, int64_t done, float weight_decay,
                              const std::string& clip_mode, float clip, float* param,
                              const float* grad, float* const* slots, int64_t n) {
+  // Raw host pointers from the fast path (csrc/program): CPU only by its signature.
   PFF_CHECK(optimizer_updates_slices(algo, clip_mode), "[optimizer] ", algo, " with ",
             clip_mode, " cannot update a variable slice by slice.");
   cpu::GradXform xf;
@@ -105,12 +109,14 @@ void optimizer_update_slice_(const std::string& algo, const std::vector<double>&
 }
 
 double global_norm(const std::vector<Tensor>& tensors) {
-  double s = 0.0;
-  for (size_t i = 0; i < tensors.size(); ++i) {
-    check_float32(tensors[i], "global_norm", "tensor");
-    s += cpu::sum_squares(tensors[i].f32(), tensors[i].numel());
-  }
-  return std::sqrt(s);
+  Device d = common_device("global_norm", {{"tensors", tensors}});
+  for (size_t i = 0; i < tensors.size(); ++i) check_float32(tensors[i], "global_norm", "tensor");
+  return on_device("global_norm", d, [&] {
+    double s = 0.0;
+    for (size_t i = 0; i < tensors.size(); ++i)
+      s += cpu::sum_squares(tensors[i].f32(), tensors[i].numel());
+    return std::sqrt(s);
+  });
 }
 
 void optimizer_update_(const std::string& algo, const std::vector<Tensor>& params,
@@ -119,6 +125,9 @@ void optimizer_update_(const std::string& algo, const std::vector<Tensor>& param
                        const Tensor& learning_rate, const Tensor& iterations,
                        const std::vector<double>& hyper, const std::string& clip_mode,
                        float clip, const std::vector<float>& weight_decay) {
+  Device dev = common_device("optimizer", {{"variables", params}, {"gradients", grads},
+                                           {"slots", slots}, {"learning_rate", learning_rate},
+                                           {"iterations", iterations}});
   const size_t nslots = slot_count(algo);
   const size_t n = params.size();
   Clip cm = parse_clip(clip_mode);
@@ -160,61 +169,63 @@ void optimizer_update_(const std::string& algo, const std::vector<Tensor>& param
     }
   }
 
-  const float lr = *learning_rate.f32();
-  const int64_t done = read_int_scalar(iterations);
-  const double t = static_cast<double>(done + 1);
+  return on_device("optimizer", dev, [&] {
+    const float lr = *learning_rate.f32();
+    const int64_t done = read_int_scalar(iterations);
+    const double t = static_cast<double>(done + 1);
 
-  // Per-variable gradient scale from clipping (global norm: one pass over all grads).
-  // Reused across calls: a fast-path training step must not allocate.
-  thread_local std::vector<cpu::GradXform> xf;
-  xf.assign(n, cpu::GradXform{});
-  if (cm == Clip::global && clip > 0.f) {
-    float sc = cpu::clip_scale(global_norm(grads), clip);
-    for (auto& x : xf) x.scale = sc;
-  } else if (cm == Clip::norm && clip > 0.f) {
-    for (size_t i = 0; i < n; ++i)
-      xf[i].scale = cpu::clip_scale(std::sqrt(cpu::sum_squares(grads[i].f32(), grads[i].numel())),
-                                    clip);
-  } else if (cm == Clip::value && clip > 0.f) {
-    for (auto& x : xf) x.clip = clip;
-  }
-  if (!weight_decay.empty())
-    for (size_t i = 0; i < n; ++i) xf[i].decay = weight_decay[i] * lr;
-
-  if (algo != "nadam") {
-    // slots: sgd [momentums]; rmsprop [velocities, average gradients (centered),
-    // momentums]; adam [momentums, velocities, velocity_hats]; adagrad [accumulators];
-    // adamax [momentums, norms].
-    bool needs0 = algo != "sgd", needs1 = algo == "adam" || algo == "adamax";
-    PFF_CHECK(!needs0 || slots[0].size() == n, "[optimizer] ", algo,
-              " needs one slot-0 tensor per variable.");
-    PFF_CHECK(!needs1 || slots[1].size() == n, "[optimizer] ", algo,
-              " needs one slot-1 tensor per variable.");
-    for (size_t i = 0; i < n; ++i) {
-      float* s[3] = {nullptr, nullptr, nullptr};
-      for (size_t k = 0; k < nslots; ++k) s[k] = slot_ptr(slots[k], i);
-      update_range(algo, hyper, lr, t, xf[i], params[i].f32(), grads[i].f32(), s,
-                   params[i].numel());
+    // Per-variable gradient scale from clipping (global norm: one pass over all grads).
+    // Reused across calls: a fast-path training step must not allocate.
+    thread_local std::vector<cpu::GradXform> xf;
+    xf.assign(n, cpu::GradXform{});
+    if (cm == Clip::global && clip > 0.f) {
+      float sc = cpu::clip_scale(global_norm(grads), clip);
+      for (auto& x : xf) x.scale = sc;
+    } else if (cm == Clip::norm && clip > 0.f) {
+      for (size_t i = 0; i < n; ++i)
+        xf[i].scale = cpu::clip_scale(std::sqrt(cpu::sum_squares(grads[i].f32(), grads[i].numel())),
+                                      clip);
+    } else if (cm == Clip::value && clip > 0.f) {
+      for (auto& x : xf) x.clip = clip;
     }
-  } else {  // nadam
-    PFF_CHECK(slots[0].size() == n && slots[1].size() == n,
-              "[optimizer] nadam needs one momentum and one velocity per variable.");
-    double b1 = hyper[0], b2 = hyper[1];
-    float* up = slots[2][0].f32();
-    double u_t = b1 * (1.0 - 0.5 * std::pow(0.96, t));
-    double u_t1 = b1 * (1.0 - 0.5 * std::pow(0.96, t + 1.0));
-    // u_product is state kept in float32, as Keras keeps it.
-    *up = static_cast<float>(static_cast<double>(*up) * u_t);
-    double prod_t = *up, prod_t1 = prod_t * u_t1;
-    float cmf = static_cast<float>(u_t1 / (1.0 - prod_t1));
-    float cg = static_cast<float>((1.0 - u_t) / (1.0 - prod_t));
-    float cv = static_cast<float>(1.0 / (1.0 - std::pow(b2, t)));
-    for (size_t i = 0; i < n; ++i)
-      cpu::nadam_update_(params[i].f32(), grads[i].f32(), slots[0][i].f32(), slots[1][i].f32(),
-                         params[i].numel(), lr, cmf, cg, cv, static_cast<float>(b1),
-                         static_cast<float>(b2), static_cast<float>(hyper[2]), xf[i]);
-  }
-  write_int_scalar(iterations, done + 1);
+    if (!weight_decay.empty())
+      for (size_t i = 0; i < n; ++i) xf[i].decay = weight_decay[i] * lr;
+
+    if (algo != "nadam") {
+      // slots: sgd [momentums]; rmsprop [velocities, average gradients (centered),
+      // momentums]; adam [momentums, velocities, velocity_hats]; adagrad [accumulators];
+      // adamax [momentums, norms].
+      bool needs0 = algo != "sgd", needs1 = algo == "adam" || algo == "adamax";
+      PFF_CHECK(!needs0 || slots[0].size() == n, "[optimizer] ", algo,
+                " needs one slot-0 tensor per variable.");
+      PFF_CHECK(!needs1 || slots[1].size() == n, "[optimizer] ", algo,
+                " needs one slot-1 tensor per variable.");
+      for (size_t i = 0; i < n; ++i) {
+        float* s[3] = {nullptr, nullptr, nullptr};
+        for (size_t k = 0; k < nslots; ++k) s[k] = slot_ptr(slots[k], i);
+        update_range(algo, hyper, lr, t, xf[i], params[i].f32(), grads[i].f32(), s,
+                     params[i].numel());
+      }
+    } else {  // nadam
+      PFF_CHECK(slots[0].size() == n && slots[1].size() == n,
+                "[optimizer] nadam needs one momentum and one velocity per variable.");
+      double b1 = hyper[0], b2 = hyper[1];
+      float* up = slots[2][0].f32();
+      double u_t = b1 * (1.0 - 0.5 * std::pow(0.96, t));
+      double u_t1 = b1 * (1.0 - 0.5 * std::pow(0.96, t + 1.0));
+      // u_product is state kept in float32, as Keras keeps it.
+      *up = static_cast<float>(static_cast<double>(*up) * u_t);
+      double prod_t = *up, prod_t1 = prod_t * u_t1;
+      float cmf = static_cast<float>(u_t1 / (1.0 - prod_t1));
+      float cg = static_cast<float>((1.0 - u_t) / (1.0 - prod_t));
+      float cv = static_cast<float>(1.0 / (1.0 - std::pow(b2, t)));
+      for (size_t i = 0; i < n; ++i)
+        cpu::nadam_update_(params[i].f32(), grads[i].f32(), slots[0][i].f32(), slots[1][i].f32(),
+                           params[i].numel(), lr, cmf, cg, cv, static_cast<float>(b1),
+                           static_cast<float>(b2), static_cast<float>(hyper[2]), xf[i]);
+    }
+    write_int_scalar(iterations, done + 1);
+  });
 }
 
 }  // namespace pyfastfit

@@ -3,6 +3,7 @@
 
 #include <climits>
 
+#include "core/device.h"
 #include "cpu/pool.h"
 #include "ops/spatial_args.h"
 
@@ -48,16 +49,20 @@ Shape out_shape(const cpu::PoolGeom& g, size_t rank) {
 std::tuple<Tensor, Tensor> max_pool_forward(const Tensor& x, const Shape& pool_size,
                                             const Shape& strides, const Shape& pad_begin,
                                             const Shape& pad_end) {
+  Device d = common_device("max_pool", {{"inputs", x}});
   check_float32(x, "max_pool", "inputs");
   cpu::PoolGeom g = pool_geom(x.shape(), pool_size, strides, pad_begin, pad_end, "max_pool");
   Shape os = out_shape(g, x.shape().size());
-  Tensor out = Tensor::empty(os), idx = Tensor::empty(os, DType::int32);
-  cpu::max_pool_forward(x.f32(), out.f32(), idx.data<int32_t>(), g);
-  return {out, idx};
+  return on_device("max_pool", d, [&] {
+    Tensor out = Tensor::empty(os), idx = Tensor::empty(os, DType::int32);
+    cpu::max_pool_forward(x.f32(), out.f32(), idx.data<int32_t>(), g);
+    return std::tuple<Tensor, Tensor>{out, idx};
+  });
 }
 
 Tensor max_pool_backward(const Tensor& dout, const Tensor& argmax, const Shape& x_shape) {
   const char* op = "max_pool_backward";
+  Device d = common_device(op, {{"dout", dout}, {"argmax", argmax}});
   check_float32(dout, op, "dout");
   PFF_CHECK(argmax.dtype() == DType::int32 && argmax.shape() == dout.shape(), "[", op,
             "] argmax must be int32 of dout's shape ", shape_str(dout.shape()), ", got ",
@@ -73,38 +78,46 @@ Tensor max_pool_backward(const Tensor& dout, const Tensor& argmax, const Shape& 
   g.C = x_shape.back();
   g.OH = dout.ndim() == 4 ? dout.dim(1) : 1;
   g.OW = dout.dim(-2);
-  // Indices come from max_pool_forward, but a bad one must not write outside dx.
-  const int32_t* id = argmax.data<int32_t>();
-  for (int64_t i = 0, n = argmax.numel(); i < n; ++i)
-    PFF_CHECK(id[i] >= -1 && id[i] < g.H * g.W, "[", op, "] argmax entry ", id[i],
-              " is outside the input's ", g.H * g.W, " spatial positions.");
-  Tensor dx = Tensor::empty(x_shape);
-  cpu::max_pool_backward(dout.f32(), id, dx.f32(), g);
-  return dx;
+  return on_device(op, d, [&] {
+    // Indices come from max_pool_forward, but a bad one must not write outside dx.
+    const int32_t* id = argmax.data<int32_t>();
+    for (int64_t i = 0, n = argmax.numel(); i < n; ++i)
+      PFF_CHECK(id[i] >= -1 && id[i] < g.H * g.W, "[", op, "] argmax entry ", id[i],
+                " is outside the input's ", g.H * g.W, " spatial positions.");
+    Tensor dx = Tensor::empty(x_shape);
+    cpu::max_pool_backward(dout.f32(), id, dx.f32(), g);
+    return dx;
+  });
 }
 
 Tensor average_pool_forward(const Tensor& x, const Shape& pool_size, const Shape& strides,
                             const Shape& pad_begin, const Shape& pad_end) {
+  Device d = common_device("average_pool", {{"inputs", x}});
   check_float32(x, "average_pool", "inputs");
   cpu::PoolGeom g =
       pool_geom(x.shape(), pool_size, strides, pad_begin, pad_end, "average_pool");
-  Tensor out = Tensor::empty(out_shape(g, x.shape().size()));
-  cpu::average_pool_forward(x.f32(), out.f32(), g);
-  return out;
+  return on_device("average_pool", d, [&] {
+    Tensor out = Tensor::empty(out_shape(g, x.shape().size()));
+    cpu::average_pool_forward(x.f32(), out.f32(), g);
+    return out;
+  });
 }
 
 Tensor average_pool_backward(const Tensor& dout, const Shape& x_shape, const Shape& pool_size,
                              const Shape& strides, const Shape& pad_begin,
                              const Shape& pad_end) {
   const char* op = "average_pool_backward";
+  Device d = common_device(op, {{"dout", dout}});
   check_float32(dout, op, "dout");
   cpu::PoolGeom g = pool_geom(x_shape, pool_size, strides, pad_begin, pad_end, op);
   PFF_CHECK(dout.shape() == out_shape(g, x_shape.size()), "[", op, "] dout has shape ",
             shape_str(dout.shape()), " but the pooling's output has shape ",
             shape_str(out_shape(g, x_shape.size())), ".");
-  Tensor dx = Tensor::empty(x_shape);
-  cpu::average_pool_backward(dout.f32(), dx.f32(), g);
-  return dx;
+  return on_device(op, d, [&] {
+    Tensor dx = Tensor::empty(x_shape);
+    cpu::average_pool_backward(dout.f32(), dx.f32(), g);
+    return dx;
+  });
 }
 
 }  // namespace pyfastfit

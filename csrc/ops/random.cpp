@@ -4,18 +4,22 @@
 #include <cmath>
 
 #include "core/check.h"
+#include "core/device.h"
 #include "cpu/random.h"
 
 namespace pyfastfit {
 
 std::pair<Tensor, Tensor> dropout_forward(const Tensor& x, float rate, uint64_t seed,
                                           uint64_t counter) {
+  Device d = common_device("dropout", {{"x", x}});
   check_float32(x, "dropout", "x");
   PFF_CHECK(rate >= 0.f && rate <= 1.f, "[dropout] rate must be in [0, 1], got ", rate, ".");
-  Tensor out = Tensor::empty(x.shape());
-  Tensor mask = Tensor::empty(x.shape());
-  cpu::dropout_forward(x.f32(), out.f32(), mask.f32(), x.numel(), rate, seed, counter);
-  return {out, mask};
+  return on_device("dropout", d, [&] {
+    Tensor out = Tensor::empty(x.shape());
+    Tensor mask = Tensor::empty(x.shape());
+    cpu::dropout_forward(x.f32(), out.f32(), mask.f32(), x.numel(), rate, seed, counter);
+    return std::pair<Tensor, Tensor>{out, mask};
+  });
 }
 
 Tensor gaussian_noise_forward(const Tensor& x, float stddev, uint64_t seed,

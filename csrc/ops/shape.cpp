@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "core/device.h"
 #include "cpu/shape.h"
 
 namespace pyfastfit {
@@ -68,6 +69,7 @@ DType dtype_from_name(const std::string& name) {
 }
 
 Tensor transpose(const Tensor& x, const std::vector<int64_t>& perm) {
+  Device d = common_device("transpose", {{"x", x}});
   PFF_CHECK(static_cast<int>(perm.size()) == x.ndim(), "[transpose] axes has ", perm.size(),
             " entries for a tensor of rank ", x.ndim(), ".");
   std::vector<bool> seen(perm.size(), false);
@@ -81,13 +83,16 @@ Tensor transpose(const Tensor& x, const std::vector<int64_t>& perm) {
     os[i] = x.shape()[p];
     st[i] = xs[p];
   }
-  Tensor out = Tensor::empty(os, x.dtype());
-  cpu::strided_gather(x.raw(), out.raw(), itemsize(x.dtype()), os, st, 0);
-  return out;
+  return on_device("transpose", d, [&] {
+    Tensor out = Tensor::empty(os, x.dtype());
+    cpu::strided_gather(x.raw(), out.raw(), itemsize(x.dtype()), os, st, 0);
+    return out;
+  });
 }
 
 Tensor strided_slice(const Tensor& x, const Shape& starts, const Shape& steps,
                      const Shape& counts) {
+  Device dev = common_device("slice", {{"x", x}});
   const int nd = x.ndim();
   PFF_CHECK(static_cast<int>(starts.size()) == nd && static_cast<int>(steps.size()) == nd &&
                 static_cast<int>(counts.size()) == nd,
@@ -104,12 +109,15 @@ Tensor strided_slice(const Tensor& x, const Shape& starts, const Shape& steps,
     offset += starts[d] * xs[d];
     st[d] = steps[d] * xs[d];
   }
-  Tensor out = Tensor::empty(counts, x.dtype());
-  if (!empty) cpu::strided_gather(x.raw(), out.raw(), itemsize(x.dtype()), counts, st, offset);
-  return out;
+  return on_device("slice", dev, [&] {
+    Tensor out = Tensor::empty(counts, x.dtype());
+    if (!empty) cpu::strided_gather(x.raw(), out.raw(), itemsize(x.dtype()), counts, st, offset);
+    return out;
+  });
 }
 
 Tensor contiguous_view(const Tensor& x, int64_t offset, const Shape& shape) {
+  // Pointer arithmetic only, no data access: the same on every device, so no dispatch.
   int64_t n = numel_of(shape);
   PFF_CHECK(offset >= 0 && offset + n <= x.numel(), "[view] block of ", n,
             " elements at offset ", offset, " does not fit in a tensor of shape ",
@@ -120,22 +128,26 @@ Tensor contiguous_view(const Tensor& x, int64_t offset, const Shape& shape) {
 
 Tensor strided_slice_backward(const Tensor& g, const Shape& shape, const Shape& starts,
                               const Shape& steps, const Shape& counts) {
+  Device dev = common_device("slice_backward", {{"g", g}});
   check_float32(g, "slice_backward", "g");
   PFF_CHECK(g.shape() == counts, "[slice_backward] g has shape ", shape_str(g.shape()),
             ", expected ", shape_str(counts), ".");
-  Tensor dx = Tensor::zeros(shape);
-  Shape xs = contiguous_strides(shape), st(shape.size());
-  int64_t offset = 0;
-  for (size_t d = 0; d < shape.size(); ++d) {
-    if (counts[d] == 0) return dx;
-    offset += starts[d] * xs[d];
-    st[d] = steps[d] * xs[d];
-  }
-  cpu::strided_scatter(g.raw(), dx.raw(), 4, counts, st, offset);
-  return dx;
+  return on_device("slice_backward", dev, [&] {
+    Tensor dx = Tensor::zeros(shape);
+    Shape xs = contiguous_strides(shape), st(shape.size());
+    int64_t offset = 0;
+    for (size_t d = 0; d < shape.size(); ++d) {
+      if (counts[d] == 0) return dx;
+      offset += starts[d] * xs[d];
+      st[d] = steps[d] * xs[d];
+    }
+    cpu::strided_scatter(g.raw(), dx.raw(), 4, counts, st, offset);
+    return dx;
+  });
 }
 
 Tensor slice_update(const Tensor& x, const Shape& starts, const Tensor& updates) {
+  Device dev = common_device("slice_update", {{"inputs", x}, {"updates", updates}});
   const int nd = x.ndim();
   PFF_CHECK(updates.ndim() == nd && static_cast<int>(starts.size()) == nd,
             "[slice_update] updates of shape ", shape_str(updates.shape()),
@@ -146,16 +158,20 @@ Tensor slice_update(const Tensor& x, const Shape& starts, const Tensor& updates)
     PFF_CHECK(starts[d] >= 0 && starts[d] + updates.dim(d) <= x.dim(d), "[slice_update] updates of shape ",
               shape_str(updates.shape()), " at start ", starts[d], " do not fit dimension ", d,
               " of inputs with shape ", shape_str(x.shape()), ".");
-  Tensor out = x.clone();
-  if (updates.numel() == 0) return out;
-  Shape st = contiguous_strides(x.shape());
-  int64_t offset = 0;
-  for (int d = 0; d < nd; ++d) offset += starts[d] * st[d];
-  cpu::strided_scatter(updates.raw(), out.raw(), itemsize(x.dtype()), updates.shape(), st, offset);
-  return out;
+  return on_device("slice_update", dev, [&] {
+    Tensor out = x.clone();
+    if (updates.numel() == 0) return out;
+    Shape st = contiguous_strides(x.shape());
+    int64_t offset = 0;
+    for (int d = 0; d < nd; ++d) offset += starts[d] * st[d];
+    cpu::strided_scatter(updates.raw(), out.raw(), itemsize(x.dtype()), updates.shape(), st,
+                         offset);
+    return out;
+  });
 }
 
 Tensor broadcast_to(const Tensor& x, const Shape& shape) {
+  Device dev = common_device("broadcast_to", {{"x", x}});
   const int nd = static_cast<int>(shape.size());
   PFF_CHECK(nd >= x.ndim(), "[broadcast_to] cannot broadcast a tensor of shape ",
             shape_str(x.shape()), " to shape ", shape_str(shape), ".");
@@ -168,37 +184,46 @@ Tensor broadcast_to(const Tensor& x, const Shape& shape) {
               shape_str(x.shape()), " to shape ", shape_str(shape), ".");
     st[d] = s == 1 ? 0 : xs[xd];
   }
-  Tensor out = Tensor::empty(shape, x.dtype());
-  if (out.numel()) cpu::strided_gather(x.raw(), out.raw(), itemsize(x.dtype()), shape, st, 0);
-  return out;
+  return on_device("broadcast_to", dev, [&] {
+    Tensor out = Tensor::empty(shape, x.dtype());
+    if (out.numel()) cpu::strided_gather(x.raw(), out.raw(), itemsize(x.dtype()), shape, st, 0);
+    return out;
+  });
 }
 
 Tensor take(const Tensor& x, const Tensor& indices, int64_t axis) {
+  Device d = common_device("take", {{"x", x}, {"indices", indices}});
   check_axis(axis, x.ndim(), "take");
   auto sp = split3(x.shape(), axis);
-  auto idx = wrap_indices(indices, sp.n, "take");
-  Shape os(x.shape().begin(), x.shape().begin() + axis);
-  os.insert(os.end(), indices.shape().begin(), indices.shape().end());
-  os.insert(os.end(), x.shape().begin() + axis + 1, x.shape().end());
-  Tensor out = Tensor::empty(os, x.dtype());
-  cpu::take(x.raw(), out.raw(), itemsize(x.dtype()), sp.outer, sp.n, sp.inner, idx.data(),
-            static_cast<int64_t>(idx.size()));
-  return out;
+  return on_device("take", d, [&] {
+    auto idx = wrap_indices(indices, sp.n, "take");
+    Shape os(x.shape().begin(), x.shape().begin() + axis);
+    os.insert(os.end(), indices.shape().begin(), indices.shape().end());
+    os.insert(os.end(), x.shape().begin() + axis + 1, x.shape().end());
+    Tensor out = Tensor::empty(os, x.dtype());
+    cpu::take(x.raw(), out.raw(), itemsize(x.dtype()), sp.outer, sp.n, sp.inner, idx.data(),
+              static_cast<int64_t>(idx.size()));
+    return out;
+  });
 }
 
 Tensor take_backward(const Tensor& g, const Tensor& indices, const Shape& shape, int64_t axis) {
+  Device d = common_device("take_backward", {{"g", g}, {"indices", indices}});
   check_float32(g, "take_backward", "g");
   auto sp = split3(shape, axis);
-  auto idx = wrap_indices(indices, sp.n, "take");
-  Tensor dx = Tensor::zeros(shape);
-  PFF_CHECK(g.numel() == sp.outer * static_cast<int64_t>(idx.size()) * sp.inner,
-            "[take_backward] g has shape ", shape_str(g.shape()), ".");
-  cpu::take_backward(g.f32(), dx.f32(), sp.outer, sp.n, sp.inner, idx.data(),
-                     static_cast<int64_t>(idx.size()));
-  return dx;
+  return on_device("take_backward", d, [&] {
+    auto idx = wrap_indices(indices, sp.n, "take");
+    Tensor dx = Tensor::zeros(shape);
+    PFF_CHECK(g.numel() == sp.outer * static_cast<int64_t>(idx.size()) * sp.inner,
+              "[take_backward] g has shape ", shape_str(g.shape()), ".");
+    cpu::take_backward(g.f32(), dx.f32(), sp.outer, sp.n, sp.inner, idx.data(),
+                       static_cast<int64_t>(idx.size()));
+    return dx;
+  });
 }
 
 Tensor take_along_axis(const Tensor& x, const Tensor& indices, int64_t axis) {
+  Device d = common_device("take_along_axis", {{"x", x}, {"indices", indices}});
   check_axis(axis, x.ndim(), "take_along_axis");
   PFF_CHECK(indices.ndim() == x.ndim(), "[take_along_axis] indices must have the rank of x (",
             x.ndim(), "), got shape ", shape_str(indices.shape()), ".");
@@ -207,26 +232,32 @@ Tensor take_along_axis(const Tensor& x, const Tensor& indices, int64_t axis) {
               shape_str(indices.shape()), " do not match x of shape ", shape_str(x.shape()),
               " outside axis ", axis, ".");
   auto sp = split3(x.shape(), axis);
-  auto idx = wrap_indices(indices, sp.n, "take_along_axis");
-  Tensor out = Tensor::empty(indices.shape(), x.dtype());
-  cpu::take_along(x.raw(), out.raw(), itemsize(x.dtype()), sp.outer, sp.n, sp.inner,
-                  idx.data(), indices.dim(axis));
-  return out;
+  return on_device("take_along_axis", d, [&] {
+    auto idx = wrap_indices(indices, sp.n, "take_along_axis");
+    Tensor out = Tensor::empty(indices.shape(), x.dtype());
+    cpu::take_along(x.raw(), out.raw(), itemsize(x.dtype()), sp.outer, sp.n, sp.inner,
+                    idx.data(), indices.dim(axis));
+    return out;
+  });
 }
 
 Tensor take_along_axis_backward(const Tensor& g, const Tensor& indices, const Shape& shape,
                                 int64_t axis) {
+  Device d = common_device("take_along_axis_backward", {{"g", g}, {"indices", indices}});
   check_float32(g, "take_along_axis_backward", "g");
   auto sp = split3(shape, axis);
-  auto idx = wrap_indices(indices, sp.n, "take_along_axis");
-  Tensor dx = Tensor::zeros(shape);
-  cpu::take_along_backward(g.f32(), dx.f32(), sp.outer, sp.n, sp.inner, idx.data(),
-                           indices.dim(axis));
-  return dx;
+  return on_device("take_along_axis_backward", d, [&] {
+    auto idx = wrap_indices(indices, sp.n, "take_along_axis");
+    Tensor dx = Tensor::zeros(shape);
+    cpu::take_along_backward(g.f32(), dx.f32(), sp.outer, sp.n, sp.inner, idx.data(),
+                             indices.dim(axis));
+    return dx;
+  });
 }
 
 Tensor concatenate(const std::vector<Tensor>& xs, int64_t axis) {
   PFF_CHECK(!xs.empty(), "[concatenate] needs at least one tensor.");
+  Device d = common_device("concatenate", {{"xs", xs}});
   const Tensor& f = xs[0];
   check_axis(axis, f.ndim(), "concatenate");
   Shape os = f.shape();
@@ -246,12 +277,15 @@ Tensor concatenate(const std::vector<Tensor>& xs, int64_t axis) {
     srcs.push_back(t.raw());
     widths.push_back(t.dim(axis) * sp0.inner * static_cast<int64_t>(itemsize(t.dtype())));
   }
-  Tensor out = Tensor::empty(os, f.dtype());
-  if (out.numel()) cpu::concat_rows(srcs, widths, out.raw(), sp0.outer);
-  return out;
+  return on_device("concatenate", d, [&] {
+    Tensor out = Tensor::empty(os, f.dtype());
+    if (out.numel()) cpu::concat_rows(srcs, widths, out.raw(), sp0.outer);
+    return out;
+  });
 }
 
 Tensor pad(const Tensor& x, const Shape& before, const Shape& after, double value) {
+  Device dev = common_device("pad", {{"x", x}});
   const int nd = x.ndim();
   PFF_CHECK(static_cast<int>(before.size()) == nd && static_cast<int>(after.size()) == nd,
             "[pad] pad_width needs one (before, after) pair per dimension (", nd, ").");
@@ -260,23 +294,29 @@ Tensor pad(const Tensor& x, const Shape& before, const Shape& after, double valu
     PFF_CHECK(before[d] >= 0 && after[d] >= 0, "[pad] pad widths must be non-negative.");
     os[d] = x.dim(d) + before[d] + after[d];
   }
-  Tensor out = full(os, value, dtype_name(x.dtype()));
-  Shape st = contiguous_strides(os);
-  int64_t offset = 0;
-  for (int d = 0; d < nd; ++d) offset += before[d] * st[d];
-  if (x.numel()) cpu::strided_scatter(x.raw(), out.raw(), itemsize(x.dtype()), x.shape(), st, offset);
-  return out;
+  return on_device("pad", dev, [&] {
+    Tensor out = full(os, value, dtype_name(x.dtype()));
+    Shape st = contiguous_strides(os);
+    int64_t offset = 0;
+    for (int d = 0; d < nd; ++d) offset += before[d] * st[d];
+    if (x.numel())
+      cpu::strided_scatter(x.raw(), out.raw(), itemsize(x.dtype()), x.shape(), st, offset);
+    return out;
+  });
 }
 
 Tensor cast(const Tensor& x, const std::string& dtype) {
   DType dt = dtype_from_name(dtype);
   if (dt == x.dtype()) return x;
-  Tensor out = Tensor::empty(x.shape(), dt);
-  cpu::cast(x.raw(), code(x.dtype()), out.raw(), code(dt), x.numel());
-  return out;
+  return on_device("cast", x.device(), [&] {
+    Tensor out = Tensor::empty(x.shape(), dt);
+    cpu::cast(x.raw(), code(x.dtype()), out.raw(), code(dt), x.numel());
+    return out;
+  });
 }
 
 Tensor full(const Shape& shape, double value, const std::string& dtype) {
+  // A creation op with no tensor argument: it makes CPU tensors (no device argument yet).
   DType dt = dtype_from_name(dtype);
   Tensor out = Tensor::empty(shape, dt);
   alignas(8) unsigned char buf[8] = {0};
@@ -293,29 +333,39 @@ Tensor full(const Shape& shape, double value, const std::string& dtype) {
 }
 
 Tensor one_hot(const Tensor& labels, int64_t depth, const std::string& dtype) {
+  Device d = common_device("one_hot", {{"labels", labels}});
   PFF_CHECK(depth >= 0, "[one_hot] num_classes must be non-negative, got ", depth, ".");
   PFF_CHECK(labels.dtype() != DType::float32 && labels.dtype() != DType::bool_,
             "[one_hot] labels must be integers, got ", dtype_name(labels.dtype()), ".");
-  std::vector<int64_t> lab(static_cast<size_t>(labels.numel()));
-  cpu::cast(labels.raw(), code(labels.dtype()), lab.data(), code(DType::int64), labels.numel());
-  Shape os = labels.shape();
-  os.push_back(depth);
-  Tensor f = Tensor::zeros(os);
-  float* p = f.f32();
-  for (size_t i = 0; i < lab.size(); ++i)
-    if (lab[i] >= 0 && lab[i] < depth) p[i * depth + lab[i]] = 1.f;
-  return cast(f, dtype);
+  dtype_from_name(dtype);  // a bad dtype fails before the dispatch, on every device
+  return on_device("one_hot", d, [&] {
+    std::vector<int64_t> lab(static_cast<size_t>(labels.numel()));
+    cpu::cast(labels.raw(), code(labels.dtype()), lab.data(), code(DType::int64),
+              labels.numel());
+    Shape os = labels.shape();
+    os.push_back(depth);
+    Tensor f = Tensor::zeros(os);
+    float* p = f.f32();
+    for (size_t i = 0; i < lab.size(); ++i)
+      if (lab[i] >= 0 && lab[i] < depth) p[i * depth + lab[i]] = 1.f;
+    return cast(f, dtype);
+  });
 }
 
 Tensor argsort(const Tensor& x, bool descending) {
+  Device d = common_device("argsort", {{"x", x}});
   check_float32(x, "argsort", "x");
   int64_t n = x.ndim() ? x.dim(-1) : 1;
-  Tensor out = Tensor::empty(x.shape(), DType::int64);
-  if (x.numel()) cpu::argsort_rows(x.f32(), x.numel() / n, n, descending, out.data<int64_t>());
-  return out;
+  return on_device("argsort", d, [&] {
+    Tensor out = Tensor::empty(x.shape(), DType::int64);
+    if (x.numel())
+      cpu::argsort_rows(x.f32(), x.numel() / n, n, descending, out.data<int64_t>());
+    return out;
+  });
 }
 
 Tensor top_k_indices(const Tensor& x, int64_t k, bool sorted) {
+  Device d = common_device("top_k", {{"x", x}});
   check_float32(x, "top_k", "x");
   PFF_CHECK(x.ndim() >= 1, "[top_k] x must have at least one dimension.");
   int64_t n = x.dim(-1);
@@ -323,9 +373,11 @@ Tensor top_k_indices(const Tensor& x, int64_t k, bool sorted) {
             k, ".");
   Shape os = x.shape();
   os.back() = k;
-  Tensor out = Tensor::empty(os, DType::int64);
-  if (out.numel()) cpu::top_k_rows(x.f32(), x.numel() / n, n, k, sorted, out.data<int64_t>());
-  return out;
+  return on_device("top_k", d, [&] {
+    Tensor out = Tensor::empty(os, DType::int64);
+    if (out.numel()) cpu::top_k_rows(x.f32(), x.numel() / n, n, k, sorted, out.data<int64_t>());
+    return out;
+  });
 }
 
 }  // namespace pyfastfit
