@@ -154,6 +154,7 @@ std::tuple<Tensor, Tensor> conv_forward_fused(const Tensor& x, const Tensor& ker
                                               const Shape& strides, const Shape& pad_begin,
                                               const Shape& pad_end, const Shape& dilation) {
   const char* op = "conv_fused";
+  Device d = common_device(op, {{"inputs", x}, {"kernel", kernel}, {"bias", bias}});
   cpu::ConvGeom g = conv_geom(x, kernel, strides, pad_begin, pad_end, dilation, op);
   Activation act = parse_activation(activation);
   if (bias) {
@@ -162,11 +163,13 @@ std::tuple<Tensor, Tensor> conv_forward_fused(const Tensor& x, const Tensor& ker
               ",) (the kernel's output channels), got shape ", shape_str(bias->shape()), ".");
   }
   Shape os = out_shape(g, x.ndim() - 2);
-  Tensor out = Tensor::empty(os);
-  Tensor z = activation_backward_needs_input(act) ? Tensor::empty(os) : Tensor();
-  cpu::conv_forward_fused(x.f32(), kernel.f32(), bias ? bias->f32() : nullptr, act, alpha,
-                          z.numel() ? z.f32() : nullptr, out.f32(), g);
-  return {out, z};
+  return on_device(op, d, [&] {
+    Tensor out = Tensor::empty(os);
+    Tensor z = activation_backward_needs_input(act) ? Tensor::empty(os) : Tensor();
+    cpu::conv_forward_fused(x.f32(), kernel.f32(), bias ? bias->f32() : nullptr, act, alpha,
+                            z.numel() ? z.f32() : nullptr, out.f32(), g);
+    return std::tuple<Tensor, Tensor>{out, z};
+  });
 }
 
 std::tuple<Tensor, Tensor, Tensor> conv_backward_fused(
@@ -175,6 +178,8 @@ std::tuple<Tensor, Tensor, Tensor> conv_backward_fused(
     const Shape& pad_begin, const Shape& pad_end, const Shape& dilation, bool need_dx,
     bool need_dkernel, bool need_dbias) {
   const char* op = "conv_fused_backward";
+  Device d = common_device(op, {{"dout", dout}, {"inputs", x}, {"kernel", kernel},
+                                {"z", z}, {"out", out}});
   cpu::ConvGeom g = conv_geom(x, kernel, strides, pad_begin, pad_end, dilation, op);
   Activation act = parse_activation(activation);
   Shape os = out_shape(g, x.ndim() - 2);
@@ -189,23 +194,26 @@ std::tuple<Tensor, Tensor, Tensor> conv_backward_fused(
     PFF_CHECK(z.shape() == os, "[", op, "] z (the pre-activation) must have shape ",
               shape_str(os), ", got ", shape_str(z.shape()), ".");
   }
-  Tensor db = need_dbias ? Tensor::empty({g.O}) : Tensor();
-  const float* zp = needs_z ? z.f32() : nullptr;
-  if (!need_dx && need_dkernel) {  // a first layer: dz need not exist as a tensor
-    Tensor dk = Tensor::empty(kernel.shape());
-    cpu::conv_backward_kernel_fused(act, alpha, dout.f32(), zp, out.f32(), x.f32(), dk.f32(),
-                                    need_dbias ? db.f32() : nullptr, g);
-    return {Tensor(), dk, db};
-  }
-  // dz is dout itself for a linear activation (nothing to multiply).
-  Tensor dz = act == Activation::linear ? dout : Tensor::empty(os);
-  cpu::conv_epilogue_backward(act, alpha, dout.f32(), zp, out.f32(), dz.f32(),
-                              need_dbias ? db.f32() : nullptr, g.N * g.OH * g.OW, g.O);
-  auto [dx, dk] = grads(
-      x, kernel, need_dx, need_dkernel,
-      [&](float* p) { cpu::conv_backward_input(dz.f32(), kernel.f32(), p, g); },
-      [&](float* p) { cpu::conv_backward_kernel(dz.f32(), x.f32(), p, g); });
-  return {dx, dk, db};
+  using Grads = std::tuple<Tensor, Tensor, Tensor>;
+  return on_device(op, d, [&]() -> Grads {
+    Tensor db = need_dbias ? Tensor::empty({g.O}) : Tensor();
+    const float* zp = needs_z ? z.f32() : nullptr;
+    if (!need_dx && need_dkernel) {  // a first layer: dz need not exist as a tensor
+      Tensor dk = Tensor::empty(kernel.shape());
+      cpu::conv_backward_kernel_fused(act, alpha, dout.f32(), zp, out.f32(), x.f32(),
+                                      dk.f32(), need_dbias ? db.f32() : nullptr, g);
+      return {Tensor(), dk, db};
+    }
+    // dz is dout itself for a linear activation (nothing to multiply).
+    Tensor dz = act == Activation::linear ? dout : Tensor::empty(os);
+    cpu::conv_epilogue_backward(act, alpha, dout.f32(), zp, out.f32(), dz.f32(),
+                                need_dbias ? db.f32() : nullptr, g.N * g.OH * g.OW, g.O);
+    auto [dx, dk] = grads(
+        x, kernel, need_dx, need_dkernel,
+        [&](float* p) { cpu::conv_backward_input(dz.f32(), kernel.f32(), p, g); },
+        [&](float* p) { cpu::conv_backward_kernel(dz.f32(), x.f32(), p, g); });
+    return {dx, dk, db};
+  });
 }
 
 Tensor conv_transpose_forward(const Tensor& x, const Tensor& kernel,

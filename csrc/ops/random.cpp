@@ -24,12 +24,15 @@ std::pair<Tensor, Tensor> dropout_forward(const Tensor& x, float rate, uint64_t 
 
 Tensor gaussian_noise_forward(const Tensor& x, float stddev, uint64_t seed,
                               uint64_t counter) {
+  Device d = common_device("gaussian_noise", {{"x", x}});
   check_float32(x, "gaussian_noise", "x");
   PFF_CHECK(stddev >= 0.f && std::isfinite(stddev),
             "[gaussian_noise] stddev must be a finite number >= 0, got ", stddev, ".");
-  Tensor out = Tensor::empty(x.shape());
-  cpu::gaussian_noise(x.f32(), out.f32(), x.numel(), stddev, seed, counter);
-  return out;
+  return on_device("gaussian_noise", d, [&] {
+    Tensor out = Tensor::empty(x.shape());
+    cpu::gaussian_noise(x.f32(), out.f32(), x.numel(), stddev, seed, counter);
+    return out;
+  });
 }
 
 }  // namespace pyfastfit

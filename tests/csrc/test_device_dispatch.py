@@ -175,6 +175,12 @@ CASES = [
      lambda: [f32(1, 3, 4), f32(3, 2, 4), [5], [1], [0], [1]]),
     ("conv_transpose_backward", _C.conv_transpose_backward,
      lambda: [f32(1, 5, 2), f32(1, 3, 4), f32(3, 2, 4), [1], [0], [1], True, True]),
+    ("conv_fused", _C.conv_forward_fused,
+     lambda: [f32(1, 5, 2), f32(3, 2, 4), f32(4), "elu", 1.0, [1], [0], [0], [1]]),
+    ("conv_fused_backward", _C.conv_backward_fused,
+     lambda: [f32(1, 3, 4), f32(1, 5, 2), f32(3, 2, 4), f32(1, 3, 4), f32(1, 3, 4), "elu",
+              1.0, [1], [0], [0], [1], True, True, True]),
+    ("gaussian_noise", _C.gaussian_noise_forward, lambda: [f32(6), 0.5, 1, 0]),
 ]
 IDS = [f"{fn.__name__}-{name}" for name, fn, _ in CASES]
 
