@@ -345,6 +345,14 @@ void conv_backward_kernel_fused(Activation act, float alpha, const float* dout,
                                 float* dkernel, float* dbias, const ConvGeom& g) {
   const int64_t rows = g.N * g.OH * g.OW, O = g.O;
   if (!is_small_patch(g)) {
+    if (act == Activation::linear) {
+      // dz is dout itself: only the bias sums (conv_epilogue_backward writes nothing
+      // when dz == dout and the activation is linear).
+      conv_epilogue_backward(act, alpha, dout, z, out, const_cast<float*>(dout), dbias, rows,
+                             O);
+      conv_backward_kernel(dout, x, dkernel, g);
+      return;
+    }
     std::vector<float> dz(static_cast<size_t>(rows * O));
     conv_epilogue_backward(act, alpha, dout, z, out, dz.data(), dbias, rows, O);
     conv_backward_kernel(dz.data(), x, dkernel, g);
