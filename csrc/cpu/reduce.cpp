@@ -326,6 +326,33 @@ void reduce_f32(Reduce op, const float* x, float* out, int64_t outer, int64_t r,
   for (int64_t k = 0; k < n; ++k) out[k] = static_cast<float>(acc[k]);
 }
 
+namespace {
+// max/min backward of one outer slice: g split evenly between the positions equal to
+// the result. Rows of a few values (global pooling over channels) are walked as one
+// flat array against the result repeated over a period of 8 rows, so the loops
+// vectorise whatever `inner` is; the tie counts are exact integers, so the bits do not
+// depend on the walk.
+PFF_HOT void extreme_backward(const float* go, const float* yo, const float* xo, float* d,
+                              int64_t r, int64_t inner) {
+  const int64_t period = inner * 8, n = r * inner;
+  std::vector<float> rep(static_cast<size_t>(3 * period), 0.f);
+  float* y_rep = rep.data();           // yo[t % inner]
+  float* lanes = y_rep + period;       // per-lane tie counts, then g / count
+  float* g_rep = lanes + period;
+  for (int64_t t = 0; t < period; ++t) y_rep[t] = yo[t % inner];
+  int64_t k = 0;
+  for (; k + period <= n; k += period)
+    for (int64_t t = 0; t < period; ++t) lanes[t] += xo[k + t] == y_rep[t] ? 1.f : 0.f;
+  for (int64_t t = 0; k + t < n; ++t) lanes[t] += xo[k + t] == y_rep[t] ? 1.f : 0.f;
+  std::vector<float> cnt(static_cast<size_t>(inner), 0.f);
+  for (int64_t t = 0; t < period; ++t) cnt[t % inner] += lanes[t];
+  for (int64_t t = 0; t < period; ++t) g_rep[t] = go[t % inner] / cnt[t % inner];
+  for (k = 0; k + period <= n; k += period)
+    for (int64_t t = 0; t < period; ++t) d[k + t] = xo[k + t] == y_rep[t] ? g_rep[t] : 0.f;
+  for (int64_t t = 0; k + t < n; ++t) d[k + t] = xo[k + t] == y_rep[t] ? g_rep[t] : 0.f;
+}
+}  // namespace
+
 void reduce_f32_backward(Reduce op, const float* g, const float* x, const float* out,
                          float* dx, int64_t outer, int64_t r, int64_t inner, int64_t ddof) {
   if (outer * r * inner == 0) return;
@@ -378,15 +405,9 @@ void reduce_f32_backward(Reduce op, const float* g, const float* x, const float*
         break;
       }
       case Reduce::max:
-      case Reduce::min: {
-        std::vector<float> cnt(static_cast<size_t>(inner), 0.f);
-        for (int64_t j = 0; j < r; ++j)
-          for (int64_t i = 0; i < inner; ++i) cnt[i] += xo[j * inner + i] == yo[i] ? 1.f : 0.f;
-        for (int64_t j = 0; j < r; ++j)
-          for (int64_t i = 0; i < inner; ++i)
-            d[j * inner + i] = xo[j * inner + i] == yo[i] ? go[i] / cnt[i] : 0.f;
+      case Reduce::min:
+        extreme_backward(go, yo, xo, d, r, inner);
         break;
-      }
       case Reduce::prod: {
         // d prod / d x_j = product of the others (exact with zeros present).
         std::vector<int64_t> zeros(static_cast<size_t>(inner), 0);

@@ -77,6 +77,25 @@ def test_max_ties_split_gradient():
     np.testing.assert_allclose(np.asarray(g), [[0, 0.5, 0.5], [1, 0, 0]])
 
 
+@pytest.mark.parametrize("inner", [1, 3, 5, 8, 11])
+@pytest.mark.parametrize("rows", [1, 7, 8, 13, 40])
+def test_max_min_gradient_over_the_middle_axis_with_ties(rows, inner):
+    """(outer, rows, inner) reduced over rows (global pooling over channels): the gradient
+    splits g evenly between tied extremes, for every period and tail of the walk."""
+    rng = np.random.default_rng(rows * 100 + inner)
+    x = rng.integers(0, 4, (3, rows, inner)).astype(np.float32)  # many ties
+    g = rng.random((3, inner)).astype(np.float32)
+    for name in ("max", "min"):
+        v = ff.Variable(x)
+        with ff.GradientTape() as tape:
+            y = getattr(ops, name)(v, axis=1)
+        got = np.asarray(tape.gradient(y, v, output_gradients=g))
+        ref = getattr(np, name)(x, axis=1, keepdims=True)
+        hit = (x == ref).astype(np.float64)
+        want = hit * g[:, None, :] / hit.sum(axis=1, keepdims=True)
+        np.testing.assert_allclose(got, want, rtol=1e-6, err_msg=name)
+
+
 def test_nan_propagates():
     x = np.array([[1.0, np.nan, 3.0], [1.0, 2.0, 3.0]], np.float32)
     for name in ("sum", "mean", "max", "min", "prod", "var", "std", "logsumexp"):
