@@ -11,13 +11,14 @@ import pyfastfit as keras
 
 L = keras.layers
 FALLBACK = [
-    (lambda: L.BatchNormalization(axis=1), (4, 3)),
+    (lambda: L.BatchNormalization(axis=2), (3, 3, 2)),
     (lambda: L.LayerNormalization(axis=1), (4, 3)),
     (lambda: L.UpSampling2D(2, interpolation="bilinear"), (3, 3, 2)),
 ]
 FAST = [
     (lambda: L.GaussianNoise(0.1, seed=1), (4, 3)),
     (lambda: L.BatchNormalization(), (4, 3)),
+    (lambda: L.BatchNormalization(axis=1), (4, 3)),
     (lambda: L.LayerNormalization(), (4, 3)),
     (lambda: L.GlobalMaxPooling1D(keepdims=True), (4, 3)),
     (lambda: L.GlobalAveragePooling2D(), (3, 3, 2)),

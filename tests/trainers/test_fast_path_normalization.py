@@ -27,6 +27,9 @@ MODELS = {
     "bn_no_scale_center": ((5,), lambda: [K.BatchNormalization(center=False, scale=False,
                                                                epsilon=0.01)]),
     "frozen_bn": ((6,), lambda: [K.Dense(7), K.BatchNormalization(trainable=False)]),
+    "channels_first_bn": ((2, 6, 5), lambda: [K.Conv2D(3, 2, data_format="channels_first"),
+                                              K.BatchNormalization(axis=1),
+                                              K.Flatten()]),
     "layer_norm": ((6,), lambda: [K.Dense(8), K.LayerNormalization(), K.Dropout(0.2)]),
     "layer_norm_2d_axes": ((4, 3), lambda: [K.LayerNormalization(axis=[1, 2], center=False),
                                             K.Flatten()]),
@@ -67,10 +70,10 @@ def test_moving_statistics_follow_keras_formula_on_the_fast_path():
                                0.8 + 0.2 * x64.var(0), rtol=1e-5)
 
 
-def test_channels_first_batch_norm_falls_back():
-    x, y = _data((2, 4))
-    m = keras.Sequential([keras.Input((2, 4)), K.BatchNormalization(axis=1), K.Flatten(),
+def test_batch_norm_over_a_middle_axis_falls_back():
+    x, y = _data((2, 4, 3))
+    m = keras.Sequential([keras.Input((2, 4, 3)), K.BatchNormalization(axis=2), K.Flatten(),
                           K.Dense(3, activation="softmax")])
     m.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
     m.fit(x, y, epochs=1, verbose=0)
-    assert "normalizes axis 1" in m.fast_path_reason
+    assert "normalizes axis 2" in m.fast_path_reason

@@ -45,6 +45,7 @@ class Call:
         # The layout the translator sees: "channels_first" layers are handed over as a
         # channels_last call between two permute nodes (translators/layout.py).
         self.data_format = getattr(layer, "data_format", "channels_last")
+        self.permuted = False  # True for the channels_last view of a channels_first call
 
     def node(self, kind, inputs=None, shape=None):
         """A ProgramNode of `kind` reading `inputs` (default: every input of the call)

@@ -29,6 +29,7 @@ def channels_first_nodes(fn, call):
                  _to_last(call.out_shape), call.slots)
     inner.first_index = call.first_index + 1
     inner.data_format = "channels_last"
+    inner.permuted = True
     nodes = fn(call.layer, inner)
     nodes = nodes if isinstance(nodes, list) else [nodes]
     call.draws = inner.draws

@@ -1,10 +1,10 @@
-"""Translators of BatchNormalization (over the last axis) and LayerNormalization (over
-trailing axes, without rms_scaling)."""
+"""Translators of BatchNormalization (over the last axis, or axis 1 between two permutes)
+and LayerNormalization (over trailing axes, without rms_scaling)."""
 
 import math
 
 from pyfastfit import layers
-from pyfastfit.trainers.fast_path.translators import translator
+from pyfastfit.trainers.fast_path.translators import layout, translator
 from pyfastfit.trainers.fast_path.translators.common import Unsupported, layer_name
 
 
@@ -24,9 +24,12 @@ def _affine(layer, call, node):
                                               "scale"))
 def batch_normalization(layer, call):
     shape = call.one_input()
-    if layer.axis not in (-1, len(shape) - 1):
+    axis = layer.axis % len(shape)
+    if axis == 1 and len(shape) > 2 and not call.permuted:  # channels_first data
+        return layout.channels_first_nodes(batch_normalization, call)
+    if axis != len(shape) - 1 and not call.permuted:
         raise Unsupported(f"{layer_name(layer)} normalizes axis {layer.axis} (the fast path "
-                          "normalizes the last axis)")
+                          "normalizes the last axis, or axis 1 of channels_first data)")
     node = call.node("batch_norm")
     numbers = _affine(layer, call, node)
     # Keras 3: a layer with trainable=False runs in inference mode, also in fit.
