@@ -148,6 +148,52 @@ PFF_HOT void col_max(const float* __restrict x, int64_t rows, int64_t inner, boo
         if (x[j * inner + i] != x[j * inner + i]) { acc[i] = x[j * inner + i]; break; }
 }
 
+// col_max for rows of a few values (global pooling over channels): the rows are walked
+// as one flat array in periods of 8 rows, each lane keeping its own extreme, so the loop
+// vectorises; lanes are then combined per column. A NaN in a column wins, as col_max.
+PFF_HOT void col_max_narrow(const float* __restrict x, int64_t rows, int64_t inner,
+                            bool is_max, float* __restrict acc) {
+  const int64_t period = inner * 8, n = rows * inner;
+  const float init = is_max ? -std::numeric_limits<float>::infinity()
+                            : std::numeric_limits<float>::infinity();
+  std::vector<float> buf(static_cast<size_t>(2 * period), 0.f);
+  float* lane = buf.data();
+  float* z = lane + period;
+  for (int64_t t = 0; t < period; ++t) lane[t] = init;
+  int64_t k = 0;
+  for (; k + period <= n; k += period) {
+    if (is_max) {
+      for (int64_t t = 0; t < period; ++t) {
+        float v = x[k + t];
+        lane[t] = v > lane[t] ? v : lane[t];
+        z[t] += v - v;
+      }
+    } else {
+      for (int64_t t = 0; t < period; ++t) {
+        float v = x[k + t];
+        lane[t] = v < lane[t] ? v : lane[t];
+        z[t] += v - v;
+      }
+    }
+  }
+  for (int64_t t = 0; k + t < n; ++t) {
+    float v = x[k + t];
+    lane[t] = is_max ? (v > lane[t] ? v : lane[t]) : (v < lane[t] ? v : lane[t]);
+    z[t] += v - v;
+  }
+  for (int64_t t = 0; t < period; ++t) {
+    float& a = acc[t % inner];
+    a = is_max ? (lane[t] > a ? lane[t] : a) : (lane[t] < a ? lane[t] : a);
+  }
+  for (int64_t i = 0; i < inner; ++i) {
+    bool nan = false;
+    for (int64_t t = i; t < period; t += inner) nan = nan || z[t] != z[t];
+    if (!nan) continue;
+    for (int64_t j = 0; j < rows; ++j)
+      if (x[j * inner + i] != x[j * inner + i]) { acc[i] = x[j * inner + i]; break; }
+  }
+}
+
 // acc[0..inner) <- combine rows [rb, re) of x (rows of length inner).
 template <Acc A>
 void acc_rows(const float* x, int64_t rb, int64_t re, int64_t inner, double* acc) {
@@ -170,7 +216,10 @@ void acc_rows(const float* x, int64_t rb, int64_t re, int64_t inner, double* acc
                            is_max ? -std::numeric_limits<float>::infinity()
                                   : std::numeric_limits<float>::infinity());
       std::vector<float> z(static_cast<size_t>(inner));
-      col_max(x + rb * inner, re - rb, inner, is_max, m.data(), z.data());
+      if (inner < 8)
+        col_max_narrow(x + rb * inner, re - rb, inner, is_max, m.data());
+      else
+        col_max(x + rb * inner, re - rb, inner, is_max, m.data(), z.data());
       for (int64_t i = 0; i < inner; ++i) acc[i] = comb<A>(acc[i], m[i]);
     }
     return;

@@ -96,6 +96,21 @@ def test_max_min_gradient_over_the_middle_axis_with_ties(rows, inner):
         np.testing.assert_allclose(got, want, rtol=1e-6, err_msg=name)
 
 
+@pytest.mark.parametrize("rows", [1, 7, 8, 9, 40])
+def test_max_min_over_the_middle_axis_of_few_channels(rows):
+    """Rows of 1-7 values (global pooling over channels): the extreme of each column,
+    a NaN only in its own column, infinities kept, for every period and tail."""
+    rng = np.random.default_rng(rows)
+    for inner in range(1, 8):
+        x = rng.standard_normal((2, rows, inner)).astype(np.float32)
+        x[1, rows // 2, 0] = np.nan
+        x[0, rows - 1, inner - 1] = np.inf
+        for name in ("max", "min"):
+            got = np.asarray(getattr(ops, name)(x, axis=1))
+            want = getattr(np, name)(x, axis=1)
+            np.testing.assert_array_equal(got, want, err_msg=f"{name} inner={inner}")
+
+
 def test_nan_propagates():
     x = np.array([[1.0, np.nan, 3.0], [1.0, 2.0, 3.0]], np.float32)
     for name in ("sum", "mean", "max", "min", "prod", "var", "std", "logsumexp"):
