@@ -23,23 +23,23 @@ def standardize_data_format(data_format):
 
 
 def normalize_tuple(value, n, name, allow_zero=False):
-    """`value` (an int or n ints) as a tuple of n ints, each > 0 (>= 0 with allow_zero)."""
+    """`value` (an int or n ints) as a tuple of n ints, each > 0 (>= 0 with allow_zero),
+    with Keras's messages."""
+    msg = f"The `{name}` argument must be a tuple of {n} integers. Received {name}={value}"
     if isinstance(value, int) and not isinstance(value, bool):
         values = (value,) * n
     else:
         try:
             values = tuple(value)
         except TypeError:
-            values = None
-        if values is None or len(values) != n or not all(
-                isinstance(v, int) and not isinstance(v, bool) for v in values):
-            raise ValueError(f"The `{name}` argument must be a tuple of {n} integers. "
-                             f"Received {name}={value}")
-    low = 0 if allow_zero else 1
-    if any(v < low for v in values):
-        what = "non-negative" if allow_zero else "positive"
-        raise ValueError(f"The `{name}` argument must be a tuple of {n} {what} integers. "
-                         f"Received {name}={value}")
+            raise ValueError(msg) from None
+        if len(values) != n or any(not isinstance(v, int) or isinstance(v, bool)
+                                   for v in values):
+            raise ValueError(msg)
+    bad = {v for v in values if (v < 0 if allow_zero else v <= 0)}
+    if bad:
+        req = "`value >= 0`" if allow_zero else "`value > 0`"
+        raise ValueError(f"{msg}, including values {bad} that do not satisfy {req}")
     return values
 
 

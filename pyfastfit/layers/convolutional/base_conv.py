@@ -33,9 +33,9 @@ class ConvCommon(Layer):
                  **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self.rank = rank
-        self.kernel_size = cu.standardize_tuple(kernel_size, rank, "kernel_size")
-        self.strides = cu.standardize_tuple(strides, rank, "strides")
-        self.dilation_rate = cu.standardize_tuple(dilation_rate, rank, "dilation_rate")
+        self.kernel_size = cu.normalize_tuple(kernel_size, rank, "kernel_size")
+        self.strides = cu.normalize_tuple(strides, rank, "strides")
+        self.dilation_rate = cu.normalize_tuple(dilation_rate, rank, "dilation_rate")
         self.padding = cu.standardize_padding(padding, self._paddings)
         self.data_format = cu.standardize_data_format(data_format)
         self.activation = activations.get(activation)

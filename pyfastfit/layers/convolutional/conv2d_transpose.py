@@ -38,7 +38,7 @@ class Conv2DTranspose(BaseConv):
         super().__init__(2, **forwarded_args(locals(), "output_padding"))
         self.output_padding = None
         if output_padding is not None:
-            self.output_padding = cu.standardize_tuple(output_padding, 2, "output_padding",
+            self.output_padding = cu.normalize_tuple(output_padding, 2, "output_padding",
                                                        allow_zero=True)
             for i, (p, s) in enumerate(zip(self.output_padding, self.strides)):
                 if p >= s:

@@ -1,28 +1,9 @@
 """Argument checks and output-length arithmetic shared by the convolution and pooling
 layers (Keras 3's argument rules and error messages)."""
 
-# standardize_data_format is re-exported: the conv and pooling layers read it from here
-from pyfastfit.layers.input_checks import check_ndim, standardize_data_format  # noqa: F401
-
-
-def standardize_tuple(value, n, name, allow_zero=False):
-    """`value` (an int or `n` ints) as a tuple of `n` ints, each > 0 (>= 0 if allow_zero)."""
-    msg = f"The `{name}` argument must be a tuple of {n} integers. Received {name}={value}"
-    if isinstance(value, int) and not isinstance(value, bool):
-        values = (value,) * n
-    else:
-        try:
-            values = tuple(value)
-        except TypeError:
-            raise ValueError(msg) from None
-        if len(values) != n or any(not isinstance(v, int) or isinstance(v, bool)
-                                   for v in values):
-            raise ValueError(msg)
-    bad = {v for v in values if (v < 0 if allow_zero else v <= 0)}
-    if bad:
-        req = "`value >= 0`" if allow_zero else "`value > 0`"
-        raise ValueError(f"{msg}, including values {bad} that do not satisfy {req}")
-    return values
+# Re-exported: the conv and pooling layers read these from here
+from pyfastfit.layers.input_checks import (  # noqa: F401
+    check_ndim, normalize_tuple, standardize_data_format)
 
 
 def standardize_padding(padding, allowed):

@@ -16,9 +16,9 @@ class BasePooling(Layer):
                  name=None, **kwargs):
         super().__init__(name=name, **kwargs)
         self.rank = rank
-        self.pool_size = cu.standardize_tuple(pool_size, rank, "pool_size")
+        self.pool_size = cu.normalize_tuple(pool_size, rank, "pool_size")
         strides = self.pool_size if strides is None else strides
-        self.strides = cu.standardize_tuple(strides, rank, "strides")
+        self.strides = cu.normalize_tuple(strides, rank, "strides")
         self.padding = cu.standardize_padding(padding, ("valid", "same"))
         self.data_format = cu.standardize_data_format(data_format)
 
