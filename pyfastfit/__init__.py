@@ -11,6 +11,7 @@ __version__ = "0.1.0"
 from pyfastfit import config  # noqa: E402
 from pyfastfit import ops  # noqa: E402
 from pyfastfit.autodiff import GradientTape  # noqa: E402
+from pyfastfit.capture import function  # noqa: E402
 from pyfastfit.core import Tensor, Variable  # noqa: E402
 
 _SUBPACKAGES = (
@@ -47,5 +48,5 @@ def __dir__():
     return sorted(set(globals()) | set(_SUBPACKAGES) | set(_LAZY))
 
 
-__all__ = ["GradientTape", "Tensor", "Variable", "__version__", "config", "ops",
+__all__ = ["GradientTape", "Tensor", "Variable", "__version__", "config", "function", "ops",
            *_SUBPACKAGES, *_LAZY]

@@ -86,6 +86,7 @@ PFF_BINDINGS(tensor, 0) {
         // Host memory only: a device tensor needs an explicit copy (DESIGN.md 7.2).
         PFF_CHECK(t.device() == Device::cpu, "[numpy] cannot view a tensor on ",
                   device_name(t.device()), " as host memory.");
+        capture::note_host_access("its buffer was exported to NumPy");
         std::vector<py::ssize_t> shape(t.shape().begin(), t.shape().end());
         std::vector<py::ssize_t> strides(shape.size());
         py::ssize_t s = static_cast<py::ssize_t>(itemsize(t.dtype()));
@@ -106,7 +107,8 @@ PFF_BINDINGS(tensor, 0) {
       .def_property_readonly("ndim", &Tensor::ndim)
       .def_property_readonly("size", &Tensor::numel)
       .def("data_ptr", [](const Tensor& t) { return reinterpret_cast<uintptr_t>(t.raw()); })
-      .def("clone", &Tensor::clone, py::call_guard<py::gil_scoped_release>())
+      .def("clone", capture::recorded("clone", [](const Tensor& t) { return t.clone(); }),
+           py::call_guard<py::gil_scoped_release>())
       .def("reshape", [](const Tensor& t, const Shape& s) { return t.reshaped(s); })
       .def("shares_memory_with", [](const Tensor& a, const Tensor& b) {
         return a.holder() == b.holder();

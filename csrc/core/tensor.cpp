@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "core/capture.h"
 #include "core/device.h"
 
 namespace pyfastfit {
@@ -14,6 +15,11 @@ Tensor::Tensor(std::shared_ptr<void> holder, void* data, Shape shape, DType dtyp
       dtype_(dtype), device_(device) {}
 
 Tensor Tensor::empty(const Shape& shape, DType dtype) {
+  if (capture::Recording* r = capture::active()) return r->empty(shape, dtype);
+  return allocate(shape, dtype);
+}
+
+Tensor Tensor::allocate(const Shape& shape, DType dtype) {
   for (auto d : shape) PFF_CHECK(d >= 0, "[empty] negative dimension in shape ", shape_str(shape), ".");
   // Checked products: a wrapped size would allocate a small buffer for a huge shape.
   uint64_t bytes = itemsize(dtype);

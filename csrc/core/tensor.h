@@ -27,8 +27,11 @@ class Tensor {
   Tensor(std::shared_ptr<void> holder, void* data, Shape shape, DType dtype,
          Device device = Device::cpu);
 
-  /** A new uninitialised tensor (64-byte aligned host memory). */
+  /** A new uninitialised tensor (64-byte aligned host memory). While a capture is
+   *  active on the thread (core/capture.h) the capture decides which buffer it is. */
   static Tensor empty(const Shape& shape, DType dtype = DType::float32);
+  /** A fresh allocation, bypassing any capture (what `empty` allocates). */
+  static Tensor allocate(const Shape& shape, DType dtype);
   /** A new tensor filled with zeros. */
   static Tensor zeros(const Shape& shape, DType dtype = DType::float32);
   /** A new tensor holding a copy of this one's data. */

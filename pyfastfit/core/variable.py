@@ -48,6 +48,11 @@ class Variable(Tensor):
                     "Variable with a callable initializer needs `shape`; received shape=None."
                 )
             initializer = initializer(tuple(shape), dtype or "float32")
+        if _C.Recording.is_recording():
+            # A replay would re-run the initial copy and reset the variable every call.
+            _C.Recording.taint_active(
+                "a Variable was created (create variables before the first call, or in "
+                "the first call: pyfastfit.function runs it eagerly)")
         c = to_c(initializer, dtype)
         # Own a private copy: the value is updated in place.
         self._c = c.clone()

@@ -7,6 +7,7 @@ import warnings
 
 import numpy as np
 
+from pyfastfit.capture import hooks as capture_hooks
 from pyfastfit.core import Tensor, Variable
 from pyfastfit.ops import _optim as optim_ops
 from pyfastfit.optimizers.schedules import learning_rate_schedule as lrs
@@ -278,10 +279,15 @@ class Optimizer:
         lr = self._learning_rate
         if type(lr) is Variable:
             return lr._c
+        # Computed in Python each step: under pyfastfit.function it runs again before
+        # every replay (the kernels read the scratch tensor).
         if isinstance(lr, lrs.LearningRateSchedule):
-            self._lr_scratch_np[()] = lr._value(self._iterations)
+            def refresh():
+                self._lr_scratch_np[()] = lr._value(self._iterations)
         else:
-            self._lr_scratch_np[()] = float(lr())
+            def refresh():
+                self._lr_scratch_np[()] = float(lr())
+        capture_hooks.host_callback(refresh)
         return self._lr_scratch._c
 
     def _get_current_learning_rate(self):
@@ -360,9 +366,12 @@ class Optimizer:
             gc = [optim_ops.as_c(np.asarray(g) / s) for g in gc]
         params_c, slots_c, decays = plan
         if self.gradient_accumulation_steps:
+            capture_hooks.taint("gradient accumulation counts steps in Python")
             self._accumulate_and_update(variables, gc, plan)
             self._apply_constraints(variables)
             return
+        if self.use_ema and capture_hooks.is_capturing():
+            capture_hooks.taint("the optimizer's EMA counts steps in Python (use_ema=True)")
         step = int(self._iterations_np) if self.use_ema else 0
         optim_ops.update_(self._algo, params_c, gc, slots_c, self._current_lr_c(),
                           self._iterations._c, self._hyper(), *self._clip_args(), decays)

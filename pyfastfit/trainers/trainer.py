@@ -10,6 +10,7 @@ import inspect
 
 from pyfastfit import ops
 from pyfastfit.autodiff import GradientTape
+from pyfastfit.capture import Function
 from pyfastfit.trainers import _tree
 from pyfastfit.trainers.arguments import (
     EVAL_COUNTS,
@@ -166,6 +167,10 @@ class Trainer(EpochLoops):
     @run_eagerly.setter
     def run_eagerly(self, value):
         _set(self, "_run_eagerly", bool(value))
+        # The step functions are compiled or not according to it: make them again.
+        _set(self, "train_function", None)
+        _set(self, "test_function", None)
+        _set(self, "predict_function", None)
 
     @property
     def compiled_loss(self):
@@ -385,20 +390,29 @@ class Trainer(EpochLoops):
         x, _, _ = unpack_x_y_sample_weight(data)
         return self(x, training=False)
 
+    def _compiled(self, step):
+        """`step` (a bound step method) for the eager loops: wrapped in
+        `pyfastfit.function` unless `run_eagerly` (Keras compiles the step itself, so
+        an overridden `train_step` needs no decorator)."""
+        if self.run_eagerly or isinstance(step, Function):
+            return step
+        return Function(step)
+
     def make_train_function(self, force=False):
-        """Sets `self.train_function` (the per-batch callable used by the loops)."""
+        """Sets `self.train_function` (the per-batch callable used by the loops): the
+        compiled `train_step`, or `train_step` itself when `run_eagerly`."""
         if self.train_function is None or force:
-            _set(self, "train_function", self.train_step)
+            _set(self, "train_function", self._compiled(self.train_step))
         return self.train_function
 
     def make_test_function(self, force=False):
         if self.test_function is None or force:
-            _set(self, "test_function", self.test_step)
+            _set(self, "test_function", self._compiled(self.test_step))
         return self.test_function
 
     def make_predict_function(self, force=False):
         if self.predict_function is None or force:
-            _set(self, "predict_function", self.predict_step)
+            _set(self, "predict_function", self._compiled(self.predict_step))
         return self.predict_function
 
     # ------------------------------------------------------------------ entry points

@@ -1,0 +1,182 @@
+// Recording: the op list of a captured function, its buffers, and its replay.
+#include "core/capture.h"
+
+#include <chrono>
+#include <cstring>
+
+namespace pyfastfit::capture {
+namespace {
+
+thread_local Recording* tls_active = nullptr;
+
+std::string hex(const void* p) {
+  std::ostringstream os;
+  os << p;
+  return os.str();
+}
+
+/** FNV-1a over the bytes: constants made from Python values compare by content. */
+uint64_t content_hash(const Tensor& t) {
+  uint64_t h = 1469598103934665603ull;
+  const auto* p = static_cast<const unsigned char*>(t.raw());
+  for (size_t i = 0; i < t.nbytes(); ++i) h = (h ^ p[i]) * 1099511628211ull;
+  return h;
+}
+
+}  // namespace
+
+Recording* active() { return tls_active; }
+
+void note_host_access(const char* what) {
+  Recording* r = tls_active;
+  if (r != nullptr && r->recording())
+    r->mark_tainted(std::string("a tensor's value was read or written in Python (") + what +
+                    ")");
+}
+
+Tensor Recording::add_input(const Tensor& value) {
+  PFF_CHECK(mode_ == Mode::idle, "[capture] inputs must be added before recording starts.");
+  Tensor t = value.clone();
+  roles_[t.holder().get()] = "in" + std::to_string(inputs_.size());
+  inputs_.push_back(t);
+  return t;
+}
+
+void Recording::begin() {
+  PFF_CHECK(mode_ == Mode::idle && steps_.empty(), "[capture] a recording is made once.");
+  PFF_CHECK(tls_active == nullptr, "[capture] another recording is active on this thread.");
+  mode_ = Mode::record;
+  tls_active = this;
+}
+
+void Recording::end() {
+  if (tls_active == this) tls_active = nullptr;
+  mode_ = Mode::idle;
+  PFF_CHECK(op_depth_ == 0 && boundary_depth_ == 0, "[capture] recording ended inside an op.");
+}
+
+void Recording::pause() {
+  PFF_CHECK(tls_active == this && mode_ == Mode::record, "[capture] pause outside recording.");
+  tls_active = nullptr;
+}
+
+void Recording::resume() {
+  PFF_CHECK(tls_active == nullptr && mode_ == Mode::record, "[capture] resume without pause.");
+  tls_active = this;
+}
+
+Tensor Recording::empty(const Shape& shape, DType dtype) {
+  if (mode_ == Mode::replay) {
+    PFF_CHECK(cursor_ < allocs_.size(), "[capture] replay allocated more than the capture.");
+    const Tensor& t = allocs_[cursor_++];
+    PFF_CHECK(t.shape() == shape && t.dtype() == dtype,
+              "[capture] replay allocated ", dtype_name(dtype), shape_str(shape),
+              " where the capture allocated ", dtype_name(t.dtype()), shape_str(t.shape()), ".");
+    return t;
+  }
+  Tensor t = Tensor::allocate(shape, dtype);
+  if (mode_ != Mode::record || boundary_depth_ > 0) return t;
+  if (op_depth_ == 0) {
+    mark_tainted("a C++ call that is not a recorded op allocated a tensor");
+    return t;
+  }
+  roles_[t.holder().get()] = "a" + std::to_string(allocs_.size());
+  allocs_.push_back(t);
+  return t;
+}
+
+void Recording::end_op(const char* op, size_t alloc_begin, std::function<void()> run,
+                       const std::string& attrs) {
+  --op_depth_;
+  steps_.push_back(Step{op, std::move(run), alloc_begin, allocs_.size()});
+  signature_ += op;
+  signature_ += attrs;
+  signature_ += '\n';
+}
+
+void Recording::add_constant(const Tensor& t) {
+  if (!t.holder() || roles_.count(t.holder().get())) return;
+  std::ostringstream os;
+  os << 'k' << std::hex << content_hash(t);
+  roles_[t.holder().get()] = os.str();
+}
+
+std::string Recording::role(const Tensor& t) const {
+  const void* h = t.holder().get();
+  auto it = roles_.find(h);
+  if (it == roles_.end()) return "x" + hex(t.raw());  // outside state: a variable, say
+  if (it->second[0] == 'k' || t.raw() == h) return it->second;
+  // A view into an input or an allocation (our own buffers start at the holder).
+  return it->second + '+' +
+         std::to_string(static_cast<const char*>(t.raw()) - static_cast<const char*>(h));
+}
+
+std::vector<Tensor> Recording::replay(const std::vector<Tensor>& inputs) {
+  PFF_CHECK(mode_ == Mode::idle, "[capture] replay while the recording is in use.");
+  PFF_CHECK(taint_.empty(), "[capture] this recording cannot be replayed: ", taint_, ".");
+  PFF_CHECK(tls_active == nullptr, "[capture] replay inside an active recording.");
+  PFF_CHECK(inputs.size() == inputs_.size(), "[capture] expected ", inputs_.size(),
+            " inputs, got ", inputs.size(), ".");
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const Tensor& dst = inputs_[i];
+    const Tensor& src = inputs[i];
+    PFF_CHECK(src.shape() == dst.shape() && src.dtype() == dst.dtype(), "[capture] input ", i,
+              " is ", dtype_name(src.dtype()), shape_str(src.shape()), ", the capture's was ",
+              dtype_name(dst.dtype()), shape_str(dst.shape()), ".");
+    if (dst.nbytes() && src.raw() != dst.raw()) std::memcpy(dst.raw(), src.raw(), dst.nbytes());
+  }
+  struct Active {
+    Recording* r;
+    explicit Active(Recording* rec) : r(rec) {
+      r->mode_ = Mode::replay;
+      tls_active = r;
+    }
+    ~Active() {
+      tls_active = nullptr;
+      r->mode_ = Mode::idle;
+    }
+  } scope(this);
+  for (size_t i = 0; i < steps_.size(); ++i) {
+    const Step& s = steps_[i];
+    cursor_ = s.alloc_begin;
+    if (step_seconds_ != nullptr) {
+      auto t0 = std::chrono::steady_clock::now();
+      s.run();
+      (*step_seconds_)[i] +=
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    } else {
+      s.run();
+    }
+    PFF_CHECK(cursor_ == s.alloc_end, "[capture] replay of `", s.op, "` allocated ",
+              cursor_ - s.alloc_begin, " tensors, the capture ", s.alloc_end - s.alloc_begin,
+              ".");
+  }
+  std::vector<Tensor> out;
+  out.reserve(outputs_.size());
+  // Copies: the next replay writes the same buffers, and a returned tensor is immutable.
+  tls_active = nullptr;
+  for (const Tensor& t : outputs_) {
+    Tensor c = Tensor::allocate(t.shape(), t.dtype());
+    if (t.nbytes()) std::memcpy(c.raw(), t.raw(), t.nbytes());
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, double>> Recording::profile(
+    const std::vector<Tensor>& inputs, int repeats) {
+  std::vector<double> seconds(steps_.size(), 0.0);
+  step_seconds_ = &seconds;
+  try {
+    for (int r = 0; r < repeats; ++r) replay(inputs);
+  } catch (...) {
+    step_seconds_ = nullptr;
+    throw;
+  }
+  step_seconds_ = nullptr;
+  std::vector<std::pair<std::string, double>> out;
+  for (size_t i = 0; i < steps_.size(); ++i) out.emplace_back(steps_[i].op, seconds[i]);
+  return out;
+}
+
+}  // namespace pyfastfit::capture
