@@ -36,6 +36,11 @@ IMPLS = {
     "pyfastfit": ("keras_like.py", ["--backend", "pyfastfit"], "self", None),
     "pyfastfit-pinned": ("keras_like.py", ["--backend", "pyfastfit"], "self", None),
     "pyfastfit-eager": ("keras_like.py", ["--backend", "pyfastfit", "--eager"], "self", None),
+    # W5 with the step in pyfastfit.function (the counterpart of keras-tf.function / jax.jit)
+    "pyfastfit-function": ("keras_like.py", ["--backend", "pyfastfit", "--tf-function"],
+                           "self", None),
+    "pyfastfit-function-pinned": ("keras_like.py",
+                                  ["--backend", "pyfastfit", "--tf-function"], "self", None),
     "keras": ("keras_like.py", ["--backend", "keras"], "peer", "keras"),
     "keras-tf.function": ("keras_like.py", ["--backend", "keras", "--tf-function"], "peer",
                           "keras"),
@@ -55,6 +60,8 @@ IMPL_ENV = {
     "pyfastfit": UNPINNED,
     "pyfastfit-eager": UNPINNED,
     "pyfastfit-pinned": {"OPENBLAS_CORETYPE": "Haswell", "OPENBLAS_L2_SIZE": "512"},
+    "pyfastfit-function": UNPINNED,
+    "pyfastfit-function-pinned": {"OPENBLAS_CORETYPE": "Haswell", "OPENBLAS_L2_SIZE": "512"},
     # Keras 3 on JAX with its defaults (fit/evaluate/predict jit-compiled); keras_like.py
     # sets the backend itself too, this keeps the subprocess environment truthful.
     "keras-jax": {"KERAS_BACKEND": "jax"},
@@ -65,12 +72,11 @@ def impls_for(workload, requested):
     kind = workloads.WORKLOADS[workload]["kind"]
     out = []
     for name in requested:
-        if name == "keras-tf.function" and kind != "custom_loop":
+        if name in ("keras-tf.function", "pyfastfit-function",
+                    "pyfastfit-function-pinned") and kind != "custom_loop":
             continue
-        if name == "pyfastfit-eager" and (
-                kind == "custom_loop" or workloads.WORKLOADS[workload].get("custom_train_step")):
-            # a custom GradientTape loop, and fit with an overridden train_step, are always
-            # eager in pyfastfit: the same as the "pyfastfit" row
+        if name == "pyfastfit-eager" and kind == "custom_loop":
+            # the custom GradientTape loop's "pyfastfit" row is the eager loop already
             continue
         out.append(name)
     return out
@@ -196,6 +202,7 @@ def summary(all_results, peak_gflops):
     lines = ["## Summary: pyfastfit against the fastest peer",
              f"(peers: {', '.join(PEERS)}; `pyfastfit` runs with OPENBLAS_CORETYPE and "
              f"OPENBLAS_L2_SIZE unset, `pyfastfit-pinned` with {IMPL_ENV['pyfastfit-pinned']}; "
+             f"for custom_loop both columns are the step in pyfastfit.function; "
              f"ratio = fastest peer's median / ours, >1 = we are faster)", "",
              "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for workload, results in all_results.items():
@@ -205,6 +212,10 @@ def summary(all_results, peak_gflops):
                fmt_time(fastest[1]) if fastest else "-"]
         for impl in OURS:
             res = results.get(impl)
+            if unit_of(workload) == "epoch" and \
+                    workloads.WORKLOADS[workload]["kind"] == "custom_loop":
+                # W5's compiled row: the step in pyfastfit.function, as the peers' jit
+                res = results.get(impl.replace("pyfastfit", "pyfastfit-function"), res)
             if res is None or res["status"] != "ok":
                 row += [res["status"] if res else "not run", "-", "-"]
                 continue

@@ -49,8 +49,8 @@ def run_custom_loop(keras, tf, model, w, data, epochs, tf_function):
         train_acc_metric.update_state(yb, logits)
         return loss_value
 
-    if tf_function:
-        train_step = tf.function(train_step)
+    if tf_function:  # tf.function, or pyfastfit.function for pyfastfit
+        train_step = tf.function(train_step) if tf is not None else keras.function(train_step)
     last = []
 
     def epoch():

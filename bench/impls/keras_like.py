@@ -62,7 +62,8 @@ def parse():
     p.add_argument("--epochs", type=int, default=3, help="timed epochs/calls after warm-up")
     p.add_argument("--eager", action="store_true", help="compile(run_eagerly=True)")
     p.add_argument("--tf-function", action="store_true",
-                   help="custom_loop: wrap the step in tf.function (keras only)")
+                   help="custom_loop: wrap the step in tf.function (keras) or "
+                        "pyfastfit.function (pyfastfit)")
     p.add_argument("--quick", action="store_true",
                    help="tiny sample counts (workloads.set_quick), for smoke tests")
     return p.parse_args()

@@ -93,10 +93,13 @@ def test_fastest_peer_ignores_ours_and_failed_peers(run):
 def test_impls_for(run):
     everything = list(run.IMPLS)
     assert "keras-tf.function" in run.impls_for("custom_loop", everything)
+    assert "pyfastfit-function" in run.impls_for("custom_loop", everything)
     for workload in ("mlp", "custom_fit", "sweep", "predict"):
-        assert "keras-tf.function" not in run.impls_for(workload, everything)
-    for workload in ("custom_loop", "custom_fit"):
-        assert "pyfastfit-eager" not in run.impls_for(workload, everything)
+        got = run.impls_for(workload, everything)
+        assert "keras-tf.function" not in got and "pyfastfit-function" not in got
+    # W5's "pyfastfit" row is the eager loop; W6's fit compiles train_step unless eager
+    assert "pyfastfit-eager" not in run.impls_for("custom_loop", everything)
+    assert "pyfastfit-eager" in run.impls_for("custom_fit", everything)
     for workload in run.workloads.WORKLOADS:
         got = run.impls_for(workload, everything)
         assert {"keras-jax", "pyfastfit", "pyfastfit-pinned", "torch"} <= set(got)
