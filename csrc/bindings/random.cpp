@@ -13,4 +13,8 @@ PFF_BINDINGS(random, 10) {
         py::arg("counter"), release());
   m.def("gaussian_noise_forward", &gaussian_noise_forward, py::arg("x"), py::arg("stddev"),
         py::arg("seed"), py::arg("counter"), release());
+  m.def("dropout_forward_counted", &dropout_forward_counted, py::arg("x"), py::arg("rate"),
+        py::arg("seed"), py::arg("counter"), release());
+  m.def("gaussian_noise_forward_counted", &gaussian_noise_forward_counted, py::arg("x"),
+        py::arg("stddev"), py::arg("seed"), py::arg("counter"), release());
 }

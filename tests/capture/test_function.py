@@ -150,17 +150,41 @@ def test_creating_a_variable_inside_falls_back():
     assert "Variable was created" in f.fallback_reason
 
 
-def test_dropout_seeds_drawn_in_python_fall_back():
-    keras.utils.set_random_seed(0)
-    drop = layers.Dropout(0.5)
+@pytest.mark.parametrize("make", [
+    lambda: layers.Dropout(0.5, seed=7),
+    lambda: layers.SpatialDropout1D(0.5, seed=7),
+    lambda: layers.GaussianNoise(0.3, seed=7),
+], ids=["dropout", "spatial_dropout", "gaussian_noise"])
+def test_random_layers_draw_new_values_on_each_replay(make):
+    # The layer's call counter is a tensor the C++ draw advances, so replays draw what
+    # the eager calls draw, and never the capture's values again.
+    eager_layer, captured_layer = make(), make()
 
     @keras.function
     def f(x):
-        return drop(x, training=True)
+        return captured_layer(x, training=True)
+
+    x = np.ones((2, 8, 4), "float32")
+    eager = [np.asarray(eager_layer(x, training=True)) for _ in range(6)]
+    captured = [np.asarray(f(x)) for _ in range(6)]
+    assert f.fallback_reason is None
+    for e, c in zip(eager, captured):
+        np.testing.assert_array_equal(e, c)
+    assert not any((captured[i] == captured[i + 1]).all() for i in range(5))
+    assert captured_layer._counter == 6
+
+
+def test_random_draws_with_python_seeds_fall_back():
+    keras.utils.set_random_seed(0)
+    gen = keras.random.SeedGenerator(3)
+
+    @keras.function
+    def f(x):
+        return keras.random.dropout(x, 0.5, seed=gen)  # the generator's state is Python's
 
     masks = [np.asarray(f(np.ones((64,), "float32"))) != 0 for _ in range(5)]
-    assert not all((m == masks[0]).all() for m in masks[1:])  # fresh masks every call
-    assert f.fallback_reason is not None
+    assert not all((m == masks[0]).all() for m in masks[1:])
+    assert "different ops" in f.fallback_reason
 
 
 def test_inside_an_outer_tape_runs_eagerly_so_gradients_flow():

@@ -3,9 +3,10 @@
 from pyfastfit import backend, ops
 from pyfastfit.ops import _random as random_ops
 from pyfastfit.layers.layer import Layer
+from pyfastfit.layers.regularization.call_counter import CallCounter
 
 
-class Dropout(Layer):
+class Dropout(CallCounter, Layer):
     """Randomly sets inputs to 0 with frequency `rate` during training, scaling the
     others by `1 / (1 - rate)`; the identity when `training` is falsy.
 
@@ -34,19 +35,18 @@ class Dropout(Layer):
         self.noise_shape = tuple(noise_shape) if noise_shape is not None else None
         self.seed = seed
         self._seed = seed if seed is not None else backend.draw_seed()
-        self._counter = 0
+        self._init_counter()
         self.supports_masking = True
         self.built = True
 
     def call(self, inputs, training=False):
         if not training or self.rate == 0:
             return inputs
-        self._counter += 1
         if self.noise_shape is None:
-            return random_ops.dropout(inputs, self.rate, self._seed, self._counter)
+            return random_ops.dropout(inputs, self.rate, self._seed, self._counter_t)
         shape = tuple(d if d is not None else inputs.shape[i]
                       for i, d in enumerate(self.noise_shape))
-        mask = random_ops.dropout(ops.ones(shape), self.rate, self._seed, self._counter)
+        mask = random_ops.dropout(ops.ones(shape), self.rate, self._seed, self._counter_t)
         return ops.multiply(inputs, mask)
 
     def compute_output_shape(self, input_shape):

@@ -2,10 +2,11 @@
 
 from pyfastfit import backend
 from pyfastfit.layers.layer import Layer
+from pyfastfit.layers.regularization.call_counter import CallCounter
 from pyfastfit.ops import _random as random_ops
 
 
-class GaussianNoise(Layer):
+class GaussianNoise(CallCounter, Layer):
     """Adds `N(0, stddev^2)` noise to the inputs in training; the identity otherwise.
 
     The noise is a pure function of the layer's seed, its call counter and the
@@ -32,14 +33,14 @@ class GaussianNoise(Layer):
         self.stddev = stddev
         self.seed = seed
         self._seed = seed if seed is not None else backend.draw_seed()
-        self._counter = 0
+        self._init_counter()
         self.supports_masking = True
         self.built = True
 
     def call(self, inputs, training=False):
         if training and self.stddev > 0:
-            self._counter += 1
-            return random_ops.gaussian_noise(inputs, self.stddev, self._seed, self._counter)
+            return random_ops.gaussian_noise(inputs, self.stddev, self._seed,
+                                             self._counter_t)
         return inputs
 
     def compute_output_shape(self, input_shape):
