@@ -20,25 +20,38 @@ MAX_SIGNATURES = 16
 _TENSOR = "T"
 
 
+_PY_SCALARS = (bool, int, float, str, bytes, type(None))
+
+
 def _flatten(value, leaves):
     """A hashable description of `value`'s structure and Python values; tensor and
     array leaves are appended to `leaves` and described by shape and dtype only."""
-    if isinstance(value, (Tensor, np.ndarray, _C.Tensor)) and not isinstance(value, Variable):
+    t = type(value)  # exact types first: this runs on every call
+    if t is np.ndarray:
+        c = _C.from_numpy(value)
+    elif t is Tensor:
+        c = value._c
+    elif t is tuple:
+        return ("tuple", tuple, tuple([_flatten(v, leaves) for v in value]))
+    elif t is list:
+        return ("list", tuple([_flatten(v, leaves) for v in value]))
+    elif t is dict:
+        return ("dict", tuple([(k, _flatten(v, leaves)) for k, v in value.items()]))
+    elif t in _PY_SCALARS:
+        return ("py", t, value)
+    elif isinstance(value, (Tensor, np.ndarray, _C.Tensor)) and not isinstance(value, Variable):
         c = to_c(value)
-        leaves.append(c)
-        return (_TENSOR, c.shape, c.dtype)
-    if isinstance(value, tuple):
+    elif isinstance(value, tuple):
         kind = type(value) if hasattr(value, "_fields") else tuple
-        return ("tuple", kind, tuple(_flatten(v, leaves) for v in value))
-    if isinstance(value, list):
-        return ("list", tuple(_flatten(v, leaves) for v in value))
-    if isinstance(value, dict):
-        return ("dict", tuple((k, _flatten(value[k], leaves)) for k in value))
-    if isinstance(value, (bool, int, float, str, bytes, type(None), np.generic)):
-        return ("py", type(value), value)
-    # Anything else (a model, a Variable, a layer) is identified by the object itself:
-    # its state is read where it lives, so the same object replays the same way.
-    return ("obj", id(value))
+        return ("tuple", kind, tuple([_flatten(v, leaves) for v in value]))
+    elif isinstance(value, np.generic):
+        return ("py", t, value)
+    else:
+        # Anything else (a model, a Variable, a layer) is identified by the object
+        # itself: its state is read where it lives, so the same object replays the same.
+        return ("obj", id(value))
+    leaves.append(c)
+    return (_TENSOR, c.shape, c.dtype)
 
 
 def _rebuild(spec, original, leaves):
@@ -135,7 +148,8 @@ class Function:
             return self.python_function(*args, **kwargs)
         leaves = []
         try:
-            key = _flatten((args, kwargs), leaves)
+            key = (tuple([_flatten(a, leaves) for a in args]),
+                   _flatten(kwargs, leaves) if kwargs else None)
             hash(key)
         except TypeError as e:
             self.fallback_reason = f"an argument is not hashable ({e})"
@@ -171,7 +185,9 @@ class Function:
             return self.python_function(*args, **kwargs)
         recording = _C.Recording()
         inputs = [wrap(recording.add_input(c)) for c in leaves]
-        call_args, call_kwargs = _rebuild(key, (args, kwargs), iter(inputs))
+        it = iter(inputs)
+        call_args = [_rebuild(spec, a, it) for spec, a in zip(key[0], args)]
+        call_kwargs = _rebuild(key[1], kwargs, it) if kwargs else {}
         with hooks.capturing(recording) as capture:
             result = self.python_function(*call_args, **call_kwargs)
         tensors = []

@@ -273,3 +273,21 @@ def test_every_tensor_op_binding_is_recorded():
     # Boundaries to Python: they never run inside a replay.
     assert kinds["from_numpy"] is False
     assert sum(kinds.values()) > 80
+
+
+def test_nested_arguments_and_python_keywords():
+    @keras.function
+    def f(batch, scale=1.0, training=False):
+        out = ops.add(batch["a"], batch["pair"][1])
+        return {"out": ops.multiply(out, scale) if training else out, "n": 3}
+
+    for i in range(5):
+        a = np.full((2,), i, "float32")
+        b = np.ones((2,), "float32")
+        got = f({"a": a, "pair": (None, b)}, scale=2.0, training=True)
+        np.testing.assert_array_equal(np.asarray(got["out"]), (a + b) * 2)
+        assert got["n"] == 3
+        got = f({"a": a, "pair": (None, b)}, training=False)
+        np.testing.assert_array_equal(np.asarray(got["out"]), a + b)
+    assert f.fallback_reason is None
+    assert len(f._entries) == 2
