@@ -22,9 +22,10 @@ AccuracyKind parse_kind(const std::string& k) {
   return K::values;
 }
 
-void check_scalar_state(const Tensor& t, const char* name) {
-  check_float32(t, "accuracy_update_", name);
-  PFF_CHECK(t.numel() == 1, "[accuracy_update_] ", name, " must be a scalar, got shape ",
+void check_scalar_state(const Tensor& t, const char* name,
+                        const char* op = "accuracy_update_") {
+  check_float32(t, op, name);
+  PFF_CHECK(t.numel() == 1, "[", op, "] ", name, " must be a scalar, got shape ",
             shape_str(t.shape()), ".");
 }
 
@@ -99,6 +100,50 @@ void accuracy_update_(Tensor& total, Tensor& count, const std::optional<Tensor>&
     }
     total.f32()[0] += static_cast<float>(c.total);
     count.f32()[0] += static_cast<float>(c.count);
+  });
+}
+
+void sum_update_(const Tensor& total, const Tensor& values,
+                 const std::optional<Tensor>& weights) {
+  const char* op = "sum_update_";
+  Device dev = common_device(op, {{"total", total}, {"values", values},
+                                {"sample_weight", weights}});
+  check_float32(total, op, "total");
+  PFF_CHECK(total.numel() == 1, "[", op, "] total must be a scalar, got shape ",
+            shape_str(total.shape()), ".");
+  check_float32(values, op, "values");
+  int64_t n = values.numel();
+  const float* w = nullptr;
+  int64_t w_div = 1;
+  if (weights) {
+    check_float32(*weights, op, "sample_weight");
+    int64_t wn = weights->numel();
+    PFF_CHECK(wn > 0 ? n % wn == 0 : n == 0, "[", op, "] sample_weight has shape ",
+              shape_str(weights->shape()), " which does not broadcast to the values' shape ",
+              shape_str(values.shape()), ".");
+    w_div = wn ? n / wn : 1;
+    w = weights->f32();
+  }
+  return on_device(op, dev, [&] {
+    if (n == 0) return;
+    // The "values" accumulator with one item per sample is a plain weighted sum.
+    cpu::MeanCounts c = cpu::accuracy_counts<float>(AccuracyKind::values, nullptr,
+                                                    values.f32(), n, 1, 1, w, w_div, 0.f, 0);
+    total.f32()[0] += static_cast<float>(c.total);
+  });
+}
+
+Tensor mean_result(const Tensor& total, const std::optional<Tensor>& count) {
+  const char* op = "mean_result";
+  Device dev = common_device(op, {{"total", total}, {"count", count}});
+  check_scalar_state(total, "total", op);
+  if (count) check_scalar_state(*count, "count", op);
+  return on_device(op, dev, [&] {
+    Tensor out = Tensor::empty({}, DType::float32);
+    float t = total.f32()[0];
+    float c = count ? count->f32()[0] : 1.f;
+    out.f32()[0] = c == 0.f ? 0.f : t / c;
+    return out;
   });
 }
 

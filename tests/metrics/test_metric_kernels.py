@@ -82,3 +82,55 @@ def test_confusion_errors():
     with pytest.raises(ValueError, match="true_positives has 2 entries but there are 1"):
         _C.confusion_update_(_C.from_numpy(np.zeros(2, np.float32)), None, None, None,
                              _C.from_numpy(np.zeros(4, np.float32)), yp, thr, None)
+
+
+def _scalar(x=0.0):
+    return _C.from_numpy(np.array(x, np.float32))
+
+
+@pytest.mark.parametrize("w_shape", [None, (), (1,), (6,), (6, 4)])
+def test_sum_update_matches_numpy(w_shape):
+    rng = np.random.default_rng(1)
+    v = rng.normal(size=(6, 4)).astype(np.float32)
+    w = None if w_shape is None else rng.uniform(size=w_shape).astype(np.float32)
+    total = _scalar(1.0)
+    _C.sum_update_(total, _C.from_numpy(v), None if w is None else _C.from_numpy(w))
+    wb = 1.0 if w is None else np.asarray(w, np.float64).reshape(
+        w.shape + (1,) * (2 - w.ndim) if w.ndim else ())
+    np.testing.assert_allclose(float(np.asarray(total)), 1.0 + (v * wb).sum(), rtol=1e-5)
+
+
+def test_sum_update_empty_nan_and_errors():
+    total = _scalar(2.0)
+    _C.sum_update_(total, _C.from_numpy(np.zeros((0, 3), np.float32)), None)
+    assert float(np.asarray(total)) == 2.0
+    _C.sum_update_(total, _C.from_numpy(np.array([1.0, np.nan], np.float32)), None)
+    assert np.isnan(float(np.asarray(total)))
+    with pytest.raises(ValueError, match=r"\[sum_update_\] sample_weight has shape \(4,\)"):
+        _C.sum_update_(_scalar(), _C.from_numpy(np.zeros(6, np.float32)),
+                       _C.from_numpy(np.ones(4, np.float32)))
+    with pytest.raises(ValueError, match=r"\[sum_update_\] total must be a scalar"):
+        _C.sum_update_(_C.from_numpy(np.zeros(2, np.float32)),
+                       _C.from_numpy(np.zeros(2, np.float32)), None)
+
+
+@pytest.mark.parametrize("total,count,expect", [
+    (3.0, 2.0, 1.5), (0.0, 0.0, 0.0), (5.0, 0.0, 0.0), (np.nan, 0.0, 0.0),
+    (np.nan, 1.0, np.nan), (np.inf, 2.0, np.inf), (-1.0, 4.0, -0.25),
+])
+def test_mean_result_is_divide_no_nan(total, count, expect):
+    t, c = _scalar(total), _scalar(count)
+    r = _C.mean_result(t, c)
+    assert r.shape == () and r.dtype == "float32"
+    np.testing.assert_array_equal(np.asarray(r), np.float32(expect))
+    assert not r.shares_memory_with(t)
+    copy = _C.mean_result(t, None)
+    np.testing.assert_array_equal(np.asarray(copy), np.float32(total))
+    assert not copy.shares_memory_with(t)
+
+
+def test_mean_result_checks_its_state():
+    with pytest.raises(ValueError, match=r"\[mean_result\] count must be a scalar"):
+        _C.mean_result(_scalar(), _C.from_numpy(np.zeros(2, np.float32)))
+    with pytest.raises(ValueError, match=r"\[mean_result\] total"):
+        _C.mean_result(_C.from_numpy(np.zeros((), np.int32)), None)
