@@ -15,6 +15,11 @@ void accuracy_update_(Tensor& total, Tensor& count, const std::optional<Tensor>&
                       const Tensor& y_pred, const std::optional<Tensor>& weights,
                       const std::string& kind, float threshold, int64_t k);
 
+/** The per-item match values (0/1, float32, shaped like the items: y_pred's shape, or its
+ * leading shape for the class kinds) of an accuracy `kind` other than "values". */
+Tensor accuracy_matches(const Tensor& y_true, const Tensor& y_pred, const std::string& kind,
+                        float threshold, int64_t k);
+
 /** total += sum(values * w) (float64 accumulation), w broadcast over trailing values:
  * `weights` holds one weight per value, per leading block (e.g. per sample) or one in all.
  * Keras `Sum` after reduce_to_samplewise_values. */

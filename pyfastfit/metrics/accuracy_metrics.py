@@ -2,10 +2,6 @@
 one fused C++ call that adds the weighted count of correct predictions and the weight
 sum to the metric's (total, count) Variables."""
 
-import numpy as np
-
-from pyfastfit import ops
-from pyfastfit.metrics.metric import _float_np, _np
 from pyfastfit.metrics.reduction_metrics import MeanMetricWrapper
 from pyfastfit.ops import _metrics as metric_ops
 
@@ -26,25 +22,8 @@ def _update(metric, y_true, y_pred, items_shape, sample_weight, kind, threshold=
 
 def _matches(y_true, y_pred, items_shape, kind, threshold=0.5, k=5):
     """The per-item match values (0/1) of `kind`, as a float32 Tensor of `items_shape`
-    (the stateless functions; NumPy, same rules as the fused kernel)."""
-    yt, yp = _np(y_true), _float_np(y_pred)
-    if kind == "exact":
-        v = yt.astype(np.float32) == yp
-    elif kind == "binary":
-        v = yt.astype(np.float32) == (yp > threshold).astype(np.float32)
-    elif kind == "categorical":
-        v = np.argmax(yt, -1) == np.argmax(yp, -1)
-    elif kind == "sparse":
-        v = yt.reshape(items_shape).astype(np.float32) == np.argmax(yp, -1).astype(np.float32)
-    else:
-        labels = np.argmax(yt, -1) if kind == "top_k" else yt.reshape(items_shape)
-        labels = labels.astype(np.int64)
-        c = yp.shape[-1]
-        ok = (labels >= 0) & (labels < c)
-        tv = np.take_along_axis(yp, np.clip(labels, 0, c - 1)[..., None], -1)
-        higher = np.sum(yp > tv, axis=-1)
-        v = ok & (higher < k) & np.isfinite(tv[..., 0])
-    return ops.convert_to_tensor(np.asarray(v, np.float32).reshape(items_shape))
+    (the stateless functions; the fused update's rules, computed in C++)."""
+    return metric_ops.accuracy_matches(y_true, y_pred, kind, threshold, k)
 
 
 # ----------------------------------------------------------------------------- functions

@@ -156,6 +156,13 @@ def accuracy_inputs(kind, y_true, y_pred, name):
     return yt, yp, items_shape
 
 
+def accuracy_matches(y_true, y_pred, kind, threshold=0.5, k=5):
+    """Per-item 0/1 matches of an accuracy `kind` (inputs as `accuracy_inputs` returns
+    them) as a float32 Tensor shaped like the items."""
+    return wrap(_C.accuracy_matches(_c(y_true, False), _c(y_pred), kind, float(threshold),
+                                    int(k)))
+
+
 def accuracy_update_(total, count, y_true, y_pred, sample_weight, kind, threshold=0.5, k=5):
     """Adds one batch to a (total, count) pair of scalar float32 Variables in place.
 
@@ -192,6 +199,6 @@ def confusion_update_(tp, fp, tn, fn, y_true, y_pred, thresholds, sample_weight=
                          None if sample_weight is None else _c(sample_weight))
 
 
-__all__ = ["accuracy_inputs", "accuracy_update_", "confusion_update_", "mean_result",
+__all__ = ["accuracy_inputs", "accuracy_matches", "accuracy_update_", "confusion_update_", "mean_result",
            "mean_update_", "root_mean_result", "same_rank", "samplewise_weights",
            "squared_error", "sum_update_"]

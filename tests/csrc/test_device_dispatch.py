@@ -181,6 +181,7 @@ CASES = [
      lambda: [f32(1, 3, 4), f32(1, 5, 2), f32(3, 2, 4), f32(1, 3, 4), f32(1, 3, 4), "elu",
               1.0, [1], [0], [0], [1], True, True, True]),
     ("gaussian_noise", _C.gaussian_noise_forward, lambda: [f32(6), 0.5, 1, 0]),
+    ("accuracy_matches", _C.accuracy_matches, lambda: [i64([1, 0]), f32(2, 3), "sparse"]),
     ("mean_result", _C.mean_result,
      lambda: [T(np.array(3, np.float32)), T(np.array(2, np.float32))]),
 ]

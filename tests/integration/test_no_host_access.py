@@ -228,3 +228,20 @@ def test_train_step_override_with_a_mean_loss_tracker_has_no_host_access():
     with no_host_access("Model.train_step override"):
         logs = model.train_step(data)
     assert logs["loss"].shape == () and np.isfinite(float(logs["loss"]))
+
+
+@pytest.mark.parametrize("fn", ["sparse_categorical_accuracy", "categorical_accuracy",
+                                "binary_accuracy", "sparse_top_k_categorical_accuracy"])
+def test_metric_functions_in_a_mean_metric_wrapper(fn):
+    # compile(metrics=[keras.metrics.<function>]) wraps the function this way.
+    y = rng.integers(0, 4, size=(10,))
+    p = rng.uniform(size=(10, 4)).astype(np.float32)
+    y_true = {"categorical_accuracy": np.eye(4, dtype=np.float32)[y],
+              "binary_accuracy": p > 0.3}.get(fn, y)
+    m = keras.metrics.MeanMetricWrapper(getattr(keras.metrics, fn))
+    a, b = _t(y_true), _t(p)
+    with no_host_access(fn):
+        m.update_state(a, b)
+        r = m.result()
+    ref = np.asarray(getattr(keras.metrics, fn)(y_true, p), np.float64)
+    np.testing.assert_allclose(float(r), ref.mean(), rtol=1e-6)

@@ -134,3 +134,54 @@ def test_mean_result_checks_its_state():
         _C.mean_result(_scalar(), _C.from_numpy(np.zeros(2, np.float32)))
     with pytest.raises(ValueError, match=r"\[mean_result\] total"):
         _C.mean_result(_C.from_numpy(np.zeros((), np.int32)), None)
+
+
+def _ref_matches(kind, yt, yp, threshold=0.5, k=5):
+    yp = yp.astype(np.float64)
+    if kind == "exact":
+        return yt.astype(np.float64) == yp
+    if kind == "binary":
+        return yt.astype(np.float64) == (yp > threshold)
+    if kind == "categorical":
+        return yt.argmax(-1) == yp.argmax(-1)
+    if kind == "sparse":
+        return yt.astype(np.float64) == yp.argmax(-1)
+    labels = yt.argmax(-1) if kind == "top_k" else yt
+    tv = np.take_along_axis(yp, labels[..., None], -1)
+    return ((yp > tv).sum(-1) < k) & np.isfinite(tv[..., 0])
+
+
+@pytest.mark.parametrize("kind", ["exact", "binary", "categorical", "sparse", "top_k",
+                                  "sparse_top_k"])
+@pytest.mark.parametrize("shape", [(1, 1), (7, 4), (3, 2, 5), (0, 3)])
+def test_accuracy_matches_match_numpy(kind, shape):
+    rng = np.random.default_rng(5)
+    yp = rng.normal(size=shape).astype(np.float32)
+    if yp.size:
+        yp.flat[0] = np.nan  # NaN wins argmax (as NumPy) and is never in the top k
+        yp.reshape(-1, shape[-1])[-1, :] = 0.25  # a row of ties
+    c = shape[-1]
+    if kind in ("sparse", "sparse_top_k"):
+        yt = rng.integers(0, c, size=shape[:-1])
+    elif kind in ("exact", "binary"):
+        yt = rng.integers(0, 2, size=shape).astype(np.float32)
+        if kind == "exact":
+            yp = np.where(rng.uniform(size=shape) < 0.5, yt, yp).astype(np.float32)
+    else:
+        yt = np.eye(c, dtype=np.float32)[rng.integers(0, c, size=shape[:-1])]
+    k = 2
+    out = _C.accuracy_matches(_C.from_numpy(yt), _C.from_numpy(yp), kind, 0.5, k)
+    ref = _ref_matches(kind, yt, yp, 0.5, k)
+    assert out.dtype == "float32" and out.shape == ref.shape
+    np.testing.assert_array_equal(np.asarray(out), ref.astype(np.float32))
+
+
+def test_accuracy_matches_errors():
+    yp = _C.from_numpy(np.zeros((3, 4), np.float32))
+    with pytest.raises(ValueError, match=r"\[accuracy_matches\] y_true has shape \(4,\)"):
+        _C.accuracy_matches(_C.from_numpy(np.zeros(4, np.int64)), yp, "sparse")
+    with pytest.raises(ValueError, match=r"\[accuracy_matches\] kind 'values' has no"):
+        _C.accuracy_matches(yp, yp, "values")
+    with pytest.raises(ValueError, match=r"\[accuracy_matches\] y_pred must have a class"):
+        _C.accuracy_matches(_C.from_numpy(np.zeros((), np.int64)),
+                            _C.from_numpy(np.zeros((), np.float32)), "sparse")
