@@ -245,3 +245,16 @@ def test_metric_functions_in_a_mean_metric_wrapper(fn):
         r = m.result()
     ref = np.asarray(getattr(keras.metrics, fn)(y_true, p), np.float64)
     np.testing.assert_allclose(float(r), ref.mean(), rtol=1e-6)
+
+
+def test_default_train_step_with_tensor_sample_weights():
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3)])
+    model.compile(optimizer="adam", metrics=["accuracy"],
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    data = (_t(rng.normal(size=(8, 4)).astype(np.float32)), _t(rng.integers(0, 3, 8)),
+            _t(rng.uniform(size=8).astype(np.float32)))
+    model.train_step(data)
+    with no_host_access("Model.train_step with sample weights"):
+        logs = model.train_step(data)
+        model.test_step(data)
+    assert set(logs) == {"loss", "accuracy"} and np.isfinite(float(logs["loss"]))
