@@ -1,10 +1,13 @@
 """Test helpers: forward checks against NumPy float64, and gradient checks by central
 finite differences."""
 
+import contextlib
+
 import numpy as np
 
 import pyfastfit as ff
 from pyfastfit import ops
+from pyfastfit.core._c import _C
 
 
 def numeric_grad(f64, args, i, eps=1e-3):
@@ -84,3 +87,15 @@ def run_in_threads(work, n=4, timeout=120.0):
         t.join(timeout=timeout)
     assert not any(t.is_alive() for t in threads), "a thread hung"
     assert errors == [], errors
+
+
+@contextlib.contextmanager
+def no_host_access(what="the block"):
+    """Fails when the block exports any tensor's buffer to Python (np.asarray of a
+    Tensor, float(t), a NumPy view of a Variable...): `_C.host_access_count()` counts
+    those exports on this thread. Work that passes runs as `_C` ops only, which a
+    captured step can replay."""
+    before = _C.host_access_count()
+    yield
+    n = _C.host_access_count() - before
+    assert n == 0, f"{what} read or wrote tensor data from Python {n} time(s)."

@@ -58,6 +58,12 @@ DType parse_dtype(const std::string& name) {
                             "': expected one of float32, int32, int64, uint8, bool."));
 }
 
+// Buffers exported to Python on this thread (np.asarray(t), memoryview(t), ...): every
+// host read or write of tensor data from Python goes through the getter below, so a
+// test (or a step capture) sees host access as a change of this count. Thread-local and
+// a plain increment, to cost nothing on the hot path.
+thread_local int64_t host_access_count = 0;
+
 Tensor from_numpy(py::array arr) {
   DType dt = target_dtype(arr.dtype());
   py::dtype want = numpy_dtype(dt);
@@ -83,6 +89,7 @@ Tensor from_numpy(py::array arr) {
 PFF_BINDINGS(tensor, 0) {
   py::class_<Tensor>(m, "Tensor", py::buffer_protocol())
       .def_buffer([](Tensor& t) {
+        ++host_access_count;
         // Host memory only: a device tensor needs an explicit copy (DESIGN.md 7.2).
         PFF_CHECK(t.device() == Device::cpu, "[numpy] cannot view a tensor on ",
                   device_name(t.device()), " as host memory.");
@@ -118,6 +125,7 @@ PFF_BINDINGS(tensor, 0) {
         py::arg("shape"), py::arg("dtype") = "float32");
   m.def("zeros", [](const Shape& s, const std::string& dt) { return Tensor::zeros(s, parse_dtype(dt)); },
         py::arg("shape"), py::arg("dtype") = "float32");
+  m.def("host_access_count", []() { return host_access_count; });
   m.def("set_num_threads", &set_num_threads, py::arg("n"));
   m.def("get_num_threads", &get_num_threads);
 }

@@ -91,6 +91,12 @@ MeanCounts accuracy_counts(AccuracyKind kind, const L* y_true, const float* y_pr
 }
 
 template <typename L>
+void accuracy_matches(AccuracyKind kind, const L* y_true, const float* y_pred, int64_t rows,
+                      int64_t cols, float threshold, int64_t k, float* out) {
+  for (int64_t r = 0; r < rows; ++r) out[r] = match(kind, y_true, y_pred, r, cols, threshold, k);
+}
+
+template <typename L>
 void confusion_update(const L* y_true, const float* y_pred, int64_t n, const float* w,
                       int64_t w_div, const float* thr, int64_t T, float* tp, float* fp,
                       float* tn, float* fn) {
@@ -138,6 +144,8 @@ void confusion_update(const L* y_true, const float* y_pred, int64_t n, const flo
   template MeanCounts accuracy_counts<L>(AccuracyKind, const L*, const float*, int64_t,  \
                                          int64_t, int64_t, const float*, int64_t, float, \
                                          int64_t);                                       \
+  template void accuracy_matches<L>(AccuracyKind, const L*, const float*, int64_t, int64_t, \
+                                    float, int64_t, float*);                             \
   template void confusion_update<L>(const L*, const float*, int64_t, const float*,      \
                                     int64_t, const float*, int64_t, float*, float*,     \
                                     float*, float*);

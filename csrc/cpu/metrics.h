@@ -28,6 +28,12 @@ MeanCounts accuracy_counts(AccuracyKind kind, const L* y_true, const float* y_pr
                            int64_t rows, int64_t cols, int64_t per_sample, const float* w,
                            int64_t w_div, float threshold, int64_t k);
 
+/** The per-item match values of `kind` (accuracy_counts' v_i, 0 or 1; the value itself
+ * for "values") into out[0, rows). Same layout as accuracy_counts. */
+template <typename L>
+void accuracy_matches(AccuracyKind kind, const L* y_true, const float* y_pred, int64_t rows,
+                      int64_t cols, float threshold, int64_t k, float* out);
+
 /**
  * Adds the weighted confusion counts of `n` predictions at each of `num_thresholds`
  * thresholds: an item is predicted positive at threshold t when y_pred > t, and is a true

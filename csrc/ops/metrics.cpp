@@ -22,9 +22,10 @@ AccuracyKind parse_kind(const std::string& k) {
   return K::values;
 }
 
-void check_scalar_state(const Tensor& t, const char* name) {
-  check_float32(t, "accuracy_update_", name);
-  PFF_CHECK(t.numel() == 1, "[accuracy_update_] ", name, " must be a scalar, got shape ",
+void check_scalar_state(const Tensor& t, const char* name,
+                        const char* op = "accuracy_update_") {
+  check_float32(t, op, name);
+  PFF_CHECK(t.numel() == 1, "[", op, "] ", name, " must be a scalar, got shape ",
             shape_str(t.shape()), ".");
 }
 
@@ -42,6 +43,47 @@ void dispatch_labels(const Tensor& t, const char* op, F&& f) {
 
 }  // namespace
 
+namespace {
+
+// The item layout of an accuracy kind: `items` match values of `cols` predictions each
+// (rows of y_pred for the class kinds, elements otherwise), grouped per sample.
+struct AccuracyLayout {
+  AccuracyKind kind;
+  int64_t cols, items, samples, per_sample;
+  Shape items_shape;
+};
+
+AccuracyLayout accuracy_layout(const char* op, const std::optional<Tensor>& y_true,
+                               const Tensor& y_pred, const std::string& kind) {
+  using K = AccuracyKind;
+  AccuracyLayout l;
+  l.kind = parse_kind(kind);
+  auto kd = l.kind;
+  check_float32(y_pred, op, "y_pred");
+  bool rowwise = kd == K::categorical || kd == K::sparse || kd == K::top_k ||
+                 kd == K::sparse_top_k;
+  PFF_CHECK(!rowwise || y_pred.ndim() >= 1, "[", op, "] y_pred must have a class axis for '",
+            kind, "' accuracy; got shape ", shape_str(y_pred.shape()), ".");
+  l.cols = rowwise ? y_pred.dim(-1) : 1;
+  l.items_shape = rowwise ? Shape(y_pred.shape().begin(), y_pred.shape().end() - 1)
+                          : y_pred.shape();
+  l.items = numel_of(l.items_shape);
+  if (rowwise && l.cols == 0) l.items = 0;
+  l.samples = l.items_shape.empty() ? 1 : l.items_shape[0];
+  l.per_sample = l.samples ? l.items / l.samples : 1;
+  if (kd != K::values) {
+    PFF_CHECK(y_true.has_value(), "[", op, "] y_true is required for '", kind, "'.");
+    int64_t want = (kd == K::categorical || kd == K::top_k || !rowwise) ? y_pred.numel()
+                                                                        : l.items;
+    PFF_CHECK(y_true->numel() == want, "[", op, "] y_true has shape ",
+              shape_str(y_true->shape()), " (", y_true->numel(), " values) but y_pred of shape ",
+              shape_str(y_pred.shape()), " needs ", want, ".");
+  }
+  return l;
+}
+
+}  // namespace
+
 void accuracy_update_(Tensor& total, Tensor& count, const std::optional<Tensor>& y_true,
                       const Tensor& y_pred, const std::optional<Tensor>& weights,
                       const std::string& kind, float threshold, int64_t k) {
@@ -49,56 +91,97 @@ void accuracy_update_(Tensor& total, Tensor& count, const std::optional<Tensor>&
   const char* op = "accuracy_update_";
   Device dev = common_device(op, {{"total", total}, {"count", count}, {"y_true", y_true},
                                 {"y_pred", y_pred}, {"sample_weight", weights}});
-  auto kd = parse_kind(kind);
+  parse_kind(kind);  // an unknown kind is reported before any other problem
   check_scalar_state(total, "total");
   check_scalar_state(count, "count");
-  check_float32(y_pred, op, "y_pred");
-  bool rowwise = kd == K::categorical || kd == K::sparse || kd == K::top_k ||
-                 kd == K::sparse_top_k;
-  PFF_CHECK(!rowwise || y_pred.ndim() >= 1, "[", op, "] y_pred must have a class axis for '",
-            kind, "' accuracy; got shape ", shape_str(y_pred.shape()), ".");
-  int64_t cols = rowwise ? y_pred.dim(-1) : 1;
-  Shape items_shape = rowwise ? Shape(y_pred.shape().begin(), y_pred.shape().end() - 1)
-                              : y_pred.shape();
-  int64_t items = numel_of(items_shape);
-  if (rowwise && cols == 0) items = 0;
-  int64_t samples = items_shape.empty() ? 1 : items_shape[0];
-  int64_t per_sample = samples ? items / samples : 1;
-  const Tensor* yt = nullptr;
-  if (kd != K::values) {
-    PFF_CHECK(y_true.has_value(), "[", op, "] y_true is required for '", kind, "'.");
-    yt = &*y_true;
-    int64_t want = (kd == K::categorical || kd == K::top_k || !rowwise) ? y_pred.numel() : items;
-    PFF_CHECK(yt->numel() == want, "[", op, "] y_true has shape ", shape_str(yt->shape()),
-              " (", yt->numel(), " values) but y_pred of shape ", shape_str(y_pred.shape()),
-              " needs ", want, ".");
-  }
+  AccuracyLayout l = accuracy_layout(op, y_true, y_pred, kind);
   const float* w = nullptr;
   int64_t w_div = 1;
   if (weights) {
     check_float32(*weights, op, "sample_weight");
     int64_t wn = weights->numel();
-    if (wn == items) w_div = 1;
-    else if (wn == samples) w_div = per_sample;
+    if (wn == l.items) w_div = 1;
+    else if (wn == l.samples) w_div = l.per_sample;
     else PFF_CHECK(false, "[", op, "] sample_weight has shape ", shape_str(weights->shape()),
-                   "; expected one weight per sample (", samples, ") or per value ",
-                   shape_str(items_shape), ".");
+                   "; expected one weight per sample (", l.samples, ") or per value ",
+                   shape_str(l.items_shape), ".");
     w = weights->f32();
   }
   return on_device(op, dev, [&] {
-    if (items == 0) return;
+    if (l.items == 0) return;
     cpu::MeanCounts c;
-    if (!yt) {
-      c = cpu::accuracy_counts<float>(kd, nullptr, y_pred.f32(), items, cols, per_sample, w,
-                                      w_div, threshold, k);
+    if (l.kind == K::values) {
+      c = cpu::accuracy_counts<float>(l.kind, nullptr, y_pred.f32(), l.items, l.cols,
+                                      l.per_sample, w, w_div, threshold, k);
     } else {
-      dispatch_labels(*yt, op, [&](auto* lab) {
-        c = cpu::accuracy_counts(kd, lab, y_pred.f32(), items, cols, per_sample, w, w_div,
-                                 threshold, k);
+      dispatch_labels(*y_true, op, [&](auto* lab) {
+        c = cpu::accuracy_counts(l.kind, lab, y_pred.f32(), l.items, l.cols, l.per_sample, w,
+                                 w_div, threshold, k);
       });
     }
     total.f32()[0] += static_cast<float>(c.total);
     count.f32()[0] += static_cast<float>(c.count);
+  });
+}
+
+Tensor accuracy_matches(const Tensor& y_true, const Tensor& y_pred, const std::string& kind,
+                        float threshold, int64_t k) {
+  const char* op = "accuracy_matches";
+  Device dev = common_device(op, {{"y_true", y_true}, {"y_pred", y_pred}});
+  PFF_CHECK(kind != "values", "[", op, "] kind 'values' has no matches.");
+  AccuracyLayout l = accuracy_layout(op, y_true, y_pred, kind);
+  return on_device(op, dev, [&] {
+    Tensor out = Tensor::zeros(l.items_shape, DType::float32);
+    if (l.items == 0) return out;
+    dispatch_labels(y_true, op, [&](auto* lab) {
+      cpu::accuracy_matches(l.kind, lab, y_pred.f32(), l.items, l.cols, threshold, k,
+                            out.f32());
+    });
+    return out;
+  });
+}
+
+void sum_update_(const Tensor& total, const Tensor& values,
+                 const std::optional<Tensor>& weights) {
+  const char* op = "sum_update_";
+  Device dev = common_device(op, {{"total", total}, {"values", values},
+                                {"sample_weight", weights}});
+  check_float32(total, op, "total");
+  PFF_CHECK(total.numel() == 1, "[", op, "] total must be a scalar, got shape ",
+            shape_str(total.shape()), ".");
+  check_float32(values, op, "values");
+  int64_t n = values.numel();
+  const float* w = nullptr;
+  int64_t w_div = 1;
+  if (weights) {
+    check_float32(*weights, op, "sample_weight");
+    int64_t wn = weights->numel();
+    PFF_CHECK(wn > 0 ? n % wn == 0 : n == 0, "[", op, "] sample_weight has shape ",
+              shape_str(weights->shape()), " which does not broadcast to the values' shape ",
+              shape_str(values.shape()), ".");
+    w_div = wn ? n / wn : 1;
+    w = weights->f32();
+  }
+  return on_device(op, dev, [&] {
+    if (n == 0) return;
+    // The "values" accumulator with one item per sample is a plain weighted sum.
+    cpu::MeanCounts c = cpu::accuracy_counts<float>(AccuracyKind::values, nullptr,
+                                                    values.f32(), n, 1, 1, w, w_div, 0.f, 0);
+    total.f32()[0] += static_cast<float>(c.total);
+  });
+}
+
+Tensor mean_result(const Tensor& total, const std::optional<Tensor>& count) {
+  const char* op = "mean_result";
+  Device dev = common_device(op, {{"total", total}, {"count", count}});
+  check_scalar_state(total, "total", op);
+  if (count) check_scalar_state(*count, "count", op);
+  return on_device(op, dev, [&] {
+    Tensor out = Tensor::empty({}, DType::float32);
+    float t = total.f32()[0];
+    float c = count ? count->f32()[0] : 1.f;
+    out.f32()[0] = c == 0.f ? 0.f : t / c;
+    return out;
   });
 }
 

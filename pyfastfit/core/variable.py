@@ -79,34 +79,51 @@ class Variable(Tensor):
         """A copy of the current value as a NumPy array."""
         return np.array(self._c, copy=True)
 
-    def _check_shape(self, c, what):
-        if c.shape != self._c.shape:
-            raise ValueError(
-                f"Cannot {what} a value of shape {c.shape} to variable '{self.name}' "
-                f"of shape {self._c.shape}."
-            )
+    def _value_c(self, value):
+        # A Tensor keeps its storage (C++ converts the dtype), so a captured step sees the
+        # op's real input; anything else is converted once, as a constant.
+        if isinstance(value, Tensor):
+            return value._c
+        if isinstance(value, _C.Tensor):
+            return value
+        return to_c(value, self._c.dtype)
+
+    def _check_shape(self, c, what, broadcast=False):
+        shape = self._c.shape
+        if c.shape == shape:
+            return
+        if broadcast and len(c.shape) <= len(shape) and all(
+                s in (1, d) for s, d in zip(reversed(c.shape), reversed(shape))):
+            return
+        raise ValueError(
+            f"Cannot {what} a value of shape {c.shape} to variable '{self.name}' "
+            f"of shape {shape}."
+        )
 
     def assign(self, value):
-        """Writes `value` into the variable in place; returns the variable."""
-        c = to_c(value, self._c.dtype)
+        """Writes `value` into the variable in place; returns the variable.
+
+        `value` must have the variable's shape; it is converted to the variable's dtype.
+        """
+        c = self._value_c(value)
         self._check_shape(c, "assign")
-        np.copyto(np.asarray(self._c), np.asarray(c))
+        _C.assign_(self._c, c)
         return self
 
     def assign_add(self, delta):
-        """Adds `delta` in place; returns the variable."""
-        c = to_c(delta, self._c.dtype)
-        self._check_shape(c, "assign_add")
-        dst = np.asarray(self._c)
-        np.add(dst, np.asarray(c), out=dst)
+        """Adds `delta` (broadcast to the variable's shape) in place; returns the
+        variable."""
+        c = self._value_c(delta)
+        self._check_shape(c, "assign_add", broadcast=True)
+        _C.assign_add_(self._c, c)
         return self
 
     def assign_sub(self, delta):
-        """Subtracts `delta` in place; returns the variable."""
-        c = to_c(delta, self._c.dtype)
-        self._check_shape(c, "assign_sub")
-        dst = np.asarray(self._c)
-        np.subtract(dst, np.asarray(c), out=dst)
+        """Subtracts `delta` (broadcast to the variable's shape) in place; returns the
+        variable."""
+        c = self._value_c(delta)
+        self._check_shape(c, "assign_sub", broadcast=True)
+        _C.assign_sub_(self._c, c)
         return self
 
     def __reduce__(self):

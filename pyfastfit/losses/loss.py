@@ -121,13 +121,57 @@ def _apply_mask(sample_weight, mask, reduction):
     return mask
 
 
+def _tensor_weights(values_shape, w):
+    """`_weights_and_scale`'s broadcasting for a Tensor weight, by Tensor ops (reshape,
+    broadcast_to, cast: the weights' data never visits Python, so a captured step can
+    replay it). Returns (values_shape, float32 weights of values_shape)."""
+    if w.dtype != "float32":
+        w = ops.cast(w, "float32")
+    vshape = tuple(values_shape)
+    if w.shape == vshape:
+        return vshape, w
+    wshape = w.shape
+    if len(vshape) == len(wshape) + 1 and vshape[-1] == 1:  # Keras squeeze/expand rule
+        if len(wshape) == 1:
+            wshape = wshape + (1,)
+        else:
+            vshape = vshape[:-1]
+    elif len(wshape) == len(vshape) + 1 and wshape[-1] == 1:
+        if len(vshape) == 1:
+            vshape = vshape + (1,)
+        else:
+            wshape = wshape[:-1]
+    if len(wshape) < len(vshape) and wshape == vshape[:len(wshape)]:
+        # Weights for the leading axes (e.g. one per sample of (B, T) losses).
+        wshape = wshape + (1,) * (len(vshape) - len(wshape))
+    fits = len(wshape) <= len(vshape) and all(
+        a in (1, b) for a, b in zip(reversed(wshape), reversed(vshape)))
+    if not fits:
+        raise ValueError(
+            f"`sample_weight` of shape {wshape} cannot be broadcast to the per-sample "
+            f"losses of shape {vshape}."
+        )
+    if wshape != w.shape:
+        w = ops.reshape(w, wshape)
+    if wshape != vshape:
+        w = ops.broadcast_to(w, vshape)
+    return vshape, w
+
+
 def _weights_and_scale(values_shape, sample_weight, mask, reduction):
     """NumPy side of `reduce_weighted_values`: returns (values_shape, weights, scale).
 
     `weights` is a float32 array of `values_shape` (or None); the reduced loss is
     `scale * sum(values * weights)`. `values_shape` may change by the Keras
-    squeeze/expand rule.
+    squeeze/expand rule. A Tensor weight without a mask is broadcast by Tensor ops
+    (no host access) unless the scale needs its sum ("mean_with_sample_weight").
     """
+    if (mask is None and isinstance(sample_weight, Tensor)
+            and reduction != "mean_with_sample_weight"):
+        values_shape, w_full = _tensor_weights(values_shape, sample_weight)
+        n = math.prod(values_shape)
+        scale = 1.0 if reduction == "sum" else (1.0 / n if n else 0.0)
+        return values_shape, w_full, scale
     w = None if sample_weight is None else _as_weight_array(sample_weight)
     if mask is not None:
         w = _apply_mask(w, mask, reduction)

@@ -2,84 +2,28 @@
 one fused C++ call that adds the weighted count of correct predictions and the weight
 sum to the metric's (total, count) Variables."""
 
-import numpy as np
-
-from pyfastfit import ops
-from pyfastfit.metrics.metric import _float_np, _np, _same_rank
-from pyfastfit.metrics.reduction_metrics import MeanMetricWrapper, samplewise_weights
+from pyfastfit.metrics.reduction_metrics import MeanMetricWrapper
 from pyfastfit.ops import _metrics as metric_ops
 
 
-def _elementwise_pair(y_true, y_pred):
-    yt, yp = _same_rank(_np(y_true), _float_np(y_pred))
-    if yt.shape != yp.shape:
-        try:
-            shape = np.broadcast_shapes(yt.shape, yp.shape)
-        except ValueError:
-            raise ValueError(
-                f"Shapes of y_true {yt.shape} and y_pred {yp.shape} are incompatible.") from None
-        yt = np.broadcast_to(yt, shape)
-        yp = np.broadcast_to(yp, shape)
-    return np.ascontiguousarray(yt), np.ascontiguousarray(yp)
-
-
-def _class_pred(y_pred, name):
-    yp = _float_np(y_pred)
-    if yp.ndim < 1:
-        raise ValueError(f"{name} expects y_pred with a class axis; got shape {yp.shape}.")
-    return yp
-
-
-def _sparse_labels(y_true, yp):
-    yt = _np(y_true)
-    if yt.ndim == yp.ndim and yt.ndim and yt.shape[-1] == 1:
-        yt = yt[..., 0]
-    if yt.size != yp.size // max(yp.shape[-1], 1) and yp.shape[-1]:
-        raise ValueError(
-            f"Sparse labels of shape {_np(y_true).shape} do not match predictions of shape "
-            f"{yp.shape}: expected labels of shape {yp.shape[:-1]}.")
-    return yt
-
-
 def _prepare(kind, y_true, y_pred, name):
-    """`(y_true, y_pred, items_shape)` checked and aligned for `kind`: elementwise pairs
-    for "exact"/"binary", a class axis on `y_pred` (and sparse labels for "sparse*")
-    otherwise. `name` (the function's or metric's) is used in the messages."""
-    if kind in ("exact", "binary"):
-        yt, yp = _elementwise_pair(y_true, y_pred)
-        return yt, yp, yp.shape
-    yp = _class_pred(y_pred, name)
-    yt = _sparse_labels(y_true, yp) if kind.startswith("sparse") else y_true
-    return yt, yp, yp.shape[:-1]
+    """`(y_true, y_pred, items_shape)` checked and aligned for `kind` (`_C` tensors; see
+    `ops._metrics.accuracy_inputs`). `name` (the function's or metric's) is used in the
+    messages."""
+    return metric_ops.accuracy_inputs(kind, y_true, y_pred, name)
 
 
 def _update(metric, y_true, y_pred, items_shape, sample_weight, kind, threshold=0.5, k=5):
-    w = None if sample_weight is None else samplewise_weights(items_shape, sample_weight)
+    w = None if sample_weight is None else metric_ops.samplewise_weights(items_shape,
+                                                                         sample_weight)
     metric_ops.accuracy_update_(metric.total, metric.count, y_true, y_pred, w, kind,
                                 threshold, k)
 
 
 def _matches(y_true, y_pred, items_shape, kind, threshold=0.5, k=5):
     """The per-item match values (0/1) of `kind`, as a float32 Tensor of `items_shape`
-    (the stateless functions; NumPy, same rules as the fused kernel)."""
-    yt, yp = _np(y_true), _float_np(y_pred)
-    if kind == "exact":
-        v = yt.astype(np.float32) == yp
-    elif kind == "binary":
-        v = yt.astype(np.float32) == (yp > threshold).astype(np.float32)
-    elif kind == "categorical":
-        v = np.argmax(yt, -1) == np.argmax(yp, -1)
-    elif kind == "sparse":
-        v = yt.reshape(items_shape).astype(np.float32) == np.argmax(yp, -1).astype(np.float32)
-    else:
-        labels = np.argmax(yt, -1) if kind == "top_k" else yt.reshape(items_shape)
-        labels = labels.astype(np.int64)
-        c = yp.shape[-1]
-        ok = (labels >= 0) & (labels < c)
-        tv = np.take_along_axis(yp, np.clip(labels, 0, c - 1)[..., None], -1)
-        higher = np.sum(yp > tv, axis=-1)
-        v = ok & (higher < k) & np.isfinite(tv[..., 0])
-    return ops.convert_to_tensor(np.asarray(v, np.float32).reshape(items_shape))
+    (the stateless functions; the fused update's rules, computed in C++)."""
+    return metric_ops.accuracy_matches(y_true, y_pred, kind, threshold, k)
 
 
 # ----------------------------------------------------------------------------- functions

@@ -78,7 +78,8 @@ class Metric:
                        aggregation=aggregation)
         var.path = f"{self.name}/{var.name}"
         self._variables.append(var)
-        self._initial_values.append(np.array(value, dtype=dtype, copy=True))
+        # Kept as a Tensor so reset_state is one `assign` per variable (no host access).
+        self._initial_values.append(Tensor(np.array(value, dtype=dtype, copy=True)))
         return var
 
     def add_weight(self, shape=(), initializer="zeros", dtype=None, name=None):
@@ -114,7 +115,7 @@ class Metric:
     def reset_state(self):
         """Resets all state variables to their initial values."""
         for var, init in zip(self._variables, self._initial_values):
-            np.copyto(np.asarray(var._c), init)
+            var.assign(init)
         for m in self._metrics:
             m.reset_state()
 

@@ -1,51 +1,7 @@
 """Mean, Sum and MeanMetricWrapper (keras/src/metrics/reduction_metrics.py, Keras 3)."""
 
-import numpy as np
-
-from pyfastfit.core import Tensor
-from pyfastfit.metrics.metric import Metric, _float_np, _scalar_result
+from pyfastfit.metrics.metric import Metric
 from pyfastfit.ops import _metrics as metric_ops
-
-
-def samplewise_weights(values_shape, sample_weight):
-    """Keras `reduce_to_samplewise_values` weights, as a float32 array with one weight per
-    value (`values_shape`) or one per sample (leading axis); None without weights.
-
-    Weights align with the leading axes of the values (a `(B,)` weight weights each
-    sample's mean); a trailing dimension of 1 is squeezed or expanded as Keras does.
-    """
-    if sample_weight is None:
-        return None
-    w = _float_np(sample_weight)
-    vshape = tuple(values_shape)
-    vnd = len(vshape)
-    if vnd == w.ndim + 1 and vshape[-1] == 1:
-        if w.ndim == 1:
-            w = w[:, None]
-        else:
-            vshape = vshape[:-1]
-    elif w.ndim == vnd + 1 and w.shape[-1] == 1:
-        if vnd == 1:
-            vshape = vshape + (1,)
-        else:
-            w = w[..., 0]
-    if w.ndim == 0:
-        b = vshape[0] if vshape else 1
-        return np.full((max(b, 1),), w / max(b, 1), dtype=np.float32)
-    if w.shape == vshape:
-        return np.ascontiguousarray(w)
-    if w.ndim == 1 and vshape and w.shape[0] == vshape[0]:
-        return np.ascontiguousarray(w)
-    if w.ndim <= len(vshape):
-        try:
-            wb = np.broadcast_to(w.reshape(w.shape + (1,) * (len(vshape) - w.ndim)), vshape)
-            return np.ascontiguousarray(wb)
-        except ValueError:
-            pass
-    raise ValueError(
-        f"`sample_weight` of shape {w.shape} is not compatible with values of shape "
-        f"{tuple(values_shape)}: expected one weight per sample or per value."
-    )
 
 
 class Mean(Metric):
@@ -69,16 +25,10 @@ class Mean(Metric):
         self.count = self.add_variable(shape=(), initializer="zeros", name="count")
 
     def update_state(self, values, sample_weight=None):
-        values = values if isinstance(values, Tensor) else _float_np(values)
-        w = None if sample_weight is None else samplewise_weights(
-            np.shape(values) if not isinstance(values, Tensor) else values.shape,
-            sample_weight)
-        metric_ops.accuracy_update_(self.total, self.count, None, values, w, "values")
+        metric_ops.mean_update_(self.total, self.count, values, sample_weight)
 
     def result(self):
-        t = float(np.asarray(self.total._c))
-        c = float(np.asarray(self.count._c))
-        return _scalar_result(t / c if c != 0 else 0.0)
+        return metric_ops.mean_result(self.total, self.count)
 
 
 class Sum(Metric):
@@ -97,21 +47,10 @@ class Sum(Metric):
         self.total = self.add_variable(shape=(), initializer="zeros", name="total")
 
     def update_state(self, values, sample_weight=None):
-        v = _float_np(values)
-        if sample_weight is not None:
-            w = _float_np(sample_weight)
-            if w.ndim == 0:
-                v = v * w
-            else:
-                wf = samplewise_weights(v.shape, w)
-                if wf.shape != v.shape and v.ndim:
-                    wf = wf.reshape(wf.shape + (1,) * (v.ndim - wf.ndim))
-                v = v.reshape(np.broadcast_shapes(v.shape, wf.shape)) * wf
-        total = np.asarray(self.total._c)
-        total += np.float32(np.sum(v, dtype=np.float64))
+        metric_ops.sum_update_(self.total, values, sample_weight)
 
     def result(self):
-        return _scalar_result(np.asarray(self.total._c))
+        return metric_ops.mean_result(self.total, None)
 
 
 class MeanMetricWrapper(Mean):

@@ -1,11 +1,9 @@
 """Regression, probabilistic and hinge metrics: mean metrics over the loss functions
 (keras/src/metrics/{regression,probabilistic,hinge}_metrics.py, Keras 3)."""
 
-import numpy as np
-
 from pyfastfit import losses, ops
-from pyfastfit.core import Tensor
 from pyfastfit.metrics.reduction_metrics import Mean, MeanMetricWrapper
+from pyfastfit.ops import _metrics as metric_ops
 
 
 def cosine_similarity(y_true, y_pred, axis=-1):
@@ -120,13 +118,8 @@ class RootMeanSquaredError(Mean):
         self._direction = "down"
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        yt = np.asarray(y_true._c if isinstance(y_true, Tensor) else y_true, np.float32)
-        yp = np.asarray(y_pred._c if isinstance(y_pred, Tensor) else y_pred, np.float32)
-        yt, yp = losses.squeeze_or_expand_to_same_rank(yt, yp)
-        d = yp - yt
-        return super().update_state(d * d, sample_weight=sample_weight)
+        metric_ops.mean_update_(self.total, self.count,
+                                metric_ops.squared_error(y_true, y_pred), sample_weight)
 
     def result(self):
-        t = float(np.asarray(self.total._c))
-        c = float(np.asarray(self.count._c))
-        return ops.convert_to_tensor(np.float32(np.sqrt(t / c) if c != 0 else 0.0))
+        return metric_ops.root_mean_result(self.total, self.count)

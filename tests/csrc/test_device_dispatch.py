@@ -181,6 +181,9 @@ CASES = [
      lambda: [f32(1, 3, 4), f32(1, 5, 2), f32(3, 2, 4), f32(1, 3, 4), f32(1, 3, 4), "elu",
               1.0, [1], [0], [0], [1], True, True, True]),
     ("gaussian_noise", _C.gaussian_noise_forward, lambda: [f32(6), 0.5, 1, 0]),
+    ("accuracy_matches", _C.accuracy_matches, lambda: [i64([1, 0]), f32(2, 3), "sparse"]),
+    ("mean_result", _C.mean_result,
+     lambda: [T(np.array(3, np.float32)), T(np.array(2, np.float32))]),
 ]
 IDS = [f"{fn.__name__}-{name}" for name, fn, _ in CASES]
 
@@ -193,6 +196,10 @@ INPLACE = [
               "binary"]),
     ("confusion_update_", _C.confusion_update_,
      lambda: [f32(2), f32(2), None, f32(2), f32(5), f32(5), f32(2), None]),
+    ("sum_update_", _C.sum_update_, lambda: [T(np.array(0, np.float32)), f32(4), f32(2)]),
+    ("assign_", _C.assign_, lambda: [f32(2, 3), f32(2, 3)]),
+    ("assign_add_", _C.assign_add_, lambda: [f32(2, 3), f32(3)]),
+    ("assign_sub_", _C.assign_sub_, lambda: [f32(2, 3), f32(2, 1)]),
 ]
 
 
