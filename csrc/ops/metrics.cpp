@@ -174,13 +174,22 @@ void sum_update_(const Tensor& total, const Tensor& values,
 Tensor mean_result(const Tensor& total, const std::optional<Tensor>& count) {
   const char* op = "mean_result";
   Device dev = common_device(op, {{"total", total}, {"count", count}});
-  check_scalar_state(total, "total", op);
-  if (count) check_scalar_state(*count, "count", op);
+  check_float32(total, op, "total");
+  if (count) {
+    check_float32(*count, op, "count");
+    PFF_CHECK(count->shape() == total.shape(), "[", op, "] count has shape ",
+              shape_str(count->shape()), " but total has shape ", shape_str(total.shape()),
+              "; they must match.");
+  }
   return on_device(op, dev, [&] {
-    Tensor out = Tensor::empty({}, DType::float32);
-    float t = total.f32()[0];
-    float c = count ? count->f32()[0] : 1.f;
-    out.f32()[0] = c == 0.f ? 0.f : t / c;
+    Tensor out = Tensor::empty(total.shape(), DType::float32);
+    const float* t = total.f32();
+    const float* c = count ? count->f32() : nullptr;
+    float* o = out.f32();
+    for (int64_t i = 0, n = total.numel(); i < n; ++i) {
+      float ci = c ? c[i] : 1.f;
+      o[i] = ci == 0.f ? 0.f : t[i] / ci;
+    }
     return out;
   });
 }

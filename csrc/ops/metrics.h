@@ -25,8 +25,8 @@ Tensor accuracy_matches(const Tensor& y_true, const Tensor& y_pred, const std::s
  * Keras `Sum` after reduce_to_samplewise_values. */
 void sum_update_(const Tensor& total, const Tensor& values, const std::optional<Tensor>& weights);
 
-/** A new 0-d float32 tensor total / count, 0 where count == 0 (Keras divide_no_nan); a
- * copy of total when there is no count. */
+/** A new float32 tensor total / count elementwise, 0 where count == 0 (Keras
+ * divide_no_nan; count has total's shape), or a copy of total when there is no count. */
 Tensor mean_result(const Tensor& total, const std::optional<Tensor>& count);
 
 /** Adds the weighted TP/FP/TN/FN counts at each threshold (y_pred > t; label y_true != 0)

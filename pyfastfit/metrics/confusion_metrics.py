@@ -72,7 +72,18 @@ def update_confusion_matrix_variables(variables, y_true, y_pred, thresholds, top
     """Adds a batch to `variables` (dict with keys "tp", "fp", "tn", "fn") at each
     threshold, as Keras's `metrics_utils.update_confusion_matrix_variables` (multi_label
     False): predictions are flattened, an item is positive when `y_pred > threshold`,
-    a label is positive when `y_true != 0`."""
+    a label is positive when `y_true != 0`.
+
+    Without top_k, class_id and label_weights the inputs are aligned by `_C` ops (no
+    host access); those options use NumPy."""
+    if top_k is None and class_id is None and label_weights is None:
+        yt, yp = metric_ops.confusion_inputs(y_true, y_pred)
+        w = None if sample_weight is None else metric_ops.confusion_weights(yp.shape,
+                                                                            sample_weight)
+        metric_ops.confusion_update_(variables.get("tp"), variables.get("fp"),
+                                     variables.get("tn"), variables.get("fn"), yt, yp,
+                                     thresholds, w)
+        return
     yp, yt = _same_rank(_float_np(y_pred), _np(y_true))
     if top_k is not None:
         yp = _filter_top_k(yp, top_k)
@@ -108,8 +119,7 @@ class _ConfusionMatrixConditionCount(Metric):
                                           self._thr, sample_weight=sample_weight)
 
     def result(self):
-        acc = np.asarray(self.accumulator._c)
-        return _scalar_result(acc[0] if len(self.thresholds) == 1 else acc)
+        return metric_ops.ratio_result(self.accumulator, scalar=len(self.thresholds) == 1)
 
     def get_config(self):
         return {**super().get_config(), "thresholds": self.init_thresholds}
@@ -182,11 +192,8 @@ class _PrecisionRecall(Metric):
             sample_weight=sample_weight)
 
     def result(self):
-        tp = np.asarray(self.true_positives._c)
-        other = np.asarray(self._other._c)
-        denom = tp + other
-        res = np.where(denom != 0, tp / np.where(denom != 0, denom, 1), 0).astype(np.float32)
-        return _scalar_result(res[0] if len(self.thresholds) == 1 else res)
+        return metric_ops.ratio_result(self.true_positives, self._other, add_num=True,
+                                       scalar=len(self.thresholds) == 1)
 
     def get_config(self):
         return {**super().get_config(), "thresholds": self.init_thresholds,
@@ -313,7 +320,8 @@ class AUC(Metric):
             yp = _np(y_pred).astype(np.float64)
             y_pred = (1.0 / (1.0 + np.exp(-yp))).astype(np.float32)
         if not self._built:
-            self._build(_np(y_pred).shape)
+            self._build(tuple(y_pred.shape) if hasattr(y_pred, "shape")
+                        else np.shape(y_pred))
         if self.multi_label:
             return self._update_multi_label(y_true, y_pred, sample_weight)
         update_confusion_matrix_variables(

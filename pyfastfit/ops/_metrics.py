@@ -115,6 +115,17 @@ def mean_result(total, count):
     return wrap(_C.mean_result(total._c, None if count is None else count._c))
 
 
+def ratio_result(num, den=None, add_num=False, scalar=False):
+    """`num / den` elementwise (0 where den is 0; `num + den` as the denominator with
+    `add_num`, as precision `tp / (tp + fp)`; a copy of `num` without `den`) as a new
+    float32 Tensor, 0-d when `scalar` (a one-threshold metric)."""
+    den_c = None if den is None else den._c
+    if add_num:
+        den_c = _C.add(num._c, den_c)
+    out = _C.mean_result(num._c, den_c)
+    return wrap(out.reshape(()) if scalar else out)
+
+
 def root_mean_result(total, count):
     """`sqrt(total / count)` (0 when count is 0) as a new 0-d float32 Tensor."""
     return wrap(_C.sqrt(_C.mean_result(total._c, count._c)))
@@ -124,6 +135,47 @@ def squared_error(y_true, y_pred):
     """`square(y_pred - y_true)` after Keras's rank alignment, as a float32 `_C.Tensor`."""
     yt, yp = same_rank(_c(y_true), _c(y_pred))
     return _C.square(_C.subtract(yp, yt))
+
+
+def confusion_inputs(y_true, y_pred):
+    """`(y_true, y_pred)` as `_C.Tensor`s for `confusion_update_`: Keras's rank alignment,
+    then labels reshaped to the predictions' shape when the sizes agree."""
+    yp, yt = same_rank(_c(y_pred), _c(y_true, False))
+    if yt.shape != yp.shape:
+        if yt.size != yp.size:
+            raise ValueError(
+                f"y_true of shape {_shape(y_true)} and y_pred of shape {_shape(y_pred)} are "
+                "incompatible.")
+        yt = yt.reshape(yp.shape)
+    return yt, yp
+
+
+def confusion_weights(pred_shape, sample_weight):
+    """Float32 `_C.Tensor` weights for `confusion_update_`: one per prediction, or one per
+    leading block (a sample); a scalar or broadcastable weight is broadcast."""
+    w = _c(sample_weight)
+    pred_shape = tuple(pred_shape)
+    if w.shape == pred_shape:
+        return w
+    n = 1
+    for d in pred_shape:
+        n *= d
+    if w.ndim == 0:
+        return _broadcast(w, pred_shape)
+    if pred_shape and w.ndim == 1 and w.shape[0] == pred_shape[0]:
+        return w  # one weight per sample: the kernel spreads it over the sample's items
+    if w.size and n % w.size == 0 and pred_shape[:w.ndim] == w.shape:
+        return w  # one weight per leading block
+    fits = w.ndim <= len(pred_shape) and all(
+        a in (1, b) for a, b in zip(reversed(w.shape), reversed(pred_shape)))
+    if not fits:
+        raise ValueError(f"`sample_weight` of shape {w.shape} cannot be broadcast to the "
+                         f"predictions' shape {pred_shape}.")
+    return _broadcast(w, pred_shape)
+
+
+def _shape(x):
+    return tuple(x.shape) if hasattr(x, "shape") else np.shape(x)
 
 
 def accuracy_inputs(kind, y_true, y_pred, name):
@@ -199,6 +251,7 @@ def confusion_update_(tp, fp, tn, fn, y_true, y_pred, thresholds, sample_weight=
                          None if sample_weight is None else _c(sample_weight))
 
 
-__all__ = ["accuracy_inputs", "accuracy_matches", "accuracy_update_", "confusion_update_", "mean_result",
-           "mean_update_", "root_mean_result", "same_rank", "samplewise_weights",
+__all__ = ["accuracy_inputs", "accuracy_matches", "accuracy_update_", "confusion_inputs",
+           "confusion_update_", "confusion_weights", "mean_result", "mean_update_",
+           "ratio_result", "root_mean_result", "same_rank", "samplewise_weights",
            "squared_error", "sum_update_"]

@@ -258,3 +258,56 @@ def test_default_train_step_with_tensor_sample_weights():
         logs = model.train_step(data)
         model.test_step(data)
     assert set(logs) == {"loss", "accuracy"} and np.isfinite(float(logs["loss"]))
+
+
+@pytest.mark.parametrize("name", ["Precision", "Recall", "TruePositives", "FalsePositives",
+                                  "TrueNegatives", "FalseNegatives"])
+@pytest.mark.parametrize("thresholds", [None, [0.2, 0.5, 0.8]])
+def test_confusion_metrics_on_tensors(name, thresholds):
+    y = (rng.uniform(size=(10, 3)) > 0.5).astype(np.float32)
+    p = rng.uniform(size=(10, 3)).astype(np.float32)
+    w = rng.uniform(size=(10,)).astype(np.float32)
+    m = getattr(keras.metrics, name)(thresholds=thresholds)
+    with no_host_access(name):
+        m.update_state(_t(y), _t(p))
+        m.update_state(_t(y), _t(p), sample_weight=_t(w))
+        r = m.result()
+    thr = np.array([0.5] if thresholds is None else thresholds)
+    ww = np.concatenate([np.ones(30), np.repeat(w, 3)])
+    label = np.tile(y.ravel(), 2) != 0
+    pred = np.tile(p.ravel(), 2)[:, None] > thr  # (items, thresholds)
+    tp = (ww[:, None] * (pred & label[:, None])).sum(0)
+    fp = (ww[:, None] * (pred & ~label[:, None])).sum(0)
+    fn = (ww[:, None] * (~pred & label[:, None])).sum(0)
+    tn = (ww[:, None] * (~pred & ~label[:, None])).sum(0)
+    want = {"Precision": tp / (tp + fp), "Recall": tp / (tp + fn), "TruePositives": tp,
+            "FalsePositives": fp, "TrueNegatives": tn, "FalseNegatives": fn}[name]
+    assert r.shape == (() if thresholds is None else (3,))
+    np.testing.assert_allclose(np.asarray(r), want.reshape(r.shape), rtol=1e-5)
+
+
+@pytest.mark.parametrize("wshape", [(), (10,), (10, 3), (3,), (1, 3)])
+def test_confusion_tensor_weights_of_every_shape(wshape):
+    y = (rng.uniform(size=(10, 3)) > 0.5).astype(np.float32)
+    p = rng.uniform(size=(10, 3)).astype(np.float32)
+    w = rng.uniform(size=wshape).astype(np.float32)
+    m = keras.metrics.Precision(thresholds=[0.3, 0.6])
+    with no_host_access():
+        m.update_state(_t(y), _t(p), sample_weight=_t(w))
+        r = m.result()
+    wb = np.broadcast_to(w[:, None] if wshape == (10,) else w, (10, 3)).astype(np.float64)
+    pred = p[..., None] > np.array([0.3, 0.6])
+    tp = (wb[..., None] * (pred & (y != 0)[..., None])).sum((0, 1))
+    fp = (wb[..., None] * (pred & (y == 0)[..., None])).sum((0, 1))
+    np.testing.assert_allclose(np.asarray(r), tp / (tp + fp), rtol=1e-5)
+    with pytest.raises(ValueError, match=r"`sample_weight` of shape \(4,\) cannot be"):
+        m.update_state(_t(y), _t(p), sample_weight=_t(np.ones(4, np.float32)))
+
+
+def test_precision_with_no_positive_predictions_is_zero():
+    m = keras.metrics.Precision(thresholds=[0.5, 0.99])
+    with no_host_access():
+        m.update_state(_t(np.array([1.0, 0.0], np.float32)),
+                       _t(np.array([0.7, 0.2], np.float32)))
+        r = m.result()
+    np.testing.assert_array_equal(np.asarray(r), [1.0, 0.0])  # divide_no_nan at 0.99

@@ -129,8 +129,20 @@ def test_mean_result_is_divide_no_nan(total, count, expect):
     assert not copy.shares_memory_with(t)
 
 
+def test_mean_result_is_elementwise_on_vectors():
+    tp = np.array([3.0, 0.0, 2.0, np.nan, 0.0], np.float32)
+    den = np.array([4.0, 0.0, 0.0, 0.0, 5.0], np.float32)
+    r = _C.mean_result(_C.from_numpy(tp), _C.from_numpy(den))
+    want = np.where(den != 0, tp.astype(np.float64) / np.where(den != 0, den, 1), 0.0)
+    assert r.shape == (5,)
+    np.testing.assert_array_equal(np.asarray(r), want.astype(np.float32))
+    empty = _C.mean_result(_C.from_numpy(np.zeros(0, np.float32)), None)
+    assert empty.shape == (0,)
+
+
 def test_mean_result_checks_its_state():
-    with pytest.raises(ValueError, match=r"\[mean_result\] count must be a scalar"):
+    with pytest.raises(ValueError, match=r"\[mean_result\] count has shape \(2,\) but "
+                                         r"total has shape \(\)"):
         _C.mean_result(_scalar(), _C.from_numpy(np.zeros(2, np.float32)))
     with pytest.raises(ValueError, match=r"\[mean_result\] total"):
         _C.mean_result(_C.from_numpy(np.zeros((), np.int32)), None)
