@@ -93,7 +93,8 @@ class _Entry:
     """What one call signature has: a warm-up call, two recordings that must agree,
     then the replay; or the reason it runs eagerly."""
 
-    __slots__ = ("calls", "first", "recording", "callbacks", "rebuild", "reason", "lock")
+    __slots__ = ("calls", "first", "recording", "callbacks", "rebuild", "reason", "lock",
+                 "stale")
 
     def __init__(self):
         self.calls = 0
@@ -103,6 +104,7 @@ class _Entry:
         self.rebuild = None
         self.reason = None
         self.lock = threading.Lock()
+        self.stale = False  # set by Function.recheck: record once more and compare
 
 
 class Function:
@@ -139,6 +141,14 @@ class Function:
             pass
         return bound
 
+    def recheck(self):
+        """Makes the next call of each signature record again and compare with its
+        recording, replaying again only when both agree. `fit` / `evaluate` /
+        `predict` call it when they start, so Python attributes changed between calls
+        (a Dropout `rate`, a layer's `trainable`) take effect."""
+        for entry in self._entries.values():
+            entry.stale = entry.recording is not None
+
     def __call__(self, *args, **kwargs):
         if hooks.is_capturing():
             return self.python_function(*args, **kwargs)  # inside another capture: inline
@@ -173,13 +183,13 @@ class Function:
 
     def _call(self, entry, key, args, kwargs, leaves):
         self.fallback_reason = None
-        if entry.recording is not None:
+        if entry.recording is not None and not entry.stale:
             for callback in entry.callbacks:
                 callback()
             outs = entry.recording.replay(leaves)
             return entry.rebuild(iter(outs))
         entry.calls += 1
-        if entry.calls == 1:
+        if entry.calls == 1 and entry.recording is None:
             # Warm-up: the first call builds layers and optimizer slots, creates
             # variables and fills caches; none of that may be recorded.
             return self.python_function(*args, **kwargs)
@@ -200,7 +210,12 @@ class Function:
             entry.first = None
             return result
         recording.set_outputs(tensors)
-        if entry.first is None:
+        if entry.stale:
+            entry.stale = False
+            if recording.signature != entry.recording.signature:
+                # Something changed: the new recording must be confirmed by the next.
+                entry.recording, entry.first = None, recording.signature
+        elif entry.first is None:
             entry.first = recording.signature
         else:
             entry.recording, entry.callbacks, entry.rebuild = recording, capture.callbacks, rebuild

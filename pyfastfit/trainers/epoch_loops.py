@@ -21,6 +21,7 @@ that replaces them must keep the contract documented on each method:
 
 import numpy as np
 
+from pyfastfit.capture import Function
 from pyfastfit.trainers import _tree
 from pyfastfit.trainers.data_adapters import (
     ArrayDataAdapter,
@@ -170,7 +171,7 @@ class EpochLoops:
         _set(self, "stop_training", False)
         _set(self, "_cached_metrics", None)
         _set(self, "_tw_cache", None)
-        self.make_train_function()
+        _recheck(self.make_train_function())
         val_adapter = None
         training_logs = {}
         callbacks.on_train_begin()
@@ -314,7 +315,7 @@ class EpochLoops:
         """Resets metrics, runs `on_test_begin`, the test epoch, `on_test_end`;
         returns the logs dict (Python floats)."""
         _set(self, "stop_evaluating", False)
-        self.make_test_function()
+        _recheck(self.make_test_function())
         callbacks.on_test_begin()
         self.reset_metrics()
         logs = self._run_test_epoch(adapter, callbacks)
@@ -390,7 +391,7 @@ class EpochLoops:
         _check_input_keys(self, x, batch_size, adapter)
         callbacks = _make_callbacks(self, callbacks, verbose, 1, adapter.num_batches)
         _set(self, "stop_predicting", False)
-        self.make_predict_function()
+        _recheck(self.make_predict_function())
         callbacks.on_predict_begin()
         flat_outputs, pack = self._run_predict_epoch(adapter, callbacks)
         callbacks.on_predict_end()
@@ -448,3 +449,10 @@ class EpochLoops:
         data = self._single_batch(x)
         out = (self.predict_function or self.make_predict_function())(data)
         return _tree.map_structure(lambda t: np.array(t), out)
+
+
+def _recheck(step_fn):
+    # A compiled step replays what it recorded: at the start of fit / evaluate /
+    # predict it records once more, so attributes changed since (a Dropout rate) count.
+    if isinstance(step_fn, Function):
+        step_fn.recheck()

@@ -291,3 +291,34 @@ def test_nested_arguments_and_python_keywords():
         np.testing.assert_array_equal(np.asarray(got["out"]), a + b)
     assert f.fallback_reason is None
     assert len(f._entries) == 2
+
+
+def test_recheck_sees_python_attributes_changed_between_calls():
+    layer = layers.Dropout(0.5, seed=1)
+
+    @keras.function
+    def f(x):
+        return layer(x, training=True)
+
+    x = np.ones((200,), "float32")
+    for _ in range(4):
+        f(x)
+    layer.rate = 0.0  # baked into the recording: a replay would still drop
+    f.recheck()
+    for _ in range(3):
+        np.testing.assert_array_equal(np.asarray(f(x)), x)
+    assert f.fallback_reason is None
+
+
+def test_fit_rechecks_its_compiled_step():
+    m = keras.Sequential([keras.Input((12,)), layers.Dense(8, activation="relu"),
+                          layers.Dropout(0.5), layers.Dense(4)])
+    m.compile(optimizer="sgd", loss=keras.losses.SparseCategoricalCrossentropy(True))
+    keras.config.set_fast_path_enabled(False)
+    x, y = _data(64)
+    m.fit(x, y, batch_size=8, epochs=1, verbose=0)
+    m.layers[1].rate = 0.0
+    before = m.layers[1]._counter
+    m.fit(x, y, batch_size=8, epochs=1, verbose=0)
+    assert m.train_function.fallback_reason is None
+    assert m.layers[1]._counter == before  # rate 0: no draws at all, not replayed ones
