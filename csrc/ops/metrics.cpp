@@ -1,6 +1,8 @@
 // Metric ops: checks and dispatch to cpu::accuracy_counts / cpu::confusion_update.
 #include "ops/metrics.h"
 
+#include <tuple>
+
 #include "core/check.h"
 #include "core/device.h"
 #include "cpu/metrics.h"
@@ -44,6 +46,20 @@ void dispatch_labels(const Tensor& t, const char* op, F&& f) {
 }  // namespace
 
 namespace {
+
+/** Weights that broadcast over the `n` items as leading-axis groups: the pointer (null
+ *  without weights) and the number of items each weight covers. */
+std::pair<const float*, int64_t> leading_weights(const std::optional<Tensor>& weights,
+                                                 int64_t n, const Tensor& of,
+                                                 const char* what, const char* op) {
+  if (!weights) return {nullptr, 1};
+  check_float32(*weights, op, "sample_weight");
+  int64_t wn = weights->numel();
+  PFF_CHECK(wn > 0 ? n % wn == 0 : n == 0, "[", op, "] sample_weight has shape ",
+            shape_str(weights->shape()), " which does not broadcast to ", what, " shape ",
+            shape_str(of.shape()), ".");
+  return {weights->f32(), wn ? n / wn : 1};
+}
 
 // The item layout of an accuracy kind: `items` match values of `cols` predictions each
 // (rows of y_pred for the class kinds, elements otherwise), grouped per sample.
@@ -151,17 +167,10 @@ void sum_update_(const Tensor& total, const Tensor& values,
             shape_str(total.shape()), ".");
   check_float32(values, op, "values");
   int64_t n = values.numel();
-  const float* w = nullptr;
-  int64_t w_div = 1;
-  if (weights) {
-    check_float32(*weights, op, "sample_weight");
-    int64_t wn = weights->numel();
-    PFF_CHECK(wn > 0 ? n % wn == 0 : n == 0, "[", op, "] sample_weight has shape ",
-              shape_str(weights->shape()), " which does not broadcast to the values' shape ",
-              shape_str(values.shape()), ".");
-    w_div = wn ? n / wn : 1;
-    w = weights->f32();
-  }
+  // Not a structured binding: the kernel lambda captures them (C++17).
+  const float* w;
+  int64_t w_div;
+  std::tie(w, w_div) = leading_weights(weights, n, values, "the values'", op);
   return on_device(op, dev, [&] {
     if (n == 0) return;
     // The "values" accumulator with one item per sample is a plain weighted sum.
@@ -221,17 +230,9 @@ void confusion_update_(const std::optional<Tensor>& tp, const std::optional<Tens
               " entries but there are ", T, " thresholds.");
     acc[q] = a.f32();
   }
-  const float* w = nullptr;
-  int64_t w_div = 1;
-  if (weights) {
-    check_float32(*weights, op, "sample_weight");
-    int64_t wn = weights->numel();
-    PFF_CHECK(wn > 0 ? n % wn == 0 : n == 0, "[", op, "] sample_weight has shape ",
-              shape_str(weights->shape()), " which does not broadcast to y_pred's shape ",
-              shape_str(y_pred.shape()), ".");
-    w_div = wn ? n / wn : 1;
-    w = weights->f32();
-  }
+  const float* w;
+  int64_t w_div;
+  std::tie(w, w_div) = leading_weights(weights, n, y_pred, "y_pred's", op);
   return on_device(op, dev, [&] {
     if (n == 0 || T == 0) return;
     dispatch_labels(y_true, op, [&](auto* lab) {
