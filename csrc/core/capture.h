@@ -94,7 +94,9 @@ class Recording {
   void end_boundary() { --boundary_depth_; }
   /** A tensor made from Python values during recording: its role names its content. */
   void add_constant(const Tensor& t);
-  /** "in3", "a17+64" or "x" (outside) for the tensor's storage. */
+  /** The tensor's storage as the signature names it: "in3" (input 3), "a17+64" (64 bytes
+   *  into allocation 17), "k<hash>" (a constant made from Python values, by content) or
+   *  "x<address>" (outside state: a variable, an optimizer slot). */
   std::string role(const Tensor& t) const;
 
  private:
