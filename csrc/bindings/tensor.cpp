@@ -117,6 +117,13 @@ PFF_BINDINGS(tensor, 0) {
       .def("clone", capture::recorded("clone", [](const Tensor& t) { return t.clone(); }),
            py::call_guard<py::gil_scoped_release>())
       .def("reshape", [](const Tensor& t, const Shape& s) { return t.reshaped(s); })
+      // pickle / copy.deepcopy (optimizer plans and caches hold _C tensors): rebuilt by
+      // from_numpy from a NumPy copy of the value, as pyfastfit.Tensor is.
+      .def("__reduce__", [](py::object self) {
+        py::object copy = py::module_::import("numpy").attr("array")(self, py::arg("copy") = true);
+        return py::make_tuple(py::module_::import("pyfastfit._C").attr("from_numpy"),
+                              py::make_tuple(copy));
+      })
       .def("shares_memory_with", [](const Tensor& a, const Tensor& b) {
         return a.holder() == b.holder();
       });

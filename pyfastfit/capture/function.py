@@ -141,6 +141,11 @@ class Function:
             pass
         return bound
 
+    def __reduce__(self):
+        # Copies (copy.deepcopy of a model, pickling) compile afresh: recordings hold
+        # buffers of this object's state, never the copy's.
+        return (Function, (self.python_function, self.jit_compile, self.reduce_retracing))
+
     def recheck(self):
         """Makes the next call of each signature record again and compare with its
         recording, replaying again only when both agree. `fit` / `evaluate` /

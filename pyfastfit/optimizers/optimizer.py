@@ -2,6 +2,7 @@
 whole step (clipping, weight decay, every variable's update, iterations += 1) is one
 C++ call with the GIL released."""
 
+import copy
 import re
 import warnings
 
@@ -120,6 +121,21 @@ class Optimizer:
         self._lr_scratch_np = np.asarray(self._lr_scratch._c)
         self._learning_rate = None
         self._set_learning_rate(learning_rate, initial=True)
+
+    def __deepcopy__(self, memo):
+        # The default copy, then what is keyed by object identity or views another
+        # attribute's storage is rebuilt for the copies (a copied model trains on).
+        new = type(self).__new__(type(self))
+        memo[id(self)] = new
+        for key, value in self.__dict__.items():
+            new.__dict__[key] = copy.deepcopy(value, memo)
+        new._trainable_variables_indices = {
+            id(v): i for i, v in enumerate(new._trainable_variables)}
+        new._exclude_ids = {id(memo[i]) if i in memo else i for i in self._exclude_ids}
+        new._plan_key = new._plan = None
+        new._iterations_np = np.asarray(new._iterations._c)
+        new._lr_scratch_np = np.asarray(new._lr_scratch._c)
+        return new
 
     # ----------------------------------------------------------------- variables
     def _make_variable(self, value, name, track=True):

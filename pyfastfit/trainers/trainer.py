@@ -6,6 +6,7 @@ These are the eager (Python) loops calling `train_step` / `test_step` /
 `predict_step`; a compiled C++ loop can replace them when `run_eagerly` is False.
 """
 
+import copy
 import inspect
 
 from pyfastfit import ops
@@ -45,6 +46,9 @@ def _batch_size_of(x):
             shape = getattr(leaf, "shape", None)
             return int(shape[0]) if shape else 1
     return 1
+
+
+_STEP_FUNCTIONS = ("train_function", "test_function", "predict_function")
 
 
 class Trainer(EpochLoops):
@@ -389,6 +393,17 @@ class Trainer(EpochLoops):
         """One prediction step: returns `self(x, training=False)`."""
         x, _, _ = unpack_x_y_sample_weight(data)
         return self(x, training=False)
+
+    def __deepcopy__(self, memo):
+        # A copy shares no compiled state: the C++ Programs and recorded step functions
+        # hold this model's buffers, so the copy builds its own on first use.
+        new = type(self).__new__(type(self))
+        memo[id(self)] = new
+        for key, value in self.__dict__.items():
+            if key == "_fast_programs":
+                continue
+            new.__dict__[key] = None if key in _STEP_FUNCTIONS else copy.deepcopy(value, memo)
+        return new
 
     def _compiled(self, step):
         """`step` (a bound step method) for the eager loops: wrapped in
