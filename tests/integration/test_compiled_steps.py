@@ -1,0 +1,307 @@
+"""Compiled step functions (`pyfastfit.function` around `train_step` / `test_step` /
+`predict_step`, the default of `compile`) give the numbers `run_eagerly=True` gives, on
+the programs of the keras.io guides: each scenario runs the same seeded program twice and
+compares History, evaluate, predict and the final weights, and checks which path the
+compiled run took (replayed, or eager with a sensible reason)."""
+
+import numpy as np
+import pytest
+
+import pyfastfit as keras
+from pyfastfit import layers, ops
+from pyfastfit.capture import Function
+
+RTOL, ATOL = 1e-5, 1e-6
+
+
+def _data(n=70, d=6, k=3, seed=0):
+    rng = np.random.default_rng(seed)
+    return (rng.standard_normal((n, d)).astype("float32"),
+            rng.integers(0, k, n).astype("int32"))
+
+
+@pytest.fixture
+def eager_loop():
+    """Built-in models too take the eager loop (the C++ fast path off)."""
+    keras.config.set_fast_path_enabled(False)
+    yield
+    keras.config.set_fast_path_enabled(True)
+
+
+def _replayed(fn):
+    """True when `fn` is a Function that has a confirmed recording (it replayed)."""
+    return isinstance(fn, Function) and any(
+        e.recording is not None for e in fn._entries.values())
+
+
+def _twice(program):
+    """(eager, compiled) results of `program(run_eagerly)`."""
+    return program(True), program(False)
+
+
+def _assert_same(eager, compiled):
+    """Same History, evaluate and predict values, and final weights."""
+    model_e, model_c = eager["model"], compiled["model"]
+    assert not isinstance(model_e.train_function, Function)
+    for key in ("history", "eval"):
+        if key not in eager:
+            continue
+        assert list(eager[key]) == list(compiled[key])
+        for name in eager[key]:
+            np.testing.assert_allclose(compiled[key][name], eager[key][name], rtol=RTOL,
+                                       atol=ATOL, err_msg=f"{key}[{name!r}]")
+    for key in ("pred", "extra"):
+        if key in eager:
+            for a, b in zip(eager[key], compiled[key]):
+                np.testing.assert_allclose(np.asarray(b), np.asarray(a), rtol=RTOL,
+                                           atol=ATOL, err_msg=key)
+    # Layer names get new suffixes in the second model: compare the weights' own names.
+    names_e = [(w.name, w.shape) for w in model_e.weights]
+    assert names_e == [(w.name, w.shape) for w in model_c.weights]
+    for name, a, b in zip(names_e, model_e.get_weights(), model_c.get_weights()):
+        np.testing.assert_allclose(b, a, rtol=RTOL, atol=ATOL, err_msg=name)
+
+
+# --------------------------------------------------------------------------- subclassing
+class Linear(layers.Layer):
+    """The guide's custom layer: weights from add_weight, call written with ops."""
+
+    def __init__(self, units, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+
+    def build(self, input_shape):
+        self.w = self.add_weight(shape=(input_shape[-1], self.units),
+                                 initializer="glorot_uniform")
+        self.b = self.add_weight(shape=(self.units,), initializer="zeros")
+
+    def call(self, inputs):
+        return ops.add(ops.matmul(inputs, self.w), self.b)
+
+
+class ActivityRegularization(layers.Layer):
+    """add_loss in call: an activity penalty on each forward pass."""
+
+    def __init__(self, rate=1e-2, **kwargs):
+        super().__init__(**kwargs)
+        self.rate = rate
+
+    def call(self, inputs):
+        self.add_loss(ops.multiply(self.rate, ops.mean(ops.square(inputs))))
+        return inputs
+
+
+class MLP(keras.Model):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.hidden = Linear(8)
+        self.reg = ActivityRegularization()
+        self.out = Linear(3)
+
+    def call(self, inputs):
+        return self.out(self.reg(ops.relu(self.hidden(inputs))))
+
+
+class WeightedHits(keras.metrics.Metric):
+    """A Metric subclass: state from add_variable, updated with assign_add."""
+
+    def __init__(self, name="weighted_hits", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.hits = self.add_variable(shape=(), initializer="zeros", name="hits")
+        self.seen = self.add_variable(shape=(), initializer="zeros", name="seen")
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        y_true = ops.cast(ops.reshape(y_true, (-1,)), "int32")
+        hit = ops.cast(ops.equal(y_true, ops.cast(ops.argmax(y_pred, axis=-1), "int32")),
+                       "float32")
+        w = ops.ones_like(hit) if sample_weight is None else ops.reshape(
+            ops.cast(sample_weight, "float32"), (-1,))
+        self.hits.assign_add(ops.sum(ops.multiply(hit, w)))
+        self.seen.assign_add(ops.sum(w))
+
+    def result(self):
+        return ops.divide(self.hits.value, ops.maximum(self.seen.value, 1e-7))
+
+    def reset_state(self):
+        self.hits.assign(0.0)
+        self.seen.assign(0.0)
+
+
+def test_subclassed_model_custom_layers_add_loss_metric_and_weights():
+    x, y = _data()
+    sw = np.linspace(0.5, 1.5, len(x)).astype("float32")
+
+    def program(run_eagerly):
+        keras.utils.set_random_seed(1)
+        model = MLP()
+        model.compile(optimizer=keras.optimizers.Adam(0.01),
+                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                      metrics=[WeightedHits(), "sparse_categorical_accuracy"],
+                      run_eagerly=run_eagerly)
+        h = model.fit(x, y, sample_weight=sw, batch_size=8, epochs=3, verbose=0,
+                      shuffle=False)
+        history = dict(h.history)
+        # A second fit: class_weight instead (the step function is rechecked).
+        h = model.fit(x, y, class_weight={0: 1.0, 1: 2.0, 2: 0.5}, batch_size=8, epochs=2,
+                      verbose=0, shuffle=False, validation_data=(x[:20], y[:20]))
+        history.update({"cw_" + k: v for k, v in h.history.items()})
+        return {"model": model, "history": history,
+                "eval": model.evaluate(x, y, sample_weight=sw, batch_size=16, verbose=0,
+                                       return_dict=True),
+                "pred": [model.predict(x, batch_size=16, verbose=0)]}
+
+    eager, compiled = _twice(program)
+    _assert_same(eager, compiled)
+    model = compiled["model"]
+    for fn in (model.train_function, model.test_function, model.predict_function):
+        assert fn.fallback_reason is None
+        assert _replayed(fn)
+    # The activity penalty is in the loss (it is larger than the weighted CE alone).
+    assert eager["history"]["loss"][0] > 0
+
+
+# ------------------------------------------------------------- overridden step methods
+class CustomSteps(keras.Model):
+    """'Customizing what happens in fit()': own loss tracker and `metrics` property."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.d1 = layers.Dense(8, activation="relu")
+        self.d2 = layers.Dense(3)
+        self.loss_tracker = keras.metrics.Mean(name="loss")
+        self.acc = keras.metrics.SparseCategoricalAccuracy(name="acc")
+        self.loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+        self.python_calls = {"train": 0, "test": 0, "predict": 0}
+
+    def call(self, inputs, training=False):
+        return self.d2(self.d1(inputs))
+
+    @property
+    def metrics(self):
+        return [self.loss_tracker, self.acc]
+
+    def train_step(self, data):
+        self.python_calls["train"] += 1
+        x, y = data
+        with keras.GradientTape() as tape:
+            y_pred = self(x, training=True)
+            loss = self.loss_fn(y, y_pred)
+        grads = tape.gradient(loss, self.trainable_variables)
+        self.optimizer.apply_gradients(zip(grads, self.trainable_variables))
+        self.loss_tracker.update_state(loss)
+        self.acc.update_state(y, y_pred)
+        return {m.name: m.result() for m in self.metrics}
+
+    def test_step(self, data):
+        self.python_calls["test"] += 1
+        x, y = data
+        y_pred = self(x, training=False)
+        self.loss_tracker.update_state(self.loss_fn(y, y_pred))
+        self.acc.update_state(y, y_pred)
+        return {m.name: m.result() for m in self.metrics}
+
+    def predict_step(self, data):
+        self.python_calls["predict"] += 1
+        x = data[0] if isinstance(data, (tuple, list)) else data
+        return ops.softmax(self(x, training=False))
+
+
+def test_overridden_train_test_predict_steps():
+    x, y = _data(n=64)
+
+    def program(run_eagerly):
+        keras.utils.set_random_seed(2)
+        model = CustomSteps()
+        model.compile(optimizer=keras.optimizers.Adam(0.01), run_eagerly=run_eagerly)
+        h = model.fit(x, y, batch_size=8, epochs=3, verbose=0, shuffle=False,
+                      validation_data=(x[:32], y[:32]))
+        return {"model": model, "history": h.history,
+                "eval": model.evaluate(x, y, batch_size=16, verbose=0, return_dict=True),
+                "pred": [model.predict(x, batch_size=16, verbose=0)]}
+
+    eager, compiled = _twice(program)
+    _assert_same(eager, compiled)
+    np.testing.assert_allclose(compiled["pred"][0].sum(axis=1), 1.0, rtol=1e-5)
+    model = compiled["model"]
+    for fn in (model.train_function, model.test_function, model.predict_function):
+        assert fn.fallback_reason is None and _replayed(fn)
+    # Python ran a warm-up and two recordings per signature; the rest were replays.
+    # test_step has two signatures (validation batches of 8, evaluate's of 16), and each
+    # validation pass after the first records once more (evaluate's recheck).
+    assert eager["model"].python_calls == {"train": 24, "test": 3 * 4 + 4, "predict": 4}
+    assert model.python_calls == {"train": 3, "test": 3 + 2 + 3, "predict": 3}
+
+
+# -------------------------------------------- BatchNorm, Dropout, schedules, LR callbacks
+def _bn_dropout_model():
+    inputs = keras.Input(shape=(6,))
+    h = layers.Dense(16)(inputs)
+    h = layers.BatchNormalization()(h)
+    h = layers.Activation("relu")(h)
+    h = layers.Dropout(0.3, seed=3)(h)
+    return keras.Model(inputs, layers.Dense(3)(h))
+
+
+LR_SETUPS = {
+    "lr-callbacks": (lambda: keras.optimizers.SGD(0.1, momentum=0.9), lambda: [
+        keras.callbacks.LearningRateScheduler(lambda e, lr: lr * 0.5 if e >= 1 else lr),
+        # min_delta larger than any improvement: the LR is cut after every epoch.
+        keras.callbacks.ReduceLROnPlateau(monitor="loss", factor=0.5, patience=0,
+                                          min_delta=10.0)]),
+    "exponential-decay": (lambda: keras.optimizers.Adam(
+        keras.optimizers.schedules.ExponentialDecay(0.05, decay_steps=3, decay_rate=0.5)),
+        lambda: []),
+    "callable-lr": (lambda: keras.optimizers.RMSprop(
+        lambda: 0.01), lambda: []),
+}
+
+
+@pytest.mark.parametrize("setup", list(LR_SETUPS), ids=list(LR_SETUPS))
+def test_batchnorm_dropout_and_learning_rate_changes(setup, eager_loop):
+    x, y = _data()
+    make_opt, make_callbacks = LR_SETUPS[setup]
+
+    def program(run_eagerly):
+        keras.utils.set_random_seed(1)
+        model = _bn_dropout_model()
+        model.compile(optimizer=make_opt(),
+                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                      metrics=["accuracy"], run_eagerly=run_eagerly)
+        h = model.fit(x, y, batch_size=8, epochs=4, verbose=0, shuffle=False,
+                      callbacks=make_callbacks())
+        return {"model": model, "history": h.history,
+                "eval": model.evaluate(x, y, batch_size=16, verbose=0, return_dict=True),
+                "pred": [model.predict(x, batch_size=16, verbose=0)],
+                "extra": [model.optimizer.iterations.numpy(),
+                          np.float32(model.optimizer.learning_rate)]}
+
+    eager, compiled = _twice(program)
+    _assert_same(eager, compiled)
+    assert compiled["model"].train_function.fallback_reason is None
+    assert _replayed(compiled["model"].train_function)
+    if setup == "lr-callbacks":
+        # The rate each epoch ran with: the scheduler halves it from epoch 1 on, the
+        # plateau callback cuts it after every epoch but the first (an improvement on inf).
+        np.testing.assert_allclose(compiled["history"]["learning_rate"],
+                                   [0.1, 0.05, 0.0125, 0.003125], rtol=1e-6)
+        np.testing.assert_allclose(compiled["extra"][1], 0.0015625, rtol=1e-6)
+
+
+def test_weights_keep_keras_order_after_fit_and_new_layers(eager_loop):
+    # fit caches the trainable weights on the model; the cache must not be taken for the
+    # model's own weights when the layer tree is recomputed (a new layer elsewhere bumps
+    # the cache generation): BatchNormalization's moving stats stay beside gamma / beta.
+    x, y = _data(n=16)
+    model = _bn_dropout_model()
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    model.fit(x, y, batch_size=8, verbose=0)
+    before = [(w.name, w.shape) for w in model.weights]
+    layers.Dense(2).build((None, 3))  # creates weights: every tree cache is recomputed
+    after = [(w.name, w.shape) for w in model.weights]
+    assert after == before
+    assert [n for n, _ in after] == ["kernel", "bias", "gamma", "beta", "moving_mean",
+                                     "moving_variance", "kernel", "bias"]
+    values = model.get_weights()
+    model.set_weights(values)
+    for a, b in zip(values, model.get_weights()):
+        np.testing.assert_array_equal(a, b)
