@@ -305,3 +305,184 @@ def test_weights_keep_keras_order_after_fit_and_new_layers(eager_loop):
     model.set_weights(values)
     for a, b in zip(values, model.get_weights()):
         np.testing.assert_array_equal(a, b)
+
+
+# ------------------------------------------------ Functional: Lambda, multiple inputs/outputs
+def _two_in_two_out():
+    a = keras.Input(shape=(6,), name="a")
+    b = keras.Input(shape=(4,), name="b")
+    h = layers.Concatenate()([layers.Dense(8, activation="tanh")(a),
+                              layers.Lambda(lambda t: ops.multiply(t, 2.0))(b)])
+    h = layers.Lambda(lambda t: ops.relu(ops.subtract(t, 0.1)))(h)
+    cls = layers.Dense(3, name="cls")(h)
+    reg = layers.Dense(1, name="reg")(h)
+    return keras.Model({"a": a, "b": b}, {"cls": cls, "reg": reg})
+
+
+def test_functional_lambda_multi_io_loss_weights(eager_loop):
+    rng = np.random.default_rng(5)
+    xa, y = _data(n=60)
+    xb = rng.standard_normal((60, 4)).astype("float32")
+    target = (xa[:, :1] * 0.5 + xb[:, 1:2]).astype("float32")
+    inputs, outputs = {"a": xa, "b": xb}, {"cls": y, "reg": target}
+
+    def program(run_eagerly):
+        keras.utils.set_random_seed(4)
+        model = _two_in_two_out()
+        model.compile(
+            optimizer=keras.optimizers.Adam(0.01),
+            loss={"cls": keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  "reg": "mse"},
+            loss_weights={"cls": 1.0, "reg": 0.3},
+            metrics={"cls": ["sparse_categorical_accuracy"], "reg": ["mae"]},
+            run_eagerly=run_eagerly)
+        h = model.fit(inputs, outputs, batch_size=16, epochs=3, verbose=0, shuffle=False,
+                      validation_split=0.25)
+        pred = model.predict(inputs, batch_size=16, verbose=0)
+        return {"model": model, "history": h.history,
+                "eval": model.evaluate(inputs, outputs, batch_size=16, verbose=0,
+                                       return_dict=True),
+                "pred": [pred["cls"], pred["reg"]]}
+
+    eager, compiled = _twice(program)
+    _assert_same(eager, compiled)
+    assert {"cls_loss", "reg_loss", "val_reg_mae"} <= set(compiled["history"])
+    model = compiled["model"]
+    for fn in (model.train_function, model.test_function, model.predict_function):
+        assert fn.fallback_reason is None and _replayed(fn)
+
+
+# ------------------------------------------- partial final batch, steps_per_execution > 1
+def test_partial_batches_and_steps_per_execution():
+    # 70 samples in batches of 16: four full batches and one of 6, a signature of its
+    # own that is warmed up, recorded and replayed over the epochs like the others.
+    x, y = _data(n=70)
+
+    def program(run_eagerly):
+        keras.utils.set_random_seed(6)
+        model = MLP()
+        model.compile(optimizer=keras.optimizers.SGD(0.05, momentum=0.5),
+                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                      metrics=["sparse_categorical_accuracy"], steps_per_execution=3,
+                      run_eagerly=run_eagerly)
+        batch_logs = []
+
+        class Record(keras.callbacks.Callback):
+            def on_train_batch_end(self, batch, logs=None):
+                batch_logs.append([batch, logs["loss"]])
+
+        h = model.fit(x, y, batch_size=16, epochs=5, verbose=0, shuffle=False,
+                      callbacks=[Record()])
+        evals = [model.evaluate(x, y, batch_size=16, verbose=0, return_dict=True)
+                 for _ in range(4)]
+        preds = [model.predict(x, batch_size=16, verbose=0) for _ in range(4)]
+        return {"model": model, "history": h.history, "eval": evals[-1],
+                "pred": preds + [np.array(batch_logs)],
+                "extra": [[e["loss"] for e in evals]]}
+
+    eager, compiled = _twice(program)
+    _assert_same(eager, compiled)
+    # steps_per_execution=3: batch hooks at the ends of steps 2 and 4 of each epoch.
+    np.testing.assert_array_equal(compiled["pred"][-1][:, 0], [2, 4] * 5)
+    model = compiled["model"]
+    for fn in (model.train_function, model.test_function, model.predict_function):
+        assert fn.fallback_reason is None
+        # Both the full and the partial batch signature replayed.
+        assert len(fn._entries) == 2
+        assert all(e.recording is not None for e in fn._entries.values())
+    assert eager["pred"][0].shape == (70, 3)
+
+
+# ------------------------------------------------------------------- GAN-style step
+class GAN(keras.Model):
+    """'Customizing what happens in fit()': two optimizers, noise from a SeedGenerator."""
+
+    def __init__(self, latent_dim=3, **kwargs):
+        super().__init__(**kwargs)
+        self.latent_dim = latent_dim
+        self.discriminator = keras.Sequential(
+            [keras.Input(shape=(4,)), layers.Dense(8, activation="relu"), layers.Dense(1)])
+        self.generator = keras.Sequential(
+            [keras.Input(shape=(latent_dim,)), layers.Dense(8, activation="relu"),
+             layers.Dense(4)])
+        self.seed_generator = keras.random.SeedGenerator(1337)
+        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
+        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
+
+    def compile(self, d_optimizer, g_optimizer, **kwargs):
+        super().compile(**kwargs)
+        self.d_optimizer, self.g_optimizer = d_optimizer, g_optimizer
+        self.loss_fn = keras.losses.BinaryCrossentropy(from_logits=True)
+
+    @property
+    def metrics(self):
+        return [self.d_loss_tracker, self.g_loss_tracker]
+
+    def call(self, z):
+        return self.generator(z)
+
+    def _noise(self, n):
+        return keras.random.normal((n, self.latent_dim), seed=self.seed_generator)
+
+    def train_step(self, real):
+        if isinstance(real, tuple):
+            real = real[0]
+        n = ops.shape(real)[0]
+        fake = self.generator(self._noise(n))
+        images = ops.concatenate([fake, real], axis=0)
+        labels = ops.concatenate([ops.ones((n, 1)), ops.zeros((n, 1))], axis=0)
+        with keras.GradientTape() as tape:
+            d_loss = self.loss_fn(labels, self.discriminator(images))
+        grads = tape.gradient(d_loss, self.discriminator.trainable_weights)
+        self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_weights))
+        z = self._noise(n)
+        with keras.GradientTape() as tape:
+            g_loss = self.loss_fn(ops.zeros((n, 1)), self.discriminator(self.generator(z)))
+        grads = tape.gradient(g_loss, self.generator.trainable_weights)
+        self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_weights))
+        self.d_loss_tracker.update_state(d_loss)
+        self.g_loss_tracker.update_state(g_loss)
+        return {m.name: m.result() for m in self.metrics}
+
+
+def test_gan_two_optimizers_with_python_seed_generator_runs_eagerly():
+    real = np.random.default_rng(8).standard_normal((48, 4)).astype("float32") + 1.0
+
+    def program(run_eagerly):
+        keras.utils.set_random_seed(8)
+        gan = GAN()
+        gan.compile(d_optimizer=keras.optimizers.Adam(0.01),
+                    g_optimizer=keras.optimizers.Adam(0.02), run_eagerly=run_eagerly)
+        h = gan.fit(real, batch_size=8, epochs=2, verbose=0, shuffle=False)
+        return {"model": gan, "history": h.history,
+                "extra": [gan.d_optimizer.iterations.numpy(),
+                          gan.g_optimizer.iterations.numpy()]}
+
+    eager, compiled = _twice(program)
+    _assert_same(eager, compiled)
+    assert int(compiled["extra"][0]) == int(compiled["extra"][1]) == 12
+    # The SeedGenerator's state lives in Python: each call draws with a new seed value,
+    # so the two recordings differ and the step runs eagerly (never a replay of old noise).
+    reason = compiled["model"].train_function.fallback_reason
+    assert reason is not None and "different ops" in reason
+    assert not _replayed(compiled["model"].train_function)
+
+
+def test_metric_read_in_python_runs_eagerly_with_the_reason():
+    # AUC's result is computed with NumPy: the compiled step cannot replay it.
+    x, y = _data(n=48, k=2)
+
+    def program(run_eagerly):
+        keras.utils.set_random_seed(9)
+        model = MLP()
+        model.compile(optimizer="adam",
+                      loss=keras.losses.CategoricalCrossentropy(from_logits=True),
+                      metrics=[keras.metrics.AUC(name="auc", from_logits=True)], run_eagerly=run_eagerly)
+        h = model.fit(x, (y[:, None] == np.arange(3)).astype("float32"), batch_size=8,
+                      epochs=2, verbose=0, shuffle=False)
+        return {"model": model, "history": h.history}
+
+    eager, compiled = _twice(program)
+    _assert_same(eager, compiled)
+    reason = compiled["model"].train_function.fallback_reason
+    assert reason is not None and "Python" in reason
