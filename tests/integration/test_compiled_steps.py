@@ -486,3 +486,77 @@ def test_metric_read_in_python_runs_eagerly_with_the_reason():
     _assert_same(eager, compiled)
     reason = compiled["model"].train_function.fallback_reason
     assert reason is not None and "Python" in reason
+
+
+# ------------------------------------------- 'Writing a training loop from scratch'
+def test_training_loop_from_scratch_with_decorated_steps():
+    x, y = _data(n=64)
+    xv, yv = _data(n=24, seed=1)
+
+    def program(run_eagerly):
+        keras.utils.set_random_seed(10)
+        model = MLP()
+        optimizer = keras.optimizers.Adam(learning_rate=1e-2)
+        loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+        train_acc = keras.metrics.SparseCategoricalAccuracy()
+        val_acc = keras.metrics.SparseCategoricalAccuracy()
+
+        def train_step(xb, yb):
+            with keras.GradientTape() as tape:
+                logits = model(xb, training=True)
+                loss = loss_fn(yb, logits) + sum(model.losses)
+            grads = tape.gradient(loss, model.trainable_weights)
+            optimizer.apply(grads, model.trainable_weights)
+            train_acc.update_state(yb, logits)
+            return loss
+
+        def test_step(xb, yb):
+            val_acc.update_state(yb, model(xb, training=False))
+
+        if not run_eagerly:
+            train_step, test_step = keras.function(train_step), keras.function(test_step)
+        history = {"loss": [], "acc": [], "val_acc": []}
+        for _ in range(3):
+            for i in range(0, len(x), 16):
+                loss = train_step(x[i:i + 16], y[i:i + 16])
+                history["loss"].append(float(loss))
+            history["acc"].append(float(train_acc.result()))
+            train_acc.reset_state()
+            for i in range(0, len(xv), 8):
+                test_step(xv[i:i + 8], yv[i:i + 8])
+            history["val_acc"].append(float(val_acc.result()))
+            val_acc.reset_state()
+        model.compile(run_eagerly=True)  # only so _assert_same sees an eager model
+        return {"model": model, "history": history,
+                "extra": [optimizer.iterations.numpy()], "steps": (train_step, test_step)}
+
+    eager, compiled = _twice(program)
+    _assert_same(eager, compiled)
+    assert int(compiled["extra"][0]) == 12
+    for fn in compiled["steps"]:
+        assert fn.fallback_reason is None and _replayed(fn)
+
+
+def test_embedding_model_runs_eagerly_because_indices_are_checked_in_numpy(eager_loop):
+    # Embedding checks its indices' range with NumPy (a clear error naming the layer),
+    # so its compiled step cannot replay; it runs eagerly and gives the same numbers.
+    rng = np.random.default_rng(11)
+    tokens = rng.integers(0, 20, (40, 7)).astype("int32")
+    y = rng.integers(0, 3, 40)
+
+    def program(run_eagerly):
+        keras.utils.set_random_seed(11)
+        inputs = keras.Input((7,), dtype="int32")
+        h = layers.GlobalAveragePooling1D()(layers.Embedding(20, 5)(inputs))
+        model = keras.Model(inputs, layers.Dense(3)(h))
+        model.compile(optimizer="adam",
+                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                      run_eagerly=run_eagerly)
+        h = model.fit(tokens, y, batch_size=8, epochs=2, verbose=0, shuffle=False)
+        return {"model": model, "history": h.history,
+                "pred": [model.predict(tokens, batch_size=8, verbose=0)]}
+
+    eager, compiled = _twice(program)
+    _assert_same(eager, compiled)
+    reason = compiled["model"].train_function.fallback_reason
+    assert reason is not None and "exported to NumPy" in reason
