@@ -242,6 +242,22 @@ def _bn_dropout_model():
     return keras.Model(inputs, layers.Dense(3)(h))
 
 
+_PY_LR = {"value": 0.02}
+
+
+def _reset_py_lr():
+    _PY_LR["value"] = 0.02
+    return keras.callbacks.Callback()
+
+
+class InverseSqrtSchedule(keras.optimizers.schedules.LearningRateSchedule):
+    """A user schedule written with ops on the step tensor."""
+
+    def __call__(self, step):
+        step = ops.cast(step, "float32")
+        return ops.divide(0.05, ops.sqrt(ops.add(step, 1.0)))
+
+
 LR_SETUPS = {
     "lr-callbacks": (lambda: keras.optimizers.SGD(0.1, momentum=0.9), lambda: [
         keras.callbacks.LearningRateScheduler(lambda e, lr: lr * 0.5 if e >= 1 else lr),
@@ -251,8 +267,12 @@ LR_SETUPS = {
     "exponential-decay": (lambda: keras.optimizers.Adam(
         keras.optimizers.schedules.ExponentialDecay(0.05, decay_steps=3, decay_rate=0.5)),
         lambda: []),
-    "callable-lr": (lambda: keras.optimizers.RMSprop(
-        lambda: 0.01), lambda: []),
+    # A callable rate reads Python state (changed by a callback): called before each step.
+    "callable-lr": (lambda: keras.optimizers.RMSprop(lambda: _PY_LR["value"]), lambda: [
+        _reset_py_lr(), keras.callbacks.LambdaCallback(
+            on_epoch_end=lambda epoch, logs: _PY_LR.update(value=_PY_LR["value"] / 2))]),
+    "custom-schedule": (lambda: keras.optimizers.SGD(InverseSqrtSchedule(), momentum=0.5),
+                        lambda: []),
 }
 
 
@@ -285,6 +305,8 @@ def test_batchnorm_dropout_and_learning_rate_changes(setup, eager_loop):
         np.testing.assert_allclose(compiled["history"]["learning_rate"],
                                    [0.1, 0.05, 0.0125, 0.003125], rtol=1e-6)
         np.testing.assert_allclose(compiled["extra"][1], 0.0015625, rtol=1e-6)
+    if setup == "callable-lr":
+        np.testing.assert_allclose(compiled["extra"][1], 0.02 / 16, rtol=1e-6)
 
 
 def test_weights_keep_keras_order_after_fit_and_new_layers(eager_loop):
@@ -560,3 +582,37 @@ def test_embedding_model_runs_eagerly_because_indices_are_checked_in_numpy(eager
     _assert_same(eager, compiled)
     reason = compiled["model"].train_function.fallback_reason
     assert reason is not None and "exported to NumPy" in reason
+
+
+def test_weights_set_or_loaded_between_fits_are_used_by_the_replay(tmp_path):
+    # set_weights / load_weights / EarlyStopping's restore write the variables in place,
+    # so the recorded step (which reads their buffers) sees the new values.
+    x, y = _data(n=48)
+
+    def program(run_eagerly):
+        keras.utils.set_random_seed(13)
+        model = MLP()
+        model.compile(optimizer=keras.optimizers.Adam(0.02),
+                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                      run_eagerly=run_eagerly)
+        model.fit(x, y, batch_size=8, epochs=1, verbose=0, shuffle=False)
+        start = model.get_weights()
+        path = str(tmp_path / f"w{int(run_eagerly)}.weights.h5")
+        model.save_weights(path)
+        h1 = model.fit(x, y, batch_size=8, epochs=2, verbose=0, shuffle=False)
+        model.set_weights([np.zeros_like(w) for w in start])
+        h2 = model.fit(x, y, batch_size=8, epochs=1, verbose=0, shuffle=False)
+        model.load_weights(path)
+        stop = keras.callbacks.EarlyStopping(monitor="loss", patience=1, min_delta=10.0,
+                                             restore_best_weights=True)
+        h3 = model.fit(x, y, batch_size=8, epochs=4, verbose=0, shuffle=False,
+                       callbacks=[stop])
+        history = {"a": h1.history["loss"], "b": h2.history["loss"], "c": h3.history["loss"]}
+        return {"model": model, "history": history,
+                "eval": model.evaluate(x, y, batch_size=8, verbose=0, return_dict=True)}
+
+    eager, compiled = _twice(program)
+    _assert_same(eager, compiled)
+    assert len(compiled["history"]["c"]) == 2  # stopped, best (first) epoch restored
+    assert compiled["model"].train_function.fallback_reason is None
+    assert _replayed(compiled["model"].train_function)
