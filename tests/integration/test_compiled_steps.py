@@ -616,3 +616,50 @@ def test_weights_set_or_loaded_between_fits_are_used_by_the_replay(tmp_path):
     assert len(compiled["history"]["c"]) == 2  # stopped, best (first) epoch restored
     assert compiled["model"].train_function.fallback_reason is None
     assert _replayed(compiled["model"].train_function)
+
+
+class RunningMean(layers.Layer):
+    """State updated with assign in call (training only), reported with add_metric."""
+
+    def build(self, input_shape):
+        self.mean = self.add_weight(shape=(input_shape[-1],), initializer="zeros",
+                                    trainable=False)
+        self.count = self.add_weight(shape=(), initializer="zeros", trainable=False)
+
+    def call(self, inputs, training=False):
+        if training:
+            self.count.assign_add(1.0)
+            self.mean.assign_add(ops.divide(
+                ops.subtract(ops.mean(inputs, axis=0), self.mean), self.count))
+        self.add_metric(ops.mean(self.mean), name="running")
+        return ops.subtract(inputs, self.mean)
+
+
+def test_layer_state_assigned_in_call_add_metric_regularizers_weighted_metrics():
+    x, y = _data(n=56)
+    sw = np.linspace(0.0, 1.0, 56).astype("float32")
+
+    def program(run_eagerly):
+        keras.utils.set_random_seed(3)
+        inputs = keras.Input((6,))
+        h = RunningMean()(inputs)
+        h = layers.Dense(8, activation="relu", kernel_regularizer="l1")(h)
+        h = ActivityRegularization(0.1)(h)
+        model = keras.Model(inputs, layers.Dense(3)(h))
+        model.compile(optimizer="adam",
+                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                      metrics=["accuracy"], weighted_metrics=["accuracy"],
+                      run_eagerly=run_eagerly)
+        h = model.fit(x, y, sample_weight=sw, batch_size=8, epochs=3, verbose=0,
+                      validation_data=(x, y, sw))
+        return {"model": model, "history": h.history,
+                "eval": model.evaluate(x, y, verbose=0, return_dict=True),
+                "pred": [model.predict(x, verbose=0)]}
+
+    eager, compiled = _twice(program)
+    _assert_same(eager, compiled)
+    assert {"running", "weighted_accuracy", "val_running"} <= set(compiled["history"])
+    # The layer's count advanced once per training step, replays included.
+    assert float(compiled["model"].layers[1].count.numpy()) == 21
+    for fn in (compiled["model"].train_function, compiled["model"].test_function):
+        assert fn.fallback_reason is None and _replayed(fn)
