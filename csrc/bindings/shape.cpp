@@ -18,7 +18,8 @@ PFF_BINDINGS(shape, 10) {
   m.def("slice_update", &slice_update, py::arg("x"), py::arg("starts"), py::arg("updates"),
         release());
   m.def("broadcast_to", &broadcast_to, py::arg("x"), py::arg("shape"), release());
-  m.def("take", &take, py::arg("x"), py::arg("indices"), py::arg("axis"), release());
+  m.def("take", &take, py::arg("x"), py::arg("indices"), py::arg("axis"),
+        py::arg("allow_negative") = true, release());
   m.def("take_backward", &take_backward, py::arg("g"), py::arg("indices"), py::arg("shape"),
         py::arg("axis"), release());
   m.def("take_along_axis", &take_along_axis, py::arg("x"), py::arg("indices"), py::arg("axis"),

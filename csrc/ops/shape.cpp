@@ -24,13 +24,17 @@ Shape contiguous_strides(const Shape& s) {
 int code(DType d) { return static_cast<int>(d); }
 
 // Indices as int64, wrapped into [0, n), with a clear error for out-of-range ones.
-std::vector<int64_t> wrap_indices(const Tensor& idx, int64_t n, const char* op) {
+std::vector<int64_t> wrap_indices(const Tensor& idx, int64_t n, const char* op,
+                                  bool allow_negative = true) {
   PFF_CHECK(idx.dtype() == DType::int32 || idx.dtype() == DType::int64 ||
                 idx.dtype() == DType::uint8,
             "[", op, "] indices must be an integer tensor, got ", dtype_name(idx.dtype()), ".");
   std::vector<int64_t> out(static_cast<size_t>(idx.numel()));
   cpu::cast(idx.raw(), code(idx.dtype()), out.data(), code(DType::int64), idx.numel());
   for (auto& v : out) {
+    // Embedding lookups reject negative ids (Keras does) instead of counting from the end.
+    PFF_CHECK(allow_negative || v >= 0, "[", op, "] index ", v,
+              " is negative; expected indices in [0, ", n, ").");
     int64_t w = v < 0 ? v + n : v;
     PFF_CHECK(w >= 0 && w < n, "[", op, "] index ", v, " is out of bounds for an axis of size ",
               n, ".");
@@ -191,12 +195,12 @@ Tensor broadcast_to(const Tensor& x, const Shape& shape) {
   });
 }
 
-Tensor take(const Tensor& x, const Tensor& indices, int64_t axis) {
+Tensor take(const Tensor& x, const Tensor& indices, int64_t axis, bool allow_negative) {
   Device d = common_device("take", {{"x", x}, {"indices", indices}});
   check_axis(axis, x.ndim(), "take");
   auto sp = split3(x.shape(), axis);
   return on_device("take", d, [&] {
-    auto idx = wrap_indices(indices, sp.n, "take");
+    auto idx = wrap_indices(indices, sp.n, "take", allow_negative);
     Shape os(x.shape().begin(), x.shape().begin() + axis);
     os.insert(os.end(), indices.shape().begin(), indices.shape().end());
     os.insert(os.end(), x.shape().begin() + axis + 1, x.shape().end());

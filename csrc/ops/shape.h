@@ -28,8 +28,9 @@ Tensor strided_slice_backward(const Tensor& g, const Shape& shape, const Shape& 
 Tensor slice_update(const Tensor& x, const Shape& starts, const Tensor& updates);
 /** NumPy broadcasting of x to `shape` (copies). */
 Tensor broadcast_to(const Tensor& x, const Shape& shape);
-/** x.take(indices, axis): indices of any integer dtype; negative ones wrap. */
-Tensor take(const Tensor& x, const Tensor& indices, int64_t axis);
+/** x.take(indices, axis): indices of any integer dtype; negative ones wrap, or are an
+    error when `allow_negative` is false (embedding lookups). */
+Tensor take(const Tensor& x, const Tensor& indices, int64_t axis, bool allow_negative = true);
 /** Adjoint of take (float32 scatter-add into zeros of `shape`). */
 Tensor take_backward(const Tensor& g, const Tensor& indices, const Shape& shape, int64_t axis);
 /** np.take_along_axis with indices of x's rank and x's shape except at axis. */

@@ -41,6 +41,7 @@ _NO_TRACK = frozenset({
     "_inbound_nodes", "_outbound_nodes", "_losses", "_plan", "_metric_values", "_regularized",
     "_inputs_struct", "_outputs_struct", "_nodes_in_order", "_build_shapes",
     "_created_trainable", "_config_args", "_functional", "_tree_cache",
+    "_tw_cache",  # the trainer's cached trainable_weights: not the model's own weights
 })
 
 

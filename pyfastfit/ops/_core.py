@@ -24,7 +24,28 @@ def convert_to_tensor(x, dtype=None, sparse=None):
     """
     if isinstance(x, Tensor) and (dtype is None or x.dtype == dtype):
         return x
+    if isinstance(x, (list, tuple)) and x and _holds_tensors(x):
+        # A list of tensors (`ops.sum(losses)`) is stacked by ops, as tf.convert_to_tensor
+        # packs one: through NumPy the tape would lose it (no gradient) and a
+        # pyfastfit.function capture would have to run eagerly.
+        from pyfastfit.ops._shape import stack
+
+        parts = [convert_to_tensor(v, dtype) for v in x]
+        if len({p.dtype for p in parts}) == 1:
+            return stack(parts)
     return wrap(to_c(x, dtype))
+
+
+def _holds_tensors(x):
+    """True when `x` (a non-empty list or tuple) holds tensors, at any depth, and nothing
+    but tensors and such lists."""
+    for v in x:
+        if isinstance(v, (list, tuple)):
+            if not v or not _holds_tensors(v):
+                return False
+        elif not isinstance(v, Tensor):
+            return False
+    return True
 
 
 def convert_to_numpy(x):

@@ -533,13 +533,23 @@ def take(x, indices, axis=None):
     >>> ops.take(np.array([[1., 2.], [3., 4.]]), [1, 0], axis=0).tolist()
     [[3.0, 4.0], [1.0, 2.0]]
     """
+    return _take(x, indices, axis, True)
+
+
+def take_rows(table, indices):
+    """`take(table, indices, axis=0)` for embedding lookups: a negative index is an error
+    (checked in C++, so a captured step checks it on every replay)."""
+    return _take(table, indices, 0, False)
+
+
+def _take(x, indices, axis, allow_negative):
     x = convert_to_tensor(x)
     idx = _indices(indices)
     if axis is None:
         x = ravel(x)
         axis = 0
     axis = _norm_axis(axis, x.ndim)
-    out = wrap(_C.take(x._c, idx._c, axis))
+    out = wrap(_C.take(x._c, idx._c, axis, allow_negative))
     if x.dtype == "float32":
         _record("take", (x,), out, idx._c, (x.shape, axis))
     return out

@@ -8,6 +8,7 @@ import pytest
 
 import pyfastfit as keras
 from pyfastfit import ops
+from tests.helpers import no_host_access
 from tests.layers.layer_test_utils import check_layer
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures", "keras_norm.npz")
@@ -96,3 +97,42 @@ def test_keras_parity_and_training():
     assert model.fast_path_reason is None
     assert np.isfinite(hist.history["loss"]).all()
     np.testing.assert_allclose(model.predict(x, verbose=0), model(x), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", ["int32", "int64", "uint8"])
+def test_tensor_indices_are_looked_up_and_checked_in_cpp(dtype):
+    layer = keras.layers.Embedding(6, 2)
+    layer.build()
+    table = layer.get_weights()[0]
+    idx = np.array([[5, 0, 5], [1, 2, 3]], dtype)
+    t = ops.convert_to_tensor(idx)
+    with no_host_access("Embedding on an integer tensor"):
+        out = layer(t)
+    np.testing.assert_array_equal(np.asarray(out), table[idx.astype(np.int64)])
+    bad = [[[0, 6]], [[-1, 2]]] if dtype != "uint8" else [[[0, 6]]]
+    for b in bad:
+        with pytest.raises(ValueError, match=r"input_dim=6\).*inputs of shape \(1, 2\)"):
+            layer(ops.convert_to_tensor(np.array(b, dtype)))
+
+
+def test_compiled_lookup_replays_and_checks_every_replay():
+    layer = keras.layers.Embedding(6, 2)
+    layer.build()
+    table = layer.get_weights()[0]
+
+    @keras.function
+    def f(idx):
+        return layer(idx)
+
+    rng = np.random.default_rng(3)
+    for _ in range(5):
+        idx = rng.integers(0, 6, (4, 3)).astype(np.int32)
+        np.testing.assert_array_equal(np.asarray(f(idx)), table[idx])
+    assert f.fallback_reason is None
+    # A bad index in a replay raises the C++ check; later calls still work.
+    with pytest.raises(ValueError, match="negative"):
+        f(np.array([[0, 1, 2], [3, 4, -1], [0, 0, 0], [1, 1, 1]], np.int32))
+    with pytest.raises(ValueError, match="out of bounds"):
+        f(np.full((4, 3), 6, np.int32))
+    idx = np.arange(12, dtype=np.int32).reshape(4, 3) % 6
+    np.testing.assert_array_equal(np.asarray(f(idx)), table[idx])

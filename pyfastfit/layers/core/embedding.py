@@ -5,7 +5,9 @@ import warnings
 import numpy as np
 
 from pyfastfit import constraints, initializers, ops, regularizers
+from pyfastfit.core import Tensor
 from pyfastfit.layers.layer import Layer
+from pyfastfit.ops._shape import take_rows
 
 
 class Embedding(Layer):
@@ -91,6 +93,15 @@ class Embedding(Layer):
         return np.ascontiguousarray(idx, dtype=np.int32)
 
     def call(self, inputs):
+        if isinstance(inputs, Tensor) and inputs.dtype in ("int32", "int64", "uint8"):
+            # Range checked in C++, not read in NumPy: a compiled step can replay it.
+            try:
+                return take_rows(self.embeddings, inputs)
+            except ValueError as e:
+                raise ValueError(
+                    f"Embedding '{self.name}': indices must lie in [0, input_dim="
+                    f"{self.input_dim}). Received inputs of shape {inputs.shape}: {e}"
+                ) from None
         return ops.take(self.embeddings, self._indices(inputs), axis=0)
 
     def compute_mask(self, inputs, mask=None):
