@@ -102,8 +102,8 @@ def child_epochs(args):
     model, w = _model(keras, args.workload)
     val = (xv, yv) if w["validation"] else None
 
-    if args.threads:
-        keras.config.set_num_threads(args.threads)
+    if int(args.threads):
+        keras.config.set_num_threads(int(args.threads))
     cpu = []
 
     def epoch():
@@ -180,20 +180,23 @@ def parent(args):
         env.pop(k, None)
     if args.pinned:
         env.update(PINNED)
-    trees = args.trees.split(",") if args.trees else [""]
-    rows = {t: [] for t in trees}
+    # Every (tree, pool size) configuration, interleaved: each sees the same load.
+    configs = [(t, n) for t in (args.trees.split(",") if args.trees else [""])
+               for n in args.threads.split(",")]
+    rows = {c: [] for c in configs}
     mode = "--child-batch1" if args.batch1 else "--child"
-    for i in range(args.procs * len(trees)):
-        tree = trees[i % len(trees)]  # trees interleaved: each sees the same load
-        label = os.path.basename(tree.rstrip("/")) or "this tree"
+    for i in range(args.procs * len(configs)):
+        tree, nt = configs[i % len(configs)]
+        label = (os.path.basename(tree.rstrip("/")) or "this tree") + (
+            f", {nt} threads" if nt != "0" else "")
         cmd = [sys.executable, os.path.abspath(__file__), mode, "--workload", args.workload,
-               "--threads", str(args.threads), "--tree", tree,
+               "--threads", nt, "--tree", tree,
                "--epochs", str(args.epochs), "--samples", str(args.samples)]
         out = subprocess.run(cmd, env=env, capture_output=True, text=True)
         if out.returncode:
             sys.exit(out.stderr)
         r = json.loads(out.stdout.strip().splitlines()[-1])
-        rows[tree].append(r)
+        rows[(tree, nt)].append(r)
         if args.batch1:
             print(f"proc {i} ({label}): W1 step at batch 1 {r['step_b1_us']:.1f} us, the same "
                   f"graph on 8 features (fixed cost) {r['tiny_step_b1_us']:.1f} us", flush=True)
@@ -208,10 +211,11 @@ def parent(args):
               flush=True)
     keys = (["step_b1_us", "tiny_step_b1_us"] if args.batch1
             else ["median", "main_cpu_median"])
-    for tree in trees:
-        label = os.path.basename(tree.rstrip("/")) or "this tree"
+    for (tree, nt), rs in rows.items():
+        label = (os.path.basename(tree.rstrip("/")) or "this tree") + (
+            f", {nt} threads" if nt != "0" else "")
         for key in keys:
-            vals = [r[key] for r in rows[tree]]
+            vals = [r[key] for r in rs]
             print(f"{label} {key}: min {min(vals):.4g} median {statistics.median(vals):.4g} "
                   f"max {max(vals):.4g}  spread {max(vals) / min(vals) - 1:+.1%}")
 
@@ -223,7 +227,8 @@ def main():
     p.add_argument("--epochs", type=int, default=3)
     p.add_argument("--samples", type=int, default=4096, help="--batch1: training samples")
     p.add_argument("--batch1", action="store_true")
-    p.add_argument("--threads", type=int, default=0, help="pool size (0: the default)")
+    p.add_argument("--threads", default="0",
+                   help="pool size, or several comma-separated, run alternately (0: default)")
     p.add_argument("--pinned", action="store_true")
     p.add_argument("--trees", default="", help="comma-separated source trees to import "
                    "pyfastfit from, run alternately (A/B); default: this one")
