@@ -99,25 +99,30 @@ def child_epochs(args):
     import pyfastfit as keras
     import workloads
     x, y, xv, yv = workloads.make_data()
-    model, w = _model(keras, args.workload)
+    # --copies: separately allocated copies of the same model (same seed), their epochs
+    # interleaved: if a process's speed came from where its buffers landed, the copies
+    # would differ within the process.
+    models = [_model(keras, args.workload) for _ in range(args.copies)]
+    model, w = models[0]
     val = (xv, yv) if w["validation"] else None
 
     if int(args.threads):
         keras.config.set_num_threads(int(args.threads))
     cpu = []
 
-    def epoch():
+    def epoch(m):
         t0, c0 = time.perf_counter(), time.thread_time()
-        model.fit(x, y, batch_size=w["batch_size"], epochs=1, validation_data=val, verbose=0)
+        m.fit(x, y, batch_size=w["batch_size"], epochs=1, validation_data=val, verbose=0)
         cpu.append(time.thread_time() - c0)
         return time.perf_counter() - t0
 
-    epoch()
-    assert model._fast_path_reason is None, model._fast_path_reason
+    for m, _ in models:
+        epoch(m)
+        assert m._fast_path_reason is None, m._fast_path_reason
     cpu.clear()
     before = _threads()
     (busy0, total0), own0 = _busy_ticks(), _own_ticks()
-    times = [epoch() for _ in range(args.epochs)]
+    times = [epoch(models[i % len(models)][0]) for i in range(args.epochs * len(models))]
     (busy1, total1), own1 = _busy_ticks(), _own_ticks()
     after = _threads()
     others = (busy1 - busy0 - (own1 - own0)) / max(1, total1 - total0)
@@ -135,6 +140,7 @@ def child_epochs(args):
     print(json.dumps(dict(
         median=statistics.median(times), times=times,
         main_cpu_median=statistics.median(cpu), others_load=others,
+        copy_cpu_medians=[statistics.median(cpu[k::len(models)]) for k in range(len(models))],
         page_off={k: p % 4096 for k, p in ptrs.items()},
         x_huge_kb=_huge_kb(ptrs["x"], x.nbytes), x_mb=x.nbytes >> 20,
         threads=busy)))
@@ -170,8 +176,12 @@ def child_batch1(args):
     for m, xx in ((model, x), (tiny, xt)):
         per_step(m, xx, 1)
         assert m._fast_path_reason is None, m._fast_path_reason
+    (busy0, total0), own0 = _busy_ticks(), _own_ticks()
     one, fixed = per_step(model, x, args.epochs), per_step(tiny, xt, args.epochs)
-    print(json.dumps(dict(step_b1_us=one * 1e6, tiny_step_b1_us=fixed * 1e6, samples=n)))
+    (busy1, total1), own1 = _busy_ticks(), _own_ticks()
+    others = (busy1 - busy0 - (own1 - own0)) / max(1, total1 - total0)
+    print(json.dumps(dict(step_b1_us=one * 1e6, tiny_step_b1_us=fixed * 1e6, samples=n,
+                          others_load=others)))
 
 
 def parent(args):
@@ -190,7 +200,7 @@ def parent(args):
         label = (os.path.basename(tree.rstrip("/")) or "this tree") + (
             f", {nt} threads" if nt != "0" else "")
         cmd = [sys.executable, os.path.abspath(__file__), mode, "--workload", args.workload,
-               "--threads", nt, "--tree", tree,
+               "--threads", nt, "--tree", tree, "--copies", str(args.copies),
                "--epochs", str(args.epochs), "--samples", str(args.samples)]
         out = subprocess.run(cmd, env=env, capture_output=True, text=True)
         if out.returncode:
@@ -199,14 +209,18 @@ def parent(args):
         rows[(tree, nt)].append(r)
         if args.batch1:
             print(f"proc {i} ({label}): W1 step at batch 1 {r['step_b1_us']:.1f} us, the same "
-                  f"graph on 8 features (fixed cost) {r['tiny_step_b1_us']:.1f} us", flush=True)
+                  f"graph on 8 features (fixed cost) {r['tiny_step_b1_us']:.1f} us (others' load "
+                  f"{r['others_load']:.0%})", flush=True)
             continue
         th = " ".join(f"{v['name']}@cpu{v['cpu']}:{v['cpu_s']:.2f}s/v{v['vol']}/i{v['invol']}"
                       for v in r["threads"].values())
         offs = sorted(set(r["page_off"].values()))
         print(f"proc {i} ({label}): median {r['median'] * 1e3:7.1f} ms (main thread cpu "
               f"{r['main_cpu_median'] * 1e3:.0f} ms, others' load {r['others_load']:.0%})  "
-              f"[{' '.join(f'{t * 1e3:.0f}' for t in r['times'])}]  x%4096={r['page_off']['x']}"
+              f"[{' '.join(f'{t * 1e3:.0f}' for t in r['times'])}]  "
+              + (f"copies' cpu {' '.join(f'{t * 1e3:.0f}' for t in r['copy_cpu_medians'])}  "
+                 if len(r["copy_cpu_medians"]) > 1 else "")
+              + f"x%4096={r['page_off']['x']}"
               f" x_huge={r['x_huge_kb'] >> 10}/{r['x_mb']}MB  offsets={offs}  threads {th}",
               flush=True)
     keys = (["step_b1_us", "tiny_step_b1_us"] if args.batch1
@@ -225,6 +239,8 @@ def main():
     p.add_argument("--workload", default="mlp512", choices=["mlp", "mlp512"])
     p.add_argument("--procs", type=int, default=8)
     p.add_argument("--epochs", type=int, default=3)
+    p.add_argument("--copies", type=int, default=1,
+                   help="separately allocated copies of the model per process, interleaved")
     p.add_argument("--samples", type=int, default=4096, help="--batch1: training samples")
     p.add_argument("--batch1", action="store_true")
     p.add_argument("--threads", default="0",
