@@ -56,7 +56,8 @@ constexpr auto kCallerYield = std::chrono::microseconds(1000);
 // 2-core VM with another process busy: 0.46-0.74 s per epoch with the pool of 2 against
 // 0.26-0.40 s on one thread). After a miss the pool runs callers' jobs serially (same
 // chunks, same results) for kSerialMin, doubling with each further miss up to kSerialMin
-// << kSerialMaxShift; a job the workers helped with on time halves it back.
+// << kSerialMaxShift; a job the workers helped with on time halves it back. A worker that
+// ran a chunk on the caller's CPU (the other cores busy) counts as a miss too.
 constexpr auto kLateSlack = std::chrono::microseconds(50);
 constexpr auto kSerialMin = std::chrono::milliseconds(2);
 constexpr int kSerialMaxShift = 6;  // kSerialMin << 6 = 128 ms
@@ -134,6 +135,8 @@ class Pool {
     ctx_ = ctx;
     n_ = n;
     error_ = nullptr;
+    caller_cpu_ = sched_getcpu();
+    shared_cpu_.store(false, std::memory_order_relaxed);
     done_.store(0, std::memory_order_relaxed);
     uint64_t gen = (state_.load(std::memory_order_relaxed) >> 32) + 1;
     state_.store((gen << 32) | (static_cast<uint64_t>(chunks) << 16));  // seq_cst: see worker_main()
@@ -162,7 +165,8 @@ class Pool {
       caller_waiting_.store(false, std::memory_order_relaxed);
     }
     const auto t_end = std::chrono::steady_clock::now();
-    if (by_caller == chunks || t_end - t_own > own + kLateSlack) {
+    if (by_caller == chunks || shared_cpu_.load(std::memory_order_relaxed) ||
+        t_end - t_own > own + kLateSlack) {
       serial_until_ = t_end + kSerialMin * (1 << misses_);
       misses_ = std::min(misses_ + 1, kSerialMaxShift);
     } else if (misses_ > 0) {
@@ -187,7 +191,7 @@ class Pool {
 
  private:
   /** Claims and runs chunks of the current job until none is left; returns how many. */
-  int64_t run_available() {
+  int64_t run_available(bool on_worker = false) {
     uint64_t s = state_.load(std::memory_order_acquire);
     int64_t ran = 0;
     for (;;) {
@@ -206,6 +210,10 @@ class Pool {
         if (!error_) error_ = std::current_exception();
       }
       ++ran;
+      // A worker on the caller's core takes turns with it rather than running beside it:
+      // a miss. Stored before the chunk is counted done, so the caller sees it.
+      if (on_worker && sched_getcpu() == caller_cpu_)
+        shared_cpu_.store(true, std::memory_order_relaxed);
       if (done_.fetch_add(1) + 1 == chunks && caller_waiting_.load()) {
         { std::lock_guard<std::mutex> g(done_mu_); }
         done_cv_.notify_one();
@@ -229,7 +237,7 @@ class Pool {
       }
       if (stop_.load(std::memory_order_acquire)) return;
       seen = static_cast<uint32_t>(state_.load(std::memory_order_acquire) >> 32);
-      run_available();
+      run_available(/*on_worker=*/true);
     }
   }
 
@@ -272,6 +280,8 @@ class Pool {
   alignas(64) std::atomic<int64_t> done_{0};    // chunks of the current job finished
   alignas(64) std::atomic<int> sleepers_{0};
   std::atomic<bool> caller_waiting_{false};
+  int caller_cpu_ = -1;                   // of the current job; written before state_ publishes it
+  std::atomic<bool> shared_cpu_{false};   // a worker ran a chunk of it on the caller's CPU
   std::atomic<bool> stop_{false};
   std::mutex sleep_mu_;
   std::condition_variable wake_;
