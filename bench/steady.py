@@ -12,11 +12,15 @@ and of every weight and optimizer slot, whether the input array sits on huge pag
 CPU each thread last ran on, and each thread's CPU time and context switches over the
 timed epochs. The parent prints one line per process and the spread (max/min - 1).
 
---batch1: fit of W1's model (784-64-64-10, RMSprop, sparse CE + accuracy) on 4096
-samples at batch_size=1, per-step time; minus the same steps' arithmetic, measured as the
-step time of a batch of 1 inside a batch-64 call's per-row cost is not separable, so the
-report gives the per-step wall time and the time of one step of the C++ kernels alone
-(`Program.train` called directly with steps=4096) so the Python/bookkeeping share shows.
+--batch1: W1's model (784-64-64-10, RMSprop, sparse CE + accuracy) fit on 4,096 samples
+at batch_size=1, time per step; beside it the same graph, loss, metric and optimizer on 8
+features and 8 units, whose step is all fixed cost (its arithmetic is a few hundred
+multiply-adds): W1's step minus that is W1's arithmetic.
+
+Other options: --threads 1,0 (pool sizes, alternated), --trees A,B (source trees to import
+pyfastfit from, alternated: an A/B of two builds under the same load), --copies N
+(separately allocated copies of the model in each process, epochs interleaved).
+Timings on a shared machine: read them with the "others' load" column.
 """
 
 import argparse
@@ -25,7 +29,6 @@ import os
 import statistics
 import subprocess
 import sys
-import threading
 import time
 
 BENCH = os.path.dirname(os.path.abspath(__file__))
@@ -95,7 +98,6 @@ def _model(keras, name):
 def child_epochs(args):
     sys.path.insert(0, args.tree or ROOT)
     sys.path.insert(0, BENCH)
-    import numpy as np
     import pyfastfit as keras
     import workloads
     x, y, xv, yv = workloads.make_data()
