@@ -48,15 +48,17 @@ constexpr auto kWorkerYield = std::chrono::microseconds(1000);
 constexpr auto kCallerSpinMin = std::chrono::microseconds(20);
 constexpr auto kCallerSpinMax = std::chrono::microseconds(200);
 constexpr auto kCallerYield = std::chrono::microseconds(1000);
-// A job missed when no worker took a chunk of it before the caller had run them all, or
+// A job missed when no worker took a chunk of it before the caller had run them all (and
+// that took the caller more than kLateSlack), or
 // when the caller, its own chunks done, waited for the workers longer than its own chunks
 // took plus kLateSlack (running every chunk itself would have been faster). Both happen
 // when the cores are shared with other processes: a worker that gets no core cannot help,
 // and one preempted with a chunk in hand holds the caller for a time slice (W1 on this
 // 2-core VM with another process busy: 0.46-0.74 s per epoch with the pool of 2 against
-// 0.26-0.40 s on one thread). After a miss the pool runs callers' jobs serially (same
-// chunks, same results) for kSerialMin, doubling with each further miss up to kSerialMin
-// << kSerialMaxShift; a job the workers helped with on time halves it back. A worker that
+// 0.26-0.40 s on one thread). After a second miss in a row the pool runs callers' jobs
+// serially (same chunks, same results) for kSerialMin, doubling with each further miss up
+// to kSerialMin << kSerialMaxShift; a job the workers helped with on time halves it back
+// (and a lone miss between helped jobs changes nothing). A worker that
 // ran a chunk on the caller's CPU (the other cores busy) counts as a miss too.
 constexpr auto kLateSlack = std::chrono::microseconds(50);
 constexpr auto kSerialMin = std::chrono::milliseconds(2);
@@ -165,11 +167,15 @@ class Pool {
       caller_waiting_.store(false, std::memory_order_relaxed);
     }
     const auto t_end = std::chrono::steady_clock::now();
-    if (by_caller == chunks || shared_cpu_.load(std::memory_order_relaxed) ||
+    // A job the caller ran alone in under kLateSlack says nothing (an idle worker takes
+    // that long to wake up); one it ran alone for longer had no worker to help.
+    const bool alone = by_caller == chunks;
+    if (shared_cpu_.load(std::memory_order_relaxed) || (alone && own >= kLateSlack) ||
         t_end - t_own > own + kLateSlack) {
-      serial_until_ = t_end + kSerialMin * (1 << misses_);
-      misses_ = std::min(misses_ + 1, kSerialMaxShift);
-    } else if (misses_ > 0) {
+      // One miss among helped jobs is noise (a worker woken late); two in a row are not.
+      misses_ = std::min(misses_ + 1, kSerialMaxShift + 1);
+      if (misses_ >= 2) serial_until_ = t_end + kSerialMin * (1 << (misses_ - 2));
+    } else if (!alone && misses_ > 0) {
       --misses_;
     }
     if (error_) {
