@@ -48,6 +48,21 @@ constexpr auto kWorkerYield = std::chrono::microseconds(1000);
 constexpr auto kCallerSpinMin = std::chrono::microseconds(20);
 constexpr auto kCallerSpinMax = std::chrono::microseconds(200);
 constexpr auto kCallerYield = std::chrono::microseconds(1000);
+// A job missed when no worker took a chunk of it before the caller had run them all (and
+// that took the caller more than kLateSlack), or
+// when the caller, its own chunks done, waited for the workers longer than its own chunks
+// took plus kLateSlack (running every chunk itself would have been faster). Both happen
+// when the cores are shared with other processes: a worker that gets no core cannot help,
+// and one preempted with a chunk in hand holds the caller for a time slice (W1 on this
+// 2-core VM with another process busy: 0.46-0.74 s per epoch with the pool of 2 against
+// 0.26-0.40 s on one thread). After a second miss in a row the pool runs callers' jobs
+// serially (same chunks, same results) for kSerialMin, doubling with each further miss up
+// to kSerialMin << kSerialMaxShift; a job the workers helped with on time halves it back
+// (and a lone miss between helped jobs changes nothing). A worker that
+// ran a chunk on the caller's CPU (the other cores busy) counts as a miss too.
+constexpr auto kLateSlack = std::chrono::microseconds(50);
+constexpr auto kSerialMin = std::chrono::milliseconds(2);
+constexpr int kSerialMaxShift = 6;  // kSerialMin << 6 = 128 ms
 
 std::atomic<int> g_threads{0};
 thread_local bool t_in_parallel = false;
@@ -113,11 +128,17 @@ class Pool {
       stop_workers();
       start_workers(nt - 1);
       size_ = nt;
+      serial_until_ = {};  // a new pool starts without a back-off
+      misses_ = 0;
     }
+    const auto t0 = std::chrono::steady_clock::now();
+    if (t0 < serial_until_) return false;  // backing off after a miss: the caller runs all
     fn_ = fn;
     ctx_ = ctx;
     n_ = n;
     error_ = nullptr;
+    caller_cpu_ = sched_getcpu();
+    shared_cpu_.store(false, std::memory_order_relaxed);
     done_.store(0, std::memory_order_relaxed);
     uint64_t gen = (state_.load(std::memory_order_relaxed) >> 32) + 1;
     state_.store((gen << 32) | (static_cast<uint64_t>(chunks) << 16));  // seq_cst: see worker_main()
@@ -130,20 +151,32 @@ class Pool {
         for (int64_t i = 0; i < chunks - 1; ++i) wake_.notify_one();
       }
     }
-    const auto t0 = std::chrono::steady_clock::now();
+    int64_t by_caller;
     {
       InParallel guard;
-      run_available();
+      by_caller = run_available();
     }
     auto all_done = [&] { return done_.load(std::memory_order_acquire) >= chunks; };
-    const auto own = std::chrono::duration_cast<std::chrono::microseconds>(
-        std::chrono::steady_clock::now() - t0);
+    const auto t_own = std::chrono::steady_clock::now();
+    const auto own = std::chrono::duration_cast<std::chrono::microseconds>(t_own - t0);
     if (!spin_until(all_done, std::clamp(2 * own, kCallerSpinMin, kCallerSpinMax)) &&
         !yield_until(all_done, kCallerYield)) {
       std::unique_lock<std::mutex> w(done_mu_);
       caller_waiting_.store(true);
       done_cv_.wait(w, [&] { return done_.load() >= chunks; });
       caller_waiting_.store(false, std::memory_order_relaxed);
+    }
+    const auto t_end = std::chrono::steady_clock::now();
+    // A job the caller ran alone in under kLateSlack says nothing (an idle worker takes
+    // that long to wake up); one it ran alone for longer had no worker to help.
+    const bool alone = by_caller == chunks;
+    if (shared_cpu_.load(std::memory_order_relaxed) || (alone && own >= kLateSlack) ||
+        t_end - t_own > own + kLateSlack) {
+      // One miss among helped jobs is noise (a worker woken late); two in a row are not.
+      misses_ = std::min(misses_ + 1, kSerialMaxShift + 1);
+      if (misses_ >= 2) serial_until_ = t_end + kSerialMin * (1 << (misses_ - 2));
+    } else if (!alone && misses_ > 0) {
+      --misses_;
     }
     if (error_) {
       std::exception_ptr e = error_;
@@ -163,12 +196,13 @@ class Pool {
   }
 
  private:
-  /** Claims and runs chunks of the current job until none is left. */
-  void run_available() {
+  /** Claims and runs chunks of the current job until none is left; returns how many. */
+  int64_t run_available(bool on_worker = false) {
     uint64_t s = state_.load(std::memory_order_acquire);
+    int64_t ran = 0;
     for (;;) {
       const uint32_t next = s & 0xffff, chunks = (s >> 16) & 0xffff;
-      if (next >= chunks) return;
+      if (next >= chunks) return ran;
       if (!state_.compare_exchange_weak(s, s + 1, std::memory_order_acq_rel,
                                         std::memory_order_acquire))
         continue;
@@ -181,6 +215,11 @@ class Pool {
         std::lock_guard<std::mutex> g(error_mu_);
         if (!error_) error_ = std::current_exception();
       }
+      ++ran;
+      // A worker on the caller's core takes turns with it rather than running beside it:
+      // a miss. Stored before the chunk is counted done, so the caller sees it.
+      if (on_worker && sched_getcpu() == caller_cpu_)
+        shared_cpu_.store(true, std::memory_order_relaxed);
       if (done_.fetch_add(1) + 1 == chunks && caller_waiting_.load()) {
         { std::lock_guard<std::mutex> g(done_mu_); }
         done_cv_.notify_one();
@@ -204,7 +243,7 @@ class Pool {
       }
       if (stop_.load(std::memory_order_acquire)) return;
       seen = static_cast<uint32_t>(state_.load(std::memory_order_acquire) >> 32);
-      run_available();
+      run_available(/*on_worker=*/true);
     }
   }
 
@@ -233,6 +272,9 @@ class Pool {
   std::mutex job_mu_;                 // held by the caller whose job is running
   std::vector<std::thread> workers_;  // guarded by job_mu_
   int size_ = 1;                      // the pool size workers_ was built for
+  // Backing off after late jobs (see kLateSlack); guarded by job_mu_.
+  std::chrono::steady_clock::time_point serial_until_{};
+  int misses_ = 0;  // the back-off is kSerialMin << misses_
   // The current job; written before state_ publishes it, read after winning a claim.
   detail::ChunkFn fn_ = nullptr;
   void* ctx_ = nullptr;
@@ -244,6 +286,8 @@ class Pool {
   alignas(64) std::atomic<int64_t> done_{0};    // chunks of the current job finished
   alignas(64) std::atomic<int> sleepers_{0};
   std::atomic<bool> caller_waiting_{false};
+  int caller_cpu_ = -1;                   // of the current job; written before state_ publishes it
+  std::atomic<bool> shared_cpu_{false};   // a worker ran a chunk of it on the caller's CPU
   std::atomic<bool> stop_{false};
   std::mutex sleep_mu_;
   std::condition_variable wake_;

@@ -6,7 +6,10 @@
 // counter, so a chunk no worker has claimed yet is run by the caller instead of waiting
 // for a worker the OS has descheduled. Nested calls (from inside a chunk) and calls made
 // while another thread is using the pool run their chunks serially on the calling thread,
-// with the same chunk boundaries, so results never depend on who ran what.
+// with the same chunk boundaries, so results never depend on who ran what. So do all
+// calls for a few ms (up to ~128) after a job the workers missed (took no chunk of, or
+// held the caller up with): on cores shared with other processes the workers cost more
+// than they bring (threads.cpp, kLateSlack).
 #pragma once
 #include <algorithm>
 #include <cstdint>

@@ -25,6 +25,14 @@ namespace {
 
 void blas(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
           int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
+  // A rank-1 update or a single row: one pass of our own (gemm_small.cpp), not OpenBLAS's
+  // pack-clear-kernel sequence (W1's step at batch 1: 1x784 @ 784x64 and its 784x1 @ 1x64
+  // weight gradient).
+  if (K == 1) return outer(M, N, alpha, A, ta ? 1 : lda, B, tb ? ldb : 1, beta, C, ldc);
+  if (M == 1) {
+    if (tb) return gemv_dots(N, K, alpha, A, ta ? lda : 1, B, ldb, beta, C);
+    return gemv_rows(N, K, alpha, A, ta ? lda : 1, B, ldb, beta, C);
+  }
   scipy_cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans,
                     tb ? CblasTrans : CblasNoTrans, static_cast<blasint>(M),
                     static_cast<blasint>(N), static_cast<blasint>(K), alpha, A,

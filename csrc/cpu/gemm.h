@@ -28,6 +28,18 @@ void gemm_blocks(int64_t n, F&& f) {
   });
 }
 
+// One-row and rank-1 products (gemm_small.cpp), which gemm runs itself rather than
+// through OpenBLAS's packed path. a and b are vectors with element strides inc_a, inc_b.
+/** c(1,N) = beta * c + alpha * a(1,K) @ B(K,N). */
+void gemv_rows(int64_t N, int64_t K, float alpha, const float* a, int64_t inc_a,
+               const float* B, int64_t ldb, float beta, float* c);
+/** c(1,N) = beta * c + alpha * a(1,K) @ B(N,K)^T. */
+void gemv_dots(int64_t N, int64_t K, float alpha, const float* a, int64_t inc_a,
+               const float* B, int64_t ldb, float beta, float* c);
+/** C(M,N) = beta * C + alpha * a(M,1) @ b(1,N). */
+void outer(int64_t M, int64_t N, float alpha, const float* a, int64_t inc_a, const float* b,
+           int64_t inc_b, float beta, float* C, int64_t ldc);
+
 /** C(M,N) = alpha * op(A)(M,K) @ op(B)(K,N) + beta * C, row-major, any transposes. */
 void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
           const float* A, int64_t lda, const float* B, int64_t ldb, float beta,
