@@ -4,21 +4,12 @@ split and unsplit paths, one and several threads."""
 import numpy as np
 import pytest
 
-import pyfastfit as ff
 from pyfastfit.core._c import _C
 
 SIZES = [
     (1, 1, 1), (3, 5, 7), (17, 1, 9), (1, 33, 65), (64, 784, 64), (784, 64, 64),
     (64, 64, 784), (67, 131, 95), (129, 47, 257), (31, 600, 33), (300, 20, 301),
 ]
-
-
-@pytest.fixture(params=[1, 2], ids=["1thread", "2threads"])
-def threads(request):
-    old = ff.config.get_num_threads()
-    ff.config.set_num_threads(request.param)
-    yield request.param
-    ff.config.set_num_threads(old)
 
 
 @pytest.mark.parametrize("ta", [False, True])

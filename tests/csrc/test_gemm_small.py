@@ -5,7 +5,6 @@ transpose combination, widths around the vector length, the split path, the bias
 import numpy as np
 import pytest
 
-import pyfastfit as ff
 from pyfastfit.core._c import _C
 
 SIZES = [  # (M, K, N)
@@ -13,14 +12,6 @@ SIZES = [  # (M, K, N)
     (1, 784, 64), (1, 64, 784), (1, 5, 100), (1, 300, 5000),
     (2, 1, 1), (7, 1, 8), (9, 1, 33), (784, 1, 64), (64, 1, 784), (3000, 1, 100),
 ]
-
-
-@pytest.fixture(params=[1, 2], ids=["1thread", "2threads"])
-def threads(request):
-    old = ff.config.get_num_threads()
-    ff.config.set_num_threads(request.param)
-    yield request.param
-    ff.config.set_num_threads(old)
 
 
 def _ref(a, b, ta, tb):

@@ -6,7 +6,6 @@ one and two threads, and the argument errors."""
 import numpy as np
 import pytest
 
-import pyfastfit as ff
 from pyfastfit.core._c import _C
 
 T = _C.from_numpy
@@ -16,14 +15,6 @@ T = _C.from_numpy
 SIZES = [(1, 1), (1, 5), (7, 1), (33, 3), (100, 17), (2049, 3), (5000, 16), (3, 300),
          (4100, 70), (2, 2100)]
 EPS = 1e-3
-
-
-@pytest.fixture(params=[1, 2], ids=["1thread", "2threads"])
-def threads(request):
-    old = ff.config.get_num_threads()
-    ff.config.set_num_threads(request.param)
-    yield request.param
-    ff.config.set_num_threads(old)
 
 
 def a(t):
