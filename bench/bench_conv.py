@@ -21,9 +21,9 @@ import datetime
 import json
 import os
 import sys
-import time
 
 import numpy as np
+
 
 BENCH = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(BENCH)
@@ -51,13 +51,7 @@ def im2col(x):
 def best_time(fn, samples):
     """The fastest of `samples` calls after a warm-up: on a machine shared with other
     work, the least disturbed run is the most repeatable estimate."""
-    fn()
-    times = []
-    for _ in range(samples):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
+    return min(harness.time_calls(fn, samples))
 
 
 def check(name, got, ref):

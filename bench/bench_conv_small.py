@@ -15,9 +15,10 @@ import argparse
 import os
 import statistics
 import sys
-import time
 
 import numpy as np
+
+import harness  # noqa: E402  (bench/, next to this script)
 
 ROOT = os.environ.get("PFF_BENCH_ROOT") or os.path.dirname(
     os.path.dirname(os.path.abspath(__file__)))
@@ -51,13 +52,7 @@ def reference(x, k):
 
 
 def median_time(fn, samples):
-    fn()
-    times = []
-    for _ in range(samples):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+    return statistics.median(harness.time_calls(fn, samples))
 
 
 def main():

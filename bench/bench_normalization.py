@@ -16,9 +16,10 @@ import argparse
 import os
 import statistics
 import sys
-import time
 
 import numpy as np
+
+import harness  # noqa: E402  (bench/, next to this script)
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import pyfastfit as keras  # noqa: E402
@@ -29,13 +30,7 @@ KERNEL_SHAPES = [(64 * 16 * 16, 32), (64 * 8 * 8, 128), (256, 512), (64 * 32, 76
 
 
 def median_ms(fn, samples):
-    fn()
-    times = []
-    for _ in range(samples):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return 1e3 * statistics.median(times)
+    return 1e3 * statistics.median(harness.time_calls(fn, samples))
 
 
 def check(name, got, ref, atol):
