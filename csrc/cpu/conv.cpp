@@ -37,12 +37,7 @@ Scratch::~Scratch() {
 
 PFF_HOT void epilogue(float* z, float* out, int64_t rows, int64_t O, const float* bias,
                       Activation act, float alpha) {
-  if (bias) {
-    for (int64_t r = 0; r < rows; ++r) {
-      float* __restrict zr = z + r * O;
-      for (int64_t j = 0; j < O; ++j) zr[j] += bias[j];
-    }
-  }
+  if (bias) add_row_vector(z, bias, rows, O);
   if (act != Activation::linear || z != out) activation_forward(act, z, out, rows, O, alpha);
 }
 

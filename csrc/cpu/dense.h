@@ -21,4 +21,7 @@ void dense_backward(const float* dout, const float* x, const float* W, const flo
 /** db(OUT) = column sums of dz(B, OUT). */
 void column_sums(const float* dz, float* db, int64_t B, int64_t OUT);
 
+/** z(rows, cols) += v(cols) on every row. */
+void add_row_vector(float* z, const float* v, int64_t rows, int64_t cols);
+
 }  // namespace pyfastfit::cpu
