@@ -39,23 +39,31 @@ void Program::forward(int64_t b, bool training, const std::vector<uint64_t>* cou
   // in training) runs alone between such runs, splitting its own work.
   // Shares under 32 rows make thin GEMMs that each read the whole kernel (W2's batch of
   // 32 ran 12% slower split in two); a single share leaves the GEMMs to split columns.
-  int64_t grain = std::max<int64_t>(32, (int64_t{1} << 12) / input_width_);
+  const int64_t gather_grain = std::max<int64_t>(1, (int64_t{1} << 12) / input_width_);
+  const int64_t grain = std::max<int64_t>(32, gather_grain);
   bool gather = gather_rows != nullptr;
+  auto gather_range = [&](int64_t lo, int64_t hi) {
+    for (int j = 0; j < num_inputs_; ++j) {
+      int64_t w = width(j);
+      const float* src = (*xs)[j].f32();
+      float* dst = value_ptr_[j];
+      for (int64_t r = lo; r < hi; ++r)
+        std::memcpy(dst + r * w, src + gather_rows[r] * w, sizeof(float) * w);
+    }
+  };
+  // A batch of wide samples in one share (W4: 32 samples of 4,072 floats) would be
+  // gathered by one core while the other waits: gather it on its own, split finer.
+  if (gather && b < 2 * grain && b * input_width_ >= (int64_t{1} << 16)) {
+    parallel_for(b, gather_grain, gather_range);
+    gather = false;
+  }
   int first = num_inputs_;
   while (first < n || gather) {
     int last = first;
     while (last < n && nodes_[last]->row_wise(training)) ++last;
     if (last > first || gather) {
       parallel_for(b, grain, [&](int64_t lo, int64_t hi) {
-        if (gather) {
-          for (int j = 0; j < num_inputs_; ++j) {
-            int64_t w = width(j);
-            const float* src = (*xs)[j].f32();
-            float* dst = value_ptr_[j];
-            for (int64_t r = lo; r < hi; ++r)
-              std::memcpy(dst + r * w, src + gather_rows[r] * w, sizeof(float) * w);
-          }
-        }
+        if (gather) gather_range(lo, hi);
         forward_nodes(first, last, lo, hi, b, training, counters, step);
       });
       gather = false;
