@@ -188,11 +188,18 @@ PFF_INLINE void fwd_block(const float* q, const float* kg, const int64_t* rows,
 
 /** Writes nb vectors of tmp ([o][b][lane]) to the output row from column v * kL. */
 template <int OG>
-PFF_INLINE void fwd_put(const float* tmp, int nb, int64_t v, float* orow, const ConvGeom& g) {
-  const int64_t end = std::min(g.OW, (v + nb) * kL);
-  for (int64_t ow = v * kL; ow < end; ++ow) {
-    const int64_t b = ow / kL - v, l = ow % kL;
-    PFF_UNROLL for (int o = 0; o < OG; ++o) orow[ow * g.O + o] = tmp[(o * nb + b) * kL + l];
+PFF_INLINE void fwd_put(const float* __restrict tmp, int nb, int64_t v,
+                        float* __restrict orow, const ConvGeom& g) {
+  // tmp holds channel o's columns from v * kL on at o * nb * kL: written out pixel by
+  // pixel, which vectorises when the pixel is exactly this group's OG channels.
+  const int64_t n = std::min(g.OW, (v + nb) * kL) - v * kL, ps = nb * kL;
+  float* __restrict d = orow + v * kL * g.O;
+  if (g.O == OG) {
+    for (int64_t j = 0; j < n; ++j)
+      PFF_UNROLL for (int o = 0; o < OG; ++o) d[j * OG + o] = tmp[o * ps + j];
+  } else {
+    for (int64_t j = 0; j < n; ++j)
+      PFF_UNROLL for (int o = 0; o < OG; ++o) d[j * g.O + o] = tmp[o * ps + j];
   }
 }
 
