@@ -149,9 +149,10 @@ Tensor random_randint(const Shape& shape, int64_t minval, uint64_t span_minus_on
               "[", op, "] [", minval, ", ", minval, " + ", span_minus_one,
               "] does not fit in int32.");
   } else {
-    PFF_CHECK(span_minus_one <= static_cast<uint64_t>(INT64_MAX) - static_cast<uint64_t>(minval),
-              "[", op, "] [", minval, ", ", minval, " + ", span_minus_one,
-              "] does not fit in int64.");
+    // In unsigned arithmetic INT64_MAX - minval is exact for every int64 minval.
+    const uint64_t room = static_cast<uint64_t>(INT64_MAX) - static_cast<uint64_t>(minval);
+    PFF_CHECK(span_minus_one <= room, "[", op, "] [", minval, ", ", minval, " + ",
+              span_minus_one, "] does not fit in int64.");
   }
   return on_device(op, d, [&] {
     Tensor out = Tensor::empty(shape, wide ? DType::int64 : DType::int32);

@@ -138,7 +138,7 @@ def uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
     out = ops.add(lo, ops.multiply(ops.subtract(hi, lo),
                                    random_ops.uniform(shape, 0.0, 1.0, state, advance)))
     return ops.where(ops.logical_and(ops.greater_equal(out, hi), ops.greater(hi, lo)),
-                     ops.add(ops.multiply(out, 0.0), lo), out)
+                     lo, out)
 
 
 def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):

@@ -63,6 +63,14 @@ class SeedGenerator:
     them a `SeedGenerator` to get new values on each call that still replay from the
     same initial seed.
 
+    The state `(seed, counter)` lives in `state`, a non-trainable int64 Variable of
+    shape (2,) (as Keras's). `normal`, `uniform`, `truncated_normal`, `randint` and
+    `dropout` read it and advance the counter in C++ (atomically, so threads sharing a
+    generator draw distinct values), which lets a step compiled with
+    `pyfastfit.function` or by `fit` replay the draws: each replay draws new values,
+    the ones the eager run would. The first draw of `SeedGenerator(s)` equals the draw
+    with the int seed `s`.
+
     Args:
         seed: initial integer seed. `None` draws one from the global generator
             (reproducible after `utils.set_random_seed`).

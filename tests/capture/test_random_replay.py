@@ -54,7 +54,8 @@ def test_int_seeds_replay_the_same_values():
     for a, b in outs[1:]:
         np.testing.assert_array_equal(np.asarray(a), np.asarray(outs[0][0]))
         np.testing.assert_array_equal(np.asarray(b), np.asarray(outs[0][1]))
-    np.testing.assert_array_equal(np.asarray(outs[0][0]), np.asarray(random.normal((4,), seed=5)))
+    np.testing.assert_array_equal(np.asarray(outs[0][0]),
+                                  np.asarray(random.normal((4,), seed=5)))
 
 
 NUMPY_DRAWS = {

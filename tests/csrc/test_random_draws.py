@@ -186,3 +186,10 @@ def test_concurrent_draws_get_distinct_counters():
     want = sorted(tuple(np.asarray(_C.random_uniform((2,), 0.0, 1.0, state(77, c), False)))
                   for c in range(400))
     assert got == want  # every counter drawn exactly once
+
+
+def test_the_draws_are_recorded_by_capture():
+    kinds = _C.Recording.capture_kinds()
+    for name in ("random_normal", "random_uniform", "random_truncated_normal",
+                 "random_randint", "dropout_forward_state", "random_state_next"):
+        assert kinds[name] is True, name

@@ -129,3 +129,15 @@ def test_functional_construction_leaves_the_generators_as_they_were():
     want = _np(random.dropout(x, 0.5, seed=twin)) + _np(random.normal((2, 5), seed=twin))
     np.testing.assert_allclose(out, want, rtol=1e-6)
     assert layer.seed_generator.state.numpy().tolist() == [12, 2]
+
+
+def test_dropout_with_a_seed_generator_is_differentiable():
+    gen, twin = random.SeedGenerator(6), random.SeedGenerator(6)
+    v = keras.Variable(np.ones((4, 5), "float32"))
+    with keras.GradientTape() as tape:
+        out = keras.ops.sum(random.dropout(v, 0.4, seed=gen))
+    mask = _np(random.dropout(np.ones((4, 5), "float32"), 0.4, seed=twin))
+    np.testing.assert_allclose(_np(tape.gradient(out, v)), mask)
+    # rate=1 drops everything and still advances the generator.
+    assert not _np(random.dropout(np.ones(3, "float32"), 1.0, seed=gen)).any()
+    assert gen.state.numpy().tolist() == [6, 2]
