@@ -38,4 +38,32 @@ void gaussian_noise_range(const float* x, float* out, int64_t begin, int64_t end
 void gaussian_noise(const float* x, float* out, int64_t n, float stddev, uint64_t seed,
                     uint64_t counter);
 
+
+// --- keras.random draws: every value is a pure function of (seed, counter, index), so
+// a draw is the same whatever the thread count and a replayed step draws as the eager one.
+
+/** out[i] = float32(mean + stddev * z_i), z_i standard normal: Box-Muller in float64 on
+ *  pairs (2p, 2p + 1) of elements, from random_bits(seed, counter, 2p) and (.., 2p + 1)
+ *  (53-bit uniforms); element 2p takes the cosine half, 2p + 1 the sine half. */
+void random_normal(float* out, int64_t n, double mean, double stddev, uint64_t seed,
+                   uint64_t counter);
+
+/** out[i] = float32(minval + (maxval - minval) * u_i), u_i in [0, 1) from the top 53
+ *  bits of random_bits(seed, counter, i); when maxval > minval a value that rounds up to
+ *  float32(maxval) becomes the float32 just below it (the interval stays half-open). */
+void random_uniform(float* out, int64_t n, double minval, double maxval, uint64_t seed,
+                    uint64_t counter);
+
+/** Normal draws with |z| <= 2 only: per element, rounds of Box-Muller pairs (each from
+ *  its own index stream) until one value is within two standard deviations. */
+void random_truncated_normal(float* out, int64_t n, double mean, double stddev,
+                             uint64_t seed, uint64_t counter);
+
+/** out[i] = minval + floor(bits_i * (span_minus_one + 1) / 2^64): an integer in
+ *  [minval, minval + span_minus_one] (Lemire's multiply-high; bias < span / 2^64). */
+void random_randint(int32_t* out, int64_t n, int64_t minval, uint64_t span_minus_one,
+                    uint64_t seed, uint64_t counter);
+void random_randint(int64_t* out, int64_t n, int64_t minval, uint64_t span_minus_one,
+                    uint64_t seed, uint64_t counter);
+
 }  // namespace pyfastfit::cpu

@@ -22,6 +22,7 @@ from pyfastfit.core import Tensor, Variable
 from pyfastfit.layers.keras_tensor import (
     KerasTensor, Node, any_symbolic, flatten, map_structure,
 )
+from pyfastfit.random.seed_generator import frozen_draws
 
 
 class _CallContext(threading.local):
@@ -493,7 +494,8 @@ class Layer:
         prev = _ctx.in_standin
         _ctx.in_standin = True
         try:
-            out = self.call(*r_args, **r_kwargs)
+            with frozen_draws():  # SeedGenerators stay as they were
+                out = self.call(*r_args, **r_kwargs)
         finally:
             _ctx.in_standin = prev
 

@@ -12,6 +12,7 @@ import functools
 import types
 
 from pyfastfit.layers.keras_tensor import KerasTensor, any_symbolic, flatten, map_structure
+from pyfastfit.random.seed_generator import frozen_draws
 
 # Functions whose result is not a tensor, or that must not become graph nodes.
 _NOT_SYMBOLIC = frozenset({
@@ -63,7 +64,8 @@ def _op_layer_class():
                 prev = _ctx.in_standin
                 _ctx.in_standin = True
                 try:
-                    return self.call(*(map_structure(real, a) for a in args))
+                    with frozen_draws():  # SeedGenerators stay as they were
+                        return self.call(*(map_structure(real, a) for a in args))
                 finally:
                     _ctx.in_standin = prev
 

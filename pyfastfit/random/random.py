@@ -1,8 +1,13 @@
 """Random sampling functions, as `keras.random`.
 
-Samples come from NumPy generators keyed by the `(seed, counter)` state of
-`seed_generator.draw_seed` (vectorized; no per-element Python) and are returned as
-Tensors. `dropout` runs the C++ dropout kernel and is differentiable.
+`normal`, `uniform`, `truncated_normal`, `randint` and `dropout` run C++ kernels on the
+counter-based generator (each value a pure function of seed, counter and element index,
+whatever the thread count): with a `SeedGenerator` the kernel reads and advances its
+state tensor itself, so a step compiled with `pyfastfit.function` replays the draws with
+new values each call. `categorical`, `shuffle`, `gamma`, `beta` and `binomial` draw
+with NumPy generators keyed by the same `(seed, counter)` state (vectorized; no
+per-element Python); a compiled step that calls them with a SeedGenerator runs eagerly.
+`dropout` is differentiable.
 """
 
 import math
@@ -12,7 +17,9 @@ import numpy as np
 
 from pyfastfit import backend, ops
 from pyfastfit.ops import _random as random_ops
-from pyfastfit.random.seed_generator import draw_seed, generator
+from pyfastfit.random.seed_generator import (
+    SeedGenerator, draw_seed, frozen, generator, seed_state,
+)
 
 _FLOATS = ("float16", "float32", "float64", "bfloat16")
 _INTS = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64")
@@ -66,6 +73,32 @@ def _scalar(value):
     return np.asarray(value.numpy() if hasattr(value, "numpy") else value, dtype=np.float64)
 
 
+def _number(value):
+    """`value` as a Python float when it is a plain number (a kernel attribute), else
+    None (a tensor or an array, applied with ops)."""
+    if isinstance(value, (int, float, np.integer, np.floating)) and \
+            not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        return float(value)
+    return None
+
+
+def _float_tensor(value):
+    t = ops.convert_to_tensor(value)
+    return t if t.dtype == "float32" else ops.cast(t, "float32")
+
+
+def _affine(draw, shape, mean, stddev, state, advance):
+    """`mean + stddev * draw(...)`: in the kernel (float64) for numbers, with ops for
+    tensors and arrays (broadcast as Keras, float32)."""
+    m, s = _number(mean), _number(stddev)
+    if m is not None and s is not None:
+        return draw(shape, m, s, state, advance)
+    z = draw(shape, 0.0, 1.0, state, advance)
+    return ops.add(ops.multiply(z, _float_tensor(stddev)), _float_tensor(mean))
+
+
 def normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
     """Draws samples from a normal (Gaussian) distribution.
 
@@ -80,8 +113,8 @@ def normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
         A Tensor of `shape`.
     """
     shape, dtype = _shape(shape), _dtype(dtype, "normal", "float")
-    z = generator(seed).standard_normal(shape, dtype=np.float64)
-    return _out(z * _scalar(stddev) + _scalar(mean), dtype)
+    state, advance = seed_state(seed, "normal")
+    return _affine(random_ops.normal, shape, mean, stddev, state, advance)
 
 
 def uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
@@ -95,12 +128,17 @@ def uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
         seed: an int, a `SeedGenerator`, or None.
     """
     shape, dtype = _shape(shape), _dtype(dtype, "uniform", "float")
-    lo, hi = _scalar(minval), _scalar(maxval)
-    u = generator(seed).random(shape)
-    out = np.asarray(lo + (hi - lo) * u).astype(dtype)
-    # Rounding to float32 can land on maxval; keep the interval half-open.
-    top = np.nextafter(hi.astype(dtype), lo.astype(dtype))
-    return _out(np.where(hi > lo, np.minimum(out, top), out), dtype)
+    state, advance = seed_state(seed, "uniform")
+    lo, hi = _number(minval), _number(maxval)
+    if lo is not None and hi is not None:
+        return random_ops.uniform(shape, lo, hi, state, advance)
+    # Tensor or array bounds: broadcast with ops (float32 arithmetic); a value rounded
+    # up to maxval is taken as minval, so the interval stays half-open.
+    lo, hi = _float_tensor(minval), _float_tensor(maxval)
+    out = ops.add(lo, ops.multiply(ops.subtract(hi, lo),
+                                   random_ops.uniform(shape, 0.0, 1.0, state, advance)))
+    return ops.where(ops.logical_and(ops.greater_equal(out, hi), ops.greater(hi, lo)),
+                     lo, out)
 
 
 def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
@@ -115,14 +153,8 @@ def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
         seed: an int, a `SeedGenerator`, or None.
     """
     shape, dtype = _shape(shape), _dtype(dtype, "truncated_normal", "float")
-    rng = generator(seed)
-    z = rng.standard_normal(shape)
-    bad = np.abs(z) > 2.0
-    # About 4.6% fall outside each round, so a handful of vectorized rounds suffice.
-    while bad.any():
-        z[bad] = rng.standard_normal(int(bad.sum()))
-        bad = np.abs(z) > 2.0
-    return _out(z * _scalar(stddev) + _scalar(mean), dtype)
+    state, advance = seed_state(seed, "truncated_normal")
+    return _affine(random_ops.truncated_normal, shape, mean, stddev, state, advance)
 
 
 def randint(shape, minval, maxval, dtype="int32", seed=None):
@@ -148,8 +180,8 @@ def randint(shape, minval, maxval, dtype="int32", seed=None):
         raise ValueError(f"`keras.random.randint`: [minval, maxval) must fit in {dtype} "
                          f"[{info.min}, {info.max}]. Received: minval={minval}, "
                          f"maxval={maxval}")
-    out = generator(seed).integers(int(minval), int(maxval), size=shape, dtype=np.int64)
-    return _out(out, dtype)
+    state, advance = seed_state(seed, "randint")
+    return random_ops.randint(shape, int(minval), int(maxval), dtype, state, advance)
 
 
 def categorical(logits, num_samples, dtype="int32", seed=None):
@@ -189,7 +221,7 @@ def categorical(logits, num_samples, dtype="int32", seed=None):
         return _out(out, dtype)
     # Gumbel-max: argmax(logits + Gumbel noise) is a draw from softmax(logits). The
     # noise is drawn in blocks of samples to bound memory at ~4M values.
-    rng = generator(seed)
+    rng = generator(seed, "categorical")
     step = max(1, _NOISE_BLOCK // max(1, b * c))
     for start in range(0, num_samples, step):
         n = min(step, num_samples - start)
@@ -212,7 +244,7 @@ def shuffle(x, axis=0, seed=None):
             or not -rank <= axis < max(rank, 1) or rank == 0:
         raise ValueError(f"`axis` must be an integer in [{-rank}, {rank}) for x of rank "
                          f"{rank}. Received: axis={axis!r}")
-    perm = generator(seed).permutation(x.shape[axis]).astype(np.int32)
+    perm = generator(seed, "shuffle").permutation(x.shape[axis]).astype(np.int32)
     return ops.take(x, perm, axis=int(axis))
 
 
@@ -238,11 +270,18 @@ def dropout(inputs, rate, noise_shape=None, seed=None):
     x = ops.convert_to_tensor(inputs)
     if x.dtype != "float32":
         x = ops.cast(x, "float32")
-    s, counter = draw_seed(seed)
-    if rate == 1:
-        return ops.multiply(x, 0.0)
+    # One kernel draw for every rate (1 included), so a SeedGenerator always advances
+    # (in C++, replayable), except in the stand-in calls of shape inference.
+    if isinstance(seed, SeedGenerator) and not frozen():
+        def draw(t):
+            return random_ops.dropout_state(t, rate, seed.state)
+    else:
+        s, counter = draw_seed(seed, "dropout", "a stand-in call for shape inference")
+
+        def draw(t):
+            return random_ops.dropout(t, rate, s, counter)
     if noise_shape is None:
-        return random_ops.dropout(x, float(rate), s, counter)
+        return draw(x)
     if not hasattr(noise_shape, "__iter__") or len(noise_shape) != len(x.shape):
         raise ValueError(f"`noise_shape` must have one entry per axis of inputs (shape "
                          f"{tuple(x.shape)}). Received: noise_shape={noise_shape!r}")
@@ -250,8 +289,7 @@ def dropout(inputs, rate, noise_shape=None, seed=None):
     if any(d not in (1, n) for d, n in zip(shape, x.shape)):
         raise ValueError(f"`noise_shape` {tuple(noise_shape)} does not broadcast to the "
                          f"inputs' shape {tuple(x.shape)}.")
-    mask = random_ops.dropout(ops.ones(shape), float(rate), s, counter)
-    return ops.multiply(x, mask)
+    return ops.multiply(x, draw(ops.ones(shape)))
 
 
 def gamma(shape, alpha, dtype=None, seed=None):
@@ -267,7 +305,8 @@ def gamma(shape, alpha, dtype=None, seed=None):
     a = _scalar(alpha)
     if not np.all(a > 0):
         raise ValueError(f"`alpha` must be > 0. Received: alpha={alpha!r}")
-    return _out(generator(seed).standard_gamma(np.broadcast_to(a, shape), size=shape), dtype)
+    rng = generator(seed, "gamma")
+    return _out(rng.standard_gamma(np.broadcast_to(a, shape), size=shape), dtype)
 
 
 def beta(shape, alpha, beta, dtype=None, seed=None):
@@ -285,7 +324,7 @@ def beta(shape, alpha, beta, dtype=None, seed=None):
     if not (np.all(a > 0) and np.all(b > 0)):
         raise ValueError(f"`alpha` and `beta` must be > 0. Received: alpha={alpha!r}, "
                          f"beta={beta!r}")
-    return _out(generator(seed).beta(a, b, size=shape), dtype)
+    return _out(generator(seed, "beta").beta(a, b, size=shape), dtype)
 
 
 def binomial(shape, counts, probabilities, dtype=None, seed=None):
@@ -303,7 +342,8 @@ def binomial(shape, counts, probabilities, dtype=None, seed=None):
     if not (np.all(n >= 0) and np.all((p >= 0) & (p <= 1))):
         raise ValueError("`counts` must be >= 0 and `probabilities` in [0, 1]. Received: "
                          f"counts={counts!r}, probabilities={probabilities!r}")
-    return _out(generator(seed).binomial(n.astype(np.int64), p, size=shape), dtype)
+    rng = generator(seed, "binomial")
+    return _out(rng.binomial(n.astype(np.int64), p, size=shape), dtype)
 
 
 __all__ = ["beta", "binomial", "categorical", "dropout", "gamma", "normal", "randint",
