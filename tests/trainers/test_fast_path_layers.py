@@ -116,3 +116,29 @@ def test_dense_on_sequences_matches_eager():
     _check((7,), [lambda: K.Embedding(30, 6), lambda: K.Dense(5, activation="relu"),
                   lambda: K.Dense(4, activation="softmax"),
                   lambda: K.GlobalAveragePooling1D()], tokens, y)
+
+
+@pytest.mark.parametrize("scale,offset", [
+    (1 / 255, 0.0),
+    (2.0, -1.0),
+    ([0.5, -1.0, 2.0], [0.1, 0.0, -0.3]),  # one per channel
+])
+def test_rescaling_matches_eager(scale, offset):
+    """Rescaling (the image-classification guide's first layer) runs on the fast path,
+    scalar or per-channel, feeding a convolution, to float32 round-off of the eager path;
+    an inner Rescaling passes its gradient on scaled."""
+    rng = np.random.default_rng(3)
+    x = rng.uniform(0, 255, (24, 5, 5, 3)).astype(np.float32)
+    y = rng.integers(0, 3, 24)
+    _check((5, 5, 3), [lambda: K.Rescaling(scale, offset=offset),
+                       lambda: K.Conv2D(3, 3, padding="same"),
+                       lambda: K.Rescaling(scale, offset=offset),
+                       lambda: K.Conv2D(2, 3)], x, y)
+
+
+def test_rescaling_with_an_unsupported_broadcast_falls_back():
+    m = keras.Sequential([keras.Input((2, 3)), K.Rescaling(np.ones((2, 1))), K.Flatten(),
+                          K.Dense(1)])
+    m.compile(optimizer="sgd", loss="mse")
+    m.fit(np.ones((4, 2, 3)), np.zeros((4, 1)), epochs=1, verbose=0)
+    assert "one value or one per channel" in m.fast_path_reason
