@@ -43,7 +43,7 @@ FIT_PATH = {
     "dlwp_convnet": None,
     "dlwp_convnet_channels_first": None,
     "resize_pad_crop": "interpolation='bilinear'",
-    "norm_variants": "normalizes axes [1]",
+    "norm_variants": "rms_scaling=True",
     "masked_average": "mask_zero=True",
 }
 
