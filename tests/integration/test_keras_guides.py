@@ -36,10 +36,10 @@ LOG_TOL = dict(rtol=1e-4, atol=1e-6)
 FIT_PATH = {
     "mnist_convnet": None,
     "timeseries_fcn": None,
-    "text_cnn": "unknown dimensions",  # Input(shape=(None,)): sequence length unknown
+    "text_cnn": None,
     "vae": "subclassed model",  # custom train_step: captured and replayed instead
     "xception_small": None,
-    "ticket_model": "unknown dimensions",
+    "ticket_model": None,
     "dlwp_convnet": None,
     "dlwp_convnet_channels_first": None,
     "resize_pad_crop": "interpolation='bilinear'",

@@ -142,3 +142,33 @@ def test_rescaling_with_an_unsupported_broadcast_falls_back():
     m.compile(optimizer="sgd", loss="mse")
     m.fit(np.ones((4, 2, 3)), np.zeros((4, 1)), epochs=1, verbose=0)
     assert "one value or one per channel" in m.fast_path_reason
+
+
+def test_sequences_of_unknown_length_run_on_the_fast_path():
+    """Input(shape=(None,)) (the text-classification guide's model): the fast path takes
+    the sequence length from the data, matches the eager path, and builds another
+    Program for data of another length (fit, evaluate and predict)."""
+    rng = np.random.default_rng(4)
+    tokens = rng.integers(1, 20, (32, 21))
+    y = rng.integers(0, 2, (32, 1)).astype(np.float32)
+
+    def build():
+        inputs = keras.Input((None,), dtype="int64")
+        h = K.Embedding(20, 4)(inputs)
+        h = K.Conv1D(3, 5, strides=3, activation="relu")(h)
+        h = K.GlobalMaxPooling1D()(h)
+        m = keras.Model(inputs, K.Dense(1, activation="sigmoid")(h))
+        m.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+        return m
+
+    assert_same(*twin(build, lambda m: record(m, tokens, y, batch_size=8, epochs=2)))
+    model = build()
+    for length in (21, 12):
+        model.fit(tokens[:, :length], y, batch_size=8, epochs=1, verbose=0)
+        assert model.fast_path_reason is None
+        np.testing.assert_allclose(model.predict(tokens[:5, :length], verbose=0),
+                                   model(tokens[:5, :length]), rtol=1e-5, atol=1e-6)
+        assert model.fast_path_reason is None
+    with pytest.raises(ValueError, match="larger than the padded input"):
+        model.predict(tokens[:5, :3], verbose=0)  # too short: the eager layer's error
+    assert "empty output" in model.fast_path_reason
