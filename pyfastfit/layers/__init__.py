@@ -5,7 +5,8 @@ from pyfastfit.layers.activations.relu import ReLU
 from pyfastfit.layers.activations.softmax import Softmax
 from pyfastfit.layers.core.activation import Activation
 from pyfastfit.layers.convolutional import (
-    Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D,
+    Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, DepthwiseConv1D, DepthwiseConv2D,
+    SeparableConv1D, SeparableConv2D,
 )
 from pyfastfit.layers.core.dense import Dense
 from pyfastfit.layers.core.input_layer import Input, InputLayer
@@ -60,8 +61,9 @@ __all__ = [
     "LeakyReLU", "Maximum", "Minimum", "Multiply", "Permute", "ReLU", "Rescaling",
     "Reshape", "Softmax", "Subtract", "add", "average", "concatenate", "deserialize",
     "maximum", "minimum", "multiply", "serialize", "subtract",
-    "AveragePooling1D", "AveragePooling2D", "Conv1D", "Conv2D", "Conv2DTranspose",
-    "DepthwiseConv2D", "MaxPooling1D", "MaxPooling2D", "SeparableConv2D",
+    "AveragePooling1D", "AveragePooling2D", "Conv1D", "Conv1DTranspose", "Conv2D",
+    "Conv2DTranspose", "DepthwiseConv1D", "DepthwiseConv2D", "MaxPooling1D", "MaxPooling2D",
+    "SeparableConv1D", "SeparableConv2D",
     "BatchNormalization", "Cropping1D", "Cropping2D", "Embedding", "GaussianNoise",
     "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling1D",
     "GlobalMaxPooling2D", "LayerNormalization", "RepeatVector", "SpatialDropout1D",

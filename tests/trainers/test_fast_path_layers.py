@@ -60,6 +60,12 @@ MODELS_1D = {
                            lambda: K.SpatialDropout1D(0.4)],
     "gaussian_noise": [lambda: K.GaussianNoise(0.3), lambda: K.Conv1D(4, 3),
                        lambda: K.GaussianNoise(0.1, seed=5)],
+    "separable_depthwise_transpose_1d": [
+        lambda: K.SeparableConv1D(4, 3, depth_multiplier=2, padding="same",
+                                  activation="relu"),
+        lambda: K.DepthwiseConv1D(2, strides=2),
+        lambda: K.Conv1DTranspose(3, 3, strides=2, padding="same"),
+        lambda: K.Conv1DTranspose(2, 2, output_padding=0, dilation_rate=2)],
 }
 
 
