@@ -29,6 +29,9 @@ from pyfastfit.layers.reshaping.permute import Permute
 from pyfastfit.layers.reshaping.reshape import Reshape
 from pyfastfit.layers.core.embedding import Embedding
 from pyfastfit.layers.normalization.batch_normalization import BatchNormalization
+from pyfastfit.layers.normalization.group_normalization import (
+    GroupNormalization, UnitNormalization,
+)
 from pyfastfit.layers.normalization.layer_normalization import LayerNormalization
 from pyfastfit.layers.pooling.global_average_pooling import (
     GlobalAveragePooling1D, GlobalAveragePooling2D,
@@ -66,6 +69,6 @@ __all__ = [
     "SeparableConv1D", "SeparableConv2D",
     "BatchNormalization", "Cropping1D", "Cropping2D", "Embedding", "GaussianNoise",
     "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling1D",
-    "GlobalMaxPooling2D", "LayerNormalization", "RepeatVector", "SpatialDropout1D",
+    "GlobalMaxPooling2D", "GroupNormalization", "LayerNormalization", "UnitNormalization", "RepeatVector", "SpatialDropout1D",
     "SpatialDropout2D", "UpSampling1D", "UpSampling2D", "ZeroPadding1D", "ZeroPadding2D",
 ]
