@@ -10,12 +10,15 @@ layers (`Functional.call`, `Sequential.call`); other models run as before.
 The rules are Keras 3's `Layer.__call__`: the mask of the first (tensor or list) argument
 is passed as `mask=` when `call` accepts it and it was not given explicitly; the output
 mask is `layer.compute_mask(inputs, mask)` for a layer with `supports_masking`, and None
-(the mask is dropped, with Keras's warning) for a layer without.
+(the mask is dropped, with Keras's warning) for a layer without. The output tensor
+carries its mask (`_keras_mask`), and a loss computed on a model output with one
+averages over its unmasked entries only, as Keras's `apply_mask`.
 """
 
 import warnings
 
 from pyfastfit import ops
+from pyfastfit.core import Tensor
 
 
 def makes_masks(layers):
@@ -47,7 +50,11 @@ def call_masked(layer, args, kwargs, mask):
         return out, None
     if not _has_mask(mask) and not getattr(layer, "mask_zero", False):
         return out, None
-    return out, layer.compute_mask(args[0], mask)
+    out_mask = layer.compute_mask(args[0], mask)
+    if out_mask is not None and isinstance(out, Tensor):
+        # As Keras, the output carries its mask: the compiled loss weights by it.
+        out._keras_mask = out_mask
+    return out, out_mask
 
 
 def merge_masks(masks):
