@@ -201,20 +201,27 @@ def conv_model_mean(model, x):
 
 def test_masked_sequence_output_loss_averages_unmasked_steps():
     """Embedding(mask_zero=True) -> Dense per step: the output carries the mask and the
-    compiled loss averages over the unmasked steps only (Keras: 91.67 here, not the
-    35.0 of all steps), in evaluate and in a training step (padded steps give no
-    gradient)."""
+    compiled loss and metrics average over the unmasked steps only (Keras: 91.67 here,
+    not the 35.0 of all steps), in evaluate and in a training step (padded steps give
+    no gradient)."""
     L = keras.layers
     inputs = keras.Input((4,), dtype="int32")
     outputs = L.Dense(1)(L.Embedding(5, 2, mask_zero=True)(inputs))
     model = keras.Model(inputs, outputs)
     model.set_weights([np.arange(10, dtype=np.float32).reshape(5, 2),
                        np.ones((2, 1), np.float32), np.zeros(1, np.float32)])
-    model.compile(loss="mse", optimizer="sgd")
+    model.compile(loss="mse", optimizer="sgd", metrics=["mae"])
     x = np.array([[1, 2, 0, 0], [3, 0, 0, 0]], np.int32)
     y = np.zeros((2, 4, 1), np.float32)
-    np.testing.assert_allclose(model.evaluate(x, y, verbose=0), (25 + 81 + 169) / 3,
+    # The metrics are masked too (Keras: mae 9.0, not 4.0).
+    np.testing.assert_allclose(model.evaluate(x, y, verbose=0), [(25 + 81 + 169) / 3, 9.0],
                                rtol=1e-6)
+    # Per-step weights are multiplied by the mask (per-sample ones do not broadcast
+    # against (batch, steps) masks, in Keras either).
+    sw = np.array([[1, 1, 1, 1], [3, 3, 3, 3]], np.float32)
+    np.testing.assert_allclose(
+        model.evaluate(x, y, sample_weight=sw, verbose=0, return_dict=True)["loss"],
+        (25 + 81 + 3 * 169) / 3, rtol=1e-6)
     assert model.fast_path_reason is not None  # masks run on the eager path
     before = model.get_weights()[0].copy()
     model.train_on_batch(x, y)
