@@ -42,7 +42,7 @@ FIT_PATH = {
     "ticket_model": None,
     "dlwp_convnet": None,
     "dlwp_convnet_channels_first": None,
-    "resize_pad_crop": "interpolation='bilinear'",
+    "resize_pad_crop": None,
     "norm_variants": "rms_scaling=True",
     "masked_average": "mask_zero=True",
 }

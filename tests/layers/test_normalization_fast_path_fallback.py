@@ -15,7 +15,6 @@ L = keras.layers
 FALLBACK = [
     (lambda: L.BatchNormalization(axis=2), (3, 3, 2)),
     (lambda: L.LayerNormalization(rms_scaling=True), (4, 3)),
-    (lambda: L.UpSampling2D(2, interpolation="bilinear"), (3, 3, 2)),
 ]
 FAST = [
     (lambda: L.GaussianNoise(0.1, seed=1), (4, 3)),
@@ -27,6 +26,10 @@ FAST = [
     (lambda: L.GlobalMaxPooling1D(keepdims=True), (4, 3)),
     (lambda: L.GlobalAveragePooling2D(), (3, 3, 2)),
     (lambda: L.UpSampling1D(2), (4, 3)),
+    (lambda: L.UpSampling2D(2, interpolation="bilinear"), (3, 3, 2)),
+    (lambda: L.UpSampling2D((3, 2), interpolation="bilinear"), (2, 4, 3)),
+    (lambda: L.UpSampling2D((1, 2), interpolation="bilinear",
+                            data_format="channels_first"), (2, 3, 4)),
     (lambda: L.ZeroPadding1D(1), (4, 3)),
     (lambda: L.ZeroPadding2D(1), (3, 3, 2)),
     (lambda: L.Cropping1D(1), (4, 3)),

@@ -105,12 +105,15 @@ def test_embedding_mask_zero_falls_back():
     assert "mask_zero" in m.fast_path_reason
 
 
-def test_bilinear_upsampling_falls_back():
-    m = keras.Sequential([keras.Input((4, 4, 1)), K.UpSampling2D(2, interpolation="bilinear"),
-                          K.Flatten(), K.Dense(1)])
-    m.compile(optimizer="sgd", loss="mse")
-    m.fit(np.ones((2, 4, 4, 1)), np.zeros((2, 1)), epochs=1, verbose=0)
-    assert "interpolation='bilinear'" in m.fast_path_reason
+@pytest.mark.parametrize("size", [2, (3, 2), (1, 4)])
+def test_bilinear_upsampling_matches_eager(size):
+    """UpSampling2D(interpolation="bilinear") runs on the fast path (two matmuls by the
+    interpolation matrices between permutes, as the eager layer), between convolutions
+    so its gradient reaches the first one."""
+    x, y = _data((4, 5, 2))
+    _check((4, 5, 2), [lambda: K.Conv2D(3, 2, padding="same", activation="tanh"),
+                       lambda: K.UpSampling2D(size, interpolation="bilinear"),
+                       lambda: K.Conv2D(2, 3)], x, y)
 
 
 def test_dense_on_sequences_matches_eager():
