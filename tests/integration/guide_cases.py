@@ -32,8 +32,10 @@ class Case:
         self.y = y
         self.batch_size = batch_size
         self.fit_kwargs = fit_kwargs or {}
-        # The forward comparison input (defaults to the training inputs).
-        self.eval_x = x if eval_x is None else eval_x
+        # The forward comparison input (defaults to the first 8 training inputs).
+        if eval_x is None:
+            eval_x = ({k: v[:8] for k, v in x.items()} if isinstance(x, dict) else x[:8])
+        self.eval_x = eval_x
 
 
 # ---------------------------------------------------------------- Simple MNIST convnet
