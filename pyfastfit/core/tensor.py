@@ -22,7 +22,9 @@ class Tensor:
     (1, 2)
     """
 
-    __slots__ = ("_c", "__weakref__")
+    # `_keras_mask`: the mask a masking layer attached (Keras's backend.set_keras_mask);
+    # read with getattr(t, "_keras_mask", None), unset on most tensors.
+    __slots__ = ("_c", "_keras_mask", "__weakref__")
     # NumPy defers binary operators to us (ndarray + Tensor -> Tensor.__radd__).
     __array_priority__ = 100
 

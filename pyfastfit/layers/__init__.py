@@ -5,7 +5,8 @@ from pyfastfit.layers.activations.relu import ReLU
 from pyfastfit.layers.activations.softmax import Softmax
 from pyfastfit.layers.core.activation import Activation
 from pyfastfit.layers.convolutional import (
-    Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D,
+    Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, DepthwiseConv1D, DepthwiseConv2D,
+    SeparableConv1D, SeparableConv2D,
 )
 from pyfastfit.layers.core.dense import Dense
 from pyfastfit.layers.core.input_layer import Input, InputLayer
@@ -28,6 +29,9 @@ from pyfastfit.layers.reshaping.permute import Permute
 from pyfastfit.layers.reshaping.reshape import Reshape
 from pyfastfit.layers.core.embedding import Embedding
 from pyfastfit.layers.normalization.batch_normalization import BatchNormalization
+from pyfastfit.layers.normalization.group_normalization import (
+    GroupNormalization, UnitNormalization,
+)
 from pyfastfit.layers.normalization.layer_normalization import LayerNormalization
 from pyfastfit.layers.pooling.global_average_pooling import (
     GlobalAveragePooling1D, GlobalAveragePooling2D,
@@ -60,10 +64,11 @@ __all__ = [
     "LeakyReLU", "Maximum", "Minimum", "Multiply", "Permute", "ReLU", "Rescaling",
     "Reshape", "Softmax", "Subtract", "add", "average", "concatenate", "deserialize",
     "maximum", "minimum", "multiply", "serialize", "subtract",
-    "AveragePooling1D", "AveragePooling2D", "Conv1D", "Conv2D", "Conv2DTranspose",
-    "DepthwiseConv2D", "MaxPooling1D", "MaxPooling2D", "SeparableConv2D",
+    "AveragePooling1D", "AveragePooling2D", "Conv1D", "Conv1DTranspose", "Conv2D",
+    "Conv2DTranspose", "DepthwiseConv1D", "DepthwiseConv2D", "MaxPooling1D", "MaxPooling2D",
+    "SeparableConv1D", "SeparableConv2D",
     "BatchNormalization", "Cropping1D", "Cropping2D", "Embedding", "GaussianNoise",
     "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling1D",
-    "GlobalMaxPooling2D", "LayerNormalization", "RepeatVector", "SpatialDropout1D",
+    "GlobalMaxPooling2D", "GroupNormalization", "LayerNormalization", "UnitNormalization", "RepeatVector", "SpatialDropout1D",
     "SpatialDropout2D", "UpSampling1D", "UpSampling2D", "ZeroPadding1D", "ZeroPadding2D",
 ]

@@ -461,6 +461,11 @@ class Layer:
         self.__dict__["built"] = True
         self.__dict__.setdefault("_build_shapes", shape)
 
+    def compute_mask(self, inputs, previous_mask=None):
+        """The mask of the output (Keras): the input's mask, unchanged. Used only when
+        `supports_masking` is True; layers that change or consume the mask override it."""
+        return previous_mask
+
     def compute_output_shape(self, *args, **kwargs):
         """Output shape for the given input shape(s) (None for unknown dims)."""
         raise NotImplementedError(

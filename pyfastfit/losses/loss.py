@@ -278,11 +278,19 @@ class Loss:
         return self._dtype or "float32"
 
     def __call__(self, y_true, y_pred, sample_weight=None):
-        if self._point is not None and type(self).call is LossFunctionWrapper.call:
+        # A model output with a mask (Embedding(mask_zero=True) upstream) is reduced over
+        # its unmasked entries only (Keras's apply_mask).
+        out_mask = getattr(y_pred, "_keras_mask", None)
+        if (out_mask is None and self._point is not None
+                and type(self).call is LossFunctionWrapper.call):
             return self._fused_call(y_true, y_pred, sample_weight)
         y_pred = _float_tensor(y_pred)
         y_true = _target_tensor(y_true)
         losses, mask = self._call_masked(y_true, y_pred)
+        if out_mask is not None:
+            out_mask = np.asarray(out_mask, dtype=bool)
+            mask = out_mask if mask is None else np.logical_and(np.asarray(mask, bool),
+                                                                out_mask)
         return reduce_weighted_values(losses, sample_weight, mask, self.reduction)
 
     def _call_masked(self, y_true, y_pred):

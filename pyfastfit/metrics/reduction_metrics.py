@@ -1,5 +1,7 @@
 """Mean, Sum and MeanMetricWrapper (keras/src/metrics/reduction_metrics.py, Keras 3)."""
 
+import numpy as np
+
 from pyfastfit.metrics.metric import Metric
 from pyfastfit.ops import _metrics as metric_ops
 
@@ -79,7 +81,19 @@ class MeanMetricWrapper(Mean):
             self._direction = "down"
 
     def update_state(self, y_true, y_pred, sample_weight=None):
+        mask = getattr(y_pred, "_keras_mask", None)
         values = self._fn(y_true, y_pred, **self._fn_kwargs)
+        if mask is not None:
+            # A model output with a mask (Embedding(mask_zero=True) upstream): as Keras,
+            # the masked entries weigh 0 (times any sample_weight).
+            mask = np.asarray(mask, dtype=np.float32)
+            if sample_weight is not None:
+                from pyfastfit.losses.loss import squeeze_or_expand_to_same_rank
+
+                mask, sw = squeeze_or_expand_to_same_rank(
+                    mask, np.asarray(sample_weight, dtype=np.float32))
+                mask = mask * sw
+            sample_weight = mask
         return Mean.update_state(self, values, sample_weight=sample_weight)
 
     def get_config(self):

@@ -7,6 +7,7 @@ from pyfastfit.core import Tensor
 from pyfastfit.layers.core.input_layer import InputLayer
 from pyfastfit.layers.keras_tensor import KerasTensor, flatten, map_structure
 from pyfastfit.layers.layer import Layer, call_nested, deserialize_layer, serialize_layer
+from pyfastfit.layers.masking import call_masked, makes_masks
 from pyfastfit.models.graph_losses import GraphLossesMixin
 from pyfastfit.models.graph_walk import graph_nodes
 from pyfastfit.models.model import Model
@@ -45,6 +46,14 @@ class Functional(GraphLossesMixin, Model):
         Model.__init__(self, name=name, trainable=trainable, **kwargs)
         if isinstance(inputs, list) and len(inputs) == 1 and not isinstance(inputs[0], list):
             pass  # keep the list: Keras returns list-structured outputs only for outputs
+        # Keras flattens a dict of inputs or outputs in sorted key order (its `tree`
+        # utilities sort dict keys): `model.inputs`/`outputs`, `output_names`, the
+        # layer order and so `get_weights()` follow the sorted keys, whatever order the
+        # dict was written in.
+        if isinstance(inputs, dict):
+            inputs = {k: inputs[k] for k in sorted(inputs)}
+        if isinstance(outputs, dict):
+            outputs = {k: outputs[k] for k in sorted(outputs)}
         self._inputs_struct = inputs
         self._outputs_struct = outputs
         self.inputs = list(flatten(inputs))
@@ -81,6 +90,9 @@ class Functional(GraphLossesMixin, Model):
                          [t._id for t in n.outputs]))
         self._plan = plan
         self._layers_list = self._keras_layer_order()
+        # Masks (Embedding(mask_zero=True)) are carried beside the values only in the
+        # graphs that can make one: the others keep the plain loop.
+        self._uses_masks = makes_masks(n.layer for n in self._nodes_in_order)
 
     def _keras_layer_order(self):
         """The layers in Keras 3's order (keras/src/ops/function.py `map_graph`), so that
@@ -214,7 +226,11 @@ class Functional(GraphLossesMixin, Model):
         def sub(t):
             return values[t._id] if isinstance(t, KerasTensor) else t
 
+        masks = {} if self._uses_masks else None
         for layer, simple, node, out_ids in self._plan:
+            if masks is not None:
+                self._run_masked(layer, node, out_ids, values, masks, sub)
+                continue
             if simple is not None:
                 out = call_nested(layer, values[simple])
                 if not isinstance(out, (list, tuple, dict)):
@@ -239,6 +255,29 @@ class Functional(GraphLossesMixin, Model):
         if isinstance(out, list) and len(out) == 1:
             return sub(out[0])
         return map_structure(sub, out)
+
+    @staticmethod
+    def _run_masked(layer, node, out_ids, values, masks, sub):
+        """One node of `call` with Keras's mask propagation (`layers/masking.py`)."""
+        args = tuple(sub(a) if isinstance(a, KerasTensor) else map_structure(sub, a)
+                     for a in node.args)
+        kwargs = {k: map_structure(sub, v) for k, v in node.kwargs.items()} \
+            if node.kwargs else {}
+        first = node.args[0] if node.args else None
+        if isinstance(first, KerasTensor):
+            mask = masks.get(first._id)
+        elif isinstance(first, (list, tuple)):
+            mask = [masks.get(t._id) if isinstance(t, KerasTensor) else None for t in first]
+        else:
+            mask = None
+        out, out_mask = call_masked(layer, args, kwargs, mask)
+        if len(out_ids) == 1 and not isinstance(out, (list, tuple, dict)):
+            values[out_ids[0]] = out
+            if out_mask is not None:
+                masks[out_ids[0]] = out_mask
+        else:  # several outputs: their masks are not tracked
+            for i, o in zip(out_ids, flatten(out)):
+                values[i] = o
 
     def compute_output_spec(self, inputs, training=None, mask=None):
         out = self._outputs_struct

@@ -4,6 +4,7 @@ from pyfastfit.layers.core.input_layer import InputLayer
 from pyfastfit.layers.keras_tensor import KerasTensor
 from pyfastfit.layers import layer as _layer_mod
 from pyfastfit.layers.layer import Layer, call_nested, deserialize_layer, serialize_layer
+from pyfastfit.layers.masking import call_masked, makes_masks
 from pyfastfit.models.model import Model
 
 
@@ -143,6 +144,11 @@ class Sequential(Model):
 
     def call(self, inputs, training=None, mask=None):
         x = inputs
+        if makes_masks(self._layers):  # carry the mask from layer to layer (Keras)
+            for layer in self._layers:
+                if not isinstance(layer, InputLayer):
+                    x, mask = call_masked(layer, (x,), {}, mask)
+            return x
         for layer in self._layers:
             if isinstance(layer, InputLayer):
                 continue

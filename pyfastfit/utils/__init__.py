@@ -17,6 +17,8 @@ _LAZY = {
     "timeseries_dataset_from_array": ("pyfastfit.utils.timeseries_dataset",
                                       "timeseries_dataset_from_array"),
 }
+_LAZY.update({name: ("pyfastfit.trainers.data_adapters", name) for name in (
+    "pack_x_y_sample_weight", "unpack_x_y_sample_weight")})
 # keras.utils re-exports these of keras.saving.
 _LAZY.update({name: ("pyfastfit.saving", name) for name in (
     "serialize_keras_object", "deserialize_keras_object", "register_keras_serializable",
@@ -45,7 +47,8 @@ def __dir__():
 
 
 __all__ = ["PyDataset", "Progbar", "Sequence", "get_file", "normalize", "pad_sequences", "plot_model",
-           "set_random_seed", "timeseries_dataset_from_array", "to_categorical"]
+           "set_random_seed", "timeseries_dataset_from_array", "to_categorical",
+           "pack_x_y_sample_weight", "unpack_x_y_sample_weight"]
 __all__ += ["CustomObjectScope", "custom_object_scope", "deserialize_keras_object",
             "get_custom_objects", "get_registered_name", "get_registered_object",
             "register_keras_serializable", "serialize_keras_object"]

@@ -239,3 +239,36 @@ def test_call_with_other_channels_than_built_raises():
         with pytest.raises(ValueError, match=r"expected axis -?\d of input shape to have "
                                              r"value \d, but received input with shape"):
             layer(_x(*bad))
+
+
+@pytest.mark.parametrize("make1,make2,weights", [
+    (lambda: keras.layers.SeparableConv1D(4, 3, strides=2, padding="same",
+                                          depth_multiplier=2),
+     lambda: keras.layers.SeparableConv2D(4, (1, 3), strides=(1, 2), padding="same",
+                                          depth_multiplier=2),
+     [(3, 2, 2), (1, 4, 4), (4,)]),
+    (lambda: keras.layers.DepthwiseConv1D(3, depth_multiplier=3, dilation_rate=2),
+     lambda: keras.layers.DepthwiseConv2D((1, 3), depth_multiplier=3, dilation_rate=(1, 2)),
+     [(3, 2, 3), (6,)]),
+    (lambda: keras.layers.Conv1DTranspose(3, 3, strides=2, output_padding=1),
+     lambda: keras.layers.Conv2DTranspose(3, (1, 3), strides=(1, 2),
+                                          output_padding=(0, 1)),
+     [(3, 3, 2), (3,)]),
+])
+def test_1d_variants_are_the_2d_layers_of_height_1(make1, make2, weights):
+    """SeparableConv1D, DepthwiseConv1D, Conv1DTranspose: Keras's 1-D weight layouts,
+    the values of the 2-D layer on a height-1 input with the same weights, and a config
+    round trip."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 9, 2)).astype(np.float32)
+    one, two = make1(), make2()
+    y1 = np.asarray(one(x))
+    assert [tuple(w.shape) for w in one.get_weights()] == weights
+    two(x[:, None])
+    two.set_weights([w.reshape(t.shape) for w, t in zip(one.get_weights(), two.weights)])
+    np.testing.assert_allclose(y1, np.asarray(two(x[:, None]))[:, 0], rtol=1e-5, atol=1e-6)
+    assert one.compute_output_shape((None, 9, 2)) == (None,) + y1.shape[1:]
+    again = type(one).from_config(one.get_config())
+    again(x)
+    again.set_weights(one.get_weights())
+    np.testing.assert_allclose(np.asarray(again(x)), y1, rtol=1e-6)

@@ -1,6 +1,7 @@
 """The seed guide's multi-input / multi-output model (Keras's "training & evaluation with
 built-in methods" guide: Conv2D + GlobalMaxPooling2D on images, Conv1D +
-GlobalMaxPooling1D on time series of any length) runs unchanged, on the eager path."""
+GlobalMaxPooling1D on time series of any length) runs unchanged, on the fast path (the
+time-series length taken from the data)."""
 
 import numpy as np
 
@@ -40,9 +41,8 @@ def test_seed_guide_multi_io_conv_model_fits():
                         epochs=1, verbose=0)
     assert set(history.history) == {"loss", "score_output_loss", "class_output_loss"}
     assert all(np.isfinite(v[0]) for v in history.history.values())
-    # eager path: the time series input has an unknown length; fit must fall back, not
-    # crash
-    assert "unknown dimensions" in model.fast_path_reason
+    # the time series input has an unknown length: the fast path takes it from the data
+    assert model.fast_path_reason is None
     after = model.get_weights()
     assert all(not np.allclose(a, b) for a, b in zip(before, after))
     # alternatively, fit on dicts
@@ -51,6 +51,10 @@ def test_seed_guide_multi_io_conv_model_fits():
               batch_size=32, epochs=1, verbose=0)
     score, classes = model.predict([img_data[:7], ts_data[:7, :13]], verbose=0)
     assert score.shape == (7, 1) and classes.shape == (7, 5)
+    assert model.fast_path_reason is None
+    eager_score, eager_classes = model([img_data[:7], ts_data[:7, :13]])
+    np.testing.assert_allclose(score, eager_score, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(classes, eager_classes, rtol=1e-5, atol=1e-5)
     results = model.evaluate([img_data, ts_data], [score_targets, class_targets],
                              verbose=0, return_dict=True)
     assert np.isfinite(results["loss"])

@@ -136,3 +136,95 @@ def test_compiled_lookup_replays_and_checks_every_replay():
         f(np.full((4, 3), 6, np.int32))
     idx = np.arange(12, dtype=np.int32).reshape(4, 3) % 6
     np.testing.assert_array_equal(np.asarray(f(idx)), table[idx])
+
+
+def _masked_mean_reference(emb, x):
+    keep = (x != 0)[..., None]
+    return (emb[x] * keep).sum(1) / keep.sum(1)
+
+
+@pytest.mark.parametrize("style", ["functional", "sequential"])
+def test_mask_zero_reaches_global_average_pooling(style):
+    """Embedding(mask_zero=True) -> GlobalAveragePooling1D averages over the non-zero
+    tokens only (Keras propagates the mask), in Functional and Sequential models, through
+    a layer that passes masks on (Dropout), in predict and in the training gradient."""
+    L = keras.layers
+    layers = [L.Embedding(7, 3, mask_zero=True), L.Dropout(0.0), L.GlobalAveragePooling1D()]
+    if style == "functional":
+        inputs = keras.Input((5,), dtype="int32")
+        h = inputs
+        for layer in layers:
+            h = layer(h)
+        model = keras.Model(inputs, h)
+    else:
+        model = keras.Sequential([keras.Input((5,), dtype="int32")] + layers)
+    x = np.array([[1, 2, 0, 0, 0], [3, 4, 5, 6, 1], [6, 0, 0, 0, 0]], np.int32)
+    emb = np.asarray(model.get_weights()[0])
+    np.testing.assert_allclose(model.predict(x, verbose=0), _masked_mean_reference(emb, x),
+                               rtol=1e-6, atol=1e-6)
+    with keras.GradientTape() as tape:
+        loss = keras.ops.sum(model(x, training=True))
+    grad = np.asarray(keras.ops.convert_to_tensor(tape.gradient(loss, model.weights[0])))
+    want = np.zeros_like(emb)
+    for row in x:
+        kept = row[row != 0]
+        for t in kept:
+            want[t] += 1.0 / len(kept)
+    np.testing.assert_allclose(grad, want, rtol=1e-6, atol=1e-6)
+
+
+def test_mask_zero_is_dropped_by_a_layer_without_masking_and_merged_by_add():
+    """A layer without `supports_masking` (Conv1D) ends the mask, as in Keras; Add keeps
+    the steps both inputs keep."""
+    L = keras.layers
+    inputs = keras.Input((4,), dtype="int32")
+    e = L.Embedding(6, 2, mask_zero=True)(inputs)
+    conv = L.Conv1D(2, 1)(e)
+    plain = keras.Model(inputs, L.GlobalAveragePooling1D()(conv))
+    x = np.array([[1, 2, 0, 0]], np.int32)
+    with pytest.warns(UserWarning, match="does not support masking"):
+        out = np.asarray(plain.predict(x, verbose=0))
+        unmasked = conv_model_mean(plain, x)
+    np.testing.assert_allclose(out, unmasked, rtol=1e-6, atol=1e-6)
+    merged = keras.Model(inputs, L.GlobalAveragePooling1D()(L.Add()([e, e])))
+    emb = np.asarray(merged.get_weights()[0])
+    np.testing.assert_allclose(merged.predict(x, verbose=0),
+                               2 * _masked_mean_reference(emb, x), rtol=1e-6, atol=1e-6)
+
+
+def conv_model_mean(model, x):
+    """The unmasked mean over all steps of the Conv1D output of `model`."""
+    conv = model.layers[2]
+    sub = keras.Model(model.inputs, conv.output)
+    return np.asarray(sub.predict(x, verbose=0)).mean(axis=1)
+
+
+def test_masked_sequence_output_loss_averages_unmasked_steps():
+    """Embedding(mask_zero=True) -> Dense per step: the output carries the mask and the
+    compiled loss and metrics average over the unmasked steps only (Keras: 91.67 here,
+    not the 35.0 of all steps), in evaluate and in a training step (padded steps give
+    no gradient)."""
+    L = keras.layers
+    inputs = keras.Input((4,), dtype="int32")
+    outputs = L.Dense(1)(L.Embedding(5, 2, mask_zero=True)(inputs))
+    model = keras.Model(inputs, outputs)
+    model.set_weights([np.arange(10, dtype=np.float32).reshape(5, 2),
+                       np.ones((2, 1), np.float32), np.zeros(1, np.float32)])
+    model.compile(loss="mse", optimizer="sgd", metrics=["mae"])
+    x = np.array([[1, 2, 0, 0], [3, 0, 0, 0]], np.int32)
+    y = np.zeros((2, 4, 1), np.float32)
+    # The metrics are masked too (Keras: mae 9.0, not 4.0).
+    np.testing.assert_allclose(model.evaluate(x, y, verbose=0), [(25 + 81 + 169) / 3, 9.0],
+                               rtol=1e-6)
+    # Per-step weights are multiplied by the mask (per-sample ones do not broadcast
+    # against (batch, steps) masks, in Keras either).
+    sw = np.array([[1, 1, 1, 1], [3, 3, 3, 3]], np.float32)
+    np.testing.assert_allclose(
+        model.evaluate(x, y, sample_weight=sw, verbose=0, return_dict=True)["loss"],
+        (25 + 81 + 3 * 169) / 3, rtol=1e-6)
+    assert model.fast_path_reason is not None  # masks run on the eager path
+    before = model.get_weights()[0].copy()
+    model.train_on_batch(x, y)
+    after = model.get_weights()[0]
+    np.testing.assert_array_equal(after[0], before[0])  # row 0 only feeds padded steps
+    assert not np.allclose(after[1:4], before[1:4])

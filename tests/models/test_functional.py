@@ -266,3 +266,26 @@ def test_weights_are_in_keras_order_layer_by_layer():
     values = [np.full(w.shape, i, "float32") for i, w in enumerate(model.weights)]
     model.set_weights(values)
     assert [float(w.numpy().flat[0]) for w in model.weights] == list(range(16))
+
+
+def test_dict_outputs_follow_sorted_keys_as_keras():
+    """Keras flattens a dict of outputs (or inputs) in sorted key order: output_names,
+    output_shape, model.layers and get_weights() follow it, whatever order the dict was
+    written in (so weights copied from a Keras model line up)."""
+    a = keras.Input((3,), name="a")
+    model = keras.Model(a, {"zz": layers.Dense(1, name="zz")(a),
+                            "aa": layers.Dense(2, name="aa")(a)})
+    assert model.output_names == ["aa", "zz"]
+    assert model.output_shape == [(None, 2), (None, 1)]
+    assert [la.name for la in model.layers] == ["a", "aa", "zz"]
+    assert [tuple(w.shape) for w in model.get_weights()] == [(3, 2), (2,), (3, 1), (1,)]
+    out = model(np.ones((4, 3), np.float32))
+    assert set(out) == {"aa", "zz"} and tuple(out["zz"].shape) == (4, 1)
+
+    b = keras.Input((2,), name="b")
+    c = keras.Input((1,), name="c")
+    two = keras.Model({"c": c, "b": b}, layers.concatenate([b, c]))
+    assert [t.name for t in two.inputs] == ["b", "c"]
+    np.testing.assert_allclose(
+        two.predict({"c": np.zeros((2, 1)), "b": np.ones((2, 2))}, verbose=0),
+        [[1, 1, 0], [1, 1, 0]])

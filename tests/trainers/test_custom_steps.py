@@ -115,7 +115,8 @@ def test_metrics_property_override_reset_each_epoch():
 def test_custom_predict_step():
     class Two(TinyModel):
         def predict_step(self, data):
-            (x,) = data
+            # Arrays without targets: `data` is x itself, as in Keras (not `(x,)`).
+            x = data
             y = self(x, training=False)
             return {"probs": y, "top": ops.argmax(y, axis=-1)}
 
@@ -171,3 +172,34 @@ def test_compute_loss_override(with_training):
     m.fit(x, y, batch_size=16, verbose=0)
     m.evaluate(x, y, batch_size=32, verbose=0)
     assert calls == ([True, True, False] if with_training else [None, None, None])
+
+
+def test_fit_without_targets_hands_train_step_the_inputs_themselves():
+    """fit(x) with no y: a custom train_step gets `data` as x itself, not `(x,)` (Keras's
+    pack_x_y_sample_weight; the VAE guide reads `self.encoder(data)`); a tuple of
+    several inputs comes wrapped, so it is not read as `(x, y)`."""
+    import pyfastfit as keras
+
+    seen = []
+
+    class Recorder(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = keras.layers.Dense(1)
+
+        def call(self, x):
+            return self.dense(x)
+
+        def train_step(self, data):
+            seen.append(data)
+            return {}
+
+    x = np.ones((8, 3), np.float32)
+    model = Recorder()
+    model.compile(optimizer="sgd")
+    model.fit(x, batch_size=4, epochs=1, verbose=0)
+    assert len(seen) == 2
+    assert all(not isinstance(d, (tuple, list)) and tuple(d.shape) == (4, 3) for d in seen)
+    seen.clear()
+    model.fit((x, x), batch_size=8, epochs=1, verbose=0)
+    assert isinstance(seen[0], tuple) and len(seen[0]) == 1 and len(seen[0][0]) == 2

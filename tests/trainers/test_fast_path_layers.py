@@ -60,6 +60,12 @@ MODELS_1D = {
                            lambda: K.SpatialDropout1D(0.4)],
     "gaussian_noise": [lambda: K.GaussianNoise(0.3), lambda: K.Conv1D(4, 3),
                        lambda: K.GaussianNoise(0.1, seed=5)],
+    "separable_depthwise_transpose_1d": [
+        lambda: K.SeparableConv1D(4, 3, depth_multiplier=2, padding="same",
+                                  activation="relu"),
+        lambda: K.DepthwiseConv1D(2, strides=2),
+        lambda: K.Conv1DTranspose(3, 3, strides=2, padding="same"),
+        lambda: K.Conv1DTranspose(2, 2, output_padding=0, dilation_rate=2)],
 }
 
 
@@ -99,12 +105,15 @@ def test_embedding_mask_zero_falls_back():
     assert "mask_zero" in m.fast_path_reason
 
 
-def test_bilinear_upsampling_falls_back():
-    m = keras.Sequential([keras.Input((4, 4, 1)), K.UpSampling2D(2, interpolation="bilinear"),
-                          K.Flatten(), K.Dense(1)])
-    m.compile(optimizer="sgd", loss="mse")
-    m.fit(np.ones((2, 4, 4, 1)), np.zeros((2, 1)), epochs=1, verbose=0)
-    assert "interpolation='bilinear'" in m.fast_path_reason
+@pytest.mark.parametrize("size", [2, (3, 2), (1, 4)])
+def test_bilinear_upsampling_matches_eager(size):
+    """UpSampling2D(interpolation="bilinear") runs on the fast path (two matmuls by the
+    interpolation matrices between permutes, as the eager layer), between convolutions
+    so its gradient reaches the first one."""
+    x, y = _data((4, 5, 2))
+    _check((4, 5, 2), [lambda: K.Conv2D(3, 2, padding="same", activation="tanh"),
+                       lambda: K.UpSampling2D(size, interpolation="bilinear"),
+                       lambda: K.Conv2D(2, 3)], x, y)
 
 
 def test_dense_on_sequences_matches_eager():
@@ -116,3 +125,59 @@ def test_dense_on_sequences_matches_eager():
     _check((7,), [lambda: K.Embedding(30, 6), lambda: K.Dense(5, activation="relu"),
                   lambda: K.Dense(4, activation="softmax"),
                   lambda: K.GlobalAveragePooling1D()], tokens, y)
+
+
+@pytest.mark.parametrize("scale,offset", [
+    (1 / 255, 0.0),
+    (2.0, -1.0),
+    ([0.5, -1.0, 2.0], [0.1, 0.0, -0.3]),  # one per channel
+])
+def test_rescaling_matches_eager(scale, offset):
+    """Rescaling (the image-classification guide's first layer) runs on the fast path,
+    scalar or per-channel, feeding a convolution, to float32 round-off of the eager path;
+    an inner Rescaling passes its gradient on scaled."""
+    rng = np.random.default_rng(3)
+    x = rng.uniform(0, 255, (24, 5, 5, 3)).astype(np.float32)
+    y = rng.integers(0, 3, 24)
+    _check((5, 5, 3), [lambda: K.Rescaling(scale, offset=offset),
+                       lambda: K.Conv2D(3, 3, padding="same"),
+                       lambda: K.Rescaling(scale, offset=offset),
+                       lambda: K.Conv2D(2, 3)], x, y)
+
+
+def test_rescaling_with_an_unsupported_broadcast_falls_back():
+    m = keras.Sequential([keras.Input((2, 3)), K.Rescaling(np.ones((2, 1))), K.Flatten(),
+                          K.Dense(1)])
+    m.compile(optimizer="sgd", loss="mse")
+    m.fit(np.ones((4, 2, 3)), np.zeros((4, 1)), epochs=1, verbose=0)
+    assert "one value or one per channel" in m.fast_path_reason
+
+
+def test_sequences_of_unknown_length_run_on_the_fast_path():
+    """Input(shape=(None,)) (the text-classification guide's model): the fast path takes
+    the sequence length from the data, matches the eager path, and builds another
+    Program for data of another length (fit, evaluate and predict)."""
+    rng = np.random.default_rng(4)
+    tokens = rng.integers(1, 20, (32, 21))
+    y = rng.integers(0, 2, (32, 1)).astype(np.float32)
+
+    def build():
+        inputs = keras.Input((None,), dtype="int64")
+        h = K.Embedding(20, 4)(inputs)
+        h = K.Conv1D(3, 5, strides=3, activation="relu")(h)
+        h = K.GlobalMaxPooling1D()(h)
+        m = keras.Model(inputs, K.Dense(1, activation="sigmoid")(h))
+        m.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+        return m
+
+    assert_same(*twin(build, lambda m: record(m, tokens, y, batch_size=8, epochs=2)))
+    model = build()
+    for length in (21, 12):
+        model.fit(tokens[:, :length], y, batch_size=8, epochs=1, verbose=0)
+        assert model.fast_path_reason is None
+        np.testing.assert_allclose(model.predict(tokens[:5, :length], verbose=0),
+                                   model(tokens[:5, :length]), rtol=1e-5, atol=1e-6)
+        assert model.fast_path_reason is None
+    with pytest.raises(ValueError, match="larger than the padded input"):
+        model.predict(tokens[:5, :3], verbose=0)  # too short: the eager layer's error
+    assert "empty output" in model.fast_path_reason

@@ -35,6 +35,18 @@ MODELS = {
                                             K.Flatten()]),
     "layer_norm_conv": ((6, 6, 2), lambda: [K.Conv2D(3, 2), K.LayerNormalization(epsilon=0.1),
                                             K.GlobalAveragePooling2D()]),
+    # Non-trailing axes run between two permute nodes (gamma/beta over those axes).
+    # (No conv bias: LayerNormalization(axis=1) cancels it, and Adam would turn its
+    # zero gradient's round-off into steps.)
+    "layer_norm_axis1_conv": ((5, 4, 2), lambda: [K.Conv2D(3, 2, padding="same",
+                                                           use_bias=False),
+                                                  K.LayerNormalization(axis=1),
+                                                  K.Flatten()]),
+    "layer_norm_axes_1_2": ((3, 4, 2), lambda: [K.LayerNormalization(axis=[1, 2]),
+                                                K.Flatten()]),
+    "layer_norm_axes_1_3": ((3, 4, 2), lambda: [K.LayerNormalization(axis=[-1, 1],
+                                                                     center=False),
+                                                K.Flatten()]),
 }
 
 

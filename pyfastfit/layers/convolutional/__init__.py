@@ -2,8 +2,9 @@
 
 from pyfastfit.layers.convolutional.conv1d import Conv1D
 from pyfastfit.layers.convolutional.conv2d import Conv2D
-from pyfastfit.layers.convolutional.conv2d_transpose import Conv2DTranspose
-from pyfastfit.layers.convolutional.depthwise_conv2d import DepthwiseConv2D
-from pyfastfit.layers.convolutional.separable_conv2d import SeparableConv2D
+from pyfastfit.layers.convolutional.conv2d_transpose import Conv1DTranspose, Conv2DTranspose
+from pyfastfit.layers.convolutional.depthwise_conv2d import DepthwiseConv1D, DepthwiseConv2D
+from pyfastfit.layers.convolutional.separable_conv2d import SeparableConv1D, SeparableConv2D
 
-__all__ = ["Conv1D", "Conv2D", "Conv2DTranspose", "DepthwiseConv2D", "SeparableConv2D"]
+__all__ = ["Conv1D", "Conv1DTranspose", "Conv2D", "Conv2DTranspose", "DepthwiseConv1D",
+           "DepthwiseConv2D", "SeparableConv1D", "SeparableConv2D"]

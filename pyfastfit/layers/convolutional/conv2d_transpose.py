@@ -30,15 +30,18 @@ class Conv2DTranspose(BaseConv):
     (1, 10, 10, 4)
     """
 
+    _rank = 2
+
     def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid",
                  output_padding=None, data_format=None, dilation_rate=(1, 1), activation=None,
                  use_bias=True, kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  kernel_constraint=None, bias_constraint=None, **kwargs):
-        super().__init__(2, **forwarded_args(locals(), "output_padding"))
+        super().__init__(self._rank, **forwarded_args(locals(), "output_padding"))
         self.output_padding = None
         if output_padding is not None:
-            self.output_padding = cu.normalize_tuple(output_padding, 2, "output_padding",
+            self.output_padding = cu.normalize_tuple(output_padding, self._rank,
+                                                     "output_padding",
                                                        allow_zero=True)
             for i, (p, s) in enumerate(zip(self.output_padding, self.strides)):
                 if p >= s:
@@ -67,7 +70,7 @@ class Conv2DTranspose(BaseConv):
         return self._epilogue(out)
 
     def _spatial_out(self, spatial):
-        pads = self.output_padding or (None, None)
+        pads = self.output_padding or (None,) * self._rank
         return tuple(cu.transpose_output_length(n, k, s, self.padding, p, d) for n, k, s, p, d
                      in zip(spatial, self.kernel_size, self.strides, pads,
                             self.dilation_rate))
@@ -77,3 +80,24 @@ class Conv2DTranspose(BaseConv):
         del config["groups"]
         config["output_padding"] = self.output_padding
         return config
+
+
+class Conv1DTranspose(Conv2DTranspose):
+    """Transposed 1D convolution; arguments as `Conv2DTranspose` with ints for the
+    sizes. The kernel has shape `(kernel_size, filters, input_channels)`.
+
+    Example:
+
+    >>> keras.layers.Conv1DTranspose(4, 3, strides=2, padding="same")(
+    ...     np.ones((1, 5, 2))).shape
+    (1, 10, 4)
+    """
+
+    _rank = 1
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", output_padding=None,
+                 data_format=None, dilation_rate=1, activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(**forwarded_args(locals()))

@@ -2,7 +2,7 @@
 
 from pyfastfit import constraints, initializers, ops, regularizers
 from pyfastfit.layers.convolutional import conv_utils as cu
-from pyfastfit.layers.convolutional.base_conv import ConvCommon, _ser
+from pyfastfit.layers.convolutional.base_conv import ConvCommon, _ser, forwarded_args
 
 
 class DepthwiseConv2D(ConvCommon):
@@ -29,6 +29,7 @@ class DepthwiseConv2D(ConvCommon):
     (1, 3, 3, 6)
     """
 
+    _rank = 2
     _refuse_strided_dilation = False  # Keras 3 accepts both here at construction
 
     def __init__(self, kernel_size, strides=(1, 1), padding="valid", depth_multiplier=1,
@@ -36,7 +37,7 @@ class DepthwiseConv2D(ConvCommon):
                  depthwise_initializer="glorot_uniform", bias_initializer="zeros",
                  depthwise_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  depthwise_constraint=None, bias_constraint=None, **kwargs):
-        super().__init__(2, kernel_size, strides=strides, padding=padding,
+        super().__init__(self._rank, kernel_size, strides=strides, padding=padding,
                          data_format=data_format, dilation_rate=dilation_rate,
                          activation=activation, use_bias=use_bias,
                          activity_regularizer=activity_regularizer, **kwargs)
@@ -83,3 +84,24 @@ class DepthwiseConv2D(ConvCommon):
             "bias_constraint": _ser(constraints, self.bias_constraint),
         })
         return config
+
+
+class DepthwiseConv1D(DepthwiseConv2D):
+    """Depthwise 1D convolution: each input channel convolved over the steps with its own
+    `depth_multiplier` filters; arguments as `DepthwiseConv2D` with ints for the sizes.
+    The kernel has shape `(kernel_size, channels, depth_multiplier)`.
+
+    Example:
+
+    >>> keras.layers.DepthwiseConv1D(3, depth_multiplier=2)(np.ones((1, 5, 3))).shape
+    (1, 3, 6)
+    """
+
+    _rank = 1
+
+    def __init__(self, kernel_size, strides=1, padding="valid", depth_multiplier=1,
+                 data_format=None, dilation_rate=1, activation=None, use_bias=True,
+                 depthwise_initializer="glorot_uniform", bias_initializer="zeros",
+                 depthwise_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 depthwise_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(**forwarded_args(locals()))

@@ -2,7 +2,7 @@
 
 from pyfastfit import constraints, initializers, ops, regularizers
 from pyfastfit.layers.convolutional import conv_utils as cu
-from pyfastfit.layers.convolutional.base_conv import ConvCommon, _ser
+from pyfastfit.layers.convolutional.base_conv import ConvCommon, _ser, forwarded_args
 
 
 class SeparableConv2D(ConvCommon):
@@ -34,6 +34,8 @@ class SeparableConv2D(ConvCommon):
     (1, 5, 5, 4)
     """
 
+    _rank = 2
+
     _refuse_strided_dilation = False  # Keras 3 accepts both here at construction
 
     def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid",
@@ -43,7 +45,7 @@ class SeparableConv2D(ConvCommon):
                  depthwise_regularizer=None, pointwise_regularizer=None,
                  bias_regularizer=None, activity_regularizer=None, depthwise_constraint=None,
                  pointwise_constraint=None, bias_constraint=None, **kwargs):
-        super().__init__(2, kernel_size, strides=strides, padding=padding,
+        super().__init__(self._rank, kernel_size, strides=strides, padding=padding,
                          data_format=data_format, dilation_rate=dilation_rate,
                          activation=activation, use_bias=use_bias,
                          activity_regularizer=activity_regularizer, **kwargs)
@@ -68,7 +70,7 @@ class SeparableConv2D(ConvCommon):
             name="depthwise_kernel", initializer=self.depthwise_initializer,
             regularizer=self.depthwise_regularizer, constraint=self.depthwise_constraint)
         self.pointwise_kernel = self.add_weight(
-            shape=(1, 1, channels * self.depth_multiplier, self.filters),
+            shape=(1,) * self._rank + (channels * self.depth_multiplier, self.filters),
             name="pointwise_kernel", initializer=self.pointwise_initializer,
             regularizer=self.pointwise_regularizer, constraint=self.pointwise_constraint)
         self._add_bias(self.filters)
@@ -98,3 +100,27 @@ class SeparableConv2D(ConvCommon):
             for k in ("depthwise", "pointwise", "bias"):
                 config[f"{k}_{kind}"] = _ser(module, getattr(self, f"{k}_{kind}"))
         return config
+
+
+class SeparableConv1D(SeparableConv2D):
+    """Depthwise separable 1D convolution (a per-channel convolution over the steps,
+    then a pointwise one); arguments as `SeparableConv2D` with ints for the sizes. The
+    kernels have shapes `(kernel_size, channels, depth_multiplier)` and
+    `(1, channels * depth_multiplier, filters)` (Keras layout).
+
+    Example:
+
+    >>> keras.layers.SeparableConv1D(4, 3, padding="same")(np.ones((1, 7, 2))).shape
+    (1, 7, 4)
+    """
+
+    _rank = 1
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
+                 dilation_rate=1, depth_multiplier=1, activation=None, use_bias=True,
+                 depthwise_initializer="glorot_uniform", pointwise_initializer="glorot_uniform",
+                 bias_initializer="zeros", depthwise_regularizer=None,
+                 pointwise_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 depthwise_constraint=None, pointwise_constraint=None, bias_constraint=None,
+                 **kwargs):
+        super().__init__(**forwarded_args(locals()))

@@ -36,6 +36,12 @@ class Merge(Layer):
             raise ValueError(f"A merge layer should be called on a list of at least "
                              f"{self._min_inputs} inputs. Received: inputs={inputs!r:.200}")
 
+    def compute_mask(self, inputs, mask=None):
+        """Steps kept by every input (Keras's Merge: the masks and-ed together)."""
+        from pyfastfit.layers.masking import merge_masks
+
+        return merge_masks(mask)
+
     def build(self, input_shape):
         self._check(input_shape)
         _broadcast([tuple(s) for s in input_shape])
@@ -124,6 +130,21 @@ class Concatenate(Layer):
         super().__init__(**kwargs)
         self.axis = axis
         self.supports_masking = True
+
+    def compute_mask(self, inputs, mask=None):
+        """As Keras: along the last (feature) axis, the steps kept by every input; along
+        a step axis, the masks concatenated (an input without one keeps all its steps)."""
+        from pyfastfit.layers.masking import merge_masks
+
+        if not isinstance(mask, (list, tuple)) or all(m is None for m in mask):
+            return None
+        rank = len(inputs[0].shape)
+        if self.axis % rank == rank - 1:
+            return merge_masks(mask)
+        full = [ops.cast(m, "bool") if m is not None else
+                ops.greater(ops.ones(tuple(x.shape[:-1])), 0.0)
+                for x, m in zip(inputs, mask)]
+        return ops.concatenate(full, axis=self.axis % rank)
 
     def build(self, input_shape):
         if not isinstance(input_shape, (list, tuple)) or len(input_shape) < 1 or \

@@ -7,6 +7,7 @@ them) and `IterableDataAdapter` for datasets, PyDatasets and generators.
 from pyfastfit.trainers.data_adapters.array_data_adapter import (
     ArrayDataAdapter,
     class_weight_to_sample_weights,
+    pack_x_y_sample_weight,
     train_validation_split,
     unpack_x_y_sample_weight,
 )
@@ -47,5 +48,6 @@ __all__ = [
     "is_iterable_data",
     "make_adapter",
     "train_validation_split",
+    "pack_x_y_sample_weight",
     "unpack_x_y_sample_weight",
 ]

@@ -75,6 +75,23 @@ def unpack_x_y_sample_weight(data):
                      f"`(x, y, sample_weight)`, found: {data}")
 
 
+def pack_x_y_sample_weight(x, y=None, sample_weight=None):
+    """Packs a batch as `fit` hands it to `train_step` (Keras): `x` alone when there are
+    no targets and x is not a list/tuple (a list/tuple of inputs comes as `(x,)`, so it
+    is not read as `(x, y)`), else `(x, y)` or `(x, y, sample_weight)`.
+
+    Example:
+
+    >>> pack_x_y_sample_weight(np.ones(3)).shape
+    (3,)
+    """
+    if y is None:
+        return (x,) if isinstance(x, (list, tuple)) else x
+    if sample_weight is None:
+        return (x, y)
+    return (x, y, sample_weight)
+
+
 def train_validation_split(arrays, validation_split):
     """Splits `(x, y, sample_weight)` keeping the LAST `validation_split` for validation.
 
@@ -234,7 +251,8 @@ class ArrayDataAdapter:
             take = lambda a: Tensor(a.take(idx, axis=0))  # noqa: E731
         x = self._pack_x([take(a) for a in self.x_flat])
         if self._pack_y is None:
-            return (x,)
+            # A custom `train_step(self, data)` reads `data` as x itself (the VAE guide).
+            return pack_x_y_sample_weight(x)
         y = self._pack_y([take(a) for a in self.y_flat])
         if self._pack_sw is None:
             return (x, y)

@@ -74,7 +74,51 @@ def _add_calls(calls, shapes, index, state):
         index[out_ids[0]] = len(nodes) - 1
 
 
-def build_nodes(model, with_params=True):
+def _agrees(symbolic, concrete):
+    return len(symbolic) == len(concrete) and all(
+        a is None or a == b for a, b in zip(symbolic[1:], concrete[1:]))
+
+
+def concrete_shapes(graph, input_shapes):
+    """`graph["shapes"]` with the per-sample dimensions the graph leaves unknown (a text
+    model's `Input(shape=(None,))`) taken from the data: `input_shapes` are the
+    per-sample shapes of the arrays, in `graph["inputs"]` order, and each layer's
+    `compute_output_shape` carries them through the graph in order. A graph whose
+    shapes are all known is returned as it is."""
+    shapes = graph["shapes"]
+    if input_shapes is None or all(d is not None for s in shapes.values() for d in s[1:]):
+        return shapes
+    out = dict(shapes)
+    for t, s in zip(graph["inputs"], input_shapes):
+        s = (None,) + tuple(int(d) for d in s)
+        if not _agrees(shapes[t], s):
+            raise Unsupported(f"x of per-sample shape {s[1:]} for an input of shape "
+                              f"{shapes[t]}")
+        out[t] = s
+    for layer, in_ids, out_ids, _ in graph["nodes"]:
+        if hasattr(layer, "_graph_nodes"):
+            raise Unsupported(f"{layer_name(layer)} is a nested model in a graph of "
+                              "unknown dimensions")
+        if len(out_ids) != 1:
+            raise Unsupported(f"{layer_name(layer)} has {len(out_ids)} outputs")
+        ins = [out[i] for i in in_ids]
+        try:
+            got = layer.compute_output_shape(ins[0] if len(ins) == 1 else ins)
+        except Exception as e:  # noqa: BLE001 (the eager path reports it, if real)
+            raise Unsupported(f"{layer_name(layer)} gave no output shape for inputs of "
+                              f"shape {ins}: {e}") from None
+        got = (None,) + tuple(got[1:]) if isinstance(got, (tuple, list)) else None
+        if got is None or not _agrees(shapes[out_ids[0]], got):
+            raise Unsupported(f"{layer_name(layer)} gave the output shape {got} for inputs "
+                              f"of shape {ins}, where the graph has {shapes[out_ids[0]]}")
+        if any(d < 1 for d in got[1:]):  # the eager path raises the layer's own error
+            raise Unsupported(f"{layer_name(layer)} gives an empty output {got} for "
+                              f"inputs of shape {ins}")
+        out[out_ids[0]] = got
+    return out
+
+
+def build_nodes(model, with_params=True, input_shapes=None):
     """The model's graph as ProgramNodes.
 
     Returns:
@@ -85,9 +129,12 @@ def build_nodes(model, with_params=True):
         `trainable` the variables the optimizer updates (the nodes' ProgramParam slots
         index it; empty without `with_params`, for evaluate/predict programs that never
         update weights).
+
+    `input_shapes` (per-sample shapes of the data's arrays, in `model.inputs` order)
+    fill in the dimensions the graph leaves unknown (`concrete_shapes`).
     """
     graph = model._graph_nodes()
-    shapes = graph["shapes"]
+    shapes = concrete_shapes(graph, input_shapes)
     trainable = list(model.trainable_weights) if with_params else []
     param_index = {id(v): i for i, v in enumerate(trainable)}
     if len(set(graph["inputs"])) != len(graph["inputs"]):

@@ -66,6 +66,20 @@ def _key(model, purpose):
             id(model._compile_loss), id(model._compile_metrics))
 
 
+def _input_shapes(model, arrays):
+    """The per-sample shapes of the data's x arrays in `model.inputs` order (they fix
+    the dimensions a graph leaves unknown, so a Program is built per shape), or None
+    when the arrays do not map onto the inputs (the Program's own check says why)."""
+    flat = list(arrays.x_flat)
+    to_inputs = getattr(model, "_flatten_inputs", None)
+    if to_inputs is not None and len(flat) > 1:
+        try:
+            flat = to_inputs(arrays._pack_x(flat))
+        except ValueError:
+            return None
+    return tuple(tuple(int(d) for d in np.shape(x)[1:]) for x in flat)
+
+
 def get_program(model, adapter, purpose):
     """The model's FastProgram for one pass over `adapter`, or None (the reason is
     recorded in `model._fast_path_reason` and logged at debug level)."""
@@ -95,13 +109,14 @@ def _cached_program(model, adapter, purpose):
     if cache is None:
         cache = {}
         object.__setattr__(model, "_fast_programs", cache)
-    key = _key(model, purpose)
+    shapes = _input_shapes(model, adapter)
+    key = (_key(model, purpose), shapes)
     entry = cache.get(purpose)
     if entry is not None and entry[0] == key:
         return entry[1]
     if purpose == "predict":
         test = cache.get("test")
-        if test is not None and test[0][0] == key:
+        if test is not None and test[0][0][0] == key[0] and test[0][1] == shapes:
             return test[1]
     with _build_lock:
         y_sample = None
@@ -109,7 +124,7 @@ def _cached_program(model, adapter, purpose):
             if not adapter.y_flat:
                 raise Unsupported("no targets were given")
             y_sample = adapter._pack_y([a[:1] for a in adapter.y_flat])
-        prog = FastProgram(model, purpose, y_sample)
+        prog = FastProgram(model, purpose, y_sample, shapes)
         cache[purpose] = (key, prog)
     return prog
 

@@ -23,9 +23,10 @@ def _state_views(metric):
 class FastProgram:
     """The Program of one compiled (or predict-only) model; see the module docstring."""
 
-    def __init__(self, model, purpose, y_sample=None):
+    def __init__(self, model, purpose, y_sample=None, input_shapes=None):
         train = purpose == "train"
-        nodes, outputs, out_shapes, dropouts, trainable = build_nodes(model, train)
+        nodes, outputs, out_shapes, dropouts, trainable = build_nodes(model, train,
+                                                                      input_shapes)
         self.model = model
         self.outputs = outputs
         self.out_shapes = out_shapes

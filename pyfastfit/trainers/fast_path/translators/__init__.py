@@ -34,7 +34,8 @@ def _ensure_loaded():
     if not _loaded:
         _loaded.append(True)
         from pyfastfit.trainers.fast_path.translators import (  # noqa: F401
-            convolutional, core, layout, merging, normalization, pooling, reshaping)
+            convolutional, core, layout, merging, normalization, pooling, preprocessing,
+            reshaping)
 
 
 def lookup(layer):

@@ -1,7 +1,7 @@
-"""Translators of the convolution layers, channels_last: Conv1D, Conv2D, DepthwiseConv2D
-(a grouped convolution with one group per input channel), SeparableConv2D (that, then a
-1x1 convolution: two nodes) and Conv2DTranspose. 1-D layers run as 2-D with a height
-of 1."""
+"""Translators of the convolution layers, channels_last: Conv1D, Conv2D,
+DepthwiseConv1D/2D (a grouped convolution with one group per input channel),
+SeparableConv1D/2D (that, then a 1x1 convolution: two nodes) and Conv1D/2DTranspose.
+1-D layers run as 2-D with a height of 1."""
 
 from pyfastfit import activations, layers
 from pyfastfit.ops._conv import pads
@@ -69,13 +69,15 @@ def conv(layer, call):
     return _conv(layer, call, layer.groups)
 
 
-@translator(layers.DepthwiseConv2D, attrs=_CONV_ATTRS + ("depth_multiplier",),
+@translator(layers.DepthwiseConv1D, layers.DepthwiseConv2D,
+            attrs=_CONV_ATTRS + ("depth_multiplier",),
             channels_first=True)
 def depthwise_conv(layer, call):
     return _conv(layer, call, int(call.in_shapes[0][-1]))
 
 
-@translator(layers.SeparableConv2D, attrs=_CONV_ATTRS + ("depth_multiplier",),
+@translator(layers.SeparableConv1D, layers.SeparableConv2D,
+            attrs=_CONV_ATTRS + ("depth_multiplier",),
             channels_first=True)
 def separable_conv(layer, call):
     channels = int(call.in_shapes[0][-1])
@@ -89,30 +91,37 @@ def separable_conv(layer, call):
                        shape=(None, oh, ow, inner))
     pointwise = {"in": [oh, ow, inner], "out": [oh, ow, filters], "kernel": [1, 1],
                  "strides": [1, 1], "dilation": [1, 1], "pads": [0, 0]}
+    # (The 1-D kernels (k, C, dm) and (1, C * dm, F) hold the 2-D ones' values in the
+    # same order, height 1.)
     second = _conv_node(call, "conv", pointwise, 1,
                         (layer.pointwise_kernel, "pointwise_kernel"), layer.bias,
                         _activation(layer), inputs=[call.first_index])
     return [first, second]
 
 
-@translator(layers.Conv2DTranspose, attrs=_CONV_ATTRS + ("output_padding",),
-            channels_first=True)
+@translator(layers.Conv1DTranspose, layers.Conv2DTranspose,
+            attrs=_CONV_ATTRS + ("output_padding",), channels_first=True)
 def conv_transpose(layer, call):
     """Described as the convolution whose input gradient it is (ops.conv_transpose):
-    that convolution reads this layer's output and produces its input."""
+    that convolution reads this layer's output and produces its input. 1-D as 2-D of
+    height 1 (the kernel (k, F, C) holds (1, k, F, C)'s values)."""
     if call.data_format != "channels_last":
         raise Unsupported(f"{layer_name(layer)} has data_format='channels_first'")
-    in_shape = call.one_input(rank=4)
+    rank = len(layer.kernel_size)
+    in_shape = call.one_input(rank=rank + 2)
     out = call.out_shape
     begin = []
-    for size, length, k, st, d in zip(in_shape[1:3], out[1:3], layer.kernel_size,
-                                      layer.strides, layer.dilation_rate):
+    for size, length, k, st, d in zip(in_shape[1:1 + rank], out[1:1 + rank],
+                                      layer.kernel_size, layer.strides, layer.dilation_rate):
         keff = (k - 1) * d + 1
         # TensorFlow's placement, as ops.conv_transpose: the forward convolution's pads.
         total = max((size - 1) * st + keff - length, 0) if layer.padding == "same" else 0
         begin.append(total // 2)
-    numbers = {"in": list(out[1:]), "out": list(in_shape[1:]),
-               "kernel": list(layer.kernel_size), "strides": list(layer.strides),
-               "dilation": list(layer.dilation_rate), "pads": begin}
+    numbers = {"in": list(_to_2d(out[1:-1], 1)) + [int(out[-1])],
+               "out": list(_to_2d(in_shape[1:-1], 1)) + [int(in_shape[-1])],
+               "kernel": list(_to_2d(layer.kernel_size, 1)),
+               "strides": list(_to_2d(layer.strides, 1)),
+               "dilation": list(_to_2d(layer.dilation_rate, 1)),
+               "pads": list(_to_2d(begin, 0))}
     return _conv_node(call, "conv_transpose", numbers, 1, (layer.kernel, "kernel"),
                       layer.bias, _activation(layer))

@@ -39,6 +39,28 @@ def channels_first_nodes(fn, call):
     return [first] + nodes + [back]
 
 
+def moved_axes_nodes(fn, call, axes):
+    """The nodes of a call that works over per-sample `axes` (graph axes, batch = 0,
+    ascending) as if they were the trailing ones: its input with those axes moved last
+    (in order), `fn`'s nodes on that call, and their output moved back (the output has
+    the input's shape)."""
+    shape = call.in_shapes[0]
+    moved = [a - 1 for a in axes]
+    perm = [i for i in range(len(shape) - 1) if i not in moved] + moved
+    moved_shape = (shape[0],) + tuple(shape[p + 1] for p in perm)
+    first = permute_node(call, perm, call.inputs, moved_shape)
+    inner = Call(call.layer, [call.first_index], [moved_shape], moved_shape, call.slots)
+    inner.first_index = call.first_index + 1
+    inner.data_format = call.data_format
+    inner.permuted = True
+    nodes = fn(call.layer, inner)
+    nodes = nodes if isinstance(nodes, list) else [nodes]
+    call.draws = inner.draws
+    inverse = sorted(range(len(perm)), key=perm.__getitem__)
+    back = permute_node(call, inverse, [call.first_index + len(nodes)], call.out_shape)
+    return [first] + nodes + [back]
+
+
 @translator(layers.Permute, attrs=("dims",))
 def permute(layer, call):
     call.one_input()

@@ -1,5 +1,6 @@
 """Translators of BatchNormalization (over the last axis, or axis 1 between two permutes)
-and LayerNormalization (over trailing axes, without rms_scaling)."""
+and LayerNormalization (over any axes but the batch one, between two permutes unless they
+are the trailing ones; without rms_scaling)."""
 
 import math
 
@@ -41,6 +42,18 @@ def batch_normalization(layer, call):
     return node
 
 
+def _layer_norm_node(layer, call):
+    """The layer_norm node over the trailing axes of `call` (as many as the layer
+    normalizes)."""
+    shape = call.one_input()
+    n = len(layer.axis) if isinstance(layer.axis, list) else 1
+    node = call.node("layer_norm")
+    numbers = _affine(layer, call, node)
+    numbers["features"] = [float(math.prod(shape[-n:]))]
+    node.numbers = numbers
+    return node
+
+
 @translator(layers.LayerNormalization, attrs=("axis", "epsilon", "center", "scale",
                                               "rms_scaling"))
 def layer_normalization(layer, call):
@@ -50,11 +63,10 @@ def layer_normalization(layer, call):
                                      else [layer.axis]))
     if getattr(layer, "rms_scaling", False):
         raise Unsupported(f"{layer_name(layer)} has rms_scaling=True")
-    if axes != list(range(rank - len(axes), rank)) or 0 in axes:
-        raise Unsupported(f"{layer_name(layer)} normalizes axes {layer.axis} (the fast path "
-                          "normalizes trailing axes)")
-    node = call.node("layer_norm")
-    numbers = _affine(layer, call, node)
-    numbers["features"] = [float(math.prod(shape[a] for a in axes))]
-    node.numbers = numbers
-    return node
+    if 0 in axes:
+        raise Unsupported(f"{layer_name(layer)} normalizes the batch axis")
+    if axes != list(range(rank - len(axes), rank)):
+        # Other axes (LayerNormalization(axis=1) on images): the normalized axes moved
+        # last, in order, so gamma/beta (laid out over them in that order) line up.
+        return layout.moved_axes_nodes(_layer_norm_node, call, axes)
+    return _layer_norm_node(layer, call)

@@ -1,9 +1,12 @@
 """Translators of the reshaping layers that move values without arithmetic:
 ZeroPadding1D/2D and Cropping1D/2D (window nodes), UpSampling1D/2D ("nearest") and
-RepeatVector (upsample nodes). Channels-last; 1-D layers run as 2-D of height 1."""
+RepeatVector (upsample nodes), UpSampling2D("bilinear") (permute and dense nodes).
+Channels-last; 1-D layers run as 2-D of height 1."""
+
+import numpy as np
 
 from pyfastfit import layers
-from pyfastfit.trainers.fast_path.translators import translator
+from pyfastfit.trainers.fast_path.translators import layout, translator
 from pyfastfit.trainers.fast_path.translators.common import Unsupported, layer_name
 
 
@@ -64,10 +67,52 @@ def up_sampling1d(layer, call):
 @translator(layers.UpSampling2D, attrs=("size", "data_format", "interpolation"),
             channels_first=True)
 def up_sampling2d(layer, call):
+    if layer.interpolation == "bilinear":
+        return _bilinear(layer, call)
     if layer.interpolation != "nearest":
         raise Unsupported(f"{layer_name(layer)} has interpolation={layer.interpolation!r}")
     hwc, _ = _nhwc(layer, call, 2)
     return _upsample(call, hwc, layer.size)
+
+
+_RESIZE_MATRICES = {}  # (n_in, n_out) -> a frozen Variable holding the (n_in, n_out) map
+
+
+def _resize_matrix(n_in, n_out):
+    """ops.image.resize's bilinear weights for one axis, transposed, as a frozen
+    Variable a dense node reads (shared by every Program; never updated)."""
+    key = (n_in, n_out)
+    if key not in _RESIZE_MATRICES:
+        from pyfastfit.core.variable import Variable
+        from pyfastfit.ops._image import _triangle_weights
+
+        w = np.ascontiguousarray(_triangle_weights(n_in, n_out, False).T)
+        _RESIZE_MATRICES[key] = Variable(w, trainable=False, name="resize_weights")
+    return _RESIZE_MATRICES[key]
+
+
+def _bilinear(layer, call):
+    """UpSampling2D(interpolation="bilinear"): as ops.image.resize, two matmuls by the
+    axes' interpolation matrices (rows, then columns), each over the last axis between
+    permutes: (H, W, C) -> (W, C, H) -> (W, C, OH) -> (OH, C, W) -> (OH, C, OW) ->
+    (OH, OW, C). Five nodes, the same products as the eager layer."""
+    (h, w, c), (oh, ow) = _nhwc(layer, call, 2)
+    b = call.in_shapes[0][0]
+    shapes = [(b, w, c, h), (b, w, c, oh), (b, oh, c, w), (b, oh, c, ow), (b, oh, ow, c)]
+    perms = {0: [1, 2, 0], 2: [2, 1, 0], 4: [0, 2, 1]}
+    kernels = {1: _resize_matrix(h, oh), 3: _resize_matrix(w, ow)}
+    nodes = []
+    for k, shape in enumerate(shapes):
+        inputs = call.inputs if k == 0 else [call.first_index + k - 1]
+        if k in perms:
+            nodes.append(layout.permute_node(call, perms[k], inputs, shape))
+            continue
+        node = call.node("dense", inputs=inputs, shape=shape)
+        node.params = [call.param(kernels[k], "resize_weights")]
+        node.names = {"activation": "linear"}
+        node.numbers = {"alpha": [0.0]}
+        nodes.append(node)
+    return nodes
 
 
 @translator(layers.RepeatVector, attrs=("n",))
