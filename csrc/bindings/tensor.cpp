@@ -135,4 +135,16 @@ PFF_BINDINGS(tensor, 0) {
   m.def("host_access_count", []() { return host_access_count; });
   m.def("set_num_threads", &set_num_threads, py::arg("n"));
   m.def("get_num_threads", &get_num_threads);
+  // Test hook: the modes (true = serial) a PoolChoice picks over n iterations that take
+  // serial_s or parallel_s seconds each (tests/csrc/test_pool_choice.py).
+  m.def("_pool_choice_modes", [](int64_t n, double serial_s, double parallel_s) {
+    PoolChoice choice;
+    std::vector<bool> modes;
+    for (int64_t i = 0; i < n; ++i) {
+      bool serial = choice.serial_next();
+      modes.push_back(serial);
+      choice.record(serial ? serial_s : parallel_s);
+    }
+    return modes;
+  }, py::arg("n"), py::arg("serial_s"), py::arg("parallel_s"));
 }

@@ -66,6 +66,7 @@ constexpr int kSerialMaxShift = 6;  // kSerialMin << 6 = 128 ms
 
 std::atomic<int> g_threads{0};
 thread_local bool t_in_parallel = false;
+thread_local bool t_serial = false;  // a SerialScope is active on this thread
 
 inline void cpu_relax() {
 #if defined(__x86_64__) || defined(__i386__)
@@ -184,6 +185,14 @@ class Pool {
       std::rethrow_exception(e);
     }
     return true;
+  }
+
+  /** Forgets past misses: a caller coming back to the pool after running serially by
+   *  choice (PoolChoice) finds its workers asleep, which says nothing about them. */
+  void reset_backoff() {
+    std::lock_guard<std::mutex> lk(job_mu_);
+    serial_until_ = {};
+    misses_ = 0;
   }
 
   /** Joins the workers if they were built for another size than nt (the next parallel
@@ -339,12 +348,68 @@ int get_num_threads() {
 
 bool in_parallel() { return t_in_parallel; }
 
+SerialScope::SerialScope(bool serial) : prev_(t_serial) { t_serial = prev_ || serial; }
+SerialScope::~SerialScope() { t_serial = prev_; }
+
+bool PoolChoice::serial_next() {
+  if (get_num_threads() <= 1) return false;
+  if (!probing_ && since_probe_ >= period_) {
+    probing_ = true;  // time the other mode for a window (its first iteration skipped:
+    in_window_ = -1;  // workers waking up, caches of the other layout)
+    since_probe_ = 0;
+  }
+  bool serial = probing_ ? !serial_ : serial_;
+  if (last_serial_ && !serial) pool().reset_backoff();
+  last_serial_ = serial;
+  return serial;
+}
+
+double PoolChoice::median_of(const double* v) const {
+  double s[kWindow];
+  std::copy(v, v + kWindow, s);
+  std::nth_element(s, s + kWindow / 2, s + kWindow);
+  return s[kWindow / 2];
+}
+
+void PoolChoice::record(double seconds) {
+  if (get_num_threads() <= 1) return;
+  if (!probing_) {
+    ++since_probe_;
+    chosen_[chosen_n_++ % kWindow] = seconds;  // the chosen mode's latest kWindow
+    return;
+  }
+  if (in_window_ < 0) {
+    in_window_ = 0;
+    return;
+  }
+  other_[in_window_++] = seconds;
+  if (in_window_ < kWindow) return;
+  probing_ = false;
+  in_window_ = -1;
+  if (chosen_n_ < kWindow) return;  // nothing to compare with yet
+  const double ratio = median_of(other_) / median_of(chosen_);
+  if (ratio < 0.85 && pending_) {  // the second probe in a row: switch
+    serial_ = !serial_;
+    pending_ = false;
+    std::copy(other_, other_ + kWindow, chosen_);
+    chosen_n_ = kWindow;
+    period_ = kMinPeriod;
+  } else if (ratio < 0.85) {
+    pending_ = true;
+    period_ = kMinPeriod;
+  } else {
+    pending_ = false;
+    period_ = ratio > 1.2 ? std::min(2 * period_, kMaxPeriod) : kMinPeriod;
+  }
+}
+
 namespace detail {
 
 void run_chunks(int64_t n, int64_t chunks, ChunkFn fn, void* ctx) {
   int nt = get_num_threads();
-  if (!t_in_parallel && pool().run(n, chunks, fn, ctx, nt)) return;
-  // Nested, or another thread's job holds the pool: same chunks, one after another.
+  if (!t_in_parallel && !t_serial && pool().run(n, chunks, fn, ctx, nt)) return;
+  // Nested, serial by choice, or another thread's job holds the pool: same chunks, one
+  // after another.
   InParallel guard;
   for (int64_t c = 0; c < chunks; ++c) {
     int64_t b = n * c / chunks, e = n * (c + 1) / chunks;

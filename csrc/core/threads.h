@@ -25,6 +25,54 @@ int get_num_threads();
 /** True on a pool worker, or on a caller while it runs its own chunks. */
 bool in_parallel();
 
+/** While alive, parallel calls made on this thread run their chunks on it, one after
+ *  another (same chunk boundaries, so the same results), without waking the pool. */
+class SerialScope {
+ public:
+  explicit SerialScope(bool serial);
+  ~SerialScope();
+  SerialScope(const SerialScope&) = delete;
+  SerialScope& operator=(const SerialScope&) = delete;
+
+ private:
+  bool prev_;
+};
+
+/** Chooses, for a loop of like iterations (a Program's training steps), between running
+ *  them with the pool and running them on the calling thread alone, by timing both.
+ *
+ *  Why: on these 2-vCPU VMs the host sometimes runs the two vCPUs where they cannot both
+ *  go at full speed; in those periods the whole machine looks idle from inside, the
+ *  pool's workers take every chunk on time, and yet a W1 epoch took 234-287 ms with
+ *  both threads busy against 180 ms on one thread (108 ms with two in a normal period),
+ *  for whole processes (issue 13: W1 bimodal between processes). Only timing says
+ *  which is faster now: the loop runs kWindow iterations in the other mode now and then,
+ *  compares the medians with the chosen mode's latest, and switches when two probes in
+ *  a row find the other faster by 15% (single windows are ~2 ms: one preemption can
+ *  decide them). Probes come every 256 iterations after a switch or a close call, up to
+ *  every 2,048 while the choice holds clearly (a probe of the slower mode costs ~1%). */
+class PoolChoice {
+ public:
+  /** Whether the next iteration runs serially; call record() after it. */
+  bool serial_next();
+  /** The time of the iteration serial_next() announced. */
+  void record(double seconds);
+
+ private:
+  static constexpr int kWindow = 16;
+  static constexpr int kMinPeriod = 256, kMaxPeriod = 2048;
+  double median_of(const double* v) const;
+  bool serial_ = false;       // the chosen mode
+  bool probing_ = false;      // the current window runs the other mode
+  bool pending_ = false;      // the last probe found the other mode faster
+  bool last_serial_ = false;  // the mode serial_next() last announced
+  int in_window_ = -1;        // iterations recorded in the current window (-1: skip one)
+  int period_ = kMinPeriod;   // iterations between probes
+  int since_probe_ = kMinPeriod - kWindow - 1;  // the first probe after kWindow + 1
+  double chosen_[kWindow] = {}, other_[kWindow] = {};
+  int chosen_n_ = 0;
+};
+
 namespace detail {
 using ChunkFn = void (*)(void* ctx, int64_t begin, int64_t end);
 /** Runs fn(ctx, b, e) for `chunks` equal chunks of [0, n) on the pool and the caller;

@@ -12,6 +12,7 @@
 #include <unordered_set>
 
 #include "core/check.h"
+#include "core/threads.h"
 #include "cpu/constraints.h"
 #include "cpu/penalty.h"
 #include "ops/optim.h"
@@ -330,6 +331,8 @@ std::vector<double> Program::train(const Data& d, const Tensor& order, int64_t f
     int64_t begin = (first_step + s) * batch;
     int64_t b = std::min(batch, N - begin);
     if (b <= 0) break;
+    SerialScope serial(pool_choice_.serial_next());
+    const auto step_start = Clock::now();
     std::copy(ord + begin, ord + begin + b, rows_.begin());
     for (int j = 0; j < num_inputs_; ++j) value_ptr_[j] = value_[j].f32();
     int64_t next = begin + batch;
@@ -348,6 +351,7 @@ std::vector<double> Program::train(const Data& d, const Tensor& order, int64_t f
       optimizer_step(rest_opt_, rest_grads_, lrs[s]);
       if (has_constraints_) apply_constraints();
     }
+    pool_choice_.record(std::chrono::duration<double>(Clock::now() - step_start).count());
     if (stop_on_nonfinite_ && !finite) {
       nonfinite_step_ = s;
       break;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/tensor.h"
+#include "core/threads.h"
 #include "program/node.h"
 #include "program/step_parts.h"
 
@@ -105,6 +106,7 @@ class Program {
   OptimizerSpec opt_;
   int num_inputs_ = 0;  // nodes [0, num_inputs_) are the inputs
   int64_t input_width_ = 0;  // their widths added up
+  PoolChoice pool_choice_;    // training steps with the pool or on one thread (threads.h)
   int64_t max_batch_ = 0;
 
   // Per node: forward value and gradient (aliasing nodes share their input's value).
