@@ -382,11 +382,14 @@ std::vector<double> Program::evaluate(const Data& d, int64_t begin, int64_t end,
   for (int64_t start = begin; start < end; start += chunk) {
     if (start > begin) poll_interrupt(last_poll);
     int64_t rows = std::min(chunk, end - start);
+    SerialScope serial(infer_choice_.serial_next());
+    const auto chunk_start = Clock::now();
     for (int64_t i = 0; i < rows; ++i) rows_[i] = start + i;
     point_inputs_at(d.xs, start);  // contiguous rows: read x in place
     forward(rows, false, nullptr, 0);
     for (int64_t first = 0; first < rows; first += batch)
       losses_and_metrics(d, first, std::min(batch, rows - first), false, sums);
+    infer_choice_.record(std::chrono::duration<double>(Clock::now() - chunk_start).count());
   }
   return sums;
 }
@@ -412,12 +415,15 @@ void Program::predict(const std::vector<Tensor>& xs, const std::vector<Tensor>& 
   for (int64_t start = begin; start < end; start += chunk) {
     if (start > begin) poll_interrupt(last_poll);
     int64_t b = std::min(chunk, end - start);
+    SerialScope serial(infer_choice_.serial_next());
+    const auto chunk_start = Clock::now();
     point_inputs_at(xs, start);
     forward(b, false, nullptr, 0);
     for (size_t o = 0; o < outs.size(); ++o) {
       int64_t w = width(outputs_[o]);
       std::memcpy(outs[o].f32() + start * w, value_ptr_[outputs_[o]], sizeof(float) * b * w);
     }
+    infer_choice_.record(std::chrono::duration<double>(Clock::now() - chunk_start).count());
   }
 }
 

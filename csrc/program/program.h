@@ -107,6 +107,7 @@ class Program {
   int num_inputs_ = 0;  // nodes [0, num_inputs_) are the inputs
   int64_t input_width_ = 0;  // their widths added up
   PoolChoice pool_choice_;    // training steps with the pool or on one thread (threads.h)
+  PoolChoice infer_choice_;   // the same for evaluate's and predict's chunks
   int64_t max_batch_ = 0;
 
   // Per node: forward value and gradient (aliasing nodes share their input's value).
