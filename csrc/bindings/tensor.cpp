@@ -6,6 +6,7 @@
 #include <pybind11/stl.h>
 
 #include "bindings/registry.h"
+#include "core/check.h"
 #include "core/tensor.h"
 #include "core/threads.h"
 
@@ -135,16 +136,19 @@ PFF_BINDINGS(tensor, 0) {
   m.def("host_access_count", []() { return host_access_count; });
   m.def("set_num_threads", &set_num_threads, py::arg("n"));
   m.def("get_num_threads", &get_num_threads);
-  // Test hook: the modes (true = serial) a PoolChoice picks over n iterations that take
-  // serial_s or parallel_s seconds each (tests/csrc/test_pool_choice.py).
-  m.def("_pool_choice_modes", [](int64_t n, double serial_s, double parallel_s) {
+  // Test hook: the modes (true = serial) a PoolChoice picks over iterations whose i-th
+  // takes serial_s[i] or parallel_s[i] seconds (tests/csrc/test_pool_choice.py).
+  m.def("_pool_choice_modes", [](const std::vector<double>& serial_s,
+                                 const std::vector<double>& parallel_s) {
+    PFF_CHECK(serial_s.size() == parallel_s.size(), "[pool_choice] serial_s and "
+              "parallel_s differ in length: ", serial_s.size(), " vs ", parallel_s.size());
     PoolChoice choice;
     std::vector<bool> modes;
-    for (int64_t i = 0; i < n; ++i) {
+    for (size_t i = 0; i < serial_s.size(); ++i) {
       bool serial = choice.serial_next();
       modes.push_back(serial);
-      choice.record(serial ? serial_s : parallel_s);
+      choice.record(serial ? serial_s[i] : parallel_s[i]);
     }
     return modes;
-  }, py::arg("n"), py::arg("serial_s"), py::arg("parallel_s"));
+  }, py::arg("serial_s"), py::arg("parallel_s"));
 }

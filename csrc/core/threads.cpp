@@ -388,18 +388,21 @@ void PoolChoice::record(double seconds) {
   in_window_ = -1;
   if (chosen_n_ < kWindow) return;  // nothing to compare with yet
   const double ratio = median_of(other_) / median_of(chosen_);
-  if (ratio < 0.85 && pending_) {  // the second probe in a row: switch
+  // The pool is the normal choice: leaving it takes two probes 20% faster on one thread;
+  // coming back, one probe 5% faster (and probes stay frequent while on one thread).
+  const bool other_wins = serial_ ? ratio < 0.95 : ratio < 0.8;
+  if (other_wins && (serial_ || pending_)) {
     serial_ = !serial_;
     pending_ = false;
     std::copy(other_, other_ + kWindow, chosen_);
     chosen_n_ = kWindow;
     period_ = kMinPeriod;
-  } else if (ratio < 0.85) {
+  } else if (other_wins) {
     pending_ = true;
     period_ = kMinPeriod;
   } else {
     pending_ = false;
-    period_ = ratio > 1.2 ? std::min(2 * period_, kMaxPeriod) : kMinPeriod;
+    period_ = !serial_ && ratio > 1.2 ? std::min(2 * period_, kMaxPeriod) : kMinPeriod;
   }
 }
 

@@ -47,10 +47,11 @@ class SerialScope {
  *  both threads busy against 180 ms on one thread (108 ms with two in a normal period),
  *  for whole processes (issue 13: W1 bimodal between processes). Only timing says
  *  which is faster now: the loop runs kWindow iterations in the other mode now and then,
- *  compares the medians with the chosen mode's latest, and switches when two probes in
- *  a row find the other faster by 15% (single windows are ~2 ms: one preemption can
- *  decide them). Probes come every 256 iterations after a switch or a close call, up to
- *  every 2,048 while the choice holds clearly (a probe of the slower mode costs ~1%). */
+ *  compares the medians with the chosen mode's latest, and leaves the pool when two
+ *  probes in a row find one thread 20% faster (single windows are a few ms: one
+ *  preemption can decide them), coming back when one probe finds the pool 5% faster.
+ *  Probes come every 256 iterations, up to every 2,048 while the pool is clearly
+ *  faster (a probe of the slower mode then costs ~1%). */
 class PoolChoice {
  public:
   /** Whether the next iteration runs serially; call record() after it. */
