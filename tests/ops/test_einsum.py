@@ -27,9 +27,18 @@ CASES = [
 ]
 
 
+def _np_einsum(spec, *args):
+    # NumPy's own OpenBLAS (AVX-512 kernels) sometimes raises the invalid-value flag on
+    # a rank-1 matmul with finite inputs and outputs ("bij,k->bik"; seen only in the full
+    # suite, as it depends on what the kernel's unused lanes hold). The values are still
+    # compared, so a real NaN would fail the test.
+    with np.errstate(invalid="ignore"):
+        return np.einsum(spec, *args)
+
+
 @pytest.mark.parametrize("spec,args", CASES, ids=[c[0] for c in CASES])
 def test_einsum_values_and_gradients(spec, args):
-    check_op(lambda *a: ops.einsum(spec, *a), lambda *a: np.einsum(spec, *a), args,
+    check_op(lambda *a: ops.einsum(spec, *a), lambda *a: _np_einsum(spec, *a), args,
              atol=1e-4, rtol=1e-4)
 
 
