@@ -1,8 +1,8 @@
 // Recording: the op list of a captured function, its buffers, and its replay.
 #include "core/capture.h"
 
-#include <chrono>
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 
 #include "core/threads.h"
@@ -24,10 +24,6 @@ uint64_t content_hash(const Tensor& t) {
   const auto* p = static_cast<const unsigned char*>(t.raw());
   for (size_t i = 0; i < t.nbytes(); ++i) h = (h ^ p[i]) * 1099511628211ull;
   return h;
-}
-
-void prefetch_row(const char* p, size_t bytes) {
-  for (size_t o = 0; o < bytes; o += 64) __builtin_prefetch(p + o);
 }
 
 }  // namespace
@@ -189,14 +185,8 @@ std::vector<Tensor> Recording::replay_rows(const std::vector<Tensor>& sources, i
         std::memcpy(dst + b * row_bytes, src + (start + b) * row_bytes, (e - b) * row_bytes);
         return;
       }
-      // Rows at random places each start with a TLB and a cache miss: asking for the
-      // rows a few ahead while copying one overlaps those waits.
-      constexpr int64_t kAhead = 8;
-      for (int64_t r = b; r < std::min(e, b + kAhead); ++r) prefetch_row(src + idx[r] * row_bytes, row_bytes);
-      for (int64_t r = b; r < e; ++r) {
-        if (r + kAhead < e) prefetch_row(src + idx[r + kAhead] * row_bytes, row_bytes);
+      for (int64_t r = b; r < e; ++r)
         std::memcpy(dst + r * row_bytes, src + idx[r] * row_bytes, row_bytes);
-      }
     });
   }
   return run_steps();

@@ -148,3 +148,37 @@ def test_replay_rows_rejects_bad_rows_with_a_clear_error():
         rec.replay_rows([src[0], _C.from_numpy(np.zeros(10, np.int64))], 0)
     with pytest.raises(Exception, match=r"\[capture\] expected 2 inputs"):
         rec.replay_rows(src[:1], 0)
+
+
+def test_tensor_arguments_of_another_shape_after_a_replay_take_their_own_signature():
+    # The steady-state shortcut (Recording.try_replay) must step aside for new shapes,
+    # dtypes and argument kinds, and come back to the right recording.
+    from pyfastfit import ops
+
+    @keras.function
+    def f(x, y):
+        return ops.add(ops.multiply(x, 2.0), y)
+
+    rng = np.random.default_rng(0)
+    calls = [(rng.standard_normal((4, 3)).astype("float32"),
+              rng.standard_normal((4, 3)).astype("float32")) for _ in range(4)]
+    calls += [(rng.standard_normal((2, 3)).astype("float32"),
+               rng.standard_normal((2, 3)).astype("float32")) for _ in range(4)]
+    calls += calls[:4]
+    for x, y in calls + [(keras.ops.convert_to_tensor(x), y) for x, y in calls]:
+        np.testing.assert_allclose(np.asarray(f(x, y)), x * 2 + np.asarray(y), rtol=1e-6)
+        assert f.fallback_reason is None
+    np.testing.assert_allclose(np.asarray(f(calls[0][0], 1.5)), calls[0][0] * 2 + 1.5,
+                               rtol=1e-6)
+
+
+def test_float_of_a_scalar_tensor_is_the_numpy_value_and_counts_as_host_access():
+    for value in (np.float32(0.1), np.array([[2.5e30]], np.float32), np.int32(7),
+                  np.array([True])):
+        t = keras.ops.convert_to_tensor(value)
+        assert float(t) == float(np.asarray(value).reshape(())[()])
+    before = _C.host_access_count()
+    float(keras.ops.convert_to_tensor(np.float32(1.0)))
+    assert _C.host_access_count() == before + 1
+    with pytest.raises(TypeError, match="one element"):
+        float(keras.ops.convert_to_tensor(np.ones(2, np.float32)))
