@@ -2,6 +2,7 @@
 #include <pybind11/stl.h>
 
 #include <memory>
+#include <optional>
 
 #include "bindings/registry.h"
 #include "core/capture.h"
@@ -22,6 +23,19 @@ PFF_BINDINGS(capture, 5) {
       .def("pause", &Recording::pause)
       .def("resume", &Recording::resume)
       .def("replay", &Recording::replay, py::arg("inputs"), release())
+      .def("try_replay",
+           [](Recording& r, const std::vector<Tensor>& inputs)
+               -> std::optional<std::vector<Tensor>> {
+             if (!r.matches(inputs)) return std::nullopt;  // another signature
+             return r.replay(inputs);
+           },
+           py::arg("inputs"), release())
+      .def("replay_rows",
+           [](Recording& r, const std::vector<Tensor>& sources, int64_t start,
+              const std::optional<Tensor>& order) {
+             return r.replay_rows(sources, start, order ? *order : Tensor());
+           },
+           py::arg("sources"), py::arg("start"), py::arg("order") = py::none(), release())
       .def("profile", &Recording::profile, py::arg("inputs"), py::arg("repeats"), release())
       .def_property_readonly("signature", &Recording::signature)
       .def_property_readonly("taint", &Recording::taint)

@@ -114,6 +114,15 @@ PFF_BINDINGS(tensor, 0) {
       .def_property_readonly("device", [](const Tensor& t) { return device_name(t.device()); })
       .def_property_readonly("ndim", &Tensor::ndim)
       .def_property_readonly("size", &Tensor::numel)
+      // float(t) of a one-element float32 tensor on the CPU without a NumPy view (logs
+      // are read once per step); None for any other tensor (Python's general path).
+      .def("float_value", [](const Tensor& t) -> py::object {
+        if (t.device() != Device::cpu || t.numel() != 1 || t.dtype() != DType::float32)
+          return py::none();
+        ++host_access_count;
+        capture::note_host_access("its buffer was exported to NumPy");
+        return py::float_(static_cast<double>(*t.f32()));
+      })
       .def("data_ptr", [](const Tensor& t) { return reinterpret_cast<uintptr_t>(t.raw()); })
       .def("clone", capture::recorded("clone", [](const Tensor& t) { return t.clone(); }),
            py::call_guard<py::gil_scoped_release>())

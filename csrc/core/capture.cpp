@@ -1,8 +1,11 @@
 // Recording: the op list of a captured function, its buffers, and its replay.
 #include "core/capture.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
+
+#include "core/threads.h"
 
 namespace pyfastfit::capture {
 namespace {
@@ -111,12 +114,24 @@ std::string Recording::role(const Tensor& t) const {
          std::to_string(static_cast<const char*>(t.raw()) - static_cast<const char*>(h));
 }
 
-std::vector<Tensor> Recording::replay(const std::vector<Tensor>& inputs) {
+void Recording::check_replayable(size_t num_inputs) const {
   PFF_CHECK(mode_ == Mode::idle, "[capture] replay while the recording is in use.");
   PFF_CHECK(taint_.empty(), "[capture] this recording cannot be replayed: ", taint_, ".");
   PFF_CHECK(tls_active == nullptr, "[capture] replay inside an active recording.");
-  PFF_CHECK(inputs.size() == inputs_.size(), "[capture] expected ", inputs_.size(),
-            " inputs, got ", inputs.size(), ".");
+  PFF_CHECK(num_inputs == inputs_.size(), "[capture] expected ", inputs_.size(),
+            " inputs, got ", num_inputs, ".");
+}
+
+bool Recording::matches(const std::vector<Tensor>& inputs) const {
+  if (inputs.size() != inputs_.size()) return false;
+  for (size_t i = 0; i < inputs.size(); ++i)
+    if (inputs[i].shape() != inputs_[i].shape() || inputs[i].dtype() != inputs_[i].dtype())
+      return false;
+  return true;
+}
+
+std::vector<Tensor> Recording::replay(const std::vector<Tensor>& inputs) {
+  check_replayable(inputs.size());
   for (size_t i = 0; i < inputs.size(); ++i) {
     const Tensor& dst = inputs_[i];
     const Tensor& src = inputs[i];
@@ -125,6 +140,59 @@ std::vector<Tensor> Recording::replay(const std::vector<Tensor>& inputs) {
               dtype_name(dst.dtype()), shape_str(dst.shape()), ".");
     if (dst.nbytes() && src.raw() != dst.raw()) std::memcpy(dst.raw(), src.raw(), dst.nbytes());
   }
+  return run_steps();
+}
+
+std::vector<Tensor> Recording::replay_rows(const std::vector<Tensor>& sources, int64_t start,
+                                           const Tensor& order) {
+  check_replayable(sources.size());
+  const bool ordered = order.defined();
+  int64_t rows = -1;
+  for (size_t i = 0; i < sources.size(); ++i) {
+    const Tensor& dst = inputs_[i];
+    const Tensor& src = sources[i];
+    PFF_CHECK(dst.ndim() >= 1 && src.ndim() == dst.ndim() && src.dtype() == dst.dtype() &&
+                  std::equal(src.shape().begin() + 1, src.shape().end(),
+                             dst.shape().begin() + 1) &&
+                  src.device() == Device::cpu && dst.device() == Device::cpu,
+              "[capture] rows of ", dtype_name(src.dtype()), shape_str(src.shape()),
+              " cannot fill input ", i, " (", dtype_name(dst.dtype()), shape_str(dst.shape()),
+              ").");
+    PFF_CHECK(rows < 0 || rows == dst.dim(0), "[capture] inputs of different batch sizes.");
+    rows = dst.dim(0);
+  }
+  if (rows < 0) return run_steps();
+  int64_t have = sources[0].dim(0);  // rows every source has
+  for (const Tensor& src : sources) have = std::min(have, src.dim(0));
+  PFF_CHECK(!ordered || (order.dtype() == DType::int64 && order.ndim() == 1),
+            "[capture] the row order must be a 1-D int64 tensor.");
+  const int64_t n = ordered ? order.numel() : have;
+  PFF_CHECK(start >= 0 && start + rows <= n, "[capture] rows ", start, "..", start + rows,
+            " are out of range for ", n, " rows.");
+  const int64_t* idx = ordered ? order.data<int64_t>() + start : nullptr;
+  for (int64_t r = 0; ordered && r < rows; ++r)
+    PFF_CHECK(idx[r] >= 0 && idx[r] < have, "[capture] row index ", idx[r],
+              " is out of range for ", have, " rows.");
+  for (size_t i = 0; i < sources.size(); ++i) {
+    const size_t row_bytes = rows ? inputs_[i].nbytes() / static_cast<size_t>(rows) : 0;
+    if (row_bytes == 0) continue;
+    const auto* src = static_cast<const char*>(sources[i].raw());
+    auto* dst = static_cast<char*>(inputs_[i].raw());
+    // Wide rows come from memory at random places: two cores fetch them faster than one.
+    const int64_t grain = std::max<int64_t>(1, (int64_t{64} << 10) / row_bytes);
+    parallel_for(rows, grain, [&](int64_t b, int64_t e) {
+      if (!ordered) {
+        std::memcpy(dst + b * row_bytes, src + (start + b) * row_bytes, (e - b) * row_bytes);
+        return;
+      }
+      for (int64_t r = b; r < e; ++r)
+        std::memcpy(dst + r * row_bytes, src + idx[r] * row_bytes, row_bytes);
+    });
+  }
+  return run_steps();
+}
+
+std::vector<Tensor> Recording::run_steps() {
   struct Active {
     Recording* r;
     explicit Active(Recording* rec) : r(rec) {

@@ -61,6 +61,15 @@ class Recording {
   /** Copies `inputs` into the input buffers, runs every step, returns copies of the
    *  outputs. Call without the GIL. */
   std::vector<Tensor> replay(const std::vector<Tensor>& inputs);
+  /** True when `inputs` have the recorded inputs' number, shapes and dtypes (replay()
+   *  would take them). */
+  bool matches(const std::vector<Tensor>& inputs) const;
+  /** replay() with input i gathered straight from rows of `sources[i]` (no batch tensor
+   *  in between): rows order[start + r] (`order` int64), or start + r when `order` is
+   *  empty, for r below the recorded inputs' first dimension. fit's loop over NumPy
+   *  data calls it per batch. Call without the GIL. */
+  std::vector<Tensor> replay_rows(const std::vector<Tensor>& sources, int64_t start,
+                                  const Tensor& order);
   /** Replays `repeats` times and returns each step's op name and total seconds (for
    *  finding where a compiled step spends its time). Call without the GIL. */
   std::vector<std::pair<std::string, double>> profile(const std::vector<Tensor>& inputs,
@@ -101,6 +110,8 @@ class Recording {
 
  private:
   enum class Mode { idle, record, replay };
+  void check_replayable(size_t num_inputs) const;
+  std::vector<Tensor> run_steps();
   Mode mode_ = Mode::idle;
   int op_depth_ = 0;
   int boundary_depth_ = 0;

@@ -124,6 +124,9 @@ class Function:
         self.fallback_reason = None
         self._entries = {}
         self._bound = weakref.WeakKeyDictionary()
+        # (number of arguments, entry): the last replayed signature when its arguments
+        # are all tensors or arrays; a call like it skips the signature (see _replay_flat).
+        self._flat = None
 
     def __get__(self, instance, owner=None):
         # A decorated method: one Function per instance, so recordings never mix objects.
@@ -161,6 +164,12 @@ class Function:
             # An outer GradientTape must see the ops; a replay would hide them from it.
             self.fallback_reason = "called inside a recording GradientTape"
             return self.python_function(*args, **kwargs)
+        flat = self._flat
+        if flat is not None and not kwargs and len(args) == flat[0]:
+            result = _replay_flat(flat[1], args)
+            if result is not _MISS:
+                self.fallback_reason = None
+                return result
         leaves = []
         try:
             key = (tuple([_flatten(a, leaves) for a in args]),
@@ -186,12 +195,47 @@ class Function:
         finally:
             entry.lock.release()
 
+    def _signature(self, args):
+        """`(key, leaves)` of a call with positional `args`, as `__call__` computes
+        them (None for the key when an argument is not hashable)."""
+        leaves = []
+        try:
+            key = (tuple([_flatten(a, leaves) for a in args]), None)
+            hash(key)
+        except TypeError:
+            return None, leaves
+        return key, leaves
+
+    def _replay_rows(self, key, sources, start, order):
+        """The result of a call with signature `key` whose tensor inputs are rows of
+        `sources` (`_C` tensors, one per input in the signature's order: rows
+        `order[start:start + n]`, or `start:start + n` when `order` is None), gathered
+        straight into the recording's input buffers; None when that signature does not
+        replay now (the caller then makes the batch and calls the function). fit's loop
+        over NumPy data uses it, so no batch tensor is made and copied per step."""
+        entry = self._entries.get(key)
+        if (entry is None or entry.recording is None or entry.stale or
+                entry.reason is not None or hooks.is_capturing() or _tape_is_recording()):
+            return None
+        if not entry.lock.acquire(blocking=False):
+            return None
+        try:
+            self.fallback_reason = None
+            for callback in entry.callbacks:
+                callback()
+            return entry.rebuild(iter(entry.recording.replay_rows(sources, start, order)))
+        finally:
+            entry.lock.release()
+
     def _call(self, entry, key, args, kwargs, leaves):
         self.fallback_reason = None
         if entry.recording is not None and not entry.stale:
             for callback in entry.callbacks:
                 callback()
             outs = entry.recording.replay(leaves)
+            if not kwargs and not entry.callbacks and all(
+                    spec[0] == _TENSOR for spec in key[0]):
+                self._flat = (len(args), entry)
             return entry.rebuild(iter(outs))
         entry.calls += 1
         if entry.calls == 1 and entry.recording is None:
@@ -227,6 +271,34 @@ class Function:
             entry.first = None
         # The result's buffers are the recording's: the next replay writes them.
         return rebuild(iter([c.clone() for c in tensors]))
+
+
+_MISS = object()
+
+
+def _replay_flat(entry, args):
+    """The steady state of a function called with tensors or arrays only: `entry`'s
+    replay when `args` are all Tensors or NumPy arrays with its recording's shapes and
+    dtypes (then their signature is `entry`'s, so computing and looking it up is
+    skipped); `_MISS` otherwise (the caller takes the general path)."""
+    leaves = []
+    for a in args:
+        t = type(a)
+        if t is Tensor:
+            leaves.append(a._c)
+        elif t is np.ndarray:
+            leaves.append(_C.from_numpy(a))
+        else:
+            return _MISS
+    if entry.recording is None or entry.stale or entry.reason is not None:
+        return _MISS
+    if not entry.lock.acquire(blocking=False):
+        return _MISS
+    try:
+        outs = entry.recording.try_replay(leaves)
+    finally:
+        entry.lock.release()
+    return _MISS if outs is None else entry.rebuild(iter(outs))
 
 
 def _difference(first, second):

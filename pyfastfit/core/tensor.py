@@ -80,7 +80,8 @@ class Tensor:
         return (self[i] for i in range(self.shape[0]))
 
     def __float__(self):
-        return float(self._number("float"))
+        value = self._c.float_value()  # one C++ call for a float32 scalar
+        return float(self._number("float")) if value is None else value
 
     def __int__(self):
         return int(self._number("int"))

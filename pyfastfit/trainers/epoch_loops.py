@@ -22,7 +22,7 @@ that replaces them must keep the contract documented on each method:
 import numpy as np
 
 from pyfastfit.capture import Function
-from pyfastfit.trainers import _tree
+from pyfastfit.trainers import _tree, row_feeder
 from pyfastfit.trainers.data_adapters import (
     ArrayDataAdapter,
     IterableDataAdapter,
@@ -238,14 +238,15 @@ class EpochLoops:
         last = getattr(adapter, "num_batches", None)
         last = None if last is None else last - 1
         logs = {}
+        steps, call = row_feeder.batches(step_fn, adapter)
         try:
             skip = self.__dict__.pop("_initial_step", 0)  # resuming mid-epoch
-            for step, data in adapter.epoch():
+            for step, data in steps:
                 if step < skip:
                     continue
                 if hooks and step % spe == 0:
                     callbacks.on_train_batch_begin(step)
-                logs = step_fn(data)
+                logs = call(data)
                 if hooks and ((step + 1) % spe == 0 or step == last):
                     callbacks.on_train_batch_end(step, logs)
                 if self.stop_training:
@@ -265,11 +266,12 @@ class EpochLoops:
         step_fn = self.test_function or self.make_test_function()
         hooks = callbacks.has_test_batch_hooks
         logs = {}
+        steps, call = row_feeder.batches(step_fn, adapter)
         try:
-            for step, data in adapter.epoch():
+            for step, data in steps:
                 if hooks:
                     callbacks.on_test_batch_begin(step)
-                logs = step_fn(data)
+                logs = call(data)
                 if hooks:
                     callbacks.on_test_batch_end(step, logs)
                 if getattr(self, "stop_evaluating", False):
@@ -292,11 +294,12 @@ class EpochLoops:
         step_fn = self.predict_function or self.make_predict_function()
         hooks = callbacks.has_predict_batch_hooks
         flat_outputs, pack = None, None
+        steps, call = row_feeder.batches(step_fn, adapter)
         try:
-            for step, data in adapter.epoch():
+            for step, data in steps:
                 if hooks:
                     callbacks.on_predict_batch_begin(step)
-                out = step_fn(data)
+                out = call(data)
                 leaves = [_numpy(t) for t in _tree.flatten(out)]
                 if flat_outputs is None:
                     flat_outputs = [[] for _ in leaves]

@@ -236,41 +236,57 @@ class ArrayDataAdapter:
         `epoch()` calls this once per pass so both paths see the same batches."""
         return np.random.permutation(self.num_samples) if self.shuffle else None
 
-    def _pass_slices(self):
-        """Index objects (slices or index arrays) for one pass over the data."""
+    def _pass_bounds(self):
+        """`(order, bounds)` for one pass: the pass order (None: identity) and each
+        batch's `(start, stop)` positions in it."""
         n, bs = self.num_samples, self.batch_size
-        perm = self.pass_order()
-        if perm is not None:
-            return [perm[i:i + bs] for i in range(0, n, bs)]
-        return [slice(i, min(i + bs, n)) for i in range(0, n, bs)]
+        return self.pass_order(), [(i, min(i + bs, n)) for i in range(0, n, bs)]
 
-    def _make_batch(self, idx):
-        if type(idx) is slice:
-            take = lambda a: Tensor(a[idx])  # noqa: E731
-        else:
-            take = lambda a: Tensor(a.take(idx, axis=0))  # noqa: E731
-        x = self._pack_x([take(a) for a in self.x_flat])
-        if self._pack_y is None:
-            # A custom `train_step(self, data)` reads `data` as x itself (the VAE guide).
-            return pack_x_y_sample_weight(x)
-        y = self._pack_y([take(a) for a in self.y_flat])
-        if self._pack_sw is None:
-            return (x, y)
-        return (x, y, self._pack_sw([take(a) for a in self.sw_flat]))
-
-    def _endless(self):
-        while True:
-            for idx in self._pass_slices():
-                yield idx
-
-    def epoch(self):
-        """Yields `(step, data)` for one epoch; `data` is `(x,)`, `(x, y)` or
-        `(x, y, sample_weight)` with the user's structure, leaves as Tensors."""
+    def batch_plan(self):
+        """Yields `(step, (order, start, stop))` for one epoch: batch `step` is the rows
+        `order[start:stop]` (`start:stop` when `order` is None). `epoch()` makes its
+        batches from it; fit's loop may instead gather those rows itself (straight into
+        a compiled step's input buffers)."""
         if self._steps is None:
-            for step, idx in enumerate(self._pass_slices()):
-                yield step, self._make_batch(idx)
+            order, bounds = self._pass_bounds()
+            for step, (lo, hi) in enumerate(bounds):
+                yield step, (order, lo, hi)
             return
         if self._stream is None:
             self._stream = self._endless()
         for step in range(self._steps):
-            yield step, self._make_batch(next(self._stream))
+            yield step, next(self._stream)
+
+    def _endless(self):
+        while True:
+            order, bounds = self._pass_bounds()
+            for lo, hi in bounds:
+                yield order, lo, hi
+
+    def _make_batch(self, idx):
+        return self._make_batch_flat(idx)[0]
+
+    def _make_batch_flat(self, idx):
+        """The batch for `idx` (a slice or an index array), and its leaves (Tensors) in
+        `x_flat + y_flat + sw_flat` order."""
+        if type(idx) is slice:
+            flat = [Tensor(a[idx]) for a in self.x_flat + self.y_flat + self.sw_flat]
+        else:
+            flat = [Tensor(a.take(idx, axis=0))
+                    for a in self.x_flat + self.y_flat + self.sw_flat]
+        nx, ny = len(self.x_flat), len(self.y_flat)
+        x = self._pack_x(flat[:nx])
+        if self._pack_y is None:
+            # A custom `train_step(self, data)` reads `data` as x itself (the VAE guide).
+            return pack_x_y_sample_weight(x), flat
+        y = self._pack_y(flat[nx:nx + ny])
+        if self._pack_sw is None:
+            return (x, y), flat
+        return (x, y, self._pack_sw(flat[nx + ny:])), flat
+
+    def epoch(self):
+        """Yields `(step, data)` for one epoch; `data` is `x` (see
+        `pack_x_y_sample_weight`), `(x, y)` or `(x, y, sample_weight)` with the user's
+        structure, leaves as Tensors."""
+        for step, (order, lo, hi) in self.batch_plan():
+            yield step, self._make_batch(slice(lo, hi) if order is None else order[lo:hi])
