@@ -35,7 +35,9 @@ class Custom(keras.Model):
         return {"loss": self.tracker.result()}
 
     def predict_step(self, data):
-        return {"probs": self(data[0], training=False)}
+        # Keras hands predict_step x itself, or (x,) when x is a list/tuple of inputs.
+        x, _, _ = keras.utils.unpack_x_y_sample_weight(data)
+        return {"probs": self(x, training=False)}
 
     @property
     def metrics(self):
