@@ -204,6 +204,11 @@ std::vector<Tensor> Recording::run_steps() {
       r->mode_ = Mode::idle;
     }
   } scope(this);
+  // Each replay is one training (or test) step: run it with the pool or on this thread,
+  // whichever PoolChoice finds faster (threads.h).
+  const bool timed = step_seconds_ == nullptr;
+  SerialScope serial(timed && pool_choice_.serial_next());
+  const auto replay_start = std::chrono::steady_clock::now();
   for (size_t i = 0; i < steps_.size(); ++i) {
     const Step& s = steps_[i];
     cursor_ = s.alloc_begin;
@@ -219,6 +224,9 @@ std::vector<Tensor> Recording::run_steps() {
               cursor_ - s.alloc_begin, " tensors, the capture ", s.alloc_end - s.alloc_begin,
               ".");
   }
+  if (timed)
+    pool_choice_.record(std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                                      replay_start).count());
   std::vector<Tensor> out;
   out.reserve(outputs_.size());
   // Copies: the next replay writes the same buffers, and a returned tensor is immutable.

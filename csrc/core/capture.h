@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "core/tensor.h"
+#include "core/threads.h"
 
 namespace pyfastfit::capture {
 
@@ -124,6 +125,7 @@ class Recording {
   std::string taint_;
   size_t cursor_ = 0;  // replay: the next allocation to hand out
   std::vector<double>* step_seconds_ = nullptr;  // profile(): where replay adds times
+  PoolChoice pool_choice_;  // replays with the pool or on one thread (threads.h)
 };
 
 /** The recording active on this thread, or nullptr (one thread-local read). */
