@@ -360,11 +360,17 @@ std::vector<double> Program::train(const Data& d, const Tensor& order, int64_t f
   return last_sums_;
 }
 
-namespace {
-// Inference runs the forward over several batches at once (larger GEMMs, better use of
-// the cores); losses and metrics are still taken per batch, as the eager loop does.
-int64_t inference_rows(int64_t batch) { return batch * std::max<int64_t>(1, 512 / batch); }
-}  // namespace
+int64_t Program::inference_rows(int64_t batch) const {
+  // Inference runs the forward over several batches at once (larger GEMMs, fewer
+  // parallel regions; losses and metrics are still taken per batch, as the eager loop
+  // does): up to 2,048 rows while the value buffers stay within 32 MB (W1's predict of
+  // 10k: 9.3 -> 8.0 ms against 512 rows; 4,096 was slower), never under 512 rows.
+  int64_t row_floats = 0;
+  for (size_t i = 0; i < nodes_.size(); ++i) row_floats += width(static_cast<int>(i));
+  const int64_t rows = std::clamp<int64_t>((int64_t{8} << 20) / std::max<int64_t>(row_floats, 1),
+                                           512, 2048);
+  return batch * std::max<int64_t>(1, rows / batch);
+}
 
 std::vector<double> Program::evaluate(const Data& d, int64_t begin, int64_t end,
                                       int64_t batch) {

@@ -97,6 +97,8 @@ class Program {
   /** The trained weights' constraints, after a step's updates (as the optimizer). */
   void apply_constraints();
   int64_t width(int node) const { return nodes_[node]->width(); }
+  /** Rows evaluate and predict run forward at once for batches of `batch`. */
+  int64_t inference_rows(int64_t batch) const;
   const ParamSpec& param(int node, int k) const { return nodes_[node]->spec().params[k]; }
 
   std::vector<std::unique_ptr<Node>> nodes_;
