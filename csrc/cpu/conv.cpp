@@ -58,7 +58,7 @@ constexpr int64_t kColBudget = 1 << 18;
 
 /** A 1x1, stride-1, unpadded, ungrouped convolution is a plain GEMM on x itself. */
 bool is_pointwise(const ConvGeom& g) {
-  return g.KH == 1 && g.KW == 1 && g.sh == 1 && g.sw == 1 && g.pt == 0 && g.pl == 0 &&
+  return !g.deep() && g.KH == 1 && g.KW == 1 && g.sh == 1 && g.sw == 1 && g.pt == 0 && g.pl == 0 &&
          g.groups == 1 && g.OH == g.H && g.OW == g.W;
 }
 
@@ -66,7 +66,7 @@ bool is_pointwise(const ConvGeom& g) {
  *  GEMM would be one tiny GEMM per channel. (An ungrouped first layer on one channel is
  *  not one: it takes the few-float-patch kernels, which this loop is 3-4x slower than.) */
 bool is_direct(const ConvGeom& g) {
-  return g.cg() == 1 && g.groups > 1;
+  return g.cg() == 1 && g.groups > 1 && !g.deep();
 }
 
 // The direct loops visit every output position of samples [n0, n1) and every kernel tap
@@ -160,75 +160,115 @@ PFF_HOT void direct_backward_kernel(const float* dout, const float* x, float* dk
 
 #undef PFF_CONV_TAPS
 
-// col is (nb * OH * OW, KH * KW * Cg): row (n, oh, ow), column (kh, kw, c) of group gi.
-// Plain loops rather than memcpy: with few channels per group (the first layer of an
-// image model has one) a library call per tap costs more than the copy.
-PFF_HOT void im2col(const float* x, float* col, int64_t nb, int64_t gi, const ConvGeom& g) {
-  const int64_t cg = g.cg(), P = g.patch();
-  for (int64_t n = 0; n < nb; ++n) {
-    const float* xs = x + n * g.H * g.W * g.C + gi * cg;
-    for (int64_t oh = 0; oh < g.OH; ++oh) {
-      for (int64_t ow = 0; ow < g.OW; ++ow) {
-        float* dst = col + ((n * g.OH + oh) * g.OW + ow) * P;
-        for (int64_t kh = 0; kh < g.KH; ++kh) {
-          int64_t ih = oh * g.sh - g.pt + kh * g.dh;
-          if (ih < 0 || ih >= g.H) {
-            for (int64_t i = 0; i < g.KW * cg; ++i) dst[i] = 0.f;
-            dst += g.KW * cg;
-            continue;
-          }
-          const float* row = xs + ih * g.W * g.C;
-          if (cg == 1) {
-            // One channel per group: a gather, without a copy loop (and its alias check)
-            // per tap.
-            for (int64_t kw = 0; kw < g.KW; ++kw) {
-              int64_t iw = ow * g.sw - g.pl + kw * g.dw;
-              dst[kw] = iw < 0 || iw >= g.W ? 0.f : row[iw * g.C];
-            }
-            dst += g.KW;
-            continue;
-          }
-          for (int64_t kw = 0; kw < g.KW; ++kw, dst += cg) {
+// col is (nb * OD * OH * OW, KD * KH * KW * Cg): row (n, od, oh, ow), column
+// (kd, kh, kw, c) of group gi. One depth plane's part, the OH * OW rows (stride P) of
+// columns (kh, kw, c) at one kd, is im2col_plane's; a 2-D geometry is one plane per
+// sample. Plain loops rather than memcpy: with few channels per group (the first layer
+// of an image model has one) a library call per tap costs more than the copy. The plane
+// helpers are always inlined, so they compile inside the callers' AVX2 clones.
+__attribute__((always_inline)) inline void im2col_plane(const float* xs, float* col,
+                                                        int64_t P, const ConvGeom& g) {
+  const int64_t cg = g.cg();
+  for (int64_t oh = 0; oh < g.OH; ++oh) {
+    for (int64_t ow = 0; ow < g.OW; ++ow) {
+      float* dst = col + (oh * g.OW + ow) * P;
+      for (int64_t kh = 0; kh < g.KH; ++kh) {
+        int64_t ih = oh * g.sh - g.pt + kh * g.dh;
+        if (ih < 0 || ih >= g.H) {
+          for (int64_t i = 0; i < g.KW * cg; ++i) dst[i] = 0.f;
+          dst += g.KW * cg;
+          continue;
+        }
+        const float* row = xs + ih * g.W * g.C;
+        if (cg == 1) {
+          // One channel per group: a gather, without a copy loop (and its alias check)
+          // per tap.
+          for (int64_t kw = 0; kw < g.KW; ++kw) {
             int64_t iw = ow * g.sw - g.pl + kw * g.dw;
-            if (iw < 0 || iw >= g.W) {
-              for (int64_t c = 0; c < cg; ++c) dst[c] = 0.f;
-            } else {
-              const float* src = row + iw * g.C;
-              for (int64_t c = 0; c < cg; ++c) dst[c] = src[c];
-            }
+            dst[kw] = iw < 0 || iw >= g.W ? 0.f : row[iw * g.C];
+          }
+          dst += g.KW;
+          continue;
+        }
+        for (int64_t kw = 0; kw < g.KW; ++kw, dst += cg) {
+          int64_t iw = ow * g.sw - g.pl + kw * g.dw;
+          if (iw < 0 || iw >= g.W) {
+            for (int64_t c = 0; c < cg; ++c) dst[c] = 0.f;
+          } else {
+            const float* src = row + iw * g.C;
+            for (int64_t c = 0; c < cg; ++c) dst[c] = src[c];
           }
         }
       }
     }
   }
+}
+
+PFF_HOT void im2col(const float* x, float* col, int64_t nb, int64_t gi, const ConvGeom& g) {
+  const int64_t cg = g.cg(), P = g.patch(), HWC = g.H * g.W * g.C;
+  if (!g.deep()) {
+    for (int64_t n = 0; n < nb; ++n)
+      im2col_plane(x + n * HWC + gi * cg, col + n * g.OH * g.OW * P, P, g);
+    return;
+  }
+  const int64_t plane = g.KH * g.KW * cg, rows = g.OH * g.OW;
+  for (int64_t n = 0; n < nb; ++n)
+    for (int64_t od = 0; od < g.OD; ++od)
+      for (int64_t kd = 0; kd < g.KD; ++kd) {
+        float* dst = col + (n * g.OD + od) * rows * P + kd * plane;
+        const int64_t id = od * g.sd - g.pf + kd * g.dd;
+        if (id < 0 || id >= g.D) {  // a padding plane: zeros
+          for (int64_t r = 0; r < rows; ++r)
+            std::fill(dst + r * P, dst + r * P + plane, 0.f);
+          continue;
+        }
+        im2col_plane(x + (n * g.D + id) * HWC + gi * cg, dst, P, g);
+      }
 }
 
 /** Samples per im2col block, so one block's patch matrix fits kColBudget. */
 int64_t block_rows(const ConvGeom& g) {
-  int64_t per = std::max<int64_t>(g.OH * g.OW * g.patch(), 1);
+  int64_t per = std::max<int64_t>(g.positions() * g.patch(), 1);
   return std::max<int64_t>(1, kColBudget / per);
 }
 
-// The adjoint of im2col: adds each patch entry back into dx (which the caller zeroed).
-PFF_HOT void col2im(const float* col, float* dx, int64_t nb, int64_t gi, const ConvGeom& g) {
-  const int64_t cg = g.cg(), P = g.patch();
-  for (int64_t n = 0; n < nb; ++n) {
-    float* xs = dx + n * g.H * g.W * g.C + gi * cg;
-    for (int64_t oh = 0; oh < g.OH; ++oh) {
-      for (int64_t ow = 0; ow < g.OW; ++ow) {
-        const float* src = col + ((n * g.OH + oh) * g.OW + ow) * P;
-        for (int64_t kh = 0; kh < g.KH; ++kh) {
-          int64_t ih = oh * g.sh - g.pt + kh * g.dh;
-          for (int64_t kw = 0; kw < g.KW; ++kw, src += cg) {
-            int64_t iw = ow * g.sw - g.pl + kw * g.dw;
-            if (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) continue;
-            float* d = xs + (ih * g.W + iw) * g.C;
-            for (int64_t c = 0; c < cg; ++c) d[c] += src[c];
-          }
+// The adjoint of im2col: adds each patch entry back into dx (which the caller zeroed);
+// col2im_plane is im2col_plane's adjoint.
+__attribute__((always_inline)) inline void col2im_plane(const float* col, float* xs,
+                                                        int64_t P, const ConvGeom& g) {
+  const int64_t cg = g.cg();
+  for (int64_t oh = 0; oh < g.OH; ++oh) {
+    for (int64_t ow = 0; ow < g.OW; ++ow) {
+      const float* src = col + (oh * g.OW + ow) * P;
+      for (int64_t kh = 0; kh < g.KH; ++kh) {
+        int64_t ih = oh * g.sh - g.pt + kh * g.dh;
+        for (int64_t kw = 0; kw < g.KW; ++kw, src += cg) {
+          int64_t iw = ow * g.sw - g.pl + kw * g.dw;
+          if (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) continue;
+          float* d = xs + (ih * g.W + iw) * g.C;
+          for (int64_t c = 0; c < cg; ++c) d[c] += src[c];
         }
       }
     }
   }
+}
+
+PFF_HOT void col2im(const float* col, float* dx, int64_t nb, int64_t gi, const ConvGeom& g) {
+  const int64_t cg = g.cg(), P = g.patch(), HWC = g.H * g.W * g.C;
+  if (!g.deep()) {
+    for (int64_t n = 0; n < nb; ++n)
+      col2im_plane(col + n * g.OH * g.OW * P, dx + n * HWC + gi * cg, P, g);
+    return;
+  }
+  const int64_t plane = g.KH * g.KW * cg, rows = g.OH * g.OW;
+  for (int64_t n = 0; n < nb; ++n)
+    for (int64_t od = 0; od < g.OD; ++od)
+      for (int64_t kd = 0; kd < g.KD; ++kd) {
+        const int64_t id = od * g.sd - g.pf + kd * g.dd;
+        if (id < 0 || id >= g.D) continue;
+        col2im_plane(col + (n * g.OD + od) * rows * P + kd * plane,
+                     dx + (n * g.D + id) * HWC + gi * cg, P, g);
+      }
 }
 
 /** Runs f(n0, nb, col) over blocks of batch rows, one chunk of rows per pool thread,
@@ -237,7 +277,7 @@ template <typename F>
 void over_blocks(const ConvGeom& g, bool need_col, F&& f) {
   const int64_t bs = block_rows(g);
   parallel_for(g.N, 1, [&](int64_t b, int64_t e) {
-    Scratch col(need_col ? std::min(bs, e - b) * g.OH * g.OW * g.patch() : 0, 0);
+    Scratch col(need_col ? std::min(bs, e - b) * g.positions() * g.patch() : 0, 0);
     for (int64_t n0 = b; n0 < e; n0 += bs) f(n0, std::min(bs, e - n0), col.data());
   });
 }
@@ -246,7 +286,7 @@ void over_blocks(const ConvGeom& g, bool need_col, F&& f) {
 struct GemmDims {
   int64_t P, og, in_n, out_n;
   explicit GemmDims(const ConvGeom& g)
-      : P(g.patch()), og(g.og()), in_n(g.H * g.W * g.C), out_n(g.OH * g.OW * g.O) {}
+      : P(g.patch()), og(g.og()), in_n(g.in_sample()), out_n(g.positions() * g.O) {}
 };
 
 /** conv_forward's and conv_backward_input's dispatch: direct(b, e) over samples for
@@ -259,7 +299,7 @@ void by_rows(const ConvGeom& g, Direct&& direct, Block&& block) {
     return;
   }
   over_blocks(g, !is_pointwise(g), [&](int64_t n0, int64_t nb, float* col) {
-    block(n0, nb, nb * g.OH * g.OW, col);
+    block(n0, nb, nb * g.positions(), col);
   });
 }
 
@@ -338,7 +378,7 @@ void conv_epilogue_backward(Activation act, float alpha, const float* dout, cons
 void conv_backward_kernel_fused(Activation act, float alpha, const float* dout,
                                 const float* z, const float* out, const float* x,
                                 float* dkernel, float* dbias, const ConvGeom& g) {
-  const int64_t rows = g.N * g.OH * g.OW, O = g.O;
+  const int64_t rows = g.N * g.positions(), O = g.O;
   if (!is_small_patch(g)) {
     if (act == Activation::linear) {
       // dz is dout itself: only the bias sums (conv_epilogue_backward writes nothing
@@ -419,10 +459,11 @@ void conv_backward_kernel(const float* dout, const float* x, float* dkernel,
         small_backward_kernel(dout, x, dk, b, e, g);
         continue;
       }
-      Scratch buf(pw ? 0 : std::min(bs, std::max<int64_t>(e - b, 1)) * g.OH * g.OW * d.P, 0);
+      Scratch buf(pw ? 0 : std::min(bs, std::max<int64_t>(e - b, 1)) * g.positions() * d.P,
+                  0);
       float* col = buf.data();
       for (int64_t n0 = b; n0 < e; n0 += bs) {
-        int64_t nb = std::min(bs, e - n0), M = nb * g.OH * g.OW;
+        int64_t nb = std::min(bs, e - n0), M = nb * g.positions();
         if (pw) {
           gemm(true, false, g.C, g.O, M, 1.f, x + n0 * d.in_n, g.C, dout + n0 * d.out_n, g.O,
                1.f, dk, g.O);
