@@ -1,8 +1,7 @@
 """Keras 3 parity of the 3-D convolution, pooling and reshaping layers: with Keras's
 weights, the same outputs and the same weights after one SGD step (fixtures written by
 `make_keras_conv3d_fixtures.py`), and a Keras-saved model of them loads, predicts alike
-and round-trips. fit runs Conv3D and the 3-D poolings on the fast path; the 3-D
-reshaping layers fall back to the eager path and say why."""
+and round-trips; fit runs them on the fast path."""
 
 import os
 
@@ -39,23 +38,15 @@ def test_outputs_and_one_sgd_step_match_keras(case):
         np.testing.assert_allclose(got, want, atol=1e-5, rtol=1e-5)
 
 
-_EAGER_ONLY = ("ZeroPadding3D", "Cropping3D", "UpSampling3D")  # no fast-path translator
-
-
 @pytest.mark.parametrize("case", fx.CASES, ids=[c[0] for c in fx.CASES])
-def test_fit_step_matches_keras(case):
-    """One full-batch fit step gives Keras's weights: on the fast path, or (a model with
-    a 3-D reshaping layer) on the eager path with a reason naming the layer."""
+def test_fit_step_on_the_fast_path_matches_keras(case):
+    """One full-batch fit step, on the fast path, gives Keras's weights."""
     model = fx.build(keras, case)
     model.set_weights(_weights(case[0], "w0"))
     x, y = _DATA[f"{case[0]}/x"], _DATA[f"{case[0]}/y"]
     model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
     model.fit(x, y, batch_size=len(x), epochs=1, shuffle=False, verbose=0)
-    eager_only = [cls for cls, _ in case[2] if cls in _EAGER_ONLY]
-    if eager_only:
-        assert eager_only[0] in model.fast_path_reason
-    else:
-        assert model.fast_path_reason is None, model.fast_path_reason
+    assert model.fast_path_reason is None, model.fast_path_reason
     for got, want in zip(model.get_weights(), _weights(case[0], "w1")):
         np.testing.assert_allclose(got, want, atol=1e-5, rtol=1e-5)
 
