@@ -47,10 +47,6 @@ namespace {
 
 using namespace conv_detail;
 
-// A patch matrix of at most this many floats per thread (1 MiB) stays in L2/L3 while
-// the GEMM reads it back.
-constexpr int64_t kColBudget = 1 << 18;
-
 // The direct loops' inner loops are short (one pixel's channels): the alias check GCC
 // would emit before each costs as much as the loop, and their outputs never overlap
 // their inputs.
@@ -58,7 +54,7 @@ constexpr int64_t kColBudget = 1 << 18;
 
 /** A 1x1, stride-1, unpadded, ungrouped convolution is a plain GEMM on x itself. */
 bool is_pointwise(const ConvGeom& g) {
-  return !g.deep() && g.KH == 1 && g.KW == 1 && g.sh == 1 && g.sw == 1 && g.pt == 0 && g.pl == 0 &&
+  return g.KH == 1 && g.KW == 1 && g.sh == 1 && g.sw == 1 && g.pt == 0 && g.pl == 0 &&
          g.groups == 1 && g.OH == g.H && g.OW == g.W;
 }
 
@@ -66,7 +62,7 @@ bool is_pointwise(const ConvGeom& g) {
  *  GEMM would be one tiny GEMM per channel. (An ungrouped first layer on one channel is
  *  not one: it takes the few-float-patch kernels, which this loop is 3-4x slower than.) */
 bool is_direct(const ConvGeom& g) {
-  return g.cg() == 1 && g.groups > 1 && !g.deep();
+  return g.cg() == 1 && g.groups > 1;
 }
 
 // The direct loops visit every output position of samples [n0, n1) and every kernel tap
@@ -160,70 +156,12 @@ PFF_HOT void direct_backward_kernel(const float* dout, const float* x, float* dk
 
 #undef PFF_CONV_TAPS
 
-// col is (nb * OD * OH * OW, KD * KH * KW * Cg): row (n, od, oh, ow), column
-// (kd, kh, kw, c) of group gi. One depth plane's part, the OH * OW rows (stride P) of
-// columns (kh, kw, c) at one kd, is im2col_plane's; a 2-D geometry is one plane per
-// sample. Plain loops rather than memcpy: with few channels per group (the first layer
-// of an image model has one) a library call per tap costs more than the copy. The plane
-// helpers are always inlined, so they compile inside the callers' AVX2 clones.
-__attribute__((always_inline)) inline void im2col_plane(const float* xs, float* col,
-                                                        int64_t P, const ConvGeom& g) {
-  const int64_t cg = g.cg();
-  for (int64_t oh = 0; oh < g.OH; ++oh) {
-    for (int64_t ow = 0; ow < g.OW; ++ow) {
-      float* dst = col + (oh * g.OW + ow) * P;
-      for (int64_t kh = 0; kh < g.KH; ++kh) {
-        int64_t ih = oh * g.sh - g.pt + kh * g.dh;
-        if (ih < 0 || ih >= g.H) {
-          for (int64_t i = 0; i < g.KW * cg; ++i) dst[i] = 0.f;
-          dst += g.KW * cg;
-          continue;
-        }
-        const float* row = xs + ih * g.W * g.C;
-        if (cg == 1) {
-          // One channel per group: a gather, without a copy loop (and its alias check)
-          // per tap.
-          for (int64_t kw = 0; kw < g.KW; ++kw) {
-            int64_t iw = ow * g.sw - g.pl + kw * g.dw;
-            dst[kw] = iw < 0 || iw >= g.W ? 0.f : row[iw * g.C];
-          }
-          dst += g.KW;
-          continue;
-        }
-        for (int64_t kw = 0; kw < g.KW; ++kw, dst += cg) {
-          int64_t iw = ow * g.sw - g.pl + kw * g.dw;
-          if (iw < 0 || iw >= g.W) {
-            for (int64_t c = 0; c < cg; ++c) dst[c] = 0.f;
-          } else {
-            const float* src = row + iw * g.C;
-            for (int64_t c = 0; c < cg; ++c) dst[c] = src[c];
-          }
-        }
-      }
-    }
-  }
-}
-
+// col is (nb * OH * OW, KH * KW * Cg): row (n, oh, ow), column (kh, kw, c) of group gi,
+// one im2col_plane (conv_detail.h) per sample. (3-D geometries take conv_deep.cpp.)
 PFF_HOT void im2col(const float* x, float* col, int64_t nb, int64_t gi, const ConvGeom& g) {
   const int64_t cg = g.cg(), P = g.patch(), HWC = g.H * g.W * g.C;
-  if (!g.deep()) {
-    for (int64_t n = 0; n < nb; ++n)
-      im2col_plane(x + n * HWC + gi * cg, col + n * g.OH * g.OW * P, P, g);
-    return;
-  }
-  const int64_t plane = g.KH * g.KW * cg, rows = g.OH * g.OW;
   for (int64_t n = 0; n < nb; ++n)
-    for (int64_t od = 0; od < g.OD; ++od)
-      for (int64_t kd = 0; kd < g.KD; ++kd) {
-        float* dst = col + (n * g.OD + od) * rows * P + kd * plane;
-        const int64_t id = od * g.sd - g.pf + kd * g.dd;
-        if (id < 0 || id >= g.D) {  // a padding plane: zeros
-          for (int64_t r = 0; r < rows; ++r)
-            std::fill(dst + r * P, dst + r * P + plane, 0.f);
-          continue;
-        }
-        im2col_plane(x + (n * g.D + id) * HWC + gi * cg, dst, P, g);
-      }
+    im2col_plane(x + n * HWC + gi * cg, col + n * g.OH * g.OW * P, P, g);
 }
 
 /** Samples per im2col block, so one block's patch matrix fits kColBudget. */
@@ -232,43 +170,11 @@ int64_t block_rows(const ConvGeom& g) {
   return std::max<int64_t>(1, kColBudget / per);
 }
 
-// The adjoint of im2col: adds each patch entry back into dx (which the caller zeroed);
-// col2im_plane is im2col_plane's adjoint.
-__attribute__((always_inline)) inline void col2im_plane(const float* col, float* xs,
-                                                        int64_t P, const ConvGeom& g) {
-  const int64_t cg = g.cg();
-  for (int64_t oh = 0; oh < g.OH; ++oh) {
-    for (int64_t ow = 0; ow < g.OW; ++ow) {
-      const float* src = col + (oh * g.OW + ow) * P;
-      for (int64_t kh = 0; kh < g.KH; ++kh) {
-        int64_t ih = oh * g.sh - g.pt + kh * g.dh;
-        for (int64_t kw = 0; kw < g.KW; ++kw, src += cg) {
-          int64_t iw = ow * g.sw - g.pl + kw * g.dw;
-          if (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) continue;
-          float* d = xs + (ih * g.W + iw) * g.C;
-          for (int64_t c = 0; c < cg; ++c) d[c] += src[c];
-        }
-      }
-    }
-  }
-}
-
+// The adjoint of im2col: adds each patch entry back into dx (which the caller zeroed).
 PFF_HOT void col2im(const float* col, float* dx, int64_t nb, int64_t gi, const ConvGeom& g) {
   const int64_t cg = g.cg(), P = g.patch(), HWC = g.H * g.W * g.C;
-  if (!g.deep()) {
-    for (int64_t n = 0; n < nb; ++n)
-      col2im_plane(col + n * g.OH * g.OW * P, dx + n * HWC + gi * cg, P, g);
-    return;
-  }
-  const int64_t plane = g.KH * g.KW * cg, rows = g.OH * g.OW;
   for (int64_t n = 0; n < nb; ++n)
-    for (int64_t od = 0; od < g.OD; ++od)
-      for (int64_t kd = 0; kd < g.KD; ++kd) {
-        const int64_t id = od * g.sd - g.pf + kd * g.dd;
-        if (id < 0 || id >= g.D) continue;
-        col2im_plane(col + (n * g.OD + od) * rows * P + kd * plane,
-                     dx + (n * g.D + id) * HWC + gi * cg, P, g);
-      }
+    col2im_plane(col + n * g.OH * g.OW * P, dx + n * HWC + gi * cg, P, g);
 }
 
 /** Runs f(n0, nb, col) over blocks of batch rows, one chunk of rows per pool thread,
@@ -314,6 +220,7 @@ void conv_forward_fused(const float* x, const float* kernel, const float* bias,
                         const ConvGeom& g) {
   // z: where the pre-activation goes; the output itself when the caller keeps none.
   float* z = pre ? pre : out;
+  if (g.deep()) return deep_forward(x, kernel, bias, act, alpha, z, out, g);
   if (conv_small_applies(g)) {  // few filters: conv_small.cpp, then bias and activation
     conv_small_forward(x, kernel, z, g);
     epilogue(z, out, g.N * g.OH * g.OW, g.O, bias, act, alpha);
@@ -417,6 +324,7 @@ void conv_backward_kernel_fused(Activation act, float alpha, const float* dout,
 
 void conv_backward_input(const float* dout, const float* kernel, float* dx,
                          const ConvGeom& g) {
+  if (g.deep()) return deep_backward_input(dout, kernel, dx, g);
   if (conv_small_applies(g)) return conv_small_backward_input(dout, kernel, dx, g);
   const bool pw = is_pointwise(g);
   const GemmDims d(g);
@@ -440,6 +348,7 @@ void conv_backward_input(const float* dout, const float* kernel, float* dx,
 
 void conv_backward_kernel(const float* dout, const float* x, float* dkernel,
                           const ConvGeom& g) {
+  if (g.deep()) return deep_backward_kernel(dout, x, dkernel, g);
   if (conv_small_applies(g)) return conv_small_backward_kernel(dout, x, dkernel, g);
   const bool pw = is_pointwise(g);
   const GemmDims d(g);

@@ -41,6 +41,34 @@ def test_conv3d_matches_reference_and_gradients(xs, ks, strides, padding, dilati
              [_r(*xs), _r(*ks) * 0.5], atol=1e-4, rtol=1e-4)
 
 
+@pytest.mark.parametrize("strides", [1, (2, 1, 2)])
+def test_conv3d_over_several_blocks_of_depth_planes(strides):
+    """A volume whose patch matrix spans several blocks of output depth planes (the
+    kernels split 3-D work by (sample, output depth)): values against the reference,
+    gradients by directional derivatives (the loss is bilinear: they are exact)."""
+    from pyfastfit import GradientTape, Variable
+    x, k = _r(2, 7, 24, 24, 8), _r(3, 3, 3, 8, 5) * 0.2
+    w = _r(*np.asarray(ops.conv(x, k, strides, "same")).shape)
+    ref = R.conv3d(x.astype(np.float64), k, strides, "same")
+    xv, kv = Variable(x), Variable(k)
+    with GradientTape() as tape:
+        out = ops.conv(xv, kv, strides, "same")
+        loss = ops.sum(ops.multiply(out, w))
+    np.testing.assert_allclose(np.asarray(out), ref, atol=1e-4, rtol=1e-4)
+    gx, gk = (np.asarray(g, np.float64) for g in tape.gradient(loss, [xv, kv]))
+
+    def loss64(x_, k_):
+        return float(np.sum(R.conv3d(x_, k_, strides, "same") * w))
+
+    for seed in range(2):
+        dx, dk = (np.random.default_rng(seed).standard_normal(a.shape) for a in (x, k))
+        x64, k64 = x.astype(np.float64), k.astype(np.float64)
+        want_x = (loss64(x64 + dx, k64) - loss64(x64 - dx, k64)) / 2
+        want_k = (loss64(x64, k64 + dk) - loss64(x64, k64 - dk)) / 2
+        np.testing.assert_allclose(np.sum(gx * dx), want_x, rtol=1e-4)
+        np.testing.assert_allclose(np.sum(gk * dk), want_k, rtol=1e-4)
+
+
 def test_conv3d_fused_bias_activation():
     from pyfastfit.ops._conv import conv_fused
     x, k, b = _r(2, 4, 4, 4, 2), _r(3, 3, 3, 2, 4), _r(4)
