@@ -47,10 +47,6 @@ namespace {
 
 using namespace conv_detail;
 
-// A patch matrix of at most this many floats per thread (1 MiB) stays in L2/L3 while
-// the GEMM reads it back.
-constexpr int64_t kColBudget = 1 << 18;
-
 // The direct loops' inner loops are short (one pixel's channels): the alias check GCC
 // would emit before each costs as much as the loop, and their outputs never overlap
 // their inputs.
@@ -160,75 +156,25 @@ PFF_HOT void direct_backward_kernel(const float* dout, const float* x, float* dk
 
 #undef PFF_CONV_TAPS
 
-// col is (nb * OH * OW, KH * KW * Cg): row (n, oh, ow), column (kh, kw, c) of group gi.
-// Plain loops rather than memcpy: with few channels per group (the first layer of an
-// image model has one) a library call per tap costs more than the copy.
+// col is (nb * OH * OW, KH * KW * Cg): row (n, oh, ow), column (kh, kw, c) of group gi,
+// one im2col_plane (conv_detail.h) per sample. (3-D geometries take conv_deep.cpp.)
 PFF_HOT void im2col(const float* x, float* col, int64_t nb, int64_t gi, const ConvGeom& g) {
-  const int64_t cg = g.cg(), P = g.patch();
-  for (int64_t n = 0; n < nb; ++n) {
-    const float* xs = x + n * g.H * g.W * g.C + gi * cg;
-    for (int64_t oh = 0; oh < g.OH; ++oh) {
-      for (int64_t ow = 0; ow < g.OW; ++ow) {
-        float* dst = col + ((n * g.OH + oh) * g.OW + ow) * P;
-        for (int64_t kh = 0; kh < g.KH; ++kh) {
-          int64_t ih = oh * g.sh - g.pt + kh * g.dh;
-          if (ih < 0 || ih >= g.H) {
-            for (int64_t i = 0; i < g.KW * cg; ++i) dst[i] = 0.f;
-            dst += g.KW * cg;
-            continue;
-          }
-          const float* row = xs + ih * g.W * g.C;
-          if (cg == 1) {
-            // One channel per group: a gather, without a copy loop (and its alias check)
-            // per tap.
-            for (int64_t kw = 0; kw < g.KW; ++kw) {
-              int64_t iw = ow * g.sw - g.pl + kw * g.dw;
-              dst[kw] = iw < 0 || iw >= g.W ? 0.f : row[iw * g.C];
-            }
-            dst += g.KW;
-            continue;
-          }
-          for (int64_t kw = 0; kw < g.KW; ++kw, dst += cg) {
-            int64_t iw = ow * g.sw - g.pl + kw * g.dw;
-            if (iw < 0 || iw >= g.W) {
-              for (int64_t c = 0; c < cg; ++c) dst[c] = 0.f;
-            } else {
-              const float* src = row + iw * g.C;
-              for (int64_t c = 0; c < cg; ++c) dst[c] = src[c];
-            }
-          }
-        }
-      }
-    }
-  }
+  const int64_t cg = g.cg(), P = g.patch(), HWC = g.H * g.W * g.C;
+  for (int64_t n = 0; n < nb; ++n)
+    im2col_plane(x + n * HWC + gi * cg, col + n * g.OH * g.OW * P, P, g);
 }
 
 /** Samples per im2col block, so one block's patch matrix fits kColBudget. */
 int64_t block_rows(const ConvGeom& g) {
-  int64_t per = std::max<int64_t>(g.OH * g.OW * g.patch(), 1);
+  int64_t per = std::max<int64_t>(g.positions() * g.patch(), 1);
   return std::max<int64_t>(1, kColBudget / per);
 }
 
 // The adjoint of im2col: adds each patch entry back into dx (which the caller zeroed).
 PFF_HOT void col2im(const float* col, float* dx, int64_t nb, int64_t gi, const ConvGeom& g) {
-  const int64_t cg = g.cg(), P = g.patch();
-  for (int64_t n = 0; n < nb; ++n) {
-    float* xs = dx + n * g.H * g.W * g.C + gi * cg;
-    for (int64_t oh = 0; oh < g.OH; ++oh) {
-      for (int64_t ow = 0; ow < g.OW; ++ow) {
-        const float* src = col + ((n * g.OH + oh) * g.OW + ow) * P;
-        for (int64_t kh = 0; kh < g.KH; ++kh) {
-          int64_t ih = oh * g.sh - g.pt + kh * g.dh;
-          for (int64_t kw = 0; kw < g.KW; ++kw, src += cg) {
-            int64_t iw = ow * g.sw - g.pl + kw * g.dw;
-            if (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) continue;
-            float* d = xs + (ih * g.W + iw) * g.C;
-            for (int64_t c = 0; c < cg; ++c) d[c] += src[c];
-          }
-        }
-      }
-    }
-  }
+  const int64_t cg = g.cg(), P = g.patch(), HWC = g.H * g.W * g.C;
+  for (int64_t n = 0; n < nb; ++n)
+    col2im_plane(col + n * g.OH * g.OW * P, dx + n * HWC + gi * cg, P, g);
 }
 
 /** Runs f(n0, nb, col) over blocks of batch rows, one chunk of rows per pool thread,
@@ -237,7 +183,7 @@ template <typename F>
 void over_blocks(const ConvGeom& g, bool need_col, F&& f) {
   const int64_t bs = block_rows(g);
   parallel_for(g.N, 1, [&](int64_t b, int64_t e) {
-    Scratch col(need_col ? std::min(bs, e - b) * g.OH * g.OW * g.patch() : 0, 0);
+    Scratch col(need_col ? std::min(bs, e - b) * g.positions() * g.patch() : 0, 0);
     for (int64_t n0 = b; n0 < e; n0 += bs) f(n0, std::min(bs, e - n0), col.data());
   });
 }
@@ -246,7 +192,7 @@ void over_blocks(const ConvGeom& g, bool need_col, F&& f) {
 struct GemmDims {
   int64_t P, og, in_n, out_n;
   explicit GemmDims(const ConvGeom& g)
-      : P(g.patch()), og(g.og()), in_n(g.H * g.W * g.C), out_n(g.OH * g.OW * g.O) {}
+      : P(g.patch()), og(g.og()), in_n(g.in_sample()), out_n(g.positions() * g.O) {}
 };
 
 /** conv_forward's and conv_backward_input's dispatch: direct(b, e) over samples for
@@ -259,7 +205,7 @@ void by_rows(const ConvGeom& g, Direct&& direct, Block&& block) {
     return;
   }
   over_blocks(g, !is_pointwise(g), [&](int64_t n0, int64_t nb, float* col) {
-    block(n0, nb, nb * g.OH * g.OW, col);
+    block(n0, nb, nb * g.positions(), col);
   });
 }
 
@@ -274,6 +220,7 @@ void conv_forward_fused(const float* x, const float* kernel, const float* bias,
                         const ConvGeom& g) {
   // z: where the pre-activation goes; the output itself when the caller keeps none.
   float* z = pre ? pre : out;
+  if (g.deep()) return deep_forward(x, kernel, bias, act, alpha, z, out, g);
   if (conv_small_applies(g)) {  // few filters: conv_small.cpp, then bias and activation
     conv_small_forward(x, kernel, z, g);
     epilogue(z, out, g.N * g.OH * g.OW, g.O, bias, act, alpha);
@@ -338,7 +285,7 @@ void conv_epilogue_backward(Activation act, float alpha, const float* dout, cons
 void conv_backward_kernel_fused(Activation act, float alpha, const float* dout,
                                 const float* z, const float* out, const float* x,
                                 float* dkernel, float* dbias, const ConvGeom& g) {
-  const int64_t rows = g.N * g.OH * g.OW, O = g.O;
+  const int64_t rows = g.N * g.positions(), O = g.O;
   if (!is_small_patch(g)) {
     if (act == Activation::linear) {
       // dz is dout itself: only the bias sums (conv_epilogue_backward writes nothing
@@ -377,6 +324,7 @@ void conv_backward_kernel_fused(Activation act, float alpha, const float* dout,
 
 void conv_backward_input(const float* dout, const float* kernel, float* dx,
                          const ConvGeom& g) {
+  if (g.deep()) return deep_backward_input(dout, kernel, dx, g);
   if (conv_small_applies(g)) return conv_small_backward_input(dout, kernel, dx, g);
   const bool pw = is_pointwise(g);
   const GemmDims d(g);
@@ -400,6 +348,7 @@ void conv_backward_input(const float* dout, const float* kernel, float* dx,
 
 void conv_backward_kernel(const float* dout, const float* x, float* dkernel,
                           const ConvGeom& g) {
+  if (g.deep()) return deep_backward_kernel(dout, x, dkernel, g);
   if (conv_small_applies(g)) return conv_small_backward_kernel(dout, x, dkernel, g);
   const bool pw = is_pointwise(g);
   const GemmDims d(g);
@@ -419,10 +368,11 @@ void conv_backward_kernel(const float* dout, const float* x, float* dkernel,
         small_backward_kernel(dout, x, dk, b, e, g);
         continue;
       }
-      Scratch buf(pw ? 0 : std::min(bs, std::max<int64_t>(e - b, 1)) * g.OH * g.OW * d.P, 0);
+      Scratch buf(pw ? 0 : std::min(bs, std::max<int64_t>(e - b, 1)) * g.positions() * d.P,
+                  0);
       float* col = buf.data();
       for (int64_t n0 = b; n0 < e; n0 += bs) {
-        int64_t nb = std::min(bs, e - n0), M = nb * g.OH * g.OW;
+        int64_t nb = std::min(bs, e - n0), M = nb * g.positions();
         if (pw) {
           gemm(true, false, g.C, g.O, M, 1.f, x + n0 * d.in_n, g.C, dout + n0 * d.out_n, g.O,
                1.f, dk, g.O);

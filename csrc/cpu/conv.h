@@ -1,4 +1,4 @@
-// Convolution kernels over NHWC tensors (1-D runs as H = 1): im2col per block of batch
+// Convolution kernels over NHWC / NDHWC tensors (1-D runs as H = 1, 2-D as D = 1): im2col per block of batch
 // rows + the OpenBLAS GEMM forward, col2im for the input gradient, one GEMM per block
 // for the kernel gradient; register-blocked direct loops for few-float patches (a first
 // layer on 1-3 channels) and for depthwise convolutions. conv_forward_fused adds the bias
@@ -13,13 +13,24 @@ namespace pyfastfit::cpu {
 /** Sizes of one convolution. x is (N, H, W, C), the kernel (KH, KW, C / groups, O) as
  *  Keras lays it out, out is (N, OH, OW, O). Output (oh, ow) reads input rows
  *  oh * sh - pt + kh * dh and columns ow * sw - pl + kw * dw; reads outside the input
- *  are zeros (the padding), so the end padding is implied by OH and OW. */
+ *  are zeros (the padding), so the end padding is implied by OH and OW.
+ *  A 3-D convolution sets the depth members after them: x (N, D, H, W, C), kernel
+ *  (KD, KH, KW, C / groups, O), out (N, OD, OH, OW, O), output depth od reading input
+ *  depth od * sd - pf + kd * dd. Their defaults (depth 1) are the 2-D geometry, so the
+ *  2-D initialisers stay valid; deep() geometries take the im2col + GEMM path only. */
 struct ConvGeom {
   int64_t N, H, W, C, OH, OW, O, KH, KW, sh, sw, dh, dw, pt, pl, groups;
+  int64_t D = 1, OD = 1, KD = 1, sd = 1, dd = 1, pf = 0;
   int64_t cg() const { return C / groups; }
   int64_t og() const { return O / groups; }
-  /** Rows of a patch matrix: KH * KW * C / groups. */
-  int64_t patch() const { return KH * KW * cg(); }
+  /** Rows of a patch matrix: KD * KH * KW * C / groups. */
+  int64_t patch() const { return KD * KH * KW * cg(); }
+  /** Whether the depth dims are in use (the 2-D-only kernels do not apply). */
+  bool deep() const { return D != 1 || OD != 1 || KD != 1 || pf != 0; }
+  /** Output positions per sample: OD * OH * OW. */
+  int64_t positions() const { return OD * OH * OW; }
+  /** Floats of one input sample: D * H * W * C. */
+  int64_t in_sample() const { return D * H * W * C; }
 };
 
 /** out(N, OH, OW, O) = conv(x, kernel). */

@@ -154,7 +154,9 @@ PFF_INLINE void gather(const float* xs, int64_t ih0, int64_t ow, float* pv, cons
 
 }  // namespace
 
-bool is_small_patch(const ConvGeom& g) { return g.groups == 1 && g.patch() <= kMaxPatch; }
+bool is_small_patch(const ConvGeom& g) {
+  return g.groups == 1 && g.patch() <= kMaxPatch && !g.deep();
+}
 
 PFF_HOT void small_forward(const float* x, const float* kernel, const float* bias,
                            Activation act, float alpha, float* z, float* out, int64_t n0,

@@ -451,7 +451,8 @@ PFF_HOT void bi_sample(const float* gq, const float* kg, float* dxs, const ConvG
 bool conv_small_applies(const ConvGeom& g) {
   const bool pointwise = g.KH == 1 && g.KW == 1 && g.sh == 1 && g.sw == 1 && g.pt == 0 &&
                          g.pl == 0 && g.groups == 1 && g.OH == g.H && g.OW == g.W;
-  return g.groups >= 1 && g.og() >= 1 && g.og() <= kMaxOg &&
+  // The planes below are 2-D: a 3-D geometry (deep()) takes im2col + GEMM.
+  return !g.deep() && g.groups >= 1 && g.og() >= 1 && g.og() <= kMaxOg &&
          g.cg() * g.og() <= kMaxTapWeights && !(g.cg() == 1 && g.groups > 1) && !pointwise && g.H > 0 && g.W > 0 && g.OH > 0 &&
          g.OW > 0 && g.KH > 0 && g.KW > 0;
 }

@@ -22,7 +22,7 @@ inline void window(int64_t o, int64_t s, int64_t p, int64_t k, int64_t n, int64_
 
 // Samples per chunk: enough work per chunk that the pool's hand-off pays.
 int64_t grain(const PoolGeom& g) {
-  int64_t per = std::max<int64_t>(g.OH * g.OW * g.C * g.KH * g.KW, 1);
+  int64_t per = std::max<int64_t>(g.OD * g.OH * g.OW * g.C * g.KD * g.KH * g.KW, 1);
   return std::max<int64_t>(1, (1 << 14) / per);
 }
 
@@ -36,21 +36,28 @@ int64_t grain(const PoolGeom& g) {
 // Runs the statements once per sample n in [nb, ne); in_n and out_n are one sample's
 // input and output sizes.
 #define PFF_POOL_SAMPLES(g, ...)                                      \
-  const int64_t in_n = g.H * g.W * g.C, out_n = g.OH * g.OW * g.C;    \
+  const int64_t in_n = g.D * g.H * g.W * g.C;                         \
+  const int64_t out_n = g.OD * g.OH * g.OW * g.C;                     \
   for (int64_t n = nb; n < ne; ++n) {                                 \
     __VA_ARGS__                                                       \
   }
 
-// Runs the statements once per output position (oh, ow) of one sample, with its window's
-// clipped input rows [hb, he) and columns [wb, we).
+// Runs the statements once per output position (od, oh, ow) of one sample, with its
+// window's clipped input depths [db, de), rows [hb, he) and columns [wb, we), and q, the
+// position's index among the sample's OD * OH * OW (od = 0, db = 0, de = 1 in 2-D).
 #define PFF_POOL_WINDOWS(g, ...)                                      \
-  for (int64_t oh = 0; oh < g.OH; ++oh) {                             \
-    int64_t hb, he;                                                   \
-    window(oh, g.sh, g.pt, g.KH, g.H, hb, he);                        \
-    for (int64_t ow = 0; ow < g.OW; ++ow) {                           \
-      int64_t wb, we;                                                 \
-      window(ow, g.sw, g.pl, g.KW, g.W, wb, we);                      \
-      __VA_ARGS__                                                     \
+  for (int64_t od = 0; od < g.OD; ++od) {                             \
+    int64_t db, de;                                                   \
+    window(od, g.sd, g.pf, g.KD, g.D, db, de);                        \
+    for (int64_t oh = 0; oh < g.OH; ++oh) {                           \
+      int64_t hb, he;                                                 \
+      window(oh, g.sh, g.pt, g.KH, g.H, hb, he);                      \
+      for (int64_t ow = 0; ow < g.OW; ++ow) {                         \
+        int64_t wb, we;                                               \
+        window(ow, g.sw, g.pl, g.KW, g.W, wb, we);                    \
+        const int64_t q = (od * g.OH + oh) * g.OW + ow;               \
+        __VA_ARGS__                                                   \
+      }                                                               \
     }                                                                 \
   }
 
@@ -61,29 +68,31 @@ PFF_HOT void max_pool_forward_samples(const float* x, float* out, int32_t* idx, 
   PFF_POOL_SAMPLES(g, {
     const float* xs = x + n * in_n;
     PFF_POOL_WINDOWS(g, {
-      float* o = out + n * out_n + (oh * g.OW + ow) * g.C;
-      int32_t* id = idx + n * out_n + (oh * g.OW + ow) * g.C;
-      if (hb >= he || wb >= we) {
+      float* o = out + n * out_n + q * g.C;
+      int32_t* id = idx + n * out_n + q * g.C;
+      if (db >= de || hb >= he || wb >= we) {
         std::fill(o, o + g.C, 0.f);
         std::fill(id, id + g.C, -1);
         continue;
       }
       // The first window position seeds every channel; later ones replace it when
       // larger, and a NaN replaces anything but an earlier NaN (it propagates).
-      int32_t first = static_cast<int32_t>(hb * g.W + wb);
+      int32_t first = static_cast<int32_t>((db * g.H + hb) * g.W + wb);
       std::memcpy(o, xs + first * g.C, sizeof(float) * g.C);
       std::fill(id, id + g.C, first);
-      for (int64_t h = hb; h < he; ++h) {
-        for (int64_t w = wb; w < we; ++w) {
-          int32_t p = static_cast<int32_t>(h * g.W + w);
-          if (p == first) continue;
-          const float* v = xs + p * g.C;
-          // Branch-free selects, so the channel loop vectorises (x != x is NaN).
-          _Pragma("GCC ivdep") for (int64_t c = 0; c < g.C; ++c) {
-            const float a = v[c], b = o[c];
-            const bool take = a > b || (a != a && b == b);
-            o[c] = take ? a : b;
-            id[c] = take ? p : id[c];
+      for (int64_t dp = db; dp < de; ++dp) {
+        for (int64_t h = hb; h < he; ++h) {
+          for (int64_t w = wb; w < we; ++w) {
+            int32_t p = static_cast<int32_t>((dp * g.H + h) * g.W + w);
+            if (p == first) continue;
+            const float* v = xs + p * g.C;
+            // Branch-free selects, so the channel loop vectorises (x != x is NaN).
+            _Pragma("GCC ivdep") for (int64_t c = 0; c < g.C; ++c) {
+              const float a = v[c], b = o[c];
+              const bool take = a > b || (a != a && b == b);
+              o[c] = take ? a : b;
+              id[c] = take ? p : id[c];
+            }
           }
         }
       }
@@ -98,7 +107,7 @@ PFF_HOT void max_pool_backward_samples(const float* dout, const int32_t* idx, fl
     std::memset(d, 0, sizeof(float) * in_n);
     const float* go = dout + n * out_n;
     const int32_t* id = idx + n * out_n;
-    for (int64_t q = 0; q < g.OH * g.OW; ++q, go += g.C, id += g.C) {
+    for (int64_t q = 0; q < g.OD * g.OH * g.OW; ++q, go += g.C, id += g.C) {
       for (int64_t c = 0; c < g.C; ++c)
         if (id[c] >= 0) d[id[c] * g.C + c] += go[c];
     }
@@ -110,15 +119,17 @@ PFF_HOT void average_pool_forward_samples(const float* x, float* out, int64_t nb
   PFF_POOL_SAMPLES(g, {
     const float* xs = x + n * in_n;
     PFF_POOL_WINDOWS(g, {
-      float* o = out + n * out_n + (oh * g.OW + ow) * g.C;
+      float* o = out + n * out_n + q * g.C;
       std::fill(o, o + g.C, 0.f);
-      int64_t count = std::max<int64_t>(he - hb, 0) * std::max<int64_t>(we - wb, 0);
+      int64_t count = std::max<int64_t>(de - db, 0) * std::max<int64_t>(he - hb, 0) *
+                      std::max<int64_t>(we - wb, 0);
       if (count == 0) continue;
-      for (int64_t h = hb; h < he; ++h)
-        for (int64_t w = wb; w < we; ++w) {
-          const float* v = xs + (h * g.W + w) * g.C;
-          for (int64_t c = 0; c < g.C; ++c) o[c] += v[c];
-        }
+      for (int64_t dp = db; dp < de; ++dp)
+        for (int64_t h = hb; h < he; ++h)
+          for (int64_t w = wb; w < we; ++w) {
+            const float* v = xs + ((dp * g.H + h) * g.W + w) * g.C;
+            for (int64_t c = 0; c < g.C; ++c) o[c] += v[c];
+          }
       float inv = 1.f / static_cast<float>(count);
       for (int64_t c = 0; c < g.C; ++c) o[c] *= inv;
     })
@@ -131,15 +142,17 @@ PFF_HOT void average_pool_backward_samples(const float* dout, float* dx, int64_t
     float* d = dx + n * in_n;
     std::memset(d, 0, sizeof(float) * in_n);
     PFF_POOL_WINDOWS(g, {
-      int64_t count = std::max<int64_t>(he - hb, 0) * std::max<int64_t>(we - wb, 0);
+      int64_t count = std::max<int64_t>(de - db, 0) * std::max<int64_t>(he - hb, 0) *
+                      std::max<int64_t>(we - wb, 0);
       if (count == 0) continue;
-      const float* go = dout + n * out_n + (oh * g.OW + ow) * g.C;
+      const float* go = dout + n * out_n + q * g.C;
       float inv = 1.f / static_cast<float>(count);
-      for (int64_t h = hb; h < he; ++h)
-        for (int64_t w = wb; w < we; ++w) {
-          float* v = d + (h * g.W + w) * g.C;
-          for (int64_t c = 0; c < g.C; ++c) v[c] += go[c] * inv;
-        }
+      for (int64_t dp = db; dp < de; ++dp)
+        for (int64_t h = hb; h < he; ++h)
+          for (int64_t w = wb; w < we; ++w) {
+            float* v = d + ((dp * g.H + h) * g.W + w) * g.C;
+            for (int64_t c = 0; c < g.C; ++c) v[c] += go[c] * inv;
+          }
     })
   })
 }

@@ -1,4 +1,4 @@
-// Max and average pooling over NHWC tensors (1-D runs as H = 1), forward with the
+// Max and average pooling over NHWC / NDHWC tensors (1-D runs as H = 1, 2-D as D = 1), forward with the
 // argmax indices (max) and the scatter backward.
 #pragma once
 #include <cstdint>
@@ -7,13 +7,16 @@ namespace pyfastfit::cpu {
 
 /** Sizes of one pooling. x is (N, H, W, C), out (N, OH, OW, C). Window (oh, ow) covers
  *  rows oh * sh - pt + [0, KH) and columns ow * sw - pl + [0, KW); positions outside the
- *  input (the padding) are skipped: neither a candidate max nor counted in the mean. */
+ *  input (the padding) are skipped: neither a candidate max nor counted in the mean.
+ *  3-D pooling sets the depth members after them (x (N, D, H, W, C), out (N, OD, OH, OW,
+ *  C), window depths od * sd - pf + [0, KD)); their defaults are the 2-D geometry. */
 struct PoolGeom {
   int64_t N, H, W, C, OH, OW, KH, KW, sh, sw, pt, pl;
+  int64_t D = 1, OD = 1, KD = 1, sd = 1, pf = 0;
 };
 
-/** out = max over each window; idx (N, OH, OW, C) gets the winner's h * W + w within
- *  its sample (-1 and out = 0 for a window with no input in it). NaN wins. */
+/** out = max over each window; idx (N, OD, OH, OW, C) gets the winner's
+ *  (d * H + h) * W + w within its sample (-1 and out = 0 for a window with no input in it). NaN wins. */
 void max_pool_forward(const float* x, float* out, int32_t* idx, const PoolGeom& g);
 
 /** dx (N, H, W, C) = dout scattered to the argmax positions idx. */

@@ -11,9 +11,10 @@ namespace {
 int64_t spatial_rank(const Tensor& x, const Tensor& kernel, const char* op) {
   check_float32(x, op, "inputs");
   check_float32(kernel, op, "kernel");
-  PFF_CHECK(x.ndim() == 3 || x.ndim() == 4, "[", op,
-            "] inputs must be 3-D (batch, width, channels) or 4-D (batch, height, width, "
-            "channels), got shape ", shape_str(x.shape()), ".");
+  PFF_CHECK(x.ndim() >= 3 && x.ndim() <= 5, "[", op,
+            "] inputs must be 3-D (batch, width, channels), 4-D (batch, height, width, "
+            "channels) or 5-D (batch, depth, height, width, channels), got shape ",
+            shape_str(x.shape()), ".");
   PFF_CHECK(kernel.ndim() == x.ndim(), "[", op, "] kernel must have rank ", x.ndim(),
             " for inputs of shape ", shape_str(x.shape()), ", got shape ",
             shape_str(kernel.shape()), ".");
@@ -38,16 +39,18 @@ cpu::ConvGeom conv_geom(const Tensor& x, const Tensor& kernel, const Shape& stri
                         const Shape& pb, const Shape& pe, const Shape& dil, const char* op) {
   int64_t S = spatial_rank(x, kernel, op);
   cpu::ConvGeom g{};
-  int64_t pbh, pbw, peh, pew;
-  lift2(strides, S, 1, 1, op, "strides", g.sh, g.sw);
-  lift2(dil, S, 1, 1, op, "dilation_rate", g.dh, g.dw);
-  lift2(pb, S, 0, 0, op, "padding", pbh, pbw);
-  lift2(pe, S, 0, 0, op, "padding", peh, pew);
+  int64_t pbd, pbh, pbw, ped, peh, pew;
+  lift3(strides, S, 1, 1, op, "strides", g.sd, g.sh, g.sw);
+  lift3(dil, S, 1, 1, op, "dilation_rate", g.dd, g.dh, g.dw);
+  lift3(pb, S, 0, 0, op, "padding", pbd, pbh, pbw);
+  lift3(pe, S, 0, 0, op, "padding", ped, peh, pew);
   g.N = x.dim(0);
-  g.H = S == 2 ? x.dim(1) : 1;
+  g.D = S == 3 ? x.dim(1) : 1;
+  g.H = S >= 2 ? x.dim(-3) : 1;
   g.W = x.dim(-2);
   g.C = x.dim(-1);
-  g.KH = S == 2 ? kernel.dim(0) : 1;
+  g.KD = S == 3 ? kernel.dim(0) : 1;
+  g.KH = S >= 2 ? kernel.dim(-4) : 1;
   g.KW = kernel.dim(-3);
   int64_t cg = kernel.dim(-2);
   g.O = kernel.dim(-1);
@@ -59,14 +62,17 @@ cpu::ConvGeom conv_geom(const Tensor& x, const Tensor& kernel, const Shape& stri
   PFF_CHECK(g.O % g.groups == 0, "[", op, "] the kernel's output channels ", g.O,
             " must be a multiple of groups=", g.groups, " (inputs channels ", g.C,
             " / kernel.shape[-2] ", cg, ").");
+  g.pf = pbd;
   g.pt = pbh;
   g.pl = pbw;
+  if (S == 3) g.OD = out_len(g.D, g.KD, g.sd, g.dd, pbd, ped, op, x.shape(), kernel.shape());
   g.OH = out_len(g.H, g.KH, g.sh, g.dh, pbh, peh, op, x.shape(), kernel.shape());
   g.OW = out_len(g.W, g.KW, g.sw, g.dw, pbw, pew, op, x.shape(), kernel.shape());
   return g;
 }
 
 Shape out_shape(const cpu::ConvGeom& g, int64_t S) {
+  if (S == 3) return Shape{g.N, g.OD, g.OH, g.OW, g.O};
   return S == 2 ? Shape{g.N, g.OH, g.OW, g.O} : Shape{g.N, g.OW, g.O};
 }
 
@@ -77,6 +83,8 @@ cpu::ConvGeom transpose_geom(const Tensor& x, const Tensor& kernel, const Shape&
                              const Shape& strides, const Shape& pb, const Shape& dil,
                              const char* op) {
   int64_t S = spatial_rank(x, kernel, op);
+  PFF_CHECK(S <= 2, "[", op, "] supports 1 and 2 spatial dims, got inputs of shape ",
+            shape_str(x.shape()), ".");
   PFF_CHECK(kernel.dim(-1) == x.dim(-1), "[", op, "] kernel.shape[-1] must equal the inputs' ",
             "channels ", x.dim(-1), "; inputs shape ", shape_str(x.shape()),
             ", kernel shape ", shape_str(kernel.shape()), ".");
@@ -207,7 +215,7 @@ std::tuple<Tensor, Tensor, Tensor> conv_backward_fused(
     // dz is dout itself for a linear activation (nothing to multiply).
     Tensor dz = act == Activation::linear ? dout : Tensor::empty(os);
     cpu::conv_epilogue_backward(act, alpha, dout.f32(), zp, out.f32(), dz.f32(),
-                                need_dbias ? db.f32() : nullptr, g.N * g.OH * g.OW, g.O);
+                                need_dbias ? db.f32() : nullptr, g.N * g.positions(), g.O);
     auto [dx, dk] = grads(
         x, kernel, need_dx, need_dkernel,
         [&](float* p) { cpu::conv_backward_input(dz.f32(), kernel.f32(), p, g); },

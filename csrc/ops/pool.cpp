@@ -12,35 +12,40 @@ namespace {
 
 cpu::PoolGeom pool_geom(const Shape& xs, const Shape& pool, const Shape& strides,
                         const Shape& pb, const Shape& pe, const char* op) {
-  PFF_CHECK(xs.size() == 3 || xs.size() == 4, "[", op,
-            "] inputs must be 3-D (batch, width, channels) or 4-D (batch, height, width, "
-            "channels), got shape ", shape_str(xs), ".");
+  PFF_CHECK(xs.size() >= 3 && xs.size() <= 5, "[", op,
+            "] inputs must be 3-D (batch, width, channels), 4-D (batch, height, width, "
+            "channels) or 5-D (batch, depth, height, width, channels), got shape ",
+            shape_str(xs), ".");
   int64_t S = static_cast<int64_t>(xs.size()) - 2;
   cpu::PoolGeom g{};
-  int64_t peh, pew;
-  lift2(pool, S, 1, 1, op, "pool_size", g.KH, g.KW);
-  lift2(strides, S, 1, 1, op, "strides", g.sh, g.sw);
-  lift2(pb, S, 0, 0, op, "padding", g.pt, g.pl);
-  lift2(pe, S, 0, 0, op, "padding", peh, pew);
+  int64_t ped, peh, pew;
+  lift3(pool, S, 1, 1, op, "pool_size", g.KD, g.KH, g.KW);
+  lift3(strides, S, 1, 1, op, "strides", g.sd, g.sh, g.sw);
+  lift3(pb, S, 0, 0, op, "padding", g.pf, g.pt, g.pl);
+  lift3(pe, S, 0, 0, op, "padding", ped, peh, pew);
   g.N = xs[0];
-  g.H = S == 2 ? xs[1] : 1;
+  g.D = S == 3 ? xs[1] : 1;
+  g.H = S >= 2 ? xs[S - 1] : 1;
   g.W = xs[S];
   g.C = xs.back();
-  PFF_CHECK(g.H * g.W <= INT32_MAX, "[", op, "] spatial size ", g.H * g.W,
+  PFF_CHECK(g.D * g.H * g.W <= INT32_MAX, "[", op, "] spatial size ", g.D * g.H * g.W,
             " exceeds the int32 index range.");
-  PFF_CHECK(g.KH <= g.H + g.pt + peh && g.KW <= g.W + g.pl + pew, "[", op, "] pool_size ",
-            shape_str(pool), " is larger than the padded input; inputs shape ", shape_str(xs),
-            ".");
+  PFF_CHECK(g.KD <= g.D + g.pf + ped && g.KH <= g.H + g.pt + peh && g.KW <= g.W + g.pl + pew,
+            "[", op, "] pool_size ", shape_str(pool),
+            " is larger than the padded input; inputs shape ", shape_str(xs), ".");
   // Every window must hold an input position, else its max/mean is undefined.
-  PFF_CHECK(g.pt < g.KH && g.pl < g.KW && peh < g.KH && pew < g.KW, "[", op,
-            "] padding must be smaller than pool_size, got pool_size ", shape_str(pool),
-            " with padding ", shape_str(pb), " / ", shape_str(pe), ".");
+  PFF_CHECK(g.pf < g.KD && ped < g.KD && g.pt < g.KH && g.pl < g.KW && peh < g.KH &&
+                pew < g.KW,
+            "[", op, "] padding must be smaller than pool_size, got pool_size ",
+            shape_str(pool), " with padding ", shape_str(pb), " / ", shape_str(pe), ".");
+  g.OD = (g.D + g.pf + ped - g.KD) / g.sd + 1;
   g.OH = (g.H + g.pt + peh - g.KH) / g.sh + 1;
   g.OW = (g.W + g.pl + pew - g.KW) / g.sw + 1;
   return g;
 }
 
 Shape out_shape(const cpu::PoolGeom& g, size_t rank) {
+  if (rank == 5) return Shape{g.N, g.OD, g.OH, g.OW, g.C};
   return rank == 4 ? Shape{g.N, g.OH, g.OW, g.C} : Shape{g.N, g.OW, g.C};
 }
 
@@ -67,23 +72,26 @@ Tensor max_pool_backward(const Tensor& dout, const Tensor& argmax, const Shape& 
   PFF_CHECK(argmax.dtype() == DType::int32 && argmax.shape() == dout.shape(), "[", op,
             "] argmax must be int32 of dout's shape ", shape_str(dout.shape()), ", got ",
             dtype_name(argmax.dtype()), " ", shape_str(argmax.shape()), ".");
-  PFF_CHECK(x_shape.size() == dout.shape().size() && (x_shape.size() == 3 || x_shape.size() == 4) &&
+  PFF_CHECK(x_shape.size() == dout.shape().size() && x_shape.size() >= 3 && x_shape.size() <= 5 &&
                 x_shape[0] == dout.dim(0) && x_shape.back() == dout.dim(-1),
             "[", op, "] x_shape ", shape_str(x_shape), " does not match dout of shape ",
             shape_str(dout.shape()), ".");
   cpu::PoolGeom g{};
+  const bool deep = x_shape.size() == 5;
   g.N = x_shape[0];
-  g.H = x_shape.size() == 4 ? x_shape[1] : 1;
+  g.D = deep ? x_shape[1] : 1;
+  g.H = x_shape.size() >= 4 ? x_shape[x_shape.size() - 3] : 1;
   g.W = x_shape[x_shape.size() - 2];
   g.C = x_shape.back();
-  g.OH = dout.ndim() == 4 ? dout.dim(1) : 1;
+  g.OD = deep ? dout.dim(1) : 1;
+  g.OH = dout.ndim() >= 4 ? dout.dim(-3) : 1;
   g.OW = dout.dim(-2);
   return on_device(op, d, [&] {
     // Indices come from max_pool_forward, but a bad one must not write outside dx.
     const int32_t* id = argmax.data<int32_t>();
     for (int64_t i = 0, n = argmax.numel(); i < n; ++i)
-      PFF_CHECK(id[i] >= -1 && id[i] < g.H * g.W, "[", op, "] argmax entry ", id[i],
-                " is outside the input's ", g.H * g.W, " spatial positions.");
+      PFF_CHECK(id[i] >= -1 && id[i] < g.D * g.H * g.W, "[", op, "] argmax entry ", id[i],
+                " is outside the input's ", g.D * g.H * g.W, " spatial positions.");
     Tensor dx = Tensor::empty(x_shape);
     cpu::max_pool_backward(dout.f32(), id, dx.f32(), g);
     return dx;

@@ -5,8 +5,8 @@ from pyfastfit.layers.activations.relu import ReLU
 from pyfastfit.layers.activations.softmax import Softmax
 from pyfastfit.layers.core.activation import Activation
 from pyfastfit.layers.convolutional import (
-    Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, DepthwiseConv1D, DepthwiseConv2D,
-    SeparableConv1D, SeparableConv2D,
+    Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Conv3D, DepthwiseConv1D,
+    DepthwiseConv2D, SeparableConv1D, SeparableConv2D,
 )
 from pyfastfit.layers.core.dense import Dense
 from pyfastfit.layers.core.input_layer import Input, InputLayer
@@ -19,8 +19,10 @@ from pyfastfit.layers.merging.merge import (
 )
 from pyfastfit.layers.pooling.average_pooling1d import AveragePooling1D
 from pyfastfit.layers.pooling.average_pooling2d import AveragePooling2D
+from pyfastfit.layers.pooling.average_pooling3d import AveragePooling3D
 from pyfastfit.layers.pooling.max_pooling1d import MaxPooling1D
 from pyfastfit.layers.pooling.max_pooling2d import MaxPooling2D
+from pyfastfit.layers.pooling.max_pooling3d import MaxPooling3D
 from pyfastfit.layers.preprocessing.rescaling import Rescaling
 from pyfastfit.layers.regularization.activity_regularization import ActivityRegularization
 from pyfastfit.layers.regularization.dropout import Dropout
@@ -34,18 +36,27 @@ from pyfastfit.layers.normalization.group_normalization import (
 )
 from pyfastfit.layers.normalization.layer_normalization import LayerNormalization
 from pyfastfit.layers.pooling.global_average_pooling import (
-    GlobalAveragePooling1D, GlobalAveragePooling2D,
+    GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalAveragePooling3D,
 )
-from pyfastfit.layers.pooling.global_max_pooling import GlobalMaxPooling1D, GlobalMaxPooling2D
+from pyfastfit.layers.pooling.global_max_pooling import (
+    GlobalMaxPooling1D, GlobalMaxPooling2D, GlobalMaxPooling3D,
+)
 from pyfastfit.layers.regularization.gaussian_noise import GaussianNoise
 from pyfastfit.layers.regularization.spatial_dropout import SpatialDropout1D, SpatialDropout2D
 from pyfastfit.layers.reshaping.cropping1d import Cropping1D
 from pyfastfit.layers.reshaping.cropping2d import Cropping2D
+from pyfastfit.layers.reshaping.cropping3d import Cropping3D
 from pyfastfit.layers.reshaping.repeat_vector import RepeatVector
 from pyfastfit.layers.reshaping.up_sampling1d import UpSampling1D
 from pyfastfit.layers.reshaping.up_sampling2d import UpSampling2D
+from pyfastfit.layers.reshaping.up_sampling3d import UpSampling3D
 from pyfastfit.layers.reshaping.zero_padding1d import ZeroPadding1D
 from pyfastfit.layers.reshaping.zero_padding2d import ZeroPadding2D
+from pyfastfit.layers.reshaping.zero_padding3d import ZeroPadding3D
+
+# Keras's short aliases of the 3-D pools (the keras.io CT-scan example uses MaxPool3D).
+MaxPool3D = MaxPooling3D
+AvgPool3D = AveragePooling3D
 
 
 def serialize(layer):
@@ -71,4 +82,7 @@ __all__ = [
     "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling1D",
     "GlobalMaxPooling2D", "GroupNormalization", "LayerNormalization", "UnitNormalization", "RepeatVector", "SpatialDropout1D",
     "SpatialDropout2D", "UpSampling1D", "UpSampling2D", "ZeroPadding1D", "ZeroPadding2D",
+    # 3-D
+    "AveragePooling3D", "AvgPool3D", "Conv3D", "Cropping3D", "GlobalAveragePooling3D",
+    "GlobalMaxPooling3D", "MaxPool3D", "MaxPooling3D", "UpSampling3D", "ZeroPadding3D",
 ]

@@ -43,13 +43,19 @@ def normalize_tuple(value, n, name, allow_zero=False):
     return values
 
 
-def normalize_pairs(value, name):
-    """2D padding/cropping: an int, 2 ints or 2 pairs of ints -> ((top, bottom),
-    (left, right)) of non-negative ints."""
+def normalize_pairs(value, name, n=2):
+    """2D (n = 2) / 3D (n = 3) padding or cropping: an int, n ints or n pairs of ints ->
+    n (begin, end) pairs of non-negative ints, e.g. ((top, bottom), (left, right))."""
     if isinstance(value, int) and not isinstance(value, bool):
         if value < 0:
             raise ValueError(f"`{name}` cannot be negative. Received: {name}={value}.")
-        return ((value, value), (value, value))
+        return ((value, value),) * n
+    if n == 3 and hasattr(value, "__len__"):
+        if len(value) != 3:
+            raise ValueError(f"`{name}` should have 3 elements. Received: {value}.")
+        ordinals = ("1st", "2nd", "3rd")
+        return tuple(normalize_tuple(v, 2, f"{ordinals[i]} entry of {name}", allow_zero=True)
+                     for i, v in enumerate(value))
     if hasattr(value, "__len__") and len(value) == 2:
         return (normalize_tuple(value[0], 2, f"1st entry of {name}", allow_zero=True),
                 normalize_tuple(value[1], 2, f"2nd entry of {name}", allow_zero=True))

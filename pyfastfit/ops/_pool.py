@@ -1,5 +1,5 @@
 """Max and average pooling (`keras.ops.max_pool`, `average_pool`) over the C++ kernels,
-for 1 and 2 spatial dims. With "same" padding the padded positions are ignored: not a
+for 1, 2 and 3 spatial dims. With "same" padding the padded positions are ignored: not a
 max candidate and not counted in the mean (Keras/TensorFlow semantics). A NaN in a window
 makes its max NaN, as with Keras's torch and JAX backends (TensorFlow's kernel skips
 NaN), so a NaN is never silently dropped."""
@@ -29,7 +29,7 @@ def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None)
 
     Args:
         inputs: `(batch, spatial..., channels)` (channels_last) or
-            `(batch, channels, spatial...)` (channels_first); 1 or 2 spatial dims.
+            `(batch, channels, spatial...)` (channels_first); 1, 2 or 3 spatial dims.
         pool_size: int or tuple, one per spatial dim.
         strides: int or tuple; defaults to `pool_size`.
         padding: `"valid"` or `"same"`.

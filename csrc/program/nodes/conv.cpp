@@ -1,4 +1,5 @@
-// Convolution nodes (NHWC, 1-D as H = 1): "conv" (Conv1D, Conv2D, DepthwiseConv2D as a
+// Convolution nodes (NHWC, 1-D as H = 1; NDHWC with the "depth" numbers): "conv" (Conv1D,
+// Conv2D, Conv3D, DepthwiseConv2D as a
 // grouped convolution, the halves of SeparableConv2D) runs cpu/conv.h's im2col + GEMM per
 // share of the batch's rows; "conv_transpose" (Conv2DTranspose) is the input gradient
 // of the convolution it describes (col2im), as ops.conv_transpose. Then the bias and the
@@ -19,7 +20,8 @@ using detail::act_cols;
 using detail::act_rows;
 
 /** The geometry numbers a conv-like node reads: "in" (H, W, C), "out" (OH, OW, O),
- *  "kernel" (KH, KW), "strides", "dilation", "pads" (top, left) and "groups". */
+ *  "kernel" (KH, KW), "strides", "dilation", "pads" (top, left) and "groups"; a 3-D
+ *  convolution adds "depth" (D, OD, KD, sd, dd, pf: cpu::ConvGeom's depth members). */
 cpu::ConvGeom conv_geom(const NodeSpec& s) {
   auto in = s.ints("in", 3), out = s.ints("out", 3), k = s.ints("kernel", 2);
   auto st = s.ints("strides", 2), dil = s.ints("dilation", 2), pad = s.ints("pads", 2);
@@ -29,6 +31,13 @@ cpu::ConvGeom conv_geom(const NodeSpec& s) {
   for (int64_t v : {g.H, g.W, g.C, g.OH, g.OW, g.O, g.KH, g.KW, g.sh, g.sw, g.dh, g.dw, g.groups})
     PFF_CHECK(v >= 1, "[program] ", s.kind, " node has a size, stride or dilation < 1.");
   PFF_CHECK(g.pt >= 0 && g.pl >= 0, "[program] ", s.kind, " node has negative padding.");
+  if (s.numbers.count("depth")) {
+    auto d = s.ints("depth", 6);
+    g.D = d[0], g.OD = d[1], g.KD = d[2], g.sd = d[3], g.dd = d[4], g.pf = d[5];
+    for (int64_t v : {g.D, g.OD, g.KD, g.sd, g.dd})
+      PFF_CHECK(v >= 1, "[program] ", s.kind, " node has a depth size, stride or dilation < 1.");
+    PFF_CHECK(g.pf >= 0, "[program] ", s.kind, " node has negative padding.");
+  }
   PFF_CHECK(g.C % g.groups == 0 && g.O % g.groups == 0, "[program] ", s.kind,
             " node: groups=", g.groups, " must divide the channels ", g.C, " and ", g.O, ".");
   return g;
@@ -41,7 +50,7 @@ class ConvNode final : public Node {
  public:
   ConvNode(NodeSpec s, const std::vector<std::vector<int64_t>>& in) : Node(std::move(s)) {
     geom_ = conv_geom(spec_);
-    int64_t conv_in = geom_.H * geom_.W * geom_.C, conv_out = geom_.OH * geom_.OW * geom_.O;
+    int64_t conv_in = geom_.in_sample(), conv_out = geom_.positions() * geom_.O;
     in_n_ = transpose ? conv_out : conv_in;
     channels_ = transpose ? geom_.C : geom_.O;
     PFF_CHECK(in.size() == 1 && shape_numel(in[0]) == in_n_, "[program] ", spec_.kind,

@@ -1,4 +1,5 @@
-// Pooling nodes: max and average pooling (NHWC, 1-D as H = 1) on cpu/pool.h's kernels,
+// Pooling nodes: max and average pooling (NHWC, 1-D as H = 1; NDHWC with the "depth"
+// numbers) on cpu/pool.h's kernels,
 // and global max / average pooling on the eager reductions' kernel (cpu/reduce.h).
 #include "core/check.h"
 #include "cpu/pool.h"
@@ -8,7 +9,8 @@
 namespace pyfastfit::program {
 namespace {
 
-/** Reads "in" (H, W, C), "out" (OH, OW), "pool" (KH, KW), "strides" and "pads". */
+/** Reads "in" (H, W, C), "out" (OH, OW), "pool" (KH, KW), "strides" and "pads"; 3-D
+ *  pooling adds "depth" (D, OD, KD, sd, pf: cpu::PoolGeom's depth members). */
 cpu::PoolGeom pool_geom(const NodeSpec& s, const std::vector<std::vector<int64_t>>& in) {
   auto i = s.ints("in", 3), o = s.ints("out", 2), k = s.ints("pool", 2);
   auto st = s.ints("strides", 2), pad = s.ints("pads", 2);
@@ -16,9 +18,17 @@ cpu::PoolGeom pool_geom(const NodeSpec& s, const std::vector<std::vector<int64_t
   for (int64_t v : {g.H, g.W, g.C, g.OH, g.OW, g.KH, g.KW, g.sh, g.sw})
     PFF_CHECK(v >= 1, "[program] ", s.kind, " node has a size or stride < 1.");
   PFF_CHECK(g.pt >= 0 && g.pl >= 0, "[program] ", s.kind, " node has negative padding.");
-  PFF_CHECK(in.size() == 1 && shape_numel(in[0]) == g.H * g.W * g.C, "[program] ", s.kind,
-            " node reads an input that is not (", g.H, ", ", g.W, ", ", g.C, ").");
-  PFF_CHECK(s.width() == g.OH * g.OW * g.C, "[program] ", s.kind, " node's shape ",
+  if (s.numbers.count("depth")) {
+    auto d = s.ints("depth", 5);
+    g.D = d[0], g.OD = d[1], g.KD = d[2], g.sd = d[3], g.pf = d[4];
+    for (int64_t v : {g.D, g.OD, g.KD, g.sd})
+      PFF_CHECK(v >= 1, "[program] ", s.kind, " node has a depth size or stride < 1.");
+    PFF_CHECK(g.pf >= 0, "[program] ", s.kind, " node has negative padding.");
+  }
+  PFF_CHECK(in.size() == 1 && shape_numel(in[0]) == g.D * g.H * g.W * g.C, "[program] ",
+            s.kind, " node reads an input that is not (", g.D, ", ", g.H, ", ", g.W, ", ",
+            g.C, ").");
+  PFF_CHECK(s.width() == g.OD * g.OH * g.OW * g.C, "[program] ", s.kind, " node's shape ",
             shape_str(s.shape), " does not hold its output.");
   return g;
 }
@@ -36,7 +46,7 @@ class PoolNode final : public Node {
   void forward(const Pass& p) override {
     cpu::PoolGeom g = geom_;
     g.N = p.r1 - p.r0;
-    const float* x = in(p) + p.r0 * g.H * g.W * g.C;
+    const float* x = in(p) + p.r0 * g.D * g.H * g.W * g.C;
     float* y = out(p) + p.r0 * width();
     if (is_max)
       cpu::max_pool_forward(x, y, index_.data<int32_t>() + p.r0 * width(), g);

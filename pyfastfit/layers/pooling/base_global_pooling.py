@@ -8,7 +8,7 @@ from pyfastfit.layers.layer import Layer
 class BaseGlobalPooling(Layer):
     """Reduces the steps / spatial axes of a channels-last or channels-first input.
 
-    Subclasses set `_rank` (1 or 2 spatial dims) and `_reduce` ("max" or "mean").
+    Subclasses set `_rank` (1, 2 or 3 spatial dims) and `_reduce` ("max" or "mean").
 
     Args:
         data_format: `"channels_last"` or `"channels_first"`; defaults to

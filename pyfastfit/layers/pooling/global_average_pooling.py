@@ -1,4 +1,4 @@
-"""GlobalAveragePooling1D/2D: the mean over the steps / spatial dimensions."""
+"""GlobalAveragePooling1D/2D/3D: the mean over the steps / spatial dimensions."""
 
 from pyfastfit.layers.pooling.base_global_pooling import BaseGlobalPooling
 
@@ -45,4 +45,24 @@ class GlobalAveragePooling2D(BaseGlobalPooling):
     """
 
     _rank = 2
+    _reduce = "mean"
+
+
+class GlobalAveragePooling3D(BaseGlobalPooling):
+    """Global average pooling over the spatial axes of 5D volume inputs.
+
+    Args:
+        data_format: `"channels_last"` (`(batch, depth, height, width, channels)`) or
+            `"channels_first"`. Defaults to `keras.config.image_data_format()`.
+        keepdims: keep the pooled axes with size 1. Defaults to `False`.
+
+    Input shape: 5D. Output shape: `(batch, channels)`, or 5D with `keepdims`.
+
+    Example:
+
+    >>> keras.layers.GlobalAveragePooling3D()(np.ones((2, 3, 4, 4, 3))).shape
+    (2, 3)
+    """
+
+    _rank = 3
     _reduce = "mean"

@@ -1,4 +1,4 @@
-"""GlobalMaxPooling1D/2D: the maximum over the steps / spatial dimensions."""
+"""GlobalMaxPooling1D/2D/3D: the maximum over the steps / spatial dimensions."""
 
 from pyfastfit.layers.pooling.base_global_pooling import BaseGlobalPooling
 
@@ -44,4 +44,24 @@ class GlobalMaxPooling2D(BaseGlobalPooling):
     """
 
     _rank = 2
+    _reduce = "max"
+
+
+class GlobalMaxPooling3D(BaseGlobalPooling):
+    """Global max pooling over the spatial axes of 5D volume inputs.
+
+    Args:
+        data_format: `"channels_last"` (`(batch, depth, height, width, channels)`) or
+            `"channels_first"`. Defaults to `keras.config.image_data_format()`.
+        keepdims: keep the pooled axes with size 1. Defaults to `False`.
+
+    Input shape: 5D. Output shape: `(batch, channels)`, or 5D with `keepdims`.
+
+    Example:
+
+    >>> keras.layers.GlobalMaxPooling3D()(np.ones((2, 3, 4, 4, 3))).shape
+    (2, 3)
+    """
+
+    _rank = 3
     _reduce = "max"

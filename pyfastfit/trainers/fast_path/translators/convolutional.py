@@ -1,7 +1,7 @@
-"""Translators of the convolution layers, channels_last: Conv1D, Conv2D,
+"""Translators of the convolution layers, channels_last: Conv1D, Conv2D, Conv3D,
 DepthwiseConv1D/2D (a grouped convolution with one group per input channel),
 SeparableConv1D/2D (that, then a 1x1 convolution: two nodes) and Conv1D/2DTranspose.
-1-D layers run as 2-D with a height of 1."""
+1-D layers run as 2-D with a height of 1; 3-D ones as 2-D plus the "depth" numbers."""
 
 from pyfastfit import activations, layers
 from pyfastfit.ops._conv import pads
@@ -29,10 +29,18 @@ def spatial_geometry(layer, call, window, strides, dilation, padding):
     else:
         begin, _ = pads(spatial, window, strides, dilation, padding)
     out = tuple(call.out_shape[1:])
-    return {"in": list(_to_2d(spatial, 1)) + [int(in_shape[-1])],
-            "out": list(_to_2d(out[:-1], 1)) + [int(out[-1])],
-            "kernel": list(_to_2d(window, 1)), "strides": list(_to_2d(strides, 1)),
-            "dilation": list(_to_2d(dilation, 1)), "pads": list(_to_2d(begin, 0))}
+    numbers = {}
+    if len(window) == 3:
+        # (D, OD, KD, sd, dd, pf): cpu::ConvGeom's depth members; the rest as in 2-D.
+        numbers["depth"] = [int(v) for v in (spatial[0], out[0], window[0], strides[0],
+                                             dilation[0], begin[0])]
+        spatial, out, window, strides, dilation, begin = (
+            tuple(v)[1:] for v in (spatial, out, window, strides, dilation, begin))
+    numbers.update({"in": list(_to_2d(spatial, 1)) + [int(in_shape[-1])],
+                    "out": list(_to_2d(out[:-1], 1)) + [int(out[-1])],
+                    "kernel": list(_to_2d(window, 1)), "strides": list(_to_2d(strides, 1)),
+                    "dilation": list(_to_2d(dilation, 1)), "pads": list(_to_2d(begin, 0))})
+    return numbers
 
 
 def _activation(layer):
@@ -63,7 +71,7 @@ def _conv(layer, call, groups):
                       _activation(layer))
 
 
-@translator(layers.Conv1D, layers.Conv2D, attrs=_CONV_ATTRS + ("groups",),
+@translator(layers.Conv1D, layers.Conv2D, layers.Conv3D, attrs=_CONV_ATTRS + ("groups",),
             channels_first=True)
 def conv(layer, call):
     return _conv(layer, call, layer.groups)

@@ -1,4 +1,4 @@
-"""Translators of the pooling layers: Max/AveragePooling1D/2D and the global poolings
+"""Translators of the pooling layers: Max/AveragePooling1D/2D/3D and the global poolings
 (channels_last)."""
 
 from pyfastfit import layers
@@ -7,7 +7,9 @@ from pyfastfit.trainers.fast_path.translators.common import Unsupported, layer_n
 from pyfastfit.trainers.fast_path.translators.convolutional import spatial_geometry
 
 _POOLS = {layers.MaxPooling1D: "max_pool", layers.MaxPooling2D: "max_pool",
-          layers.AveragePooling1D: "average_pool", layers.AveragePooling2D: "average_pool"}
+          layers.MaxPooling3D: "max_pool",
+          layers.AveragePooling1D: "average_pool", layers.AveragePooling2D: "average_pool",
+          layers.AveragePooling3D: "average_pool"}
 
 
 @translator(*_POOLS, attrs=("pool_size", "strides", "padding", "data_format"),
@@ -17,13 +19,18 @@ def pool(layer, call):
     numbers = spatial_geometry(layer, call, window, layer.strides, (1,) * len(window),
                                layer.padding)
     node = call.node(_POOLS[type(layer)])
-    node.numbers = {"in": numbers["in"], "out": numbers["out"][:2], "pool": numbers["kernel"],
-                    "strides": numbers["strides"], "pads": numbers["pads"]}
+    geometry = {"in": numbers["in"], "out": numbers["out"][:2], "pool": numbers["kernel"],
+                "strides": numbers["strides"], "pads": numbers["pads"]}
+    if "depth" in numbers:  # (D, OD, KD, sd, pf): pooling has no dilation
+        d = numbers["depth"]
+        geometry["depth"] = d[:4] + d[5:]
+    node.numbers = geometry
     return node
 
 
-@translator(layers.GlobalMaxPooling1D, layers.GlobalMaxPooling2D,
+@translator(layers.GlobalMaxPooling1D, layers.GlobalMaxPooling2D, layers.GlobalMaxPooling3D,
             layers.GlobalAveragePooling1D, layers.GlobalAveragePooling2D,
+            layers.GlobalAveragePooling3D,
             attrs=("data_format", "keepdims"), channels_first=True)
 def global_pool(layer, call):
     if call.data_format != "channels_last":

@@ -1,7 +1,8 @@
 """Translators of the reshaping layers that move values without arithmetic:
-ZeroPadding1D/2D and Cropping1D/2D (window nodes), UpSampling1D/2D ("nearest") and
-RepeatVector (upsample nodes), UpSampling2D("bilinear") (permute and dense nodes).
-Channels-last; 1-D layers run as 2-D of height 1."""
+ZeroPadding1D/2D/3D and Cropping1D/2D/3D (window nodes), UpSampling1D/2D/3D ("nearest")
+and RepeatVector (upsample nodes), UpSampling2D("bilinear") (permute and dense nodes).
+Channels-last; 1-D layers run as 2-D of height 1, 3-D ones as two 2-D nodes (see
+`_two_steps`)."""
 
 import numpy as np
 
@@ -119,3 +120,50 @@ def _bilinear(layer, call):
 def repeat_vector(layer, call):
     shape = call.one_input(rank=2)
     return _upsample(call, (1, 1, shape[1]), (1, int(layer.n)))
+
+
+def _two_steps(layer, call, kind, numbers_a, numbers_b):
+    """A 3-D window / upsample as two 2-D nodes over views of the same values, both
+    plain copies (the same bits as the eager layer): (D, H, W, C) seen as (D, H, W * C)
+    moves whole rows in the first two axes, then (OD * OH, W, C) moves the third.
+    numbers_x(d, h, w, c, od, oh, ow) gives each node's numbers."""
+    if call.data_format != "channels_last":
+        raise Unsupported(f"{layer_name(layer)} has data_format='channels_first'")
+    d, h, w, c = (int(v) for v in call.one_input(rank=5)[1:])
+    od, oh, ow = (int(v) for v in call.out_shape[1:4])
+    first = call.node(kind, shape=(None, od, oh, w, c))
+    first.numbers = {k: [float(v) for v in vs]
+                     for k, vs in numbers_a(d, h, w, c, od, oh, ow).items()}
+    second = call.node(kind, inputs=[call.first_index])
+    second.numbers = {k: [float(v) for v in vs]
+                      for k, vs in numbers_b(d, h, w, c, od, oh, ow).items()}
+    return [first, second]
+
+
+def _window3d(layer, call, offsets):
+    (front, top, left) = offsets
+    return _two_steps(
+        layer, call, "window",
+        lambda d, h, w, c, od, oh, ow: {"in": [d, h, w * c], "out": [od, oh],
+                                        "offset": [front, top]},
+        lambda d, h, w, c, od, oh, ow: {"in": [od * oh, w, c], "out": [od * oh, ow],
+                                        "offset": [0, left]})
+
+
+@translator(layers.ZeroPadding3D, attrs=("padding", "data_format"), channels_first=True)
+def zero_padding3d(layer, call):
+    return _window3d(layer, call, [p[0] for p in layer.padding])
+
+
+@translator(layers.Cropping3D, attrs=("cropping", "data_format"), channels_first=True)
+def cropping3d(layer, call):
+    return _window3d(layer, call, [-p[0] for p in layer.cropping])
+
+
+@translator(layers.UpSampling3D, attrs=("size", "data_format"), channels_first=True)
+def up_sampling3d(layer, call):
+    sd, sh, sw = (int(v) for v in layer.size)
+    return _two_steps(
+        layer, call, "upsample",
+        lambda d, h, w, c, od, oh, ow: {"in": [d, h, w * c], "size": [sd, sh]},
+        lambda d, h, w, c, od, oh, ow: {"in": [od * oh, w, c], "size": [1, sw]})
