@@ -1,11 +1,9 @@
 """ZeroPadding3D: adds planes of zeros around volumes."""
 
-from pyfastfit import ops
-from pyfastfit.layers.input_checks import check_ndim, normalize_pairs, standardize_data_format
-from pyfastfit.layers.layer import Layer
+from pyfastfit.layers.reshaping.base_border import BaseZeroPadding
 
 
-class ZeroPadding3D(Layer):
+class ZeroPadding3D(BaseZeroPadding):
     """Pads the three spatial axes of 5D volumes with zeros.
 
     Args:
@@ -21,35 +19,7 @@ class ZeroPadding3D(Layer):
     (1, 3, 7, 4, 1)
     """
 
+    _spatial = 3
+
     def __init__(self, padding=((1, 1), (1, 1), (1, 1)), data_format=None, **kwargs):
-        super().__init__(**kwargs)
-        self.data_format = standardize_data_format(data_format)
-        self.padding = normalize_pairs(padding, "padding", 3)
-
-    def _first(self):
-        return 1 if self.data_format == "channels_last" else 2
-
-    def build(self, input_shape):
-        check_ndim(self, input_shape, 5)
-        self.built = True
-
-    def call(self, inputs):
-        check_ndim(self, inputs.shape, 5)
-        pads = [(0, 0)] * 5
-        first = self._first()
-        pads[first:first + 3] = self.padding
-        return ops.pad(inputs, pads)
-
-    def compute_output_shape(self, input_shape):
-        check_ndim(self, input_shape, 5)
-        out = list(input_shape)
-        first = self._first()
-        for i in range(3):
-            if out[first + i] is not None:
-                out[first + i] += sum(self.padding[i])
-        return tuple(out)
-
-    def get_config(self):
-        config = super().get_config()
-        config.update({"padding": self.padding, "data_format": self.data_format})
-        return config
+        super().__init__(padding, data_format=data_format, **kwargs)
