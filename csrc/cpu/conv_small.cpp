@@ -82,13 +82,15 @@ PFF_INLINE void deinterleave(const float* __restrict src, int64_t rows, int64_t 
   }
 }
 
-/** deinterleave for any channel count: false (nothing done) above 8 channels. */
+/** deinterleave for any channel count: false (nothing done) above 16 channels (W4's
+ *  time series has 10). */
 PFF_INLINE bool deinterleave_small(const float* src, int64_t rows, int64_t n, int64_t C,
                                    float* dst, int64_t plane, int64_t row) {
   switch (C) {
 #define PFF_DI(K) \
   case K: deinterleave<K>(src, rows, n, dst, plane, row); return true;
     PFF_DI(1) PFF_DI(2) PFF_DI(3) PFF_DI(4) PFF_DI(5) PFF_DI(6) PFF_DI(7) PFF_DI(8)
+    PFF_DI(9) PFF_DI(10) PFF_DI(11) PFF_DI(12) PFF_DI(13) PFF_DI(14) PFF_DI(15) PFF_DI(16)
 #undef PFF_DI
     default: return false;
   }
