@@ -83,26 +83,26 @@ cpu::ConvGeom transpose_geom(const Tensor& x, const Tensor& kernel, const Shape&
                              const Shape& strides, const Shape& pb, const Shape& dil,
                              const char* op) {
   int64_t S = spatial_rank(x, kernel, op);
-  PFF_CHECK(S <= 2, "[", op, "] supports 1 and 2 spatial dims, got inputs of shape ",
-            shape_str(x.shape()), ".");
   PFF_CHECK(kernel.dim(-1) == x.dim(-1), "[", op, "] kernel.shape[-1] must equal the inputs' ",
             "channels ", x.dim(-1), "; inputs shape ", shape_str(x.shape()),
             ", kernel shape ", shape_str(kernel.shape()), ".");
   cpu::ConvGeom g{};
-  lift2(strides, S, 1, 1, op, "strides", g.sh, g.sw);
-  lift2(dil, S, 1, 1, op, "dilation_rate", g.dh, g.dw);
-  lift2(pb, S, 0, 0, op, "padding", g.pt, g.pl);
-  lift2(out_sp, S, 1, 1, op, "output shape", g.H, g.W);
+  lift3(strides, S, 1, 1, op, "strides", g.sd, g.sh, g.sw);
+  lift3(dil, S, 1, 1, op, "dilation_rate", g.dd, g.dh, g.dw);
+  lift3(pb, S, 0, 0, op, "padding", g.pf, g.pt, g.pl);
+  lift3(out_sp, S, 1, 1, op, "output shape", g.D, g.H, g.W);
   g.N = x.dim(0);
-  g.OH = S == 2 ? x.dim(1) : 1;
+  g.OD = S == 3 ? x.dim(1) : 1;
+  g.OH = S >= 2 ? x.dim(-3) : 1;
   g.OW = x.dim(-2);
-  g.KH = S == 2 ? kernel.dim(0) : 1;
+  g.KD = S == 3 ? kernel.dim(0) : 1;
+  g.KH = S >= 2 ? kernel.dim(-4) : 1;
   g.KW = kernel.dim(-3);
   g.C = kernel.dim(-2);
   g.O = kernel.dim(-1);
   g.groups = 1;
-  PFF_CHECK(g.OH >= 1 && g.OW >= 1, "[", op, "] inputs must have positive spatial dims, got ",
-            shape_str(x.shape()), ".");
+  PFF_CHECK(g.OD >= 1 && g.OH >= 1 && g.OW >= 1, "[", op, "] inputs must have positive ",
+            "spatial dims, got ", shape_str(x.shape()), ".");
   return g;
 }
 
@@ -230,7 +230,9 @@ Tensor conv_transpose_forward(const Tensor& x, const Tensor& kernel,
   Device d = common_device("conv_transpose", {{"inputs", x}, {"kernel", kernel}});
   cpu::ConvGeom g =
       transpose_geom(x, kernel, output_spatial, strides, pad_begin, dilation, "conv_transpose");
-  Shape os = x.ndim() == 4 ? Shape{g.N, g.H, g.W, g.C} : Shape{g.N, g.W, g.C};
+  Shape os = x.ndim() == 5   ? Shape{g.N, g.D, g.H, g.W, g.C}
+             : x.ndim() == 4 ? Shape{g.N, g.H, g.W, g.C}
+                             : Shape{g.N, g.W, g.C};
   return on_device("conv_transpose", d, [&] {
     Tensor out = Tensor::empty(os);
     cpu::conv_backward_input(x.f32(), kernel.f32(), out.f32(), g);

@@ -5,8 +5,8 @@ from pyfastfit.layers.activations.relu import ReLU
 from pyfastfit.layers.activations.softmax import Softmax
 from pyfastfit.layers.core.activation import Activation
 from pyfastfit.layers.convolutional import (
-    Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Conv3D, DepthwiseConv1D,
-    DepthwiseConv2D, SeparableConv1D, SeparableConv2D,
+    Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Conv3D, Conv3DTranspose,
+    DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D, SeparableConv2D,
 )
 from pyfastfit.layers.core.dense import Dense
 from pyfastfit.layers.core.input_layer import Input, InputLayer
@@ -83,6 +83,6 @@ __all__ = [
     "GlobalMaxPooling2D", "GroupNormalization", "LayerNormalization", "UnitNormalization", "RepeatVector", "SpatialDropout1D",
     "SpatialDropout2D", "UpSampling1D", "UpSampling2D", "ZeroPadding1D", "ZeroPadding2D",
     # 3-D
-    "AveragePooling3D", "AvgPool3D", "Conv3D", "Cropping3D", "GlobalAveragePooling3D",
+    "AveragePooling3D", "AvgPool3D", "Conv3D", "Conv3DTranspose", "Cropping3D", "GlobalAveragePooling3D",
     "GlobalMaxPooling3D", "MaxPool3D", "MaxPooling3D", "UpSampling3D", "ZeroPadding3D",
 ]

@@ -1,6 +1,5 @@
 """Convolutions (`keras.ops.conv`, `depthwise_conv`, `separable_conv`, `conv_transpose`)
-over the C++ im2col + GEMM kernels, for 1, 2 and 3 spatial dims (`conv_transpose`: 1 and
-2).
+over the C++ im2col + GEMM kernels, for 1, 2 and 3 spatial dims.
 
 The kernels run channels-last; `data_format="channels_first"` transposes at the edges.
 "same" padding follows Keras/TensorFlow: output size ceil(size / stride), the odd pad
@@ -33,13 +32,8 @@ def data_format_of(data_format):
     return data_format
 
 
-def spatial_rank(x, op, max_rank=3):
-    """Number of spatial dims of `x` (1 to `max_rank`); ValueError (NotImplementedError
-    for 3 spatial dims where `max_rank` is 2) otherwise."""
-    if x.ndim == 5 and max_rank < 3:
-        raise NotImplementedError(f"`{op}` supports 1 and 2 spatial dims (inputs of rank 3 "
-                                  f"or 4); 3-D is not implemented. Received: "
-                                  f"inputs.shape={tuple(x.shape)}")
+def spatial_rank(x, op):
+    """Number of spatial dims of `x` (1 to 3); ValueError otherwise."""
     if x.ndim not in (3, 4, 5):
         raise ValueError(f"`{op}` expects inputs of rank 3 (batch, width, channels), 4 "
                          f"(batch, height, width, channels) or 5 (batch, depth, height, "
@@ -103,13 +97,12 @@ def to_first(x, data_format):
     return s.transpose(x, (0, x.ndim - 1) + tuple(range(1, x.ndim - 1)))
 
 
-def _conv_args(inputs, kernel, strides, padding, data_format, dilation_rate, op,
-               max_rank=3):
+def _conv_args(inputs, kernel, strides, padding, data_format, dilation_rate, op):
     """The checked arguments of a convolution op, with the inputs made channels-last:
     `(x, kernel, data_format, strides, padding, dilation)`."""
     x, k = _float(inputs), _float(kernel)
     fmt = data_format_of(data_format)
-    n = spatial_rank(x, op, max_rank)
+    n = spatial_rank(x, op)
     strides = int_tuple(strides, n, "strides")
     dilation = int_tuple(dilation_rate, n, "dilation_rate")
     padding = padding_of(padding)
@@ -268,7 +261,7 @@ def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=No
     (1, 7, 7, 4)
     """
     x, k, fmt, strides, padding, dilation = _conv_args(
-        inputs, kernel, strides, padding, data_format, dilation_rate, "conv_transpose", 2)
+        inputs, kernel, strides, padding, data_format, dilation_rate, "conv_transpose")
     n = x.ndim - 2
     if k.ndim != x.ndim or k.shape[-1] != x.shape[-1]:
         raise ValueError(f"`kernel` must have shape (spatial..., filters, {x.shape[-1]}) for "

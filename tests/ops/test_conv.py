@@ -159,12 +159,6 @@ def test_bad_arguments_raise_value_error(call, match):
         call()
 
 
-def test_three_spatial_dims_not_implemented_for_conv_transpose():
-    # ops.conv and the pools take 3 spatial dims (tests/ops/test_conv3d.py).
-    with pytest.raises(NotImplementedError, match="3-D"):
-        ops.conv_transpose(_r(1, 3, 3, 3, 1), _r(1, 1, 1, 1, 1))
-
-
 def test_backward_kernel_rejects_mismatched_gradient():
     from pyfastfit.core._c import _C
     x = _C.from_numpy(_r(1, 5, 5, 1))

@@ -1,5 +1,6 @@
 """Conv3D, the 3-D poolings (the 2-D conv / pool nodes with their "depth" numbers) and
-the 3-D reshaping layers (two 2-D window / upsample nodes each) on the fast path: with
+the 3-D reshaping layers (two 2-D window / upsample nodes each) and Conv3DTranspose on the
+fast path: with
 one seed, the eager path's results to float32 round-off."""
 
 import numpy as np
@@ -24,6 +25,11 @@ MODELS = {
                           lambda: K.Conv3D(3, 2, activation="relu"),
                           lambda: K.Cropping3D(((2, 0), (1, 1), (0, 2))),
                           lambda: K.UpSampling3D((2, 1, 3))],
+    "transposed": [lambda: K.Conv3D(4, 2, strides=2, activation="relu"),
+                   lambda: K.Conv3DTranspose(3, 3, strides=2, padding="same",
+                                             activation="relu"),
+                   lambda: K.Conv3DTranspose(2, (2, 1, 3), strides=(1, 2, 1),
+                                             output_padding=(0, 1, 0))],
     "pools_same_odd": [lambda: K.Conv3D(3, (1, 3, 2), use_bias=False),
                        lambda: K.MaxPooling3D(3, strides=2, padding="same"),
                        lambda: K.AveragePooling3D((1, 2, 1))],

@@ -1,4 +1,5 @@
-"""Conv2DTranspose: the gradient of a Conv2D with respect to its input, as a layer."""
+"""Conv1D/2D/3DTranspose: the gradient of a convolution with respect to its input, as a
+layer."""
 
 from pyfastfit import ops
 from pyfastfit.layers.convolutional import conv_utils as cu
@@ -100,4 +101,26 @@ class Conv1DTranspose(Conv2DTranspose):
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(**forwarded_args(locals()))
+
+
+class Conv3DTranspose(Conv2DTranspose):
+    """Transposed 3D convolution; arguments as `Conv2DTranspose` with 3-tuples for the
+    sizes. The kernel has shape `kernel_size + (filters, input_channels)`.
+
+    Example:
+
+    >>> keras.layers.Conv3DTranspose(4, 3, strides=2, padding="same")(
+    ...     np.ones((1, 3, 5, 5, 2))).shape
+    (1, 6, 10, 10, 4)
+    """
+
+    _rank = 3
+
+    def __init__(self, filters, kernel_size, strides=(1, 1, 1), padding="valid",
+                 output_padding=None, data_format=None, dilation_rate=(1, 1, 1),
+                 activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
+                 **kwargs):
         super().__init__(**forwarded_args(locals()))

@@ -107,12 +107,13 @@ def separable_conv(layer, call):
     return [first, second]
 
 
-@translator(layers.Conv1DTranspose, layers.Conv2DTranspose,
+@translator(layers.Conv1DTranspose, layers.Conv2DTranspose, layers.Conv3DTranspose,
             attrs=_CONV_ATTRS + ("output_padding",), channels_first=True)
 def conv_transpose(layer, call):
     """Described as the convolution whose input gradient it is (ops.conv_transpose):
     that convolution reads this layer's output and produces its input. 1-D as 2-D of
-    height 1 (the kernel (k, F, C) holds (1, k, F, C)'s values)."""
+    height 1 (the kernel (k, F, C) holds (1, k, F, C)'s values); 3-D as 2-D plus the
+    "depth" numbers."""
     if call.data_format != "channels_last":
         raise Unsupported(f"{layer_name(layer)} has data_format='channels_first'")
     rank = len(layer.kernel_size)
@@ -125,11 +126,18 @@ def conv_transpose(layer, call):
         # TensorFlow's placement, as ops.conv_transpose: the forward convolution's pads.
         total = max((size - 1) * st + keff - length, 0) if layer.padding == "same" else 0
         begin.append(total // 2)
-    numbers = {"in": list(_to_2d(out[1:-1], 1)) + [int(out[-1])],
-               "out": list(_to_2d(in_shape[1:-1], 1)) + [int(in_shape[-1])],
-               "kernel": list(_to_2d(layer.kernel_size, 1)),
-               "strides": list(_to_2d(layer.strides, 1)),
-               "dilation": list(_to_2d(layer.dilation_rate, 1)),
-               "pads": list(_to_2d(begin, 0))}
+    conv_in, conv_out = tuple(out[1:-1]), tuple(in_shape[1:-1])
+    window, strides, dilation = layer.kernel_size, layer.strides, layer.dilation_rate
+    numbers = {}
+    if rank == 3:
+        # (D, OD, KD, sd, dd, pf) of the described convolution; the rest as in 2-D.
+        numbers["depth"] = [int(v) for v in (conv_in[0], conv_out[0], window[0], strides[0],
+                                             dilation[0], begin[0])]
+        conv_in, conv_out, window, strides, dilation, begin = (
+            tuple(v)[1:] for v in (conv_in, conv_out, window, strides, dilation, begin))
+    numbers.update({"in": list(_to_2d(conv_in, 1)) + [int(out[-1])],
+                    "out": list(_to_2d(conv_out, 1)) + [int(in_shape[-1])],
+                    "kernel": list(_to_2d(window, 1)), "strides": list(_to_2d(strides, 1)),
+                    "dilation": list(_to_2d(dilation, 1)), "pads": list(_to_2d(begin, 0))})
     return _conv_node(call, "conv_transpose", numbers, 1, (layer.kernel, "kernel"),
                       layer.bias, _activation(layer))
