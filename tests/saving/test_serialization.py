@@ -19,7 +19,7 @@ _ARGS = {
     "Conv1D": (2, 3), "Conv2D": (2, 3), "Conv2DTranspose": (2, 3), "SeparableConv2D": (2, 3),
     "DepthwiseConv2D": (3,), "AveragePooling1D": (2,), "AveragePooling2D": (2,),
     "Conv1DTranspose": (2, 3), "SeparableConv1D": (2, 3), "DepthwiseConv1D": (3,),
-    "Conv3D": (2, 3), "AveragePooling3D": (2,),
+    "Conv3D": (2, 3), "Conv3DTranspose": (2, 3), "AveragePooling3D": (2,),
     "Embedding": (5, 3), "GaussianNoise": (0.1,), "SpatialDropout1D": (0.3,),
     "SpatialDropout2D": (0.3,), "RepeatVector": (3,),
     "LossFunctionWrapper": (losses.mean_squared_error,),
