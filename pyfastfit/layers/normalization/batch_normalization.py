@@ -3,11 +3,8 @@
 from pyfastfit import constraints, initializers, ops, regularizers
 from pyfastfit.layers import layer as layer_module
 from pyfastfit.layers.layer import Layer
+from pyfastfit.layers.normalization.gamma_beta import gamma_beta_config
 from pyfastfit.ops import _normalization as _norm
-
-
-def _serialize(module, obj):
-    return module.serialize(obj) if obj is not None else None
 
 
 class BatchNormalization(Layer):
@@ -177,17 +174,12 @@ class BatchNormalization(Layer):
     def get_config(self):
         config = super().get_config()
         config.update({
+            **gamma_beta_config(self),
             "axis": self.axis, "momentum": self.momentum, "epsilon": self.epsilon,
             "center": self.center, "scale": self.scale,
-            "beta_initializer": initializers.serialize(self.beta_initializer),
-            "gamma_initializer": initializers.serialize(self.gamma_initializer),
             "moving_mean_initializer": initializers.serialize(self.moving_mean_initializer),
             "moving_variance_initializer": initializers.serialize(
                 self.moving_variance_initializer),
-            "beta_regularizer": _serialize(regularizers, self.beta_regularizer),
-            "gamma_regularizer": _serialize(regularizers, self.gamma_regularizer),
-            "beta_constraint": _serialize(constraints, self.beta_constraint),
-            "gamma_constraint": _serialize(constraints, self.gamma_constraint),
             "synchronized": self.synchronized, "renorm": self.renorm,
             "renorm_clipping": self.renorm_clipping,
             "renorm_momentum": self.renorm_momentum,

@@ -2,10 +2,7 @@
 
 from pyfastfit import constraints, initializers, ops, regularizers
 from pyfastfit.layers.layer import Layer
-
-
-def _serialize(module, obj):
-    return module.serialize(obj) if obj is not None else None
+from pyfastfit.layers.normalization.gamma_beta import gamma_beta_config
 
 
 class GroupNormalization(Layer):
@@ -107,14 +104,9 @@ class GroupNormalization(Layer):
     def get_config(self):
         config = super().get_config()
         config.update({
+            **gamma_beta_config(self),
             "groups": self.groups, "axis": self.axis, "epsilon": self.epsilon,
             "center": self.center, "scale": self.scale,
-            "beta_initializer": initializers.serialize(self.beta_initializer),
-            "gamma_initializer": initializers.serialize(self.gamma_initializer),
-            "beta_regularizer": _serialize(regularizers, self.beta_regularizer),
-            "gamma_regularizer": _serialize(regularizers, self.gamma_regularizer),
-            "beta_constraint": _serialize(constraints, self.beta_constraint),
-            "gamma_constraint": _serialize(constraints, self.gamma_constraint),
         })
         return config
 

@@ -4,11 +4,8 @@ import warnings
 
 from pyfastfit import constraints, initializers, ops, regularizers
 from pyfastfit.layers.layer import Layer
+from pyfastfit.layers.normalization.gamma_beta import gamma_beta_config
 from pyfastfit.ops import _normalization as _norm
-
-
-def _serialize(module, obj):
-    return module.serialize(obj) if obj is not None else None
 
 
 class LayerNormalization(Layer):
@@ -148,13 +145,8 @@ class LayerNormalization(Layer):
     def get_config(self):
         config = super().get_config()
         config.update({
+            **gamma_beta_config(self),
             "axis": self.axis, "epsilon": self.epsilon, "center": self.center,
             "scale": self.scale, "rms_scaling": self.rms_scaling,
-            "beta_initializer": initializers.serialize(self.beta_initializer),
-            "gamma_initializer": initializers.serialize(self.gamma_initializer),
-            "beta_regularizer": _serialize(regularizers, self.beta_regularizer),
-            "gamma_regularizer": _serialize(regularizers, self.gamma_regularizer),
-            "beta_constraint": _serialize(constraints, self.beta_constraint),
-            "gamma_constraint": _serialize(constraints, self.gamma_constraint),
         })
         return config
