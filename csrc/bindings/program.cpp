@@ -41,6 +41,7 @@ PFF_BINDINGS(program, 20) {
            }),
            py::arg("kind"), py::arg("inputs"), py::arg("shape"))
       .def_readonly("kind", &NodeSpec::kind)
+      .def_readonly("inputs", &NodeSpec::inputs)
       .def_readonly("shape", &NodeSpec::shape)
       .def_property_readonly("width", &NodeSpec::width)
       .def_readwrite("numbers", &NodeSpec::numbers)

@@ -103,6 +103,8 @@ class Node {
 
   /** Allocates the node's own buffers for `batch` rows (pre-activations, masks...). */
   virtual void reserve(int64_t batch) {}
+  /** Floats per row of those buffers (the Program sizes inference chunks by them). */
+  virtual int64_t scratch_per_row() const { return 0; }
   /** Whether forward may run on a share of the batch's rows. */
   virtual bool row_wise(bool training) const { return true; }
   /** Whether the output is input 0's buffer (Flatten, Reshape...). */

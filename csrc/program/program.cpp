@@ -366,7 +366,8 @@ int64_t Program::inference_rows(int64_t batch) const {
   // does): up to 2,048 rows while the value buffers stay within 32 MB (W1's predict of
   // 10k: 9.3 -> 8.0 ms against 512 rows; 4,096 was slower), never under 512 rows.
   int64_t row_floats = 0;
-  for (size_t i = 0; i < nodes_.size(); ++i) row_floats += width(static_cast<int>(i));
+  for (size_t i = 0; i < nodes_.size(); ++i)
+    row_floats += width(static_cast<int>(i)) + nodes_[i]->scratch_per_row();
   const int64_t rows = std::clamp<int64_t>((int64_t{8} << 20) / std::max<int64_t>(row_floats, 1),
                                            512, 2048);
   return batch * std::max<int64_t>(1, rows / batch);

@@ -3,13 +3,18 @@
 // grouped convolution, the halves of SeparableConv2D) runs cpu/conv.h's im2col + GEMM per
 // share of the batch's rows; "conv_transpose" (Conv2DTranspose) is the input gradient
 // of the convolution it describes (col2im), as ops.conv_transpose. Then the bias and the
-// activation; backward on the whole batch.
+// activation; backward on the whole batch. A "conv" node with names["reduce"] = "max"
+// also takes the global max over positions of each filter (a GlobalMaxPooling layer
+// fused by the graph translation): its backward then visits only the positions the
+// maxima came from (cpu/conv_sparse.h).
 #include <algorithm>
 #include <cstring>
 
 #include "core/check.h"
 #include "cpu/activation.h"
 #include "cpu/conv.h"
+#include "cpu/conv_sparse.h"
+#include "cpu/reduce.h"
 #include "program/node.h"
 #include "program/node_helpers.h"
 
@@ -53,20 +58,38 @@ class ConvNode final : public Node {
     int64_t conv_in = geom_.in_sample(), conv_out = geom_.positions() * geom_.O;
     in_n_ = transpose ? conv_out : conv_in;
     channels_ = transpose ? geom_.C : geom_.O;
+    auto reduce = spec_.names.find("reduce");
+    if (reduce != spec_.names.end()) {
+      PFF_CHECK(!transpose && reduce->second == "max", "[program] ", spec_.kind,
+                " node cannot reduce by '", reduce->second, "'.");
+      pooled_ = true;
+    }
     PFF_CHECK(in.size() == 1 && shape_numel(in[0]) == in_n_, "[program] ", spec_.kind,
               " node reads an input of shape ",
               shape_str(in.empty() ? std::vector<int64_t>{} : in[0]), "; expected ", in_n_,
               " values per sample.");
-    PFF_CHECK(spec_.width() == (transpose ? conv_in : conv_out), "[program] ", spec_.kind,
+    conv_out_ = transpose ? conv_in : conv_out;
+    PFF_CHECK(spec_.width() == (pooled_ ? geom_.O : conv_out_), "[program] ", spec_.kind,
               " node's shape ", shape_str(spec_.shape), " does not hold its output.");
     check_kernel_and_bias(spec_, geom_.patch() * geom_.O, channels_);
     act_ = parse_activation(spec_.name("activation"));
     alpha_ = static_cast<float>(spec_.number("alpha", 0.0));
+    PFF_CHECK(!pooled_ || !detail::rowwise(act_), "[program] a pooled ", spec_.kind,
+              " node's activation must be elementwise.");
   }
 
   void reserve(int64_t batch) override {
     // The pre-activation is kept only for activations whose backward reads it.
-    if (activation_backward_needs_input(act_)) pre_ = Tensor::empty({batch, width()});
+    if (activation_backward_needs_input(act_)) pre_ = Tensor::empty({batch, conv_out_});
+    if (pooled_) {
+      full_ = Tensor::empty({batch, conv_out_});
+      first_ = Tensor::empty({batch, geom_.O}, DType::int32);
+      ties_ = Tensor::empty({batch, geom_.O}, DType::int32);
+    }
+  }
+
+  int64_t scratch_per_row() const override {
+    return (activation_backward_needs_input(act_) ? conv_out_ : 0) + (pooled_ ? conv_out_ : 0);
   }
 
   void forward(const Pass& p) override {
@@ -75,7 +98,17 @@ class ConvNode final : public Node {
     g.N = rows;
     const float* x = in(p) + p.r0 * in_n_;
     float* y = out(p) + p.r0 * w;
-    float* z = has(pre_) ? pre_.f32() + p.r0 * w : nullptr;
+    float* z = has(pre_) ? pre_.f32() + p.r0 * conv_out_ : nullptr;
+    if (pooled_) {  // the two eager ops' kernels: the fused convolution, then the max
+      float* full = full_.f32() + p.r0 * conv_out_;
+      cpu::conv_forward_fused(x, kernel(), bias(), act_, alpha_, z, full, g);
+      cpu::reduce_f32(Reduce::max, full, y, rows, geom_.positions(), geom_.O);
+      if (p.training)
+        cpu::global_max_positions(full, y, first_.data<int32_t>() + p.r0 * geom_.O,
+                                  ties_.data<int32_t>() + p.r0 * geom_.O, rows,
+                                  geom_.positions(), geom_.O);
+      return;
+    }
     if (!transpose) {  // as the eager layer's fused op
       cpu::conv_forward_fused(x, kernel(), bias(), act_, alpha_, z, y, g);
       return;
@@ -97,12 +130,17 @@ class ConvNode final : public Node {
   void backward(Backward& b) override {
     cpu::ConvGeom g = geom_;
     g.N = b.batch;
-    int64_t positions = b.batch * width() / channels_;
+    int64_t positions = b.batch * conv_out_ / channels_;
     const float* z = detail::ptr_or_null(pre_);
     float* db = bias() ? b.param_grad(1) : nullptr;
     float* dk = b.param_grad(0);
     float* dx = b.input_grad(0);
-    if (!transpose && !dx) {  // a first layer: the eager op's kernel-only backward
+    if (pooled_) {
+      auto entries = cpu::global_max_grad_entries(
+          act_, alpha_, b.g, out(b), full_.f32(), z, first_.data<int32_t>(),
+          ties_.data<int32_t>(), b.batch, geom_.positions(), geom_.O);
+      cpu::conv_backward_at(entries, in(b), kernel(), dk, db, dx, g);
+    } else if (!transpose && !dx) {  // a first layer: the eager op's kernel-only backward
       cpu::conv_backward_kernel_fused(act_, alpha_, b.g, z, out(b), in(b), dk, db, g);
     } else {
       // dz in place of the node's gradient (which nothing reads afterwards).
@@ -132,9 +170,12 @@ class ConvNode final : public Node {
 
   cpu::ConvGeom geom_{};
   int64_t in_n_ = 0, channels_ = 1;  // input values per sample; output channels
+  int64_t conv_out_ = 0;             // output values per sample before any pooling
+  bool pooled_ = false;              // names["reduce"] == "max"
   Activation act_ = Activation::linear;
   float alpha_ = 0.f;
   Tensor pre_;
+  Tensor full_, first_, ties_;  // pooled: act(conv) and where each filter's max is
 };
 
 using ForwardConvNode = ConvNode<false>;

@@ -74,6 +74,33 @@ def _add_calls(calls, shapes, index, state):
         index[out_ids[0]] = len(nodes) - 1
 
 
+def _fuse_conv_global_max(nodes, outputs):
+    """Folds each global max pooling into the convolution node it reads, where nothing
+    else reads that convolution: the "conv" node takes the max itself (names["reduce"])
+    and its backward visits only the positions the maxima came from, instead of a
+    gradient map that is zero almost everywhere (W4, a text CNN's last Conv1D). The
+    pooling node becomes an identity of the pooled values, so indices stay put."""
+    readers = {}
+    for node in nodes:
+        for i in node.inputs:
+            readers[i] = readers.get(i, 0) + 1
+    for j, pool in enumerate(nodes):
+        if pool.kind != "global_pool" or pool.names.get("op") != "max":
+            continue
+        i = pool.inputs[0]
+        conv = nodes[i]
+        if (conv.kind != "conv" or readers[i] != 1 or i in outputs
+                or conv.names.get("activation") in ("softmax", "log_softmax")
+                or conv.activity_l1 or conv.activity_l2):
+            continue
+        fused = _C.ProgramNode("conv", list(conv.inputs), [pool.width])
+        fused.numbers, fused.params = conv.numbers, conv.params
+        fused.names = dict(conv.names, reduce="max")
+        same = _C.ProgramNode("identity", [i], list(pool.shape))
+        same.activity_l1, same.activity_l2 = pool.activity_l1, pool.activity_l2
+        nodes[i], nodes[j] = fused, same
+
+
 def _agrees(symbolic, concrete):
     return len(symbolic) == len(concrete) and all(
         a is None or a == b for a, b in zip(symbolic[1:], concrete[1:]))
@@ -149,6 +176,7 @@ def build_nodes(model, with_params=True, input_shapes=None):
         raise Unsupported("the model has trainable weights the fast path's layers do not "
                           "use")
     outputs = [index[i] for i in graph["outputs"]]
+    _fuse_conv_global_max(nodes, outputs)
     if any(o < len(graph["inputs"]) for o in outputs):
         raise Unsupported("an output of the model is one of its inputs")
     if len(set(outputs)) != len(outputs):
