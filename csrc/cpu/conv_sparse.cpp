@@ -65,7 +65,12 @@ std::vector<ConvGradEntry> global_max_grad_entries(
     }
     activation_backward(act, g.data(), z ? zs.data() : nullptr, ys.data(), dz.data(), 1,
                         static_cast<int64_t>(m), alpha);
-    for (size_t i = 0; i < m; ++i) e[i].dz = dz[i];
+    // Drop the entries act' zeroes: relu's all-negative filters tie at zero over every
+    // position (the dense backward's zero terms, which add nothing).
+    size_t kept = 0;
+    for (size_t i = 0; i < m; ++i)
+      if (dz[i] != 0.f) e[kept++] = {e[i].n, e[i].pos, e[i].o, dz[i]};
+    e.resize(kept);
   }
   return e;
 }
