@@ -4,8 +4,25 @@
 #include <cstring>
 
 #include "core/threads.h"
+#include "cpu/simd.h"
 
 namespace pyfastfit::cpu {
+
+namespace {
+
+/** d[i] += v * x[i], i < n (AVX2 clone: a tap's channels). */
+PFF_HOT void add_scaled(float* d, const float* x, float v, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) d[i] += v * x[i];
+}
+
+/** Whether any of y[t] == rep[t], t < n. */
+PFF_HOT bool any_equal(const float* y, const float* rep, int64_t n) {
+  int any = 0;
+  for (int64_t t = 0; t < n; ++t) any |= y[t] == rep[t];
+  return any != 0;
+}
+
+}  // namespace
 
 void global_max_positions(const float* y, const float* pooled, int32_t* first,
                           int32_t* ties, int64_t rows, int64_t positions, int64_t channels) {
@@ -13,7 +30,9 @@ void global_max_positions(const float* y, const float* pooled, int32_t* first,
   // The row is walked as one flat array against pooled repeated over a period of whole
   // pixels (the compare vectorises for any channel count); only the blocks holding a
   // maximum, a handful per row, are walked again value by value.
-  const int64_t period = channels * std::max<int64_t>(1, (64 + channels - 1) / channels);
+  int64_t period = channels;  // whole pixels, a multiple of 16 floats, at least 64
+  while (period % 16 != 0) period += channels;
+  while (period < 64) period *= 2;
   std::vector<float> rep(static_cast<size_t>(period));
   for (int64_t r = 0; r < rows; ++r) {
     const float* yr = y + r * n;
@@ -25,9 +44,7 @@ void global_max_positions(const float* y, const float* pooled, int32_t* first,
     std::fill(tr, tr + channels, 0);
     for (int64_t k = 0; k < n; k += period) {
       const int64_t len = std::min(period, n - k);
-      int any = 0;
-      for (int64_t t = 0; t < len; ++t) any |= yr[k + t] == rep[t];
-      if (!any) continue;
+      if (!any_equal(yr + k, rep.data(), len)) continue;
       for (int64_t t = 0; t < len; ++t) {
         if (yr[k + t] != rep[t]) continue;
         const int64_t c = t % channels;
@@ -121,9 +138,7 @@ void conv_backward_at(const std::vector<ConvGradEntry>& entries, const float* x,
                    const float* xs = x + e.n * ins + (e.o / og) * cg;
                    const float v = e.dz;
                    for_taps(g, e.pos, [&](int64_t t, int64_t off) {
-                     float* d = row + t * cg;
-                     const float* xv = xs + off;
-                     for (int64_t c = 0; c < cg; ++c) d[c] += v * xv[c];
+                     add_scaled(row + t * cg, xs + off, v, cg);
                    });
                  }
                });
@@ -147,9 +162,7 @@ void conv_backward_at(const std::vector<ConvGradEntry>& entries, const float* x,
         float* dg = ds + (e.o / og) * cg;
         const float v = e.dz;
         for_taps(g, e.pos, [&](int64_t t, int64_t off) {
-          const float* kv = krow + t * cg;
-          float* d = dg + off;
-          for (int64_t c = 0; c < cg; ++c) d[c] += v * kv[c];
+          add_scaled(dg + off, krow + t * cg, v, cg);
         });
       }
     }
