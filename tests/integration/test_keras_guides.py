@@ -43,7 +43,7 @@ FIT_PATH = {
     "dlwp_convnet": None,
     "dlwp_convnet_channels_first": None,
     "resize_pad_crop": None,
-    "norm_variants": "rms_scaling=True",
+    "norm_variants": None,
     "masked_average": "mask_zero=True",
 }
 

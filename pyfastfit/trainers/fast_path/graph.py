@@ -7,6 +7,7 @@ shape...) buffers, so reshapes are identities.
 
 from pyfastfit.core._c import _C
 from pyfastfit.trainers.fast_path import translators
+from pyfastfit.trainers.fast_path.masks import check_masks
 from pyfastfit.trainers.fast_path.translators import layout
 from pyfastfit.trainers.fast_path.translators.common import (
     Call, Unsupported, activity_penalty, layer_name, sample_shape)
@@ -134,6 +135,7 @@ def build_nodes(model, with_params=True, input_shapes=None):
     fill in the dimensions the graph leaves unknown (`concrete_shapes`).
     """
     graph = model._graph_nodes()
+    check_masks(graph)
     shapes = concrete_shapes(graph, input_shapes)
     trainable = list(model.trainable_weights) if with_params else []
     param_index = {id(v): i for i, v in enumerate(trainable)}
