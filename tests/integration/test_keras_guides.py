@@ -44,7 +44,7 @@ FIT_PATH = {
     "dlwp_convnet_channels_first": None,
     "resize_pad_crop": None,
     "norm_variants": None,
-    "masked_average": "mask_zero=True",
+    "masked_average": None,
 }
 
 

@@ -139,21 +139,48 @@ def _tokens(n=40, steps=6, seed=3):
     return tokens, rng.integers(0, 3, n)
 
 
-# Models whose mask_zero masks are dropped unused (by a layer without mask support).
-MASK_DROPPED = {
-    "flatten": lambda: [K.Embedding(20, 4, mask_zero=True), K.Dense(5, activation="relu"),
-                        K.Dropout(0.2), K.LayerNormalization(), K.Flatten()],
-    "global_max_pooling": lambda: [K.Embedding(20, 4, mask_zero=True),
-                                   K.GlobalMaxPooling1D()],
+# Models whose mask_zero masks are dropped unused (by a layer without mask support), or
+# used by a GlobalAveragePooling1D (the masked_mean_pool node).
+MASK_FAST = {
+    "flatten_drops_it": lambda: [K.Embedding(20, 4, mask_zero=True),
+                                 K.Dense(5, activation="relu"), K.Dropout(0.2),
+                                 K.LayerNormalization(), K.Flatten()],
+    "global_max_pooling_ignores_it": lambda: [K.Embedding(20, 4, mask_zero=True),
+                                              K.GlobalMaxPooling1D()],
+    "global_average_pooling_uses_it": lambda: [K.Embedding(20, 4, mask_zero=True),
+                                               K.Dense(5, activation="relu"),
+                                               K.Dropout(0.2), K.GlobalAveragePooling1D()],
+    "global_average_pooling_keepdims": lambda: [K.Embedding(20, 4, mask_zero=True),
+                                                K.GlobalAveragePooling1D(keepdims=True),
+                                                K.Flatten()],
 }
 
 
-@pytest.mark.parametrize("name", sorted(MASK_DROPPED))
-def test_embedding_mask_zero_dropped_unused_runs_on_the_fast_path(name):
+def test_masked_average_of_a_text_model_of_unknown_length():
+    """Input(shape=(None,)): the steps come from the data; the masked mean is the eager
+    path's bit for bit."""
+    tokens, y = _tokens(steps=9)
+
+    def build(run_eagerly):
+        inp = keras.Input((None,), dtype="int32")
+        h = K.Embedding(20, 4, mask_zero=True)(inp)
+        out = K.Dense(3, activation="softmax")(K.GlobalAveragePooling1D()(h))
+        m = keras.Model(inp, out)
+        m.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
+                  run_eagerly=run_eagerly)
+        return m
+
+    fast, eager = eager_twin(build, _fit_all(tokens, y))
+    assert_logs_close(fast.pop("history"), eager.pop("history"), "history", 1e-6, 0)
+    assert_same(fast, eager, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("name", sorted(MASK_FAST))
+def test_embedding_mask_zero_runs_on_the_fast_path(name):
     tokens, y = _tokens()
 
     def build(run_eagerly):
-        m = keras.Sequential([keras.Input((6,), dtype="int32"), *MASK_DROPPED[name](),
+        m = keras.Sequential([keras.Input((6,), dtype="int32"), *MASK_FAST[name](),
                               K.Dense(3, activation="softmax")])
         m.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
                   metrics=["accuracy"], run_eagerly=run_eagerly)
@@ -189,12 +216,19 @@ def _sequential(*layers):
     return keras.Sequential([keras.Input((6,), dtype="int32"), *layers])
 
 
-# Models where a mask changes a result: they stay on the eager path, saying why.
+def _merged_masks():
+    inp = keras.Input((6,), dtype="int32")
+    a = K.Embedding(20, 4, mask_zero=True)(inp)
+    b = K.Embedding(20, 4, mask_zero=True)(inp)
+    h = K.GlobalAveragePooling1D()(K.Add()([a, b]))
+    return keras.Model(inp, K.Dense(3, activation="softmax")(h))
+
+
+# Models where a mask changes a result the Program cannot give: they stay on the eager
+# path, saying why.
 MASK_USED = {
-    "pooling_uses_it": (lambda: _sequential(K.Embedding(20, 4, mask_zero=True),
-                                            K.GlobalAveragePooling1D(),
-                                            K.Dense(3, activation="softmax")),
-                        "(GlobalAveragePooling1D) uses the mask of layer"),
+    "pooling_of_merged_masks": (_merged_masks,
+                                "(GlobalAveragePooling1D) uses the mask of layer"),
     "output_carries_it": (lambda: _sequential(K.Embedding(20, 4, mask_zero=True),
                                               K.Dense(3, activation="softmax")),
                           "a model output carries the mask"),
@@ -220,3 +254,16 @@ def test_embedding_masks_that_change_results_fall_back(name):
         assert reason in m.fast_path_reason and "mask_zero=True" in m.fast_path_reason
         np.testing.assert_allclose(m.predict(tokens, verbose=0), np.asarray(m(tokens)),
                                    rtol=1e-6, atol=1e-7)
+
+
+def test_turning_mask_zero_on_rebuilds_the_program():
+    """The Embedding's mask_zero is in the cache key: the pooling then reads the mask."""
+    tokens, _ = _tokens(n=8)
+    emb = K.Embedding(20, 4)
+    m = _sequential(emb, K.GlobalAveragePooling1D())
+    first = m.predict(tokens, verbose=0)
+    emb.mask_zero = emb.supports_masking = True
+    second = m.predict(tokens, verbose=0)
+    assert m.fast_path_reason is None
+    np.testing.assert_array_equal(second, np.asarray(m(tokens)))
+    assert not np.allclose(first, second)
