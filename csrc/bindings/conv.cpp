@@ -38,4 +38,8 @@ PFF_BINDINGS(conv, 10) {
   m.def("average_pool_backward", &average_pool_backward, py::arg("dout"), py::arg("x_shape"),
         py::arg("pool_size"), py::arg("strides"), py::arg("pad_begin"), py::arg("pad_end"),
         release());
+  m.def("masked_mean_pool_forward", &masked_mean_pool_forward, py::arg("x"),
+        py::arg("mask"), release());
+  m.def("masked_mean_pool_backward", &masked_mean_pool_backward, py::arg("dy"),
+        py::arg("mask"), release());
 }

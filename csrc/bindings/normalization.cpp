@@ -1,4 +1,5 @@
-// Binds the BatchNormalization and LayerNormalization ops.
+// Binds the BatchNormalization, LayerNormalization, GroupNormalization and
+// UnitNormalization ops.
 #include <pybind11/stl.h>
 
 #include "bindings/registry.h"
@@ -29,4 +30,17 @@ PFF_BINDINGS(normalization, 10) {
   m.def("layer_norm_backward", &layer_norm_backward, py::arg("dy"), py::arg("x"),
         py::arg("mean"), py::arg("inv_std"), py::arg("gamma"), py::arg("need_dx"),
         py::arg("need_dgamma"), py::arg("need_dbeta"), release());
+  m.def("layer_norm_rms_forward", &layer_norm_rms_forward, py::arg("x"), py::arg("gamma"),
+        py::arg("epsilon"), release());
+  m.def("layer_norm_rms_backward", &layer_norm_rms_backward, py::arg("dy"), py::arg("x"),
+        py::arg("mean"), py::arg("inv_std"), py::arg("gamma"), py::arg("need_dx"),
+        py::arg("need_dgamma"), release());
+  m.def("unit_norm_forward", &unit_norm_forward, py::arg("x"), release());
+  m.def("unit_norm_backward", &unit_norm_backward, py::arg("dy"), py::arg("x"),
+        py::arg("sq"), release());
+  m.def("group_norm_forward", &group_norm_forward, py::arg("x"), py::arg("gamma"),
+        py::arg("beta"), py::arg("groups"), py::arg("epsilon"), release());
+  m.def("group_norm_backward", &group_norm_backward, py::arg("dy"), py::arg("x"),
+        py::arg("mean"), py::arg("inv_std"), py::arg("gamma"), py::arg("groups"),
+        py::arg("need_dx"), py::arg("need_dgamma"), py::arg("need_dbeta"), release());
 }

@@ -1,4 +1,5 @@
-// Fused BatchNormalization and LayerNormalization kernels, float32, x viewed as (R, C):
+// Fused BatchNormalization, LayerNormalization (rms_scaling too) and UnitNormalization
+// kernels, float32, x viewed as (R, C):
 // R rows (every axis but the normalized one(s)) of C features. BatchNormalization
 // normalizes each channel c over the R rows; LayerNormalization each row over its C
 // features. Sums are float32 but pairwise over fixed blocks of rows (never depending on
@@ -46,5 +47,26 @@ void layer_norm_forward(const float* x, const float* gamma, const float* beta, f
 void layer_norm_backward(const float* dy, const float* x, const float* mean,
                          const float* inv_std, const float* gamma, int64_t R, int64_t C,
                          float* dx, float* dgamma, float* dbeta);
+
+/** LayerNormalization with rms_scaling=True (Keras's deprecated meaning: no centering,
+ *  divided by the standard deviation): y(R, C) = x * inv_std_r * gamma, inv_std as in
+ *  layer_norm_forward; mean(R) and inv_std(R) written when not null; gamma may be null. */
+void layer_norm_rms_forward(const float* x, const float* gamma, float eps, int64_t R,
+                            int64_t C, float* y, float* mean, float* inv_std);
+
+/** Gradients of layer_norm_rms_forward from dy(R, C): with g = dy * gamma and
+ *  xhat = (x - mean) * inv_std, dx = inv_std * (g - xhat * inv_std * mean(g * x)),
+ *  dgamma(C) = sum over rows of dy * x * inv_std; dx, dgamma and gamma may be null. */
+void layer_norm_rms_backward(const float* dy, const float* x, const float* mean,
+                             const float* inv_std, const float* gamma, int64_t R, int64_t C,
+                             float* dx, float* dgamma);
+
+/** UnitNormalization: y(R, C) = x / sqrt(max(sq, 1e-12)) with sq(R) = each row's sum of
+ *  squares (written when not null). */
+void unit_norm_forward(const float* x, int64_t R, int64_t C, float* y, float* sq);
+
+/** dx(R, C) of unit_norm_forward from dy(R, C) and its sq(R). */
+void unit_norm_backward(const float* dy, const float* x, const float* sq, int64_t R,
+                        int64_t C, float* dx);
 
 }  // namespace pyfastfit::cpu

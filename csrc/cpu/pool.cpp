@@ -186,4 +186,52 @@ void average_pool_backward(const float* dout, float* dx, const PoolGeom& g) {
 #undef PFF_POOL_WINDOWS
 #undef PFF_POOL_SAMPLES
 
+namespace {
+
+int64_t sample_grain(int64_t T, int64_t C) {
+  return std::max<int64_t>(1, (int64_t{1} << 15) / std::max<int64_t>(T * C, 1));
+}
+
+/** The mask's count of kept steps (exact: sums of 0 / 1 below 2^24). */
+inline float kept(const float* m, int64_t T) {
+  float n = 0.f;
+  for (int64_t t = 0; t < T; ++t) n += m[t];
+  return n;
+}
+
+}  // namespace
+
+void masked_mean_pool_forward(const float* x, const float* mask, int64_t B, int64_t T,
+                              int64_t C, float* y) {
+  // x is (B, T, C), mask (B, T), y (B, C); each sample's steps are added in order.
+  parallel_for(B, sample_grain(T, C), [&](int64_t b0, int64_t b1) {
+    for (int64_t b = b0; b < b1; ++b) {
+      const float* m = mask + b * T;
+      float* yb = y + b * C;
+      std::fill(yb, yb + C, 0.f);
+      for (int64_t t = 0; t < T; ++t) {
+        const float* xt = x + (b * T + t) * C;
+        for (int64_t c = 0; c < C; ++c) yb[c] += xt[c] * m[t];
+      }
+      const float n = kept(m, T);
+      for (int64_t c = 0; c < C; ++c) yb[c] /= n;
+    }
+  });
+}
+
+void masked_mean_pool_backward(const float* dy, const float* mask, int64_t B, int64_t T,
+                               int64_t C, float* dx) {
+  // dy is (B, C), mask (B, T), dx (B, T, C).
+  parallel_for(B, sample_grain(T, C), [&](int64_t b0, int64_t b1) {
+    for (int64_t b = b0; b < b1; ++b) {
+      const float* m = mask + b * T;
+      const float n = kept(m, T);
+      for (int64_t t = 0; t < T; ++t) {
+        float* dt = dx + (b * T + t) * C;
+        for (int64_t c = 0; c < C; ++c) dt[c] = dy[b * C + c] / n * m[t];
+      }
+    }
+  });
+}
+
 }  // namespace pyfastfit::cpu

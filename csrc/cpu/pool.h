@@ -28,4 +28,14 @@ void average_pool_forward(const float* x, float* out, const PoolGeom& g);
 /** dx = each dout spread evenly over its window's input positions. */
 void average_pool_backward(const float* dout, float* dx, const PoolGeom& g);
 
+/** Masked mean over the steps (GlobalAveragePooling1D with a mask): x is (B, T, C),
+ *  mask (B, T) of 0 / 1, y(B, C) = sum_t x * mask / sum_t mask (NaN for a sample with
+ *  every step masked, as 0 / 0). */
+void masked_mean_pool_forward(const float* x, const float* mask, int64_t B, int64_t T,
+                              int64_t C, float* y);
+
+/** dx(B, T, C) = dy(B, C) / sum_t mask * mask of masked_mean_pool_forward. */
+void masked_mean_pool_backward(const float* dy, const float* mask, int64_t B, int64_t T,
+                               int64_t C, float* dx);
+
 }  // namespace pyfastfit::cpu

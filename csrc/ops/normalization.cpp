@@ -1,4 +1,5 @@
-// BatchNormalization and LayerNormalization: argument checks, output allocation,
+// BatchNormalization, LayerNormalization (rms_scaling too), GroupNormalization and
+// UnitNormalization: argument checks, output allocation,
 // dispatch to cpu::.
 #include "ops/normalization.h"
 
@@ -6,6 +7,7 @@
 
 #include "core/check.h"
 #include "core/device.h"
+#include "cpu/group_norm.h"
 #include "cpu/normalization.h"
 
 namespace pyfastfit {
@@ -55,6 +57,30 @@ float* data_if(Tensor& t, bool need, const Shape& shape) {
   if (!need) return nullptr;
   t = Tensor::empty(shape);
   return t.f32();
+}
+
+/** Checks a per-row statistic (x's shape without its last axis, or `shape`). */
+void check_rows(const Tensor& t, const Shape& shape, const char* op, const char* name) {
+  check_float32(t, op, name);
+  PFF_CHECK(t.shape() == shape, "[", op, "] ", name, " must have shape ", shape_str(shape),
+            ", got shape ", shape_str(t.shape()), ".");
+}
+
+Shape without_last(const Tensor& x) { return Shape(x.shape().begin(), x.shape().end() - 1); }
+
+struct GroupDims {
+  int64_t N, P, C, G;
+};
+
+GroupDims group_dims(const Tensor& x, int64_t groups, const char* op) {
+  check_float32(x, op, "x");
+  PFF_CHECK(x.ndim() >= 2, "[", op, "] x must have a batch axis and a channel axis, got ",
+            "shape ", shape_str(x.shape()), ".");
+  const int64_t N = x.dim(0), C = x.dim(-1);
+  PFF_CHECK(C >= 1 && groups >= 1 && C % groups == 0, "[", op, "] groups=", groups,
+            " must divide the ", C, " channels of x (shape ", shape_str(x.shape()), ").");
+  const int64_t P = N * C == 0 ? 0 : x.numel() / (N * C);
+  return {N, P, C, groups};
 }
 
 }  // namespace
@@ -219,6 +245,111 @@ std::tuple<Tensor, Tensor, Tensor> layer_norm_backward(
     float* pdb = data_if(dbeta, need_dbeta, {s.C});
     cpu::layer_norm_backward(dy.f32(), x.f32(), mean.f32(), inv_std.f32(), g, s.R, s.C, pdx,
                              pdg, pdb);
+    return std::tuple<Tensor, Tensor, Tensor>{dx, dgamma, dbeta};
+  });
+}
+
+std::tuple<Tensor, Tensor, Tensor> layer_norm_rms_forward(const Tensor& x,
+                                                          const std::optional<Tensor>& gamma,
+                                                          float epsilon) {
+  const char* op = "layer_norm_rms";
+  Device dev = common_device(op, {{"x", x}, {"gamma", gamma}});
+  Rows s = rows_of(x, op);
+  const float* g = optional_vector(gamma, s.C, op, "gamma");
+  check_epsilon(epsilon, op);
+  return on_device(op, dev, [&] {
+    Tensor y = Tensor::empty(x.shape()), mean = Tensor::empty(without_last(x)),
+           inv_std = Tensor::empty(without_last(x));
+    cpu::layer_norm_rms_forward(x.f32(), g, epsilon, s.R, s.C, y.f32(), mean.f32(),
+                                inv_std.f32());
+    return std::tuple<Tensor, Tensor, Tensor>{y, mean, inv_std};
+  });
+}
+
+std::tuple<Tensor, Tensor> layer_norm_rms_backward(const Tensor& dy, const Tensor& x,
+                                                   const Tensor& mean, const Tensor& inv_std,
+                                                   const std::optional<Tensor>& gamma,
+                                                   bool need_dx, bool need_dgamma) {
+  const char* op = "layer_norm_rms_backward";
+  Device dev = common_device(op, {{"dy", dy}, {"x", x}, {"mean", mean}, {"inv_std", inv_std},
+                                {"gamma", gamma}});
+  Rows s = rows_of(x, op);
+  check_same_shape(dy, x, op);
+  check_rows(mean, without_last(x), op, "mean");
+  check_rows(inv_std, without_last(x), op, "inv_std");
+  const float* g = optional_vector(gamma, s.C, op, "gamma");
+  return on_device(op, dev, [&] {
+    Tensor dx, dgamma;
+    float* pdx = data_if(dx, need_dx, x.shape());
+    float* pdg = data_if(dgamma, need_dgamma, {s.C});
+    cpu::layer_norm_rms_backward(dy.f32(), x.f32(), mean.f32(), inv_std.f32(), g, s.R, s.C,
+                                 pdx, pdg);
+    return std::tuple<Tensor, Tensor>{dx, dgamma};
+  });
+}
+
+std::tuple<Tensor, Tensor> unit_norm_forward(const Tensor& x) {
+  const char* op = "unit_norm";
+  Device dev = common_device(op, {{"x", x}});
+  Rows s = rows_of(x, op);
+  return on_device(op, dev, [&] {
+    Tensor y = Tensor::empty(x.shape()), sq = Tensor::empty(without_last(x));
+    cpu::unit_norm_forward(x.f32(), s.R, s.C, y.f32(), sq.f32());
+    return std::tuple<Tensor, Tensor>{y, sq};
+  });
+}
+
+Tensor unit_norm_backward(const Tensor& dy, const Tensor& x, const Tensor& sq) {
+  const char* op = "unit_norm_backward";
+  Device dev = common_device(op, {{"dy", dy}, {"x", x}, {"sq", sq}});
+  Rows s = rows_of(x, op);
+  check_same_shape(dy, x, op);
+  check_rows(sq, without_last(x), op, "sq");
+  return on_device(op, dev, [&] {
+    Tensor dx = Tensor::empty(x.shape());
+    cpu::unit_norm_backward(dy.f32(), x.f32(), sq.f32(), s.R, s.C, dx.f32());
+    return dx;
+  });
+}
+
+std::tuple<Tensor, Tensor, Tensor> group_norm_forward(const Tensor& x,
+                                                      const std::optional<Tensor>& gamma,
+                                                      const std::optional<Tensor>& beta,
+                                                      int64_t groups, float epsilon) {
+  const char* op = "group_norm";
+  Device dev = common_device(op, {{"x", x}, {"gamma", gamma}, {"beta", beta}});
+  GroupDims d = group_dims(x, groups, op);
+  const float* g = optional_vector(gamma, d.C, op, "gamma");
+  const float* b = optional_vector(beta, d.C, op, "beta");
+  check_epsilon(epsilon, op);
+  return on_device(op, dev, [&] {
+    Tensor y = Tensor::empty(x.shape()), mean = Tensor::empty({d.N, d.G}),
+           inv_std = Tensor::empty({d.N, d.G});
+    cpu::group_norm_forward(x.f32(), g, b, epsilon, d.N, d.P, d.C, d.G, y.f32(), mean.f32(),
+                            inv_std.f32());
+    return std::tuple<Tensor, Tensor, Tensor>{y, mean, inv_std};
+  });
+}
+
+std::tuple<Tensor, Tensor, Tensor> group_norm_backward(
+    const Tensor& dy, const Tensor& x, const Tensor& mean, const Tensor& inv_std,
+    const std::optional<Tensor>& gamma, int64_t groups, bool need_dx, bool need_dgamma,
+    bool need_dbeta) {
+  const char* op = "group_norm_backward";
+  Device dev = common_device(op, {{"dy", dy}, {"x", x}, {"mean", mean}, {"inv_std", inv_std},
+                                {"gamma", gamma}});
+  GroupDims d = group_dims(x, groups, op);
+  check_same_shape(dy, x, op);
+  check_rows(mean, {d.N, d.G}, op, "mean");
+  check_rows(inv_std, {d.N, d.G}, op, "inv_std");
+  const float* g = optional_vector(gamma, d.C, op, "gamma");
+  return on_device(op, dev, [&] {
+    Tensor dx, dgamma, dbeta;
+    float* pdx = data_if(dx, need_dx, x.shape());
+    float* pdg = data_if(dgamma, need_dgamma, {d.C});
+    float* pdb = data_if(dbeta, need_dbeta, {d.C});
+    cpu::group_norm_backward(dy.f32(), x.f32(), mean.f32(), inv_std.f32(), g, d.N, d.P, d.C,
+                             d.G, pdx, pdg, pdb);
     return std::tuple<Tensor, Tensor, Tensor>{dx, dgamma, dbeta};
   });
 }

@@ -1,4 +1,5 @@
-// Op layer for BatchNormalization and LayerNormalization: checks dtypes and shapes,
+// Op layer for BatchNormalization, LayerNormalization (rms_scaling too), GroupNormalization
+// and UnitNormalization: checks dtypes and shapes,
 // allocates outputs, dispatches to the device kernels. x is channels-last: its last
 // axis holds the C features and every other axis counts as rows (R = numel / C).
 #pragma once
@@ -50,5 +51,37 @@ std::tuple<Tensor, Tensor, Tensor> layer_norm_forward(const Tensor& x,
 std::tuple<Tensor, Tensor, Tensor> layer_norm_backward(
     const Tensor& dy, const Tensor& x, const Tensor& mean, const Tensor& inv_std,
     const std::optional<Tensor>& gamma, bool need_dx, bool need_dgamma, bool need_dbeta);
+
+/** (y, mean, inv_std) of LayerNormalization with rms_scaling over the last axis:
+ *  y = x * inv_std * gamma (no centering); mean and inv_std as in layer_norm_forward. */
+std::tuple<Tensor, Tensor, Tensor> layer_norm_rms_forward(const Tensor& x,
+                                                          const std::optional<Tensor>& gamma,
+                                                          float epsilon);
+
+/** (dx, dgamma) of layer_norm_rms_forward; each is empty unless asked for. */
+std::tuple<Tensor, Tensor> layer_norm_rms_backward(const Tensor& dy, const Tensor& x,
+                                                   const Tensor& mean, const Tensor& inv_std,
+                                                   const std::optional<Tensor>& gamma,
+                                                   bool need_dx, bool need_dgamma);
+
+/** (y, sq): each row of x (over its last axis) divided by sqrt(max(sq, 1e-12)), sq its sum
+ *  of squares (x's shape without the last axis). */
+std::tuple<Tensor, Tensor> unit_norm_forward(const Tensor& x);
+
+/** dx of unit_norm_forward. */
+Tensor unit_norm_backward(const Tensor& dy, const Tensor& x, const Tensor& sq);
+
+/** (y, mean, inv_std) of GroupNormalization of channels-last x (batch, ..., C) with
+ *  `groups` groups of channels: mean and inv_std have shape (batch, groups). */
+std::tuple<Tensor, Tensor, Tensor> group_norm_forward(const Tensor& x,
+                                                      const std::optional<Tensor>& gamma,
+                                                      const std::optional<Tensor>& beta,
+                                                      int64_t groups, float epsilon);
+
+/** (dx, dgamma, dbeta) of group_norm_forward; each is empty unless asked for. */
+std::tuple<Tensor, Tensor, Tensor> group_norm_backward(
+    const Tensor& dy, const Tensor& x, const Tensor& mean, const Tensor& inv_std,
+    const std::optional<Tensor>& gamma, int64_t groups, bool need_dx, bool need_dgamma,
+    bool need_dbeta);
 
 }  // namespace pyfastfit

@@ -128,4 +128,37 @@ Tensor average_pool_backward(const Tensor& dout, const Shape& x_shape, const Sha
   });
 }
 
+Tensor masked_mean_pool_forward(const Tensor& x, const Tensor& mask) {
+  const char* op = "masked_mean_pool";
+  Device dev = common_device(op, {{"x", x}, {"mask", mask}});
+  check_float32(x, op, "x");
+  check_float32(mask, op, "mask");
+  PFF_CHECK(x.ndim() == 3 && mask.ndim() == 2 && mask.dim(0) == x.dim(0) &&
+                mask.dim(1) == x.dim(1),
+            "[", op, "] x must be (batch, steps, channels) and mask (batch, steps), got ",
+            "shapes ", shape_str(x.shape()), " and ", shape_str(mask.shape()), ".");
+  return on_device(op, dev, [&] {
+    Tensor y = Tensor::empty({x.dim(0), x.dim(2)});
+    cpu::masked_mean_pool_forward(x.f32(), mask.f32(), x.dim(0), x.dim(1), x.dim(2),
+                                  y.f32());
+    return y;
+  });
+}
+
+Tensor masked_mean_pool_backward(const Tensor& dy, const Tensor& mask) {
+  const char* op = "masked_mean_pool_backward";
+  Device dev = common_device(op, {{"dy", dy}, {"mask", mask}});
+  check_float32(dy, op, "dy");
+  check_float32(mask, op, "mask");
+  PFF_CHECK(dy.ndim() == 2 && mask.ndim() == 2 && mask.dim(0) == dy.dim(0), "[", op,
+            "] dy must be (batch, channels) and mask (batch, steps), got shapes ",
+            shape_str(dy.shape()), " and ", shape_str(mask.shape()), ".");
+  return on_device(op, dev, [&] {
+    Tensor dx = Tensor::empty({dy.dim(0), mask.dim(1), dy.dim(1)});
+    cpu::masked_mean_pool_backward(dy.f32(), mask.f32(), dy.dim(0), mask.dim(1), dy.dim(1),
+                                   dx.f32());
+    return dx;
+  });
+}
+
 }  // namespace pyfastfit

@@ -26,4 +26,11 @@ Tensor average_pool_backward(const Tensor& dout, const Shape& x_shape, const Sha
                              const Shape& strides, const Shape& pad_begin,
                              const Shape& pad_end);
 
+/** y (B, C): the mean of x (B, T, C) over the steps where mask (B, T) is 1 (a float 0 / 1
+ *  mask; GlobalAveragePooling1D with a mask). */
+Tensor masked_mean_pool_forward(const Tensor& x, const Tensor& mask);
+
+/** dx (B, T, C) of masked_mean_pool_forward from dy (B, C). */
+Tensor masked_mean_pool_backward(const Tensor& dy, const Tensor& mask);
+
 }  // namespace pyfastfit

@@ -1,6 +1,8 @@
 """Fused normalization ops over the C++ kernels: batch normalization (training with the
 batch's own statistics, or given statistics), channel statistics (`moments` over the
-leading axes), moving averages and layer normalization over the last axis.
+leading axes), moving averages, layer normalization over the last axis (rms_scaling
+too), group normalization of channels-last tensors and unit normalization over the last
+axis. The layers' fast-path nodes call the same C++ kernels.
 
 Every op here takes channels-last tensors: the last axis holds the features. The public
 `keras.ops` functions (`batch_normalization`, `moments`, `layer_normalization`) move or
@@ -96,6 +98,70 @@ def layer_norm(x, gamma=None, beta=None, epsilon=1e-3):
         record("layer_norm", inputs, y, (x._c, mean_c, inv_c, _c(gamma)),
                (gamma is not None, beta is not None, tuple(needs_grad(t) for t in inputs)))
     return y
+
+
+def layer_norm_rms(x, gamma=None, epsilon=1e-3):
+    """LayerNormalization(rms_scaling=True) of each row of `x` over its last axis:
+    `x * gamma / sqrt(var + epsilon)` (Keras's deprecated meaning: no centering, the
+    variance, not the mean square); differentiable."""
+    x = _float(x)
+    gamma = None if gamma is None else _float(gamma)
+    y_c, mean_c, inv_c = _C.layer_norm_rms_forward(x._c, _c(gamma), float(epsilon))
+    y = wrap(y_c)
+    if _state.tapes:
+        inputs = (x,) if gamma is None else (x, gamma)
+        record("layer_norm_rms", inputs, y, (x._c, mean_c, inv_c, _c(gamma)),
+               tuple(needs_grad(t) for t in inputs))
+    return y
+
+
+def unit_norm(x):
+    """Each row of `x` over its last axis divided by its L2 norm (at least 1e-6, as
+    `x * rsqrt(max(sum(x**2), 1e-12))`); differentiable."""
+    x = _float(x)
+    y_c, sq_c = _C.unit_norm_forward(x._c)
+    y = wrap(y_c)
+    if _state.tapes:
+        record("unit_norm", (x,), y, (x._c, sq_c))
+    return y
+
+
+def group_norm(x, groups, gamma=None, beta=None, epsilon=1e-3):
+    """GroupNormalization of channels-last `x` (batch, ..., C): each sample's channels
+    split into `groups` groups, each normalized over its values at every position, then
+    `* gamma + beta` (`(C,)` vectors or None); differentiable."""
+    x = _float(x)
+    gamma = None if gamma is None else _float(gamma)
+    beta = None if beta is None else _float(beta)
+    y_c, mean_c, inv_c = _C.group_norm_forward(x._c, _c(gamma), _c(beta), int(groups),
+                                               float(epsilon))
+    y = wrap(y_c)
+    if _state.tapes:
+        inputs = (x,) + tuple(t for t in (gamma, beta) if t is not None)
+        record("group_norm", inputs, y, (x._c, mean_c, inv_c, _c(gamma)),
+               (int(groups), gamma is not None, beta is not None,
+                tuple(needs_grad(t) for t in inputs)))
+    return y
+
+
+def over_trailing(x, axes, fn):
+    """`fn` applied to `x` viewed as (rows, features): the sorted non-batch `axes` moved
+    last (in order) and flattened, every other axis a row; the result is moved back to
+    `x`'s layout. The fast path runs the same moves as permute nodes, so both paths
+    compute the same bits."""
+    rank = x.ndim
+    rest = [i for i in range(rank) if i not in axes]
+    perm = rest + list(axes)
+    moved = perm != list(range(rank))
+    if moved:
+        x = s.transpose(x, tuple(perm))
+    shape = tuple(x.shape)
+    feat = _size(shape[len(rest):])
+    y = s.reshape(fn(s.reshape(x, (-1, feat))), shape)
+    if not moved:
+        return y
+    inverse = sorted(range(rank), key=perm.__getitem__)
+    return s.transpose(y, tuple(inverse))
 
 
 def _size(shape):

@@ -71,4 +71,19 @@ def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=N
     return to_first(out, fmt)
 
 
+def masked_mean_steps(x, mask):
+    """The mean of `x` (batch, steps, channels) over the steps where `mask` (batch,
+    steps; bool or 0 / 1) is set: GlobalAveragePooling1D with a mask (one fused C++ op,
+    which the fast path's node calls too). A sample with every step masked gives NaN
+    (0 / 0), as the composed ops would. Differentiable in `x`."""
+    from pyfastfit.ops._shape import cast
+
+    x = _float(x)
+    m = _float(cast(mask, "float32"))
+    out = wrap(_C.masked_mean_pool_forward(x._c, m._c))
+    if _state.tapes:
+        record("masked_mean_pool", (x,), out, (m._c,))
+    return out
+
+
 __all__ = ["average_pool", "max_pool"]

@@ -43,8 +43,8 @@ FIT_PATH = {
     "dlwp_convnet": None,
     "dlwp_convnet_channels_first": None,
     "resize_pad_crop": None,
-    "norm_variants": "rms_scaling=True",
-    "masked_average": "mask_zero=True",
+    "norm_variants": None,
+    "masked_average": None,
 }
 
 

@@ -12,9 +12,15 @@ import pytest
 import pyfastfit as keras
 
 L = keras.layers
+
+
+def _rms_layer_norm():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # rms_scaling's deprecation warning (as Keras)
+        return L.LayerNormalization(rms_scaling=True)
+
 FALLBACK = [
     (lambda: L.BatchNormalization(axis=2), (3, 3, 2)),
-    (lambda: L.LayerNormalization(rms_scaling=True), (4, 3)),
 ]
 FAST = [
     (lambda: L.GaussianNoise(0.1, seed=1), (4, 3)),
@@ -23,6 +29,9 @@ FAST = [
     (lambda: L.LayerNormalization(), (4, 3)),
     (lambda: L.LayerNormalization(axis=1), (4, 3)),
     (lambda: L.LayerNormalization(axis=[1, 2]), (3, 4, 2)),
+    (_rms_layer_norm, (4, 3)),
+    (lambda: L.GroupNormalization(groups=1), (4, 3)),
+    (lambda: L.UnitNormalization(), (4, 3)),
     (lambda: L.GlobalMaxPooling1D(keepdims=True), (4, 3)),
     (lambda: L.GlobalAveragePooling2D(), (3, 3, 2)),
     (lambda: L.UpSampling1D(2), (4, 3)),

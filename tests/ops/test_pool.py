@@ -100,3 +100,27 @@ def test_backward_kernel_rejects_bad_indices():
 
 def test_names_in_both_namespaces():
     assert ops.max_pool is ops.nn.max_pool and ops.average_pool is ops.nn.average_pool
+
+
+@pytest.mark.parametrize("shape", [(3, 5, 4), (2, 1, 3), (4, 40, 300)])
+def test_masked_mean_steps_matches_numpy_with_gradients(shape):
+    """GlobalAveragePooling1D's masked mean (the fast path's masked_mean_pool node calls
+    the same kernel): the mean over the kept steps only."""
+    from pyfastfit.ops._pool import masked_mean_steps
+
+    x = _r(*shape)
+    mask = rng.random(shape[:2]) < 0.6
+    mask[:, 0] = True  # every sample keeps a step
+    m = mask.astype(np.float64)[:, :, None]
+    check_op(lambda x: masked_mean_steps(x, mask), lambda x: (x * m).sum(1) / m.sum(1),
+             [x], atol=1e-5, rtol=1e-5, grad=shape[2] < 100)
+    # A sample with every step masked gives 0 / 0, as the composed ops.
+    mask[0] = False
+    assert np.isnan(np.asarray(masked_mean_steps(x.astype(np.float32), mask))[0]).all()
+
+
+def test_masked_mean_steps_errors():
+    from pyfastfit.ops._pool import masked_mean_steps
+
+    with pytest.raises(ValueError, match=r"x must be \(batch, steps, channels\) and mask "):
+        masked_mean_steps(np.ones((2, 3, 4), np.float32), np.ones((2, 4), bool))

@@ -97,11 +97,14 @@ def test_embedding_index_out_of_range_is_a_clear_error():
         m.predict(x, verbose=0)
 
 
-def test_embedding_mask_zero_falls_back():
+def test_embedding_mask_zero_falls_back_where_the_mask_is_used_otherwise():
+    """A mask that reaches the loss (per-step outputs) keeps the model eager; the masked
+    GlobalAveragePooling1D runs on the fast path (tests/trainers/
+    test_fast_path_norm_layers.py)."""
     m = keras.Sequential([keras.Input((3,)), K.Embedding(5, 2, mask_zero=True),
-                          K.GlobalAveragePooling1D(), K.Dense(1)])
+                          K.Dense(1)])
     m.compile(optimizer="sgd", loss="mse")
-    m.fit(np.array([[0, 1, 2], [3, 4, 0]]), np.zeros((2, 1)), epochs=1, verbose=0)
+    m.fit(np.array([[0, 1, 2], [3, 4, 0]]), np.zeros((2, 3, 1)), epochs=1, verbose=0)
     assert "mask_zero" in m.fast_path_reason
 
 

@@ -1,8 +1,11 @@
 // Normalization nodes on cpu/normalization.h's fused kernels (the eager layers' ops):
 // "batch_norm" (BatchNormalization over the last axis: batch statistics and the moving
 // averages' update in training when the layer is trainable, the moving statistics
-// otherwise) and "layer_norm" (LayerNormalization over the trailing features).
+// otherwise), "layer_norm" (LayerNormalization over the trailing features; "rms_scaling"
+// selects Keras's uncentered variant), "group_norm" (GroupNormalization of channels-last
+// values) and "unit_norm" (UnitNormalization over the trailing features).
 #include "core/check.h"
+#include "cpu/group_norm.h"
 #include "cpu/normalization.h"
 #include "program/node.h"
 
@@ -121,7 +124,9 @@ class BatchNormNode final : public NormNode {
 class LayerNormNode final : public NormNode {
  public:
   LayerNormNode(NodeSpec s, const std::vector<std::vector<int64_t>>& in)
-      : NormNode(std::move(s), in) {}
+      : NormNode(std::move(s), in), rms_(spec_.number("rms_scaling", 0) != 0) {
+    PFF_CHECK(!rms_ || !beta(), "[program] layer_norm node with rms_scaling has no beta.");
+  }
 
   void reserve(int64_t batch) override {
     mean_ = Tensor::empty({batch * positions_});
@@ -130,26 +135,108 @@ class LayerNormNode final : public NormNode {
 
   void forward(const Pass& p) override {
     int64_t R = (p.r1 - p.r0) * positions_, row0 = p.r0 * positions_;
-    cpu::layer_norm_forward(in(p) + row0 * C_, gamma(), beta(), eps_, R, C_,
-                            out(p) + row0 * C_, mean_.f32() + row0, inv_std_.f32() + row0);
+    if (rms_)
+      cpu::layer_norm_rms_forward(in(p) + row0 * C_, gamma(), eps_, R, C_,
+                                  out(p) + row0 * C_, mean_.f32() + row0,
+                                  inv_std_.f32() + row0);
+    else
+      cpu::layer_norm_forward(in(p) + row0 * C_, gamma(), beta(), eps_, R, C_,
+                              out(p) + row0 * C_, mean_.f32() + row0, inv_std_.f32() + row0);
   }
 
   void backward(Backward& b) override {
     auto grads = affine_grads(b);
     float* dx = b.input_grad(0);
-    cpu::layer_norm_backward(b.g, in(b), mean_.f32(), inv_std_.f32(), gamma(),
-                             b.batch * positions_, C_, dx, grads.first, grads.second);
+    if (rms_)
+      cpu::layer_norm_rms_backward(b.g, in(b), mean_.f32(), inv_std_.f32(), gamma(),
+                                   b.batch * positions_, C_, dx, grads.first);
+    else
+      cpu::layer_norm_backward(b.g, in(b), mean_.f32(), inv_std_.f32(), gamma(),
+                               b.batch * positions_, C_, dx, grads.first, grads.second);
     finish_affine(b, grads);
     if (dx) b.add_input_grad(0, dx);
   }
 
  private:
+  bool rms_;
   Tensor mean_, inv_std_;
+};
+
+/** GroupNormalization over the last axis's C channels ("features") in "groups" groups;
+ *  the other per-sample axes are the positions each group also spans. */
+class GroupNormNode final : public NormNode {
+ public:
+  GroupNormNode(NodeSpec s, const std::vector<std::vector<int64_t>>& in)
+      : NormNode(std::move(s), in), G_(static_cast<int64_t>(spec_.number("groups"))) {
+    PFF_CHECK(C_ == spec_.shape.back(), "[program] group_norm node normalizes the last "
+              "axis (", spec_.shape.back(), " channels), not ", C_, " features.");
+    PFF_CHECK(G_ >= 1 && C_ % G_ == 0, "[program] group_norm node: groups=", G_,
+              " must divide the ", C_, " channels.");
+  }
+
+  void reserve(int64_t batch) override {
+    mean_ = Tensor::empty({batch * G_});
+    inv_std_ = Tensor::empty({batch * G_});
+  }
+
+  void forward(const Pass& p) override {
+    int64_t off = p.r0 * width();
+    cpu::group_norm_forward(in(p) + off, gamma(), beta(), eps_, p.r1 - p.r0, positions_, C_,
+                            G_, out(p) + off, mean_.f32() + p.r0 * G_,
+                            inv_std_.f32() + p.r0 * G_);
+  }
+
+  void backward(Backward& b) override {
+    auto grads = affine_grads(b);
+    float* dx = b.input_grad(0);
+    cpu::group_norm_backward(b.g, in(b), mean_.f32(), inv_std_.f32(), gamma(), b.batch,
+                             positions_, C_, G_, dx, grads.first, grads.second);
+    finish_affine(b, grads);
+    if (dx) b.add_input_grad(0, dx);
+  }
+
+ private:
+  int64_t G_;
+  Tensor mean_, inv_std_;
+};
+
+/** UnitNormalization over the trailing "features" values of each sample. */
+class UnitNormNode final : public Node {
+ public:
+  UnitNormNode(NodeSpec s, const std::vector<std::vector<int64_t>>& in)
+      : Node(std::move(s)), C_(static_cast<int64_t>(spec_.number("features"))) {
+    PFF_CHECK(in.size() == 1 && in[0] == spec_.shape, "[program] unit_norm node takes one "
+              "input of its own shape.");
+    PFF_CHECK(spec_.params.empty(), "[program] unit_norm node has no weights.");
+    PFF_CHECK(C_ >= 1 && spec_.width() % C_ == 0, "[program] unit_norm node of shape ",
+              shape_str(spec_.shape), " cannot normalize ", C_, " features.");
+    positions_ = spec_.width() / C_;
+  }
+
+  void reserve(int64_t batch) override { sq_ = Tensor::empty({batch * positions_}); }
+
+  void forward(const Pass& p) override {
+    int64_t R = (p.r1 - p.r0) * positions_, row0 = p.r0 * positions_;
+    cpu::unit_norm_forward(in(p) + row0 * C_, R, C_, out(p) + row0 * C_, sq_.f32() + row0);
+  }
+
+  void backward(Backward& b) override {
+    float* dx = b.input_grad(0);
+    if (!dx) return;
+    cpu::unit_norm_backward(b.g, in(b), sq_.f32(), b.batch * positions_, C_, dx);
+    b.add_input_grad(0, dx);
+  }
+
+ private:
+  int64_t C_, positions_ = 1;
+  Tensor sq_;
 };
 
 }  // namespace
 
 PFF_NODE("batch_norm", BatchNormNode);
 PFF_NODE("layer_norm", LayerNormNode);
+PFF_NODE("group_norm", GroupNormNode);
+PFF_NODE("unit_norm", UnitNormNode);
 
 }  // namespace pyfastfit::program

@@ -1,6 +1,7 @@
 // Pooling nodes: max and average pooling (NHWC, 1-D as H = 1; NDHWC with the "depth"
 // numbers) on cpu/pool.h's kernels,
-// and global max / average pooling on the eager reductions' kernel (cpu/reduce.h).
+// global max / average pooling on the eager reductions' kernel (cpu/reduce.h), and the
+// masked mean over steps (GlobalAveragePooling1D after Embedding(mask_zero=True)).
 #include "core/check.h"
 #include "cpu/pool.h"
 #include "cpu/reduce.h"
@@ -104,6 +105,44 @@ class GlobalPoolNode final : public Node {
   int64_t channels_ = 1, positions_ = 1;
 };
 
+/** GlobalAveragePooling1D with the mask of an Embedding(mask_zero=True): input 0 is
+ *  (steps, channels), input 1 the embedding's indices (steps); a step counts where its
+ *  index is not 0 (Embedding.compute_mask), and the mean is cpu::masked_mean_pool's, as
+ *  the eager layer's. The indices get no gradient. */
+class MaskedMeanPoolNode final : public Node {
+ public:
+  MaskedMeanPoolNode(NodeSpec s, const std::vector<std::vector<int64_t>>& in)
+      : Node(std::move(s)) {
+    PFF_CHECK(in.size() == 2 && in[0].size() == 2 && shape_numel(in[1]) == in[0][0] &&
+                  spec_.width() == in[0][1],
+              "[program] masked_mean_pool node reads (steps, channels) values and (steps) "
+              "indices, and gives (channels).");
+    T_ = in[0][0];
+    C_ = in[0][1];
+  }
+
+  void reserve(int64_t batch) override { mask_ = Tensor::empty({batch, T_}); }
+
+  void forward(const Pass& p) override {
+    const float* idx = in(p, 1) + p.r0 * T_;
+    float* m = mask_.f32() + p.r0 * T_;
+    for (int64_t k = 0; k < (p.r1 - p.r0) * T_; ++k) m[k] = idx[k] != 0.f ? 1.f : 0.f;
+    cpu::masked_mean_pool_forward(in(p) + p.r0 * T_ * C_, m, p.r1 - p.r0, T_, C_,
+                                  out(p) + p.r0 * C_);
+  }
+
+  void backward(Backward& b) override {
+    float* dx = b.input_grad(0);
+    if (!dx) return;
+    cpu::masked_mean_pool_backward(b.g, mask_.f32(), b.batch, T_, C_, dx);
+    b.add_input_grad(0, dx);
+  }
+
+ private:
+  int64_t T_ = 1, C_ = 1;
+  Tensor mask_;
+};
+
 using MaxPoolNode = PoolNode<true>;
 using AveragePoolNode = PoolNode<false>;
 
@@ -112,5 +151,6 @@ using AveragePoolNode = PoolNode<false>;
 PFF_NODE("max_pool", MaxPoolNode);
 PFF_NODE("average_pool", AveragePoolNode);
 PFF_NODE("global_pool", GlobalPoolNode);
+PFF_NODE("masked_mean_pool", MaskedMeanPoolNode);
 
 }  // namespace pyfastfit::program

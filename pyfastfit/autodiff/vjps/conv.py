@@ -32,9 +32,15 @@ def _max_pool(node, g):
     return (_C.max_pool_backward(g, argmax, node.attrs[0]),)
 
 
+def _masked_mean_pool(node, g):
+    (mask,) = node.saved
+    return (_C.masked_mean_pool_backward(g, mask),)
+
+
 def _average_pool(node, g):
     return (_C.average_pool_backward(g, *node.attrs),)
 
 
 RULES = {"conv": _conv, "conv_fused": _conv_fused, "conv_transpose": _conv_transpose,
-         "max_pool": _max_pool, "average_pool": _average_pool}
+         "max_pool": _max_pool, "average_pool": _average_pool,
+         "masked_mean_pool": _masked_mean_pool}

@@ -46,5 +46,38 @@ def _layer_norm(node, g):
     return tuple(grads)
 
 
+def _layer_norm_rms(node, g):
+    x, mean, inv_std, gamma = node.saved
+    need = node.attrs
+    need_dgamma = gamma is not None and need[1]
+    dx, dgamma = _C.layer_norm_rms_backward(g, x, mean, inv_std, gamma, need[0],
+                                            need_dgamma)
+    grads = [dx if need[0] else None]
+    if gamma is not None:
+        grads.append(dgamma if need_dgamma else None)
+    return tuple(grads)
+
+
+def _unit_norm(node, g):
+    x, sq = node.saved
+    return (_C.unit_norm_backward(g, x, sq),)
+
+
+def _group_norm(node, g):
+    x, mean, inv_std, gamma = node.saved
+    groups, has_gamma, has_beta, need = node.attrs
+    need_dgamma = has_gamma and need[1]
+    need_dbeta = has_beta and need[-1]
+    dx, dgamma, dbeta = _C.group_norm_backward(g, x, mean, inv_std, gamma, groups, need[0],
+                                               need_dgamma, need_dbeta)
+    grads = [dx if need[0] else None]
+    if has_gamma:
+        grads.append(dgamma if need_dgamma else None)
+    if has_beta:
+        grads.append(dbeta if need_dbeta else None)
+    return tuple(grads)
+
+
 RULES = {"batch_norm": _batch_norm, "batch_norm_statistics": _batch_norm_statistics,
-         "layer_norm": _layer_norm}
+         "layer_norm": _layer_norm, "layer_norm_rms": _layer_norm_rms,
+         "unit_norm": _unit_norm, "group_norm": _group_norm}

@@ -1,8 +1,10 @@
-"""GroupNormalization and UnitNormalization (Keras 3), written with ops (eager path)."""
+"""GroupNormalization and UnitNormalization (Keras 3), each one fused C++ op forward and
+one backward (the fast path's nodes call the same kernels)."""
 
 from pyfastfit import constraints, initializers, ops, regularizers
 from pyfastfit.layers.layer import Layer
 from pyfastfit.layers.normalization.gamma_beta import gamma_beta_config
+from pyfastfit.ops import _normalization as _norm
 
 
 class GroupNormalization(Layer):
@@ -77,26 +79,17 @@ class GroupNormalization(Layer):
         self.built = True
 
     def call(self, inputs):
-        shape = tuple(inputs.shape)
-        rank = len(shape)
+        rank = inputs.ndim
         axis = self.axis % rank
-        channels = shape[axis]
-        # (batch, ..., groups, channels / groups, ...): the group axis at `axis`.
-        grouped = shape[:axis] + (self.groups, channels // self.groups) + shape[axis + 1:]
-        x = ops.reshape(inputs, (-1,) + grouped[1:])
-        reduce = tuple(i for i in range(1, rank + 1) if i != axis)
-        mean = ops.mean(x, axis=reduce, keepdims=True)
-        var = ops.mean(ops.square(ops.subtract(x, mean)), axis=reduce, keepdims=True)
-        # As Keras: x * inv + (beta - mean * inv), inv = gamma / sqrt(var + eps).
-        inv = ops.rsqrt(ops.add(var, self.epsilon))
-        bshape = tuple(d if i in (axis, axis + 1) else 1 for i, d in enumerate(grouped))
-        if self.gamma is not None:
-            inv = ops.multiply(inv, ops.reshape(self.gamma, bshape))
-        res = ops.negative(ops.multiply(mean, inv))
-        if self.beta is not None:
-            res = ops.add(res, ops.reshape(self.beta, bshape))
-        out = ops.add(ops.multiply(x, inv), res)
-        return ops.reshape(out, (-1,) + shape[1:])
+        if axis == rank - 1:
+            return _norm.group_norm(inputs, self.groups, self.gamma, self.beta,
+                                    self.epsilon)
+        # The channels moved last for the fused op (channels-last), then back: the fast
+        # path runs the same moves as permute nodes.
+        perm = tuple(i for i in range(rank) if i != axis) + (axis,)
+        y = _norm.group_norm(ops.transpose(inputs, perm), self.groups, self.gamma,
+                             self.beta, self.epsilon)
+        return ops.transpose(y, tuple(sorted(range(rank), key=perm.__getitem__)))
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
@@ -135,9 +128,19 @@ class UnitNormalization(Layer):
         self.built = True
 
     def call(self, inputs):
-        axis = tuple(self.axis) if isinstance(self.axis, list) else self.axis
-        square_sum = ops.sum(ops.square(inputs), axis=axis, keepdims=True)
-        return ops.multiply(inputs, ops.rsqrt(ops.maximum(square_sum, 1e-12)))
+        rank = inputs.ndim
+        axes = self.axis if isinstance(self.axis, list) else [self.axis]
+        for a in axes:
+            if not -rank <= a < rank:
+                raise ValueError(f"Invalid axis {a} for an input of shape "
+                                 f"{tuple(inputs.shape)} (layer '{self.name}').")
+        axes = sorted({a % rank for a in axes})
+        if 0 in axes:  # across samples: composed ops
+            square_sum = ops.sum(ops.square(inputs), axis=tuple(axes), keepdims=True)
+            return ops.multiply(inputs, ops.rsqrt(ops.maximum(square_sum, 1e-12)))
+        # One fused C++ op over the normalized axes moved last (the fast path's node
+        # runs between the same moves).
+        return _norm.over_trailing(inputs, axes, _norm.unit_norm)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)

@@ -1,5 +1,6 @@
 """LayerNormalization: normalizes each sample over `axis`, then scales and shifts."""
 
+import math
 import warnings
 
 from pyfastfit import constraints, initializers, ops, regularizers
@@ -12,8 +13,9 @@ class LayerNormalization(Layer):
     """Normalizes each sample over `axis`: `gamma * (x - mean) / sqrt(var + eps) + beta`.
 
     The statistics are those of one sample (biased variance), so training and inference
-    compute the same thing. When `axis` are the trailing axes (the usual `-1`), forward
-    and backward are each one fused C++ op; other axes use composed ops.
+    compute the same thing. When `axis` are the trailing axes (the usual `-1`), or with
+    `rms_scaling`, forward and backward are each one fused C++ op; other axes use
+    composed ops.
 
     Args:
         axis: int or list of ints, the axes normalized (and the shape of `gamma`/`beta`).
@@ -113,25 +115,23 @@ class LayerNormalization(Layer):
         if tuple(shape[a] for a in axes) != self._shape:
             raise ValueError(f"LayerNormalization was built for normalized dims "
                              f"{self._shape} but received an input of shape {shape}")
-        if not self.rms_scaling and axes == list(range(len(shape) - len(axes), len(shape))):
-            # Trailing axes: one fused C++ op over (rows, prod(normalized dims)).
-            c = 1
-            for d in self._shape:
-                c *= d
-            x = ops.reshape(inputs, (-1, c))
+        if self.rms_scaling or axes == list(range(len(shape) - len(axes), len(shape))):
+            # One fused C++ op over (rows, prod(normalized dims)), the normalized axes
+            # moved last first if need be (rms_scaling: always, so that the fast path's
+            # node, between the same moves, gives the same bits).
+            c = math.prod(self._shape)
             gamma, beta = (None if w is None else ops.reshape(w, (c,))
                            for w in (self.gamma, self.beta))
-            out = _norm.layer_norm(x, gamma, beta, self.epsilon)
-            return ops.reshape(out, shape)
+            if self.rms_scaling:
+                return _norm.over_trailing(
+                    inputs, axes, lambda x: _norm.layer_norm_rms(x, gamma, self.epsilon))
+            return _norm.over_trailing(
+                inputs, axes, lambda x: _norm.layer_norm(x, gamma, beta, self.epsilon))
         bshape = tuple(d if i in axes else 1 for i, d in enumerate(shape))
         mean = ops.mean(inputs, axis=tuple(axes), keepdims=True)
         centered = ops.subtract(inputs, mean)
         var = ops.mean(ops.square(centered), axis=tuple(axes), keepdims=True)
-        inv = ops.rsqrt(ops.add(var, self.epsilon))
-        if self.rms_scaling:
-            out = ops.multiply(inputs, inv)
-        else:
-            out = ops.multiply(centered, inv)
+        out = ops.multiply(centered, ops.rsqrt(ops.add(var, self.epsilon)))
         if self.gamma is not None:
             out = ops.multiply(out, ops.reshape(self.gamma, bshape))
         if self.beta is not None:

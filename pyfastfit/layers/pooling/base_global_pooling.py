@@ -3,6 +3,7 @@
 from pyfastfit import ops
 from pyfastfit.layers.input_checks import check_ndim, standardize_data_format
 from pyfastfit.layers.layer import Layer
+from pyfastfit.ops._pool import masked_mean_steps
 
 
 class BaseGlobalPooling(Layer):
@@ -40,11 +41,12 @@ class BaseGlobalPooling(Layer):
             return ops.max(inputs, axis=axes, keepdims=self.keepdims)
         if mask is None or not self.supports_masking:
             return ops.mean(inputs, axis=axes, keepdims=self.keepdims)
-        # Masked steps count neither in the sum nor in the divisor (Keras).
-        mask = ops.cast(mask, inputs.dtype)
-        mask = ops.expand_dims(mask, 2 if self.data_format == "channels_last" else 1)
-        total = ops.sum(ops.multiply(inputs, mask), axis=axes, keepdims=self.keepdims)
-        return ops.divide(total, ops.sum(mask, axis=axes, keepdims=self.keepdims))
+        # Masked steps count neither in the sum nor in the divisor (Keras): one fused op
+        # over channels-last steps (the fast path's node calls the same kernel).
+        x = inputs if self.data_format == "channels_last" else ops.transpose(inputs,
+                                                                             (0, 2, 1))
+        out = masked_mean_steps(x, mask)
+        return ops.expand_dims(out, axes[0]) if self.keepdims else out
 
     def compute_mask(self, inputs, mask=None):
         return None

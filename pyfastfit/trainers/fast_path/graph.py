@@ -7,6 +7,7 @@ shape...) buffers, so reshapes are identities.
 
 from pyfastfit.core._c import _C
 from pyfastfit.trainers.fast_path import translators
+from pyfastfit.trainers.fast_path.masks import check_masks
 from pyfastfit.trainers.fast_path.translators import layout
 from pyfastfit.trainers.fast_path.translators.common import (
     Call, Unsupported, activity_penalty, layer_name, sample_shape)
@@ -60,7 +61,13 @@ def _add_calls(calls, shapes, index, state):
         call = Call(layer, [index[i] for i in in_ids], [shapes[i] for i in in_ids],
                     shapes[out_ids[0]], state["params"])
         call.first_index = len(nodes)
+        if out_ids[0] in state.get("mask_uses", {}):
+            call.mask_input = index[state["mask_uses"][out_ids[0]]]
         new = _layer_nodes(call)
+        if call.mask_input is not None and not call.mask_read:
+            # Never a silent unmasked result: the translator must have read the mask.
+            raise Unsupported(f"{layer_name(layer)} uses a mask its fast-path node does "
+                              "not read")
         for node in new:
             state["used"].update(p.slot for p in node.params if p.slot >= 0)
         if call.draws:
@@ -161,6 +168,7 @@ def build_nodes(model, with_params=True, input_shapes=None):
     fill in the dimensions the graph leaves unknown (`concrete_shapes`).
     """
     graph = model._graph_nodes()
+    mask_uses = check_masks(graph)
     shapes = concrete_shapes(graph, input_shapes)
     trainable = list(model.trainable_weights) if with_params else []
     param_index = {id(v): i for i, v in enumerate(trainable)}
@@ -169,7 +177,7 @@ def build_nodes(model, with_params=True, input_shapes=None):
     index = {t: j for j, t in enumerate(graph["inputs"])}
     nodes = [_C.ProgramNode("input", [], sample_shape(shapes[t])) for t in graph["inputs"]]
     state = {"nodes": nodes, "dropouts": [], "used": set(), "seen": set(),
-             "params": param_index}
+             "params": param_index, "mask_uses": mask_uses}
     _add_calls(graph["nodes"], shapes, index, state)
     used, dropouts = state["used"], state["dropouts"]
     if len(used) != len(trainable):

@@ -46,6 +46,10 @@ class Call:
         # channels_last call between two permute nodes (translators/layout.py).
         self.data_format = getattr(layer, "data_format", "channels_last")
         self.permuted = False  # True for the channels_last view of a channels_first call
+        # The node index of the indices whose `!= 0` is this call's mask (masks.py), and
+        # whether the translator read it.
+        self.mask_input = None
+        self.mask_read = False
 
     def node(self, kind, inputs=None, shape=None):
         """A ProgramNode of `kind` reading `inputs` (default: every input of the call)

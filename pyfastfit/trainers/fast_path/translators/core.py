@@ -1,5 +1,7 @@
 """Translators of the core layers: Dense, the activation layers, Dropout, and the layers
-that only change the per-sample shape (identities over row-major buffers)."""
+that only change the per-sample shape (identities over row-major buffers), or only add a
+loss (ActivityRegularization: an identity node with the activity penalty graph.py sets
+from its activity_regularizer)."""
 
 from pyfastfit import activations, layers
 from pyfastfit.trainers.fast_path.translators import layout, translator
@@ -43,6 +45,12 @@ def _mask_shape(layer, shape):
         raise Unsupported(f"{layer_name(layer)} has noise_shape={noise} for inputs of "
                           f"shape {shape}")
     return mask
+
+
+@translator(layers.ActivityRegularization, attrs=("l1", "l2"))
+def activity_regularization(layer, call):
+    call.one_input()
+    return call.node("identity")
 
 
 @translator(layers.Dropout, layers.SpatialDropout1D, layers.SpatialDropout2D,
@@ -102,9 +110,8 @@ def softmax(layer, call):
 @translator(layers.Embedding, attrs=("input_dim", "output_dim", "mask_zero"))
 def embedding(layer, call):
     call.one_input()
-    if layer.mask_zero:
-        raise Unsupported(f"{layer_name(layer)} has mask_zero=True (the fast path does not "
-                          "carry masks)")
+    # mask_zero: graph.py's check_masks let the model through only where no mask
+    # changes a result; the lookup is the same either way.
     if layer.input_dim > 1 << 24:
         raise Unsupported(f"{layer_name(layer)} has input_dim > 2**24 (the fast path reads "
                           "indices as float32)")

@@ -1,6 +1,8 @@
-"""Translators of BatchNormalization (over the last axis, or axis 1 between two permutes)
-and LayerNormalization (over any axes but the batch one, between two permutes unless they
-are the trailing ones; without rms_scaling)."""
+"""Translators of BatchNormalization (over the last axis, or axis 1 between two permutes),
+LayerNormalization (rms_scaling too) and UnitNormalization (over any axes but the batch
+one, between two permutes unless they are the trailing ones) and GroupNormalization (its
+channel axis moved last by two permutes unless it is last). The eager layers make the
+same moves around the same fused kernels, so both paths compute the same bits."""
 
 import math
 
@@ -50,6 +52,7 @@ def _layer_norm_node(layer, call):
     node = call.node("layer_norm")
     numbers = _affine(layer, call, node)
     numbers["features"] = [float(math.prod(shape[-n:]))]
+    numbers["rms_scaling"] = [float(bool(layer.rms_scaling))]
     node.numbers = numbers
     return node
 
@@ -61,8 +64,6 @@ def layer_normalization(layer, call):
     rank = len(shape)
     axes = sorted(a % rank for a in (layer.axis if isinstance(layer.axis, list)
                                      else [layer.axis]))
-    if getattr(layer, "rms_scaling", False):
-        raise Unsupported(f"{layer_name(layer)} has rms_scaling=True")
     if 0 in axes:
         raise Unsupported(f"{layer_name(layer)} normalizes the batch axis")
     if axes != list(range(rank - len(axes), rank)):
@@ -70,3 +71,32 @@ def layer_normalization(layer, call):
         # last, in order, so gamma/beta (laid out over them in that order) line up.
         return layout.moved_axes_nodes(_layer_norm_node, call, axes)
     return _layer_norm_node(layer, call)
+
+
+@translator(layers.GroupNormalization, attrs=("groups", "axis", "epsilon", "center",
+                                              "scale"))
+def group_normalization(layer, call):
+    shape = call.one_input()
+    axis = layer.axis % len(shape)
+    if axis != len(shape) - 1 and not call.permuted:
+        return layout.moved_axes_nodes(group_normalization, call, [axis])
+    node = call.node("group_norm")
+    numbers = _affine(layer, call, node)
+    numbers.update(features=[float(shape[-1])], groups=[float(layer.groups)])
+    node.numbers = numbers
+    return node
+
+
+@translator(layers.UnitNormalization, attrs=("axis",))
+def unit_normalization(layer, call):
+    shape = call.one_input()
+    rank = len(shape)
+    axes = sorted({a % rank for a in (layer.axis if isinstance(layer.axis, list)
+                                      else [layer.axis])})
+    if 0 in axes:
+        raise Unsupported(f"{layer_name(layer)} normalizes the batch axis")
+    if axes != list(range(rank - len(axes), rank)) and not call.permuted:
+        return layout.moved_axes_nodes(unit_normalization, call, axes)
+    node = call.node("unit_norm")
+    node.numbers = {"features": [float(math.prod(shape[-len(axes):]))]}
+    return node

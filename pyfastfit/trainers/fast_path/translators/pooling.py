@@ -1,5 +1,6 @@
 """Translators of the pooling layers: Max/AveragePooling1D/2D/3D and the global poolings
-(channels_last)."""
+(channels_last; GlobalAveragePooling1D with the mask of an Embedding(mask_zero=True) as
+a masked_mean_pool node reading the embedding's indices, see masks.py)."""
 
 from pyfastfit import layers
 from pyfastfit.trainers.fast_path.translators import translator
@@ -36,6 +37,9 @@ def global_pool(layer, call):
     if call.data_format != "channels_last":
         raise Unsupported(f"{layer_name(layer)} has data_format='channels_first'")
     call.one_input(rank=layer._rank + 2)
+    if call.mask_input is not None:  # GlobalAveragePooling1D after Embedding(mask_zero)
+        call.mask_read = True
+        return call.node("masked_mean_pool", inputs=call.inputs + [call.mask_input])
     node = call.node("global_pool")
     node.names = {"op": layer._reduce}
     return node
