@@ -132,16 +132,15 @@ void conv_backward_at(const std::vector<ConvGradEntry>& entries, const float* x,
   std::vector<float> dkt(static_cast<size_t>(O * P), 0.f);
   const int64_t per_filter = m * P / std::max<int64_t>(O, 1) + 1;  // multiply-adds
   parallel_for(O, std::max<int64_t>(1, 32768 / per_filter), [&](int64_t o0, int64_t o1) {
-                 for (const ConvGradEntry& e : entries) {
-                   if (e.o < o0 || e.o >= o1) continue;
-                   float* row = dkt.data() + e.o * P;
-                   const float* xs = x + e.n * ins + (e.o / og) * cg;
-                   const float v = e.dz;
-                   for_taps(g, e.pos, [&](int64_t t, int64_t off) {
-                     add_scaled(row + t * cg, xs + off, v, cg);
-                   });
-                 }
-               });
+    for (const ConvGradEntry& e : entries) {
+      if (e.o < o0 || e.o >= o1) continue;
+      float* row = dkt.data() + e.o * P;
+      const float* xs = x + e.n * ins + (e.o / og) * cg;
+      const float v = e.dz;
+      for_taps(g, e.pos,
+               [&](int64_t t, int64_t off) { add_scaled(row + t * cg, xs + off, v, cg); });
+    }
+  });
   for (int64_t t = 0; t < P; ++t)
     for (int64_t o = 0; o < O; ++o) dkernel[t * O + o] = dkt[o * P + t];
   if (!dx) return;
