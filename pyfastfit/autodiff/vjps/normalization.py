@@ -38,11 +38,17 @@ def _layer_norm(node, g):
     need_dbeta = has_beta and need[-1]
     dx, dgamma, dbeta = _C.layer_norm_backward(g, x, mean, inv_std, gamma, need[0],
                                                need_dgamma, need_dbeta)
+    return _with_affine(dx, dgamma, dbeta, has_gamma, has_beta, need)
+
+
+def _with_affine(dx, dgamma, dbeta, has_gamma, has_beta, need):
+    """(dx, [dgamma], [dbeta]) for a normalization's inputs (x, [gamma], [beta]), None
+    where `need` says an input takes no gradient."""
     grads = [dx if need[0] else None]
     if has_gamma:
-        grads.append(dgamma if need_dgamma else None)
+        grads.append(dgamma if need[1] else None)
     if has_beta:
-        grads.append(dbeta if need_dbeta else None)
+        grads.append(dbeta if need[-1] else None)
     return tuple(grads)
 
 
@@ -70,12 +76,7 @@ def _group_norm(node, g):
     need_dbeta = has_beta and need[-1]
     dx, dgamma, dbeta = _C.group_norm_backward(g, x, mean, inv_std, gamma, groups, need[0],
                                                need_dgamma, need_dbeta)
-    grads = [dx if need[0] else None]
-    if has_gamma:
-        grads.append(dgamma if need_dgamma else None)
-    if has_beta:
-        grads.append(dbeta if need_dbeta else None)
-    return tuple(grads)
+    return _with_affine(dx, dgamma, dbeta, has_gamma, has_beta, need)
 
 
 RULES = {"batch_norm": _batch_norm, "batch_norm_statistics": _batch_norm_statistics,
