@@ -127,7 +127,8 @@ def pool_cases(_C, rng):
         check(f"{name} forward", np.asarray(out), win.max(axis=(2, 4)).astype(np.float64))
         dout = rng.standard_normal((BATCH, oh, ow, c), dtype=np.float32)
         dc = _C.from_numpy(dout)
-        dx = np.asarray(_C.max_pool_backward(dc, idx, [BATCH, h, w, c]))
+        win = ([2, 2], [2, 2], [0, 0], [0, 0])  # pool, strides, pads, as the layer's op
+        dx = np.asarray(_C.max_pool_backward(dc, idx, [BATCH, h, w, c], *win))
         dwin = dx[:, :2 * oh, :2 * ow].reshape(BATCH, oh, 2, ow, 2, c)
         check(f"{name} backward", dwin.sum(axis=(2, 4)), dout.astype(np.float64))
         traffic = 4 * (x.size + 2 * dout.size)  # x in; out and argmax out (or back in)
@@ -136,7 +137,7 @@ def pool_cases(_C, rng):
                       None))
         cases.append((name, "backward", 0, traffic,
                       lambda dc=dc, idx=idx, s=[BATCH, h, w, c]: _C.max_pool_backward(
-                          dc, idx, s), None))
+                          dc, idx, s, *win), None))
     return cases
 
 

@@ -32,7 +32,8 @@ PFF_BINDINGS(conv, 10) {
   m.def("max_pool_forward", &max_pool_forward, py::arg("x"), py::arg("pool_size"),
         py::arg("strides"), py::arg("pad_begin"), py::arg("pad_end"), release());
   m.def("max_pool_backward", &max_pool_backward, py::arg("dout"), py::arg("argmax"),
-        py::arg("x_shape"), release());
+        py::arg("x_shape"), py::arg("pool_size") = Shape{}, py::arg("strides") = Shape{},
+        py::arg("pad_begin") = Shape{}, py::arg("pad_end") = Shape{}, release());
   m.def("average_pool_forward", &average_pool_forward, py::arg("x"), py::arg("pool_size"),
         py::arg("strides"), py::arg("pad_begin"), py::arg("pad_end"), release());
   m.def("average_pool_backward", &average_pool_backward, py::arg("dout"), py::arg("x_shape"),

@@ -100,6 +100,44 @@ PFF_HOT void max_pool_forward_samples(const float* x, float* out, int32_t* idx, 
   })
 }
 
+/** Whether the windows never overlap and start at the origin (stride == pool size, no
+ *  padding: the usual MaxPooling2D(2)), so each input position is in at most one window. */
+bool tiles(const PoolGeom& g) {
+  return g.KH >= 1 && g.KW >= 1 && g.KD >= 1 && g.sh == g.KH && g.sw == g.KW && g.sd == g.KD && g.pt == 0 && g.pl == 0 && g.pf == 0;
+}
+
+/** max_pool_backward for tiles(g): each window's positions are written once, dout where
+ *  the position is the window's argmax and 0 elsewhere, and the rows, columns and depths
+ *  no window reaches (the floor of an odd size) are cleared: one pass over dx instead of
+ *  clearing it and scattering into it (W3's first pool backward: 1.0 -> 0.5 ms). */
+PFF_HOT void max_pool_backward_tiles(const float* dout, const int32_t* idx, float* dx,
+                                     int64_t nb, int64_t ne, const PoolGeom& g) {
+  const int64_t C = g.C, row = g.W * C;
+  const int64_t cov_d = g.OD * g.KD, cov_h = g.OH * g.KH, cov_w = g.OW * g.KW;
+  PFF_POOL_SAMPLES(g, {
+    float* d = dx + n * in_n;
+    for (int64_t dp = 0; dp < g.D; ++dp)
+      for (int64_t h = 0; h < g.H; ++h) {
+        float* r = d + (dp * g.H + h) * row;
+        if (dp >= cov_d || h >= cov_h)
+          std::memset(r, 0, sizeof(float) * row);
+        else if (cov_w < g.W)
+          std::memset(r + cov_w * C, 0, sizeof(float) * (g.W - cov_w) * C);
+      }
+    PFF_POOL_WINDOWS(g, {
+      const float* go = dout + n * out_n + q * C;
+      const int32_t* id = idx + n * out_n + q * C;
+      for (int64_t dp = db; dp < de; ++dp)
+        for (int64_t h = hb; h < he; ++h)
+          for (int64_t w = wb; w < we; ++w) {
+            const int32_t p = static_cast<int32_t>((dp * g.H + h) * g.W + w);
+            float* v = d + p * C;
+            for (int64_t c = 0; c < C; ++c) v[c] = id[c] == p ? go[c] : 0.f;
+          }
+    })
+  })
+}
+
 PFF_HOT void max_pool_backward_samples(const float* dout, const int32_t* idx, float* dx,
                                        int64_t nb, int64_t ne, const PoolGeom& g) {
   PFF_POOL_SAMPLES(g, {
@@ -166,8 +204,12 @@ void max_pool_forward(const float* x, float* out, int32_t* idx, const PoolGeom& 
 }
 
 void max_pool_backward(const float* dout, const int32_t* idx, float* dx, const PoolGeom& g) {
+  const bool tiled = tiles(g);
   parallel_for(g.N, grain(g), [&](int64_t nb, int64_t ne) {
-    max_pool_backward_samples(dout, idx, dx, nb, ne, g);
+    if (tiled)
+      max_pool_backward_tiles(dout, idx, dx, nb, ne, g);
+    else
+      max_pool_backward_samples(dout, idx, dx, nb, ne, g);
   });
 }
 

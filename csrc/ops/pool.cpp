@@ -65,7 +65,9 @@ std::tuple<Tensor, Tensor> max_pool_forward(const Tensor& x, const Shape& pool_s
   });
 }
 
-Tensor max_pool_backward(const Tensor& dout, const Tensor& argmax, const Shape& x_shape) {
+Tensor max_pool_backward(const Tensor& dout, const Tensor& argmax, const Shape& x_shape,
+                         const Shape& pool_size, const Shape& strides, const Shape& pad_begin,
+                         const Shape& pad_end) {
   const char* op = "max_pool_backward";
   Device d = common_device(op, {{"dout", dout}, {"argmax", argmax}});
   check_float32(dout, op, "dout");
@@ -86,6 +88,13 @@ Tensor max_pool_backward(const Tensor& dout, const Tensor& argmax, const Shape& 
   g.OD = deep ? dout.dim(1) : 1;
   g.OH = dout.ndim() >= 4 ? dout.dim(-3) : 1;
   g.OW = dout.dim(-2);
+  if (!pool_size.empty()) {  // the windows too (same spatial sizes, checked)
+    cpu::PoolGeom w = pool_geom(x_shape, pool_size, strides, pad_begin, pad_end, op);
+    PFF_CHECK(w.OD == g.OD && w.OH == g.OH && w.OW == g.OW, "[", op, "] dout of shape ",
+              shape_str(dout.shape()), " is not the pooling's output for x_shape ",
+              shape_str(x_shape), ".");
+    g = w;
+  }
   return on_device(op, d, [&] {
     // Indices come from max_pool_forward, but a bad one must not write outside dx.
     const int32_t* id = argmax.data<int32_t>();

@@ -14,8 +14,12 @@ std::tuple<Tensor, Tensor> max_pool_forward(const Tensor& x, const Shape& pool_s
                                             const Shape& strides, const Shape& pad_begin,
                                             const Shape& pad_end);
 
-/** dx of max_pool_forward: dout scattered to argmax within x_shape. */
-Tensor max_pool_backward(const Tensor& dout, const Tensor& argmax, const Shape& x_shape);
+/** dx of max_pool_forward: dout scattered to argmax within x_shape. The forward's
+ *  pool_size, strides and pads (optional: empty when unknown) let windows that tile the
+ *  input be written in one pass. */
+Tensor max_pool_backward(const Tensor& dout, const Tensor& argmax, const Shape& x_shape,
+                         const Shape& pool_size = {}, const Shape& strides = {},
+                         const Shape& pad_begin = {}, const Shape& pad_end = {});
 
 /** Mean over each window's input positions (padding not counted). */
 Tensor average_pool_forward(const Tensor& x, const Shape& pool_size, const Shape& strides,

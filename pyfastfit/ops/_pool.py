@@ -47,7 +47,7 @@ def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None)
     out_c, idx_c = _C.max_pool_forward(x._c, pool, strides, begin, end)
     out = wrap(out_c)
     if _state.tapes:
-        record("max_pool", (x,), out, (idx_c,), (tuple(x.shape),))
+        record("max_pool", (x,), out, (idx_c,), (tuple(x.shape), pool, strides, begin, end))
     return to_first(out, fmt)
 
 

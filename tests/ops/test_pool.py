@@ -29,6 +29,7 @@ CASES = [  # id, x shape, pool_size, strides, padding
     ("overlap", (1, 6, 6, 3), 3, 1, "valid"),
     ("1d_same", (2, 7, 3), 4, 1, "same"),
     ("1d_valid", (1, 9, 2), 3, None, "valid"),
+    ("tiles_odd_tail", (2, 7, 5, 3), 2, None, "valid"),  # the last row / column unpooled
     ("size1", (1, 1, 1, 2), 1, None, "valid"),
 ]
 
@@ -88,6 +89,25 @@ def test_pool_empty_batch():
 def test_bad_arguments_raise_value_error(fn, kwargs, match):
     with pytest.raises(ValueError, match=match):
         fn(**kwargs)
+
+
+@pytest.mark.parametrize("shape,pool", [((2, 7, 5, 3), (2, 2)), ((3, 9, 4), (3,)),
+                                        ((2, 5, 7, 6, 3), (2, 3, 2)), ((1, 4, 4, 1), (4, 4))])
+def test_max_pool_backward_tiles_equal_the_scatter(shape, pool):
+    """Windows that tile the input (stride == pool size, no padding) are written in one
+    pass when the backward knows them; it equals the scatter into a cleared dx, the
+    positions past the last window included, with NaN in the windows."""
+    from pyfastfit.core._c import _C
+    x = _r(*shape)
+    x.reshape(-1)[::7] = np.nan
+    zeros = [0] * len(pool)
+    out, idx = _C.max_pool_forward(_C.from_numpy(x), list(pool), list(pool), zeros, zeros)
+    g = _C.from_numpy(_r(*np.asarray(out).shape))
+    scatter = np.asarray(_C.max_pool_backward(g, idx, shape))
+    tiles = np.asarray(_C.max_pool_backward(g, idx, shape, list(pool), list(pool), zeros,
+                                            zeros))
+    np.testing.assert_array_equal(tiles, scatter)
+    assert np.count_nonzero(scatter) > 0
 
 
 def test_backward_kernel_rejects_bad_indices():

@@ -29,7 +29,7 @@ def _conv_transpose(node, g):
 
 def _max_pool(node, g):
     (argmax,) = node.saved
-    return (_C.max_pool_backward(g, argmax, node.attrs[0]),)
+    return (_C.max_pool_backward(g, argmax, *node.attrs),)
 
 
 def _masked_mean_pool(node, g):
