@@ -10,11 +10,6 @@ namespace pyfastfit::cpu {
 
 namespace {
 
-/** d[i] += v * x[i], i < n (AVX2 clone: a tap's channels). */
-PFF_HOT void add_scaled(float* d, const float* x, float v, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) d[i] += v * x[i];
-}
-
 /** Whether any of y[t] == rep[t], t < n. */
 PFF_HOT bool any_equal(const float* y, const float* rep, int64_t n) {
   int any = 0;
@@ -54,6 +49,34 @@ void global_max_positions(const float* y, const float* pooled, int32_t* first,
   }
 }
 
+namespace {
+
+/** Multiplies each entry's gradient by act' at its position (y = act(z), rows of
+ *  positions x channels) and drops the entries it zeroes: relu's filters that are negative
+ *  over a whole window or row tie at zero (the dense backward's zero terms, which add
+ *  nothing). */
+void through_activation(Activation act, float alpha, const float* y, const float* z,
+                        int64_t positions, int64_t channels, std::vector<ConvGradEntry>& e) {
+  if (act == Activation::linear || e.empty()) return;
+  // act' at the entries' positions only: gathered into one short row for the shared kernel.
+  const size_t m = e.size();
+  std::vector<float> g(m), zs(z ? m : 0), ys(m), dz(m);
+  for (size_t i = 0; i < m; ++i) {
+    const int64_t at = (e[i].n * positions + e[i].pos) * channels + e[i].o;
+    g[i] = e[i].dz;
+    ys[i] = y[at];
+    if (z) zs[i] = z[at];
+  }
+  activation_backward(act, g.data(), z ? zs.data() : nullptr, ys.data(), dz.data(), 1,
+                      static_cast<int64_t>(m), alpha);
+  size_t kept = 0;
+  for (size_t i = 0; i < m; ++i)
+    if (dz[i] != 0.f) e[kept++] = {e[i].n, e[i].pos, e[i].o, dz[i]};
+  e.resize(kept);
+}
+
+}  // namespace
+
 std::vector<ConvGradEntry> global_max_grad_entries(
     Activation act, float alpha, const float* dpooled, const float* pooled, const float* y,
     const float* z, const int32_t* first, const int32_t* ties, int64_t rows,
@@ -70,25 +93,38 @@ std::vector<ConvGradEntry> global_max_grad_entries(
         if (y[(r * positions + p) * channels + c] == pooled[k]) e.push_back({r, p, c, share});
     }
   }
-  if (act != Activation::linear && !e.empty()) {
-    // act' at the entries' positions only: gathered into short rows for the shared kernel.
-    const size_t m = e.size();
-    std::vector<float> g(m), zs(z ? m : 0), ys(m), dz(m);
-    for (size_t i = 0; i < m; ++i) {
-      const int64_t at = (e[i].n * positions + e[i].pos) * channels + e[i].o;
-      g[i] = e[i].dz;
-      ys[i] = y[at];
-      if (z) zs[i] = z[at];
+  through_activation(act, alpha, y, z, positions, channels, e);
+  return e;
+}
+
+std::vector<ConvGradEntry> max_pool_grad_entries(Activation act, float alpha,
+                                                 const float* dpooled, const int32_t* idx,
+                                                 const float* y, const float* z, int64_t rows,
+                                                 int64_t pooled, int64_t positions,
+                                                 int64_t channels) {
+  // Blocks of samples in parallel, joined in order (the same list for any thread count).
+  constexpr int64_t kRowBlock = 8;
+  const int64_t blocks = (rows + kRowBlock - 1) / kRowBlock;
+  std::vector<std::vector<ConvGradEntry>> parts(static_cast<size_t>(blocks));
+  parallel_for(blocks, 1, [&](int64_t b0, int64_t b1) {
+    for (int64_t b = b0; b < b1; ++b) {
+      std::vector<ConvGradEntry>& e = parts[b];
+      const int64_t r1 = std::min(rows, (b + 1) * kRowBlock);
+      e.reserve(static_cast<size_t>((r1 - b * kRowBlock) * pooled * channels));
+      for (int64_t r = b * kRowBlock; r < r1; ++r)
+        for (int64_t q = 0; q < pooled; ++q)
+          for (int64_t c = 0; c < channels; ++c) {
+            const int64_t k = (r * pooled + q) * channels + c;
+            if (idx[k] >= 0 && dpooled[k] != 0.f) e.push_back({r, idx[k], c, dpooled[k]});
+          }
+      through_activation(act, alpha, y, z, positions, channels, e);
     }
-    activation_backward(act, g.data(), z ? zs.data() : nullptr, ys.data(), dz.data(), 1,
-                        static_cast<int64_t>(m), alpha);
-    // Drop the entries act' zeroes: relu's all-negative filters tie at zero over every
-    // position (the dense backward's zero terms, which add nothing).
-    size_t kept = 0;
-    for (size_t i = 0; i < m; ++i)
-      if (dz[i] != 0.f) e[kept++] = {e[i].n, e[i].pos, e[i].o, dz[i]};
-    e.resize(kept);
-  }
+  });
+  size_t total = 0;
+  for (const auto& part : parts) total += part.size();
+  std::vector<ConvGradEntry> e;
+  e.reserve(total);
+  for (const auto& part : parts) e.insert(e.end(), part.begin(), part.end());
   return e;
 }
 
@@ -98,7 +134,7 @@ namespace {
  *  every tap of output position `pos` that reads inside the input (padding reads zeros
  *  and contributes nothing). */
 template <typename F>
-void for_taps(const ConvGeom& g, int64_t pos, F&& f) {
+inline __attribute__((always_inline)) void for_taps(const ConvGeom& g, int64_t pos, F&& f) {
   const int64_t od = pos / (g.OH * g.OW), oh = (pos / g.OW) % g.OH, ow = pos % g.OW;
   for (int64_t kd = 0; kd < g.KD; ++kd) {
     const int64_t id = od * g.sd - g.pf + kd * g.dd;
@@ -115,31 +151,76 @@ void for_taps(const ConvGeom& g, int64_t pos, F&& f) {
   }
 }
 
+/** Rows of the transposed kernel gradient dkt (O, patch floats in (tap, channel) order) +=
+ *  each listed entry's dz times its patch, into its filter's row. The loops live in this
+ *  clone so the channel loop vectorises. */
+PFF_HOT void kernel_grad_rows(const ConvGradEntry* entries, const int64_t* list,
+                              int64_t count, const float* x, float* dkt, const ConvGeom& g) {
+  const int64_t cg = g.cg(), ins = g.in_sample(), P = g.patch();
+  for (int64_t i = 0; i < count; ++i) {
+    const ConvGradEntry& e = entries[list[i]];
+    const float* xs = x + e.n * ins + (e.o / g.og()) * cg;
+    float* row = dkt + e.o * P;
+    const float v = e.dz;
+    for_taps(g, e.pos, [&](int64_t t, int64_t off) {
+      float* d = row + t * cg;
+      const float* xv = xs + off;
+      for (int64_t c = 0; c < cg; ++c) d[c] += v * xv[c];
+    });
+  }
+}
+
+/** One sample's input gradient (cleared first) from its entries [b, e) and the kernel
+ *  transposed to (O, patch). */
+PFF_HOT void input_grad_sample(const ConvGradEntry* entries, int64_t b, int64_t e,
+                               const float* kt, float* ds, const ConvGeom& g) {
+  const int64_t cg = g.cg(), P = g.patch();
+  std::memset(ds, 0, sizeof(float) * g.in_sample());
+  for (int64_t i = b; i < e; ++i) {
+    const ConvGradEntry& en = entries[i];
+    const float* krow = kt + en.o * P;
+    float* dg = ds + (en.o / g.og()) * cg;
+    const float v = en.dz;
+    for_taps(g, en.pos, [&](int64_t t, int64_t off) {
+      float* d = dg + off;
+      const float* kv = krow + t * cg;
+      for (int64_t c = 0; c < cg; ++c) d[c] += v * kv[c];
+    });
+  }
+}
+
 }  // namespace
 
 void conv_backward_at(const std::vector<ConvGradEntry>& entries, const float* x,
                       const float* kernel, float* dkernel, float* dbias, float* dx,
                       const ConvGeom& g) {
-  const int64_t cg = g.cg(), og = g.og(), O = g.O, P = g.patch(), ins = g.in_sample();
+  const int64_t O = g.O, P = g.patch();
   const int64_t m = static_cast<int64_t>(entries.size());
   if (dbias) {
     std::fill(dbias, dbias + O, 0.f);
     for (const ConvGradEntry& e : entries) dbias[e.o] += e.dz;
   }
-  // Per filter, the patch's values are consecutive in x (cg channels of a pixel) but
-  // O apart in the kernel's layout: accumulate each filter's row of a transposed
-  // kernel gradient (O, patch), contiguous with x, then transpose it.
+  // Per filter, the patch's values are consecutive in x (cg channels of a pixel) but O
+  // apart in the kernel's layout: each filter's row of a transposed kernel gradient (O,
+  // patch) is accumulated, then transposed into place. The filters are split in blocks
+  // of kFilterBlock rows (a few KB, kept in L1) whose entries are walked in entry order,
+  // sample by sample (each sample's x stays in cache); the sums do not depend on the
+  // thread count.
+  constexpr int64_t kFilterBlock = 8;
+  const int64_t blocks = (O + kFilterBlock - 1) / kFilterBlock;
+  std::vector<int64_t> first(static_cast<size_t>(blocks + 1), 0), list(static_cast<size_t>(m));
+  for (const ConvGradEntry& e : entries) ++first[e.o / kFilterBlock + 1];
+  for (int64_t b = 0; b < blocks; ++b) first[b + 1] += first[b];
+  {
+    std::vector<int64_t> fill(first.begin(), first.end() - 1);
+    for (int64_t i = 0; i < m; ++i) list[fill[entries[i].o / kFilterBlock]++] = i;
+  }
   std::vector<float> dkt(static_cast<size_t>(O * P), 0.f);
-  const int64_t per_filter = m * P / std::max<int64_t>(O, 1) + 1;  // multiply-adds
-  parallel_for(O, std::max<int64_t>(1, 32768 / per_filter), [&](int64_t o0, int64_t o1) {
-    for (const ConvGradEntry& e : entries) {
-      if (e.o < o0 || e.o >= o1) continue;
-      float* row = dkt.data() + e.o * P;
-      const float* xs = x + e.n * ins + (e.o / og) * cg;
-      const float v = e.dz;
-      for_taps(g, e.pos,
-               [&](int64_t t, int64_t off) { add_scaled(row + t * cg, xs + off, v, cg); });
-    }
+  const int64_t per_block = m * P / blocks + 1;  // multiply-adds
+  parallel_for(blocks, std::max<int64_t>(1, 32768 / per_block), [&](int64_t b0, int64_t b1) {
+    for (int64_t b = b0; b < b1; ++b)
+      kernel_grad_rows(entries.data(), list.data() + first[b], first[b + 1] - first[b], x,
+                       dkt.data(), g);
   });
   for (int64_t t = 0; t < P; ++t)
     for (int64_t o = 0; o < O; ++o) dkernel[t * O + o] = dkt[o * P + t];
@@ -152,19 +233,9 @@ void conv_backward_at(const std::vector<ConvGradEntry>& entries, const float* x,
   for (int64_t i = m - 1; i >= 0; --i) start[entries[i].n] = i;
   for (int64_t n = g.N - 1; n >= 0; --n) start[n] = std::min(start[n], start[n + 1]);
   parallel_for(g.N, 1, [&](int64_t n0, int64_t n1) {
-    for (int64_t n = n0; n < n1; ++n) {
-      float* ds = dx + n * ins;
-      std::memset(ds, 0, sizeof(float) * ins);
-      for (int64_t i = start[n]; i < start[n + 1]; ++i) {
-        const ConvGradEntry& e = entries[i];
-        const float* krow = kt.data() + e.o * P;
-        float* dg = ds + (e.o / og) * cg;
-        const float v = e.dz;
-        for_taps(g, e.pos, [&](int64_t t, int64_t off) {
-          add_scaled(dg + off, krow + t * cg, v, cg);
-        });
-      }
-    }
+    for (int64_t n = n0; n < n1; ++n)
+      input_grad_sample(entries.data(), start[n], start[n + 1], kt.data(),
+                        dx + n * g.in_sample(), g);
   });
 }
 

@@ -1,9 +1,10 @@
-// The backward of a convolution followed by a global max pooling. The pooling's gradient
-// reaches one output position per sample and filter (every tied one on ties), so the
-// convolution's output gradient is zero almost everywhere: summing over the positions
-// that carry gradient costs patch x filters per sample, where the dense kernel gradient
-// and col2im cost positions x patch x filters (W4's Conv2D(3, 3) + GlobalMaxPooling2D, a
-// text CNN's last Conv1D + GlobalMaxPooling1D).
+// The backward of a convolution followed by a max pooling. The pooling's gradient reaches
+// one output position per window and filter (a global max: one per sample and filter,
+// every tied one on ties), so the convolution's output gradient is zero elsewhere:
+// summing over the positions that carry gradient costs windows x patch x filters per
+// sample, where the dense kernel gradient and col2im cost positions x patch x filters
+// (MaxPooling2D(2): a quarter; W4's Conv2D(3, 3) + GlobalMaxPooling2D, a text CNN's last
+// Conv1D + GlobalMaxPooling1D: one position in hundreds).
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -36,6 +37,17 @@ std::vector<ConvGradEntry> global_max_grad_entries(
     Activation act, float alpha, const float* dpooled, const float* pooled, const float* y,
     const float* z, const int32_t* first, const int32_t* ties, int64_t rows,
     int64_t positions, int64_t channels);
+
+/** The nonzeros of d loss / d z for pooled = max pooling of y = act(z) (rows, positions,
+ *  channels) with the forward's argmax idx (rows, pooled, channels; -1 for an empty
+ *  window): dpooled goes to the argmax position (as max_pool_backward), then through act'
+ *  as for global_max_grad_entries. Overlapping windows may list a position twice (their
+ *  gradients add). Ordered by sample, pooled position, filter. */
+std::vector<ConvGradEntry> max_pool_grad_entries(Activation act, float alpha,
+                                                 const float* dpooled, const int32_t* idx,
+                                                 const float* y, const float* z, int64_t rows,
+                                                 int64_t pooled, int64_t positions,
+                                                 int64_t channels);
 
 /** dkernel (KD, KH, KW, C / groups, O), dbias (O, nullable) and dx (N, D, H, W, C,
  *  nullable) of a convolution whose output gradient dz is zero outside `entries`; each

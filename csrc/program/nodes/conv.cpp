@@ -4,9 +4,10 @@
 // share of the batch's rows; "conv_transpose" (Conv2DTranspose) is the input gradient
 // of the convolution it describes (col2im), as ops.conv_transpose. Then the bias and the
 // activation; backward on the whole batch. A "conv" node with names["reduce"] = "max"
-// also takes the global max over positions of each filter (a GlobalMaxPooling layer
-// fused by the graph translation): its backward then visits only the positions the
-// maxima came from (cpu/conv_sparse.h).
+// also takes the global max over positions of each filter, with "max_pool" a max pooling
+// ("pool", "pool_strides", "pool_pads", "pool_out": a MaxPooling layer), fused by the
+// graph translation: its backward then visits only the positions the maxima came from
+// (cpu/conv_sparse.h).
 #include <algorithm>
 #include <cstring>
 
@@ -14,6 +15,7 @@
 #include "cpu/activation.h"
 #include "cpu/conv.h"
 #include "cpu/conv_sparse.h"
+#include "cpu/pool.h"
 #include "cpu/reduce.h"
 #include "program/node.h"
 #include "program/node_helpers.h"
@@ -60,16 +62,29 @@ class ConvNode final : public Node {
     channels_ = transpose ? geom_.C : geom_.O;
     auto reduce = spec_.names.find("reduce");
     if (reduce != spec_.names.end()) {
-      PFF_CHECK(!transpose && reduce->second == "max", "[program] ", spec_.kind,
-                " node cannot reduce by '", reduce->second, "'.");
+      PFF_CHECK(!transpose && (reduce->second == "max" ||
+                               (reduce->second == "max_pool" && !geom_.deep())),
+                "[program] ", spec_.kind, " node cannot reduce by '", reduce->second, "'.");
       pooled_ = true;
+      windows_ = reduce->second == "max_pool";
+    }
+    if (windows_) {
+      auto k = spec_.ints("pool", 2), st = spec_.ints("pool_strides", 2),
+           pad = spec_.ints("pool_pads", 2), o = spec_.ints("pool_out", 2);
+      pool_ = cpu::PoolGeom{0, geom_.OH, geom_.OW, geom_.O, o[0], o[1], k[0], k[1],
+                            st[0], st[1], pad[0], pad[1]};
+      for (int64_t v : {pool_.OH, pool_.OW, pool_.KH, pool_.KW, pool_.sh, pool_.sw})
+        PFF_CHECK(v >= 1, "[program] a pooled ", spec_.kind, " node has a pool size < 1.");
+      PFF_CHECK(pool_.pt >= 0 && pool_.pl >= 0, "[program] a pooled ", spec_.kind,
+                " node has negative pool padding.");
     }
     PFF_CHECK(in.size() == 1 && shape_numel(in[0]) == in_n_, "[program] ", spec_.kind,
               " node reads an input of shape ",
               shape_str(in.empty() ? std::vector<int64_t>{} : in[0]), "; expected ", in_n_,
               " values per sample.");
     conv_out_ = transpose ? conv_in : conv_out;
-    PFF_CHECK(spec_.width() == (pooled_ ? geom_.O : conv_out_), "[program] ", spec_.kind,
+    const int64_t pooled_width = windows_ ? pool_.OH * pool_.OW * geom_.O : geom_.O;
+    PFF_CHECK(spec_.width() == (pooled_ ? pooled_width : conv_out_), "[program] ", spec_.kind,
               " node's shape ", shape_str(spec_.shape), " does not hold its output.");
     check_kernel_and_bias(spec_, geom_.patch() * geom_.O, channels_);
     act_ = parse_activation(spec_.name("activation"));
@@ -81,8 +96,10 @@ class ConvNode final : public Node {
   void reserve(int64_t batch) override {
     // The pre-activation is kept only for activations whose backward reads it.
     if (activation_backward_needs_input(act_)) pre_ = Tensor::empty({batch, conv_out_});
-    if (pooled_) {
-      full_ = Tensor::empty({batch, conv_out_});
+    if (pooled_) full_ = Tensor::empty({batch, conv_out_});
+    if (windows_) {
+      first_ = Tensor::empty({batch, width()}, DType::int32);  // the pooling's argmax
+    } else if (pooled_) {
       first_ = Tensor::empty({batch, geom_.O}, DType::int32);
       ties_ = Tensor::empty({batch, geom_.O}, DType::int32);
     }
@@ -102,6 +119,12 @@ class ConvNode final : public Node {
     if (pooled_) {  // the two eager ops' kernels: the fused convolution, then the max
       float* full = full_.f32() + p.r0 * conv_out_;
       cpu::conv_forward_fused(x, kernel(), bias(), act_, alpha_, z, full, g);
+      if (windows_) {
+        cpu::PoolGeom pg = pool_;
+        pg.N = rows;
+        cpu::max_pool_forward(full, y, first_.data<int32_t>() + p.r0 * w, pg);
+        return;
+      }
       cpu::reduce_f32(Reduce::max, full, y, rows, geom_.positions(), geom_.O);
       if (p.training)
         cpu::global_max_positions(full, y, first_.data<int32_t>() + p.r0 * geom_.O,
@@ -136,9 +159,13 @@ class ConvNode final : public Node {
     float* dk = b.param_grad(0);
     float* dx = b.input_grad(0);
     if (pooled_) {
-      auto entries = cpu::global_max_grad_entries(
-          act_, alpha_, b.g, out(b), full_.f32(), z, first_.data<int32_t>(),
-          ties_.data<int32_t>(), b.batch, geom_.positions(), geom_.O);
+      auto entries =
+          windows_ ? cpu::max_pool_grad_entries(act_, alpha_, b.g, first_.data<int32_t>(),
+                                                full_.f32(), z, b.batch, pool_.OH * pool_.OW,
+                                                geom_.positions(), geom_.O)
+                   : cpu::global_max_grad_entries(
+                         act_, alpha_, b.g, out(b), full_.f32(), z, first_.data<int32_t>(),
+                         ties_.data<int32_t>(), b.batch, geom_.positions(), geom_.O);
       cpu::conv_backward_at(entries, in(b), kernel(), dk, db, dx, g);
     } else if (!transpose && !dx) {  // a first layer: the eager op's kernel-only backward
       cpu::conv_backward_kernel_fused(act_, alpha_, b.g, z, out(b), in(b), dk, db, g);
@@ -171,11 +198,13 @@ class ConvNode final : public Node {
   cpu::ConvGeom geom_{};
   int64_t in_n_ = 0, channels_ = 1;  // input values per sample; output channels
   int64_t conv_out_ = 0;             // output values per sample before any pooling
-  bool pooled_ = false;              // names["reduce"] == "max"
+  bool pooled_ = false;              // names["reduce"]: "max" or "max_pool"
+  bool windows_ = false;             // "max_pool": windows pool_, else a global max
+  cpu::PoolGeom pool_{};
   Activation act_ = Activation::linear;
   float alpha_ = 0.f;
   Tensor pre_;
-  Tensor full_, first_, ties_;  // pooled: act(conv) and where each filter's max is
+  Tensor full_, first_, ties_;  // pooled: act(conv) and where each max is (argmax, ties)
 };
 
 using ForwardConvNode = ConvNode<false>;

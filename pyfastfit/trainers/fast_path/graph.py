@@ -81,28 +81,42 @@ def _add_calls(calls, shapes, index, state):
         index[out_ids[0]] = len(nodes) - 1
 
 
-def _fuse_conv_global_max(nodes, outputs):
-    """Folds each global max pooling into the convolution node it reads, where nothing
-    else reads that convolution: the "conv" node takes the max itself (names["reduce"])
-    and its backward visits only the positions the maxima came from, instead of a
-    gradient map that is zero almost everywhere (W4, a text CNN's last Conv1D). The
-    pooling node becomes an identity of the pooled values, so indices stay put."""
+def _fuse_conv_pooling(nodes, outputs):
+    """Folds each max pooling (global or windowed, 1-D / 2-D) into the convolution node
+    it reads, where nothing else reads that convolution: the "conv" node takes the max
+    itself (names["reduce"]) and its backward visits only the positions the maxima came
+    from, instead of a gradient map that is zero elsewhere (W3's MaxPooling2D(2): three
+    positions in four; W4, a text CNN's last Conv1D: all but one per filter). The pooling
+    node becomes an identity of the pooled values, so indices stay put."""
     readers = {}
     for node in nodes:
         for i in node.inputs:
             readers[i] = readers.get(i, 0) + 1
     for j, pool in enumerate(nodes):
-        if pool.kind != "global_pool" or pool.names.get("op") != "max":
+        if pool.kind == "global_pool" and pool.names.get("op") == "max":
+            reduce, numbers = "max", {}
+        elif pool.kind == "max_pool" and "depth" not in pool.numbers:  # 3-D: not yet
+            # A window's max leaves 1 / window of the positions, but the sparse loops run
+            # over a filter group's channels: below a vector of them the dense kernels win
+            # (W3's conv1 on one channel: 1.3 -> 6 ms).
+            conv = nodes[pool.inputs[0]]
+            if conv.kind != "conv" or conv.numbers["in"][2] / conv.numbers["groups"][0] < 8:
+                continue
+            reduce = "max_pool"
+            numbers = {"pool": pool.numbers["pool"], "pool_strides": pool.numbers["strides"],
+                       "pool_pads": pool.numbers["pads"], "pool_out": pool.numbers["out"]}
+        else:
             continue
         i = pool.inputs[0]
         conv = nodes[i]
         if (conv.kind != "conv" or readers[i] != 1 or i in outputs
+                or (reduce == "max_pool" and "depth" in conv.numbers)
                 or conv.names.get("activation") in ("softmax", "log_softmax")
                 or conv.activity_l1 or conv.activity_l2):
             continue
-        fused = _C.ProgramNode("conv", list(conv.inputs), [pool.width])
-        fused.numbers, fused.params = conv.numbers, conv.params
-        fused.names = dict(conv.names, reduce="max")
+        fused = _C.ProgramNode("conv", list(conv.inputs), list(pool.shape))
+        fused.numbers, fused.params = dict(conv.numbers, **numbers), conv.params
+        fused.names = dict(conv.names, reduce=reduce)
         same = _C.ProgramNode("identity", [i], list(pool.shape))
         same.activity_l1, same.activity_l2 = pool.activity_l1, pool.activity_l2
         nodes[i], nodes[j] = fused, same
@@ -184,7 +198,7 @@ def build_nodes(model, with_params=True, input_shapes=None):
         raise Unsupported("the model has trainable weights the fast path's layers do not "
                           "use")
     outputs = [index[i] for i in graph["outputs"]]
-    _fuse_conv_global_max(nodes, outputs)
+    _fuse_conv_pooling(nodes, outputs)
     if any(o < len(graph["inputs"]) for o in outputs):
         raise Unsupported("an output of the model is one of its inputs")
     if len(set(outputs)) != len(outputs):

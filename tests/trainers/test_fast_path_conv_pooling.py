@@ -1,9 +1,10 @@
-"""A convolution read only by a global max pooling runs as one fast-path node whose
-backward visits only the positions the maxima came from (cpu/conv_sparse.cpp): same
-weights, optimizer state, logs and predictions as the eager path's dense backward (to
-float32 round-off), over strides, padding, dilation, groups, activations, ties, input
-gradients (a convolution or an embedding before it) and 1-D / 2-D / 3-D; and no
-folding where another layer reads the convolution."""
+"""A convolution read only by a max pooling (global, or windows over 8+ channels per
+group) runs as one fast-path node whose backward visits only the positions the maxima
+came from (cpu/conv_sparse.cpp): same weights, optimizer state, logs and predictions as
+the eager path's dense backward (to float32 round-off), over strides, padding,
+dilation, groups, activations, ties, overlapping and clipped windows, input gradients (a
+convolution or an embedding before it) and 1-D / 2-D / 3-D; and no folding where
+another layer reads the convolution or where the dense kernels are faster."""
 
 import numpy as np
 import pytest
@@ -34,6 +35,7 @@ def _model(input_shape, *layers_, optimizer="adam", dtype="float32"):
 
 
 def _kinds(model):
+    """(kind, names["reduce"]) of each of the model's fast-path nodes."""
     nodes = graph.build_nodes(model)[0]
     return [(n.kind, n.names.get("reduce")) for n in nodes]
 
@@ -64,12 +66,31 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
+POOL_CASES = {
+    "mnist_cnn_tiles": (  # W3's shape: 2x2 windows tiling 10x10, then an odd 3x3 tail
+        (12, 12, 8), [lambda: K.Conv2D(8, 3, activation="relu"), lambda: K.MaxPooling2D(2),
+                      lambda: K.Conv2D(16, 3, activation="relu"), lambda: K.MaxPooling2D(2),
+                      lambda: K.Flatten()]),
+    "overlapping_same_windows": (  # windows share positions; "same" clips them
+        (9, 8, 8), [lambda: K.Conv2D(8, 2, padding="same", activation="gelu"),
+                    lambda: K.MaxPooling2D(3, strides=2, padding="same"),
+                    lambda: K.Flatten()]),
+    "groups_strided_sigmoid": (
+        (11, 9, 16), [lambda: K.Conv2D(6, 3, strides=2, groups=2, activation="sigmoid"),
+                      lambda: K.MaxPooling2D((2, 1)), lambda: K.Flatten()]),
+    "conv1d_after_conv1d": (  # the input gradient reaches the first convolution
+        (20, 9), [lambda: K.Conv1D(12, 3, activation="relu"),
+                  lambda: K.Conv1D(5, 3, dilation_rate=2, activation="tanh"),
+                  lambda: K.MaxPooling1D(3, strides=2), lambda: K.Flatten()]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES) + sorted(POOL_CASES))
 def test_folded_conv_matches_eager(name):
-    shape, layers_ = CASES[name]
+    shape, layers_ = CASES.get(name) or POOL_CASES[name]
     x = _data(shape)
     build = _model(shape, *layers_)
-    assert ("conv", "max") in _kinds(build())
+    assert ("conv", "max" if name in CASES else "max_pool") in _kinds(build())
     fast, eager = twin(build, lambda m: record(m, x, _labels(len(x)), batch_size=8,
                                                validation_split=0.25))
     assert_same(fast, eager)
@@ -107,6 +128,14 @@ def test_text_cnn_embedding_conv_global_max():
 
     assert ("conv", "max") in _kinds(build())
     assert_same(*twin(build, lambda m: record(m, tokens, _labels(40), batch_size=16)))
+
+
+def test_windows_over_few_channels_stay_dense():
+    """Under 8 channels per group (W3's first layer reads one) the dense kernels are
+    faster than the sparse loops, so the pooling stays its own node."""
+    build = _model((10, 10, 3), lambda: K.Conv2D(4, 3, activation="relu"),
+                   lambda: K.MaxPooling2D(2), lambda: K.Flatten())
+    assert ("max_pool", None) in _kinds(build())
 
 
 def test_not_folded_where_another_layer_reads_the_conv():
