@@ -2,10 +2,14 @@
 128), interleaved A/B in one process (the machine is shared: only ratios mean anything).
 
     python bench/bench_winograd.py [--rounds 7] [--calls 20] [--shape N,H,W,C,O,padding]
+    python bench/bench_winograd.py --fit-epochs 12     # whole W3 epochs instead
 
 Each round times --calls calls of each pass with Winograd on, then off (the order
 alternates between rounds), after checking both against each other; prints per pass the
-median and best per-call time of each and the median of the per-round ratios.
+median and best per-call time of each and the median of the per-round ratios. With
+--fit-epochs, one W3 model (bench/impls/keras_like.py's, on its data) fits that many
+epochs after a warm-up one, Winograd on and off in the order on, off, off, on, ... (the
+fast path reads the switch per call), and the epoch times are compared the same way.
 """
 
 import argparse
@@ -25,12 +29,15 @@ def main():
     p.add_argument("--calls", type=int, default=20)
     p.add_argument("--shape", default="128,13,13,32,64,valid")
     p.add_argument("--threads", type=int, default=None)
+    p.add_argument("--fit-epochs", type=int, default=0)
     args = p.parse_args()
     import pyfastfit
     from pyfastfit import _C
 
     if args.threads:
         pyfastfit.config.set_num_threads(args.threads)
+    if args.fit_epochs:
+        return fit_epochs(pyfastfit, _C, args.fit_epochs)
     n, h, w, c, o, padding = args.shape.split(",")
     n, h, w, c, o = int(n), int(h), int(w), int(c), int(o)
     pad = 1 if padding == "same" else 0
@@ -76,6 +83,43 @@ def main():
         print(f"| {name} | {np.median(off) * 1e3:.2f} / {off.min() * 1e3:.2f} ms | "
               f"{np.median(on) * 1e3:.2f} / {on.min() * 1e3:.2f} ms | "
               f"{np.median(ratios[name]):.2f}x |")
+
+
+def fit_epochs(keras, _C, epochs):
+    """W3 epochs alternating Winograd on / off in one process (see the module note)."""
+    sys.path.insert(0, os.path.join(ROOT, "bench"))
+    sys.path.insert(0, os.path.join(ROOT, "bench", "impls"))
+    import keras_like
+    import workloads
+
+    x, y, _, _ = workloads.make_workload_data("cnn")
+    model = keras_like.build_cnn(keras)
+    keras_like.compile_model(keras, model, "cnn", False)
+    order = [True] + [(e // 2) % 2 == 1 for e in range(1, epochs + 1)]  # warm-up, then ABBA
+    times = []
+
+    class Switch(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            _C._set_conv_winograd(order[epoch])
+            self.t0 = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            times.append(time.perf_counter() - self.t0)
+
+    model.fit(x, y, batch_size=workloads.WORKLOADS["cnn"]["batch_size"], epochs=len(order),
+              verbose=0, callbacks=[Switch()])
+    _C._set_conv_winograd(True)
+    assert model.fast_path_reason is None, model.fast_path_reason
+    on = np.array([t for t, w in zip(times[1:], order[1:]) if w])
+    off = np.array([t for t, w in zip(times[1:], order[1:]) if not w])
+    print(f"# W3 fit epochs, {keras.config.get_num_threads()} thread(s), load avg "
+          f"{os.getloadavg()[0]:.2f}; order on/off: "
+          + " ".join("on" if w else "off" for w in order[1:]))
+    print("epochs (s): " + " ".join(f"{t:.3f}{'+' if w else '-'}"
+                                    for t, w in zip(times[1:], order[1:])))
+    print(f"| W3 epoch | im2col median / best {np.median(off):.3f} / {off.min():.3f} s | "
+          f"Winograd median / best {np.median(on):.3f} / {on.min():.3f} s | "
+          f"ratio of medians {np.median(off) / np.median(on):.2f}x |")
 
 
 if __name__ == "__main__":

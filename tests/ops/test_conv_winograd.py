@@ -138,3 +138,34 @@ def test_small_maps_keep_im2col():
     x, k, w = _r(64, 3, 3, 32), _r(3, 3, 32, 32), _r(64, 1, 1, 32)
     for a, b in zip(run(x, k, w, "valid"), im2col_run(x, k, w, "valid")):
         np.testing.assert_array_equal(a, b)
+
+
+def _fit_weights(winograd):
+    """Weights after 4 SGD steps of a 2-conv model on the fast path (the Program's conv
+    node: both convolutions' forward, the second's input gradient on Winograd's shapes)."""
+    old = _C._set_conv_winograd(winograd)
+    try:
+        ff.utils.set_random_seed(3)
+        model = ff.Sequential([
+            ff.Input((10, 10, 16)),
+            ff.layers.Conv2D(16, 3, activation="relu"),
+            ff.layers.Conv2D(24, 3, padding="same", activation="relu"),
+            ff.layers.Flatten(),
+            ff.layers.Dense(3, activation="softmax"),
+        ])
+        model.compile(optimizer=ff.optimizers.SGD(0.05), loss="sparse_categorical_crossentropy")
+        data = np.random.default_rng(5)
+        x = data.standard_normal((32, 10, 10, 16)).astype(np.float32)
+        y = data.integers(0, 3, 32)
+        model.fit(x, y, batch_size=8, epochs=1, shuffle=False, verbose=0)
+        assert model.fast_path_reason is None
+        return model.get_weights()
+    finally:
+        _C._set_conv_winograd(old)
+
+
+def test_fit_on_the_fast_path_matches_im2col():
+    on, off = _fit_weights(True), _fit_weights(False)
+    for a, b in zip(on, off):
+        close(a, b, "weights")
+    assert not np.array_equal(on[0], off[0]), "the Winograd path did not run"
