@@ -257,11 +257,14 @@ void correlate(const float* in, const float* U, float* out, const Corr& p, Epi&&
 }  // namespace
 
 bool winograd_applies(const ConvGeom& g, bool input_gradient) {
-  if (!g_enabled.load(std::memory_order_relaxed) || g.deep() || g.KH != 3 || g.KW != 3 ||
-      g.sh != 1 || g.sw != 1 || g.dh != 1 || g.dw != 1 || g.groups != 1 || g.pt < 0 ||
-      g.pt > 2 || g.pl < 0 || g.pl > 2 || g.C < kWinogradMinChannels ||
-      g.O < kWinogradMinChannels || g.N <= 0 || g.H <= 0 || g.W <= 0 || g.OH <= 0 ||
-      g.OW <= 0)
+  const bool geometry = !g.deep() && g.KH == 3 && g.KW == 3 && g.sh == 1 && g.sw == 1 &&
+                        g.dh == 1 && g.dw == 1 && g.groups == 1 && g.pt >= 0 && g.pt <= 2 &&
+                        g.pl >= 0 && g.pl <= 2 && g.N > 0 && g.H > 0 && g.W > 0 &&
+                        g.OH > 0 && g.OW > 0;
+  const bool channels =
+      g.C >= (input_gradient ? kWinogradMinGradChannels : kWinogradMinChannels) &&
+      g.O >= kWinogradMinChannels;
+  if (!g_enabled.load(std::memory_order_relaxed) || !geometry || !channels)
     return false;
   // Tiles of what this pass writes: the outputs, or the input gradient's H x W.
   const int64_t rows = input_gradient ? g.H : g.OH, cols = input_gradient ? g.W : g.OW;

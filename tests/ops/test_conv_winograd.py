@@ -1,5 +1,5 @@
-"""3x3 stride-1 convolutions on at least 16 channels, which run Winograd F(2x2, 3x3)
-(csrc/cpu/conv_winograd.cpp) forward and for the input gradient: against a NumPy float64
+"""3x3 stride-1 convolutions on at least 8 channels (16 input channels for the input
+gradient), which run Winograd F(2x2, 3x3) (csrc/cpu/conv_winograd.cpp): against a NumPy float64
 reference written tap by tap, and against the im2col + GEMM path (`_C._set_conv_winograd`).
 
 Tolerance: F(2x2, 3x3)'s transforms only add, subtract and halve, so its float32 error
@@ -62,25 +62,28 @@ def close(got, want, name):
     np.testing.assert_allclose(got, want, rtol=TOL, atol=TOL * scale, err_msg=name)
 
 
-# Each case takes the Winograd path in both passes (3x3, stride 1, C and O >= 16, >= 64
-# tiles, a multiply saving >= 1.25 over im2col): odd and even sizes (partial edge tiles),
-# valid and same, batch 1 (blocks of tile rows), C / O not multiples of 8 (scalar channel
-# tails), a map whose tiles need several blocks per sample, large values.
-CASES = [  # id, x shape, filters, padding, scale of x
-    ("w3_conv2", (4, 13, 13, 32), 64, "valid", 1.0),
-    ("same_even_c17_o19", (3, 12, 10, 17), 19, "same", 1.0),
-    ("valid_even", (4, 10, 12, 16), 24, "valid", 1.0),
-    ("batch1_same_odd", (1, 19, 17, 24), 20, "same", 1.0),
-    ("batch1_valid_odd", (1, 21, 15, 16), 40, "valid", 1.0),
-    ("wide_same", (2, 5, 40, 16), 16, "same", 1.0),
-    ("many_blocks_per_sample", (2, 20, 22, 96), 131, "same", 1.0),
-    ("large_values", (3, 11, 9, 20), 33, "same", 1e4),
+# Each case takes the Winograd path (3x3, stride 1, >= 64 tiles, a multiply saving >= 1.25
+# over im2col) forward, and for the input gradient where dx_winograd (C >= 16): odd and
+# even sizes (partial edge tiles), valid and same, batch 1 (blocks of tile rows), C / O
+# not multiples of 8 (scalar channel tails), a map whose tiles need several blocks per
+# sample, 8 filters on 40 channels (past the few-filter kernels' limit), large values.
+CASES = [  # id, x shape, filters, padding, scale of x, dx_winograd
+    ("w3_conv2", (4, 13, 13, 32), 64, "valid", 1.0, True),
+    ("same_even_c17_o19", (3, 12, 10, 17), 19, "same", 1.0, True),
+    ("valid_even", (4, 10, 12, 16), 24, "valid", 1.0, True),
+    ("batch1_same_odd", (1, 19, 17, 24), 20, "same", 1.0, True),
+    ("batch1_valid_odd", (1, 21, 15, 16), 40, "valid", 1.0, True),
+    ("wide_same", (2, 5, 40, 16), 16, "same", 1.0, True),
+    ("many_blocks_per_sample", (2, 20, 22, 96), 131, "same", 1.0, True),
+    ("filters8", (3, 12, 12, 40), 8, "same", 1.0, True),
+    ("c8_forward_only", (4, 13, 13, 8), 24, "valid", 1.0, False),
+    ("large_values", (3, 11, 9, 20), 33, "same", 1e4, True),
 ]
 
 
-@pytest.mark.parametrize("xs,o,padding,scale", [c[1:] for c in CASES],
+@pytest.mark.parametrize("xs,o,padding,scale,dx_winograd", [c[1:] for c in CASES],
                          ids=[c[0] for c in CASES])
-def test_forward_and_input_gradient(xs, o, padding, scale):
+def test_forward_and_input_gradient(xs, o, padding, scale, dx_winograd):
     x, k = _r(*xs, scale=scale), _r(3, 3, xs[-1], o, scale=0.1 * scale)
     n, h, wd, _ = xs
     w = _r(n, h, wd, o) if padding == "same" else _r(n, h - 2, wd - 2, o)
@@ -90,8 +93,9 @@ def test_forward_and_input_gradient(xs, o, padding, scale):
         close(a, b, name)
     # Rounding differs from im2col + GEMM's: evidence the Winograd kernels ran at all
     # (a dispatch rule that stopped taking these shapes would fail here, not pass quietly).
-    for name, a, b in zip(("out", "dx"), got, im2col_run(x, k, w, padding)):
-        assert not np.array_equal(a, b), f"{name}: the Winograd path did not run"
+    base = im2col_run(x, k, w, padding)
+    assert not np.array_equal(got[0], base[0]), "out: the Winograd path did not run"
+    assert np.array_equal(got[1], base[1]) != dx_winograd, "dx: unexpected path"
 
 
 @pytest.mark.parametrize("act", ["relu", "tanh", "softmax"])
@@ -119,17 +123,22 @@ def test_thread_counts(threads):
         close(a, b, name)
 
 
-def test_nan_reaches_exactly_the_outputs_that_read_it():
+def test_non_finite_values_reach_exactly_the_outputs_that_read_it():
     # The transforms mix a tile's pixels, yet each input pixel reaches only the outputs
     # whose window holds it (F(2, 3)'s corner pixels feed one output, the middle two both).
+    # An inf, though, may come out as NaN rather than inf: the transforms subtract pixels
+    # (inf - inf), where im2col only multiplies and adds.
     x = np.zeros((16, 6, 9, 16), np.float32)
     x[0, 2, 4, 1] = np.nan
+    x[1, 3, 7, 0] = np.inf
     out = np.asarray(ops.conv(x, np.ones((3, 3, 16, 16), np.float32), padding="same"))
-    expect = np.zeros((6, 9), bool)
-    expect[1:4, 3:6] = True
+    expect = np.zeros((2, 6, 9), bool)
+    expect[0, 1:4, 3:6] = True
+    expect[1, 2:5, 6:9] = True
     for o in (0, 15):
-        np.testing.assert_array_equal(np.isnan(out[0, :, :, o]), expect)
-    assert not np.isnan(out[1:]).any()
+        np.testing.assert_array_equal(~np.isfinite(out[:2, :, :, o]), expect)
+    assert np.isnan(out[0, 1:4, 3:6]).all()
+    assert np.isfinite(out[2:]).all()
 
 
 def test_small_maps_keep_im2col():
