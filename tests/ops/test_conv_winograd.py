@@ -178,3 +178,21 @@ def test_fit_on_the_fast_path_matches_im2col():
     for a, b in zip(on, off):
         close(a, b, "weights")
     assert not np.array_equal(on[0], off[0]), "the Winograd path did not run"
+
+
+@pytest.mark.parametrize("padding", ["valid", "same"])
+def test_conv_transpose(padding):
+    # A stride-1 3x3 transposed convolution's forward is conv_backward_input and its input
+    # gradient conv_forward: both take the Winograd kernels here.
+    x, k = _r(4, 9, 11, 24), _r(3, 3, 20, 24)
+    x64, k64 = x.astype(np.float64), k.astype(np.float64)
+    want = R.conv_transpose(x64, k64, padding=padding)
+    w = _r(*want.shape)
+    vx = ff.Variable(x)
+    with ff.GradientTape() as tape:
+        out = ops.conv_transpose(vx, k, padding=padding)
+        loss = ops.sum(ops.multiply(out, w))
+    close(np.asarray(out), want, "out")
+    # The adjoint of the adjoint: dx is the convolution of w with the same kernel.
+    close(np.asarray(tape.gradient(loss, vx)), R.conv(w.astype(np.float64), k64,
+                                                        padding=padding), "dx")
