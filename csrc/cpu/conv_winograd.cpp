@@ -30,7 +30,7 @@ constexpr int64_t kL = 8;  // floats per vector (one AVX2 register)
 // Floats of one block's transformed tiles V and products M (16 x tiles x (Ci + Co)):
 // 512 KiB, half the L2 of the EPYC cores we tune on, so the GEMMs' and the output
 // transform's reads of a block come from L2. (W3's conv2 ran within noise of this from
-// 2^15 to 2^19 floats: the GEMMs dominate, ~80% of a call's time.)
+// 2^15 to 2^19 floats: the GEMMs take most of a call, in perf.)
 constexpr int64_t kBlockBudget = int64_t{1} << 17;
 
 typedef float v8 __attribute__((vector_size(32)));
