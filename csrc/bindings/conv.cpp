@@ -29,6 +29,7 @@ PFF_BINDINGS(conv, 10) {
   m.def("conv_transpose_backward", &conv_transpose_backward, py::arg("dout"), py::arg("x"),
         py::arg("kernel"), py::arg("strides"), py::arg("pad_begin"), py::arg("dilation"),
         py::arg("need_dx"), py::arg("need_dkernel"), release());
+  m.def("_set_conv_winograd", &set_conv_winograd, py::arg("enabled"));
   m.def("max_pool_forward", &max_pool_forward, py::arg("x"), py::arg("pool_size"),
         py::arg("strides"), py::arg("pad_begin"), py::arg("pad_end"), release());
   m.def("max_pool_backward", &max_pool_backward, py::arg("dout"), py::arg("argmax"),

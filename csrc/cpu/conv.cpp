@@ -1,6 +1,7 @@
 // im2col / col2im convolution over the OpenBLAS GEMM, split over the pool by batch rows;
 // the fused forward's epilogue and its backward. Few-float patches run the direct
-// kernels of cpu/conv_patch.cpp, few filters per group those of cpu/conv_small.cpp.
+// kernels of cpu/conv_patch.cpp, few filters per group those of cpu/conv_small.cpp, and
+// 3x3 stride-1 convolutions on many channels Winograd's (cpu/conv_winograd.cpp).
 #include "cpu/conv.h"
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 #include "core/threads.h"
 #include "cpu/conv_detail.h"
 #include "cpu/conv_small.h"
+#include "cpu/conv_winograd.h"
 #include "cpu/dense.h"
 #include "cpu/gemm.h"
 #include "cpu/simd.h"
@@ -232,6 +234,8 @@ void conv_forward_fused(const float* x, const float* kernel, const float* bias,
     });
     return;
   }
+  if (winograd_applies(g, false))
+    return winograd_forward(x, kernel, bias, act, alpha, z, out, g);
   const bool pw = is_pointwise(g);
   const GemmDims d(g);
   by_rows(
@@ -326,6 +330,7 @@ void conv_backward_input(const float* dout, const float* kernel, float* dx,
                          const ConvGeom& g) {
   if (g.deep()) return deep_backward_input(dout, kernel, dx, g);
   if (conv_small_applies(g)) return conv_small_backward_input(dout, kernel, dx, g);
+  if (winograd_applies(g, true)) return winograd_backward_input(dout, kernel, dx, g);
   const bool pw = is_pointwise(g);
   const GemmDims d(g);
   by_rows(

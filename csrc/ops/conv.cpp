@@ -3,6 +3,7 @@
 
 #include "core/device.h"
 #include "cpu/conv.h"
+#include "cpu/conv_winograd.h"
 #include "ops/spatial_args.h"
 
 namespace pyfastfit {
@@ -265,5 +266,7 @@ std::tuple<Tensor, Tensor> conv_transpose_backward(const Tensor& dout, const Ten
         [&](float* dk) { cpu::conv_backward_kernel(x.f32(), dout.f32(), dk, g); });
   });
 }
+
+bool set_conv_winograd(bool enabled) { return cpu::set_winograd_enabled(enabled); }
 
 }  // namespace pyfastfit

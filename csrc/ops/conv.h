@@ -55,4 +55,8 @@ std::tuple<Tensor, Tensor> conv_transpose_backward(const Tensor& dout, const Ten
                                                    const Shape& dilation, bool need_dx,
                                                    bool need_dkernel);
 
+/** Enables (default) or disables the CPU's Winograd path for 3x3 stride-1 convolutions
+ *  and returns the previous setting (benchmarks and tests compare it with im2col). */
+bool set_conv_winograd(bool enabled);
+
 }  // namespace pyfastfit
