@@ -1,10 +1,10 @@
-"""A convolution read only by a max pooling (global, or windows over 8+ channels per
-group) runs as one fast-path node whose backward visits only the positions the maxima
-came from (cpu/conv_sparse.cpp): same weights, optimizer state, logs and predictions as
-the eager path's dense backward (to float32 round-off), over strides, padding,
-dilation, groups, activations, ties, overlapping and clipped windows, input gradients (a
-convolution or an embedding before it) and 1-D / 2-D / 3-D; and no folding where
-another layer reads the convolution or where the dense kernels are faster."""
+"""A convolution read only by a max pooling runs as one fast-path node: its backward
+visits only the positions the maxima came from (cpu/conv_sparse.cpp), or for filter
+groups of under 8 channels runs by blocks of samples held in cache (cpu/conv_pool.cpp).
+Same weights, optimizer state, logs and predictions as the eager path's unfused ops (to
+float32 round-off), over strides, padding, dilation, groups, activations, ties,
+overlapping and clipped windows, input gradients (a convolution or an embedding before
+it) and 1-D / 2-D / 3-D; and no folding where another layer reads the convolution."""
 
 import numpy as np
 import pytest
@@ -78,6 +78,16 @@ POOL_CASES = {
     "groups_strided_sigmoid": (
         (11, 9, 16), [lambda: K.Conv2D(6, 3, strides=2, groups=2, activation="sigmoid"),
                       lambda: K.MaxPooling2D((2, 1)), lambda: K.Flatten()]),
+    "few_channels_blocks": (  # W3's first layer: under 8 channels, by blocks of samples
+        (14, 14, 1), [lambda: K.Conv2D(6, 3, activation="relu"), lambda: K.MaxPooling2D(2),
+                      lambda: K.Flatten()]),
+    "few_channels_input_grad_gelu": (  # overlapping windows, z kept at the argmax
+        (12, 11, 3), [lambda: K.Conv2D(4, 3, activation="relu"),
+                      lambda: K.Conv2D(5, 2, padding="same", activation="gelu"),
+                      lambda: K.MaxPooling2D(3, strides=2), lambda: K.Flatten()]),
+    "few_channels_1d_same": (
+        (17, 2), [lambda: K.Conv1D(3, 4, strides=2, padding="same"),
+                  lambda: K.MaxPooling1D(2, padding="same"), lambda: K.Flatten()]),
     "conv1d_after_conv1d": (  # the input gradient reaches the first convolution
         (20, 9), [lambda: K.Conv1D(12, 3, activation="relu"),
                   lambda: K.Conv1D(5, 3, dilation_rate=2, activation="tanh"),
@@ -128,14 +138,6 @@ def test_text_cnn_embedding_conv_global_max():
 
     assert ("conv", "max") in _kinds(build())
     assert_same(*twin(build, lambda m: record(m, tokens, _labels(40), batch_size=16)))
-
-
-def test_windows_over_few_channels_stay_dense():
-    """Under 8 channels per group (W3's first layer reads one) the dense kernels are
-    faster than the sparse loops, so the pooling stays its own node."""
-    build = _model((10, 10, 3), lambda: K.Conv2D(4, 3, activation="relu"),
-                   lambda: K.MaxPooling2D(2), lambda: K.Flatten())
-    assert ("max_pool", None) in _kinds(build())
 
 
 def test_not_folded_where_another_layer_reads_the_conv():

@@ -14,6 +14,7 @@
 #include "core/check.h"
 #include "cpu/activation.h"
 #include "cpu/conv.h"
+#include "cpu/conv_pool.h"
 #include "cpu/conv_sparse.h"
 #include "cpu/pool.h"
 #include "cpu/reduce.h"
@@ -77,6 +78,9 @@ class ConvNode final : public Node {
         PFF_CHECK(v >= 1, "[program] a pooled ", spec_.kind, " node has a pool size < 1.");
       PFF_CHECK(pool_.pt >= 0 && pool_.pl >= 0, "[program] a pooled ", spec_.kind,
                 " node has negative pool padding.");
+      // Few channels per filter group: by blocks of samples on the dense kernels
+      // (cpu/conv_pool.h); otherwise the sparse backward over the argmax positions.
+      blocked_ = geom_.cg() < 8;
     }
     PFF_CHECK(in.size() == 1 && shape_numel(in[0]) == in_n_, "[program] ", spec_.kind,
               " node reads an input of shape ",
@@ -94,6 +98,11 @@ class ConvNode final : public Node {
   }
 
   void reserve(int64_t batch) override {
+    if (blocked_) {  // only the pooled values' argmax and z there
+      first_ = Tensor::empty({batch, width()}, DType::int32);
+      if (activation_backward_needs_input(act_)) pre_ = Tensor::empty({batch, width()});
+      return;
+    }
     // The pre-activation is kept only for activations whose backward reads it.
     if (activation_backward_needs_input(act_)) pre_ = Tensor::empty({batch, conv_out_});
     if (pooled_) full_ = Tensor::empty({batch, conv_out_});
@@ -106,6 +115,7 @@ class ConvNode final : public Node {
   }
 
   int64_t scratch_per_row() const override {
+    if (blocked_) return 2 * width();
     return (activation_backward_needs_input(act_) ? conv_out_ : 0) + (pooled_ ? conv_out_ : 0);
   }
 
@@ -115,6 +125,14 @@ class ConvNode final : public Node {
     g.N = rows;
     const float* x = in(p) + p.r0 * in_n_;
     float* y = out(p) + p.r0 * w;
+    if (blocked_) {
+      cpu::PoolGeom pg = pool_;
+      pg.N = rows;
+      cpu::conv_max_pool_forward(x, kernel(), bias(), act_, alpha_, y,
+                                 first_.data<int32_t>() + p.r0 * w,
+                                 has(pre_) ? pre_.f32() + p.r0 * w : nullptr, g, pg);
+      return;
+    }
     float* z = has(pre_) ? pre_.f32() + p.r0 * conv_out_ : nullptr;
     if (pooled_) {  // the two eager ops' kernels: the fused convolution, then the max
       float* full = full_.f32() + p.r0 * conv_out_;
@@ -158,7 +176,12 @@ class ConvNode final : public Node {
     float* db = bias() ? b.param_grad(1) : nullptr;
     float* dk = b.param_grad(0);
     float* dx = b.input_grad(0);
-    if (pooled_) {
+    if (blocked_) {
+      cpu::PoolGeom pg = pool_;
+      pg.N = b.batch;
+      cpu::conv_max_pool_backward(b.g, first_.data<int32_t>(), out(b), z, act_, alpha_, in(b),
+                                  kernel(), dk, db, dx, g, pg);
+    } else if (pooled_) {
       auto entries =
           windows_ ? cpu::max_pool_grad_entries(act_, alpha_, b.g, first_.data<int32_t>(),
                                                 full_.f32(), z, b.batch, pool_.OH * pool_.OW,
@@ -200,6 +223,7 @@ class ConvNode final : public Node {
   int64_t conv_out_ = 0;             // output values per sample before any pooling
   bool pooled_ = false;              // names["reduce"]: "max" or "max_pool"
   bool windows_ = false;             // "max_pool": windows pool_, else a global max
+  bool blocked_ = false;             // windows over few channels: cpu/conv_pool.h
   cpu::PoolGeom pool_{};
   Activation act_ = Activation::linear;
   float alpha_ = 0.f;

@@ -86,8 +86,10 @@ def _fuse_conv_pooling(nodes, outputs):
     it reads, where nothing else reads that convolution: the "conv" node takes the max
     itself (names["reduce"]) and its backward visits only the positions the maxima came
     from, instead of a gradient map that is zero elsewhere (W3's MaxPooling2D(2): three
-    positions in four; W4, a text CNN's last Conv1D: all but one per filter). The pooling
-    node becomes an identity of the pooled values, so indices stay put."""
+    positions in four; W4, a text CNN's last Conv1D: all but one per filter), or for
+    few channels per filter group runs by blocks of samples held in cache (W3's first
+    layer). The pooling node becomes an identity of the pooled values, so indices stay
+    put."""
     readers = {}
     for node in nodes:
         for i in node.inputs:
@@ -96,12 +98,6 @@ def _fuse_conv_pooling(nodes, outputs):
         if pool.kind == "global_pool" and pool.names.get("op") == "max":
             reduce, numbers = "max", {}
         elif pool.kind == "max_pool" and "depth" not in pool.numbers:  # 3-D: not yet
-            # A window's max leaves 1 / window of the positions, but the sparse loops run
-            # over a filter group's channels: below a vector of them the dense kernels win
-            # (W3's conv1 on one channel: 1.3 -> 6 ms).
-            conv = nodes[pool.inputs[0]]
-            if conv.kind != "conv" or conv.numbers["in"][2] / conv.numbers["groups"][0] < 8:
-                continue
             reduce = "max_pool"
             numbers = {"pool": pool.numbers["pool"], "pool_strides": pool.numbers["strides"],
                        "pool_pads": pool.numbers["pads"], "pool_out": pool.numbers["out"]}

@@ -1,0 +1,101 @@
+#include "cpu/conv_pool.h"
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "core/threads.h"
+#include "cpu/simd.h"
+
+namespace pyfastfit::cpu {
+
+namespace {
+
+/** dz (rows, positions, O) = 0 but for each window's argmax, which gets the window's
+ *  dzp (rows, windows, O) (added: overlapping windows can share one); db (nullable) +=
+ *  dzp summed per channel. */
+PFF_HOT void spread(const float* dzp, const int32_t* id, int64_t rows, int64_t windows,
+                    int64_t O, int64_t conv_out, float* dz, float* db) {
+  std::memset(dz, 0, sizeof(float) * rows * conv_out);
+  for (int64_t s = 0; s < rows; ++s) {
+    float* d = dz + s * conv_out;
+    for (int64_t q = 0; q < windows; ++q) {
+      const int64_t i = (s * windows + q) * O;
+      for (int64_t c = 0; c < O; ++c)
+        if (id[i + c] >= 0) d[id[i + c] * O + c] += dzp[i + c];
+      if (db)
+        for (int64_t c = 0; c < O; ++c) db[c] += dzp[i + c];
+    }
+  }
+}
+
+}  // namespace
+
+int64_t conv_pool_block(const ConvGeom& g) {
+  // A block's convolution output within ~256 KB (L2), W3's conv1: 3 samples.
+  return std::max<int64_t>(1, (int64_t{64} << 10) / std::max<int64_t>(g.positions() * g.O, 1));
+}
+
+void conv_max_pool_forward(const float* x, const float* kernel, const float* bias,
+                           Activation act, float alpha, float* out, int32_t* idx, float* z_at,
+                           const ConvGeom& g, const PoolGeom& pg) {
+  const int64_t bs = conv_pool_block(g), conv_out = g.positions() * g.O;
+  const int64_t pooled = pg.OH * pg.OW * g.O, in_n = g.in_sample();
+  const bool keep_z = z_at != nullptr;
+  std::vector<float> y(static_cast<size_t>(bs * conv_out)), z(keep_z ? y.size() : 0);
+  for (int64_t n0 = 0; n0 < g.N; n0 += bs) {
+    const int64_t nb = std::min(bs, g.N - n0);
+    ConvGeom gb = g;
+    gb.N = nb;
+    PoolGeom pb = pg;
+    pb.N = nb;
+    conv_forward_fused(x + n0 * in_n, kernel, bias, act, alpha, keep_z ? z.data() : nullptr,
+                       y.data(), gb);
+    int32_t* id = idx + n0 * pooled;
+    max_pool_forward(y.data(), out + n0 * pooled, id, pb);
+    if (!keep_z) continue;
+    float* za = z_at + n0 * pooled;
+    for (int64_t s = 0; s < nb; ++s)
+      for (int64_t k = 0; k < pooled / g.O; ++k)
+        for (int64_t c = 0; c < g.O; ++c) {
+          const int64_t i = (s * pooled / g.O + k) * g.O + c;
+          za[i] = id[i] < 0 ? 0.f : z[s * conv_out + id[i] * g.O + c];
+        }
+  }
+}
+
+void conv_max_pool_backward(const float* dout, const int32_t* idx, const float* out,
+                            const float* z_at, Activation act, float alpha, const float* x,
+                            const float* kernel, float* dkernel, float* dbias, float* dx,
+                            const ConvGeom& g, const PoolGeom& pg) {
+  const int64_t bs = conv_pool_block(g), conv_out = g.positions() * g.O;
+  const int64_t pooled = pg.OH * pg.OW * g.O, in_n = g.in_sample();
+  const int64_t blocks = (g.N + bs - 1) / bs, K = g.patch() * g.O;
+  std::vector<float> dk_part(static_cast<size_t>(blocks * K));
+  std::vector<float> db_part(static_cast<size_t>(dbias ? blocks * g.O : 0), 0.f);
+  parallel_for(blocks, 1, [&](int64_t b0, int64_t b1) {
+    std::vector<float> dzp(static_cast<size_t>(bs * pooled)), dz(static_cast<size_t>(bs * conv_out));
+    for (int64_t b = b0; b < b1; ++b) {
+      const int64_t n0 = b * bs, nb = std::min(bs, g.N - n0), m = nb * pooled;
+      const int32_t* id = idx + n0 * pooled;
+      // d loss / d z at the argmax positions, then spread into the block's output map.
+      activation_backward(act, dout + n0 * pooled, z_at ? z_at + n0 * pooled : nullptr,
+                          out + n0 * pooled, dzp.data(), 1, m, alpha);
+      spread(dzp.data(), id, nb, pooled / g.O, g.O, conv_out, dz.data(),
+             dbias ? db_part.data() + b * g.O : nullptr);
+      ConvGeom gb = g;
+      gb.N = nb;
+      conv_backward_kernel(dz.data(), x + n0 * in_n, dk_part.data() + b * K, gb);
+      if (dx) conv_backward_input(dz.data(), kernel, dx + n0 * in_n, gb);
+    }
+  });
+  std::fill(dkernel, dkernel + K, 0.f);
+  for (int64_t b = 0; b < blocks; ++b)
+    for (int64_t i = 0; i < K; ++i) dkernel[i] += dk_part[b * K + i];
+  if (!dbias) return;
+  std::fill(dbias, dbias + g.O, 0.f);
+  for (int64_t b = 0; b < blocks; ++b)
+    for (int64_t o = 0; o < g.O; ++o) dbias[o] += db_part[b * g.O + o];
+}
+
+}  // namespace pyfastfit::cpu
