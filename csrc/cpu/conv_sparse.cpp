@@ -99,25 +99,30 @@ std::vector<ConvGradEntry> global_max_grad_entries(
 
 std::vector<ConvGradEntry> max_pool_grad_entries(Activation act, float alpha,
                                                  const float* dpooled, const int32_t* idx,
-                                                 const float* y, const float* z, int64_t rows,
-                                                 int64_t pooled, int64_t positions,
+                                                 const float* pooled_out, const float* z_at,
+                                                 int64_t rows, int64_t windows,
                                                  int64_t channels) {
   // Blocks of samples in parallel, joined in order (the same list for any thread count).
+  // act' reads the pooled values (y at each argmax) and z there: no gather from the
+  // convolution's output.
   constexpr int64_t kRowBlock = 8;
-  const int64_t blocks = (rows + kRowBlock - 1) / kRowBlock;
+  const int64_t blocks = (rows + kRowBlock - 1) / kRowBlock, per_row = windows * channels;
   std::vector<std::vector<ConvGradEntry>> parts(static_cast<size_t>(blocks));
   parallel_for(blocks, 1, [&](int64_t b0, int64_t b1) {
+    std::vector<float> dz(static_cast<size_t>(kRowBlock * per_row));
     for (int64_t b = b0; b < b1; ++b) {
+      const int64_t r0 = b * kRowBlock, r1 = std::min(rows, r0 + kRowBlock);
+      const int64_t at = r0 * per_row, m = (r1 - r0) * per_row;
+      activation_backward(act, dpooled + at, z_at ? z_at + at : nullptr, pooled_out + at,
+                          dz.data(), 1, m, alpha);
       std::vector<ConvGradEntry>& e = parts[b];
-      const int64_t r1 = std::min(rows, (b + 1) * kRowBlock);
-      e.reserve(static_cast<size_t>((r1 - b * kRowBlock) * pooled * channels));
-      for (int64_t r = b * kRowBlock; r < r1; ++r)
-        for (int64_t q = 0; q < pooled; ++q)
+      e.reserve(static_cast<size_t>(m));
+      for (int64_t r = r0; r < r1; ++r)
+        for (int64_t q = 0; q < windows; ++q)
           for (int64_t c = 0; c < channels; ++c) {
-            const int64_t k = (r * pooled + q) * channels + c;
-            if (idx[k] >= 0 && dpooled[k] != 0.f) e.push_back({r, idx[k], c, dpooled[k]});
+            const int64_t k = (r * windows + q) * channels + c;
+            if (idx[k] >= 0 && dz[k - at] != 0.f) e.push_back({r, idx[k], c, dz[k - at]});
           }
-      through_activation(act, alpha, y, z, positions, channels, e);
     }
   });
   size_t total = 0;

@@ -38,15 +38,16 @@ std::vector<ConvGradEntry> global_max_grad_entries(
     const float* z, const int32_t* first, const int32_t* ties, int64_t rows,
     int64_t positions, int64_t channels);
 
-/** The nonzeros of d loss / d z for pooled = max pooling of y = act(z) (rows, positions,
- *  channels) with the forward's argmax idx (rows, pooled, channels; -1 for an empty
- *  window): dpooled goes to the argmax position (as max_pool_backward), then through act'
- *  as for global_max_grad_entries. Overlapping windows may list a position twice (their
- *  gradients add). Ordered by sample, pooled position, filter. */
+/** The nonzeros of d loss / d z for pooled_out = max pooling of act(z) over `windows`
+ *  windows per sample, with the forward's argmax idx (rows, windows, channels; -1 for an
+ *  empty window) and z_at = z at each argmax (nullable when act's backward reads only its
+ *  output, the pooled value): dpooled goes to the argmax position (as max_pool_backward)
+ *  through act'. Overlapping windows may list a position twice (their gradients add).
+ *  Ordered by sample, window, filter. */
 std::vector<ConvGradEntry> max_pool_grad_entries(Activation act, float alpha,
                                                  const float* dpooled, const int32_t* idx,
-                                                 const float* y, const float* z, int64_t rows,
-                                                 int64_t pooled, int64_t positions,
+                                                 const float* pooled_out, const float* z_at,
+                                                 int64_t rows, int64_t windows,
                                                  int64_t channels);
 
 /** dkernel (KD, KH, KW, C / groups, O), dbias (O, nullable) and dx (N, D, H, W, C,

@@ -78,8 +78,8 @@ class ConvNode final : public Node {
         PFF_CHECK(v >= 1, "[program] a pooled ", spec_.kind, " node has a pool size < 1.");
       PFF_CHECK(pool_.pt >= 0 && pool_.pl >= 0, "[program] a pooled ", spec_.kind,
                 " node has negative pool padding.");
-      // Few channels per filter group: by blocks of samples on the dense kernels
-      // (cpu/conv_pool.h); otherwise the sparse backward over the argmax positions.
+      // The forward runs by blocks of samples (cpu/conv_pool.h); the backward too for
+      // few channels per filter group, else sparse over the argmax positions.
       blocked_ = geom_.cg() < 8;
     }
     PFF_CHECK(in.size() == 1 && shape_numel(in[0]) == in_n_, "[program] ", spec_.kind,
@@ -98,7 +98,7 @@ class ConvNode final : public Node {
   }
 
   void reserve(int64_t batch) override {
-    if (blocked_) {  // only the pooled values' argmax and z there
+    if (windows_) {  // only the pooled values' argmax and z there
       first_ = Tensor::empty({batch, width()}, DType::int32);
       if (activation_backward_needs_input(act_)) pre_ = Tensor::empty({batch, width()});
       return;
@@ -115,7 +115,7 @@ class ConvNode final : public Node {
   }
 
   int64_t scratch_per_row() const override {
-    if (blocked_) return 2 * width();
+    if (windows_) return 2 * width();
     return (activation_backward_needs_input(act_) ? conv_out_ : 0) + (pooled_ ? conv_out_ : 0);
   }
 
@@ -125,7 +125,7 @@ class ConvNode final : public Node {
     g.N = rows;
     const float* x = in(p) + p.r0 * in_n_;
     float* y = out(p) + p.r0 * w;
-    if (blocked_) {
+    if (windows_) {
       cpu::PoolGeom pg = pool_;
       pg.N = rows;
       cpu::conv_max_pool_forward(x, kernel(), bias(), act_, alpha_, y,
@@ -137,12 +137,6 @@ class ConvNode final : public Node {
     if (pooled_) {  // the two eager ops' kernels: the fused convolution, then the max
       float* full = full_.f32() + p.r0 * conv_out_;
       cpu::conv_forward_fused(x, kernel(), bias(), act_, alpha_, z, full, g);
-      if (windows_) {
-        cpu::PoolGeom pg = pool_;
-        pg.N = rows;
-        cpu::max_pool_forward(full, y, first_.data<int32_t>() + p.r0 * w, pg);
-        return;
-      }
       cpu::reduce_f32(Reduce::max, full, y, rows, geom_.positions(), geom_.O);
       if (p.training)
         cpu::global_max_positions(full, y, first_.data<int32_t>() + p.r0 * geom_.O,
@@ -184,8 +178,8 @@ class ConvNode final : public Node {
     } else if (pooled_) {
       auto entries =
           windows_ ? cpu::max_pool_grad_entries(act_, alpha_, b.g, first_.data<int32_t>(),
-                                                full_.f32(), z, b.batch, pool_.OH * pool_.OW,
-                                                geom_.positions(), geom_.O)
+                                                out(b), z, b.batch, pool_.OH * pool_.OW,
+                                                geom_.O)
                    : cpu::global_max_grad_entries(
                          act_, alpha_, b.g, out(b), full_.f32(), z, first_.data<int32_t>(),
                          ties_.data<int32_t>(), b.batch, geom_.positions(), geom_.O);
@@ -223,7 +217,7 @@ class ConvNode final : public Node {
   int64_t conv_out_ = 0;             // output values per sample before any pooling
   bool pooled_ = false;              // names["reduce"]: "max" or "max_pool"
   bool windows_ = false;             // "max_pool": windows pool_, else a global max
-  bool blocked_ = false;             // windows over few channels: cpu/conv_pool.h
+  bool blocked_ = false;             // windows over few channels: dense backward by blocks
   cpu::PoolGeom pool_{};
   Activation act_ = Activation::linear;
   float alpha_ = 0.f;
