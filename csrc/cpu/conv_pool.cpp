@@ -11,22 +11,10 @@ namespace pyfastfit::cpu {
 
 namespace {
 
-/** dz (rows, positions, O) = 0 but for each window's argmax, which gets the window's
- *  dzp (rows, windows, O) (added: overlapping windows can share one); db (nullable) +=
- *  dzp summed per channel. */
-PFF_HOT void spread(const float* dzp, const int32_t* id, int64_t rows, int64_t windows,
-                    int64_t O, int64_t conv_out, float* dz, float* db) {
-  std::memset(dz, 0, sizeof(float) * rows * conv_out);
-  for (int64_t s = 0; s < rows; ++s) {
-    float* d = dz + s * conv_out;
-    for (int64_t q = 0; q < windows; ++q) {
-      const int64_t i = (s * windows + q) * O;
-      for (int64_t c = 0; c < O; ++c)
-        if (id[i + c] >= 0) d[id[i + c] * O + c] += dzp[i + c];
-      if (db)
-        for (int64_t c = 0; c < O; ++c) db[c] += dzp[i + c];
-    }
-  }
+/** db += dzp (rows of O) summed per channel. */
+PFF_HOT void add_columns(const float* dzp, int64_t rows, int64_t O, float* db) {
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < O; ++c) db[c] += dzp[r * O + c];
 }
 
 }  // namespace
@@ -74,15 +62,19 @@ void conv_max_pool_backward(const float* dout, const int32_t* idx, const float* 
   std::vector<float> dk_part(static_cast<size_t>(blocks * K));
   std::vector<float> db_part(static_cast<size_t>(dbias ? blocks * g.O : 0), 0.f);
   parallel_for(blocks, 1, [&](int64_t b0, int64_t b1) {
-    std::vector<float> dzp(static_cast<size_t>(bs * pooled)), dz(static_cast<size_t>(bs * conv_out));
+    std::vector<float> dzp(static_cast<size_t>(bs * pooled));
+    std::vector<float> dz(static_cast<size_t>(bs * conv_out));
     for (int64_t b = b0; b < b1; ++b) {
       const int64_t n0 = b * bs, nb = std::min(bs, g.N - n0), m = nb * pooled;
       const int32_t* id = idx + n0 * pooled;
       // d loss / d z at the argmax positions, then spread into the block's output map.
       activation_backward(act, dout + n0 * pooled, z_at ? z_at + n0 * pooled : nullptr,
                           out + n0 * pooled, dzp.data(), 1, m, alpha);
-      spread(dzp.data(), id, nb, pooled / g.O, g.O, conv_out, dz.data(),
-             dbias ? db_part.data() + b * g.O : nullptr);
+      // The pooling's own backward spreads them (one pass for windows that tile).
+      PoolGeom pb = pg;
+      pb.N = nb;
+      max_pool_backward(dzp.data(), id, dz.data(), pb);
+      if (dbias) add_columns(dzp.data(), m / g.O, g.O, db_part.data() + b * g.O);
       ConvGeom gb = g;
       gb.N = nb;
       conv_backward_kernel(dz.data(), x + n0 * in_n, dk_part.data() + b * K, gb);
