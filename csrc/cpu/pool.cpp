@@ -103,7 +103,8 @@ PFF_HOT void max_pool_forward_samples(const float* x, float* out, int32_t* idx, 
 /** Whether the windows never overlap and start at the origin (stride == pool size, no
  *  padding: the usual MaxPooling2D(2)), so each input position is in at most one window. */
 bool tiles(const PoolGeom& g) {
-  return g.KH >= 1 && g.KW >= 1 && g.KD >= 1 && g.sh == g.KH && g.sw == g.KW && g.sd == g.KD && g.pt == 0 && g.pl == 0 && g.pf == 0;
+  return g.KH >= 1 && g.KW >= 1 && g.KD >= 1 && g.sh == g.KH && g.sw == g.KW &&
+         g.sd == g.KD && g.pt == 0 && g.pl == 0 && g.pf == 0;
 }
 
 /** max_pool_backward for tiles(g): each window's positions are written once, dout where
