@@ -1,23 +1,12 @@
 #include "cpu/conv_pool.h"
 
 #include <algorithm>
-#include <cstring>
 #include <vector>
 
 #include "core/threads.h"
-#include "cpu/simd.h"
+#include "cpu/dense.h"
 
 namespace pyfastfit::cpu {
-
-namespace {
-
-/** db += dzp (rows of O) summed per channel. */
-PFF_HOT void add_columns(const float* dzp, int64_t rows, int64_t O, float* db) {
-  for (int64_t r = 0; r < rows; ++r)
-    for (int64_t c = 0; c < O; ++c) db[c] += dzp[r * O + c];
-}
-
-}  // namespace
 
 int64_t conv_pool_block(const ConvGeom& g) {
   // A block's convolution output within ~256 KB (L2), W3's conv1: 3 samples.
@@ -74,7 +63,7 @@ void conv_max_pool_backward(const float* dout, const int32_t* idx, const float* 
       PoolGeom pb = pg;
       pb.N = nb;
       max_pool_backward(dzp.data(), id, dz.data(), pb);
-      if (dbias) add_columns(dzp.data(), m / g.O, g.O, db_part.data() + b * g.O);
+      if (dbias) column_sums(dzp.data(), db_part.data() + b * g.O, m / g.O, g.O);
       ConvGeom gb = g;
       gb.N = nb;
       conv_backward_kernel(dz.data(), x + n0 * in_n, dk_part.data() + b * K, gb);
