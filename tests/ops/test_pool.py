@@ -110,6 +110,16 @@ def test_max_pool_backward_tiles_equal_the_scatter(shape, pool):
     assert np.count_nonzero(scatter) > 0
 
 
+def test_backward_kernel_rejects_windows_that_do_not_match():
+    from pyfastfit.core._c import _C
+    x = _C.from_numpy(np.ones((1, 4, 4, 2), np.float32))
+    out, idx = _C.max_pool_forward(x, [2, 2], [2, 2], [0, 0], [0, 0])
+    with pytest.raises(ValueError, match="not the pooling's output"):
+        _C.max_pool_backward(out, idx, [1, 4, 4, 2], [3, 3], [3, 3], [0, 0], [0, 0])
+    with pytest.raises(ValueError, match="pool_size must be positive"):
+        _C.max_pool_backward(out, idx, [1, 4, 4, 2], [0, 2], [2, 2], [0, 0], [0, 0])
+
+
 def test_backward_kernel_rejects_bad_indices():
     from pyfastfit.core._c import _C
     g = _C.from_numpy(np.ones((1, 2, 1), np.float32))
