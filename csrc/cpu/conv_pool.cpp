@@ -19,26 +19,32 @@ void conv_max_pool_forward(const float* x, const float* kernel, const float* bia
   const int64_t bs = conv_pool_block(g), conv_out = g.positions() * g.O;
   const int64_t pooled = pg.OH * pg.OW * g.O, in_n = g.in_sample();
   const bool keep_z = z_at != nullptr;
-  std::vector<float> y(static_cast<size_t>(bs * conv_out)), z(keep_z ? y.size() : 0);
-  for (int64_t n0 = 0; n0 < g.N; n0 += bs) {
-    const int64_t nb = std::min(bs, g.N - n0);
-    ConvGeom gb = g;
-    gb.N = nb;
-    PoolGeom pb = pg;
-    pb.N = nb;
-    conv_forward_fused(x + n0 * in_n, kernel, bias, act, alpha, keep_z ? z.data() : nullptr,
-                       y.data(), gb);
-    int32_t* id = idx + n0 * pooled;
-    max_pool_forward(y.data(), out + n0 * pooled, id, pb);
-    if (!keep_z) continue;
-    float* za = z_at + n0 * pooled;
-    for (int64_t s = 0; s < nb; ++s)
-      for (int64_t k = 0; k < pooled / g.O; ++k)
-        for (int64_t c = 0; c < g.O; ++c) {
-          const int64_t i = (s * pooled / g.O + k) * g.O + c;
-          za[i] = id[i] < 0 ? 0.f : z[s * conv_out + id[i] * g.O + c];
-        }
-  }
+  // Blocks in parallel, each convolved and pooled on one thread (the kernels' own
+  // parallel calls run serially inside): a block of a few samples split over the threads
+  // would leave one idle for part of it and hand work over twice per block.
+  const int64_t blocks = (g.N + bs - 1) / bs;
+  parallel_for(blocks, 1, [&](int64_t b0, int64_t b1) {
+    std::vector<float> y(static_cast<size_t>(bs * conv_out)), z(keep_z ? y.size() : 0);
+    for (int64_t b = b0; b < b1; ++b) {
+      const int64_t n0 = b * bs, nb = std::min(bs, g.N - n0);
+      ConvGeom gb = g;
+      gb.N = nb;
+      PoolGeom pb = pg;
+      pb.N = nb;
+      conv_forward_fused(x + n0 * in_n, kernel, bias, act, alpha, keep_z ? z.data() : nullptr,
+                         y.data(), gb);
+      int32_t* id = idx + n0 * pooled;
+      max_pool_forward(y.data(), out + n0 * pooled, id, pb);
+      if (!keep_z) continue;
+      float* za = z_at + n0 * pooled;
+      for (int64_t s = 0; s < nb; ++s)
+        for (int64_t k = 0; k < pooled / g.O; ++k)
+          for (int64_t c = 0; c < g.O; ++c) {
+            const int64_t i = (s * pooled / g.O + k) * g.O + c;
+            za[i] = id[i] < 0 ? 0.f : z[s * conv_out + id[i] * g.O + c];
+          }
+    }
+  });
 }
 
 void conv_max_pool_backward(const float* dout, const int32_t* idx, const float* out,

@@ -78,6 +78,11 @@ POOL_CASES = {
     "groups_strided_sigmoid": (
         (11, 9, 16), [lambda: K.Conv2D(6, 3, strides=2, groups=2, activation="sigmoid"),
                       lambda: K.MaxPooling2D((2, 1)), lambda: K.Flatten()]),
+    "many_filters_per_position": (  # over 64 entries per filter per tile and per position
+        (20, 18, 3), [lambda: K.Conv2D(8, 2, padding="same", activation="relu"),
+                      lambda: K.Conv2D(72, 3, padding="same", dilation_rate=(2, 1),
+                                       activation="relu"),
+                      lambda: K.MaxPooling2D(2), lambda: K.Flatten()]),
     "few_channels_blocks": (  # W3's first layer: under 8 channels, by blocks of samples
         (14, 14, 1), [lambda: K.Conv2D(6, 3, activation="relu"), lambda: K.MaxPooling2D(2),
                       lambda: K.Flatten()]),
@@ -119,6 +124,12 @@ def test_ties_split_the_gradient_as_eager():
     assert_same(fast, eager)
     linear = _model((8, 8, 2), lambda: K.Conv2D(3, 3), lambda: K.GlobalMaxPooling2D())
     assert_same(*twin(linear, lambda m: record(m, x, _labels(len(x)), batch_size=12)))
+    # 70 filters tied over the same interior positions: one position's entries come in
+    # more than one group of 64.
+    wide = _model((8, 8, 2), lambda: K.Conv2D(2, 1, kernel_initializer="ones"),
+                  lambda: K.Conv2D(70, 3, padding="same", kernel_initializer="ones"),
+                  lambda: K.GlobalMaxPooling2D(), optimizer="sgd")
+    assert_same(*twin(wide, lambda m: record(m, x, _labels(len(x)), batch_size=12)))
 
 
 def test_text_cnn_embedding_conv_global_max():
