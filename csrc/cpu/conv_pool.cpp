@@ -17,7 +17,7 @@ void conv_max_pool_forward(const float* x, const float* kernel, const float* bia
                            Activation act, float alpha, float* out, int32_t* idx, float* z_at,
                            const ConvGeom& g, const PoolGeom& pg) {
   const int64_t bs = conv_pool_block(g), conv_out = g.positions() * g.O;
-  const int64_t pooled = pg.OH * pg.OW * g.O, in_n = g.in_sample();
+  const int64_t pooled = pg.OD * pg.OH * pg.OW * g.O, in_n = g.in_sample();
   const bool keep_z = z_at != nullptr;
   // Blocks in parallel, each convolved and pooled on one thread (the kernels' own
   // parallel calls run serially inside): a block of a few samples split over the threads
@@ -52,7 +52,7 @@ void conv_max_pool_backward(const float* dout, const int32_t* idx, const float* 
                             const float* kernel, float* dkernel, float* dbias, float* dx,
                             const ConvGeom& g, const PoolGeom& pg) {
   const int64_t bs = conv_pool_block(g), conv_out = g.positions() * g.O;
-  const int64_t pooled = pg.OH * pg.OW * g.O, in_n = g.in_sample();
+  const int64_t pooled = pg.OD * pg.OH * pg.OW * g.O, in_n = g.in_sample();
   const int64_t blocks = (g.N + bs - 1) / bs, K = g.patch() * g.O;
   std::vector<float> dk_part(static_cast<size_t>(blocks * K));
   std::vector<float> db_part(static_cast<size_t>(dbias ? blocks * g.O : 0), 0.f);

@@ -4,7 +4,8 @@ groups of under 8 channels runs by blocks of samples held in cache (cpu/conv_poo
 Same weights, optimizer state, logs and predictions as the eager path's unfused ops (to
 float32 round-off), over strides, padding, dilation, groups, activations, ties,
 overlapping and clipped windows, input gradients (a convolution or an embedding before
-it) and 1-D / 2-D / 3-D; and no folding where another layer reads the convolution."""
+it) and 1-D / 2-D / 3-D (global and windowed); and no folding where another layer reads
+the convolution."""
 
 import numpy as np
 import pytest
@@ -93,6 +94,13 @@ POOL_CASES = {
     "few_channels_1d_same": (
         (17, 2), [lambda: K.Conv1D(3, 4, strides=2, padding="same"),
                   lambda: K.MaxPooling1D(2, padding="same"), lambda: K.Flatten()]),
+    "conv3d_pool3d": (  # blocked (4 samples a block), then sparse with an input gradient
+        (11, 11, 10, 2), [lambda: K.Conv3D(16, 2, activation="relu"),
+                          lambda: K.MaxPooling3D((2, 2, 2)),
+                          lambda: K.Conv3D(8, (2, 2, 1), padding="same", activation="elu"),
+                          lambda: K.MaxPooling3D((2, 2, 3), strides=(1, 2, 2),
+                                                 padding="same"),
+                          lambda: K.Flatten()]),
     "conv1d_after_conv1d": (  # the input gradient reaches the first convolution
         (20, 9), [lambda: K.Conv1D(12, 3, activation="relu"),
                   lambda: K.Conv1D(5, 3, dilation_rate=2, activation="tanh"),

@@ -5,7 +5,8 @@
 // of the convolution it describes (col2im), as ops.conv_transpose. Then the bias and the
 // activation; backward on the whole batch. A "conv" node with names["reduce"] = "max"
 // also takes the global max over positions of each filter, with "max_pool" a max pooling
-// ("pool", "pool_strides", "pool_pads", "pool_out": a MaxPooling layer), fused by the
+// ("pool", "pool_strides", "pool_pads", "pool_out", and "pool_depth" = (OD, KD, sd, pf)
+// after a 3-D convolution: a MaxPooling layer), fused by the
 // graph translation: its backward then visits only the positions the maxima came from
 // (cpu/conv_sparse.h).
 #include <algorithm>
@@ -63,8 +64,7 @@ class ConvNode final : public Node {
     channels_ = transpose ? geom_.C : geom_.O;
     auto reduce = spec_.names.find("reduce");
     if (reduce != spec_.names.end()) {
-      PFF_CHECK(!transpose && (reduce->second == "max" ||
-                               (reduce->second == "max_pool" && !geom_.deep())),
+      PFF_CHECK(!transpose && (reduce->second == "max" || reduce->second == "max_pool"),
                 "[program] ", spec_.kind, " node cannot reduce by '", reduce->second, "'.");
       pooled_ = true;
       windows_ = reduce->second == "max_pool";
@@ -78,6 +78,17 @@ class ConvNode final : public Node {
         PFF_CHECK(v >= 1, "[program] a pooled ", spec_.kind, " node has a pool size < 1.");
       PFF_CHECK(pool_.pt >= 0 && pool_.pl >= 0, "[program] a pooled ", spec_.kind,
                 " node has negative pool padding.");
+      // A 3-D pooling adds its depth (OD, KD, sd, pf) over the convolution's OD.
+      PFF_CHECK(spec_.numbers.count("pool_depth") == static_cast<size_t>(geom_.deep()),
+                "[program] a pooled ", spec_.kind, " node needs \"pool_depth\" exactly "
+                "when the convolution is 3-D.");
+      if (geom_.deep()) {
+        auto d = spec_.ints("pool_depth", 4);
+        pool_.D = geom_.OD, pool_.OD = d[0], pool_.KD = d[1], pool_.sd = d[2], pool_.pf = d[3];
+        PFF_CHECK(pool_.OD >= 1 && pool_.KD >= 1 && pool_.sd >= 1 && pool_.pf >= 0,
+                  "[program] a pooled ", spec_.kind, " node has a pool depth size or "
+                  "stride < 1 or negative padding.");
+      }
       // The forward runs by blocks of samples (cpu/conv_pool.h); the backward too for
       // few channels per filter group, else sparse over the argmax positions.
       blocked_ = geom_.cg() < 8;
@@ -87,7 +98,7 @@ class ConvNode final : public Node {
               shape_str(in.empty() ? std::vector<int64_t>{} : in[0]), "; expected ", in_n_,
               " values per sample.");
     conv_out_ = transpose ? conv_in : conv_out;
-    const int64_t pooled_width = windows_ ? pool_.OH * pool_.OW * geom_.O : geom_.O;
+    const int64_t pooled_width = windows_ ? pool_windows() * geom_.O : geom_.O;
     PFF_CHECK(spec_.width() == (pooled_ ? pooled_width : conv_out_), "[program] ", spec_.kind,
               " node's shape ", shape_str(spec_.shape), " does not hold its output.");
     check_kernel_and_bias(spec_, geom_.patch() * geom_.O, channels_);
@@ -178,7 +189,7 @@ class ConvNode final : public Node {
     } else if (pooled_) {
       auto entries =
           windows_ ? cpu::max_pool_grad_entries(act_, alpha_, b.g, first_.data<int32_t>(),
-                                                out(b), z, b.batch, pool_.OH * pool_.OW,
+                                                out(b), z, b.batch, pool_windows(),
                                                 geom_.O)
                    : cpu::global_max_grad_entries(
                          act_, alpha_, b.g, out(b), full_.f32(), z, first_.data<int32_t>(),
@@ -211,6 +222,9 @@ class ConvNode final : public Node {
  private:
   float* kernel() const { return spec_.params[0].weight.f32(); }
   float* bias() const { return spec_.params.size() > 1 ? spec_.params[1].weight.f32() : nullptr; }
+
+  /** Pooling windows per sample ("max_pool"). */
+  int64_t pool_windows() const { return pool_.OD * pool_.OH * pool_.OW; }
 
   cpu::ConvGeom geom_{};
   int64_t in_n_ = 0, channels_ = 1;  // input values per sample; output channels

@@ -82,14 +82,14 @@ def _add_calls(calls, shapes, index, state):
 
 
 def _fuse_conv_pooling(nodes, outputs):
-    """Folds each max pooling (global or windowed, 1-D / 2-D) into the convolution node
-    it reads, where nothing else reads that convolution: the "conv" node takes the max
-    itself (names["reduce"]) and its backward visits only the positions the maxima came
-    from, instead of a gradient map that is zero elsewhere (W3's MaxPooling2D(2): three
-    positions in four; W4, a text CNN's last Conv1D: all but one per filter), or for
-    few channels per filter group runs by blocks of samples held in cache (W3's first
-    layer). The pooling node becomes an identity of the pooled values, so indices stay
-    put."""
+    """Folds each max pooling (global or windowed, 1-D / 2-D / 3-D) into the convolution
+    node it reads, where nothing else reads that convolution: the "conv" node takes the
+    max itself (names["reduce"]) and its backward visits only the positions the maxima
+    came from, instead of a gradient map that is zero elsewhere (W3's MaxPooling2D(2):
+    three positions in four; W4, a text CNN's last Conv1D: all but one per filter), or
+    for few channels per filter group runs by blocks of samples held in cache (W3's
+    first layer). The pooling node becomes an identity of the pooled values, so indices
+    stay put."""
     readers = {}
     for node in nodes:
         for i in node.inputs:
@@ -97,16 +97,17 @@ def _fuse_conv_pooling(nodes, outputs):
     for j, pool in enumerate(nodes):
         if pool.kind == "global_pool" and pool.names.get("op") == "max":
             reduce, numbers = "max", {}
-        elif pool.kind == "max_pool" and "depth" not in pool.numbers:  # 3-D: not yet
+        elif pool.kind == "max_pool":
             reduce = "max_pool"
             numbers = {"pool": pool.numbers["pool"], "pool_strides": pool.numbers["strides"],
                        "pool_pads": pool.numbers["pads"], "pool_out": pool.numbers["out"]}
+            if "depth" in pool.numbers:  # (D, OD, KD, sd, pf): D is the conv's OD
+                numbers["pool_depth"] = pool.numbers["depth"][1:]
         else:
             continue
         i = pool.inputs[0]
         conv = nodes[i]
         if (conv.kind != "conv" or readers[i] != 1 or i in outputs
-                or (reduce == "max_pool" and "depth" in conv.numbers)
                 or conv.names.get("activation") in ("softmax", "log_softmax")
                 or conv.activity_l1 or conv.activity_l2):
             continue
