@@ -220,13 +220,13 @@ PFF_HOT void add_scaled_rows(float* __restrict r, const float* const* p, const f
   }
 }
 
-/** Where a patch's floats lie in its sample, for the dense case (one group, no dilation
- *  along the width): each (kd, kh) row of taps is KW * C consecutive floats of x, at
- *  `seg` from the patch's first float, and fills `len` consecutive floats of a patch row. */
+/** Where a patch's floats lie, for the dense case (one group, no dilation along the
+ *  width): the patch's (kd, kh) row of taps s is `len` = KW * C consecutive floats, at
+ *  in_x[s] from the patch's first float in x and at in_row[s] in a patch row. */
 struct PatchRows {
   bool dense = false;
   int64_t len = 0;
-  std::vector<int64_t> seg;
+  std::vector<int64_t> in_x, in_row;
 };
 
 PatchRows patch_rows(const ConvGeom& g) {
@@ -235,8 +235,10 @@ PatchRows patch_rows(const ConvGeom& g) {
   if (!r.dense) return r;
   r.len = g.KW * g.C;
   for (int64_t kd = 0; kd < g.KD; ++kd)
-    for (int64_t kh = 0; kh < g.KH; ++kh)
-      r.seg.push_back(((kd * g.dd * g.H) + kh * g.dh) * g.W * g.C);
+    for (int64_t kh = 0; kh < g.KH; ++kh) {
+      r.in_x.push_back(((kd * g.dd * g.H) + kh * g.dh) * g.W * g.C);
+      r.in_row.push_back(static_cast<int64_t>(r.in_row.size()) * r.len);
+    }
   return r;
 }
 
@@ -260,14 +262,14 @@ struct Gathered {
   int64_t k = 0;
 };
 
-/** dst(+ seg[s] for each segment) += the gathered rows (+ src_step * s) scaled. */
-void flush(Gathered& b, float* dst, bool dst_by_seg, const PatchRows& pr, int64_t src_step) {
+/** For each segment s of pr: dst + dst_off[s] += the gathered rows + src_off[s], scaled
+ *  (the kernel gradient reads patches and writes a row; the input gradient the reverse). */
+void flush(Gathered& b, float* dst, const std::vector<int64_t>& dst_off,
+           const std::vector<int64_t>& src_off, int64_t len) {
   const float* ptr[kGather];
-  for (size_t s = 0; s < pr.seg.size(); ++s) {
-    const int64_t src = dst_by_seg ? src_step * static_cast<int64_t>(s) : pr.seg[s];
-    for (int64_t i = 0; i < b.k; ++i) ptr[i] = b.at[i] + src;
-    float* r = dst + (dst_by_seg ? pr.seg[s] : pr.len * static_cast<int64_t>(s));
-    add_scaled_rows(r, ptr, b.dz, b.k, pr.len);
+  for (size_t s = 0; s < dst_off.size(); ++s) {
+    for (int64_t i = 0; i < b.k; ++i) ptr[i] = b.at[i] + src_off[s];
+    add_scaled_rows(dst + dst_off[s], ptr, b.dz, b.k, len);
   }
   b.k = 0;
 }
@@ -288,7 +290,7 @@ void kernel_grad_block(const ConvGradEntry* entries, const int64_t* list, int64_
   auto flush_all = [&] {
     for (int64_t o = o0; o < o1; ++o) {
       Gathered& b = bucket[static_cast<size_t>(o - o0)];
-      if (b.k) flush(b, dkt + o * P, false, pr, 0);
+      if (b.k) flush(b, dkt + o * P, pr.in_row, pr.in_x, pr.len);
     }
   };
   int64_t tile = -1;
@@ -306,7 +308,7 @@ void kernel_grad_block(const ConvGradEntry* entries, const int64_t* list, int64_
     Gathered& b = bucket[static_cast<size_t>(e.o - o0)];
     b.at[b.k] = x + e.n * ins + origin;
     b.dz[b.k] = e.dz;
-    if (++b.k == kGather) flush(b, dkt + e.o * P, false, pr, 0);
+    if (++b.k == kGather) flush(b, dkt + e.o * P, pr.in_row, pr.in_x, pr.len);
   }
   flush_all();
 }
@@ -343,9 +345,9 @@ void input_grad_sample(const ConvGradEntry* entries, int64_t b, int64_t e, const
       }
       rows.at[rows.k] = kt + en.o * P;
       rows.dz[rows.k] = en.dz;
-      if (++rows.k == kGather) flush(rows, ds + origin, true, pr, pr.len);
+      if (++rows.k == kGather) flush(rows, ds + origin, pr.in_x, pr.in_row, pr.len);
     }
-    if (rows.k) flush(rows, ds + origin, true, pr, pr.len);
+    if (rows.k) flush(rows, ds + origin, pr.in_x, pr.in_row, pr.len);
   }
 }
 
