@@ -5,14 +5,21 @@ Pipelines that start with `from_tensor_slices` keep working on row *indices* thr
 the whole arrays with one NumPy indexing call per array (a plain slice, so a view, when
 the rows are contiguous). No per-element Python runs for such pipelines. Anything after
 a `map` or `filter` runs element by element, as in `tf.data`.
-"""
 
-import itertools
-import math
+This module holds `Dataset` (the public methods) and its source `_TensorSlices`; the
+transformations are `Dataset` subclasses in transformations.py (index-level, batching)
+and element_transforms.py (map, filter, generators, zip), on the index-chunk helpers
+of index_chunks.py. Since they subclass `Dataset`, its methods import them when called.
+"""
 
 import numpy as np
 
 from pyfastfit.data import structure as _structure
+from pyfastfit.data.index_chunks import (  # noqa: F401 (also imported from here)
+    _as_index_array,
+    _buffer_shuffle,
+    _buffer_shuffle_chunks,
+)
 
 INFINITE_CARDINALITY = -1
 UNKNOWN_CARDINALITY = -2
@@ -110,6 +117,8 @@ class Dataset:
                 "`generator` must be a callable that returns an iterator. "
                 f"Received: {generator!r}"
             )
+        from pyfastfit.data.element_transforms import _FromGenerator
+
         return _FromGenerator(generator, tuple(args or ()))
 
     @staticmethod
@@ -132,6 +141,8 @@ class Dataset:
         for d in leaves:
             if not isinstance(d, Dataset):
                 raise TypeError(f"Dataset.zip expects Datasets. Received: {d!r}")
+        from pyfastfit.data.element_transforms import _Zip
+
         return _Zip(leaves, treedef)
 
     # -- transformations --------------------------------------------------------------
@@ -153,6 +164,8 @@ class Dataset:
             raise ValueError(
                 f"`buffer_size` must be >= 1. Received: buffer_size={buffer_size}"
             )
+        from pyfastfit.data.transformations import _Shuffle
+
         return _Shuffle(self, buffer_size, seed, reshuffle_each_iteration)
 
     def batch(self, batch_size, drop_remainder=False, num_parallel_calls=None,
@@ -168,10 +181,14 @@ class Dataset:
         batch_size = _check_count("batch_size", batch_size)
         if batch_size < 1:
             raise ValueError(f"`batch_size` must be >= 1. Received: batch_size={batch_size}")
+        from pyfastfit.data.transformations import _Batch
+
         return _Batch(self, batch_size, bool(drop_remainder))
 
     def unbatch(self):
         """Splits each element (a batch) back into its rows."""
+        from pyfastfit.data.transformations import _Unbatch
+
         return _Unbatch(self)
 
     def repeat(self, count=None):
@@ -180,16 +197,22 @@ class Dataset:
         count = _check_count("count", count, allow_none=True, allow_negative=True)
         if count is not None and count < -1:
             raise ValueError(f"`count` must be >= -1 or None. Received: count={count}")
+        from pyfastfit.data.transformations import _Repeat
+
         return _Repeat(self, None if count == -1 else count)
 
     def take(self, count):
         """Keeps at most the first `count` elements (-1: all)."""
         count = _check_count("count", count, allow_negative=True)
+        from pyfastfit.data.transformations import _Take
+
         return self if count == -1 else _Take(self, count)
 
     def skip(self, count):
         """Drops the first `count` elements (-1: all)."""
         count = _check_count("count", count, allow_negative=True)
+        from pyfastfit.data.transformations import _Skip
+
         return _Skip(self, count)
 
     def map(self, map_func, num_parallel_calls=None, deterministic=None, name=None):
@@ -202,23 +225,31 @@ class Dataset:
         """
         if not callable(map_func):
             raise TypeError(f"`map_func` must be callable. Received: {map_func!r}")
+        from pyfastfit.data.element_transforms import _Map
+
         return _Map(self, map_func)
 
     def filter(self, predicate):
         """Keeps the elements for which `predicate(element)` is true."""
         if not callable(predicate):
             raise TypeError(f"`predicate` must be callable. Received: {predicate!r}")
+        from pyfastfit.data.element_transforms import _Filter
+
         return _Filter(self, predicate)
 
     def enumerate(self, start=0):
         """Pairs each element with its position: `(index, element)`."""
         start = _check_count("start", start, allow_negative=True)
+        from pyfastfit.data.element_transforms import _Count
+
         return Dataset.zip(_Count(start), self)
 
     def prefetch(self, buffer_size):
         """Accepted for `tf.data` compatibility; elements are produced on demand, so this
         returns an equivalent dataset (`buffer_size` may be `AUTOTUNE`)."""
         _check_count("buffer_size", buffer_size, allow_negative=True)
+        from pyfastfit.data.transformations import _Prefetch
+
         return _Prefetch(self)
 
     def cache(self, filename=""):
@@ -276,6 +307,8 @@ class Dataset:
         in element order (an int64 array; it advances a shuffle's RNG exactly as
         iterating the pass would), `shuffled` whether passes may differ.
         """
+        from pyfastfit.data.transformations import _Batch, _Prefetch, _Shuffle
+
         ds = self
         while isinstance(ds, _Prefetch):
             ds = ds._parent
@@ -348,427 +381,3 @@ class _TensorSlices(Dataset):
         for chunk in self._index_chunks():
             for i in chunk:
                 yield self._gather(int(i))
-
-
-# -- index-level transformations (they keep working on row indices) -------------------
-
-
-class _Unary(Dataset):
-    def __init__(self, parent):
-        self._parent = parent
-
-    def _index_source(self):
-        return self._parent._index_source()
-
-    def _elements(self):
-        source = self._index_source()
-        if source is None:
-            return self._generic_elements()
-        return self._indexed_elements(source)
-
-    def _indexed_elements(self, source):
-        for chunk in self._index_chunks():
-            for i in chunk:
-                yield source._gather(int(i))
-
-
-def _chunk_len(chunk):
-    return len(chunk)
-
-
-def _cut_chunks(chunks, start, stop):
-    """Yields the part of a chunk stream between element positions [start, stop)."""
-    pos = 0
-    for chunk in chunks:
-        n = _chunk_len(chunk)
-        lo, hi = max(start - pos, 0), n if stop is None else min(stop - pos, n)
-        if lo < hi:
-            yield chunk[lo:hi]
-        pos += n
-        if stop is not None and pos >= stop:
-            return
-
-
-class _Take(_Unary):
-    def __init__(self, parent, count):
-        super().__init__(parent)
-        self._count = count
-
-    def cardinality(self):
-        n = self._parent.cardinality()
-        if n == UNKNOWN_CARDINALITY:
-            return UNKNOWN_CARDINALITY
-        return self._count if n == INFINITE_CARDINALITY else min(n, self._count)
-
-    def _index_chunks(self):
-        return _cut_chunks(self._parent._index_chunks(), 0, self._count)
-
-    def _generic_elements(self):
-        return itertools.islice(self._parent._elements(), self._count)
-
-
-class _Skip(_Unary):
-    def __init__(self, parent, count):
-        super().__init__(parent)
-        self._count = count
-
-    def cardinality(self):
-        n = self._parent.cardinality()
-        if n < 0:
-            return n
-        return 0 if self._count == -1 else max(n - self._count, 0)
-
-    def _index_chunks(self):
-        if self._count == -1:
-            return iter(())
-        return _cut_chunks(self._parent._index_chunks(), self._count, None)
-
-    def _generic_elements(self):
-        if self._count == -1:
-            return iter(())
-        return itertools.islice(self._parent._elements(), self._count, None)
-
-
-class _Repeat(_Unary):
-    def __init__(self, parent, count):
-        super().__init__(parent)
-        self._count = count
-
-    def cardinality(self):
-        n = self._parent.cardinality()
-        if self._count == 0 or n == 0:
-            return 0
-        if self._count is None:
-            return n if n == UNKNOWN_CARDINALITY else INFINITE_CARDINALITY
-        return n if n < 0 else n * self._count
-
-    def _rounds(self):
-        return itertools.count() if self._count is None else range(self._count)
-
-    def _index_chunks(self):
-        for _ in self._rounds():
-            empty = True
-            for chunk in self._parent._index_chunks():
-                empty = False
-                yield chunk
-            if empty:
-                return
-
-    def _generic_elements(self):
-        for _ in self._rounds():
-            empty = True
-            for element in self._parent._elements():
-                empty = False
-                yield element
-            if empty:
-                return
-
-
-class _Prefetch(_Unary):
-    def cardinality(self):
-        return self._parent.cardinality()
-
-    def _index_chunks(self):
-        return self._parent._index_chunks()
-
-    def _generic_elements(self):
-        return self._parent._elements()
-
-
-class _Shuffle(_Unary):
-    def __init__(self, parent, buffer_size, seed, reshuffle_each_iteration):
-        super().__init__(parent)
-        self._buffer_size = buffer_size
-        if seed is None:
-            seed = int(np.random.randint(0, 2**31 - 1))
-        self._seed = _check_count("seed", seed)
-        self._reshuffle = bool(reshuffle_each_iteration)
-        self._rng = np.random.default_rng(self._seed)
-
-    def cardinality(self):
-        return self._parent.cardinality()
-
-    def _new_rng(self):
-        return self._rng if self._reshuffle else np.random.default_rng(self._seed)
-
-    def _index_chunks(self):
-        rng = self._new_rng()
-        n = self._parent.cardinality()
-        if 0 <= n <= self._buffer_size:
-            # The whole pass fits in the buffer: a uniform permutation, in one call.
-            idx = np.concatenate(
-                [_as_index_array(c) for c in self._parent._index_chunks()]
-                or [np.empty(0, np.int64)]
-            )
-            if len(idx):
-                yield idx[rng.permutation(len(idx))]
-            return
-        yield from _buffer_shuffle_chunks(
-            self._parent._index_chunks(), self._buffer_size, rng
-        )
-
-    def _generic_elements(self):
-        rng = self._new_rng()
-        yield from _buffer_shuffle(self._parent._elements(), self._buffer_size, rng)
-
-
-def _buffer_shuffle(items, buffer_size, rng):
-    """tf.data's shuffle: fill a buffer, then repeatedly emit a random slot and refill it."""
-    buffer = []
-    draws = iter(())
-    for item in items:
-        if len(buffer) < buffer_size:
-            buffer.append(item)
-            continue
-        j = next(draws, None)
-        if j is None:
-            draws = iter(rng.integers(0, buffer_size, size=4096).tolist())
-            j = next(draws)
-        yield buffer[j]
-        buffer[j] = item
-    for j in rng.permutation(len(buffer)).tolist():
-        yield buffer[j]
-
-
-def _buffer_shuffle_chunks(chunks, buffer_size, rng, out_chunk=4096):
-    """`_buffer_shuffle` over row indices, emitted as int64 array chunks.
-
-    Vectorized, with the same random draws (blocks of 4096 slots) and the same output
-    order as the element-by-element `_buffer_shuffle`: within a run of draws, the row
-    emitted for slot `j` is the one the previous draw of `j` in the run put there, or
-    the buffer's row for `j` before the run.
-    """
-    buffer = np.empty(buffer_size, np.int64)
-    filled = 0
-    draws, pos = np.empty(0, np.int64), 0
-    out, nout = [], 0
-    for chunk in chunks:
-        items = _as_index_array(chunk)
-        start = 0
-        if filled < buffer_size:
-            take = min(buffer_size - filled, len(items))
-            buffer[filled:filled + take] = items[:take]
-            filled += take
-            start = take
-        while start < len(items):
-            if pos == len(draws):
-                draws, pos = rng.integers(0, buffer_size, size=4096), 0
-            n = min(len(draws) - pos, len(items) - start)
-            slots = draws[pos:pos + n]
-            new = items[start:start + n]
-            pos += n
-            start += n
-            emitted = buffer[slots]
-            # A stable sort groups the draws of each slot in draw order (radix sort for
-            # 16-bit keys).
-            order = np.argsort(slots.astype(np.uint16) if buffer_size <= 65536 else slots,
-                               kind="stable")
-            same = slots[order[1:]] == slots[order[:-1]]
-            emitted[order[1:][same]] = new[order[:-1][same]]
-            last = np.ones(n, bool)
-            last[:-1] = ~same
-            buffer[slots[order[last]]] = new[order[last]]
-            out.append(emitted)
-            nout += n
-            if nout >= out_chunk:
-                flat = np.concatenate(out) if len(out) > 1 else out[0]
-                for s in range(0, nout - out_chunk + 1, out_chunk):
-                    yield flat[s:s + out_chunk]
-                rest = nout % out_chunk
-                out, nout = ([flat[nout - rest:]] if rest else []), rest
-    tail = buffer[:filled][rng.permutation(filled)] if filled else np.empty(0, np.int64)
-    flat = np.concatenate(out + [tail])
-    for s in range(0, len(flat), out_chunk):
-        yield flat[s:s + out_chunk]
-
-
-# -- batching ---------------------------------------------------------------------------
-
-
-def _batch_index_chunks(chunks, batch_size, drop_remainder):
-    """Regroups a stream of index chunks into chunks of exactly `batch_size` indices
-    (a `range` when contiguous), the last one possibly shorter."""
-    pending, npending = [], 0
-    for chunk in chunks:
-        start, n = 0, _chunk_len(chunk)
-        if npending:
-            need = batch_size - npending
-            piece = chunk[:need]
-            pending.append(piece)
-            npending += _chunk_len(piece)
-            start = _chunk_len(piece)
-            if npending < batch_size:
-                continue
-            yield _join(pending)
-            pending, npending = [], 0
-        while n - start >= batch_size:
-            yield chunk[start:start + batch_size]
-            start += batch_size
-        if start < n:
-            pending, npending = [chunk[start:]], n - start
-    if npending and not drop_remainder:
-        yield _join(pending)
-
-
-def _join(pieces):
-    if len(pieces) == 1:
-        return pieces[0]
-    if all(isinstance(p, range) for p in pieces) and all(
-        a.stop == b.start for a, b in zip(pieces, pieces[1:])
-    ):
-        return range(pieces[0].start, pieces[-1].stop)
-    return np.concatenate([_as_index_array(p) for p in pieces])
-
-
-def _as_index_array(chunk):
-    if isinstance(chunk, range):
-        return np.arange(chunk.start, chunk.stop, chunk.step, dtype=np.int64)
-    return np.asarray(chunk, dtype=np.int64)
-
-
-class _Batch(Dataset):
-    def __init__(self, parent, batch_size, drop_remainder):
-        self._parent = parent
-        self._batch_size = batch_size
-        self._drop_remainder = drop_remainder
-
-    def cardinality(self):
-        n = self._parent.cardinality()
-        if n < 0:
-            return n
-        if self._drop_remainder:
-            return n // self._batch_size
-        return math.ceil(n / self._batch_size)
-
-    def _elements(self):
-        source = self._parent._index_source()
-        if source is not None:
-            for idx in _batch_index_chunks(
-                self._parent._index_chunks(), self._batch_size, self._drop_remainder
-            ):
-                yield source._gather(idx)
-            return
-        batch = []
-        for element in self._parent._elements():
-            batch.append(element)
-            if len(batch) == self._batch_size:
-                yield _stack(batch)
-                batch = []
-        if batch and not self._drop_remainder:
-            yield _stack(batch)
-
-
-def _stack(elements):
-    leaves0, treedef = _structure.flatten(elements[0])
-    columns = [[] for _ in leaves0]
-    for element in elements:
-        leaves, td = _structure.flatten(element)
-        if td != treedef:
-            raise ValueError(
-                "Cannot batch elements with different structures: "
-                f"{elements[0]!r} and {element!r}"
-            )
-        for col, leaf in zip(columns, leaves):
-            col.append(leaf)
-    try:
-        stacked = [np.stack(col) for col in columns]
-    except ValueError as e:
-        raise ValueError(
-            f"Cannot batch elements whose arrays have different shapes: {e}"
-        ) from None
-    return _structure.unflatten(treedef, stacked)
-
-
-class _Unbatch(Dataset):
-    def __init__(self, parent):
-        self._parent = parent
-
-    def cardinality(self):
-        n = self._parent.cardinality()
-        return n if n in (0, INFINITE_CARDINALITY) else UNKNOWN_CARDINALITY
-
-    def _elements(self):
-        for element in self._parent._elements():
-            leaves, treedef = _structure.flatten(element)
-            if not leaves:
-                continue
-            for row in range(len(leaves[0])):
-                yield _structure.unflatten(treedef, [leaf[row] for leaf in leaves])
-
-
-# -- element-level transformations ------------------------------------------------------
-
-
-def _call(fn, element):
-    if isinstance(element, tuple) and not hasattr(element, "_fields"):
-        return fn(*element)
-    return fn(element)
-
-
-class _Map(Dataset):
-    def __init__(self, parent, fn):
-        self._parent = parent
-        self._fn = fn
-
-    def cardinality(self):
-        return self._parent.cardinality()
-
-    def _elements(self):
-        for element in self._parent._elements():
-            yield _normalize(_call(self._fn, element))
-
-
-class _Filter(Dataset):
-    def __init__(self, parent, predicate):
-        self._parent = parent
-        self._predicate = predicate
-
-    def cardinality(self):
-        n = self._parent.cardinality()
-        return n if n in (0, INFINITE_CARDINALITY) else UNKNOWN_CARDINALITY
-
-    def _elements(self):
-        for element in self._parent._elements():
-            if bool(_structure.to_numpy(_call(self._predicate, element))):
-                yield element
-
-
-class _FromGenerator(Dataset):
-    def __init__(self, generator, args):
-        self._generator = generator
-        self._args = args
-
-    def cardinality(self):
-        return UNKNOWN_CARDINALITY
-
-    def _elements(self):
-        for element in self._generator(*self._args):
-            yield _normalize(element)
-
-
-class _Zip(Dataset):
-    def __init__(self, datasets, treedef):
-        self._datasets = datasets
-        self._treedef = treedef
-
-    def cardinality(self):
-        ns = [d.cardinality() for d in self._datasets]
-        finite = [n for n in ns if n >= 0]
-        if finite:
-            return min(finite)
-        return UNKNOWN_CARDINALITY if UNKNOWN_CARDINALITY in ns else INFINITE_CARDINALITY
-
-    def _elements(self):
-        for elements in zip(*(d._elements() for d in self._datasets)):
-            yield _structure.unflatten(self._treedef, elements)
-
-
-class _Count(Dataset):
-    def __init__(self, start):
-        self._start = start
-
-    def cardinality(self):
-        return INFINITE_CARDINALITY
-
-    def _elements(self):
-        return (np.int64(i) for i in itertools.count(self._start))
