@@ -58,7 +58,7 @@ constexpr auto kCallerYield = std::chrono::microseconds(1000);
 // 0.26-0.40 s on one thread). After a second miss in a row the pool runs callers' jobs
 // serially (same chunks, same results) for kSerialMin, doubling with each further miss up
 // to kSerialMin << kSerialMaxShift; a job the workers helped with on time halves it back
-// (and a lone miss between helped jobs changes nothing). A worker that
+// (and a lone miss between helped jobs changes nothing). A worker that was awake and
 // ran a chunk on the caller's CPU (the other cores busy) counts as a miss too.
 constexpr auto kLateSlack = std::chrono::microseconds(50);
 constexpr auto kSerialMin = std::chrono::milliseconds(2);
@@ -169,10 +169,15 @@ class Pool {
     }
     const auto t_end = std::chrono::steady_clock::now();
     // A job the caller ran alone in under kLateSlack says nothing (an idle worker takes
-    // that long to wake up); one it ran alone for longer had no worker to help.
+    // that long to wake up); one it ran alone for longer had no worker to help. A worker
+    // this job woke from sleep may start on the caller's CPU (the scheduler wakes a
+    // thread near its waker) and move off soon after: that says nothing about the other
+    // cores either (it made eager ops that sleep between calls, e.g. W3's Winograd conv
+    // in bench_conv.py, run serially in one process of three); a worker that was awake
+    // and still shared the caller's CPU does count.
     const bool alone = by_caller == chunks;
-    if (shared_cpu_.load(std::memory_order_relaxed) || (alone && own >= kLateSlack) ||
-        t_end - t_own > own + kLateSlack) {
+    const bool shared = shared_cpu_.load(std::memory_order_relaxed) && sleeping == 0;
+    if (shared || (alone && own >= kLateSlack) || t_end - t_own > own + kLateSlack) {
       // One miss among helped jobs is noise (a worker woken late); two in a row are not.
       misses_ = std::min(misses_ + 1, kSerialMaxShift + 1);
       if (misses_ >= 2) serial_until_ = t_end + kSerialMin * (1 << (misses_ - 2));
