@@ -34,6 +34,20 @@ def numeric_grad(f64, args, i, eps=1e-3):
     return g, w
 
 
+def grad_check(fn, ref, x, atol=2e-3, rtol=2e-3):
+    """Tape gradient of sum(fn(x) * w) vs central differences of the float64 reference
+    (one float argument; `check_op` handles several)."""
+    x = np.asarray(x, np.float32)
+    num, w = numeric_grad(ref, [x], 0)
+    v = ff.Variable(x)
+    with ff.GradientTape() as tape:
+        y = fn(v)
+    assert y.shape == np.shape(ref(x.astype(np.float64)))
+    g = tape.gradient(y, v, output_gradients=np.asarray(w, np.float32).reshape(y.shape))
+    assert g is not None
+    np.testing.assert_allclose(np.asarray(g), num, atol=atol, rtol=rtol)
+
+
 def check_op(fn, ref, args, atol=1e-5, rtol=1e-5, grad=True, grad_atol=2e-3,
              grad_rtol=2e-3, grad_args=None):
     """Checks `fn` (pyfastfit, float32) against `ref` (NumPy, float64).

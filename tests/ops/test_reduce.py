@@ -5,19 +5,7 @@ import pytest
 
 import pyfastfit as ff
 from pyfastfit import ops
-from tests.helpers import numeric_grad
-
-
-def grad_check(fn, ref, x, atol=2e-3, rtol=2e-3):
-    """Tape gradient of sum(fn(x) * w) vs central differences of the float64 reference."""
-    x = np.asarray(x, np.float32)
-    num, w = numeric_grad(ref, [x], 0)
-    v = ff.Variable(x)
-    with ff.GradientTape() as tape:
-        y = fn(v)
-    g = tape.gradient(y, v, output_gradients=np.asarray(w, np.float32).reshape(y.shape))
-    assert g is not None
-    np.testing.assert_allclose(np.asarray(g), num, atol=atol, rtol=rtol)
+from tests.helpers import grad_check
 
 
 SHAPES_AXES = [
