@@ -101,6 +101,9 @@ POOL_CASES = {
                           lambda: K.MaxPooling3D((2, 2, 3), strides=(1, 2, 2),
                                                  padding="same"),
                           lambda: K.Flatten()]),
+    "conv3d_one_depth_slice": (  # 3-D layers over a depth of 1: a 2-D geometry
+        (1, 9, 8, 8), [lambda: K.Conv3D(4, (1, 3, 3), activation="relu"),
+                       lambda: K.MaxPooling3D((1, 2, 2)), lambda: K.Flatten()]),
     "conv1d_after_conv1d": (  # the input gradient reaches the first convolution
         (20, 9), [lambda: K.Conv1D(12, 3, activation="relu"),
                   lambda: K.Conv1D(5, 3, dilation_rate=2, activation="tanh"),

@@ -78,11 +78,12 @@ class ConvNode final : public Node {
         PFF_CHECK(v >= 1, "[program] a pooled ", spec_.kind, " node has a pool size < 1.");
       PFF_CHECK(pool_.pt >= 0 && pool_.pl >= 0, "[program] a pooled ", spec_.kind,
                 " node has negative pool padding.");
-      // A 3-D pooling adds its depth (OD, KD, sd, pf) over the convolution's OD.
-      PFF_CHECK(spec_.numbers.count("pool_depth") == static_cast<size_t>(geom_.deep()),
-                "[program] a pooled ", spec_.kind, " node needs \"pool_depth\" exactly "
-                "when the convolution is 3-D.");
-      if (geom_.deep()) {
+      // A 3-D pooling adds its depth (OD, KD, sd, pf) over the convolution's OD (a
+      // Conv3D over one depth slice is not deep() but still has one).
+      const bool pool_depth = spec_.numbers.count("pool_depth") != 0;
+      PFF_CHECK(pool_depth || !geom_.deep(), "[program] a pooled ", spec_.kind,
+                " node over a 3-D convolution needs \"pool_depth\".");
+      if (pool_depth) {
         auto d = spec_.ints("pool_depth", 4);
         pool_.D = geom_.OD, pool_.OD = d[0], pool_.KD = d[1], pool_.sd = d[2], pool_.pf = d[3];
         PFF_CHECK(pool_.OD >= 1 && pool_.KD >= 1 && pool_.sd >= 1 && pool_.pf >= 0,
