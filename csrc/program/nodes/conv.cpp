@@ -5,10 +5,9 @@
 // of the convolution it describes (col2im), as ops.conv_transpose. Then the bias and the
 // activation; backward on the whole batch. A "conv" node with names["reduce"] = "max"
 // also takes the global max over positions of each filter, with "max_pool" a max pooling
-// ("pool", "pool_strides", "pool_pads", "pool_out", and "pool_depth" = (OD, KD, sd, pf)
-// after a 3-D convolution: a MaxPooling layer), fused by the
-// graph translation: its backward then visits only the positions the maxima came from
-// (cpu/conv_sparse.h).
+// (the MaxPooling node's window numbers with a "pool_" prefix, pool_geometry.h), fused
+// by the graph translation: its backward then visits only the positions the maxima came
+// from (cpu/conv_sparse.h).
 #include <algorithm>
 #include <cstring>
 
@@ -20,6 +19,7 @@
 #include "cpu/pool.h"
 #include "cpu/reduce.h"
 #include "program/node.h"
+#include "program/nodes/pool_geometry.h"
 #include "program/node_helpers.h"
 
 namespace pyfastfit::program {
@@ -70,26 +70,10 @@ class ConvNode final : public Node {
       windows_ = reduce->second == "max_pool";
     }
     if (windows_) {
-      auto k = spec_.ints("pool", 2), st = spec_.ints("pool_strides", 2),
-           pad = spec_.ints("pool_pads", 2), o = spec_.ints("pool_out", 2);
-      pool_ = cpu::PoolGeom{0, geom_.OH, geom_.OW, geom_.O, o[0], o[1], k[0], k[1],
-                            st[0], st[1], pad[0], pad[1]};
-      for (int64_t v : {pool_.OH, pool_.OW, pool_.KH, pool_.KW, pool_.sh, pool_.sw})
-        PFF_CHECK(v >= 1, "[program] a pooled ", spec_.kind, " node has a pool size < 1.");
-      PFF_CHECK(pool_.pt >= 0 && pool_.pl >= 0, "[program] a pooled ", spec_.kind,
-                " node has negative pool padding.");
-      // A 3-D pooling adds its depth (OD, KD, sd, pf) over the convolution's OD (a
-      // Conv3D over one depth slice is not deep() but still has one).
-      const bool pool_depth = spec_.numbers.count("pool_depth") != 0;
-      PFF_CHECK(pool_depth || !geom_.deep(), "[program] a pooled ", spec_.kind,
-                " node over a 3-D convolution needs \"pool_depth\".");
-      if (pool_depth) {
-        auto d = spec_.ints("pool_depth", 4);
-        pool_.D = geom_.OD, pool_.OD = d[0], pool_.KD = d[1], pool_.sd = d[2], pool_.pf = d[3];
-        PFF_CHECK(pool_.OD >= 1 && pool_.KD >= 1 && pool_.sd >= 1 && pool_.pf >= 0,
-                  "[program] a pooled ", spec_.kind, " node has a pool depth size or "
-                  "stride < 1 or negative padding.");
-      }
+      // The pooling's windows over this convolution's output (a 3-D one's depth too).
+      pool_ = pool_windows(spec_, "pool_", geom_.OH, geom_.OW, geom_.O);
+      PFF_CHECK(pool_.D == geom_.OD, "[program] a pooled ", spec_.kind, " node pools a "
+                "depth of ", pool_.D, " over a convolution output of depth ", geom_.OD, ".");
       // The forward runs by blocks of samples (cpu/conv_pool.h); the backward too for
       // few channels per filter group, else sparse over the argmax positions.
       blocked_ = geom_.cg() < 8;
@@ -99,7 +83,7 @@ class ConvNode final : public Node {
               shape_str(in.empty() ? std::vector<int64_t>{} : in[0]), "; expected ", in_n_,
               " values per sample.");
     conv_out_ = transpose ? conv_in : conv_out;
-    const int64_t pooled_width = windows_ ? pool_windows() * geom_.O : geom_.O;
+    const int64_t pooled_width = windows_ ? windows_per_sample() * geom_.O : geom_.O;
     PFF_CHECK(spec_.width() == (pooled_ ? pooled_width : conv_out_), "[program] ", spec_.kind,
               " node's shape ", shape_str(spec_.shape), " does not hold its output.");
     check_kernel_and_bias(spec_, geom_.patch() * geom_.O, channels_);
@@ -190,7 +174,7 @@ class ConvNode final : public Node {
     } else if (pooled_) {
       auto entries =
           windows_ ? cpu::max_pool_grad_entries(act_, alpha_, b.g, first_.data<int32_t>(),
-                                                out(b), z, b.batch, pool_windows(),
+                                                out(b), z, b.batch, windows_per_sample(),
                                                 geom_.O)
                    : cpu::global_max_grad_entries(
                          act_, alpha_, b.g, out(b), full_.f32(), z, first_.data<int32_t>(),
@@ -225,7 +209,7 @@ class ConvNode final : public Node {
   float* bias() const { return spec_.params.size() > 1 ? spec_.params[1].weight.f32() : nullptr; }
 
   /** Pooling windows per sample ("max_pool"). */
-  int64_t pool_windows() const { return pool_.OD * pool_.OH * pool_.OW; }
+  int64_t windows_per_sample() const { return pool_.OD * pool_.OH * pool_.OW; }
 
   cpu::ConvGeom geom_{};
   int64_t in_n_ = 0, channels_ = 1;  // input values per sample; output channels

@@ -1,31 +1,40 @@
 // Pooling nodes: max and average pooling (NHWC, 1-D as H = 1; NDHWC with the "depth"
-// numbers) on cpu/pool.h's kernels,
+// numbers; the window geometry shared with the folded conv node: pool_geometry.h) on cpu/pool.h's kernels,
 // global max / average pooling on the eager reductions' kernel (cpu/reduce.h), and the
 // masked mean over steps (GlobalAveragePooling1D after Embedding(mask_zero=True)).
 #include "core/check.h"
 #include "cpu/pool.h"
 #include "cpu/reduce.h"
 #include "program/node.h"
+#include "program/nodes/pool_geometry.h"
 
 namespace pyfastfit::program {
-namespace {
 
-/** Reads "in" (H, W, C), "out" (OH, OW), "pool" (KH, KW), "strides" and "pads"; 3-D
- *  pooling adds "depth" (D, OD, KD, sd, pf: cpu::PoolGeom's depth members). */
-cpu::PoolGeom pool_geom(const NodeSpec& s, const std::vector<std::vector<int64_t>>& in) {
-  auto i = s.ints("in", 3), o = s.ints("out", 2), k = s.ints("pool", 2);
-  auto st = s.ints("strides", 2), pad = s.ints("pads", 2);
-  cpu::PoolGeom g{0, i[0], i[1], i[2], o[0], o[1], k[0], k[1], st[0], st[1], pad[0], pad[1]};
+cpu::PoolGeom pool_windows(const NodeSpec& s, const std::string& prefix, int64_t H,
+                           int64_t W, int64_t C) {
+  auto o = s.ints(prefix + "out", 2), k = s.ints(prefix + "window", 2);
+  auto st = s.ints(prefix + "strides", 2), pad = s.ints(prefix + "pads", 2);
+  cpu::PoolGeom g{0, H, W, C, o[0], o[1], k[0], k[1], st[0], st[1], pad[0], pad[1]};
   for (int64_t v : {g.H, g.W, g.C, g.OH, g.OW, g.KH, g.KW, g.sh, g.sw})
-    PFF_CHECK(v >= 1, "[program] ", s.kind, " node has a size or stride < 1.");
+    PFF_CHECK(v >= 1, "[program] ", s.kind, " node has a pool size or stride < 1.");
   PFF_CHECK(g.pt >= 0 && g.pl >= 0, "[program] ", s.kind, " node has negative padding.");
-  if (s.numbers.count("depth")) {
-    auto d = s.ints("depth", 5);
+  if (s.numbers.count(prefix + "depth")) {
+    auto d = s.ints(prefix + "depth", 5);
     g.D = d[0], g.OD = d[1], g.KD = d[2], g.sd = d[3], g.pf = d[4];
     for (int64_t v : {g.D, g.OD, g.KD, g.sd})
       PFF_CHECK(v >= 1, "[program] ", s.kind, " node has a depth size or stride < 1.");
     PFF_CHECK(g.pf >= 0, "[program] ", s.kind, " node has negative padding.");
   }
+  return g;
+}
+
+namespace {
+
+/** Reads "in" (H, W, C) and the windows (pool_windows, no prefix), and checks them
+ *  against the node's input and output. */
+cpu::PoolGeom pool_geom(const NodeSpec& s, const std::vector<std::vector<int64_t>>& in) {
+  auto i = s.ints("in", 3);
+  cpu::PoolGeom g = pool_windows(s, "", i[0], i[1], i[2]);
   PFF_CHECK(in.size() == 1 && shape_numel(in[0]) == g.D * g.H * g.W * g.C, "[program] ",
             s.kind, " node reads an input that is not (", g.D, ", ", g.H, ", ", g.W, ", ",
             g.C, ").");

@@ -98,11 +98,9 @@ def _fuse_conv_pooling(nodes, outputs):
         if pool.kind == "global_pool" and pool.names.get("op") == "max":
             reduce, numbers = "max", {}
         elif pool.kind == "max_pool":
+            # The pooling's windows under a prefix (its input is the conv's output).
             reduce = "max_pool"
-            numbers = {"pool": pool.numbers["pool"], "pool_strides": pool.numbers["strides"],
-                       "pool_pads": pool.numbers["pads"], "pool_out": pool.numbers["out"]}
-            if "depth" in pool.numbers:  # (D, OD, KD, sd, pf): D is the conv's OD
-                numbers["pool_depth"] = pool.numbers["depth"][1:]
+            numbers = {"pool_" + k: v for k, v in pool.numbers.items() if k != "in"}
         else:
             continue
         i = pool.inputs[0]

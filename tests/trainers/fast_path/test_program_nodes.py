@@ -60,7 +60,7 @@ def test_unknown_kind_and_bad_wiring_are_value_errors():
     with pytest.raises(ValueError, match=r"identity node of shape \(5,\) reads an input"):
         _program([_input((4,)), _C.ProgramNode("identity", [0], [5])], [1])
     pool = _C.ProgramNode("max_pool", [0], [2, 2, 3])
-    pool.numbers = {"in": [4.0, 4.0, 3.0], "out": [2.0, 2.0], "pool": [2.0, 2.0],
+    pool.numbers = {"in": [4.0, 4.0, 3.0], "out": [2.0, 2.0], "window": [2.0, 2.0],
                     "strides": [2.0, 2.0]}
     with pytest.raises(ValueError, match=r"max_pool node needs 'pads' with 2 integers"):
         _program([_input((4, 4, 3)), pool], [1])

@@ -20,7 +20,7 @@ def pool(layer, call):
     numbers = spatial_geometry(layer, call, window, layer.strides, (1,) * len(window),
                                layer.padding)
     node = call.node(_POOLS[type(layer)])
-    geometry = {"in": numbers["in"], "out": numbers["out"][:2], "pool": numbers["kernel"],
+    geometry = {"in": numbers["in"], "out": numbers["out"][:2], "window": numbers["kernel"],
                 "strides": numbers["strides"], "pads": numbers["pads"]}
     if "depth" in numbers:  # (D, OD, KD, sd, pf): pooling has no dilation
         d = numbers["depth"]
