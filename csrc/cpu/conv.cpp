@@ -21,7 +21,7 @@ namespace conv_detail {
 
 namespace {
 std::vector<float>& scratch_buffer(int slot) {
-  thread_local std::vector<float> bufs[2];
+  thread_local std::vector<float> bufs[kScratchSlots];
   return bufs[slot];
 }
 }  // namespace

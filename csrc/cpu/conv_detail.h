@@ -1,5 +1,5 @@
 // Internals shared by the convolution kernel files (cpu/conv.cpp, cpu/conv_patch.cpp,
-// cpu/conv_deep.cpp); not part of the kernel API.
+// cpu/conv_deep.cpp, cpu/conv_winograd.cpp, cpu/conv_pool.cpp); not part of the kernel API.
 #pragma once
 #include <cstdint>
 
@@ -25,6 +25,10 @@ class Scratch {
   float* data_;
   int slot_;
 };
+
+/** Scratch slots per thread: 0 and 1 for the convolution kernels' own buffers, 2 and 3
+ *  for cpu/conv_pool.cpp's per-block buffers, which live across the kernels it calls. */
+constexpr int kScratchSlots = 4;
 
 /** Floats a thread keeps per scratch slot between calls (16 MiB). */
 constexpr int64_t kScratchKeep = int64_t{1} << 22;

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "core/threads.h"
+#include "cpu/conv_detail.h"
 #include "cpu/dense.h"
 
 namespace pyfastfit::cpu {
@@ -24,17 +25,18 @@ void conv_max_pool_forward(const float* x, const float* kernel, const float* bia
   // would leave one idle for part of it and hand work over twice per block.
   const int64_t blocks = (g.N + bs - 1) / bs;
   parallel_for(blocks, 1, [&](int64_t b0, int64_t b1) {
-    std::vector<float> y(static_cast<size_t>(bs * conv_out)), z(keep_z ? y.size() : 0);
+    // Per-thread buffers kept between calls (not zeroed: every value is written).
+    conv_detail::Scratch y_buf(bs * conv_out, 2), z_buf(keep_z ? bs * conv_out : 0, 3);
+    float *y = y_buf.data(), *z = z_buf.data();
     for (int64_t b = b0; b < b1; ++b) {
       const int64_t n0 = b * bs, nb = std::min(bs, g.N - n0);
       ConvGeom gb = g;
       gb.N = nb;
       PoolGeom pb = pg;
       pb.N = nb;
-      conv_forward_fused(x + n0 * in_n, kernel, bias, act, alpha, keep_z ? z.data() : nullptr,
-                         y.data(), gb);
+      conv_forward_fused(x + n0 * in_n, kernel, bias, act, alpha, keep_z ? z : nullptr, y, gb);
       int32_t* id = idx + n0 * pooled;
-      max_pool_forward(y.data(), out + n0 * pooled, id, pb);
+      max_pool_forward(y, out + n0 * pooled, id, pb);
       if (!keep_z) continue;
       float* za = z_at + n0 * pooled;
       for (int64_t s = 0; s < nb; ++s)
@@ -57,23 +59,23 @@ void conv_max_pool_backward(const float* dout, const int32_t* idx, const float* 
   std::vector<float> dk_part(static_cast<size_t>(blocks * K));
   std::vector<float> db_part(static_cast<size_t>(dbias ? blocks * g.O : 0), 0.f);
   parallel_for(blocks, 1, [&](int64_t b0, int64_t b1) {
-    std::vector<float> dzp(static_cast<size_t>(bs * pooled));
-    std::vector<float> dz(static_cast<size_t>(bs * conv_out));
+    conv_detail::Scratch dzp_buf(bs * pooled, 3), dz_buf(bs * conv_out, 2);
+    float *dzp = dzp_buf.data(), *dz = dz_buf.data();
     for (int64_t b = b0; b < b1; ++b) {
       const int64_t n0 = b * bs, nb = std::min(bs, g.N - n0), m = nb * pooled;
       const int32_t* id = idx + n0 * pooled;
       // d loss / d z at the argmax positions, then spread into the block's output map.
       activation_backward(act, dout + n0 * pooled, z_at ? z_at + n0 * pooled : nullptr,
-                          out + n0 * pooled, dzp.data(), 1, m, alpha);
+                          out + n0 * pooled, dzp, 1, m, alpha);
       // The pooling's own backward spreads them (one pass for windows that tile).
       PoolGeom pb = pg;
       pb.N = nb;
-      max_pool_backward(dzp.data(), id, dz.data(), pb);
-      if (dbias) column_sums(dzp.data(), db_part.data() + b * g.O, m / g.O, g.O);
+      max_pool_backward(dzp, id, dz, pb);
+      if (dbias) column_sums(dzp, db_part.data() + b * g.O, m / g.O, g.O);
       ConvGeom gb = g;
       gb.N = nb;
-      conv_backward_kernel(dz.data(), x + n0 * in_n, dk_part.data() + b * K, gb);
-      if (dx) conv_backward_input(dz.data(), kernel, dx + n0 * in_n, gb);
+      conv_backward_kernel(dz, x + n0 * in_n, dk_part.data() + b * K, gb);
+      if (dx) conv_backward_input(dz, kernel, dx + n0 * in_n, gb);
     }
   });
   std::fill(dkernel, dkernel + K, 0.f);
