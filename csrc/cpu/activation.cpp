@@ -155,13 +155,11 @@ PFF_HOT void pointwise_backward(Activation a, const float* g, const float* z,
 }
 
 PFF_HOT void softmax_rows(const float* z, float* o, int64_t rows, int64_t cols, bool log) {
-  for (int64_t r = 0; r < rows; ++r) {
-    const float* zr = z + r * cols;
-    float* orow = o + r * cols;
-    float m = -INFINITY;
-    for (int64_t j = 0; j < cols; ++j) m = std::max(m, zr[j]);
-    // z and out may be the same buffer (the fused Dense op works in place).
-    if (log) {
+  if (log) {
+    for (int64_t r = 0; r < rows; ++r) {
+      const float* zr = z + r * cols;
+      float* orow = o + r * cols;
+      const float m = max_f32(zr, cols);
       float acc[16] = {0.f};
       int64_t j = 0;
       for (; j + 16 <= cols; j += 16)
@@ -169,15 +167,26 @@ PFF_HOT void softmax_rows(const float* z, float* o, int64_t rows, int64_t cols, 
       float s = 0.f;
       for (; j < cols; ++j) s += exp_f32(zr[j] - m);
       for (int k = 0; k < 16; ++k) s += acc[k];
+      // z and out may be the same buffer (the fused Dense op works in place).
       float ls = m + std::log(s);
       for (int64_t jj = 0; jj < cols; ++jj) orow[jj] = zr[jj] - ls;
-    } else {
-      // exp into the output row, then a vectorised sum (separate loops vectorise).
-      for (int64_t j = 0; j < cols; ++j) orow[j] = exp_f32(zr[j] - m);
-      float s = sum_f32(orow, cols);
-      float inv = 1.f / s;
-      for (int64_t j = 0; j < cols; ++j) orow[j] *= inv;
     }
+    return;
+  }
+  // Three passes, so the exponentials run as one vector loop over the block whatever the
+  // row length (10 classes per row left most of them to a scalar tail).
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* zr = z + r * cols;
+    float* orow = o + r * cols;
+    const float m = max_f32(zr, cols);
+    for (int64_t j = 0; j < cols; ++j) orow[j] = zr[j] - m;
+  }
+  const int64_t n = rows * cols;
+  for (int64_t i = 0; i < n; ++i) o[i] = exp_f32(o[i]);
+  for (int64_t r = 0; r < rows; ++r) {
+    float* orow = o + r * cols;
+    const float inv = 1.f / sum_f32(orow, cols);
+    for (int64_t j = 0; j < cols; ++j) orow[j] *= inv;
   }
 }
 
@@ -187,13 +196,13 @@ PFF_HOT void softmax_rows_backward(const float* g, const float* o, float* dz, in
     const float* gr = g + r * cols;
     const float* orow = o + r * cols;
     float* d = dz + r * cols;
-    float s = 0.f;
     if (log) {
       // d log_softmax: g - softmax * sum(g)
+      float s = 0.f;
       for (int64_t j = 0; j < cols; ++j) s += gr[j];
       for (int64_t j = 0; j < cols; ++j) d[j] = gr[j] - exp_f32(orow[j]) * s;
     } else {
-      for (int64_t j = 0; j < cols; ++j) s += gr[j] * orow[j];
+      const float s = dot_f32(gr, orow, cols);
       for (int64_t j = 0; j < cols; ++j) d[j] = orow[j] * (gr[j] - s);
     }
   }

@@ -103,9 +103,41 @@ inline __attribute__((always_inline)) float sum_f32(const float* x, int64_t n) {
   for (; i + 32 <= n; i += 32)
     for (int j = 0; j < 32; ++j) acc[j] += x[i + j];
   double s = 0.0;
-  for (int j = 0; j < 32; ++j) s += acc[j];
+  // Short rows (a softmax over 10 classes) skip folding 32 zero lanes: same sum.
+  if (n >= 32)
+    for (int j = 0; j < 32; ++j) s += acc[j];
   for (; i < n; ++i) s += x[i];
   return static_cast<float>(s);
+}
+
+/** max(x[0..n)) skipping NaN as std::max(m, x) does (-inf for n == 0 or all NaN), in 16
+ *  lanes: GCC does not vectorise a float max reduction by itself (without -ffast-math). */
+inline __attribute__((always_inline)) float max_f32(const float* x, int64_t n) {
+  float m = -std::numeric_limits<float>::infinity();
+  int64_t i = 0;
+  if (n >= 16) {
+    float acc[16];
+    for (int j = 0; j < 16; ++j) acc[j] = m;
+    for (; i + 16 <= n; i += 16)
+      for (int j = 0; j < 16; ++j) acc[j] = acc[j] < x[i + j] ? x[i + j] : acc[j];
+    for (int j = 0; j < 16; ++j) m = m < acc[j] ? acc[j] : m;
+  }
+  for (; i < n; ++i) m = m < x[i] ? x[i] : m;
+  return m;
+}
+
+/** sum(a[i] * b[i]) in float, 16 lanes for long rows (short ones in order). */
+inline __attribute__((always_inline)) float dot_f32(const float* a, const float* b, int64_t n) {
+  float s = 0.f;
+  int64_t i = 0;
+  if (n >= 32) {
+    float acc[16] = {0.f};
+    for (; i + 16 <= n; i += 16)
+      for (int j = 0; j < 16; ++j) acc[j] += a[i + j] * b[i + j];
+    for (int j = 0; j < 16; ++j) s += acc[j];
+  }
+  for (; i < n; ++i) s += a[i] * b[i];
+  return s;
 }
 
 }  // namespace pyfastfit::cpu

@@ -96,11 +96,42 @@ def test_softmax_axes(name, axis):
              atol=2e-6, rtol=2e-5)
 
 
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+@pytest.mark.parametrize("cols", [1, 10, 16, 31, 32, 33, 100])
+def test_softmax_row_widths(name, cols):
+    # Rows shorter than, equal to and longer than the kernels' 16 and 32 lanes.
+    check_op(getattr(ops.nn, name), REFS[name], [_data((5, cols), name)], atol=2e-6,
+             rtol=2e-5)
+
+
+@pytest.mark.parametrize("cols", [10, 33])
+def test_softmax_nan_and_infinite_entries(cols):
+    x = np.linspace(-2, 2, 3 * cols).astype(np.float32).reshape(3, cols)
+    x[0, cols // 2] = np.nan
+    x[1, -1] = -np.inf
+    x[2, :] = -np.inf
+    out = np.asarray(ops.nn.softmax(x))
+    assert np.isnan(out[0]).all() and np.isnan(out[2]).all()
+    ref = np.exp(x[1, :-1].astype(np.float64) - x[1, :-1].max())
+    np.testing.assert_allclose(out[1, :-1], ref / ref.sum(), rtol=2e-6)
+    assert out[1, -1] == 0.0
+
+
 def test_softmax_rows_sum_to_one_and_are_stable():
     x = np.array([[1000.0, 1000.0, -1000.0], [0.0, 0.0, 0.0]], np.float32)
     out = np.asarray(ops.nn.softmax(x))
     np.testing.assert_allclose(out, [[0.5, 0.5, 0.0], [1 / 3, 1 / 3, 1 / 3]], atol=1e-7)
     assert np.isfinite(np.asarray(ops.nn.log_softmax(x))).all()
+    wide = np.full((3, 40), -1000.0, np.float32)
+    wide[:2, 3:23] = 1000.0  # the maximum in the vector lanes, not in the row's first 16
+    wide[1, 3:23] -= np.arange(20, dtype=np.float32)
+    wide[2] -= np.arange(40, dtype=np.float32) / 8  # all far below zero
+    out = np.asarray(ops.nn.softmax(wide))
+    np.testing.assert_allclose(out[0], np.where(wide[0] > 0, 1 / 20, 0.0), atol=1e-7)
+    for r, top in ((1, 1000.0), (2, -1000.0)):
+        ref = np.exp(wide[r].astype(np.float64) - top)
+        np.testing.assert_allclose(out[r], ref / ref.sum(), rtol=2e-6, atol=1e-12)
+    assert np.isfinite(np.asarray(ops.nn.log_softmax(wide))).all()
 
 
 def test_elu_alpha_and_leaky_slope():

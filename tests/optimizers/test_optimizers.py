@@ -150,10 +150,10 @@ CASES = [
 ]
 
 
-def _run(kind, cfg, lr_value=None, schedule=None):
+def _run(kind, cfg, lr_value=None, schedule=None, shapes=SHAPES):
     rng = np.random.default_rng(42)
-    init = [rng.standard_normal(s).astype(np.float32) for s in SHAPES]
-    grads = [[rng.standard_normal(s).astype(np.float32) for s in SHAPES] for _ in range(STEPS)]
+    init = [rng.standard_normal(s).astype(np.float32) for s in shapes]
+    grads = [[rng.standard_normal(s).astype(np.float32) for s in shapes] for _ in range(STEPS)]
     kwargs = dict(cfg)
     if schedule is not None:
         kwargs["learning_rate"] = schedule
@@ -180,6 +180,32 @@ def test_matches_keras_formula(kind, cfg):
     for v, r in zip(vars_, ref_params):
         np.testing.assert_allclose(v.numpy(), r, rtol=2e-5, atol=2e-6)
     assert int(opt.iterations) == STEPS
+
+
+# 18,133 elements: one update is split over the pool as one range, its cut inside the
+# first variable; small variables on either side of the large ones.
+SPLIT_SHAPES = [(7,), (97, 101), (13,), (64, 130), (3,)]
+
+
+@pytest.mark.parametrize("kind,cfg", [
+    ("sgd", {"momentum": 0.9}), ("rmsprop", {"centered": True, "momentum": 0.5}),
+    ("adam", {"amsgrad": True}), ("adagrad", {}), ("adamax", {}), ("nadam", {}),
+    ("adamw", {"clipvalue": 0.3})])
+def test_update_split_over_threads(kind, cfg):
+    old = ff.config.get_num_threads()
+    try:
+        results = []
+        for threads in (1, 2):
+            ff.config.set_num_threads(threads)
+            _, vars_, ref_params = _run(kind, cfg, shapes=SPLIT_SHAPES)
+            for v, r in zip(vars_, ref_params):
+                np.testing.assert_allclose(v.numpy(), r, rtol=2e-5, atol=2e-6)
+            results.append([v.numpy() for v in vars_])
+    finally:
+        ff.config.set_num_threads(old)
+    # Elementwise updates: the split changes which thread computes a value, not the value.
+    for a, b in zip(*results):
+        np.testing.assert_array_equal(a, b)
 
 
 @pytest.mark.parametrize("kind", ["sgd", "adam", "rmsprop", "nadam"])
