@@ -146,6 +146,30 @@ std::vector<Tensor> Recording::replay(const std::vector<Tensor>& inputs) {
 std::vector<Tensor> Recording::replay_rows(const std::vector<Tensor>& sources, int64_t start,
                                            const Tensor& order) {
   check_replayable(sources.size());
+  gather_rows(sources, start, order);
+  return run_steps();
+}
+
+std::vector<Tensor> Recording::replay_rows_steps(const std::vector<Tensor>& sources,
+                                                 int64_t start, const Tensor& order,
+                                                 int64_t steps,
+                                                 const std::function<void()>& between) {
+  check_replayable(sources.size());
+  PFF_CHECK(steps >= 1, "[capture] replay_rows_steps needs at least one step, got ", steps,
+            ".");
+  const int64_t rows = inputs_.empty() || inputs_[0].ndim() == 0 ? 0 : inputs_[0].dim(0);
+  for (int64_t s = 0;; ++s) {
+    gather_rows(sources, start + s * rows, order);
+    // Only the last step's outputs are copied out: the earlier ones are the same
+    // buffers, overwritten by the next step.
+    if (s + 1 == steps) return run_steps();
+    run_steps(/*copy_outputs=*/false);
+    if (between) between();
+  }
+}
+
+void Recording::gather_rows(const std::vector<Tensor>& sources, int64_t start,
+                            const Tensor& order) {
   const bool ordered = order.defined();
   int64_t rows = -1;
   for (size_t i = 0; i < sources.size(); ++i) {
@@ -161,7 +185,7 @@ std::vector<Tensor> Recording::replay_rows(const std::vector<Tensor>& sources, i
     PFF_CHECK(rows < 0 || rows == dst.dim(0), "[capture] inputs of different batch sizes.");
     rows = dst.dim(0);
   }
-  if (rows < 0) return run_steps();
+  if (rows < 0) return;
   int64_t have = sources[0].dim(0);  // rows every source has
   for (const Tensor& src : sources) have = std::min(have, src.dim(0));
   PFF_CHECK(!ordered || (order.dtype() == DType::int64 && order.ndim() == 1),
@@ -189,10 +213,9 @@ std::vector<Tensor> Recording::replay_rows(const std::vector<Tensor>& sources, i
         std::memcpy(dst + r * row_bytes, src + idx[r] * row_bytes, row_bytes);
     });
   }
-  return run_steps();
 }
 
-std::vector<Tensor> Recording::run_steps() {
+std::vector<Tensor> Recording::run_steps(bool copy_outputs) {
   struct Active {
     Recording* r;
     explicit Active(Recording* rec) : r(rec) {
@@ -228,6 +251,7 @@ std::vector<Tensor> Recording::run_steps() {
     pool_choice_.record(std::chrono::duration<double>(std::chrono::steady_clock::now() -
                                                       replay_start).count());
   std::vector<Tensor> out;
+  if (!copy_outputs) return out;
   out.reserve(outputs_.size());
   // Copies: the next replay writes the same buffers, and a returned tensor is immutable.
   tls_active = nullptr;

@@ -71,6 +71,13 @@ class Recording {
    *  data calls it per batch. Call without the GIL. */
   std::vector<Tensor> replay_rows(const std::vector<Tensor>& sources, int64_t start,
                                   const Tensor& order);
+  /** replay_rows() for `steps` consecutive batches, batch s from position
+   *  start + s * (batch size) of the order; returns the last one's outputs. `between`
+   *  runs between two steps (fit's loop: a pending Ctrl-C raises there). Call without
+   *  the GIL. */
+  std::vector<Tensor> replay_rows_steps(const std::vector<Tensor>& sources, int64_t start,
+                                        const Tensor& order, int64_t steps,
+                                        const std::function<void()>& between);
   /** Replays `repeats` times and returns each step's op name and total seconds (for
    *  finding where a compiled step spends its time). Call without the GIL. */
   std::vector<std::pair<std::string, double>> profile(const std::vector<Tensor>& inputs,
@@ -112,7 +119,10 @@ class Recording {
  private:
   enum class Mode { idle, record, replay };
   void check_replayable(size_t num_inputs) const;
-  std::vector<Tensor> run_steps();
+  /** Copies rows of `sources` into the input buffers (replay_rows()). */
+  void gather_rows(const std::vector<Tensor>& sources, int64_t start, const Tensor& order);
+  /** Runs every step; returns copies of the outputs (none when !copy_outputs). */
+  std::vector<Tensor> run_steps(bool copy_outputs = true);
   Mode mode_ = Mode::idle;
   int op_depth_ = 0;
   int boundary_depth_ = 0;

@@ -227,6 +227,25 @@ class Function:
         finally:
             entry.lock.release()
 
+    def _replay_rows_steps(self, key, sources, start, order, steps):
+        """`_replay_rows` for `steps` consecutive batches (batch s from position
+        `start + s * n` of `order`) in one C++ loop; returns the last one's result, or
+        None when the signature does not replay now or has per-call Python callbacks (the
+        caller then runs the batches one by one). fit's loop without batch hooks uses it:
+        no Python runs between the steps."""
+        entry = self._entries.get(key)
+        if (entry is None or entry.recording is None or entry.stale or entry.callbacks or
+                entry.reason is not None or hooks.is_capturing() or _tape_is_recording()):
+            return None
+        if not entry.lock.acquire(blocking=False):
+            return None
+        try:
+            self.fallback_reason = None
+            outs = entry.recording.replay_rows_steps(sources, start, order, steps)
+            return entry.rebuild(iter(outs))
+        finally:
+            entry.lock.release()
+
     def _call(self, entry, key, args, kwargs, leaves):
         self.fallback_reason = None
         if entry.recording is not None and not entry.stale:

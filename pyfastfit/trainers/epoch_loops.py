@@ -241,6 +241,9 @@ class EpochLoops:
         steps, call = row_feeder.batches(step_fn, adapter)
         try:
             skip = self.__dict__.pop("_initial_step", 0)  # resuming mid-epoch
+            if not hooks:
+                return row_feeder.run_all(((s, d) for s, d in steps if s >= skip), call,
+                                          lambda: self.stop_training)
             for step, data in steps:
                 if step < skip:
                     continue
@@ -268,6 +271,9 @@ class EpochLoops:
         logs = {}
         steps, call = row_feeder.batches(step_fn, adapter)
         try:
+            if not hooks:
+                return row_feeder.run_all(steps, call,
+                                          lambda: getattr(self, "stop_evaluating", False))
             for step, data in steps:
                 if hooks:
                     callbacks.on_test_batch_begin(step)

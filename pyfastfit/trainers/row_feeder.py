@@ -22,6 +22,38 @@ def batches(step_fn, adapter):
     return adapter.epoch(), step_fn
 
 
+def run_all(steps, call, stop):
+    """Runs every batch of `steps` through `call` (both from `batches`) for a loop with
+    no batch hooks; returns the last batch's result. Through a `RowFeeder`, each run of
+    consecutive batches of one size that replays goes to C++ as one call (no Python
+    between its steps); `stop()` is asked after each call."""
+    out = {}
+    if not isinstance(call, RowFeeder):
+        for _, data in steps:
+            out = call(data)
+            if stop():
+                break
+        return out
+    items = [item for _, item in steps]
+    # run[k]: how many batches from k on continue k's run (same pass, same size, next rows).
+    run = [1] * len(items)
+    for k in range(len(items) - 2, -1, -1):
+        (o, lo, hi), (o2, lo2, hi2) = items[k], items[k + 1]
+        if o2 is o and lo2 == hi and hi2 - lo2 == hi - lo:
+            run[k] = run[k + 1] + 1
+    k = 0
+    while k < len(items):
+        order, lo, hi = items[k]
+        many = call.run_many(order, lo, hi - lo, run[k]) if run[k] > 1 else None
+        if many is not None:
+            out, k = many, k + run[k]
+        else:
+            out, k = call(items[k]), k + 1
+        if stop():
+            break
+    return out
+
+
 class RowFeeder:
     """Calls `step_fn` (a `Function`) on the batch `(order, start, stop)` of an
     `ArrayDataAdapter.batch_plan()`, replaying it from the adapter's rows once the
@@ -49,6 +81,17 @@ class RowFeeder:
         if plan is None and hi - lo not in self._plans:
             self._plans[hi - lo] = self._plan(data, flat)
         return self._fn(data)
+
+    def run_many(self, order, lo, rows, steps):
+        """The last result of `steps` batches of `rows` rows from position `lo` of the
+        pass `order`, replayed in one C++ call; None when batches of that size do not
+        replay that way now (the caller runs them one by one)."""
+        plan = self._plans.get(rows)
+        if plan is None:
+            return None
+        if order is not self._order[0]:
+            self._order = (order, None if order is None else _C.from_numpy(order))
+        return self._fn._replay_rows_steps(plan[0], plan[1], lo, self._order[1], steps)
 
     def _plan(self, data, flat):
         key, leaves = self._fn._signature((data,))

@@ -59,6 +59,40 @@ def test_ctrl_c_lands_between_steps_of_a_quiet_fit():
     assert lines[1] == f"after {done + 2}"
 
 
+def test_ctrl_c_lands_between_steps_of_a_compiled_train_step():
+    # An overridden train_step replays in C++, a quiet epoch's steps in one call.
+    out = _run("""
+        class Custom(keras.Model):
+            def train_step(self, data):
+                x, y = data
+                with keras.GradientTape() as tape:
+                    loss = self.compute_loss(x, y, self(x, training=True))
+                grads = tape.gradient(loss, self.trainable_weights)
+                self.optimizer.apply_gradients(zip(grads, self.trainable_weights))
+                return {"loss": loss}
+
+        inp = keras.Input((128,))
+        h = keras.layers.Dense(1024, activation="relu")(inp)
+        c = Custom(inp, keras.layers.Dense(10)(keras.layers.Dense(1024, activation="relu")(h)))
+        c.compile("adam", "sparse_categorical_crossentropy")
+        c.fit(x[:320], y[:320], batch_size=32, verbose=0)  # record the step first
+        start = int(np.asarray(c.optimizer.iterations))
+        threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT)).start()
+        try:
+            c.fit(x, y, batch_size=32, epochs=20, verbose=0)
+            print("not interrupted")
+        except KeyboardInterrupt:
+            done = int(np.asarray(c.optimizer.iterations)) - start
+            print("steps", done, done % STEPS != 0)
+            assert all(np.isfinite(w).all() for w in c.get_weights())
+        c.fit(x[:64], y[:64], batch_size=32, verbose=0)
+        print("after", int(np.asarray(c.optimizer.iterations)) - start)
+    """)
+    lines = out.split("\n")
+    assert lines[0].startswith("steps ") and lines[0].endswith(" True"), out
+    assert lines[1] == f"after {int(lines[0].split()[1]) + 2}"
+
+
 def test_ctrl_c_interrupts_predict_and_evaluate():
     out = _run("""
         big = np.concatenate([x] * 3)

@@ -58,7 +58,15 @@ def _model(two_inputs=False):
     return model
 
 
-def _program(feed, two_inputs=False, sample_weight=False, steps_per_epoch=None):
+class _BatchHook(keras.callbacks.Callback):
+    """A batch hook: fit's loop then returns to Python after every step."""
+
+    def on_train_batch_end(self, batch, logs=None):
+        pass
+
+
+def _program(feed, two_inputs=False, sample_weight=False, steps_per_epoch=None,
+             per_step=False):
     rng = np.random.default_rng(0)
     x = rng.standard_normal((70, 6)).astype("float32")
     if two_inputs:
@@ -71,26 +79,34 @@ def _program(feed, two_inputs=False, sample_weight=False, steps_per_epoch=None):
     if not feed:
         patched = row_feeder.batches
         row_feeder.batches = lambda fn, adapter: (adapter.epoch(), fn)
-    real = Function._replay_rows
+    real, real_steps = Function._replay_rows, Function._replay_rows_steps
+    grouped = []
 
     def counted(*args):
         out = real(*args)
         calls.append(out is not None)
         return out
 
-    Function._replay_rows = counted
+    def counted_steps(*args):
+        out = real_steps(*args)
+        grouped.append(args[-1] if out is not None else 0)
+        return out
+
+    Function._replay_rows, Function._replay_rows_steps = counted, counted_steps
     try:
         hist = model.fit(x, y, sample_weight=sw, batch_size=16, epochs=4, verbose=0,
-                         steps_per_epoch=steps_per_epoch)
+                         steps_per_epoch=steps_per_epoch,
+                         callbacks=[_BatchHook()] if per_step else None)
         ev = model.evaluate(x, y, batch_size=16, verbose=0, return_dict=True)
         pred = model.predict(x, batch_size=16, verbose=0)
     finally:
-        Function._replay_rows = real
+        Function._replay_rows, Function._replay_rows_steps = real, real_steps
         if not feed:
             row_feeder.batches = patched
     assert isinstance(model.train_function, Function)
     return dict(history=hist.history, eval=ev, pred=pred["probs"],
-                weights=model.get_weights(), rows_replayed=sum(calls))
+                weights=model.get_weights(), rows_replayed=sum(calls) + sum(grouped),
+                grouped=sum(grouped))
 
 
 @pytest.mark.parametrize("kwargs", [
@@ -103,6 +119,36 @@ def test_rows_fed_into_the_replay_give_the_same_numbers(kwargs):
     np.testing.assert_array_equal(fed["pred"], made["pred"])
     for a, b in zip(fed["weights"], made["weights"]):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"sample_weight": True}, {"steps_per_epoch": 6}])
+def test_steps_replayed_in_one_call_give_the_same_numbers(kwargs):
+    # Without batch hooks fit hands each run of replaying batches to C++ at once
+    # (Recording.replay_rows_steps); with one it returns to Python after every step.
+    grouped, per_step = _program(True, **kwargs), _program(True, per_step=True, **kwargs)
+    assert grouped["grouped"] >= 3 and per_step["grouped"] == 0
+    assert grouped["history"] == per_step["history"]
+    assert grouped["eval"] == per_step["eval"]
+    for a, b in zip(grouped["weights"], per_step["weights"]):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_replay_rows_steps_runs_consecutive_batches():
+    rec = _recording()
+    xs = np.arange(40, dtype=np.float32).reshape(20, 2)
+    ys = np.arange(20, dtype=np.int32)
+    src = [_C.from_numpy(xs), _C.from_numpy(ys)]
+    order = np.random.default_rng(0).permutation(20).astype(np.int64)
+    (out,) = rec.replay_rows_steps(src, 2, _C.from_numpy(order), 4)
+    rows = order[2 + 3 * 3:2 + 4 * 3]  # the fourth batch of three rows from position 2
+    np.testing.assert_array_equal(np.asarray(out), xs[rows] * 2 + ys[rows, None])
+    (out,) = rec.replay_rows_steps(src, 5, None, 2)
+    np.testing.assert_array_equal(np.asarray(out), xs[8:11] * 2 + ys[8:11, None])
+    # A batch past the end fails before it runs, naming the rows.
+    with pytest.raises(Exception, match=r"\[capture\] rows 18\.\.21 are out of range"):
+        rec.replay_rows_steps(src, 0, _C.from_numpy(order), 7)
+    with pytest.raises(Exception, match=r"\[capture\].*at least one step"):
+        rec.replay_rows_steps(src, 0, None, 0)
 
 
 def _recording():
