@@ -209,7 +209,33 @@ class Pool {
     size_ = 1;
   }
 
+  void set_prefetch(const void* base, int64_t row_bytes, const int64_t* rows, int64_t n) {
+    n = std::min<int64_t>(n, kPrefetchRows);
+    pf_count_.store(0, std::memory_order_relaxed);  // workers stop taking rows
+    for (int64_t i = 0; i < n; ++i) pf_rows_[i].store(rows[i], std::memory_order_relaxed);
+    pf_base_.store(reinterpret_cast<uintptr_t>(base), std::memory_order_relaxed);
+    pf_bytes_.store(row_bytes, std::memory_order_relaxed);
+    pf_next_.store(0, std::memory_order_relaxed);
+    pf_count_.store(n, std::memory_order_release);
+  }
+
  private:
+  /** Prefetches the next unclaimed row of the current request; false when none is left.
+   *  A worker racing set_prefetch() may prefetch a stale row: harmless. The address is
+   *  computed in integers: a row index may be out of range. */
+  bool prefetch_one() {
+    const int64_t count = pf_count_.load(std::memory_order_acquire);
+    if (pf_next_.load(std::memory_order_relaxed) >= count) return false;
+    const int64_t i = pf_next_.fetch_add(1, std::memory_order_relaxed);
+    if (i >= count) return false;
+    const uint64_t bytes = static_cast<uint64_t>(pf_bytes_.load(std::memory_order_relaxed));
+    const uintptr_t row = pf_base_.load(std::memory_order_relaxed) +
+                          static_cast<uint64_t>(pf_rows_[i].load(std::memory_order_relaxed)) * bytes;
+    for (uint64_t off = 0; off < bytes; off += 64)
+      __builtin_prefetch(reinterpret_cast<const void*>(row + off), 0, 3);
+    return true;
+  }
+
   /** Claims and runs chunks of the current job until none is left; returns how many. */
   int64_t run_available(bool on_worker = false) {
     uint64_t s = state_.load(std::memory_order_acquire);
@@ -249,6 +275,8 @@ class Pool {
         // seq_cst loads: paired with run()'s store to state_ then load of sleepers_.
         return stop_.load() || static_cast<uint32_t>(state_.load() >> 32) != seen;
       };
+      while (!job_posted() && prefetch_one()) {
+      }
       if (!spin_until(job_posted, kWorkerSpin) && !yield_until(job_posted, kWorkerYield)) {
         std::unique_lock<std::mutex> lk(sleep_mu_);
         sleepers_.fetch_add(1);  // seq_cst, paired with run()'s store then load
@@ -296,6 +324,13 @@ class Pool {
   std::mutex error_mu_;
   std::exception_ptr error_;
 
+  // The rows idle workers prefetch (set_prefetch): claimed one at a time through pf_next_.
+  static constexpr int64_t kPrefetchRows = 1024;
+  std::atomic<int64_t> pf_rows_[kPrefetchRows] = {};
+  std::atomic<uintptr_t> pf_base_{0};
+  std::atomic<int64_t> pf_bytes_{0};
+  alignas(64) std::atomic<int64_t> pf_next_{0};
+  std::atomic<int64_t> pf_count_{0};
   alignas(64) std::atomic<uint64_t> state_{0};  // generation:32 | chunks:16 | next:16
   alignas(64) std::atomic<int64_t> done_{0};    // chunks of the current job finished
   alignas(64) std::atomic<int> sleepers_{0};
@@ -352,6 +387,11 @@ int get_num_threads() {
 }
 
 bool in_parallel() { return t_in_parallel; }
+
+void prefetch_when_idle(const void* base, int64_t row_bytes, const int64_t* rows, int64_t n) {
+  if (get_num_threads() <= 1 || n <= 0 || row_bytes <= 0) return;
+  pool().set_prefetch(base, row_bytes, rows, n);
+}
 
 SerialScope::SerialScope(bool serial) : prev_(t_serial) { t_serial = prev_ || serial; }
 SerialScope::~SerialScope() { t_serial = prev_; }

@@ -38,6 +38,13 @@ class SerialScope {
   bool prev_;
 };
 
+/** Hands the pool's workers rows to prefetch while they wait between jobs: rows
+ *  rows[0..n) of `row_bytes` bytes each of the array at `base` (the next batch, which
+ *  the caller will gather from memory far larger than the caches). Replaces an earlier
+ *  request. Only prefetch instructions read them, and those never fault, so a request
+ *  may go stale and an index may be out of range. */
+void prefetch_when_idle(const void* base, int64_t row_bytes, const int64_t* rows, int64_t n);
+
 /** Chooses, for a loop of like iterations (a Program's training steps), between running
  *  them with the pool and running them on the calling thread alone, by timing both.
  *
