@@ -17,6 +17,7 @@
 #include <cblas.h>
 
 #include <algorithm>
+#include <string>
 
 #include "core/threads.h"
 
@@ -40,6 +41,59 @@ void blas(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const 
                     static_cast<blasint>(ldc));
 }
 
+// OpenBLAS's AVX-512 kernel sets (SkylakeX and later) compute a product of at most
+// 100^3 multiply-adds with "small matrix" kernels that read A and B in place; larger
+// ones go through the packed path (copy both operands into panels, then the kernel).
+// At small models' layer sizes the packed path is much slower per multiply-add (one
+// thread, row-major, us: 32x784 @ 784x38 25.8 but x40 37.2; 64x784 @ 784x64 72.8 as one
+// call, 58.3 as four 16-row pieces), so products up to kSmallPiecesMax are computed as
+// pieces that each take the small path. Other kernel sets (Haswell, Zen: AVX2) have no
+// such path.
+constexpr int64_t kSmallMacs = 1000000;
+constexpr int64_t kSmallPiecesMax = 32 * kSmallMacs;
+
+bool openblas_has_small_kernels() {
+  static const bool has = [] {
+    const char* core = scipy_openblas_get_corename();
+    const std::string name = core ? core : "";
+    return name == "SkylakeX" || name == "Cooperlake" || name == "SapphireRapids";
+  }();
+  return has;
+}
+
+/** Computes C (M x N) as pieces of at most kSmallMacs multiply-adds, over the pool; false
+ *  (nothing done) where that does not apply. Columns are split first down to 64 wide
+ *  (wide B: 32x784 @ 784x512), then rows; the piece count is a multiple of the threads. */
+bool gemm_small_pieces(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha,
+                       const float* A, int64_t lda, const float* B, int64_t ldb, float beta,
+                       float* C, int64_t ldc) {
+  const int64_t macs = M * N * K;
+  // A @ B^T (row-major) maps to OpenBLAS's column-major TN, whose small kernel it takes
+  // only for tiny C; A^T @ B^T is rare.
+  if (tb || macs <= kSmallMacs || macs > kSmallPiecesMax || !openblas_has_small_kernels())
+    return false;
+  int64_t cb = 1;
+  while (M * ((N + cb - 1) / cb) * K > kSmallMacs && N / (2 * cb) >= 64 &&
+         N % (2 * cb * kGemmAlign) == 0)
+    cb *= 2;
+  const int64_t nc = N / cb;
+  int64_t rb = std::min(M, (M * nc * K + kSmallMacs - 1) / kSmallMacs);
+  const int64_t nt = get_num_threads();
+  while ((rb * cb) % nt != 0 && rb < M) ++rb;
+  if ((M + rb - 1) / rb * nc * K > kSmallMacs) return false;  // a long K: no small pieces
+  parallel_for(rb * cb, 1, [&](int64_t pb, int64_t pe) {
+    for (int64_t q = pb; q < pe; ++q) {
+      const int64_t r = q / cb, c = q % cb;
+      const int64_t m0 = M * r / rb, m1 = M * (r + 1) / rb;
+      const int64_t n0 = c * nc, n1 = c + 1 == cb ? N : n0 + nc;
+      const float* a = ta ? A + m0 : A + m0 * lda;
+      blas(ta, tb, m1 - m0, n1 - n0, K, alpha, a, lda, B + n0, ldb, beta, C + m0 * ldc + n0,
+           ldc);
+    }
+  });
+  return true;
+}
+
 }  // namespace
 
 void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
@@ -50,6 +104,7 @@ void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const 
       for (int64_t j = 0; j < N; ++j) C[i * ldc + j] = beta == 0.f ? 0.f : beta * C[i * ldc + j];
     return;
   }
+  if (gemm_small_pieces(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc)) return;
   int nt = get_num_threads();
   if (nt <= 1 || M * N * K < kGemmSplitMacs || std::max(M, N) < 2 * kGemmAlign) {
     blas(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
