@@ -46,11 +46,15 @@ void blas(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const 
 // ones go through the packed path (copy both operands into panels, then the kernel).
 // At small models' layer sizes the packed path is much slower per multiply-add (one
 // thread, row-major, us: 32x784 @ 784x38 25.8 but x40 37.2; 64x784 @ 784x64 72.8 as one
-// call, 58.3 as four 16-row pieces), so products up to kSmallPiecesMax are computed as
-// pieces that each take the small path. Other kernel sets (Haswell, Zen: AVX2) have no
-// such path.
+// call, 58.3 as four 16-row pieces), so such products are computed as pieces that each
+// take the small path. Two threads, packed -> pieces, us: A @ B 64x784x64 42 -> 30,
+// 32x784x512 173 -> 118, 128x784x512 559 -> 524, 256x384x384 382 -> 360, but 512x784x64
+// 269 -> 275 (many rows share one packed B); A^T @ B (weight gradients) 784x64x64
+// (K = 64) 44 -> 32, 384x32x384 101 -> 62, 784x256x256 513 -> 463. Other kernel sets
+// (Haswell, Zen: AVX2) have no small path.
 constexpr int64_t kSmallMacs = 1000000;
-constexpr int64_t kSmallPiecesMax = 32 * kSmallMacs;
+constexpr int64_t kSmallPiecesMax = 64 * kSmallMacs;
+constexpr int64_t kSmallPiecesMaxRows = 256;  // A @ B with more rows: one packed call
 
 bool openblas_has_small_kernels() {
   static const bool has = [] {
@@ -70,7 +74,8 @@ bool gemm_small_pieces(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float 
   const int64_t macs = M * N * K;
   // A @ B^T (row-major) maps to OpenBLAS's column-major TN, whose small kernel it takes
   // only for tiny C; A^T @ B^T is rare.
-  if (tb || macs <= kSmallMacs || macs > kSmallPiecesMax || !openblas_has_small_kernels())
+  if (tb || macs <= kSmallMacs || macs > kSmallPiecesMax ||
+      (!ta && M > kSmallPiecesMaxRows) || !openblas_has_small_kernels())
     return false;
   int64_t cb = 1;
   while (M * ((N + cb - 1) / cb) * K > kSmallMacs && N / (2 * cb) >= 64 &&

@@ -9,6 +9,11 @@ from pyfastfit.core._c import _C
 SIZES = [
     (1, 1, 1), (3, 5, 7), (17, 1, 9), (1, 33, 65), (64, 784, 64), (784, 64, 64),
     (64, 64, 784), (67, 131, 95), (129, 47, 257), (31, 600, 33), (300, 20, 301),
+    # Over 1e6 multiply-adds, computed as small-kernel pieces with OpenBLAS's AVX-512
+    # kernels: columns split (x512, x384), rows only, 256 / 257 rows (A @ B stops at 256),
+    # a long contraction, and one too long for pieces of 1e6.
+    (32, 784, 512), (200, 96, 384), (256, 784, 64), (257, 784, 64), (33, 3000, 17),
+    (3, 400000, 2),
 ]
 
 
