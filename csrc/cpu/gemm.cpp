@@ -67,7 +67,8 @@ bool openblas_has_small_kernels() {
 
 /** Computes C (M x N) as pieces of at most kSmallMacs multiply-adds, over the pool; false
  *  (nothing done) where that does not apply. Columns are split first down to 64 wide
- *  (wide B: 32x784 @ 784x512), then rows; the piece count is a multiple of the threads. */
+ *  (wide B: 32x784 @ 784x512), then rows; the piece count is a multiple of the threads,
+ *  and a thread's pieces are consecutive column blocks. */
 bool gemm_small_pieces(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha,
                        const float* A, int64_t lda, const float* B, int64_t ldb, float beta,
                        float* C, int64_t ldc) {
@@ -77,18 +78,23 @@ bool gemm_small_pieces(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float 
   if (tb || macs <= kSmallMacs || macs > kSmallPiecesMax ||
       (!ta && M > kSmallPiecesMaxRows) || !openblas_has_small_kernels())
     return false;
+  const int64_t nt = get_num_threads();
   int64_t cb = 1;
-  while (M * ((N + cb - 1) / cb) * K > kSmallMacs && N / (2 * cb) >= 64 &&
-         N % (2 * cb * kGemmAlign) == 0)
+  // A @ B: a thread reading all of B (each piece reads its columns of B in place) leaves
+  // every line of B in both cores' caches, and the optimizer's update of B (a kernel)
+  // then waits on the other core for each line it writes (W6's RMSprop after a
+  // 64x784x64 forward in four row pieces: 16 -> 31 us). So columns are split until each
+  // thread has its own (down to 32 wide), and the pieces go to the threads by columns.
+  while (M * ((N + cb - 1) / cb) * K > kSmallMacs && N % (2 * cb * kGemmAlign) == 0 &&
+         (N / (2 * cb) >= 64 || (!ta && cb < nt && N / (2 * cb) >= 32)))
     cb *= 2;
   const int64_t nc = N / cb;
   int64_t rb = std::min(M, (M * nc * K + kSmallMacs - 1) / kSmallMacs);
-  const int64_t nt = get_num_threads();
   while ((rb * cb) % nt != 0 && rb < M) ++rb;
   if ((M + rb - 1) / rb * nc * K > kSmallMacs) return false;  // a long K: no small pieces
   parallel_for(rb * cb, 1, [&](int64_t pb, int64_t pe) {
     for (int64_t q = pb; q < pe; ++q) {
-      const int64_t r = q / cb, c = q % cb;
+      const int64_t c = q / rb, r = q % rb;
       const int64_t m0 = M * r / rb, m1 = M * (r + 1) / rb;
       const int64_t n0 = c * nc, n1 = c + 1 == cb ? N : n0 + nc;
       const float* a = ta ? A + m0 : A + m0 * lda;
