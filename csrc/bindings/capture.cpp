@@ -1,7 +1,6 @@
 // Binds capture::Recording (pyfastfit.function's op list) and the capture kinds.
 #include <pybind11/stl.h>
 
-#include <chrono>
 #include <memory>
 #include <optional>
 
@@ -40,17 +39,8 @@ PFF_BINDINGS(capture, 5) {
       .def("replay_rows_steps",
            [](Recording& r, const std::vector<Tensor>& sources, int64_t start,
               const std::optional<Tensor>& order, int64_t steps) {
-             // A pending Ctrl-C stops the loop between steps (it runs without the GIL,
-             // so Python's handler would otherwise run only when the call returns).
-             auto last = std::chrono::steady_clock::now();
-             auto poll = [&last] {
-               auto now = std::chrono::steady_clock::now();
-               if (now - last < std::chrono::milliseconds(50)) return;
-               py::gil_scoped_acquire gil;
-               if (PyErr_CheckSignals() != 0) throw py::error_already_set();
-               last = std::chrono::steady_clock::now();
-             };
-             return r.replay_rows_steps(sources, start, order ? *order : Tensor(), steps, poll);
+             return r.replay_rows_steps(sources, start, order ? *order : Tensor(), steps,
+                                        bindings::check_signals);
            },
            py::arg("sources"), py::arg("start"), py::arg("order"), py::arg("steps"), release())
       .def("profile", &Recording::profile, py::arg("inputs"), py::arg("repeats"), release())

@@ -106,12 +106,7 @@ PFF_BINDINGS(program, 20) {
              auto prog = std::make_unique<Program>(std::move(nodes), std::move(outputs),
                                                    std::move(heads), std::move(metrics),
                                                    std::move(o), max_batch);
-             // A pending Ctrl-C stops the loop between steps: the calls run without the
-             // GIL, so Python's handler would otherwise run only when the call returns.
-             prog->set_interrupt_check([] {
-               py::gil_scoped_acquire gil;
-               if (PyErr_CheckSignals() != 0) throw py::error_already_set();
-             });
+             prog->set_interrupt_check(bindings::check_signals);
              return prog;
            }),
            py::arg("nodes"), py::arg("outputs"), py::arg("heads"), py::arg("metrics"),

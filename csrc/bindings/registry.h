@@ -28,6 +28,14 @@ inline std::map<std::string, bool>& capture_kinds() {
   return kinds;
 }
 
+/** Raises a pending Ctrl-C (KeyboardInterrupt) in the calling C++ loop: the loops of
+ *  Program and Recording run without the GIL, so Python's handler would otherwise run
+ *  only when the call returns. They call it between steps, at most every 50 ms. */
+inline void check_signals() {
+  pybind11::gil_scoped_acquire gil;
+  if (PyErr_CheckSignals() != 0) throw pybind11::error_already_set();
+}
+
 struct Registrar {
   /** Lower `order` runs first (the Tensor class must be bound before ops use it). */
   Registrar(int order, InitFn fn) { registry().emplace_back(order, fn); }

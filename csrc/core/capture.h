@@ -73,8 +73,8 @@ class Recording {
                                   const Tensor& order);
   /** replay_rows() for `steps` consecutive batches, batch s from position
    *  start + s * (batch size) of the order; returns the last one's outputs. `between`
-   *  runs between two steps (fit's loop: a pending Ctrl-C raises there). Call without
-   *  the GIL. */
+   *  runs between two steps at most every 50 ms (fit's loop: a pending Ctrl-C raises
+   *  there). Call without the GIL. */
   std::vector<Tensor> replay_rows_steps(const std::vector<Tensor>& sources, int64_t start,
                                         const Tensor& order, int64_t steps,
                                         const std::function<void()>& between);

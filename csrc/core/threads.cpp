@@ -209,6 +209,7 @@ class Pool {
     size_ = 1;
   }
 
+  /** The rows idle workers prefetch next (prefetch_when_idle); the first kPrefetchRows. */
   void set_prefetch(const void* base, int64_t row_bytes, const int64_t* rows, int64_t n) {
     n = std::min<int64_t>(n, kPrefetchRows);
     pf_count_.store(0, std::memory_order_relaxed);  // workers stop taking rows
@@ -229,8 +230,8 @@ class Pool {
     const int64_t i = pf_next_.fetch_add(1, std::memory_order_relaxed);
     if (i >= count) return false;
     const uint64_t bytes = static_cast<uint64_t>(pf_bytes_.load(std::memory_order_relaxed));
-    const uintptr_t row = pf_base_.load(std::memory_order_relaxed) +
-                          static_cast<uint64_t>(pf_rows_[i].load(std::memory_order_relaxed)) * bytes;
+    const uint64_t index = static_cast<uint64_t>(pf_rows_[i].load(std::memory_order_relaxed));
+    const uintptr_t row = pf_base_.load(std::memory_order_relaxed) + index * bytes;
     for (uint64_t off = 0; off < bytes; off += 64)
       __builtin_prefetch(reinterpret_cast<const void*>(row + off), 0, 3);
     return true;
