@@ -206,42 +206,33 @@ class Function:
             return None, leaves
         return key, leaves
 
-    def _replay_rows(self, key, sources, start, order):
+    def _replay_rows(self, key, sources, start, order, steps=None):
         """The result of a call with signature `key` whose tensor inputs are rows of
         `sources` (`_C` tensors, one per input in the signature's order: rows
         `order[start:start + n]`, or `start:start + n` when `order` is None), gathered
         straight into the recording's input buffers; None when that signature does not
         replay now (the caller then makes the batch and calls the function). fit's loop
-        over NumPy data uses it, so no batch tensor is made and copied per step."""
+        over NumPy data uses it, so no batch tensor is made and copied per step.
+
+        With `steps`, that many consecutive batches (batch s from position
+        `start + s * n`) run in one C++ loop and the last one's result comes back (fit's
+        loop without batch hooks: no Python between the steps); a signature with
+        per-call Python callbacks then returns None."""
         entry = self._entries.get(key)
         if (entry is None or entry.recording is None or entry.stale or
-                entry.reason is not None or hooks.is_capturing() or _tape_is_recording()):
+                entry.reason is not None or hooks.is_capturing() or _tape_is_recording() or
+                (steps is not None and entry.callbacks)):
             return None
         if not entry.lock.acquire(blocking=False):
             return None
         try:
             self.fallback_reason = None
-            for callback in entry.callbacks:
-                callback()
-            return entry.rebuild(iter(entry.recording.replay_rows(sources, start, order)))
-        finally:
-            entry.lock.release()
-
-    def _replay_rows_steps(self, key, sources, start, order, steps):
-        """`_replay_rows` for `steps` consecutive batches (batch s from position
-        `start + s * n` of `order`) in one C++ loop; returns the last one's result, or
-        None when the signature does not replay now or has per-call Python callbacks (the
-        caller then runs the batches one by one). fit's loop without batch hooks uses it:
-        no Python runs between the steps."""
-        entry = self._entries.get(key)
-        if (entry is None or entry.recording is None or entry.stale or entry.callbacks or
-                entry.reason is not None or hooks.is_capturing() or _tape_is_recording()):
-            return None
-        if not entry.lock.acquire(blocking=False):
-            return None
-        try:
-            self.fallback_reason = None
-            outs = entry.recording.replay_rows_steps(sources, start, order, steps)
+            if steps is not None:
+                outs = entry.recording.replay_rows_steps(sources, start, order, steps)
+            else:
+                for callback in entry.callbacks:
+                    callback()
+                outs = entry.recording.replay_rows(sources, start, order)
             return entry.rebuild(iter(outs))
         finally:
             entry.lock.release()

@@ -91,7 +91,7 @@ class RowFeeder:
             return None
         if order is not self._order[0]:
             self._order = (order, None if order is None else _C.from_numpy(order))
-        return self._fn._replay_rows_steps(plan[0], plan[1], lo, self._order[1], steps)
+        return self._fn._replay_rows(plan[0], plan[1], lo, self._order[1], steps)
 
     def _plan(self, data, flat):
         key, leaves = self._fn._signature((data,))
