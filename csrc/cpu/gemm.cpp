@@ -54,16 +54,6 @@ void blas(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const 
 // (Haswell, Zen: AVX2) have no small path.
 constexpr int64_t kSmallMacs = 1000000;
 constexpr int64_t kSmallPiecesMax = 64 * kSmallMacs;
-constexpr int64_t kSmallPiecesMaxRows = 256;  // A @ B with more rows: one packed call
-
-bool openblas_has_small_kernels() {
-  static const bool has = [] {
-    const char* core = scipy_openblas_get_corename();
-    const std::string name = core ? core : "";
-    return name == "SkylakeX" || name == "Cooperlake" || name == "SapphireRapids";
-  }();
-  return has;
-}
 
 /** Computes C (M x N) as pieces of at most kSmallMacs multiply-adds, over the pool; false
  *  (nothing done) where that does not apply. Columns are split first down to 64 wide
@@ -76,7 +66,7 @@ bool gemm_small_pieces(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float 
   // A @ B^T (row-major) maps to OpenBLAS's column-major TN, whose small kernel it takes
   // only for tiny C; A^T @ B^T is rare.
   if (tb || macs <= kSmallMacs || macs > kSmallPiecesMax ||
-      (!ta && M > kSmallPiecesMaxRows) || !openblas_has_small_kernels())
+      (!ta && M > kGemmSmallPiecesMaxRows) || !gemm_has_small_pieces())
     return false;
   const int64_t nt = get_num_threads();
   int64_t cb = 1;
@@ -106,6 +96,15 @@ bool gemm_small_pieces(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float 
 }
 
 }  // namespace
+
+bool gemm_has_small_pieces() {
+  static const bool has = [] {
+    const char* core = scipy_openblas_get_corename();
+    const std::string name = core ? core : "";
+    return name == "SkylakeX" || name == "Cooperlake" || name == "SapphireRapids";
+  }();
+  return has;
+}
 
 void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
           int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {

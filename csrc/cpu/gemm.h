@@ -40,6 +40,12 @@ void gemv_dots(int64_t N, int64_t K, float alpha, const float* a, int64_t inc_a,
 void outer(int64_t M, int64_t N, float alpha, const float* a, int64_t inc_a, const float* b,
            int64_t inc_b, float beta, float* C, int64_t ldc);
 
+/** Whether gemm computes mid-size products as pieces for OpenBLAS's small-matrix kernels
+ *  (its AVX-512 kernel sets; gemm.cpp): A @ B with at most kGemmSmallPiecesMaxRows rows
+ *  of C (more: one packed call). */
+bool gemm_has_small_pieces();
+constexpr int64_t kGemmSmallPiecesMaxRows = 256;
+
 /** C(M,N) = alpha * op(A)(M,K) @ op(B)(K,N) + beta * C, row-major, any transposes. */
 void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
           const float* A, int64_t lda, const float* B, int64_t ldb, float beta,
