@@ -183,6 +183,15 @@ class KLDivergence(LossFunctionWrapper):
         return Loss.get_config(self)
 
 
+def _crossentropy_config(loss):
+    """`Loss.get_config` plus a cross-entropy's from_logits, label_smoothing and axis (as
+    the instance holds them now, as Keras writes them)."""
+    config = Loss.get_config(loss)
+    config.update({"from_logits": loss.from_logits, "label_smoothing": loss.label_smoothing,
+                   "axis": loss.axis})
+    return config
+
+
 class BinaryCrossentropy(LossFunctionWrapper):
     """Binary cross-entropy between labels in [0, 1] and predicted probabilities (or
     logits).
@@ -207,10 +216,7 @@ class BinaryCrossentropy(LossFunctionWrapper):
         self.axis = axis
 
     def get_config(self):
-        config = Loss.get_config(self)
-        config.update({"from_logits": self.from_logits,
-                       "label_smoothing": self.label_smoothing, "axis": self.axis})
-        return config
+        return _crossentropy_config(self)
 
 
 class BinaryFocalCrossentropy(LossFunctionWrapper):
@@ -269,10 +275,7 @@ class CategoricalCrossentropy(LossFunctionWrapper):
         self.axis = axis
 
     def get_config(self):
-        config = Loss.get_config(self)
-        config.update({"from_logits": self.from_logits,
-                       "label_smoothing": self.label_smoothing, "axis": self.axis})
-        return config
+        return _crossentropy_config(self)
 
 
 class SparseCategoricalCrossentropy(LossFunctionWrapper):
