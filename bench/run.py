@@ -128,10 +128,14 @@ def run_impl(name, workload, epochs, peer_python, timeout, quick=False):
 
 
 def fmt_time(s):
+    if s < 1e-3:
+        return f"{s * 1e6:.1f} us"
     return f"{s * 1e3:.1f} ms" if s < 1 else f"{s:.2f} s"
 
 
 def unit_of(workload):
+    if workloads.WORKLOADS[workload].get("per_step"):
+        return "step"
     kind = workloads.WORKLOADS[workload]["kind"]
     return {"fit": "epoch", "custom_loop": "epoch", "sweep": "sweep"}.get(kind, "call")
 

@@ -57,6 +57,18 @@ WORKLOADS = {
               "accuracy), fit 2 epochs on 8,000 samples at batch 32 and evaluated on 2,000",
         batch_size=32, validation=False, kind="sweep", n_train=8_000, n_test=2_000,
         epochs=2),
+    # Issue 13's step times: W1's model and compile, timed per training step (an epoch's
+    # time / its steps; no validation, every batch full).
+    "step1024": dict(
+        label="W1 step at batch 1024: W1's model and compile, fit on 40,960 samples "
+              "(40 steps an epoch), time per step",
+        layers=(64, 64, CLASSES), batch_size=1024, validation=False, kind="fit",
+        n_train=40_960, per_step=True),
+    "step1": dict(
+        label="W1 step at batch 1: W1's model and compile, fit on 2,048 samples at "
+              "batch_size=1, time per step",
+        layers=(64, 64, CLASSES), batch_size=1, validation=False, kind="fit",
+        n_train=2_048, per_step=True),
 }
 
 # W3 (`cnn`) shapes, NHWC, "valid" convolutions:
@@ -103,11 +115,13 @@ PINNED_TARGETS = {"cnn": {"keras": 1.0}}
 def set_quick():
     """Shrinks every workload for a smoke test of the harness (`run.py --quick`): 2,000
     training / 500 validation samples, 256 for W3/W4, W7 with 2 widths x 2 learning rates
-    on 800 / 200 samples. Timings from it say nothing about speed."""
+    on 800 / 200 samples, 4,096 / 256 for the step times. Timings from it say nothing about speed."""
     global N_TRAIN, N_VAL, SWEEP_WIDTHS
     N_TRAIN, N_VAL = 2_000, 500
     WORKLOADS["cnn"]["n_train"] = WORKLOADS["multi_io"]["n_train"] = 256
     WORKLOADS["sweep"].update(n_train=800, n_test=200)
+    WORKLOADS["step1024"]["n_train"] = 4_096
+    WORKLOADS["step1"]["n_train"] = 256
     SWEEP_WIDTHS = (SWEEP_WIDTHS[0], SWEEP_WIDTHS[-1])
 
 
@@ -164,7 +178,23 @@ def make_workload_data(name, seed=0):
     if name == "sweep":  # (x_test, y_test) in the validation slots
         w = WORKLOADS[name]
         return make_data(seed, w["n_train"], w["n_test"], features=SWEEP_FEATURES)
+    if WORKLOADS[name].get("per_step"):
+        x, y, _, _ = make_data(seed, n_train=WORKLOADS[name]["n_train"], n_val=0)
+        return x, y, None, None
     return make_data(seed)
+
+
+def steps_per_epoch(name):
+    """Training steps in one epoch of a fit workload."""
+    w = WORKLOADS[name]
+    return -(-w.get("n_train", N_TRAIN) // w["batch_size"])
+
+
+def per_unit(name, epoch_times):
+    """Epoch times as the workload's unit: per step for the step-time workloads."""
+    if not WORKLOADS[name].get("per_step"):
+        return list(epoch_times)
+    return [t / steps_per_epoch(name) for t in epoch_times]
 
 
 def dense_shapes(layers, fan_in=FEATURES):
@@ -202,7 +232,8 @@ def conv_train_flops_per_sample(convs, dense, first_has_input_grad=False):
 
 
 def flops(name):
-    """GEMM FLOPs of one timed unit of the workload (an epoch, or one evaluate/predict).
+    """GEMM FLOPs of one timed unit of the workload (an epoch, a step, or one
+    evaluate/predict).
 
     W3 (`cnn`) per sample: conv1 4*676*9*32 = 778,752 (forward + kernel gradient), conv2
     6*121*288*64 = 13,381,632, Dense 6*1600*10 = 96,000: 14.26 MFLOP, x 10,000 samples =
@@ -221,6 +252,8 @@ def flops(name):
         return total
     if name == "cnn":
         return w["n_train"] * conv_train_flops_per_sample(CNN_CONVS, [CNN_DENSE])
+    if w.get("per_step"):
+        return w["batch_size"] * train_flops_per_sample(w["layers"])
     if name == "multi_io":
         # Two separate branches, each fed by its own input: no input gradient for either.
         return w["n_train"] * (conv_train_flops_per_sample(MIO_CONVS[:1], [])
@@ -234,11 +267,13 @@ def flops(name):
 
 
 def samples(name):
-    """Samples processed per timed unit used for samples/s (training samples for fit; for
-    W7 the training samples of all its models and epochs)."""
+    """Samples processed per timed unit used for samples/s (training samples for fit, the
+    batch for a step; for W7 the training samples of all its models and epochs)."""
     w = WORKLOADS[name]
     if name == "sweep":
         return len(sweep_grid()) * w["epochs"] * w["n_train"]
+    if w.get("per_step"):
+        return w["batch_size"]
     if "n_train" in w:
         return w["n_train"]
     return N_TRAIN if w["kind"] in ("fit", "custom_loop") else N_VAL
@@ -254,4 +289,6 @@ def data_mb(name=None):
     if name == "sweep":
         w = WORKLOADS[name]
         return (w["n_train"] + w["n_test"]) * (SWEEP_FEATURES * 4 + 8) / 2**20
+    if name and WORKLOADS[name].get("per_step"):
+        return WORKLOADS[name]["n_train"] * (FEATURES * 4 + 8) / 2**20
     return (N_TRAIN + N_VAL) * (FEATURES * 4 + 8) / 2**20

@@ -166,7 +166,8 @@ def compile_model(keras, model, name, eager):
                       metrics=[keras.metrics.SparseCategoricalAccuracy()], **kwargs)
 
 
-def run_fit(keras, model, w, data, epochs):
+def run_fit(keras, model, name, data, epochs):
+    w = workloads.WORKLOADS[name]
     x, y, xv, yv = data
     times = []
 
@@ -193,6 +194,7 @@ def run_fit(keras, model, w, data, epochs):
                      verbose=0, callbacks=callbacks)
     total = time.perf_counter() - t0
     final = {k: float(v[-1]) for k, v in hist.history.items()}
+    times = workloads.per_unit(name, times)
     return dict(harness.summarize(times[1:], times[:1]), fit_total_s=total, final_logs=final)
 
 
@@ -226,7 +228,7 @@ def main():
         model = build_model(keras, w, name=args.workload, model_cls=model_cls)
         compile_model(keras, model, args.workload, args.eager)
         if w["kind"] == "fit":
-            res = run_fit(keras, model, w, data, args.epochs)
+            res = run_fit(keras, model, args.workload, data, args.epochs)
         else:
             xv, yv = data[2], data[3]
             bs = w["batch_size"]

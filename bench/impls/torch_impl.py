@@ -224,10 +224,11 @@ def main():
         res["versions"] = {"torch": torch.__version__, "threads": torch.get_num_threads()}
         harness.emit(res)
         return
-    xn, yn, xvn, yvn = workloads.make_data()
+    xn, yn, xvn, yvn = workloads.make_workload_data(args.workload)
     rss_after_data = harness.rss_mb()
     x, y = torch.from_numpy(xn), torch.from_numpy(yn)
-    xv, yv = torch.from_numpy(xvn), torch.from_numpy(yvn)
+    if xvn is not None:
+        xv, yv = torch.from_numpy(xvn), torch.from_numpy(yvn)
     bs = w["batch_size"]
     model = build(w)
     crit = nn.CrossEntropyLoss()
@@ -263,7 +264,8 @@ def main():
             if w["validation"]:
                 logs["val_loss"], logs["val_accuracy"] = evaluate(model, crit, xv, yv, bs)
 
-        times = harness.time_calls(epoch, args.epochs + 1, warmup=0)
+        times = workloads.per_unit(args.workload,
+                                   harness.time_calls(epoch, args.epochs + 1, warmup=0))
         res = harness.summarize(times[1:], times[:1])
         res["final_logs"] = logs
     elif w["kind"] == "evaluate":
