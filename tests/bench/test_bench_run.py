@@ -73,13 +73,44 @@ def test_sweep_data(workloads):
 
 def test_set_quick_shrinks_every_workload(workloads):
     full = {name: workloads.flops(name) for name in workloads.WORKLOADS}
+    steps = {name: workloads.steps_per_epoch(name) for name in ("step1024", "step1")}
     workloads.set_quick()
     for name in workloads.WORKLOADS:
-        assert 0 < workloads.flops(name) < full[name], name
+        if workloads.WORKLOADS[name].get("per_step"):  # a step's work does not shrink
+            assert workloads.flops(name) == full[name], name
+            assert 0 < workloads.steps_per_epoch(name) < steps[name], name
+        else:
+            assert 0 < workloads.flops(name) < full[name], name
     assert len(workloads.sweep_grid()) == 4
     x, y, xv, yv = workloads.make_workload_data("custom_fit")
     assert x.shape == (2000, 784) and xv.shape == (500, 784)
     assert workloads.make_workload_data("cnn")[0].shape == (256, 28, 28, 1)
+
+
+def test_step_workloads_count_one_step(workloads):
+    # W1's training FLOPs per sample: 4*784*64 (no input gradient) + 6*64*64 + 6*64*10
+    per_sample = 4 * 784 * 64 + 6 * 64 * 64 + 6 * 64 * 10
+    assert per_sample == 229_120
+    assert workloads.flops("step1024") == 1024 * per_sample
+    assert workloads.flops("step1") == per_sample
+    assert workloads.samples("step1024") == 1024 and workloads.samples("step1") == 1
+    assert workloads.steps_per_epoch("step1024") == 40
+    assert workloads.steps_per_epoch("step1") == 2048
+    assert workloads.steps_per_epoch("mlp") == 782  # the last batch of 50,000 is partial
+    assert workloads.per_unit("step1024", [0.08, 0.04]) == [0.002, 0.001]
+    assert workloads.per_unit("mlp", [0.08, 0.04]) == [0.08, 0.04]
+    x, y, xv, yv = workloads.make_workload_data("step1024")
+    assert x.shape == (40_960, 784) and y.shape == (40_960,) and xv is None and yv is None
+
+
+def test_step_table_in_microseconds(run):
+    results = {"pyfastfit": _ok(25e-6), "keras-jax": _ok(210e-6)}
+    text = run.table("step1", results, peak_gflops=200.0)
+    assert "s/step (median)" in text and "per step" in text
+    row = next(line for line in text.splitlines() if line.startswith("| pyfastfit |"))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[1] == "25.0 us" and cells[4] == "8.40x"
+    assert run.unit_of("step1024") == "step" and run.unit_of("mlp") == "epoch"
 
 
 def test_fastest_peer_ignores_ours_and_failed_peers(run):
