@@ -208,9 +208,14 @@ void Program::reserve(int64_t batch) {
     }
   }
   scratch_ = Tensor::empty({batch, maxw});
+  allocate_head_buffers(head_bufs_, batch);
+}
+
+void Program::allocate_head_buffers(std::vector<HeadBuffers>& bufs, int64_t batch) const {
+  bufs.resize(heads_.size());
   for (size_t h = 0; h < heads_.size(); ++h) {
     int64_t C = width(heads_[h].node), R = batch * heads_[h].positions;
-    auto& buf = head_bufs_[h];
+    auto& buf = bufs[h];
     buf.labels = Tensor::empty({R}, DType::int64);
     buf.target = Tensor::empty({batch, C});
     if (heads_[h].smoothing) buf.smoothed = Tensor::empty({batch, C});
@@ -246,16 +251,16 @@ int64_t Program::check_data(const Data& d, bool with_targets) const {
 }
 
 void Program::losses_and_metrics(const Data& d, int64_t first, int64_t b, bool with_grad,
-                                 std::vector<double>& sums) {
+                                 double* sums, std::vector<HeadBuffers>& bufs) {
   float total = 0.f;
   for (size_t h = 0; h < heads_.size(); ++h) {
     auto& head = heads_[h];
     int node = head.node;
-    gather_head(head, width(node), d.ys[h], d.sws[h], rows_.data() + first, b, head_bufs_[h]);
+    gather_head(head, width(node), d.ys[h], d.sws[h], rows_.data() + first, b, bufs[h]);
     float* dpred = with_grad ? grad_ptr_[node] : nullptr;
     int64_t P = head.positions;
     float value = head_loss(head, value_ptr_[node] + first * width(node), b * P,
-                            width(node) / P, head_bufs_[h], dpred);
+                            width(node) / P, bufs[h], dpred);
     if (dpred) received_[node] = 1;
     sums[2 + h] += static_cast<double>(value) * b;
     float weighted = head.has_weight ? value * head.weight : value;
@@ -279,7 +284,7 @@ void Program::losses_and_metrics(const Data& d, int64_t first, int64_t b, bool w
     int node = heads_[spec.head].node;
     int64_t P = heads_[spec.head].positions;
     metric_update(spec, heads_[spec.head], value_ptr_[node] + first * width(node), b * P,
-                  width(node) / P, head_bufs_[spec.head], &sums[base + 2 * m]);
+                  width(node) / P, bufs[spec.head], &sums[base + 2 * m]);
   }
 }
 
@@ -343,7 +348,7 @@ std::vector<double> Program::train(const Data& d, const Tensor& order, int64_t f
     std::fill(received_.begin(), received_.end(), 0);
     compute_penalties();  // of the weights this step's forward used
     double loss_before = last_sums_[0];
-    losses_and_metrics(d, 0, b, update, last_sums_);
+    losses_and_metrics(d, 0, b, update, last_sums_.data(), head_bufs_);
     bool finite = std::isfinite(last_sums_[0] - loss_before);
     if (update) {
       step_lr_ = lrs[s];
@@ -379,6 +384,40 @@ int64_t Program::inference_rows(int64_t batch) const {
   return batch * std::max<int64_t>(1, rows / batch);
 }
 
+void Program::losses_over_batches(const Data& d, int64_t rows, int64_t batch,
+                                  std::vector<double>& sums) {
+  // The batches of a chunk are independent: each share of the cores takes consecutive
+  // batches with its own head buffers, and their sums are added in batch order, so the
+  // result is the serial loop's to the bit. W1's evaluate of 10k at batch 64 (157
+  // batches), in-process medians of 60 alternated calls: 8.35 -> 8.21 and 7.66 -> 7.51
+  // ms. Confusion metrics add into their Variables directly, and stay serial.
+  const int64_t nb = (rows + batch - 1) / batch;
+  const int nt = get_num_threads();
+  const bool confusion = std::any_of(metrics_.begin(), metrics_.end(),
+                                     [](const MetricSpec& m) { return m.confusion; });
+  if (nb < 2 || nt < 2 || confusion) {
+    for (int64_t first = 0; first < rows; first += batch)
+      losses_and_metrics(d, first, std::min(batch, rows - first), false, sums.data(),
+                         head_bufs_);
+    return;
+  }
+  if (static_cast<int>(share_bufs_.size()) < nt || share_batch_ < batch) {
+    share_bufs_.resize(std::max<size_t>(share_bufs_.size(), static_cast<size_t>(nt)));
+    for (auto& bufs : share_bufs_) allocate_head_buffers(bufs, batch);
+    share_batch_ = batch;
+  }
+  const size_t ns = num_sums();
+  batch_sums_.assign(static_cast<size_t>(nb) * ns, 0.0);
+  parallel_for(nt, 1, [&](int64_t c0, int64_t c1) {
+    for (int64_t c = c0; c < c1; ++c)
+      for (int64_t k = nb * c / nt; k < nb * (c + 1) / nt; ++k)
+        losses_and_metrics(d, k * batch, std::min(batch, rows - k * batch), false,
+                           &batch_sums_[k * ns], share_bufs_[c]);
+  });
+  for (int64_t k = 0; k < nb; ++k)
+    for (size_t j = 0; j < ns; ++j) sums[j] += batch_sums_[k * ns + j];
+}
+
 std::vector<double> Program::evaluate(const Data& d, int64_t begin, int64_t end,
                                       int64_t batch) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -400,8 +439,7 @@ std::vector<double> Program::evaluate(const Data& d, int64_t begin, int64_t end,
     for (int64_t i = 0; i < rows; ++i) rows_[i] = start + i;
     point_inputs_at(d.xs, start);  // contiguous rows: read x in place
     forward(rows, false, nullptr, 0);
-    for (int64_t first = 0; first < rows; first += batch)
-      losses_and_metrics(d, first, std::min(batch, rows - first), false, sums);
+    losses_over_batches(d, rows, batch, sums);
     infer_choice_.record(std::chrono::duration<double>(Clock::now() - chunk_start).count());
   }
   return sums;

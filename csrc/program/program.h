@@ -89,8 +89,16 @@ class Program {
   void forward_nodes(int first, int last, int64_t r0, int64_t r1, int64_t b, bool training,
                      const std::vector<uint64_t>* counters, int64_t step);
   void backward(int64_t b);
+  /** The loss and metrics of rows [first, first + b) added into sums[0, num_sums()),
+   *  with `bufs` (one HeadBuffers per head) as the heads' scratch. */
   void losses_and_metrics(const Data& data, int64_t first, int64_t b, bool with_grad,
-                          std::vector<double>& sums);
+                          double* sums, std::vector<HeadBuffers>& bufs);
+  /** losses_and_metrics of every batch of `batch` rows in [0, rows), without gradients,
+   *  added into sums in batch order. */
+  void losses_over_batches(const Data& data, int64_t rows, int64_t batch,
+                           std::vector<double>& sums);
+  /** Sizes each head's buffers in `bufs` for `batch` samples. */
+  void allocate_head_buffers(std::vector<HeadBuffers>& bufs, int64_t batch) const;
   /** The weight penalties of the current weights, into penalties_ (node order, each
    *  node's parameters in order, a shared weight once). */
   void compute_penalties();
@@ -139,6 +147,11 @@ class Program {
   bool has_constraints_ = false;
   Tensor constraint_squares_, constraint_norms_;  // apply_constraint's scratch
   std::vector<HeadBuffers> head_bufs_;
+  // losses_over_batches: one set of head buffers per share (sized for share_batch_
+  // samples) and each batch's sums, added in order afterwards.
+  std::vector<std::vector<HeadBuffers>> share_bufs_;
+  int64_t share_batch_ = 0;
+  std::vector<double> batch_sums_;
   Tensor scratch_;
   std::vector<int64_t> rows_;
   int64_t last_forwards_ = 0;
