@@ -21,6 +21,28 @@ m = keras.Sequential([keras.Input((128,)), keras.layers.Dense(1024, activation="
                       keras.layers.Dense(1024, activation="relu"), keras.layers.Dense(10)])
 m.compile("adam", "sparse_categorical_crossentropy")
 STEPS = 20000 // 32
+
+
+# Fits 20 epochs with a SIGINT after 0.3 s; prints "steps N <N not a whole number of
+# epochs>". Returns (iterations before, steps done or None if not interrupted).
+def fit_interrupted(model):
+    start = int(np.asarray(model.optimizer.iterations))
+    threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT)).start()
+    try:
+        model.fit(x, y, batch_size=32, epochs=20, verbose=0)
+        print("not interrupted")
+        return start, None
+    except KeyboardInterrupt:
+        done = int(np.asarray(model.optimizer.iterations)) - start
+        print("steps", done, done % STEPS != 0)
+        assert all(np.isfinite(w).all() for w in model.get_weights())
+        return start, done
+
+
+# The program is usable afterwards (its mutex was released): prints "after N".
+def fit_after(model, start):
+    model.fit(x[:64], y[:64], batch_size=32, verbose=0)
+    print("after", int(np.asarray(model.optimizer.iterations)) - start)
 """
 
 
@@ -32,31 +54,25 @@ def _run(body, timeout=60):
     return r.stdout
 
 
+def _assert_interrupted_mid_epoch(out):
+    lines = out.split("\n")
+    assert lines[0].startswith("steps ") and lines[0].endswith(" True"), out
+    assert lines[1] == f"after {int(lines[0].split()[1]) + 2}"
+
+
 def test_ctrl_c_lands_between_steps_of_a_quiet_fit():
     out = _run("""
         m.fit(x[:64], y[:64], batch_size=32, verbose=0)  # build the program first
         assert m.fast_path_reason is None
-        start = int(np.asarray(m.optimizer.iterations))
-        threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT)).start()
-        try:
-            m.fit(x, y, batch_size=32, epochs=20, verbose=0)
-            print("not interrupted")
-        except KeyboardInterrupt:
-            done = int(np.asarray(m.optimizer.iterations)) - start
-            # Before the fix the signal landed only when the epoch's one C++ call
-            # returned: a whole number of epochs.
-            print("steps", done, done % STEPS != 0)
-            assert all(np.isfinite(w).all() for w in m.get_weights())
+        # Before the fix the signal landed only when the epoch's one C++ call returned:
+        # a whole number of epochs.
+        start, done = fit_interrupted(m)
+        if done is not None:
             # The loss tracker counted exactly the samples of the steps that ran.
             assert int(np.asarray(m._loss_tracker.count._c)) == 32 * done, done
-        # The program is usable afterwards (its mutex was released).
-        m.fit(x[:64], y[:64], batch_size=32, verbose=0)
-        print("after", int(np.asarray(m.optimizer.iterations)) - start)
+        fit_after(m, start)
     """)
-    lines = out.split("\n")
-    assert lines[0].startswith("steps ") and lines[0].endswith(" True"), out
-    done = int(lines[0].split()[1])
-    assert lines[1] == f"after {done + 2}"
+    _assert_interrupted_mid_epoch(out)
 
 
 def test_ctrl_c_lands_between_steps_of_a_compiled_train_step():
@@ -76,21 +92,10 @@ def test_ctrl_c_lands_between_steps_of_a_compiled_train_step():
         c = Custom(inp, keras.layers.Dense(10)(keras.layers.Dense(1024, activation="relu")(h)))
         c.compile("adam", "sparse_categorical_crossentropy")
         c.fit(x[:320], y[:320], batch_size=32, verbose=0)  # record the step first
-        start = int(np.asarray(c.optimizer.iterations))
-        threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT)).start()
-        try:
-            c.fit(x, y, batch_size=32, epochs=20, verbose=0)
-            print("not interrupted")
-        except KeyboardInterrupt:
-            done = int(np.asarray(c.optimizer.iterations)) - start
-            print("steps", done, done % STEPS != 0)
-            assert all(np.isfinite(w).all() for w in c.get_weights())
-        c.fit(x[:64], y[:64], batch_size=32, verbose=0)
-        print("after", int(np.asarray(c.optimizer.iterations)) - start)
+        start, _ = fit_interrupted(c)
+        fit_after(c, start)
     """)
-    lines = out.split("\n")
-    assert lines[0].startswith("steps ") and lines[0].endswith(" True"), out
-    assert lines[1] == f"after {int(lines[0].split()[1]) + 2}"
+    _assert_interrupted_mid_epoch(out)
 
 
 def test_ctrl_c_interrupts_predict_and_evaluate():
